@@ -1,0 +1,17 @@
+package io.tributary.bench;
+
+import picocli.CommandLine.Command;
+
+/**
+ * {@code tributary bench}: the parent of every benchmark suite. Suites are added as picocli subcommands here.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Run a benchmark suite; see docs/benchmarks.md for recorded figures.",
+        subcommands = {})
+public final class BenchCommand implements Runnable {
+
+    @Override
+    public void run() {
+        System.out.println("Choose a suite, e.g. 'tributary bench log'. Run 'tributary bench --help' for the list.");
+    }
+}
