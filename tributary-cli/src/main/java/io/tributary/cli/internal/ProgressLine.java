@@ -1,0 +1,48 @@
+package io.tributary.cli.internal;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/**
+ * Prints a status line to standard error every interval while a long command runs, so a user sees it is alive and
+ * how fast it goes. Silent for runs shorter than one interval. Runs on its own daemon thread; {@link #close()} stops
+ * it. Thread-safe.
+ */
+public final class ProgressLine implements AutoCloseable {
+
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    /** Starts printing {@code status.get()} to {@code err} every {@code interval}. */
+    public ProgressLine(PrintWriter err, Duration interval, Supplier<String> status) {
+        long intervalMs = Math.max(1, interval.toMillis());
+        thread = Thread.ofPlatform().daemon().name("tributary-progress").start(() -> {
+            while (running) {
+                try {
+                    Thread.sleep(intervalMs);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (running) {
+                    synchronized (err) {
+                        err.println(status.get());
+                        err.flush();
+                    }
+                }
+            }
+        });
+    }
+
+    /** Stops printing; returns once no further line will be printed. */
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
