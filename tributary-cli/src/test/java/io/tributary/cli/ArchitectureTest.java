@@ -4,6 +4,7 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.Dependency;
@@ -146,26 +147,46 @@ class ArchitectureTest {
         }).should().beFreeOfCycles().check(ours);
     }
 
-    @Test
-    void internalPackagesAreUsedOnlyByTheirOwnModule() {
-        classes().should(new ArchCondition<JavaClass>("use no other module's ..internal.. packages") {
-            @Override
-            public void check(JavaClass c, ConditionEvents events) {
-                Optional<String> from = moduleOf(c);
-                for (Dependency d : c.getDirectDependenciesFromSelf()) {
-                    JavaClass target = d.getTargetClass();
-                    if (!target.getPackageName().contains(".internal")
-                            || !target.getPackageName().startsWith("io.tributary.")) {
-                        continue;
-                    }
-                    Optional<String> to = moduleOf(target);
-                    if (to.isPresent() && from.isPresent() && !to.equals(from)) {
-                        events.add(SimpleConditionEvent.violated(d, from.get() + " uses " + to.get()
-                                + "'s internals: " + d.getDescription() + "; use its API or .spi instead"));
+    /** A class may use another module's API and SPI, never its {@code ..internal..} packages. */
+    static final ArchCondition<JavaClass> USE_NO_OTHER_MODULES_INTERNALS =
+            new ArchCondition<>("use no other module's ..internal.. packages") {
+                @Override
+                public void check(JavaClass c, ConditionEvents events) {
+                    Optional<String> from = moduleOf(c);
+                    for (Dependency d : c.getDirectDependenciesFromSelf()) {
+                        JavaClass target = d.getTargetClass();
+                        if (!target.getPackageName().contains(".internal")
+                                || !target.getPackageName().startsWith("io.tributary.")) {
+                            continue;
+                        }
+                        Optional<String> to = moduleOf(target);
+                        if (to.isPresent() && from.isPresent() && !to.equals(from)) {
+                            events.add(SimpleConditionEvent.violated(d, from.get() + " uses " + to.get()
+                                    + "'s internals: " + d.getDescription() + "; use its API or .spi instead"));
+                        }
                     }
                 }
-            }
-        }).check(ours);
+            };
+
+    @Test
+    void internalPackagesAreUsedOnlyByTheirOwnModule() {
+        classes().should(USE_NO_OTHER_MODULES_INTERNALS).check(ours);
+    }
+
+    /** The rule above is not vacuous: a class of this module reaching into the log's internals is caught. */
+    @Test
+    void theInternalsRuleCatchesAModuleReachingIntoAnothersInternals() {
+        JavaClasses offender = new ClassFileImporter().importClasses(ReachesIntoLogInternals.class,
+                io.tributary.log.internal.PartitionReads.class);
+        assertThatThrownBy(() -> classes().that().haveSimpleName("ReachesIntoLogInternals")
+                .should(USE_NO_OTHER_MODULES_INTERNALS).check(offender))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("tributary-cli uses tributary-log's internals");
+    }
+
+    /** A deliberate offender for the test above; test classes are not part of the checked code base. */
+    static final class ReachesIntoLogInternals {
+        io.tributary.log.internal.@org.jspecify.annotations.Nullable PartitionReads reads;
     }
 
     @Test
