@@ -124,9 +124,9 @@ final class ConsumeCommand implements Callable<Integer> {
                 Thread.currentThread().interrupt();
             }
         }, "tributary-consume-stop");
-        try (EventLog log = where.openExisting(); LogConsumer consumer = log.consumer(config);
-             ProgressLine progress = new ProgressLine(err, Duration.ofSeconds(5),
-                     () -> "consume: printed " + Units.count(printed) + " records")) {
+        ProgressLine progress = new ProgressLine(err, Duration.ofSeconds(5),
+                () -> "consume: printed " + Units.count(printed) + " records");
+        try (EventLog log = where.openExisting(); LogConsumer consumer = log.consumer(config)) {
             active.set(consumer);
             int count = consumer.partitionCount(topic);
             if (group == null) {
@@ -147,6 +147,7 @@ final class ConsumeCommand implements Callable<Integer> {
                 consumer.commitSync(owned(consumer, printedThrough));
             }
         } finally {
+            progress.stop();
             finished.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(stopOnSignal);

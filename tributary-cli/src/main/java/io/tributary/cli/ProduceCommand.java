@@ -103,7 +103,8 @@ final class ProduceCommand implements Callable<Integer> {
                         + " does not exist in topic '" + topic + "', which has partitions 0 to " + (partitions - 1)
                         + "; pick one of those or leave out --partition to choose by key.");
             }
-            try (ProgressLine progress = new ProgressLine(err, Duration.ofSeconds(2), this::status)) {
+            ProgressLine progress = new ProgressLine(err, Duration.ofSeconds(2), this::status);
+            try {
                 if (count != null) {
                     for (long i = 0; i < count && firstFailure.get() == null; i++) {
                         send(producer, out, "key-" + (i % keys), "value-" + i);
@@ -113,6 +114,8 @@ final class ProduceCommand implements Callable<Integer> {
                 }
                 producer.flush();
                 awaitCompletions();
+            } finally {
+                progress.stop();
             }
         }
         double seconds = (System.nanoTime() - started) / 1e9;

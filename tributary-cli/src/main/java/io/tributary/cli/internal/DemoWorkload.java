@@ -92,7 +92,8 @@ public final class DemoWorkload {
         List<ConsumerLoop> loops = new ArrayList<>();
         List<Thread> consumerThreads = new ArrayList<>();
         long deadline = System.nanoTime() + settings.timeout().toNanos();
-        try (ProgressLine line = new ProgressLine(progress, Duration.ofSeconds(2), this::status)) {
+        ProgressLine line = new ProgressLine(progress, Duration.ofSeconds(2), this::status);
+        try {
             for (int i = 0; i < settings.consumers(); i++) {
                 ConsumerLoop loop = new ConsumerLoop(i, log.consumer(ConsumerConfig.forGroup(GROUP)
                         .withClientId("demo-consumer-" + i).withMaxPollRecords(2_000)));
@@ -134,6 +135,7 @@ public final class DemoWorkload {
                     acked.sum(), LatencySummary.ofNanos(ackLatency.getIntervalHistogram()),
                     LatencySummary.ofNanos(endToEnd), check.verdict());
         } finally {
+            line.stop();
             stopConsumers = true;
             for (Thread t : consumerThreads) {
                 t.join(Duration.ofSeconds(30));

@@ -6,10 +6,10 @@ import java.util.function.Supplier;
 
 /**
  * Prints a status line to standard error every interval while a long command runs, so a user sees it is alive and
- * how fast it goes. Silent for runs shorter than one interval. Runs on its own daemon thread; {@link #close()} stops
- * it. Thread-safe.
+ * how fast it goes. Silent for runs shorter than one interval. Runs on its own daemon thread; {@link #stop()} stops
+ * it (call it in a {@code finally}). Thread-safe.
  */
-public final class ProgressLine implements AutoCloseable {
+public final class ProgressLine {
 
     private final Thread thread;
     private volatile boolean running = true;
@@ -35,8 +35,7 @@ public final class ProgressLine implements AutoCloseable {
     }
 
     /** Stops printing; returns once no further line will be printed. */
-    @Override
-    public void close() {
+    public void stop() {
         running = false;
         thread.interrupt();
         try {
