@@ -172,7 +172,8 @@ class LogCommandsTest {
 
     @Test
     void aGroupResumesWhereItStoppedAndResetMovesItBack() {
-        ok(log("create-topic", "orders", "--partitions", "2"));
+        // One partition: a group's lag counts only partitions it has committed, so this keeps the figures exact.
+        ok(log("create-topic", "orders"));
         ok(log("produce", "orders", "--count", "10"));
 
         Shell.Outcome first = log("consume", "orders", "--group", "billing", "--from-beginning", "--max", "4");
