@@ -94,7 +94,7 @@ final class ProduceCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        long started = System.nanoTime();
+        long started;
         try (EventLog log = where.openExisting();
              LogProducer producer = log.producer(ProducerConfig.defaults().withClientId("tributary-cli"))) {
             int partitions = log.admin().describeTopic(topic).partitionCount();
@@ -103,6 +103,7 @@ final class ProduceCommand implements Callable<Integer> {
                         + " does not exist in topic '" + topic + "', which has partitions 0 to " + (partitions - 1)
                         + "; pick one of those or leave out --partition to choose by key.");
             }
+            started = System.nanoTime();
             ProgressLine progress = new ProgressLine(err, Duration.ofSeconds(2), this::status);
             try {
                 if (count != null) {
@@ -132,9 +133,10 @@ final class ProduceCommand implements Callable<Integer> {
             err.println("Error: " + cause + " [INTERNAL]");
             return ExitStatus.FAILED;
         }
+        // A rate over a handful of records measures start-up, not the log; only long runs get one.
         err.println("Produced " + Units.count(acknowledged) + " record" + (acknowledged == 1 ? "" : "s") + " to '"
-                + topic + "' in " + Units.seconds(seconds) + " (" + Units.rate(acknowledged / Math.max(seconds, 1e-9))
-                + " records/s).");
+                + topic + "' in " + Units.seconds(seconds) + (acknowledged < 10_000 ? "." : " ("
+                + Units.rate(acknowledged / Math.max(seconds, 1e-9)) + " records/s)."));
         return ExitStatus.OK;
     }
 
