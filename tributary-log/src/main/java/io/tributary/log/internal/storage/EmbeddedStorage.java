@@ -353,6 +353,11 @@ public final class EmbeddedStorage implements PartitionReads, AutoCloseable {
         return partition(tp).read(offset, maxRecords, maxBytes);
     }
 
+    /** Number of segment files of a partition (for tests and {@code describe}). */
+    public int segmentCount(TopicPartition tp) {
+        return partition(tp).segments.size();
+    }
+
     @Override
     public OptionalLong offsetForTimestamp(TopicPartition tp, long timestamp) {
         return partition(tp).offsetForTimestamp(timestamp);

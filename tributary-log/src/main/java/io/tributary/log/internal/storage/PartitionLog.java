@@ -56,7 +56,7 @@ final class PartitionLog {
 
     private static final System.Logger LOG = System.getLogger(PartitionLog.class.getName());
     private static final int MAX_WRITE_BYTES = 1 << 20;
-    private static final int READ_CHUNK = 64 * 1024;
+    private static final int READ_CHUNK = 256 * 1024;
 
     final TopicPartition tp;
     final Path dir;
@@ -612,8 +612,13 @@ final class PartitionLog {
         long pos = startPos;
         long want = out.isEmpty() ? from : out.get(out.size() - 1).offset() + 1;
         ByteBuffer buf = null;
+        // First read: the gap from the index entry (about one index interval) plus what the limits let through,
+        // so a consumer at the tail copies a few KiB, not a whole chunk; later reads grow to READ_CHUNK.
+        long firstGuess = 2L * indexIntervalBytes + Math.min(bytesLeft[0], 256L * (maxRecords - out.size()));
+        int next = (int) Math.min(READ_CHUNK, Math.max(4096, firstGuess));
         while (pos < limit) {
-            int chunk = (int) Math.min(limit - pos, Math.max(READ_CHUNK, buf == null ? 0 : buf.capacity()));
+            int chunk = (int) Math.min(limit - pos, Math.max(next, buf == null ? 0 : buf.capacity()));
+            next = READ_CHUNK;
             if (buf == null || buf.capacity() < chunk) {
                 buf = ByteBuffer.allocate(chunk);
             }
