@@ -353,6 +353,10 @@ public final class EmbeddedStorage implements PartitionReads, AutoCloseable {
         return partition(tp).read(offset, maxRecords, maxBytes);
     }
 
+    PartitionLog partitionLog(TopicPartition tp) {
+        return partition(tp);
+    }
+
     /** Number of segment files of a partition (for tests and {@code describe}). */
     public int segmentCount(TopicPartition tp) {
         return partition(tp).segments.size();

@@ -830,6 +830,16 @@ final class PartitionLog {
         }
     }
 
+    /** Test support: holds the write lock so appends queue up unwritten (call both on one thread). */
+    void pauseWrites() {
+        writeLock.lock();
+    }
+
+    void resumeWrites() {
+        writeLock.unlock();
+        drain();
+    }
+
     int indexIntervalBytes() {
         return indexIntervalBytes;
     }
