@@ -15,7 +15,7 @@ import net.jqwik.api.constraints.Size;
  * The sparse indexes answer like a linear search over their entries, on the heap and after a write and
  * memory-mapped reload. jqwik prints each property's seed in the test report; re-run with {@code @Property(seed=...)}.
  */
-class SegmentIndexProperties {
+class SegmentIndexPropertyTest {
 
     @Property(tries = 200)
     void floorPositionMatchesALinearSearch(@ForAll @Size(max = 300) List<@IntRange(min = 1, max = 50) Integer> offsetGaps,
