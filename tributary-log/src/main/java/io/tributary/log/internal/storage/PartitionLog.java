@@ -84,6 +84,10 @@ final class PartitionLog {
     private volatile Thread syncer;
     private volatile boolean stopSyncer;
     private final List<Segment> retired = new ArrayList<>();
+    /** Compaction bookkeeping (cleaner thread only): the state after the last pass, and when time alone calls for one. */
+    long compactedEnd = -1;
+    int compactedSegments = -1;
+    long nextCompactionTrigger = Long.MIN_VALUE;
 
     /** The end of the data written to {@code segment} (offsets below {@code endOffset}). */
     private record WrittenMark(Segment segment, long endOffset) {
