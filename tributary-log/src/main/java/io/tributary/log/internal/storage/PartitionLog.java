@@ -55,7 +55,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class PartitionLog {
 
     private static final System.Logger LOG = System.getLogger(PartitionLog.class.getName());
-    private static final int MAX_WRITE_BYTES = 1 << 20;
+    static final int MAX_WRITE_BYTES = 1 << 20;
     private static final int READ_CHUNK = 256 * 1024;
 
     final TopicPartition tp;
@@ -72,7 +72,6 @@ final class PartitionLog {
     private final ReentrantLock writeLock = new ReentrantLock();
     private final ConcurrentLinkedQueue<PendingAppend> queue = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<PendingAppend> awaitingSync = new ConcurrentLinkedQueue<>();
-    private final ByteBuffer writeBuffer;
     private long nextOffset;
     private volatile long endOffset;
     private volatile WrittenMark written;
@@ -83,6 +82,8 @@ final class PartitionLog {
     private volatile TributaryException failure;
     private volatile Thread syncer;
     private volatile boolean stopSyncer;
+    /** Set while the fsync=always sync thread is in its write-then-sync cycle (see {@link #syncLoop}). */
+    private volatile boolean syncerBusy;
     private final List<Segment> retired = new ArrayList<>();
     /** Compaction bookkeeping (cleaner thread only): the state after the last pass, and when time alone calls for one. */
     long compactedEnd = -1;
@@ -98,7 +99,6 @@ final class PartitionLog {
         this.tp = tp;
         this.dir = dir;
         this.indexIntervalBytes = indexIntervalBytes;
-        this.writeBuffer = ByteBuffer.allocateDirect(MAX_WRITE_BYTES);
         applyConfig(config);
     }
 
@@ -288,6 +288,9 @@ final class PartitionLog {
             return;
         }
         queue.offer(p);
+        if (syncerBusy) {
+            return; // fsync=always and a sync is running: the sync thread writes this batch before its next sync
+        }
         drain();
     }
 
@@ -391,7 +394,7 @@ final class PartitionLog {
                 awaitingSync.addAll(batch);
                 written = new WrittenMark(seg, next);
                 Thread s = syncer;
-                if (s != null) {
+                if (s != null && s != Thread.currentThread()) {
                     LockSupport.unpark(s);
                 }
             } else {
@@ -411,15 +414,20 @@ final class PartitionLog {
     }
 
     private void writeAt(Segment seg, List<PendingAppend> batch, int bytes, long position) throws IOException {
-        if (bytes <= writeBuffer.capacity()) {
-            ByteBuffer buf = writeBuffer.clear();
-            for (PendingAppend b : batch) {
-                buf.put(b.batch);
-            }
-            buf.flip();
-            long pos = position;
-            while (buf.hasRemaining()) {
-                pos += seg.channel.write(buf, pos);
+        ByteBuffer pooled = bytes <= MAX_WRITE_BYTES && batch.size() > 1 ? storage.borrowWriteBuffer() : null;
+        if (pooled != null) {
+            try {
+                ByteBuffer buf = pooled.clear();
+                for (PendingAppend b : batch) {
+                    buf.put(b.batch);
+                }
+                buf.flip();
+                long pos = position;
+                while (buf.hasRemaining()) {
+                    pos += seg.channel.write(buf, pos);
+                }
+            } finally {
+                storage.returnWriteBuffer(pooled);
             }
         } else {
             long pos = position;
@@ -450,8 +458,9 @@ final class PartitionLog {
 
     private TributaryException storageError(String what, IOException e) {
         String msg = String.valueOf(e.getMessage());
-        if (msg.contains("No space left") || msg.contains("Disk quota")) {
-            return new RetriableException(LogErrors.DISK_FULL, "Could not " + what + ": the disk is full (" + msg
+        if (msg.contains("No space left") || msg.contains("Disk quota") || msg.contains("File too large")) {
+            return new RetriableException(LogErrors.DISK_FULL, "Could not " + what + ": the disk is full or a "
+                    + "file-size limit was reached (" + msg
                     + "). Free space on the disk holding " + dir + " (e.g. lower retention.ms/retention.bytes); "
                     + "acknowledged records are intact.", e);
         }
@@ -466,12 +475,35 @@ final class PartitionLog {
 
     // ------------------------------------------------------------------------------------------------ sync
 
+    /**
+     * The sync thread. Under {@code fsync=always} it runs a cycle: write everything queued (one pwrite per MiB),
+     * fdatasync, acknowledge, repeat. While a cycle runs ({@link #syncerBusy}), appending threads only queue their
+     * batches, so under load all writing and syncing happens here in large batches and producers just encode; when
+     * idle, the next appending thread writes its batch itself and wakes this thread, so a lone append waits for one
+     * write and one sync.
+     */
     private void syncLoop() {
         WrittenMark synced = written;
         while (true) {
-            WrittenMark m = written;
             Durability d = durability;
+            if (d instanceof Durability.Always) {
+                syncerBusy = true;
+                List<PendingAppend> acked;
+                writeLock.lock();
+                try {
+                    acked = writeQueued();
+                } finally {
+                    writeLock.unlock();
+                }
+                acked.forEach(PendingAppend::acknowledge); // only if the mode changed under us
+            }
+            WrittenMark m = written;
             if (m == synced || m == null) {
+                syncerBusy = false;
+                if (!queue.isEmpty()) {
+                    drain(); // queued after our last write while we were still marked busy
+                    continue;
+                }
                 if (stopSyncer) {
                     return;
                 }
