@@ -82,7 +82,7 @@ final class PartitionLog {
     private volatile TributaryException failure;
     private volatile Thread syncer;
     private volatile boolean stopSyncer;
-    /** Set while the fsync=always sync thread is in its write-then-sync cycle (see {@link #syncLoop}). */
+    /** Set while the fsync=always sync thread is in its write-then-sync cycle (see {@link #syncLoop(WrittenMark)}). */
     private volatile boolean syncerBusy;
     private final List<Segment> retired = new ArrayList<>();
     /** Compaction bookkeeping (cleaner thread only): the state after the last pass, and when time alone calls for one. */
@@ -117,7 +117,6 @@ final class PartitionLog {
         log.active = s;
         new RecoveryCheckpoint(0, 0, 0).writeTo(dir);
         log.checkpointedOffset = 0;
-        log.startSyncerIfNeeded();
         return log;
     }
 
@@ -221,7 +220,6 @@ final class PartitionLog {
             new RecoveryCheckpoint(expected, last.baseOffset, last.size).writeTo(dir);
         }
         log.checkpointedOffset = expected;
-        log.startSyncerIfNeeded();
         return log;
     }
 
@@ -261,18 +259,17 @@ final class PartitionLog {
         this.config = c;
         this.durability = c.durability();
         this.segmentBytes = c.segmentBytes();
-        if (active != null) {
-            startSyncerIfNeeded();
-        }
     }
 
     TopicConfig config() {
         return config;
     }
 
+    /** The sync thread starts on a partition's first append that needs it, so idle partitions cost no thread. */
     private synchronized void startSyncerIfNeeded() {
-        if (syncer == null && !(durability instanceof Durability.Never)) {
-            Thread t = Thread.ofPlatform().daemon().name("tributary-sync-" + tp).unstarted(this::syncLoop);
+        if (syncer == null && !stopSyncer && !(durability instanceof Durability.Never)) {
+            WrittenMark alreadySynced = written; // everything written before now was acknowledged without this thread
+            Thread t = Thread.ofPlatform().daemon().name("tributary-sync-" + tp).unstarted(() -> syncLoop(alreadySynced));
             syncer = t;
             t.start();
         }
@@ -286,6 +283,9 @@ final class PartitionLog {
         if (f != null) {
             p.fail(f);
             return;
+        }
+        if (syncer == null && !(durability instanceof Durability.Never)) {
+            startSyncerIfNeeded();
         }
         queue.offer(p);
         if (syncerBusy) {
@@ -345,7 +345,7 @@ final class PartitionLog {
                 if (!batch.isEmpty() && bytes + len > MAX_WRITE_BYTES) {
                     break;
                 }
-                if (needsRoll(seg, len, next + p.recordCount)) {
+                if (needsRoll(seg, bytes, len, next + p.recordCount)) {
                     if (!batch.isEmpty()) {
                         break;
                     }
@@ -440,8 +440,10 @@ final class PartitionLog {
         }
     }
 
-    private boolean needsRoll(Segment seg, int len, long nextAfter) {
-        return seg.size > 0 && (seg.size + len > segmentBytes || nextAfter - seg.baseOffset >= Integer.MAX_VALUE);
+    /** Whether a batch of {@code len} bytes must go to a new segment ({@code pending} bytes are gathered already). */
+    private boolean needsRoll(Segment seg, int pending, int len, long nextAfter) {
+        long used = seg.size + pending;
+        return used > 0 && (used + len > segmentBytes || nextAfter - seg.baseOffset >= Integer.MAX_VALUE);
     }
 
     /** Closes the active segment (synced, indexes written) and starts a new one; caller holds the write lock. */
@@ -482,8 +484,8 @@ final class PartitionLog {
      * idle, the next appending thread writes its batch itself and wakes this thread, so a lone append waits for one
      * write and one sync.
      */
-    private void syncLoop() {
-        WrittenMark synced = written;
+    private void syncLoop(WrittenMark alreadySynced) {
+        WrittenMark synced = alreadySynced;
         while (true) {
             Durability d = durability;
             if (d instanceof Durability.Always) {
