@@ -73,7 +73,8 @@ final class PartitionLog {
     private final ConcurrentLinkedQueue<PendingAppend> queue = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<PendingAppend> awaitingSync = new ConcurrentLinkedQueue<>();
     private long nextOffset;
-    private volatile long endOffset;
+    /** The published end: every offset below it is acknowledged and readable. Only ever moves forward. */
+    private final java.util.concurrent.atomic.AtomicLong endOffset = new java.util.concurrent.atomic.AtomicLong();
     private volatile WrittenMark written;
     private volatile long checkpointedOffset = -1;
     private volatile boolean closed;
@@ -179,7 +180,7 @@ final class PartitionLog {
             Segment.ScanResult r = seg.scan();
             log.segments.put(base, seg);
             if (r.problem() != null) {
-                long fileSize = seg.channel.size();
+                long fileSize = seg.fileSize();
                 boolean beforeRecoveryPoint = cp.isPresent() && (base < cp.get().segmentBase()
                         || (base == cp.get().segmentBase() && r.validEnd() < cp.get().position()));
                 if (beforeRecoveryPoint && !repair) {
@@ -212,11 +213,11 @@ final class PartitionLog {
         }
         log.active = last;
         log.nextOffset = expected;
-        log.endOffset = expected;
+        log.endOffset.set(expected);
         log.written = new WrittenMark(last, expected);
         if (cp.isEmpty() || cp.get().offset() != expected || cp.get().segmentBase() != last.baseOffset
                 || cp.get().position() != last.size) {
-            last.channel.force(true);
+            last.force(true);
             new RecoveryCheckpoint(expected, last.baseOffset, last.size).writeTo(dir);
         }
         log.checkpointedOffset = expected;
@@ -374,7 +375,7 @@ final class PartitionLog {
             } catch (IOException e) {
                 TributaryException error = storageError("write " + bytes + " bytes to " + seg.file, e);
                 try {
-                    seg.channel.truncate(position); // drop a partial write so the file ends on a whole batch
+                    seg.cutAt(position); // drop a partial write so the file ends on a whole batch
                 } catch (IOException ignored) {
                     failure = error; // cannot even restore the file's end: refuse further appends until reopened
                 }
@@ -399,7 +400,7 @@ final class PartitionLog {
                 }
             } else {
                 written = new WrittenMark(seg, next);
-                endOffset = next;
+                endOffset.accumulateAndGet(next, Math::max);
                 acked.addAll(batch);
                 storage.signalChange();
             }
@@ -408,8 +409,8 @@ final class PartitionLog {
     }
 
     private void failLater(PendingAppend p, TributaryException e) {
-        // Failing may run user callbacks; they run on this thread but after the lock is released is not guaranteed
-        // here, so hand them to a virtual thread to keep the writer's critical section free of foreign code.
+        // Failing completes futures, which runs user callbacks; run them on a virtual thread so no foreign code runs
+        // inside the writer's critical section.
         Thread.ofVirtual().start(() -> p.fail(e));
     }
 
@@ -421,21 +422,15 @@ final class PartitionLog {
                 for (PendingAppend b : batch) {
                     buf.put(b.batch);
                 }
-                buf.flip();
-                long pos = position;
-                while (buf.hasRemaining()) {
-                    pos += seg.channel.write(buf, pos);
-                }
+                seg.write(buf.flip(), position);
             } finally {
                 storage.returnWriteBuffer(pooled);
             }
         } else {
             long pos = position;
             for (PendingAppend b : batch) {
-                ByteBuffer buf = ByteBuffer.wrap(b.batch);
-                while (buf.hasRemaining()) {
-                    pos += seg.channel.write(buf, pos);
-                }
+                seg.write(ByteBuffer.wrap(b.batch), pos);
+                pos += b.batch.length;
             }
         }
     }
@@ -449,7 +444,7 @@ final class PartitionLog {
     /** Closes the active segment (synced, indexes written) and starts a new one; caller holds the write lock. */
     private void roll() throws IOException {
         Segment old = active;
-        old.channel.force(false);
+        old.force(false);
         old.seal();
         Segment s = Segment.create(dir, nextOffset, indexIntervalBytes);
         segments.put(s.baseOffset, s);
@@ -517,10 +512,16 @@ final class PartitionLog {
                 continue;
             }
             try {
-                m.segment().channel.force(false);
+                m.segment().force(false);
             } catch (ClosedChannelException e) {
-                if (!closed && !deleted) {
-                    failAwaiting(m.endOffset(), storageError("sync " + m.segment().file, e));
+                // Closed for good: either the log is closing, or the segment was rolled (roll() synced it) and later
+                // removed by retention. Only if it is still the active one were its bytes possibly not synced.
+                if (m.segment() == active && !closed && !deleted) {
+                    TributaryException error = storageError("sync " + m.segment().file, e);
+                    failure = error;
+                    failAwaiting(Long.MAX_VALUE, error);
+                    synced = m;
+                    continue;
                 }
             } catch (IOException e) {
                 TributaryException error = storageError("sync " + m.segment().file, e);
@@ -536,8 +537,8 @@ final class PartitionLog {
                 awaitingSync.poll();
                 done.add(p);
             }
-            if (m.endOffset() > endOffset) {
-                endOffset = m.endOffset();
+            if (endOffset.get() < m.endOffset()) {
+                endOffset.accumulateAndGet(m.endOffset(), Math::max);
                 storage.signalChange();
             }
             for (PendingAppend a : done) {
@@ -564,7 +565,7 @@ final class PartitionLog {
     }
 
     long endOffset() {
-        return endOffset;
+        return endOffset.get();
     }
 
     long sizeInBytes() {
@@ -579,6 +580,10 @@ final class PartitionLog {
         for (int attempt = 0; ; attempt++) {
             try {
                 return readOnce(offset, maxRecords, maxBytes);
+            } catch (java.nio.channels.ClosedByInterruptException e) {
+                Thread.currentThread().interrupt();
+                throw new RetriableException(ErrorCode.TIMEOUT, "The read of " + tp + " at offset " + offset
+                        + " was interrupted; read again.", e);
             } catch (ClosedChannelException e) {
                 // a segment was swapped by compaction or deleted by retention under us; look it up again
                 if (attempt >= 3 || closed) {
@@ -591,7 +596,7 @@ final class PartitionLog {
     }
 
     private List<LogRecord> readOnce(long offset, int maxRecords, long maxBytes) throws IOException {
-        long end = endOffset;
+        long end = endOffset.get();
         long start = startOffset();
         if (offset < start || offset > end) {
             throw new InvalidRequestException(LogErrors.OFFSET_OUT_OF_RANGE, "Offset " + offset + " is outside partition "
@@ -711,7 +716,7 @@ final class PartitionLog {
 
     OptionalLong offsetForTimestamp(long timestamp) {
         try {
-            long end = endOffset;
+            long end = endOffset.get();
             for (Segment seg : segments.values()) {
                 if (seg.maxTimestamp < timestamp) {
                     continue;
@@ -764,7 +769,7 @@ final class PartitionLog {
             writeLock.unlock();
         }
         drain();
-        seg.channel.force(false);
+        seg.force(false);
         new RecoveryCheckpoint(next, seg.baseOffset, size).writeTo(dir);
         checkpointedOffset = next;
     }
@@ -811,7 +816,7 @@ final class PartitionLog {
                 break;
             }
             Segment next = segments.higherEntry(oldest.baseOffset).getValue();
-            if (next.baseOffset > endOffset) {
+            if (next.baseOffset > endOffset.get()) {
                 break; // never delete past what readers may see
             }
             segments.remove(oldest.baseOffset);
@@ -904,7 +909,7 @@ final class PartitionLog {
         try {
             Segment a = active;
             if (failure == null && !deleted) {
-                a.channel.force(false);
+                a.force(false);
                 new RecoveryCheckpoint(nextOffset, a.baseOffset, a.size).writeTo(dir);
             }
         } catch (IOException e) {
