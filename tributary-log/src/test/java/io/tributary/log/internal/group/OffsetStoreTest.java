@@ -11,6 +11,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -132,6 +134,40 @@ class OffsetStoreTest {
             assertThat(s.committed("g0")).isEqualTo(Map.of(A0, 297L, A1, 594L));
             assertThat(s.committed("g1")).isEqualTo(Map.of(A0, 298L, A1, 596L));
             assertThat(s.committed("g2")).isEqualTo(Map.of(A0, 299L, A1, 598L));
+        }
+    }
+
+    @Test
+    void concurrentCommitsShareSyncsAndEachIsVisibleAndDurableOnceReturned() throws Exception {
+        int threads = 4;
+        int commits = 60;
+        try (OffsetStore s = OffsetStore.open(dir, 2048)) {
+            List<Thread> workers = new ArrayList<>();
+            List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                TopicPartition tp = new TopicPartition("a", t);
+                workers.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        for (long i = 1; i <= commits; i++) {
+                            s.commit("g", Map.of(tp, i));
+                            if (s.committed("g", tp).orElseThrow() != i) {
+                                throw new AssertionError(tp + " not visible at " + i + " after commit returned");
+                            }
+                        }
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                }));
+            }
+            for (Thread w : workers) {
+                w.join();
+            }
+            assertThat(failures).isEmpty();
+        }
+        try (OffsetStore s = OffsetStore.open(dir)) {
+            for (int t = 0; t < threads; t++) {
+                assertThat(s.committed("g", new TopicPartition("a", t))).hasValue(commits);
+            }
         }
     }
 
