@@ -25,7 +25,7 @@ import net.jqwik.api.ShrinkingMode;
  * partition of every subscribed topic exactly once, only members subscribed to a topic get its partitions, and with
  * identical subscriptions the counts differ by at most one. jqwik prints the seed of every run and of any failure.
  */
-class AssignmentProperties {
+class AssignmentPropertyTest {
 
     private static final Map<String, Integer> TOPICS = Map.of("a", 3, "b", 5, "c", 1);
 
