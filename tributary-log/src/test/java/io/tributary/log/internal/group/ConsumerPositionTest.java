@@ -276,6 +276,15 @@ class ConsumerPositionTest extends GroupTestSupport {
     }
 
     @Test
+    void readCommittedIsRefusedBecauseTheEmbeddedEngineHasNoTransactions() {
+        assertThatThrownBy(() -> consumer(ConsumerConfig.defaults().withReadCommitted(true)))
+                .isInstanceOf(InvalidRequestException.class)
+                .satisfies(e -> assertThat(((TributaryException) e).code())
+                        .isEqualTo(io.tributary.core.ErrorCode.CAPABILITY_UNSUPPORTED))
+                .hasMessageContaining("TRANSACTIONS");
+    }
+
+    @Test
     void closedConsumerRefusesFurtherUse() {
         reads.createTopic("orders", 1);
         LogConsumer c = assigned(ConsumerConfig.defaults(), P0);
