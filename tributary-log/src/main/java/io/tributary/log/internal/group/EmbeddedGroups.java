@@ -1,5 +1,6 @@
 package io.tributary.log.internal.group;
 
+import io.tributary.core.ErrorCode;
 import io.tributary.core.InvalidRequestException;
 import io.tributary.core.NotFoundException;
 import io.tributary.log.Capability;
@@ -63,7 +64,7 @@ public final class EmbeddedGroups implements ConsumerSide {
         if (config.readCommitted()) {
             // The embedded engine has no transactions, so every record is committed; accepting the flag would let a
             // user believe aborted writes are filtered. Fail loudly, as for any capability not declared.
-            throw new InvalidRequestException(io.tributary.core.ErrorCode.CAPABILITY_UNSUPPORTED, "The 'embedded' "
+            throw new InvalidRequestException(ErrorCode.CAPABILITY_UNSUPPORTED, "The 'embedded' "
                     + "backend does not support " + Capability.TRANSACTIONS + ", so readCommitted=true means nothing "
                     + "here; drop withReadCommitted(true), or use a backend that declares TRANSACTIONS (e.g. "
                     + "tributary.log.backend=kafka)");
@@ -185,7 +186,7 @@ public final class EmbeddedGroups implements ConsumerSide {
 
     private void ensureOpen() {
         if (closed) {
-            throw new InvalidRequestException(io.tributary.core.ErrorCode.CLOSED, "The event log's consumer side is "
+            throw new InvalidRequestException(ErrorCode.CLOSED, "The event log's consumer side is "
                     + "closed; open the event log again");
         }
     }

@@ -354,18 +354,6 @@ final class GroupCoordinator implements AutoCloseable {
         }
     }
 
-    /** The member owning a partition of a group now, if any. */
-    Optional<String> ownerOf(String groupId, TopicPartition tp) {
-        lock.lock();
-        try {
-            Group g = groups.get(groupId);
-            Membership m = g == null ? null : g.owners.get(tp);
-            return m == null ? Optional.empty() : Optional.of(m.memberId);
-        } finally {
-            lock.unlock();
-        }
-    }
-
     // ---- assignment ----
 
     private void rebalance(Group g, boolean membershipChanged, String... excludedTopics) {
