@@ -265,4 +265,24 @@ class OutboxRelayTest {
             }
         }
     }
+
+    /**
+     * Per key, each event's first publication comes after the first publication of every earlier event of the key;
+     * an event may be published again later (at least once), which is allowed.
+     */
+    static void assertPerKeyOrderAllowingRepeats(List<LogRecord> records) {
+        Map<ByteBuffer, Set<Integer>> seen = new HashMap<>();
+        Map<ByteBuffer, Integer> lastNew = new HashMap<>();
+        for (LogRecord r : records) {
+            int n = Integer.parseInt(new String(r.value(), StandardCharsets.UTF_8).substring(1));
+            ByteBuffer key = ByteBuffer.wrap(r.key());
+            if (seen.computeIfAbsent(key, k -> new HashSet<>()).add(n)) {
+                Integer prev = lastNew.put(key, n);
+                if (prev != null) {
+                    assertThat(n).as("first publication of a%d after a%d for key %s", n, prev,
+                            new String(r.key(), StandardCharsets.UTF_8)).isGreaterThan(prev);
+                }
+            }
+        }
+    }
 }
