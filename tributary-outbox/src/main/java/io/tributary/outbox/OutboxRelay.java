@@ -369,9 +369,9 @@ public final class OutboxRelay implements AutoCloseable {
             for (int i = 0; i < rows.size(); i++) {
                 Row r = rows.get(i);
                 String msg = messages.get(i);
-                ps.setString(1, msg.length() > 2000 ? msg.substring(0, 2000) : msg);
-                ps.setLong(2, now + backoffMillis(r.attempts + 1));
-                ps.setInt(3, config.maxAttempts());
+                ps.setInt(1, config.maxAttempts());
+                ps.setString(2, msg.length() > 2000 ? msg.substring(0, 2000) : msg);
+                ps.setLong(3, now + backoffMillis(r.attempts + 1));
                 ps.setLong(4, r.id);
                 ps.addBatch();
                 failureCount.increment();

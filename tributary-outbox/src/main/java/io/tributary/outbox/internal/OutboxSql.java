@@ -77,8 +77,9 @@ public final class OutboxSql {
         this.markPublished = "UPDATE " + t + " SET status = " + PUBLISHED + ", published_at = ?, attempts = attempts + 1,"
                 + " last_error = NULL WHERE id = ?";
         this.deletePublished = "DELETE FROM " + t + " WHERE id = ?";
-        this.recordFailure = "UPDATE " + t + " SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,"
-                + " status = CASE WHEN attempts + 1 >= ? THEN " + FAILED + " ELSE " + PENDING + " END WHERE id = ?";
+        // status first: MariaDB evaluates SET assignments left to right, so later ones see earlier results.
+        this.recordFailure = "UPDATE " + t + " SET status = CASE WHEN attempts + 1 >= ? THEN " + FAILED + " ELSE "
+                + PENDING + " END, attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?";
         this.purgePublished = dialect == OutboxDialect.MARIADB
                 ? "DELETE FROM " + t + " WHERE status IN (" + PUBLISHED + ", " + SKIPPED + ") AND published_at < ? LIMIT ?"
                 : "DELETE FROM " + t + " WHERE id IN (SELECT id FROM " + t + " WHERE status IN (" + PUBLISHED + ", "
