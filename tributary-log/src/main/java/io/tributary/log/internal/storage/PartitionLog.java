@@ -269,8 +269,11 @@ final class PartitionLog {
     /** The sync thread starts on a partition's first append that needs it, so idle partitions cost no thread. */
     private synchronized void startSyncerIfNeeded() {
         if (syncer == null && !stopSyncer && !(durability instanceof Durability.Never)) {
-            WrittenMark alreadySynced = written; // everything written before now was acknowledged without this thread
-            Thread t = Thread.ofPlatform().daemon().name("tributary-sync-" + tp).unstarted(() -> syncLoop(alreadySynced));
+            // Capture what counts as already synced now, not when the thread first runs: under load an append can
+            // set a new mark before the thread is scheduled, and reading it then would skip syncing (and acking) it.
+            WrittenMark alreadySynced = written;
+            Thread t = Thread.ofPlatform().daemon().name("tributary-sync-" + tp)
+                    .unstarted(() -> syncLoop(alreadySynced));
             syncer = t;
             t.start();
         }
@@ -754,21 +757,25 @@ final class PartitionLog {
 
     /** Makes everything written so far durable and records it as the recovery point (periodic; cheap if idle). */
     void checkpoint() throws IOException {
-        Segment seg;
-        long size;
-        long next;
+        Segment seg = null;
+        long size = 0;
+        long next = 0;
         writeLock.lock();
         try {
-            if (closed || deleted || nextOffset == checkpointedOffset) {
-                return;
+            if (!(closed || deleted || nextOffset == checkpointedOffset)) {
+                seg = active;
+                size = seg.size;
+                next = nextOffset;
             }
-            seg = active;
-            size = seg.size;
-            next = nextOffset;
         } finally {
             writeLock.unlock();
         }
+        // Whoever held the write lock must drain after releasing it, on every path: an append whose tryLock failed
+        // while we held it left its batch queued for us, and nobody else would write it.
         drain();
+        if (seg == null) {
+            return;
+        }
         seg.force(false);
         new RecoveryCheckpoint(next, seg.baseOffset, size).writeTo(dir);
         checkpointedOffset = next;
@@ -904,6 +911,7 @@ final class PartitionLog {
             writeLock.unlock();
         }
         acked.forEach(PendingAppend::acknowledge);
+        drain(); // appends that raced with close fail with CLOSED instead of waiting forever
         stopSyncer();
         writeLock.lock();
         try {
@@ -939,6 +947,7 @@ final class PartitionLog {
         } finally {
             writeLock.unlock();
         }
+        drain(); // anything queued meanwhile fails with TOPIC_NOT_FOUND
         stopSyncer();
         failAwaiting(Long.MAX_VALUE, rejection(false));
         closeSegments();
