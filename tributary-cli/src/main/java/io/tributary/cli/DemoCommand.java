@@ -57,6 +57,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--value-size", paramLabel = "BYTES", defaultValue = "100", description = "Bytes per value, at least 16 (default: ${DEFAULT-VALUE}).")
     int valueSize;
 
+    @Option(names = "--max-in-flight", paramLabel = "N", defaultValue = "1000",
+            description = "Unacknowledged appends each producer thread allows before it waits; fewer lowers "
+                    + "latency, more raises throughput (default: ${DEFAULT-VALUE}).")
+    int maxInFlight = 1000;
+
     @Option(names = "--fsync", paramLabel = "MODE", defaultValue = "always",
             description = "The topic's durability: always (ack after fsync, shared by concurrent appends), "
                     + "interval:<ms>, or never (default: ${DEFAULT-VALUE}).")
@@ -79,7 +84,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         DemoSettings settings = new DemoSettings(events, partitions, producers, consumers, keys, valueSize,
-                Durability.parse(fsync), DemoSettings.defaults().maxInFlight(), timeout, fault);
+                Durability.parse(fsync), maxInFlight, timeout, fault);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Path dir = Files.createTempDirectory("tributary-demo-");

@@ -53,7 +53,7 @@ public record DemoSettings(long events, int partitions, int producers, int consu
             problems.add("--value-size " + valueBytes + " must be between " + MIN_VALUE_BYTES + " and 1000000");
         }
         if (maxInFlight < 1) {
-            problems.add("maxInFlight " + maxInFlight + " must be at least 1");
+            problems.add("--max-in-flight " + maxInFlight + " must be at least 1");
         }
         if (timeout.isNegative() || timeout.isZero()) {
             problems.add("--timeout " + timeout + " must be positive");
@@ -87,6 +87,11 @@ public record DemoSettings(long events, int partitions, int producers, int consu
 
     public DemoSettings withDurability(Durability d) {
         return new DemoSettings(events, partitions, producers, consumers, keys, valueBytes, d, maxInFlight, timeout,
+                fault);
+    }
+
+    public DemoSettings withMaxInFlight(int n) {
+        return new DemoSettings(events, partitions, producers, consumers, keys, valueBytes, durability, n, timeout,
                 fault);
     }
 
