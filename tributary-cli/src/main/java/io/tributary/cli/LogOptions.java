@@ -2,6 +2,7 @@ package io.tributary.cli;
 
 import io.tributary.core.ErrorCode;
 import io.tributary.core.NotFoundException;
+import io.tributary.log.EmbeddedLogConfig;
 import io.tributary.log.EventLog;
 import io.tributary.log.EventLogs;
 import java.nio.file.Files;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Option;
 final class LogOptions {
 
     /** The embedded engine's setting for its data folder. */
-    static final String EMBEDDED_DATA_DIR = "tributary.log.embedded.data-dir";
+    static final String EMBEDDED_DATA_DIR = EmbeddedLogConfig.DATA_DIR;
     /** The Kafka backend's setting for its brokers. */
     static final String KAFKA_BOOTSTRAP = "tributary.log.kafka.bootstrap-servers";
 
@@ -36,7 +37,8 @@ final class LogOptions {
     @Nullable String bootstrap;
 
     @Option(names = "--setting", paramLabel = "KEY=VALUE",
-            description = "Any other backend setting, e.g. --setting tributary.log.kafka.client.acks=all (repeatable).")
+            description = "Any other backend setting (repeatable), e.g. --setting tributary.log.embedded.repair=true "
+                    + "to open a log that has corruption before its recovery point.")
     Map<String, String> extra = new LinkedHashMap<>();
 
     /** The settings for {@link EventLogs#open(Map)}. */

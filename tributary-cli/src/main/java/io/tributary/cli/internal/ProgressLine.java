@@ -6,7 +6,8 @@ import java.util.function.Supplier;
 
 /**
  * Prints a status line to standard error every interval while a long command runs, so a user sees it is alive and
- * how fast it goes. Silent for runs shorter than one interval. Runs on its own daemon thread; {@link #stop()} stops
+ * how fast it goes. Silent for runs shorter than one interval, and while the status does not change (a consumer
+ * waiting for records does not repeat itself). Runs on its own daemon thread; {@link #stop()} stops
  * it (call it in a {@code finally}). Thread-safe.
  */
 public final class ProgressLine {
@@ -18,17 +19,20 @@ public final class ProgressLine {
     public ProgressLine(PrintWriter err, Duration interval, Supplier<String> status) {
         long intervalMs = Math.max(1, interval.toMillis());
         thread = Thread.ofPlatform().daemon().name("tributary-progress").start(() -> {
+            String last = "";
             while (running) {
                 try {
                     Thread.sleep(intervalMs);
                 } catch (InterruptedException e) {
                     return;
                 }
-                if (running) {
+                String now = status.get();
+                if (running && !now.equals(last)) {
                     synchronized (err) {
-                        err.println(status.get());
+                        err.println(now);
                         err.flush();
                     }
+                    last = now;
                 }
             }
         });
