@@ -161,9 +161,12 @@ public abstract class EventLogConformanceKit {
 
     /**
      * Makes a group member fall silent as if its process had died: no more heartbeats, no leave request. Runs on the
-     * member's own thread; the kit no longer polls the member afterwards and never closes it (closing the log does).
-     * The default does nothing more, which is right for backends where liveness comes from {@code poll} alone; a
-     * backend that heartbeats in the background must override this (e.g. cut the member's connection).
+     * member's own polling thread; right after it, the kit ends that thread without closing the consumer (closing the
+     * log does, at the end of the test). The default does nothing more, which suffices for in-process backends that
+     * tie a member's liveness to its consumer and polling thread (the embedded engine stops heartbeating for a member
+     * whose polling thread died with the consumer open). A backend whose heartbeats run elsewhere, like Kafka's
+     * client with its own heartbeat thread, must override this, e.g. by cutting the member's connection through a
+     * proxy.
      */
     protected void crashMember(LogConsumer member) {
     }
@@ -252,6 +255,14 @@ public abstract class EventLogConformanceKit {
 
     protected final String createTopic(String purpose, int partitions) {
         return createTopic(purpose, partitions, Map.of());
+    }
+
+    /**
+     * A whole second an hour ago: a base for tests that need chosen timestamps. Recent, so the default retention
+     * (7 days) never deletes their records while they run, and in the past, so no broker rejects them as future.
+     */
+    protected static long anHourAgo() {
+        return (System.currentTimeMillis() / 1000 - 3600) * 1000;
     }
 
     protected static byte[] bytes(String s) {
@@ -779,14 +790,16 @@ public abstract class EventLogConformanceKit {
 
         private String topic;
         private TopicPartition tp;
+        private long t0;
 
-        /** Ten records in partition 0, record i with timestamp (i + 1) * 1000. */
+        /** Ten records in partition 0, record i with timestamp t0 + (i + 1) * 1000. */
         @BeforeEach
         void tenRecords() {
             topic = createTopic("seek", 1);
             tp = new TopicPartition(topic, 0);
+            t0 = anHourAgo();
             append(topic, 0, IntStream.range(0, 10).mapToObj(i -> new Record(bytes("k" + i), bytes("v" + i),
-                    Headers.empty(), (i + 1) * 1000L)).toList());
+                    Headers.empty(), t0 + (i + 1) * 1000L)).toList());
         }
 
         @Test
@@ -851,20 +864,20 @@ public abstract class EventLogConformanceKit {
         void seeksToTheFirstRecordAtOrAfterATimestamp() {
             try (LogConsumer c = log.consumer(ConsumerConfig.defaults())) {
                 c.assign(List.of(tp));
-                if (!supportsOrFailsLoudly(Capability.TIMESTAMP_SEEK, () -> c.seekToTimestamp(List.of(tp), 4500))) {
+                if (!supportsOrFailsLoudly(Capability.TIMESTAMP_SEEK, () -> c.seekToTimestamp(List.of(tp), t0 + 4500))) {
                     return;
                 }
-                c.seekToTimestamp(List.of(tp), 4500);
+                c.seekToTimestamp(List.of(tp), t0 + 4500);
                 assertThat(c.position(tp)).isEqualTo(4);
-                assertThat(pollAtLeast(c, 1).getFirst().timestamp()).isEqualTo(5000);
+                assertThat(pollAtLeast(c, 1).getFirst().timestamp()).isEqualTo(t0 + 5000);
 
-                c.seekToTimestamp(List.of(tp), 5000);
+                c.seekToTimestamp(List.of(tp), t0 + 5000);
                 assertThat(c.position(tp)).as("a record exactly at the timestamp counts").isEqualTo(4);
 
                 c.seekToTimestamp(List.of(tp), 0);
                 assertThat(c.position(tp)).isZero();
 
-                c.seekToTimestamp(List.of(tp), 99_999);
+                c.seekToTimestamp(List.of(tp), t0 + 99_999);
                 assertThat(c.position(tp)).as("no record that late: the end").isEqualTo(10);
             }
         }
@@ -873,20 +886,22 @@ public abstract class EventLogConformanceKit {
         void seeksByTimestampToTheFirstOffsetEvenWhenTimestampsAreOutOfOrder() {
             String shuffled = createTopic("seek-shuffled", 1);
             TopicPartition stp = new TopicPartition(shuffled, 0);
+            long base = anHourAgo();
             long[] ts = {5000, 1000, 7000, 3000, 9000};
-            append(shuffled, 0, Arrays.stream(ts).mapToObj(t -> new Record(null, bytes("t" + t), Headers.empty(), t)).toList());
+            append(shuffled, 0, Arrays.stream(ts).mapToObj(t -> new Record(null, bytes("t" + t), Headers.empty(),
+                    base + t)).toList());
             try (LogConsumer c = log.consumer(ConsumerConfig.defaults())) {
                 c.assign(List.of(stp));
-                if (!supportsOrFailsLoudly(Capability.TIMESTAMP_SEEK, () -> c.seekToTimestamp(List.of(stp), 6000))) {
+                if (!supportsOrFailsLoudly(Capability.TIMESTAMP_SEEK, () -> c.seekToTimestamp(List.of(stp), base + 6000))) {
                     return;
                 }
-                c.seekToTimestamp(List.of(stp), 6000);
+                c.seekToTimestamp(List.of(stp), base + 6000);
                 assertThat(c.position(stp)).as("first offset with timestamp >= 6000").isEqualTo(2);
-                c.seekToTimestamp(List.of(stp), 2000);
+                c.seekToTimestamp(List.of(stp), base + 2000);
                 assertThat(c.position(stp)).as("first offset with timestamp >= 2000 is the first record (5000)").isZero();
-                c.seekToTimestamp(List.of(stp), 8000);
+                c.seekToTimestamp(List.of(stp), base + 8000);
                 assertThat(c.position(stp)).isEqualTo(4);
-                c.seekToTimestamp(List.of(stp), 9001);
+                c.seekToTimestamp(List.of(stp), base + 9001);
                 assertThat(c.position(stp)).isEqualTo(5);
             }
         }
@@ -1420,17 +1435,19 @@ public abstract class EventLogConformanceKit {
         private String group;
         private TopicPartition p0;
         private TopicPartition p1;
+        private long t0;
 
-        /** Two partitions of ten records each; record i of a partition has timestamp (i + 1) * 1000. */
+        /** Two partitions of ten records each; record i of a partition has timestamp t0 + (i + 1) * 1000. */
         @BeforeEach
         void twoPartitionsOfTen() {
+            t0 = anHourAgo();
             topic = createTopic("admin", 2);
             group = uniqueName("admin");
             p0 = new TopicPartition(topic, 0);
             p1 = new TopicPartition(topic, 1);
             for (int p = 0; p < 2; p++) {
                 append(topic, p, IntStream.range(0, 10)
-                        .mapToObj(i -> new Record(bytes("k"), bytes("v" + i), Headers.empty(), (i + 1) * 1000L)).toList());
+                        .mapToObj(i -> new Record(bytes("k"), bytes("v" + i), Headers.empty(), t0 + (i + 1) * 1000L)).toList());
             }
         }
 
@@ -1508,10 +1525,10 @@ public abstract class EventLogConformanceKit {
             assertThat(committedOffsets()).isEqualTo(Map.of(p0, 7L, p1, 7L));
 
             if (supportsOrFailsLoudly(Capability.TIMESTAMP_SEEK,
-                    () -> admin().resetOffsets(group, topic, OffsetSpec.atTimestamp(3500)))) {
-                assertThat(admin().resetOffsets(group, topic, OffsetSpec.atTimestamp(3500)))
+                    () -> admin().resetOffsets(group, topic, OffsetSpec.atTimestamp(t0 + 3500)))) {
+                assertThat(admin().resetOffsets(group, topic, OffsetSpec.atTimestamp(t0 + 3500)))
                         .as("first offsets with timestamp >= 3500").isEqualTo(Map.of(p0, 3L, p1, 3L));
-                assertThat(admin().resetOffsets(group, topic, OffsetSpec.atTimestamp(1_000_000)))
+                assertThat(admin().resetOffsets(group, topic, OffsetSpec.atTimestamp(t0 + 1_000_000)))
                         .as("no record that late: the end").isEqualTo(Map.of(p0, 10L, p1, 10L));
                 admin().resetOffsets(group, topic, OffsetSpec.atOffset(3));
             }
@@ -1879,7 +1896,7 @@ public abstract class EventLogConformanceKit {
         void keepsAcknowledgedRecordsTopicsAndConfigsAcrossReopen() {
             String topic = createTopic("reopen", 3, Map.of(TopicConfig.MAX_MESSAGE_BYTES, "5000"));
             List<Record> records = IntStream.range(0, 300).mapToObj(i -> new Record(bytes("k" + i), bytes("v" + i),
-                    Headers.of(Header.ofString("i", String.valueOf(i))), 1_700_000_000_000L + i)).toList();
+                    Headers.of(Header.ofString("i", String.valueOf(i))), anHourAgo() + i)).toList();
             List<AppendResult> acks = append(topic, records);
             Map<String, Record> sentAt = new HashMap<>();
             for (int i = 0; i < records.size(); i++) {

@@ -183,10 +183,15 @@ final class PolledMember implements AutoCloseable {
         polling = false;
     }
 
-    /** Stalls, then hands the consumer to {@code crash} on the member's thread (a backend hook, e.g. cut its link). */
+    /**
+     * Dies as a crashed client does: stops polling, hands the consumer to {@code crash} on the member's thread (a
+     * backend hook, e.g. cut its connection), then ends that thread without closing the consumer. For an in-process
+     * backend, a polling thread that died with its consumer open is what a crash looks like.
+     */
     void crash(Consumer<LogConsumer> crash) {
         stall();
         run(crash);
+        abandon();
     }
 
     /** Leaves the group with {@link LogConsumer#close()}; waits for the close to return. */
