@@ -111,6 +111,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@link #cleanerWait()} and {@link #operationWait()}; every test has a {@link Timeout}. Tests of background work
  * (rebalances, retention, compaction) poll with a bounded wait instead of sleeping a fixed time.
  *
+ * <p><b>On a Kafka broker</b> the kit's timings need broker settings a production cluster would not use:
+ * {@code group.initial.rebalance.delay.ms=0}, {@code group.min.session.timeout.ms} at or below
+ * {@link #groupSessionTimeout()}, {@code log.retention.check.interval.ms} and {@code log.cleaner.backoff.ms} of a
+ * second or less (or raise {@link #cleanerWait()}), and {@link #crashMember} overridden, since a Kafka client keeps
+ * heartbeating from its own thread after the application's thread dies.
+ *
  * <p><b>Areas</b>, one nested class each: topics, producer, keys and partitions, consumer (seek, poll limits,
  * pause), consumer groups and rebalances, commits, group administration, retention, compaction, durability modes,
  * transactions, durability across reopen, capabilities, and the bad inputs of the API (every error code with a
@@ -1104,6 +1110,11 @@ public abstract class EventLogConformanceKit {
             assertThat(ledger.violations()).as("moments a partition had two owners").isEmpty();
         }
 
+        /** Listener calls with partitions in them (some backends also call with an empty collection). */
+        private static List<OwnershipLedger.Event> nonEmpty(List<OwnershipLedger.Event> events) {
+            return events.stream().filter(e -> !e.partitions().isEmpty()).toList();
+        }
+
         private static String names(List<PolledMember> ms) {
             return ms.stream().map(PolledMember::name).toList().toString();
         }
@@ -1118,7 +1129,7 @@ public abstract class EventLogConformanceKit {
 
             Optional<ConsumerGroupMetadata> meta = a.call(LogConsumer::groupMetadata);
             assertThat(meta).hasValueSatisfying(m -> assertThat(m.groupId()).isEqualTo(group));
-            assertThat(ledger.events("alone").getFirst().kind()).isEqualTo(OwnershipLedger.Kind.ASSIGNED);
+            assertThat(nonEmpty(ledger.events("alone")).getFirst().kind()).isEqualTo(OwnershipLedger.Kind.ASSIGNED);
         }
 
         @Test
@@ -1133,7 +1144,8 @@ public abstract class EventLogConformanceKit {
             PolledMember b = join("second");
             awaitCompleteAssignment(List.of(a, b));
 
-            List<OwnershipLedger.Event> afterJoin = ledger.events("first").subList(before, ledger.events("first").size());
+            List<OwnershipLedger.Event> afterJoin = nonEmpty(ledger.events("first").subList(before,
+                    ledger.events("first").size()));
             assertThat(afterJoin).as("first's listener calls after second joined").isNotEmpty();
             assertThat(afterJoin.getFirst().kind()).as("the old owner hears revoked before anything else")
                     .isEqualTo(OwnershipLedger.Kind.REVOKED);
@@ -1172,6 +1184,24 @@ public abstract class EventLogConformanceKit {
             awaitCompleteAssignment(List.of(a));
             eventually(rebalanceWait(), "the group to list only the remaining member",
                     () -> admin().describeGroup(group).members(), ms -> ms.size() == 1);
+        }
+
+        @Test
+        void rejectsCommittingAPartitionOwnedByAnotherMember() {
+            if (!groupsSupported()) {
+                return;
+            }
+            PolledMember a = join("committer");
+            PolledMember b = join("owner");
+            awaitCompleteAssignment(List.of(a, b));
+            TopicPartition mine = a.owned().iterator().next();
+            TopicPartition theirs = b.owned().iterator().next();
+
+            assertRejected(() -> a.run(c -> c.commitSync(Map.of(mine, 0L, theirs, 0L))), TributaryException.class,
+                    LogErrors.NOT_PARTITION_OWNER, theirs.toString());
+
+            Map<TopicPartition, Long> committed = a.call(c -> c.committed(Set.of(mine, theirs)));
+            assertThat(committed).as("nothing is committed").isEmpty();
         }
 
         @Test
@@ -1296,6 +1326,7 @@ public abstract class EventLogConformanceKit {
                     c.poll(Duration.ofMillis(100));
                     return !c.assignment().isEmpty();
                 });
+                assertThat(c.position(new TopicPartition(topic, 0))).as("LATEST starts at the end").isEqualTo(1);
                 assertThat(c.poll(Duration.ofMillis(300))).as("LATEST skips what is already there").isEmpty();
                 append(topic, List.of(record("k", "new")));
                 assertThat(pollAtLeast(c, 1)).extracting(r -> text(r.value())).containsExactly("new");
@@ -1535,11 +1566,11 @@ public abstract class EventLogConformanceKit {
 
             try (LogConsumer c = log.consumer(memberConfig(group, "after-reset"))) {
                 c.subscribe(List.of(topic), RebalanceListener.NONE);
-                List<LogRecord> got = pollAtLeast(c, 14);
+                long from = declares(Capability.TIMESTAMP_SEEK) ? 3 : 7;
+                List<LogRecord> got = pollAtLeast(c, (int) (2 * (10 - from)));
                 Map<TopicPartition, Long> firstOffsets = new TreeMap<>();
                 got.forEach(r -> firstOffsets.putIfAbsent(r.topicPartition(), r.offset()));
-                assertThat(firstOffsets).as("a new member starts at the reset offsets").isEqualTo(
-                        declares(Capability.TIMESTAMP_SEEK) ? Map.of(p0, 3L, p1, 3L) : Map.of(p0, 7L, p1, 7L));
+                assertThat(firstOffsets).as("a new member starts at the reset offsets").isEqualTo(Map.of(p0, from, p1, from));
             }
         }
 
@@ -2179,11 +2210,14 @@ public abstract class EventLogConformanceKit {
         @Test
         void rejectsGroupOperationsWithoutAGroupId() {
             String topic = createTopic("no-group", 1);
-            try (LogConsumer c = log.consumer(ConsumerConfig.defaults())) {
-                if (!supportsOrFailsLoudly(Capability.CONSUMER_GROUPS,
-                        () -> c.subscribe(List.of(topic), RebalanceListener.NONE))) {
-                    return;
+            if (!supportsOrFailsLoudly(Capability.CONSUMER_GROUPS, () -> {
+                try (LogConsumer grouped = log.consumer(memberConfig(uniqueName("probe"), "probe"))) {
+                    grouped.subscribe(List.of(topic), RebalanceListener.NONE);
                 }
+            })) {
+                return;
+            }
+            try (LogConsumer c = log.consumer(ConsumerConfig.defaults())) {
                 assertRejected(() -> c.subscribe(List.of(topic), RebalanceListener.NONE), InvalidRequestException.class,
                         LogErrors.GROUP_ID_REQUIRED, "group");
                 c.assign(List.of(new TopicPartition(topic, 0)));
