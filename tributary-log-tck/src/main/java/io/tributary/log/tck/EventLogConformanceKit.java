@@ -1104,6 +1104,14 @@ public abstract class EventLogConformanceKit {
                 union.addAll(reported);
             }
             assertThat(union).containsExactlyInAnyOrderElementsOf(all);
+            // And the group, described by the admin, says the same once it is stable.
+            GroupDescription d = eventually(rebalanceWait(), "describeGroup to show " + live.size()
+                    + " stable members sharing every partition", () -> admin().describeGroup(group),
+                    g -> g.state() == GroupState.STABLE && g.members().size() == live.size()
+                            && g.members().stream().flatMap(m -> m.assignment().stream()).toList().size() == all.size()
+                            && g.members().stream().flatMap(m -> m.assignment().stream()).collect(Collectors.toSet())
+                            .containsAll(all));
+            assertThat(d.members()).allSatisfy(m -> assertThat(m.assignment()).isNotEmpty());
         }
 
         private void assertNoDoubleOwnership() {
