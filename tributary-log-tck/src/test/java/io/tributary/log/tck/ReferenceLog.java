@@ -2,6 +2,8 @@ package io.tributary.log.tck;
 
 import io.tributary.core.ConflictException;
 import io.tributary.core.ErrorCode;
+import io.tributary.core.Header;
+import io.tributary.core.Headers;
 import io.tributary.core.InvalidRequestException;
 import io.tributary.core.NotFoundException;
 import io.tributary.core.Record;
@@ -56,6 +58,36 @@ import org.jspecify.annotations.Nullable;
  */
 final class ReferenceLog implements EventLog {
 
+    /**
+     * A deliberate bug, for {@code KitCatchesFlawedBackendsTest}: with one switched on, the kit's test of that rule
+     * must fail, proving the test can fail.
+     */
+    enum Flaw {
+        /** Keyless records all go to partition 0. */
+        KEYLESS_TO_ONE_PARTITION,
+        /** Repeated header names keep only the last header. */
+        DROPS_REPEATED_HEADERS,
+        /** A timestamp seek skips a record exactly at the timestamp. */
+        TIMESTAMP_SEEK_SKIPS_EXACT_MATCH,
+        /** {@code maxPollRecords} is ignored. */
+        IGNORES_MAX_POLL_RECORDS,
+        /** Paused partitions still return records. */
+        IGNORES_PAUSE,
+        /** A new owner takes a partition at once, while the old owner hears of the revocation half a second later. */
+        HANDS_OVER_BEFORE_REVOKE,
+        /** A member may commit partitions it does not own. */
+        COMMITS_UNOWNED_PARTITIONS,
+        /** A new owner starts one past the committed offset. */
+        RESUMES_ONE_PAST_THE_COMMIT,
+        /** Offsets may be reset while members are active. */
+        RESETS_ACTIVE_GROUPS,
+        /** {@code readCommitted} is silently accepted without {@link Capability#TRANSACTIONS}. */
+        IGNORES_READ_COMMITTED,
+        /** The unknown-topic error does not say how to create the topic. */
+        UNHELPFUL_UNKNOWN_TOPIC_ERROR
+    }
+
+    private final Set<Flaw> flaws;
     private final Object lock = new Object();
     private final Map<String, Topic> topics = new TreeMap<>();
     private final Map<String, Group> groups = new TreeMap<>();
@@ -83,6 +115,7 @@ final class ReferenceLog implements EventLog {
         final Set<String> topics;
         final Set<TopicPartition> owned = new TreeSet<>();
         Set<TopicPartition> target = new TreeSet<>();
+        long targetSince = System.nanoTime();
         long lastPoll = System.nanoTime();
 
         Member(String id, Ref consumer, Set<String> topics) {
@@ -90,6 +123,18 @@ final class ReferenceLog implements EventLog {
             this.consumer = consumer;
             this.topics = topics;
         }
+    }
+
+    ReferenceLog() {
+        this(Set.of());
+    }
+
+    ReferenceLog(Set<Flaw> flaws) {
+        this.flaws = Set.copyOf(flaws);
+    }
+
+    private boolean has(Flaw flaw) {
+        return flaws.contains(flaw);
     }
 
     @Override
@@ -118,7 +163,7 @@ final class ReferenceLog implements EventLog {
 
     @Override
     public LogConsumer consumer(ConsumerConfig config) {
-        if (config.readCommitted()) {
+        if (config.readCommitted() && !has(Flaw.IGNORES_READ_COMMITTED)) {
             throw unsupported(Capability.TRANSACTIONS);
         }
         Ref c = new Ref(config);
@@ -152,8 +197,10 @@ final class ReferenceLog implements EventLog {
     private Topic topic(String name) {
         Topic t = topics.get(name);
         if (t == null) {
-            throw new NotFoundException(LogErrors.TOPIC_NOT_FOUND, "Topic '" + name + "' does not exist; create it with "
-                    + "'tributary log create-topic " + name + " --partitions 8'.");
+            throw new NotFoundException(LogErrors.TOPIC_NOT_FOUND, has(Flaw.UNHELPFUL_UNKNOWN_TOPIC_ERROR)
+                    ? "Topic '" + name + "' does not exist."
+                    : "Topic '" + name + "' does not exist; create it with 'tributary log create-topic " + name
+                    + " --partitions 8'.");
         }
         return t;
     }
@@ -177,7 +224,7 @@ final class ReferenceLog implements EventLog {
 
     private long offsetForTimestamp(TopicPartition tp, long timestamp) {
         for (LogRecord r : partition(tp)) {
-            if (r.timestamp() >= timestamp) {
+            if (r.timestamp() > timestamp || r.timestamp() == timestamp && !has(Flaw.TIMESTAMP_SEEK_SKIPS_EXACT_MATCH)) {
                 return r.offset();
             }
         }
@@ -193,7 +240,7 @@ final class ReferenceLog implements EventLog {
             synchronized (lock) {
                 int count = topic(topic).partitions().size();
                 byte[] key = record.key();
-                partition = key == null ? Math.floorMod(keyless.getAndIncrement(), count)
+                partition = key == null ? (has(Flaw.KEYLESS_TO_ONE_PARTITION) ? 0 : Math.floorMod(keyless.getAndIncrement(), count))
                         : KeyPartitioner.partitionForKey(key, count);
             }
             return append(topic, partition, record);
@@ -216,8 +263,14 @@ final class ReferenceLog implements EventLog {
                             + "; split it or raise max.message.bytes.");
                 }
                 List<LogRecord> p = t.partitions().get(partition);
+                Headers headers = record.headers();
+                if (has(Flaw.DROPS_REPEATED_HEADERS)) {
+                    Map<String, Header> last = new LinkedHashMap<>();
+                    headers.all().forEach(h -> last.put(h.name(), h));
+                    headers = Headers.of(List.copyOf(last.values()));
+                }
                 LogRecord stored = new LogRecord(topic, partition, p.size(), record.timestamp(), record.key(),
-                        record.value(), record.headers());
+                        record.value(), headers);
                 p.add(stored);
                 lock.notifyAll();
                 return CompletableFuture.completedFuture(new AppendResult(topic, partition, stored.offset(),
@@ -355,7 +408,7 @@ final class ReferenceLog implements EventLog {
             synchronized (lock) {
                 Group g = groups.computeIfAbsent(groupId, Group::new);
                 expire(g);
-                if (!g.members.isEmpty()) {
+                if (!g.members.isEmpty() && !has(Flaw.RESETS_ACTIVE_GROUPS)) {
                     throw new ConflictException(LogErrors.GROUP_NOT_EMPTY, "Group '" + groupId + "' has active members "
                             + g.members.keySet() + "; stop them before resetting its offsets.");
                 }
@@ -424,7 +477,10 @@ final class ReferenceLog implements EventLog {
     private void retarget(Group g) {
         g.generation++;
         List<Member> ms = new ArrayList<>(g.members.values());
-        ms.forEach(m -> m.target = new TreeSet<>());
+        ms.forEach(m -> {
+            m.target = new TreeSet<>();
+            m.targetSince = System.nanoTime();
+        });
         if (ms.isEmpty()) {
             return;
         }
@@ -553,6 +609,9 @@ final class ReferenceLog implements EventLog {
                 expire(g);
                 revoke = new TreeSet<>(m.owned);
                 revoke.removeAll(m.target);
+                if (has(Flaw.HANDS_OVER_BEFORE_REVOKE) && System.nanoTime() - m.targetSince < 500_000_000L) {
+                    revoke.clear();
+                }
             }
             if (!revoke.isEmpty()) {
                 listener.onPartitionsRevoked(revoke);
@@ -566,7 +625,8 @@ final class ReferenceLog implements EventLog {
             Set<TopicPartition> take = new TreeSet<>();
             synchronized (lock) {
                 for (TopicPartition tp : m.target) {
-                    boolean free = g.members.values().stream().noneMatch(o -> o != m && o.owned.contains(tp));
+                    boolean free = has(Flaw.HANDS_OVER_BEFORE_REVOKE)
+                            || g.members.values().stream().noneMatch(o -> o != m && o.owned.contains(tp));
                     if (!m.owned.contains(tp) && free) {
                         take.add(tp);
                     }
@@ -575,7 +635,7 @@ final class ReferenceLog implements EventLog {
                     Long committed = g.committed.get(tp);
                     long position;
                     if (committed != null) {
-                        position = committed;
+                        position = has(Flaw.RESUMES_ONE_PAST_THE_COMMIT) ? Math.min(committed + 1, end(tp)) : committed;
                     } else if (config.autoOffsetReset() == ConsumerConfig.AutoOffsetReset.NONE) {
                         throw new InvalidRequestException(LogErrors.NO_COMMITTED_OFFSET, "Group '" + g.id
                                 + "' has no committed offset for " + tp + " and autoOffsetReset is NONE; reset the "
@@ -604,12 +664,13 @@ final class ReferenceLog implements EventLog {
                     List<LogRecord> out = new ArrayList<>();
                     long bytes = 0;
                     for (Map.Entry<TopicPartition, Long> e : positions.entrySet()) {
-                        if (paused.contains(e.getKey()) || !topics.containsKey(e.getKey().topic())) {
+                        if (paused.contains(e.getKey()) && !has(Flaw.IGNORES_PAUSE) || !topics.containsKey(e.getKey().topic())) {
                             continue;
                         }
                         List<LogRecord> p = partition(e.getKey());
                         long pos = e.getValue();
-                        while (pos < p.size() && out.size() < config.maxPollRecords()) {
+                        int maxRecords = has(Flaw.IGNORES_MAX_POLL_RECORDS) ? Integer.MAX_VALUE : config.maxPollRecords();
+                        while (pos < p.size() && out.size() < maxRecords) {
                             LogRecord r = p.get((int) pos);
                             if (!out.isEmpty() && bytes + r.sizeInBytes() > config.maxPollBytes()) {
                                 break;
@@ -739,7 +800,7 @@ final class ReferenceLog implements EventLog {
                 Group g = groups.computeIfAbsent(config.groupId().get(), Group::new);
                 Member m = member;
                 for (TopicPartition tp : offsets.keySet()) {
-                    if (m == null || !m.owned.contains(tp)) {
+                    if (m == null || !m.owned.contains(tp) && !has(Flaw.COMMITS_UNOWNED_PARTITIONS)) {
                         throw new ConflictException(LogErrors.NOT_PARTITION_OWNER, "This member does not own " + tp
                                 + " in group '" + g.id + "'; commit only partitions assigned to it (it owns "
                                 + (m == null ? "nothing" : m.owned) + ").");
