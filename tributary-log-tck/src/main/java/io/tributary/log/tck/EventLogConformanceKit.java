@@ -733,6 +733,55 @@ public abstract class EventLogConformanceKit {
         }
 
         @Test
+        void boundsUnacknowledgedBytesAndFailsRetriablyWhenTheBufferStaysFull() {
+            String topic = createTopic("back-pressure", 1);
+            long buffer = 64 * KIB;
+            List<CompletableFuture<AppendResult>> accepted = new ArrayList<>();
+            List<TributaryException> rejected = new ArrayList<>();
+            int mostOutstanding = 0;
+            try (LogProducer p = log.producer(ProducerConfig.defaults().withClientId("tck-back-pressure")
+                    .withBufferMemoryBytes(buffer).withMaxBlock(Duration.ZERO))) {
+                for (int i = 0; i < 3000; i++) {
+                    int outstanding = 0;
+                    for (int j = accepted.size() - 1; j >= 0 && j >= accepted.size() - 200; j--) {
+                        outstanding += accepted.get(j).isDone() ? 0 : 1;
+                    }
+                    mostOutstanding = Math.max(mostOutstanding, outstanding);
+                    try {
+                        accepted.add(p.append(topic, 0, Record.of(null, padded("bp-" + i, KIB))));
+                    } catch (TributaryException e) {
+                        rejected.add(e);
+                    }
+                }
+                accepted.forEach(f -> await(f));
+            }
+
+            assertThat(mostOutstanding).as("unacknowledged 1 KiB records at once, with bufferMemoryBytes=64 KiB")
+                    .isLessThanOrEqualTo(64 + 8);
+            assertThat(rejected).allSatisfy(e -> {
+                assertThat(e.code()).isEqualTo(LogErrors.PRODUCER_BUFFER_FULL);
+                assertThat(e.isRetriable()).as("a full buffer is worth retrying").isTrue();
+                assertThat(e.getMessage()).contains("bufferMemoryBytes");
+            });
+            assertThat(admin().describeTopic(topic).partitions().getFirst().endOffset())
+                    .as("every accepted record is stored, no rejected one is").isEqualTo(accepted.size());
+        }
+
+        @Test
+        void waitsForBufferSpaceUpToMaxBlockInsteadOfFailing() {
+            String topic = createTopic("back-pressure-wait", 1);
+            try (LogProducer p = log.producer(ProducerConfig.defaults().withClientId("tck-patient")
+                    .withBufferMemoryBytes(16 * KIB).withMaxBlock(operationWait()))) {
+                List<CompletableFuture<AppendResult>> acks = new ArrayList<>();
+                for (int i = 0; i < 1000; i++) {
+                    acks.add(p.append(topic, 0, Record.of(null, padded("wait-" + i, KIB))));
+                }
+                assertThat(acks.stream().map(f -> await(f)).map(AppendResult::offset))
+                        .containsExactlyElementsOf(LongRange.of(0, 1000));
+            }
+        }
+
+        @Test
         void rejectsAppendsAfterCloseWithClosed() {
             String topic = createTopic("closed", 1);
             LogProducer producer = log.producer();
