@@ -173,10 +173,19 @@ public abstract class EventLogConformanceKit {
      * log does, at the end of the test). The default does nothing more, which suffices for in-process backends that
      * tie a member's liveness to its consumer and polling thread (the embedded engine stops heartbeating for a member
      * whose polling thread died with the consumer open). A backend whose heartbeats run elsewhere, like Kafka's
-     * client with its own heartbeat thread, must override this, e.g. by cutting the member's connection through a
-     * proxy.
+     * client with its own heartbeat thread, must override this, e.g. by stopping the proxy that the member's log
+     * ({@link #crashableLog()}) talks through.
      */
     protected void crashMember(LogConsumer member) {
+    }
+
+    /**
+     * The log the member that {@link #crashMember} will crash is created from; the same log by default. A backend
+     * that crashes a member by cutting its connection returns a second log here (e.g. one whose traffic goes
+     * through a proxy the test can stop); the kit closes it with {@link #closeLog} after the test.
+     */
+    protected EventLog crashableLog() {
+        return log;
     }
 
     /** The session timeout the kit's group members use; a silent member is removed after about this long. */
@@ -1124,6 +1133,7 @@ public abstract class EventLogConformanceKit {
 
         private final OwnershipLedger ledger = new OwnershipLedger();
         private final List<PolledMember> members = new ArrayList<>();
+        private @Nullable EventLog crashable;
         private String topic;
         private String group;
         private List<TopicPartition> all;
@@ -1144,6 +1154,9 @@ public abstract class EventLogConformanceKit {
                     // the test itself reports what went wrong
                 }
             }
+            if (crashable != null && crashable != log) {
+                closeLog(crashable);
+            }
         }
 
         private boolean groupsSupported() {
@@ -1156,7 +1169,11 @@ public abstract class EventLogConformanceKit {
         }
 
         private PolledMember join(String name, ConsumerConfig config) {
-            PolledMember m = PolledMember.start(name, ledger, log, config, List.of(topic));
+            return join(name, config, log);
+        }
+
+        private PolledMember join(String name, ConsumerConfig config, EventLog from) {
+            PolledMember m = PolledMember.start(name, ledger, from, config, List.of(topic));
             members.add(m);
             return m;
         }
@@ -1314,7 +1331,9 @@ public abstract class EventLogConformanceKit {
             }
             PolledMember a = join("survivor");
             // A long max poll interval, so only the session timeout can explain the member's removal.
-            PolledMember b = join("crashed", memberConfig(group, "crashed").withMaxPollInterval(Duration.ofMinutes(5)));
+            crashable = crashableLog();
+            PolledMember b = join("crashed", memberConfig(group, "crashed").withMaxPollInterval(Duration.ofMinutes(5)),
+                    crashable);
             awaitCompleteAssignment(List.of(a, b));
 
             b.crash(EventLogConformanceKit.this::crashMember);
