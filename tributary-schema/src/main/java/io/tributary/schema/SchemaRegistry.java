@@ -506,8 +506,9 @@ public final class SchemaRegistry implements SchemaRegistryClient, AutoCloseable
         checkVersion(version);
         return write(() -> {
             requireWritable(subject, effectiveMode(subject));
-            NavigableMap<Integer, StoredVersion> versions = requireSubject(subject, permanent);
-            int n = resolveVersion(subject, versions, version, permanent);
+            NavigableMap<Integer, StoredVersion> versions = requireSubject(subject, true);
+            // "latest" is the latest live version for a soft delete, the latest of all for a hard one
+            int n = resolveVersion(subject, versions, version, version != LATEST || permanent);
             StoredVersion v = versions.get(n);
             if (!permanent && v.deleted()) {
                 throw new NotFoundException(SchemaErrors.VERSION_SOFT_DELETED, "Subject '" + subject + "' Version " + n
