@@ -23,25 +23,13 @@ import org.jspecify.annotations.Nullable;
  * resolution: fields the reader added get their defaults, fields it removed are dropped, promotions (int→long,
  * string↔bytes…) are applied, aliases map renamed fields and types.
  *
- * <p>Generic results use {@link String} for Avro strings (not {@link Utf8}) so they compare with plain Java strings.
+ * <p>As with Avro and Confluent, strings inside generic records are {@link Utf8} (compare with {@code toString()});
+ * a top-level string value is returned as a {@link String}, and top-level bytes as a {@code byte[]}.
  * <p>Thread-safe; readers are cached per (writer id, reader schema).
  */
 public final class AvroDeserializer {
 
     private record ReaderKey(int writerId, @Nullable Schema reader, boolean specific) {
-    }
-
-    /** A generic reader that yields {@link String} for Avro strings. */
-    private static final class StringReader extends GenericDatumReader<Object> {
-        StringReader(Schema writer, Schema reader) {
-            super(writer, reader, GenericData.get());
-        }
-
-        @Override
-        @SuppressWarnings("rawtypes")
-        protected Class findStringClass(Schema schema) {
-            return schema.getType() == Schema.Type.STRING ? String.class : super.findStringClass(schema);
-        }
     }
 
     private final SchemaRegistryClient client;
@@ -67,7 +55,8 @@ public final class AvroDeserializer {
         if (bytes == null) {
             return null;
         }
-        Schema reader = SpecificData.get().getSchema(type);
+        SpecificClasses.trust(type);
+        Schema reader = SpecificData.getForClass(type).getSchema(type);
         return type.cast(read(bytes, new ReaderKey(WireFormat.schemaId(bytes), reader, true)));
     }
 
@@ -105,6 +94,6 @@ public final class AvroDeserializer {
         if (key.specific()) {
             return (DatumReader<Object>) (DatumReader<?>) new SpecificDatumReader<>(writer, reader);
         }
-        return new StringReader(writer, reader);
+        return new GenericDatumReader<>(writer, reader, GenericData.get());
     }
 }

@@ -14,6 +14,7 @@ import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DatumWriter;
 import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 import org.jspecify.annotations.Nullable;
@@ -74,7 +75,7 @@ public final class AvroSerializer {
         try {
             BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(b.out, b.encoder);
             b.encoder = encoder;
-            writer.write(value, encoder);
+            writer.write(value instanceof byte[] raw ? ByteBuffer.wrap(raw) : value, encoder);
             encoder.flush();
         } catch (IOException | RuntimeException e) {
             throw new InvalidRequestException(SchemaErrors.SERIALIZATION_FAILED, "Cannot serialize a "
@@ -122,8 +123,11 @@ public final class AvroSerializer {
     @SuppressWarnings("unchecked")
     private DatumWriter<Object> writer(Object value, Schema schema) {
         if (value instanceof SpecificRecord) {
-            return specificWriters.computeIfAbsent(schema, s -> (DatumWriter<Object>) (DatumWriter<?>)
-                    new SpecificDatumWriter<>(s));
+            return specificWriters.computeIfAbsent(schema, s -> {
+                SpecificClasses.trust(value.getClass());
+                return (DatumWriter<Object>) (DatumWriter<?>) new SpecificDatumWriter<>(s,
+                        SpecificData.getForClass(value.getClass()));
+            });
         }
         return genericWriters.computeIfAbsent(schema, s -> new GenericDatumWriter<>(s, GenericData.get()));
     }
