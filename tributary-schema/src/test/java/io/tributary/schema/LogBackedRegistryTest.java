@@ -14,11 +14,13 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The registry stored in a compacted topic of the real embedded log: it comes back after a restart as it was. */
+@Tag("slow")
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class LogBackedRegistryTest {
 
