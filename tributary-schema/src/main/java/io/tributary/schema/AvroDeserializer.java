@@ -73,12 +73,24 @@ public final class AvroDeserializer {
             decoders.set(decoder);
             Object value = reader.read(null, decoder);
             return value instanceof Utf8 u ? u.toString() : value instanceof ByteBuffer b ? toArray(b) : value;
+        } catch (org.apache.avro.AvroTypeException e) {
+            if (key.reader() == null) {
+                throw damaged(key, e);
+            }
+            throw new InvalidRequestException(SchemaErrors.SERIALIZATION_FAILED, "Reader schema "
+                    + key.reader().getFullName() + " cannot read data written with schema id " + key.writerId() + ": "
+                    + e.getMessage() + "; give the reader's new fields defaults (aliases for renamed ones), or "
+                    + "convert old events with an EventUpcaster step", e);
         } catch (IOException | RuntimeException e) {
-            throw new InvalidRequestException(SchemaErrors.SERIALIZATION_FAILED, "Cannot decode a value written with "
-                    + "schema id " + key.writerId() + (key.reader() == null ? "" : " into reader schema "
-                    + key.reader().getFullName()) + ": " + e + "; the bytes are damaged or were not written with "
-                    + "that schema", e);
+            throw damaged(key, e);
         }
+    }
+
+    private static InvalidRequestException damaged(ReaderKey key, Exception e) {
+        return new InvalidRequestException(SchemaErrors.SERIALIZATION_FAILED, "Cannot decode a value written with "
+                + "schema id " + key.writerId() + (key.reader() == null ? "" : " into reader schema "
+                + key.reader().getFullName()) + ": " + e + "; the bytes are damaged or were not written with "
+                + "that schema", e);
     }
 
     private static byte[] toArray(ByteBuffer b) {
