@@ -68,9 +68,12 @@ public final class AvroDeserializer {
     private Object read(byte[] bytes, ReaderKey key) {
         DatumReader<Object> reader = readers.computeIfAbsent(key, this::newReader);
         try {
+            BinaryDecoder reuse = decoders.get();
             BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, WireFormat.HEADER_SIZE,
-                    bytes.length - WireFormat.HEADER_SIZE, decoders.get());
-            decoders.set(decoder);
+                    bytes.length - WireFormat.HEADER_SIZE, reuse);
+            if (decoder != reuse) {
+                decoders.set(decoder);
+            }
             Object value = reader.read(null, decoder);
             return value instanceof Utf8 u ? u.toString() : value instanceof ByteBuffer b ? toArray(b) : value;
         } catch (org.apache.avro.AvroTypeException e) {

@@ -45,6 +45,7 @@ public final class AvroSerializer {
 
     private static final class Buffers {
         final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        final byte[] header = new byte[WireFormat.HEADER_SIZE];
         @Nullable BinaryEncoder encoder;
     }
 
@@ -67,11 +68,8 @@ public final class AvroSerializer {
         DatumWriter<Object> writer = writer(value, schema);
         Buffers b = buffers.get();
         b.out.reset();
-        b.out.write(WireFormat.MAGIC_BYTE);
-        b.out.write(id >>> 24);
-        b.out.write(id >>> 16);
-        b.out.write(id >>> 8);
-        b.out.write(id);
+        WireFormat.writeHeader(b.header, id);
+        b.out.write(b.header, 0, WireFormat.HEADER_SIZE);
         try {
             BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(b.out, b.encoder);
             b.encoder = encoder;
