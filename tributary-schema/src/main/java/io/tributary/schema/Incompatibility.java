@@ -1,5 +1,6 @@
 package io.tributary.schema;
 
+import java.io.Serializable;
 import java.util.Objects;
 
 /**
@@ -13,7 +14,8 @@ import java.util.Objects;
  * @param direction     {@code BACKWARD} (the new schema reads data of {@code againstVersion}) or {@code FORWARD}
  *                      ({@code againstVersion} reads data of the new schema)
  */
-public record Incompatibility(String type, String location, String message, int againstVersion, String direction) {
+public record Incompatibility(String type, String location, String message, int againstVersion, String direction)
+        implements Serializable {
 
     public Incompatibility {
         Objects.requireNonNull(type, "type");

@@ -14,13 +14,13 @@ public final class IncompatibleSchemaException extends ConflictException {
 
     private final String subject;
     private final CompatibilityLevel level;
-    private final List<Incompatibility> incompatibilities;
+    private final Incompatibility[] incompatibilities;
 
     public IncompatibleSchemaException(String subject, CompatibilityLevel level, List<Incompatibility> incompatibilities) {
         super(SchemaErrors.INCOMPATIBLE_SCHEMA, message(subject, level, incompatibilities));
         this.subject = subject;
         this.level = level;
-        this.incompatibilities = List.copyOf(incompatibilities);
+        this.incompatibilities = incompatibilities.toArray(Incompatibility[]::new);
     }
 
     private static String message(String subject, CompatibilityLevel level, List<Incompatibility> found) {
@@ -39,7 +39,8 @@ public final class IncompatibleSchemaException extends ConflictException {
         return level;
     }
 
+    /** Every incompatibility found, in the order found (newest compared version first). */
     public List<Incompatibility> incompatibilities() {
-        return incompatibilities;
+        return List.of(incompatibilities);
     }
 }
