@@ -159,7 +159,7 @@ public final class AggregateRepository<C, S, E> {
         }
         long from = version + 1;
         while (from <= maxVersion) {
-            int count = (int) Math.min(config.readBatch(), maxVersion - from + 1);
+            int count = maxVersion - from < config.readBatch() ? (int) (maxVersion - from + 1) : config.readBatch();
             List<RecordedEvent> page = store.readStreamForward(stream, from, count);
             for (RecordedEvent e : page) {
                 if (e.version() > maxVersion || e.recordedAt() > maxTime) {
