@@ -1,7 +1,9 @@
 package io.tributary.eventstore;
 
 import io.tributary.core.InvalidRequestException;
+import io.tributary.eventstore.internal.embedded.EmbeddedEventStore;
 import io.tributary.eventstore.internal.postgres.PostgresEventStore;
+import io.tributary.log.EventLog;
 import io.tributary.eventstore.spi.EventStoreProvider;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,5 +45,13 @@ public final class EventStores {
     /** A PostgreSQL store over your DataSource (not closed by the store). */
     public static EventStore postgres(DataSource dataSource, PostgresEventStoreConfig config) {
         return PostgresEventStore.open(dataSource, config);
+    }
+
+    /**
+     * An embedded store on {@code log} (the store does not close the log). Its topic is created with one partition,
+     * {@code fsync=always} and unlimited retention if it does not exist.
+     */
+    public static EventStore embedded(EventLog log, EmbeddedEventStoreConfig config) {
+        return EmbeddedEventStore.open(log, config, false);
     }
 }
