@@ -75,11 +75,13 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     /** A record sent to the log and not yet part of the durable prefix. */
     private static final class PendingWrite {
         final CompletableFuture<Long> durable;
+        final @Nullable Segment segment;
         volatile long offset = -1;
         volatile boolean acked;
 
-        PendingWrite(CompletableFuture<Long> durable) {
+        PendingWrite(CompletableFuture<Long> durable, @Nullable Segment segment) {
             this.durable = durable;
+            this.segment = segment;
         }
     }
 
@@ -205,7 +207,7 @@ public final class EmbeddedEventStore extends AbstractEventStore {
                 long now = System.currentTimeMillis();
                 byte[] value = LogEntry.encode(new LogEntry.Append(stream, firstVersion, now, events));
                 seg = index.addAppend(stream, firstVersion, now, events, -1);
-                send(stream, value, now, seg.acked);
+                send(stream, value, now, seg.acked, seg);
             } else {
                 seg = null;
             }
@@ -259,8 +261,9 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     }
 
     /** Sends one record; {@code durable} completes with its offset once it and every earlier record are acked. */
-    private void send(String stream, byte[] value, long timestamp, CompletableFuture<Long> durable) {
-        PendingWrite pw = new PendingWrite(durable);
+    private void send(String stream, byte[] value, long timestamp, CompletableFuture<Long> durable,
+                      @Nullable Segment segment) {
+        PendingWrite pw = new PendingWrite(durable, segment);
         synchronized (ackLock) {
             pending.addLast(pw);
         }
@@ -288,6 +291,9 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         synchronized (ackLock) {
             while (!pending.isEmpty() && pending.peekFirst().acked) {
                 PendingWrite pw = pending.pollFirst();
+                if (pw.segment != null) {
+                    pw.segment.offset = pw.offset; // readers find the events before the watermark covers them
+                }
                 durableEnd = pw.offset + 1;
                 done.add(pw);
             }
@@ -348,7 +354,7 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     /** Runs a rare write (metadata, delete, snapshot): the record is made durable while holding the write lock. */
     private long writeControl(LogEntry entry) {
         CompletableFuture<Long> durable = new CompletableFuture<>();
-        send(entry.stream(), LogEntry.encode(entry), System.currentTimeMillis(), durable);
+        send(entry.stream(), LogEntry.encode(entry), System.currentTimeMillis(), durable, null);
         return await(durable, entry.stream());
     }
 
