@@ -58,7 +58,7 @@ public final class PostgresEventStore extends AbstractEventStore {
     private static final String VISIBLE = " NOT s.tombstoned AND e.version >= s.deleted_before"
             + " AND (s.truncate_before IS NULL OR e.version >= s.truncate_before)"
             + " AND (s.max_count IS NULL OR e.version > s.last_version - s.max_count)"
-            + " AND (s.max_age_ms IS NULL OR e.recorded_at >= (extract(epoch FROM clock_timestamp()) * 1000)::BIGINT - s.max_age_ms) ";
+            + " AND (s.max_age_ms IS NULL OR e.recorded_at >= (extract(epoch FROM statement_timestamp()) * 1000)::BIGINT - s.max_age_ms) ";
 
     private final DataSource dataSource;
     private final @Nullable HikariDataSource ownedPool;
