@@ -103,11 +103,21 @@ public final class AggregateRepository<C, S, E> {
                 return new CommandResult.Accepted<>(stream, written.lastVersion(), next, recorded, attempt);
             } catch (WrongExpectedVersionException e) {
                 last = e;
+                backOff(attempt);
             }
         }
         throw new ConflictException(EventStoreErrors.TOO_MANY_CONFLICTS, "Command " + command.getClass().getSimpleName()
                 + " on stream '" + stream + "' lost " + config.maxAttempts() + " races with concurrent writers (last: "
                 + Objects.requireNonNull(last).getMessage() + "). Retry later, or raise RepositoryConfig.maxAttempts.", last);
+    }
+
+    /** A short, jittered pause so that writers racing on one aggregate do not collide again in lock-step. */
+    private static void backOff(int attempt) {
+        try {
+            Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextInt(1 + Math.min(20, 1 << Math.min(attempt, 5))));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void maybeSnapshot(String stream, long before, long after, S state) {

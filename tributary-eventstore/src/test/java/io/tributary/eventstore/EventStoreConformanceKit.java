@@ -208,6 +208,37 @@ public abstract class EventStoreConformanceKit {
         }
     }
 
+    /** Regression: the embedded store once let a loser re-read a stale version and lose every retry (livelock). */
+    @Test
+    void aReadAfterAConflictSeesTheWinningVersion() throws Exception {
+        store.append("order-12", ExpectedVersion.noStream(), event("Start", ""));
+        AtomicInteger staleReads = new AtomicInteger();
+        AtomicInteger conflicts = new AtomicInteger();
+        try (ExecutorService pool = Executors.newFixedThreadPool(6)) {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int w = 0; w < 6; w++) {
+                futures.add(pool.submit(() -> {
+                    for (int r = 0; r < 20; r++) {
+                        long seen = store.readStreamBackward("order-12", Long.MAX_VALUE, 1).getFirst().version();
+                        try {
+                            store.append("order-12", ExpectedVersion.exactly(seen), event("W", ""));
+                        } catch (WrongExpectedVersionException e) {
+                            conflicts.incrementAndGet();
+                            if (store.readStreamBackward("order-12", Long.MAX_VALUE, 1).getFirst().version() < e.actual()) {
+                                staleReads.incrementAndGet();
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get(50, TimeUnit.SECONDS);
+            }
+        }
+        assertThat(staleReads.get()).as("reads after %d conflicts that missed the winner", conflicts.get()).isZero();
+    }
+
     // ---- idempotency ----
 
     @Test

@@ -467,6 +467,7 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         checkMaxCount(maxCount);
         ensureOpen();
         boolean forward = direction == Direction.FORWARD;
+        awaitPendingAppend(stream);
         List<Segment> candidates = new ArrayList<>();
         long end = durableEnd;
         lock.readLock().lock();
@@ -542,6 +543,32 @@ public final class EmbeddedEventStore extends AbstractEventStore {
             }
         }
         return out;
+    }
+
+    /**
+     * Appends are checked against versions not yet durable; a read waits for the stream's last append to become
+     * durable, so a reader that lost a race sees the winner's events (read-your-writes, and no retry livelock).
+     */
+    private void awaitPendingAppend(String stream) {
+        CompletableFuture<Long> last = null;
+        lock.readLock().lock();
+        try {
+            StreamState s = index.find(stream);
+            if (s != null && !s.segments.isEmpty() && s.segments.getLast().offset < 0) {
+                last = s.segments.getLast().acked;
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+        if (last != null) {
+            try {
+                last.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                // the failed or slow append is reported to its writer; this read returns what is durable
+            }
+        }
     }
 
     @Override
