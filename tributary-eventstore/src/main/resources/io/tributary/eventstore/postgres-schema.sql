@@ -57,9 +57,49 @@ CREATE TABLE IF NOT EXISTS __SCHEMA__.es_position_counter (
 );
 INSERT INTO __SCHEMA__.es_position_counter (id, last) VALUES (1, -1) ON CONFLICT (id) DO NOTHING;
 
--- One append, one round trip. Status: 0 written, 1 idempotent repeat, 2 wrong expected version (r_version holds
+-- One append, one round trip, one transaction (call it once per transaction: positions of a second append in the
+-- same transaction would collide). Status: 0 written, 1 idempotent repeat, 2 wrong expected version (r_version holds
 -- the actual version, -1 = no stream), 3 tombstoned, 4 event id already used elsewhere (r_conflict_id names it).
 -- p_expected: -2 any, -1 no stream, -4 stream exists, >= 0 exact version.
+-- Event ids are only looked up when something is off (a failed expectation or a unique-index violation), so the
+-- common path is: lock, read the stream row, insert, update.
+CREATE OR REPLACE FUNCTION __SCHEMA__.es_id_check(p_stream_id BIGINT, p_expected BIGINT, p_ids UUID[])
+RETURNS TABLE (r_status INT, r_version BIGINT, r_first BIGINT, r_last BIGINT, r_conflict_id UUID)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    v_found BIGINT;
+    v_min_v BIGINT;
+    v_max_v BIGINT;
+    v_min_p BIGINT;
+    v_max_p BIGINT;
+    v_min_d BIGINT;
+    v_max_d BIGINT;
+    v_min_s BIGINT;
+    v_max_s BIGINT;
+    v_other UUID;
+BEGIN
+    -- Dynamic SQL is planned for the table as it is now: a plan cached while the table was empty would scan it.
+    EXECUTE 'SELECT count(ev.event_id), min(ev.version), max(ev.version), min(ev.position), max(ev.position),'
+         || ' min(ev.version - x.i), max(ev.version - x.i), min(ev.stream_id), max(ev.stream_id),'
+         || ' (array_agg(x.id ORDER BY x.i) FILTER (WHERE ev.event_id IS NOT NULL))[1]'
+         || ' FROM unnest($1) WITH ORDINALITY AS x(id, i) LEFT JOIN __SCHEMA__.es_events ev ON ev.event_id = x.id'
+       INTO v_found, v_min_v, v_max_v, v_min_p, v_max_p, v_min_d, v_max_d, v_min_s, v_max_s, v_other
+       USING p_ids;
+    IF v_found = 0 THEN
+        RETURN;
+    END IF;
+    -- A repeat: every id stored, in this stream, at consecutive versions in batch order, where the expectation
+    -- would have put the first one.
+    IF v_found = cardinality(p_ids) AND v_min_s = p_stream_id AND v_max_s = p_stream_id AND v_min_d = v_max_d
+       AND (p_expected = -2 OR (p_expected = -1 AND v_min_v = 0) OR (p_expected = -4 AND v_min_v > 0)
+            OR (p_expected >= 0 AND v_min_v = p_expected + 1)) THEN
+        RETURN QUERY SELECT 1, v_max_v, v_min_p, v_max_p, NULL::UUID;
+        RETURN;
+    END IF;
+    RETURN QUERY SELECT 4, -1::BIGINT, NULL::BIGINT, NULL::BIGINT, v_other;
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION __SCHEMA__.es_append(
     p_stream TEXT, p_category TEXT, p_expected BIGINT, p_ids UUID[], p_types TEXT[], p_data BYTEA[],
     p_meta BYTEA[], p_serialised BOOLEAN, p_lock_key INT)
@@ -73,12 +113,7 @@ DECLARE
     v_effective BIGINT;
     v_n         INT := cardinality(p_ids);
     v_base      BIGINT;
-    v_found     INT;
-    v_min_v     BIGINT;
-    v_max_v     BIGINT;
-    v_min_p     BIGINT;
-    v_max_p     BIGINT;
-    v_other     UUID;
+    v_check     RECORD;
 BEGIN
     -- Serialise appends to this stream before a transaction id exists (see the header comment).
     PERFORM pg_advisory_xact_lock(1953655138, p_lock_key);
@@ -89,26 +124,15 @@ BEGIN
     END IF;
     v_effective := CASE WHEN v_stream_id IS NULL OR v_soft OR v_last < 0 THEN -1 ELSE v_last END;
 
-    -- Idempotency: have any of these ids been written already?
-    SELECT count(*), min(e.version), max(e.version), min(e.position), max(e.position)
-      INTO v_found, v_min_v, v_max_v, v_min_p, v_max_p
-      FROM __SCHEMA__.es_events e WHERE e.event_id = ANY (p_ids);
-    IF v_found > 0 THEN
-        IF v_found = v_n AND v_stream_id IS NOT NULL AND v_max_v - v_min_v = v_n - 1
-           AND NOT EXISTS (SELECT 1 FROM unnest(p_ids) WITH ORDINALITY AS x(id, i)
-                            JOIN __SCHEMA__.es_events e ON e.event_id = x.id
-                           WHERE e.stream_id <> v_stream_id OR e.version <> v_min_v + x.i - 1)
-           AND (p_expected = -2 OR (p_expected = -1 AND v_min_v = 0) OR (p_expected = -4 AND v_min_v > 0)
-                OR (p_expected >= 0 AND v_min_v = p_expected + 1)) THEN
-            RETURN QUERY SELECT 1, v_max_v, v_min_p, v_max_p, NULL::UUID; RETURN;
-        END IF;
-        SELECT x.id INTO v_other FROM unnest(p_ids) AS x(id)
-          JOIN __SCHEMA__.es_events e ON e.event_id = x.id LIMIT 1;
-        RETURN QUERY SELECT 4, v_effective, NULL::BIGINT, NULL::BIGINT, v_other; RETURN;
-    END IF;
-
     IF NOT (p_expected = -2 OR (p_expected = -1 AND v_effective = -1) OR (p_expected = -4 AND v_effective >= 0)
             OR (p_expected >= 0 AND v_effective = p_expected)) THEN
+        -- A retry of an append that already succeeded fails its expectation: answer it as the repeat it is.
+        SELECT * INTO v_check FROM __SCHEMA__.es_id_check(v_stream_id, p_expected, p_ids);
+        IF FOUND THEN
+            RETURN QUERY SELECT v_check.r_status, CASE WHEN v_check.r_status = 4 THEN v_effective ELSE v_check.r_version END,
+                                v_check.r_first, v_check.r_last, v_check.r_conflict_id;
+            RETURN;
+        END IF;
         RETURN QUERY SELECT 2, v_effective, NULL::BIGINT, NULL::BIGINT, NULL::UUID; RETURN;
     END IF;
 
@@ -122,10 +146,21 @@ BEGIN
     ELSE
         v_base := (pg_current_xact_id()::TEXT::BIGINT) << 20;
     END IF;
-    INSERT INTO __SCHEMA__.es_events (position, stream_id, version, event_id, event_type, category, data, metadata, recorded_at)
-      SELECT v_base + x.i - 1, v_stream_id, v_last + x.i, x.id, p_types[x.i], p_category, p_data[x.i], p_meta[x.i],
-             (extract(epoch FROM clock_timestamp()) * 1000)::BIGINT
-        FROM unnest(p_ids) WITH ORDINALITY AS x(id, i);
+    BEGIN
+        INSERT INTO __SCHEMA__.es_events (position, stream_id, version, event_id, event_type, category, data, metadata, recorded_at)
+          SELECT v_base + x.i - 1, v_stream_id, v_last + x.i, x.id, p_types[x.i], p_category, p_data[x.i], p_meta[x.i],
+                 (extract(epoch FROM clock_timestamp()) * 1000)::BIGINT
+            FROM unnest(p_ids) WITH ORDINALITY AS x(id, i);
+    EXCEPTION WHEN unique_violation THEN
+        -- An id is already stored: an idempotent repeat (expectation 'any') or a conflict.
+        SELECT * INTO v_check FROM __SCHEMA__.es_id_check(v_stream_id, p_expected, p_ids);
+        IF FOUND THEN
+            RETURN QUERY SELECT v_check.r_status, CASE WHEN v_check.r_status = 4 THEN v_effective ELSE v_check.r_version END,
+                                v_check.r_first, v_check.r_last, v_check.r_conflict_id;
+            RETURN;
+        END IF;
+        RAISE;
+    END;
     UPDATE __SCHEMA__.es_streams SET last_version = v_last + v_n, soft_deleted = FALSE WHERE stream_id = v_stream_id;
     RETURN QUERY SELECT 0, v_last + v_n, v_base, v_base + v_n - 1, NULL::UUID;
 END

@@ -78,6 +78,11 @@ public final class EventStoreBench implements Callable<Integer> {
     @Option(names = "--json", description = "print the figures as one JSON object on the last line")
     boolean json;
 
+    @Option(names = "--vs", description = "also run the peer on the same PostgreSQL and print ratios: axon (Axon Framework 4.13 JdbcEventStorageEngine)")
+    String vs;
+
+    private AxonPeer axon;
+
     /** Writers of the group-commit workload and of the paced workload (Little's law: rate x latency in flight). */
     static final int GROUP_COMMIT_WRITERS = 64;
 
@@ -96,9 +101,25 @@ public final class EventStoreBench implements Callable<Integer> {
         if (backend.equals("embedded") || backend.equals("both")) {
             runEmbedded();
         }
+        if (vs != null && !vs.equals("axon")) {
+            System.err.println("--vs " + vs + " is not a known peer; use --vs axon");
+            return 2;
+        }
         if (backend.equals("postgres") || backend.equals("both")) {
-            runPostgres(PositionStrategy.TRANSACTION_ID, true);
-            runPostgres(PositionStrategy.SERIALISED, false);
+            if (vs != null) {
+                axon = new AxonPeer(pgUrl);
+            }
+            try {
+                runPostgres(PositionStrategy.TRANSACTION_ID, true);
+                AxonPeer peer = axon;
+                axon = null; // the serialised strategy is compared with ours only
+                runPostgres(PositionStrategy.SERIALISED, false);
+                axon = peer;
+            } finally {
+                if (axon != null) {
+                    axon.close();
+                }
+            }
         }
         if (json) {
             System.out.println("{\"suite\":\"eventstore\",\"figures\":[" + String.join(",", figures) + "]}");
@@ -185,7 +206,29 @@ public final class EventStoreBench implements Callable<Integer> {
             String name = String.format("%s append %d event%s/append, %s, %d thread%s", label, batch,
                     batch == 1 ? "" : "s", streams == 1 ? "one hot stream" : streams + " streams", writers, writers == 1 ? "" : "s");
             report(name, events / seconds, "events/s", latency);
+            if (axon != null) {
+                axon.truncate();
+                axon.appends(batch, writers, streams, Math.min(2_000, events / 5), "warm-", null);
+                Histogram peerLatency = new Histogram(60_000_000_000L, 3);
+                long t0 = System.nanoTime();
+                axon.appends(batch, writers, streams, events, "", peerLatency);
+                double peerRate = events / ((System.nanoTime() - t0) / 1e9);
+                compare(name, "events/s", events / seconds, peerRate);
+                compare(name + " p50", "us", latency.getValueAtPercentile(50) / 1000.0, peerLatency.getValueAtPercentile(50) / 1000.0);
+                compare(name + " p99", "us", latency.getValueAtPercentile(99) / 1000.0, peerLatency.getValueAtPercentile(99) / 1000.0);
+            }
         }
+    }
+
+    /** Prints the peer's figure and the ratio ours/peer (for latencies, lower is better: the ratio is peer/ours). */
+    private void compare(String name, String unit, double ours, double peer) {
+        boolean lowerIsBetter = unit.equals("us") || unit.equals("ms/load");
+        double ratio = lowerIsBetter ? peer / ours : ours / peer;
+        System.out.printf(Locale.ROOT, "%-100s %,14.1f %s   axon %,.1f   x%.2f %s%n", "  vs axon: " + name, ours, unit,
+                peer, ratio, lowerIsBetter ? "(axon/ours)" : "(ours/axon)");
+        figures.add(String.format(Locale.ROOT,
+                "{\"name\":\"%s\",\"unit\":\"%s\",\"value\":%.1f,\"peer\":\"axon\",\"peerValue\":%.1f,\"ratio\":%.3f}",
+                name.replace("\"", "'"), unit, ours, peer, ratio));
     }
 
     private void runAppends(EventStore store, int batch, int writers, int streams, int total, String prefix) throws Exception {
@@ -300,6 +343,7 @@ public final class EventStoreBench implements Callable<Integer> {
         }
         figure(label + " rehydrate 10,000-event aggregate, no snapshot", 10_000 / (perLoadMs / 1000), "events/s");
         figure(label + " rehydrate 10,000-event aggregate, no snapshot", perLoadMs, "ms/load");
+        double oursLoadMs = perLoadMs;
 
         store.saveSnapshot(new Snapshot("counter-big", 9_989, COUNTER_STATE.type(), COUNTER_STATE.encode(9_990L), System.currentTimeMillis()));
         for (int i = 0; i < 10; i++) {
@@ -334,6 +378,32 @@ public final class EventStoreBench implements Callable<Integer> {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         figure(String.format("%s $all catch-up, %,d events, pages of 1000", label, count), count / seconds, "events/s");
+        if (axon != null) {
+            axonReads(label, oursLoadMs, count / seconds);
+        }
+    }
+
+    /** The same store shape through Axon: one 10,000-event aggregate plus 1,000 aggregates of 10. */
+    private void axonReads(String label, double oursLoadMs, double oursAllRate) throws Exception {
+        axon.truncate();
+        axon.appends(100, 1, 1, 10_000, "", null);
+        axon.appends(10, 1, 1_000, 10_000, "cart-", null);
+        for (int i = 0; i < 10; i++) {
+            axon.load("hot-0");
+        }
+        int loads = 20;
+        long t0 = System.nanoTime();
+        for (int i = 0; i < loads; i++) {
+            if (axon.load("hot-0") != 10_000) {
+                throw new IllegalStateException("Axon loaded a different number of events");
+            }
+        }
+        double peerMs = (System.nanoTime() - t0) / 1e6 / loads;
+        compare(label + " rehydrate 10,000-event aggregate, no snapshot", "ms/load", oursLoadMs, peerMs);
+        t0 = System.nanoTime();
+        long n = axon.readAll();
+        double peerAll = n / ((System.nanoTime() - t0) / 1e9);
+        compare(label + " $all catch-up (Axon: tracking read of the whole store)", "events/s", oursAllRate, peerAll);
     }
 
     // ---- reporting ----
