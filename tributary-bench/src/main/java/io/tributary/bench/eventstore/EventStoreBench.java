@@ -1,0 +1,475 @@
+package io.tributary.bench.eventstore;
+
+import io.tributary.eventstore.AggregateRepository;
+import io.tributary.eventstore.AllSlice;
+import io.tributary.eventstore.Decider;
+import io.tributary.eventstore.Decision;
+import io.tributary.eventstore.EventCodec;
+import io.tributary.eventstore.EventData;
+import io.tributary.eventstore.EventFilter;
+import io.tributary.eventstore.EventStore;
+import io.tributary.eventstore.EventStores;
+import io.tributary.eventstore.ExpectedVersion;
+import io.tributary.eventstore.PositionStrategy;
+import io.tributary.eventstore.PostgresEventStoreConfig;
+import io.tributary.eventstore.RepositoryConfig;
+import io.tributary.eventstore.Snapshot;
+import io.tributary.eventstore.StateCodec;
+import io.tributary.log.EmbeddedLogConfig;
+import io.tributary.log.EventLogs;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code tributary bench eventstore}: durable appends (1 and 10 events per append; one hot stream and 10,000
+ * streams; 1 and N threads) with p50/p99 latency, appends paced at a fixed rate (latency measured from the intended
+ * start, so queueing counts), rehydrating a 10,000-event aggregate with and without a snapshot, and {@code $all}
+ * catch-up, on the embedded backend (log engine, fsync=always) and on PostgreSQL (synchronous commit), and on
+ * PostgreSQL with both position strategies.
+ *
+ * <p>Run: {@code ./tributary bench eventstore [--backend embedded|postgres|both] [--events 20000] [--threads 4]
+ * [--rate 10000] [--json]}. Every append workload starts on an empty store.
+ */
+@Command(name = "eventstore", mixinStandardHelpOptions = true,
+        description = "Event store: durable appends, latency at a fixed rate, rehydrate with/without snapshot, $all catch-up.")
+public final class EventStoreBench implements Callable<Integer> {
+
+    @Option(names = "--backend", defaultValue = "both", description = "embedded, postgres or both (default ${DEFAULT-VALUE})")
+    String backend = "both";
+
+    @Option(names = "--events", defaultValue = "20000", description = "events per append workload (default ${DEFAULT-VALUE})")
+    int events = 20_000;
+
+    @Option(names = "--threads", defaultValue = "4", description = "writer threads of the concurrent workloads (default ${DEFAULT-VALUE})")
+    int threads = 4;
+
+    @Option(names = "--rate", defaultValue = "10000", description = "appends/s of the paced latency workload, embedded only (default ${DEFAULT-VALUE})")
+    int rate = 10_000;
+
+    @Option(names = "--pg-url", defaultValue = "jdbc:postgresql://127.0.0.1:5432/postgres", description = "PostgreSQL JDBC URL (user postgres)")
+    String pgUrl = "jdbc:postgresql://127.0.0.1:5432/postgres";
+
+    @Option(names = "--dir", description = "folder for the embedded store (default: a temporary folder, deleted after)")
+    Path dir;
+
+    @Option(names = "--json", description = "print the figures as one JSON object on the last line")
+    boolean json;
+
+    @Option(names = "--vs", description = "also run the peer on the same PostgreSQL and print ratios: axon (Axon Framework 4.13 JdbcEventStorageEngine)")
+    String vs;
+
+    private AxonPeer axon;
+
+    /** Writers of the group-commit workload and of the paced workload (Little's law: rate x latency in flight). */
+    static final int GROUP_COMMIT_WRITERS = 64;
+
+    private final List<String> figures = new ArrayList<>();
+    private static final byte[] PAYLOAD = ("{\"orderId\":\"" + UUID.randomUUID() + "\",\"sku\":\"ABC-123\",\"qty\":2,\"price\":1999}")
+            .getBytes(StandardCharsets.UTF_8);
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new EventStoreBench()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        System.out.printf("tributary bench eventstore: %d events per append workload, %d threads, %d cores%n",
+                events, threads, Runtime.getRuntime().availableProcessors());
+        if (backend.equals("embedded") || backend.equals("both")) {
+            runEmbedded();
+        }
+        if (vs != null && !vs.equals("axon")) {
+            System.err.println("--vs " + vs + " is not a known peer; use --vs axon");
+            return 2;
+        }
+        if (backend.equals("postgres") || backend.equals("both")) {
+            if (vs != null) {
+                axon = new AxonPeer(pgUrl);
+            }
+            try {
+                runPostgres(PositionStrategy.TRANSACTION_ID, true);
+                AxonPeer peer = axon;
+                axon = null; // the serialised strategy is compared with ours only
+                runPostgres(PositionStrategy.SERIALISED, false);
+                axon = peer;
+            } finally {
+                if (axon != null) {
+                    axon.close();
+                }
+            }
+        }
+        if (json) {
+            System.out.println("{\"suite\":\"eventstore\",\"figures\":[" + String.join(",", figures) + "]}");
+        }
+        return 0;
+    }
+
+    // ---- backends ----
+
+    private void runEmbedded() throws Exception {
+        Path root = dir != null ? dir : Files.createTempDirectory("tributary-bench-es-");
+        try {
+            int[] n = {0};
+            Supplier<EventStore> fresh = () -> {
+                Path d = root.resolve("run-" + n[0]++);
+                // Through the settings, as an application would: the store opens (and closes) its own log.
+                return EventStores.open(Map.of(EventStores.BACKEND, "embedded",
+                        "tributary.eventstore.embedded.index-dir", d.resolve("index").toString(),
+                        EventLogs.BACKEND, "embedded", EmbeddedLogConfig.DATA_DIR, d.resolve("log").toString()));
+            };
+            appendWorkloads("embedded", fresh);
+            try (EventStore s = fresh.get()) {
+                paced("embedded", s, rate, GROUP_COMMIT_WRITERS, Math.max(rate * 2, 5_000));
+            }
+            try (EventStore s = fresh.get()) {
+                readWorkloads("embedded", s);
+            }
+        } finally {
+            if (dir == null) {
+                try (Stream<Path> files = Files.walk(root)) {
+                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
+        }
+    }
+
+    private void runPostgres(PositionStrategy strategy, boolean withReads) throws Exception {
+        String label = "postgres[" + strategy.name().toLowerCase(Locale.ROOT) + "]";
+        List<String> schemas = new ArrayList<>();
+        Supplier<EventStore> fresh = () -> {
+            String schema = "es_bench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+            schemas.add(schema);
+            return EventStores.postgres(PostgresEventStoreConfig.of(pgUrl).withSchema(schema)
+                    .withPositionStrategy(strategy).withMaxPoolSize(16));
+        };
+        try {
+            appendWorkloads(label, fresh);
+            if (withReads) {
+                try (EventStore s = fresh.get()) {
+                    readWorkloads(label, s);
+                }
+            }
+        } finally {
+            try (Connection c = DriverManager.getConnection(pgUrl, "postgres", ""); Statement st = c.createStatement()) {
+                for (String s : schemas) {
+                    st.execute("DROP SCHEMA IF EXISTS " + s + " CASCADE");
+                }
+            }
+        }
+    }
+
+    // ---- workloads ----
+
+    private void appendWorkloads(String label, Supplier<EventStore> fresh) throws Exception {
+        append(label, fresh, 1, 1, 10_000);
+        append(label, fresh, 1, threads, 10_000);
+        append(label, fresh, 10, 1, 10_000);
+        append(label, fresh, 10, threads, 10_000);
+        // Group commit needs appends in flight: many writers share one fsync (one WAL flush on PostgreSQL).
+        append(label, fresh, 10, GROUP_COMMIT_WRITERS, 10_000);
+        append(label, fresh, 1, 1, 1);
+        append(label, fresh, 10, 1, 1);
+    }
+
+    /** {@code total events} appended in batches of {@code batch} by {@code writers} threads over {@code streams} streams. */
+    private void append(String label, Supplier<EventStore> fresh, int batch, int writers, int streams) throws Exception {
+        try (EventStore store = fresh.get()) {
+            // warm-up: JIT and connections, not counted
+            runAppends(store, batch, writers, streams, Math.min(2_000, events / 5), "warm-");
+            Histogram latency = new Histogram(60_000_000_000L, 3);
+            long start = System.nanoTime();
+            runAppends(store, batch, writers, streams, events, "", latency);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            String name = String.format("%s append %d event%s/append, %s, %d thread%s", label, batch,
+                    batch == 1 ? "" : "s", streams == 1 ? "one hot stream" : streams + " streams", writers, writers == 1 ? "" : "s");
+            report(name, events / seconds, "events/s", latency);
+            if (axon != null) {
+                axon.truncate();
+                axon.appends(batch, writers, streams, Math.min(2_000, events / 5), "warm-", null);
+                Histogram peerLatency = new Histogram(60_000_000_000L, 3);
+                long t0 = System.nanoTime();
+                axon.appends(batch, writers, streams, events, "", peerLatency);
+                double peerRate = events / ((System.nanoTime() - t0) / 1e9);
+                compare(name, "events/s", events / seconds, peerRate);
+                compare(name + " p50", "us", latency.getValueAtPercentile(50) / 1000.0, peerLatency.getValueAtPercentile(50) / 1000.0);
+                compare(name + " p99", "us", latency.getValueAtPercentile(99) / 1000.0, peerLatency.getValueAtPercentile(99) / 1000.0);
+            }
+        }
+    }
+
+    /** Prints the peer's figure and the ratio ours/peer (for latencies, lower is better: the ratio is peer/ours). */
+    private void compare(String name, String unit, double ours, double peer) {
+        boolean lowerIsBetter = unit.equals("us") || unit.equals("ms/load");
+        double ratio = lowerIsBetter ? peer / ours : ours / peer;
+        System.out.printf(Locale.ROOT, "%-100s %,14.1f %s   axon %,.1f   x%.2f %s%n", "  vs axon: " + name, ours, unit,
+                peer, ratio, lowerIsBetter ? "(axon/ours)" : "(ours/axon)");
+        figures.add(String.format(Locale.ROOT,
+                "{\"name\":\"%s\",\"unit\":\"%s\",\"value\":%.1f,\"peer\":\"axon\",\"peerValue\":%.1f,\"ratio\":%.3f}",
+                name.replace("\"", "'"), unit, ours, peer, ratio));
+    }
+
+    private void runAppends(EventStore store, int batch, int writers, int streams, int total, String prefix) throws Exception {
+        runAppends(store, batch, writers, streams, total, prefix, null);
+    }
+
+    private void runAppends(EventStore store, int batch, int writers, int streams, int total, String prefix,
+                            Histogram latency) throws Exception {
+        int appends = total / batch;
+        AtomicLong next = new AtomicLong();
+        long[] versions = new long[streams];
+        java.util.Arrays.fill(versions, -1);
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> fs = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                fs.add(pool.submit(() -> {
+                    Histogram local = new Histogram(60_000_000_000L, 3);
+                    long i;
+                    while ((i = next.getAndIncrement()) < appends) {
+                        int s = (int) (i % streams);
+                        List<EventData> data = new ArrayList<>(batch);
+                        for (int b = 0; b < batch; b++) {
+                            data.add(EventData.of("ItemAdded", PAYLOAD));
+                        }
+                        long t0 = System.nanoTime();
+                        // One hot stream with one writer appends with the exact expected version, as an aggregate does;
+                        // shared streams use 'any' so the figure is the store's, not the conflict rate's.
+                        if (streams == 1 && writers == 1) {
+                            versions[0] = store.append(prefix + "hot-0", versions[0] < 0 ? ExpectedVersion.noStream()
+                                    : ExpectedVersion.exactly(versions[0]), data).lastVersion();
+                        } else {
+                            store.append(prefix + "order-" + s, ExpectedVersion.any(), data);
+                        }
+                        local.recordValue(System.nanoTime() - t0);
+                    }
+                    if (latency != null) {
+                        synchronized (latency) {
+                            latency.add(local);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) {
+                f.get(30, TimeUnit.MINUTES);
+            }
+        }
+    }
+
+    /** Appends of 1 event paced at {@code perSecond}; latency from the intended start (no coordinated omission). */
+    private void paced(String label, EventStore store, int perSecond, int writers, int total) throws Exception {
+        Histogram latency = new Histogram(60_000_000_000L, 3);
+        long intervalNs = 1_000_000_000L * writers / perSecond;
+        long start = System.nanoTime() + 50_000_000L;
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> fs = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                int writer = w;
+                fs.add(pool.submit(() -> {
+                    Histogram local = new Histogram(60_000_000_000L, 3);
+                    long intended = start + writer * (intervalNs / writers);
+                    for (int i = 0; i < total / writers; i++, intended += intervalNs) {
+                        long now;
+                        while ((now = System.nanoTime()) < intended) {
+                            if (intended - now > 200_000) {
+                                Thread.sleep(0, 100_000);
+                            } else {
+                                Thread.onSpinWait();
+                            }
+                        }
+                        store.append("paced-" + (i % 10_000), ExpectedVersion.any(), EventData.of("Tick", PAYLOAD));
+                        local.recordValue(System.nanoTime() - intended);
+                    }
+                    synchronized (latency) {
+                        latency.add(local);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) {
+                f.get(30, TimeUnit.MINUTES);
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        report(String.format("%s paced 1 event/append at %d appends/s, %d threads", label, perSecond, writers),
+                total / seconds, "appends/s", latency);
+    }
+
+    private void readWorkloads(String label, EventStore store) throws Exception {
+        // One aggregate of 10,000 events, appended in batches of 100, and 10,000 more streams for $all.
+        var repo = new AggregateRepository<>(store, "counter", COUNTER, COUNTER_CODEC, COUNTER_STATE,
+                RepositoryConfig.defaults().withReadBatch(1000));
+        for (int i = 0; i < 100; i++) {
+            List<EventData> batch = new ArrayList<>();
+            for (int b = 0; b < 100; b++) {
+                batch.add(new EventData(UUID.randomUUID(), "Incremented", COUNTER_CODEC.encode(1L), io.tributary.core.Headers.empty()));
+            }
+            store.append("counter-big", ExpectedVersion.any(), batch);
+        }
+        for (int i = 0; i < 10; i++) {
+            repo.load("big"); // warm-up
+        }
+        int loads = 20;
+        long t0 = System.nanoTime();
+        long sum = 0;
+        for (int i = 0; i < loads; i++) {
+            sum += repo.load("big").state();
+        }
+        double perLoadMs = (System.nanoTime() - t0) / 1e6 / loads;
+        if (sum != 10_000L * loads) {
+            throw new IllegalStateException("rehydrate read " + sum / loads + " events, expected 10000");
+        }
+        figure(label + " rehydrate 10,000-event aggregate, no snapshot", 10_000 / (perLoadMs / 1000), "events/s");
+        figure(label + " rehydrate 10,000-event aggregate, no snapshot", perLoadMs, "ms/load");
+        double oursLoadMs = perLoadMs;
+
+        store.saveSnapshot(new Snapshot("counter-big", 9_989, COUNTER_STATE.type(), COUNTER_STATE.encode(9_990L), System.currentTimeMillis()));
+        for (int i = 0; i < 10; i++) {
+            repo.load("big");
+        }
+        t0 = System.nanoTime();
+        for (int i = 0; i < loads; i++) {
+            if (repo.load("big").state() != 10_000L) {
+                throw new IllegalStateException("snapshot load gave a different state");
+            }
+        }
+        perLoadMs = (System.nanoTime() - t0) / 1e6 / loads;
+        figure(label + " rehydrate 10,000-event aggregate from a snapshot at 9,989 (+10 events)", perLoadMs, "ms/load");
+
+        for (int i = 0; i < 10_000; i += 10) {
+            List<EventData> batch = new ArrayList<>();
+            for (int b = 0; b < 10; b++) {
+                batch.add(EventData.of("ItemAdded", PAYLOAD));
+            }
+            store.append("cart-" + i, ExpectedVersion.any(), batch);
+        }
+        t0 = System.nanoTime();
+        long count = 0;
+        long pos = EventStore.BEGINNING;
+        while (true) {
+            AllSlice slice = store.readAll(pos, 1000, EventFilter.all());
+            count += slice.events().size();
+            pos = slice.nextPosition();
+            if (slice.endOfAll()) {
+                break;
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        figure(String.format("%s $all catch-up, %,d events, pages of 1000", label, count), count / seconds, "events/s");
+        if (axon != null) {
+            axonReads(label, oursLoadMs, count / seconds);
+        }
+    }
+
+    /** The same store shape through Axon: one 10,000-event aggregate plus 1,000 aggregates of 10. */
+    private void axonReads(String label, double oursLoadMs, double oursAllRate) throws Exception {
+        axon.truncate();
+        axon.appends(100, 1, 1, 10_000, "", null);
+        axon.appends(10, 1, 1_000, 10_000, "cart-", null);
+        for (int i = 0; i < 10; i++) {
+            axon.load("hot-0");
+        }
+        int loads = 20;
+        long t0 = System.nanoTime();
+        for (int i = 0; i < loads; i++) {
+            if (axon.load("hot-0") != 10_000) {
+                throw new IllegalStateException("Axon loaded a different number of events");
+            }
+        }
+        double peerMs = (System.nanoTime() - t0) / 1e6 / loads;
+        compare(label + " rehydrate 10,000-event aggregate, no snapshot", "ms/load", oursLoadMs, peerMs);
+        t0 = System.nanoTime();
+        long n = axon.readAll();
+        double peerAll = n / ((System.nanoTime() - t0) / 1e9);
+        compare(label + " $all catch-up (Axon: tracking read of the whole store)", "events/s", oursAllRate, peerAll);
+    }
+
+    // ---- reporting ----
+
+    private void report(String name, double perSecond, String unit, Histogram latency) {
+        figure(name, perSecond, unit);
+        figure(name + " p50", latency.getValueAtPercentile(50) / 1000.0, "us");
+        figure(name + " p99", latency.getValueAtPercentile(99) / 1000.0, "us");
+    }
+
+    private void figure(String name, double value, String unit) {
+        System.out.printf(Locale.ROOT, "%-100s %,14.1f %s%n", name, value, unit);
+        figures.add(String.format(Locale.ROOT, "{\"name\":\"%s\",\"unit\":\"%s\",\"value\":%.1f}",
+                name.replace("\"", "'"), unit, value));
+    }
+
+    // ---- the counter aggregate used for rehydration ----
+
+    private static final Decider<Long, Long, Long> COUNTER = new Decider<>() {
+        @Override
+        public Long initialState() {
+            return 0L;
+        }
+
+        @Override
+        public Decision<Long> decide(Long command, Long state) {
+            return Decision.accept(command);
+        }
+
+        @Override
+        public Long evolve(Long state, Long event) {
+            return state + event;
+        }
+    };
+
+    private static final EventCodec<Long> COUNTER_CODEC = new EventCodec<>() {
+        @Override
+        public String typeOf(Long event) {
+            return "Incremented";
+        }
+
+        @Override
+        public byte[] encode(Long event) {
+            return ByteBuffer.allocate(8).putLong(event).array();
+        }
+
+        @Override
+        public Long decode(String type, byte[] data) {
+            return ByteBuffer.wrap(data).getLong();
+        }
+    };
+
+    private static final StateCodec<Long> COUNTER_STATE = new StateCodec<>() {
+        @Override
+        public String type() {
+            return "Counter.v1";
+        }
+
+        @Override
+        public byte[] encode(Long state) {
+            return ByteBuffer.allocate(8).putLong(state).array();
+        }
+
+        @Override
+        public Long decode(byte[] data) {
+            return ByteBuffer.wrap(data).getLong();
+        }
+    };
+}

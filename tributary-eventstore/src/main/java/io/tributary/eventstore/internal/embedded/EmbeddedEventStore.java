@@ -1,0 +1,818 @@
+package io.tributary.eventstore.internal.embedded;
+
+import io.tributary.core.CorruptionException;
+import io.tributary.core.ErrorCode;
+import io.tributary.core.Headers;
+import io.tributary.core.InvalidRequestException;
+import io.tributary.core.NotFoundException;
+import io.tributary.core.Record;
+import io.tributary.core.RetriableException;
+import io.tributary.core.TributaryException;
+import io.tributary.eventstore.AllSlice;
+import io.tributary.eventstore.Direction;
+import io.tributary.eventstore.DuplicateEventIdException;
+import io.tributary.eventstore.EmbeddedEventStoreConfig;
+import io.tributary.eventstore.EventData;
+import io.tributary.eventstore.EventFilter;
+import io.tributary.eventstore.EventStoreErrors;
+import io.tributary.eventstore.ExpectedVersion;
+import io.tributary.eventstore.RecordedEvent;
+import io.tributary.eventstore.Snapshot;
+import io.tributary.eventstore.StreamDeletedException;
+import io.tributary.eventstore.StreamInfo;
+import io.tributary.eventstore.StreamMetadata;
+import io.tributary.eventstore.StreamName;
+import io.tributary.eventstore.WriteResult;
+import io.tributary.eventstore.WrongExpectedVersionException;
+import io.tributary.eventstore.internal.AbstractEventStore;
+import io.tributary.eventstore.internal.embedded.StreamIndex.IdRef;
+import io.tributary.eventstore.internal.embedded.StreamIndex.Segment;
+import io.tributary.eventstore.internal.embedded.StreamIndex.StreamState;
+import io.tributary.log.AppendResult;
+import io.tributary.log.EventLog;
+import io.tributary.log.LogProducer;
+import io.tributary.log.LogRecord;
+import io.tributary.log.NewTopic;
+import io.tributary.log.ProducerConfig;
+import io.tributary.log.TopicConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The event store on Tributary's log engine. The store's log is one partition of one topic; every change is one
+ * record ({@link LogEntry}), so appends are atomic and totally ordered, and an event's global position is
+ * {@code (offset << 20) | index}. Appends are checked against an in-memory {@link StreamIndex} under a write lock,
+ * sent asynchronously, and acknowledged once the log has synced them (fsync=always): concurrent appends share one
+ * fsync (group commit).
+ *
+ * <p>The committed watermark is the end of the longest prefix of acknowledged records; reads of {@code $all} and
+ * streams never go beyond it, so a reader can never see a later record before an earlier one. The index is
+ * checkpointed every {@link EmbeddedEventStoreConfig#checkpointEveryRecords()} records; opening replays only the
+ * records after the checkpoint. If the log fails a write, the store stops accepting writes (its in-memory state
+ * may be ahead of the log) until it is reopened, which rebuilds the state from the log.
+ *
+ * <p>Thread-safe.
+ */
+public final class EmbeddedEventStore extends AbstractEventStore {
+
+    private static final int INDEX_BITS = 20;
+    private static final long INDEX_MASK = (1L << INDEX_BITS) - 1;
+    private static final int SCAN_BUDGET = 4096;
+
+    /** A record sent to the log and not yet part of the durable prefix. */
+    private static final class PendingWrite {
+        final CompletableFuture<Long> durable;
+        final @Nullable Segment segment;
+        volatile long offset = -1;
+        volatile boolean acked;
+
+        PendingWrite(CompletableFuture<Long> durable, @Nullable Segment segment) {
+            this.durable = durable;
+            this.segment = segment;
+        }
+    }
+
+    private final EventLog log;
+    private final boolean ownsLog;
+    private final EmbeddedEventStoreConfig config;
+    private final String topic;
+    private final LogProducer producer;
+    private final LogReader reader;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final StreamIndex index;
+    private final Object ackLock = new Object();
+    private final ArrayDeque<PendingWrite> pending = new ArrayDeque<>();
+    private volatile long durableEnd;
+    private volatile @Nullable Throwable broken;
+    private volatile long lastCheckpointOffset;
+    private final AtomicBoolean checkpointing = new AtomicBoolean();
+    private final long recoveredRecords;
+
+    private EmbeddedEventStore(EventLog log, boolean ownsLog, EmbeddedEventStoreConfig config, LogReader reader,
+                               StreamIndex index, long end, long recoveredRecords) {
+        this.log = log;
+        this.ownsLog = ownsLog;
+        this.config = config;
+        this.topic = config.topic();
+        this.reader = reader;
+        this.index = index;
+        this.durableEnd = end;
+        this.lastCheckpointOffset = end - recoveredRecords;
+        this.recoveredRecords = recoveredRecords;
+        this.producer = log.producer(ProducerConfig.defaults().withClientId("tributary-eventstore"));
+    }
+
+    /**
+     * Opens the store on {@code log}, creating its topic if needed, loading the index checkpoint and replaying the
+     * records after it. With {@code ownsLog} the store closes the log when it is closed.
+     */
+    public static EmbeddedEventStore open(EventLog log, EmbeddedEventStoreConfig config, boolean ownsLog) {
+        String topic = config.topic();
+        if (!log.admin().topicExists(topic)) {
+            log.admin().createTopic(new NewTopic(topic, 1, TopicConfig.of(Map.of(
+                    TopicConfig.FSYNC, "always", TopicConfig.RETENTION_MS, "-1"))));
+        }
+        int partitions = log.admin().describeTopic(topic).partitions().size();
+        if (partitions != 1) {
+            throw new InvalidRequestException(ErrorCode.INVALID_CONFIG, "Topic '" + topic + "' has " + partitions
+                    + " partitions, but an event store needs exactly one (its single ordered log). Use another topic "
+                    + "name in EmbeddedEventStoreConfig.topic.");
+        }
+        LogReader reader = new LogReader(log, topic, config.readerPoolSize());
+        try {
+            long end = reader.endOffset();
+            StreamIndex index = StreamIndex.read(config.indexDirectory())
+                    .filter(ix -> ix.coveredOffset <= end)
+                    .orElseGet(StreamIndex::new);
+            long from = Math.max(index.coveredOffset, reader.beginningOffset());
+            long replayed = replay(reader, index, from, end);
+            index.coveredOffset = end;
+            return new EmbeddedEventStore(log, ownsLog, config, reader, index, end, replayed);
+        } catch (RuntimeException e) {
+            reader.close();
+            throw e;
+        }
+    }
+
+    private static long replay(LogReader reader, StreamIndex index, long from, long end) {
+        long next = from;
+        long count = 0;
+        while (next < end) {
+            List<LogRecord> records = reader.range(next, end, 1000);
+            if (records.isEmpty()) {
+                break;
+            }
+            for (LogRecord r : records) {
+                index.apply(r.offset(), LogEntry.decode(r.offset(), value(r)));
+                count++;
+            }
+            next = records.getLast().offset() + 1;
+        }
+        return count;
+    }
+
+    private static byte[] value(LogRecord r) {
+        byte[] v = r.value();
+        if (v == null) {
+            throw new CorruptionException(ErrorCode.CORRUPT_DATA, "Event store log record at offset " + r.offset()
+                    + " has no value; the topic holds records the event store did not write. Use a topic of its own.");
+        }
+        return v;
+    }
+
+    @Override
+    public String backend() {
+        return "embedded";
+    }
+
+    /** How many log records the last open replayed after the checkpoint (bounded recovery, for tests and metrics). */
+    public long recoveredRecords() {
+        return recoveredRecords;
+    }
+
+    // ---- writes ----
+
+    @Override
+    public WriteResult append(String stream, ExpectedVersion expected, List<EventData> events) {
+        checkAppend(stream, events);
+        ensureWritable();
+        Segment seg;
+        List<IdRef> repeat = null;
+        lock.writeLock().lock();
+        try {
+            StreamState s = index.find(stream);
+            if (s != null && s.tombstoned) {
+                throw new StreamDeletedException(stream);
+            }
+            repeat = idempotentRepeat(stream, s, expected, events);
+            if (repeat == null) {
+                long current = s == null ? StreamInfo.NO_STREAM : s.effectiveVersion();
+                if (!expected.isMetBy(current)) {
+                    throw new WrongExpectedVersionException(stream, expected, current);
+                }
+                long firstVersion = (s == null ? StreamInfo.NO_STREAM : s.lastVersion) + 1;
+                long now = System.currentTimeMillis();
+                byte[] value = LogEntry.encode(new LogEntry.Append(stream, firstVersion, now, events));
+                seg = index.addAppend(stream, firstVersion, now, events, -1);
+                send(stream, value, now, seg.acked, seg);
+            } else {
+                seg = null;
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+        if (repeat != null) {
+            IdRef first = repeat.getFirst();
+            IdRef last = repeat.getLast();
+            long firstOffset = await(first.segment().acked, stream);
+            long lastOffset = await(last.segment().acked, stream);
+            return new WriteResult(stream, last.version(), (firstOffset << INDEX_BITS) | first.index(),
+                    (lastOffset << INDEX_BITS) | last.index(), true);
+        }
+        long offset = await(seg.acked, stream);
+        signalAppended();
+        return new WriteResult(stream, seg.lastVersion(), offset << INDEX_BITS, (offset << INDEX_BITS) + seg.count - 1, false);
+    }
+
+    /**
+     * Null if none of the ids was written; the earlier refs if this is an exact repeat of an earlier append at the
+     * same position; otherwise a {@link DuplicateEventIdException}.
+     */
+    private @Nullable List<IdRef> idempotentRepeat(String stream, @Nullable StreamState s, ExpectedVersion expected,
+                                                   List<EventData> events) {
+        List<IdRef> refs = new ArrayList<>(events.size());
+        UUID conflicting = null;
+        for (EventData e : events) {
+            IdRef r = index.ids.get(e.eventId());
+            if (r != null) {
+                refs.add(r);
+            } else if (conflicting == null) {
+                conflicting = e.eventId();
+            }
+        }
+        if (refs.isEmpty()) {
+            return null;
+        }
+        boolean exact = refs.size() == events.size() && s != null && refs.getFirst().stream() == s
+                && expected.placesFirstEventAt(refs.getFirst().version());
+        for (int i = 0; exact && i < refs.size(); i++) {
+            exact = refs.get(i).stream() == s && refs.get(i).version() == refs.getFirst().version() + i;
+        }
+        if (exact) {
+            return refs;
+        }
+        UUID id = refs.getFirst().segment().id(refs.getFirst().index());
+        throw new DuplicateEventIdException(stream, id, "which is already stored in stream '"
+                + refs.getFirst().stream().name + "' at version " + refs.getFirst().version()
+                + " (another position, or the batch differs from the one written)");
+    }
+
+    /** Sends one record; {@code durable} completes with its offset once it and every earlier record are acked. */
+    private void send(String stream, byte[] value, long timestamp, CompletableFuture<Long> durable,
+                      @Nullable Segment segment) {
+        PendingWrite pw = new PendingWrite(durable, segment);
+        synchronized (ackLock) {
+            pending.addLast(pw);
+        }
+        CompletableFuture<AppendResult> f;
+        try {
+            f = producer.append(topic, 0, new Record(stream.getBytes(StandardCharsets.UTF_8), value, Headers.empty(), timestamp));
+        } catch (RuntimeException e) {
+            fail(e);
+            throw e;
+        }
+        f.whenComplete((r, err) -> {
+            if (err != null) {
+                fail(err);
+                return;
+            }
+            pw.offset = r.offset();
+            pw.acked = true;
+            drain();
+        });
+    }
+
+    /** Moves the watermark over the acknowledged prefix and completes those writes, in order. */
+    private void drain() {
+        List<PendingWrite> done = new ArrayList<>();
+        synchronized (ackLock) {
+            while (!pending.isEmpty() && pending.peekFirst().acked) {
+                PendingWrite pw = pending.pollFirst();
+                if (pw.segment != null) {
+                    pw.segment.offset = pw.offset; // readers find the events before the watermark covers them
+                }
+                durableEnd = pw.offset + 1;
+                done.add(pw);
+            }
+            if (pending.isEmpty()) {
+                ackLock.notifyAll();
+            }
+        }
+        for (PendingWrite pw : done) {
+            pw.durable.complete(pw.offset);
+        }
+        if (!done.isEmpty()) {
+            signalAppended();
+            maybeCheckpoint();
+        }
+    }
+
+    private void fail(Throwable t) {
+        broken = t;
+        List<PendingWrite> failed;
+        synchronized (ackLock) {
+            failed = new ArrayList<>(pending);
+            pending.clear();
+            ackLock.notifyAll();
+        }
+        for (PendingWrite pw : failed) {
+            pw.durable.completeExceptionally(t);
+        }
+    }
+
+    private long await(CompletableFuture<Long> durable, String stream) {
+        try {
+            return durable.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RetriableException(ErrorCode.TIMEOUT, "Interrupted while waiting for the append to stream '"
+                    + stream + "' to become durable; it may or may not be stored. Re-append the same events with the "
+                    + "same expected version: the store deduplicates them.", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof TributaryException te) {
+                throw te;
+            }
+            throw new RetriableException(ErrorCode.STORAGE_FAILURE, "The log failed to store the append to stream '"
+                    + stream + "': " + cause + ". Reopen the event store and retry.", cause);
+        }
+    }
+
+    private void ensureWritable() {
+        ensureOpen();
+        Throwable b = broken;
+        if (b != null) {
+            throw new RetriableException(ErrorCode.STORAGE_FAILURE, "The embedded event store stopped writing after "
+                    + "the log failed a write (" + b + "). Close it and open it again: reopening rebuilds its state from "
+                    + "the log; then retry.", b);
+        }
+    }
+
+    /** Runs a rare write (metadata, delete, snapshot): the record is made durable while holding the write lock. */
+    private long writeControl(LogEntry entry) {
+        CompletableFuture<Long> durable = new CompletableFuture<>();
+        send(entry.stream(), LogEntry.encode(entry), System.currentTimeMillis(), durable, null);
+        return await(durable, entry.stream());
+    }
+
+    @Override
+    public void setStreamMetadata(String stream, StreamMetadata metadata) {
+        StreamName.validate(stream);
+        ensureWritable();
+        lock.writeLock().lock();
+        try {
+            StreamState s = index.find(stream);
+            if (s != null && s.tombstoned) {
+                throw new StreamDeletedException(stream);
+            }
+            writeControl(new LogEntry.Metadata(stream, metadata));
+            index.stream(stream).metadata = metadata;
+        } finally {
+            lock.writeLock().unlock();
+        }
+        signalAppended();
+    }
+
+    @Override
+    public void deleteStream(String stream, ExpectedVersion expected) {
+        StreamName.validate(stream);
+        ensureWritable();
+        lock.writeLock().lock();
+        try {
+            StreamState s = index.find(stream);
+            StreamInfo info = s == null ? new StreamInfo(stream, StreamInfo.NO_STREAM, StreamInfo.State.ABSENT) : s.info();
+            if (info.state() == StreamInfo.State.TOMBSTONED) {
+                throw new StreamDeletedException(stream);
+            }
+            if (!expected.isMetBy(info.lastVersion())) {
+                throw new WrongExpectedVersionException(stream, expected, info.lastVersion());
+            }
+            if (s != null && info.state() == StreamInfo.State.ACTIVE) {
+                writeControl(new LogEntry.SoftDelete(stream, s.lastVersion + 1));
+                index.softDelete(s, s.lastVersion + 1);
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public void tombstoneStream(String stream, ExpectedVersion expected) {
+        StreamName.validate(stream);
+        ensureWritable();
+        lock.writeLock().lock();
+        try {
+            StreamState s = index.find(stream);
+            StreamInfo info = s == null ? new StreamInfo(stream, StreamInfo.NO_STREAM, StreamInfo.State.ABSENT) : s.info();
+            if (info.state() == StreamInfo.State.TOMBSTONED) {
+                throw new StreamDeletedException(stream);
+            }
+            if (!expected.isMetBy(info.lastVersion())) {
+                throw new WrongExpectedVersionException(stream, expected, info.lastVersion());
+            }
+            writeControl(new LogEntry.Tombstone(stream));
+            index.tombstone(index.stream(stream));
+        } finally {
+            lock.writeLock().unlock();
+        }
+        signalAppended();
+    }
+
+    @Override
+    public void saveSnapshot(Snapshot snapshot) {
+        String stream = StreamName.validate(snapshot.stream());
+        ensureWritable();
+        lock.writeLock().lock();
+        try {
+            StreamState s = index.find(stream);
+            if (s != null && s.tombstoned) {
+                throw new StreamDeletedException(stream);
+            }
+            if (s == null || s.softDeleted || s.lastVersion < snapshot.version()) {
+                throw new NotFoundException(EventStoreErrors.STREAM_NOT_FOUND, "Cannot store a snapshot of stream '"
+                        + stream + "' at version " + snapshot.version() + ": the stream "
+                        + (s != null && !s.softDeleted && s.lastVersion >= 0 ? "is only at version " + s.lastVersion : "does not exist")
+                        + ". Snapshot a version you have read.");
+            }
+            long offset = writeControl(new LogEntry.SnapshotEntry(stream, snapshot.version(), snapshot.recordedAt(),
+                    snapshot.type(), snapshot.data()));
+            s.snapshots.put(snapshot.version(), offset);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    // ---- reads ----
+
+    private static boolean visible(StreamState s, long version, long recordedAt, long now) {
+        return !s.tombstoned && version >= s.deletedBefore && s.metadata.isVisible(version, recordedAt, s.lastVersion, now);
+    }
+
+    private static List<RecordedEvent> eventsOf(long offset, LogEntry.Append a) {
+        List<RecordedEvent> out = new ArrayList<>(a.events().size());
+        for (int i = 0; i < a.events().size(); i++) {
+            EventData e = a.events().get(i);
+            out.add(new RecordedEvent(a.stream(), a.firstVersion() + i, (offset << INDEX_BITS) | i, e.eventId(),
+                    e.type(), e.dataUnsafe(), e.metadata(), a.recordedAt()));
+        }
+        return out;
+    }
+
+    @Override
+    public List<RecordedEvent> readStream(String stream, Direction direction, long fromVersion, int maxCount) {
+        StreamName.validate(stream);
+        checkMaxCount(maxCount);
+        ensureOpen();
+        boolean forward = direction == Direction.FORWARD;
+        awaitPendingAppend(stream);
+        List<Segment> candidates = new ArrayList<>();
+        long end = durableEnd;
+        lock.readLock().lock();
+        try {
+            StreamState s = index.find(stream);
+            if (s == null) {
+                return List.of();
+            }
+            if (s.tombstoned) {
+                throw new StreamDeletedException(stream);
+            }
+            int at = s.segmentIndexOf(fromVersion);
+            if (forward) {
+                for (int i = at >= 0 ? at : -1 - at; i < s.segments.size(); i++) {
+                    candidates.add(s.segments.get(i));
+                }
+            } else {
+                for (int i = at >= 0 ? at : -2 - at; i >= 0; i--) {
+                    candidates.add(s.segments.get(i));
+                }
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+        List<RecordedEvent> out = new ArrayList<>();
+        int next = 0;
+        while (out.size() < maxCount && next < candidates.size()) {
+            // Read a chunk of segments likely to fill the page; events hidden by metadata may need another chunk.
+            List<Segment> chunk = new ArrayList<>();
+            int versions = 0;
+            while (next < candidates.size() && versions < maxCount - out.size()) {
+                Segment seg = candidates.get(next++);
+                long off = seg.offset;
+                if (off < 0 || off >= end) {
+                    if (forward) {
+                        next = candidates.size(); // not durable yet, nor anything after it
+                        break;
+                    }
+                    continue;
+                }
+                chunk.add(seg);
+                versions += seg.count;
+            }
+            List<Long> offsets = chunk.stream().map(seg -> seg.offset).sorted().toList();
+            Map<Long, LogRecord> records = reader.at(offsets);
+            long now = System.currentTimeMillis();
+            lock.readLock().lock();
+            try {
+                StreamState s = index.find(stream);
+                if (s == null || s.tombstoned) {
+                    throw new StreamDeletedException(stream);
+                }
+                for (Segment seg : chunk) {
+                    LogRecord r = records.get(seg.offset);
+                    if (r == null) {
+                        throw new CorruptionException(ErrorCode.CORRUPT_DATA, "Stream '" + stream + "' versions "
+                                + seg.firstVersion + ".." + seg.lastVersion() + " should be at log offset " + seg.offset
+                                + " of topic '" + topic + "', which the log no longer has. Restore the log from a backup.");
+                    }
+                    List<RecordedEvent> evs = eventsOf(r.offset(), (LogEntry.Append) LogEntry.decode(r.offset(), value(r)));
+                    if (!forward) {
+                        evs = evs.reversed();
+                    }
+                    for (RecordedEvent e : evs) {
+                        boolean inRange = forward ? e.version() >= fromVersion : e.version() <= fromVersion;
+                        if (inRange && out.size() < maxCount && visible(s, e.version(), e.recordedAt(), now)) {
+                            out.add(e);
+                        }
+                    }
+                }
+            } finally {
+                lock.readLock().unlock();
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Appends are checked against versions not yet durable; a read waits for the stream's last append to become
+     * durable, so a reader that lost a race sees the winner's events (read-your-writes, and no retry livelock).
+     */
+    private void awaitPendingAppend(String stream) {
+        CompletableFuture<Long> last = null;
+        lock.readLock().lock();
+        try {
+            StreamState s = index.find(stream);
+            if (s != null && !s.segments.isEmpty() && s.segments.getLast().offset < 0) {
+                last = s.segments.getLast().acked;
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+        if (last != null) {
+            try {
+                last.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                // the failed or slow append is reported to its writer; this read returns what is durable
+            }
+        }
+    }
+
+    @Override
+    public StreamInfo streamInfo(String stream) {
+        StreamName.validate(stream);
+        ensureOpen();
+        lock.readLock().lock();
+        try {
+            StreamState s = index.find(stream);
+            return s == null ? new StreamInfo(stream, StreamInfo.NO_STREAM, StreamInfo.State.ABSENT) : s.info();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    @Override
+    public AllSlice readAll(long afterPosition, int maxCount, EventFilter filter) {
+        checkMaxCount(maxCount);
+        ensureOpen();
+        long end = durableEnd;
+        long startOffset = afterPosition < 0 ? 0 : afterPosition >>> INDEX_BITS;
+        List<RecordedEvent> out = new ArrayList<>();
+        long scannedTo; // every record below this offset has been considered
+        if (filter.stream().isPresent()) {
+            List<Long> offsets = new ArrayList<>();
+            lock.readLock().lock();
+            try {
+                StreamState s = index.find(filter.stream().get());
+                if (s != null) {
+                    for (Segment seg : s.segments) {
+                        long off = seg.offset;
+                        if (off >= startOffset && off >= 0 && off < end) {
+                            offsets.add(off);
+                        }
+                    }
+                }
+            } finally {
+                lock.readLock().unlock();
+            }
+            offsets.sort(Comparator.naturalOrder());
+            if (offsets.size() > SCAN_BUDGET) {
+                offsets = offsets.subList(0, SCAN_BUDGET);
+            }
+            List<LogRecord> records = new ArrayList<>(new TreeMap<>(reader.at(offsets)).values());
+            scannedTo = offsets.size() == SCAN_BUDGET ? offsets.getLast() + 1 : end;
+            if (collect(records, afterPosition, maxCount, filter, out)) {
+                return new AllSlice(out, out.getLast().position(), false);
+            }
+        } else {
+            long next = startOffset;
+            int budget = SCAN_BUDGET;
+            while (next < end && budget > 0) {
+                List<LogRecord> records = reader.range(next, end, Math.min(500, budget));
+                if (records.isEmpty()) {
+                    break;
+                }
+                budget -= records.size();
+                if (collect(records, afterPosition, maxCount, filter, out)) {
+                    return new AllSlice(out, out.getLast().position(), false);
+                }
+                next = records.getLast().offset() + 1;
+            }
+            scannedTo = Math.min(next, end);
+        }
+        long nextPosition = Math.max(afterPosition, (scannedTo << INDEX_BITS) - 1);
+        return new AllSlice(out, nextPosition, scannedTo >= end);
+    }
+
+    /** Adds matching visible events after {@code after}; true when {@code out} is full (stop there). */
+    private boolean collect(List<LogRecord> records, long after, int maxCount, EventFilter filter, List<RecordedEvent> out) {
+        long now = System.currentTimeMillis();
+        for (LogRecord r : records) {
+            if (!(LogEntry.decode(r.offset(), value(r)) instanceof LogEntry.Append a)) {
+                continue;
+            }
+            if (!filter.matches(a.stream(), a.events().getFirst().type()) && filter.eventTypes().isEmpty()) {
+                continue;
+            }
+            lock.readLock().lock();
+            try {
+                StreamState s = index.find(a.stream());
+                for (RecordedEvent e : eventsOf(r.offset(), a)) {
+                    if (e.position() > after && s != null && filter.matches(e.stream(), e.type())
+                            && visible(s, e.version(), e.recordedAt(), now)) {
+                        out.add(e);
+                        if (out.size() == maxCount) {
+                            return true;
+                        }
+                    }
+                }
+            } finally {
+                lock.readLock().unlock();
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public long committedPosition() {
+        ensureOpen();
+        return (durableEnd << INDEX_BITS) - 1;
+    }
+
+    @Override
+    public StreamMetadata streamMetadata(String stream) {
+        StreamName.validate(stream);
+        ensureOpen();
+        lock.readLock().lock();
+        try {
+            StreamState s = index.find(stream);
+            return s == null ? StreamMetadata.none() : s.metadata;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    @Override
+    public Optional<Snapshot> latestSnapshot(String stream, long maxVersion) {
+        StreamName.validate(stream);
+        ensureOpen();
+        long offset;
+        lock.readLock().lock();
+        try {
+            StreamState s = index.find(stream);
+            if (s == null || s.tombstoned) {
+                return Optional.empty();
+            }
+            Map.Entry<Long, Long> e = s.snapshots.floorEntry(maxVersion);
+            if (e == null || e.getKey() < s.deletedBefore) {
+                return Optional.empty();
+            }
+            offset = e.getValue();
+        } finally {
+            lock.readLock().unlock();
+        }
+        LogRecord r = reader.at(List.of(offset)).get(offset);
+        if (r == null) {
+            return Optional.empty();
+        }
+        LogEntry.SnapshotEntry sn = (LogEntry.SnapshotEntry) LogEntry.decode(offset, value(r));
+        return Optional.of(new Snapshot(stream, sn.version(), sn.type(), sn.data(), sn.recordedAt()));
+    }
+
+    // ---- checkpoint, close, consistency ----
+
+    private void maybeCheckpoint() {
+        if (durableEnd - lastCheckpointOffset < config.checkpointEveryRecords() || isClosed()
+                || !checkpointing.compareAndSet(false, true)) {
+            return;
+        }
+        Thread.ofVirtual().name("eventstore-index-checkpoint").start(() -> {
+            try {
+                checkpoint();
+            } catch (IOException | RuntimeException e) {
+                // The log is the truth; a missing checkpoint only makes the next open replay more. Retry next time.
+                lastCheckpointOffset = durableEnd;
+            } finally {
+                checkpointing.set(false);
+            }
+        });
+    }
+
+    /** Writes the index checkpoint now, covering every acknowledged record. */
+    public void checkpoint() throws IOException {
+        byte[] bytes;
+        long covered;
+        lock.writeLock().lock();
+        try {
+            synchronized (ackLock) {
+                while (!pending.isEmpty() && broken == null) {
+                    try {
+                        ackLock.wait();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }
+            if (broken != null) {
+                return;
+            }
+            covered = durableEnd;
+            index.coveredOffset = covered;
+            bytes = index.encode();
+        } finally {
+            lock.writeLock().unlock();
+        }
+        StreamIndex.write(config.indexDirectory(), bytes);
+        lastCheckpointOffset = covered;
+    }
+
+    /**
+     * A canonical description of the index (every stream's state, versions, offsets and snapshots), to compare the
+     * index loaded from a checkpoint with one rebuilt from the whole log.
+     */
+    public String indexFingerprint() {
+        lock.readLock().lock();
+        try {
+            return fingerprint(index);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The fingerprint of an index rebuilt from every record of the log, ignoring any checkpoint. */
+    public String rebuiltIndexFingerprint() {
+        StreamIndex rebuilt = new StreamIndex();
+        replay(reader, rebuilt, reader.beginningOffset(), durableEnd);
+        return fingerprint(rebuilt);
+    }
+
+    private static String fingerprint(StreamIndex ix) {
+        StringBuilder sb = new StringBuilder();
+        new TreeMap<>(ix.streams).forEach((name, s) -> {
+            sb.append(name).append(" last=").append(s.lastVersion).append(" del<").append(s.deletedBefore)
+                    .append(s.softDeleted ? " soft" : "").append(s.tombstoned ? " tomb" : "").append(' ')
+                    .append(s.metadata).append(" segs=");
+            for (Segment seg : s.segments) {
+                sb.append(seg.firstVersion).append('+').append(seg.count).append('@').append(seg.offset).append(',');
+            }
+            sb.append(" snaps=").append(s.snapshots).append('\n');
+        });
+        sb.append("ids=").append(ix.ids.size());
+        return sb.toString();
+    }
+
+    @Override
+    public void close() {
+        if (!markClosed()) {
+            return;
+        }
+        try {
+            producer.flush();
+            if (broken == null) {
+                checkpoint();
+            }
+        } catch (IOException | RuntimeException e) {
+            // the next open replays from the previous checkpoint instead; nothing is lost
+        } finally {
+            producer.close();
+            reader.close();
+            if (ownsLog) {
+                log.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,619 @@
+package io.tributary.eventstore.internal.postgres;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.tributary.core.CorruptionException;
+import io.tributary.core.ErrorCode;
+import io.tributary.core.InvalidRequestException;
+import io.tributary.core.NotFoundException;
+import io.tributary.core.RetriableException;
+import io.tributary.core.TributaryException;
+import io.tributary.eventstore.AllSlice;
+import io.tributary.eventstore.Direction;
+import io.tributary.eventstore.DuplicateEventIdException;
+import io.tributary.eventstore.EventData;
+import io.tributary.eventstore.EventFilter;
+import io.tributary.eventstore.EventStoreErrors;
+import io.tributary.eventstore.ExpectedVersion;
+import io.tributary.eventstore.PositionStrategy;
+import io.tributary.eventstore.PostgresEventStoreConfig;
+import io.tributary.eventstore.RecordedEvent;
+import io.tributary.eventstore.Snapshot;
+import io.tributary.eventstore.StreamDeletedException;
+import io.tributary.eventstore.StreamInfo;
+import io.tributary.eventstore.StreamMetadata;
+import io.tributary.eventstore.StreamName;
+import io.tributary.eventstore.WriteResult;
+import io.tributary.eventstore.WrongExpectedVersionException;
+import io.tributary.eventstore.internal.AbstractEventStore;
+import io.tributary.eventstore.internal.HeaderCodec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The PostgreSQL event store. Every append is one call of the {@code es_append} function (one round trip, one
+ * commit); reads are single statements. See {@code postgres-schema.sql} for the tables and how global positions are
+ * kept gap-safe. Thread-safe: every call borrows a pooled connection.
+ */
+public final class PostgresEventStore extends AbstractEventStore {
+
+    /** The advisory-lock class id (ASCII "tr" "sb"): keys our per-stream locks apart from the application's. */
+    static final int LOCK_CLASS = 1953655138;
+
+    private static final String VISIBLE = " NOT s.tombstoned AND e.version >= s.deleted_before"
+            + " AND (s.truncate_before IS NULL OR e.version >= s.truncate_before)"
+            + " AND (s.max_count IS NULL OR e.version > s.last_version - s.max_count)"
+            + " AND (s.max_age_ms IS NULL OR e.recorded_at >= (extract(epoch FROM statement_timestamp()) * 1000)::BIGINT - s.max_age_ms) ";
+
+    private final DataSource dataSource;
+    private final @Nullable HikariDataSource ownedPool;
+    private final String schema;
+    private final PositionStrategy strategy;
+    private final String appendSql;
+    private final String gateSql;
+
+    private PostgresEventStore(DataSource dataSource, @Nullable HikariDataSource ownedPool, PostgresEventStoreConfig config) {
+        this.dataSource = dataSource;
+        this.ownedPool = ownedPool;
+        this.schema = config.schema();
+        this.strategy = config.positionStrategy();
+        this.appendSql = "SELECT r_status, r_version, r_first, r_last, r_conflict_id FROM " + schema
+                + ".es_append(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        this.gateSql = strategy == PositionStrategy.TRANSACTION_ID
+                ? "(pg_snapshot_xmin(pg_current_snapshot())::TEXT::BIGINT << 20)"
+                : "(SELECT last + 1 FROM " + schema + ".es_position_counter WHERE id = 1)";
+    }
+
+    /** Opens a store with its own HikariCP pool. */
+    public static PostgresEventStore open(PostgresEventStoreConfig config) {
+        HikariConfig hc = new HikariConfig();
+        hc.setJdbcUrl(config.jdbcUrl());
+        hc.setUsername(config.user());
+        if (!config.password().isEmpty()) {
+            hc.setPassword(config.password());
+        }
+        hc.setMaximumPoolSize(config.maxPoolSize());
+        hc.setPoolName("tributary-eventstore-" + config.schema());
+        hc.setConnectionTimeout(10_000);
+        HikariDataSource pool;
+        try {
+            pool = new HikariDataSource(hc);
+        } catch (RuntimeException e) {
+            throw new RetriableException(ErrorCode.UNAVAILABLE, "Cannot connect to PostgreSQL at " + config.jdbcUrl()
+                    + " as '" + config.user() + "': " + e.getMessage() + ". Start the server or fix jdbcUrl/user/password.", e);
+        }
+        try {
+            return open(pool, pool, config);
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+    }
+
+    /** Opens a store over a caller-managed DataSource (which the store will not close). */
+    public static PostgresEventStore open(DataSource dataSource, PostgresEventStoreConfig config) {
+        return open(dataSource, null, config);
+    }
+
+    private static PostgresEventStore open(DataSource ds, @Nullable HikariDataSource owned, PostgresEventStoreConfig config) {
+        PostgresEventStore store = new PostgresEventStore(ds, owned, config);
+        if (config.createSchema()) {
+            store.createSchema();
+        } else {
+            store.checkSchema();
+        }
+        return store;
+    }
+
+    /** The DDL for {@code schema}, exactly what {@code createSchema} runs. */
+    public static String schemaScript(String schema) {
+        try (InputStream in = PostgresEventStore.class.getResourceAsStream("/io/tributary/eventstore/postgres-schema.sql")) {
+            if (in == null) {
+                throw new IllegalStateException("postgres-schema.sql is missing from the tributary-eventstore jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("__SCHEMA__", schema);
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot read postgres-schema.sql from the tributary-eventstore jar", e);
+        }
+    }
+
+    private void createSchema() {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                // Two processes opening the same fresh schema at once would race on CREATE ... IF NOT EXISTS.
+                st.execute("SELECT pg_advisory_xact_lock(" + LOCK_CLASS + ", 0)");
+                st.execute(schemaScript(schema));
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw map("create its schema '" + schema + "'", e, null);
+        }
+    }
+
+    private void checkSchema() {
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+            st.execute("SELECT 1 FROM " + schema + ".es_events LIMIT 0");
+        } catch (SQLException e) {
+            throw map("find its tables", e, null);
+        }
+    }
+
+    @Override
+    public String backend() {
+        return "postgres";
+    }
+
+    public PositionStrategy positionStrategy() {
+        return strategy;
+    }
+
+    @Override
+    public WriteResult append(String stream, ExpectedVersion expected, List<EventData> events) {
+        String category = checkAppend(stream, events);
+        ensureOpen();
+        int n = events.size();
+        UUID[] ids = new UUID[n];
+        String[] types = new String[n];
+        byte[][] data = new byte[n][];
+        byte[][] meta = new byte[n][];
+        for (int i = 0; i < n; i++) {
+            EventData e = events.get(i);
+            ids[i] = e.eventId();
+            types[i] = e.type();
+            data[i] = e.dataUnsafe();
+            meta[i] = HeaderCodec.encode(e.metadata());
+        }
+        // A unique-index violation means another stream wrote one of these ids concurrently; the second attempt sees
+        // that commit and reports it precisely (or as an idempotent repeat).
+        for (int attempt = 1; ; attempt++) {
+            try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(appendSql)) {
+                ps.setString(1, stream);
+                ps.setString(2, category);
+                ps.setLong(3, code(expected));
+                ps.setArray(4, c.createArrayOf("uuid", ids));
+                ps.setArray(5, c.createArrayOf("text", types));
+                ps.setArray(6, c.createArrayOf("bytea", data));
+                ps.setArray(7, c.createArrayOf("bytea", meta));
+                ps.setBoolean(8, strategy == PositionStrategy.SERIALISED);
+                ps.setInt(9, stream.hashCode());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    int status = rs.getInt(1);
+                    long version = rs.getLong(2);
+                    switch (status) {
+                        case 0, 1 -> {
+                            if (status == 0) {
+                                signalAppended();
+                            }
+                            return new WriteResult(stream, version, rs.getLong(3), rs.getLong(4), status == 1);
+                        }
+                        case 2 -> throw new WrongExpectedVersionException(stream, expected, version);
+                        case 3 -> throw new StreamDeletedException(stream);
+                        case 4 -> {
+                            UUID id = rs.getObject(5, UUID.class);
+                            throw new DuplicateEventIdException(stream, id, "which is already stored at another "
+                                    + "position (another stream or version, or the batch differs from the one written)");
+                        }
+                        default -> throw new IllegalStateException("es_append returned unknown status " + status);
+                    }
+                }
+            } catch (SQLException e) {
+                if ("23505".equals(e.getSQLState()) && attempt < 3) {
+                    continue;
+                }
+                throw map("append to stream '" + stream + "'", e, stream);
+            }
+        }
+    }
+
+    private static long code(ExpectedVersion expected) {
+        return switch (expected) {
+            case ExpectedVersion.Any a -> -2;
+            case ExpectedVersion.NoStream n -> -1;
+            case ExpectedVersion.StreamExists s -> -4;
+            case ExpectedVersion.Exact x -> x.version();
+        };
+    }
+
+    @Override
+    public List<RecordedEvent> readStream(String stream, Direction direction, long fromVersion, int maxCount) {
+        StreamName.validate(stream);
+        checkMaxCount(maxCount);
+        ensureOpen();
+        boolean forward = direction == Direction.FORWARD;
+        String sql = "SELECT s.tombstoned, x.version, x.position, x.event_id, x.event_type, x.data, x.metadata, x.recorded_at"
+                + " FROM " + schema + ".es_streams s LEFT JOIN LATERAL ("
+                + " SELECT e.version, e.position, e.event_id, e.event_type, e.data, e.metadata, e.recorded_at"
+                + " FROM " + schema + ".es_events e WHERE e.stream_id = s.stream_id AND e.version "
+                + (forward ? ">=" : "<=") + " ? AND " + VISIBLE
+                + " ORDER BY e.version " + (forward ? "ASC" : "DESC") + " LIMIT ?) x ON TRUE"
+                + " WHERE s.stream_name = ?";
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setLong(1, fromVersion);
+            ps.setInt(2, maxCount);
+            ps.setString(3, stream);
+            List<RecordedEvent> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (rs.getBoolean(1)) {
+                        throw new StreamDeletedException(stream);
+                    }
+                    long version = rs.getLong(2);
+                    if (rs.wasNull()) {
+                        break;
+                    }
+                    out.add(new RecordedEvent(stream, version, rs.getLong(3), rs.getObject(4, UUID.class),
+                            rs.getString(5), rs.getBytes(6), HeaderCodec.decode(rs.getBytes(7)), rs.getLong(8)));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw map("read stream '" + stream + "'", e, stream);
+        }
+    }
+
+    @Override
+    public StreamInfo streamInfo(String stream) {
+        StreamName.validate(stream);
+        ensureOpen();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT last_version, soft_deleted, tombstoned FROM " + schema + ".es_streams WHERE stream_name = ?")) {
+            ps.setString(1, stream);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return new StreamInfo(stream, StreamInfo.NO_STREAM, StreamInfo.State.ABSENT);
+                }
+                return info(stream, rs.getLong(1), rs.getBoolean(2), rs.getBoolean(3));
+            }
+        } catch (SQLException e) {
+            throw map("read the state of stream '" + stream + "'", e, stream);
+        }
+    }
+
+    private static StreamInfo info(String stream, long last, boolean soft, boolean tomb) {
+        if (tomb) {
+            return new StreamInfo(stream, StreamInfo.NO_STREAM, StreamInfo.State.TOMBSTONED);
+        }
+        if (soft) {
+            return new StreamInfo(stream, StreamInfo.NO_STREAM, StreamInfo.State.SOFT_DELETED);
+        }
+        if (last < 0) {
+            return new StreamInfo(stream, StreamInfo.NO_STREAM, StreamInfo.State.ABSENT);
+        }
+        return new StreamInfo(stream, last, StreamInfo.State.ACTIVE);
+    }
+
+    @Override
+    public AllSlice readAll(long afterPosition, int maxCount, EventFilter filter) {
+        checkMaxCount(maxCount);
+        ensureOpen();
+        StringBuilder where = new StringBuilder();
+        List<Object> params = new ArrayList<>();
+        if (filter.stream().isPresent()) {
+            where.append(" AND e.stream_id = (SELECT stream_id FROM ").append(schema)
+                    .append(".es_streams WHERE stream_name = ?)");
+            params.add(filter.stream().get());
+        }
+        if (filter.category().isPresent()) {
+            where.append(" AND e.category = ?");
+            params.add(filter.category().get());
+        }
+        if (filter.streamPrefix().isPresent()) {
+            where.append(" AND starts_with(s.stream_name, ?)");
+            params.add(filter.streamPrefix().get());
+        }
+        if (!filter.eventTypes().isEmpty()) {
+            where.append(" AND e.event_type = ANY (?)");
+            params.add(filter.eventTypes().toArray(new String[0]));
+        }
+        String sql = "WITH g AS (SELECT " + gateSql + " AS gate)"
+                + " SELECT g.gate, x.position, x.stream_name, x.version, x.event_id, x.event_type, x.data, x.metadata, x.recorded_at"
+                + " FROM g LEFT JOIN LATERAL ("
+                + " SELECT e.position, s.stream_name, e.version, e.event_id, e.event_type, e.data, e.metadata, e.recorded_at"
+                + " FROM " + schema + ".es_events e JOIN " + schema + ".es_streams s ON s.stream_id = e.stream_id"
+                + " WHERE e.position > ? AND e.position < g.gate AND " + VISIBLE + where
+                + " ORDER BY e.position LIMIT ?) x ON TRUE";
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            int i = 1;
+            ps.setLong(i++, afterPosition);
+            for (Object p : params) {
+                if (p instanceof String[] arr) {
+                    ps.setArray(i++, c.createArrayOf("text", arr));
+                } else {
+                    ps.setObject(i++, p, Types.VARCHAR);
+                }
+            }
+            ps.setInt(i, maxCount);
+            List<RecordedEvent> out = new ArrayList<>();
+            long gate = afterPosition + 1;
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    gate = rs.getLong(1);
+                    long position = rs.getLong(2);
+                    if (rs.wasNull()) {
+                        break;
+                    }
+                    out.add(new RecordedEvent(rs.getString(3), rs.getLong(4), position, rs.getObject(5, UUID.class),
+                            rs.getString(6), rs.getBytes(7), HeaderCodec.decode(rs.getBytes(8)), rs.getLong(9)));
+                }
+            }
+            if (out.size() == maxCount) {
+                return new AllSlice(out, out.getLast().position(), false);
+            }
+            return new AllSlice(out, Math.max(afterPosition, gate - 1), true);
+        } catch (SQLException e) {
+            throw map("read $all after position " + afterPosition, e, null);
+        }
+    }
+
+    @Override
+    public long committedPosition() {
+        ensureOpen();
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT " + gateSql + " - 1")) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw map("read the committed position", e, null);
+        }
+    }
+
+    @Override
+    public void setStreamMetadata(String stream, StreamMetadata metadata) {
+        String category = StreamName.categoryOf(StreamName.validate(stream));
+        ensureOpen();
+        inStreamTransaction(stream, "set the metadata of stream '" + stream + "'", c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + schema
+                    + ".es_streams (stream_name, category, truncate_before, max_count, max_age_ms) VALUES (?, ?, ?, ?, ?)"
+                    + " ON CONFLICT (stream_name) DO UPDATE SET truncate_before = excluded.truncate_before,"
+                    + " max_count = excluded.max_count, max_age_ms = excluded.max_age_ms RETURNING tombstoned")) {
+                ps.setString(1, stream);
+                ps.setString(2, category);
+                setNullableLong(ps, 3, metadata.truncateBefore());
+                setNullableLong(ps, 4, metadata.maxCount());
+                setNullableLong(ps, 5, metadata.maxAge().map(d -> OptionalLong.of(d.toMillis())).orElse(OptionalLong.empty()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getBoolean(1)) {
+                        throw new StreamDeletedException(stream);
+                    }
+                }
+            }
+            return null;
+        });
+    }
+
+    private static void setNullableLong(PreparedStatement ps, int i, OptionalLong v) throws SQLException {
+        if (v.isPresent()) {
+            ps.setLong(i, v.getAsLong());
+        } else {
+            ps.setNull(i, Types.BIGINT);
+        }
+    }
+
+    @Override
+    public StreamMetadata streamMetadata(String stream) {
+        StreamName.validate(stream);
+        ensureOpen();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT truncate_before, max_count, max_age_ms FROM " + schema + ".es_streams WHERE stream_name = ?")) {
+            ps.setString(1, stream);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return StreamMetadata.none();
+                }
+                long tb = rs.getLong(1);
+                OptionalLong truncate = rs.wasNull() ? OptionalLong.empty() : OptionalLong.of(tb);
+                long mc = rs.getLong(2);
+                OptionalLong maxCount = rs.wasNull() ? OptionalLong.empty() : OptionalLong.of(mc);
+                long ma = rs.getLong(3);
+                Optional<Duration> maxAge = rs.wasNull() ? Optional.empty() : Optional.of(Duration.ofMillis(ma));
+                return new StreamMetadata(maxAge, maxCount, truncate);
+            }
+        } catch (SQLException e) {
+            throw map("read the metadata of stream '" + stream + "'", e, stream);
+        }
+    }
+
+    @Override
+    public void deleteStream(String stream, ExpectedVersion expected) {
+        StreamName.validate(stream);
+        ensureOpen();
+        inStreamTransaction(stream, "soft-delete stream '" + stream + "'", c -> {
+            StreamInfo info = lockedInfo(c, stream);
+            if (info.state() == StreamInfo.State.TOMBSTONED) {
+                throw new StreamDeletedException(stream);
+            }
+            if (!expected.isMetBy(info.lastVersion())) {
+                throw new WrongExpectedVersionException(stream, expected, info.lastVersion());
+            }
+            if (info.state() == StreamInfo.State.ACTIVE) {
+                update(c, "UPDATE " + schema + ".es_streams SET soft_deleted = TRUE, deleted_before = last_version + 1"
+                        + " WHERE stream_name = ?", stream);
+                update(c, "DELETE FROM " + schema + ".es_snapshots WHERE stream_id = (SELECT stream_id FROM "
+                        + schema + ".es_streams WHERE stream_name = ?)", stream);
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void tombstoneStream(String stream, ExpectedVersion expected) {
+        String category = StreamName.categoryOf(StreamName.validate(stream));
+        ensureOpen();
+        inStreamTransaction(stream, "hard-delete stream '" + stream + "'", c -> {
+            StreamInfo info = lockedInfo(c, stream);
+            if (info.state() == StreamInfo.State.TOMBSTONED) {
+                throw new StreamDeletedException(stream);
+            }
+            if (!expected.isMetBy(info.lastVersion())) {
+                throw new WrongExpectedVersionException(stream, expected, info.lastVersion());
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + schema
+                    + ".es_streams (stream_name, category, tombstoned) VALUES (?, ?, TRUE)"
+                    + " ON CONFLICT (stream_name) DO UPDATE SET tombstoned = TRUE RETURNING stream_id")) {
+                ps.setString(1, stream);
+                ps.setString(2, category);
+                long id;
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    id = rs.getLong(1);
+                }
+                // The events go for good (the GDPR case); the tombstone row keeps the name taken.
+                try (PreparedStatement del = c.prepareStatement("DELETE FROM " + schema + ".es_events WHERE stream_id = ?")) {
+                    del.setLong(1, id);
+                    del.executeUpdate();
+                }
+                try (PreparedStatement del = c.prepareStatement("DELETE FROM " + schema + ".es_snapshots WHERE stream_id = ?")) {
+                    del.setLong(1, id);
+                    del.executeUpdate();
+                }
+            }
+            return null;
+        });
+        signalAppended();
+    }
+
+    private StreamInfo lockedInfo(Connection c, String stream) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT last_version, soft_deleted, tombstoned FROM " + schema + ".es_streams WHERE stream_name = ?")) {
+            ps.setString(1, stream);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? info(stream, rs.getLong(1), rs.getBoolean(2), rs.getBoolean(3))
+                        : new StreamInfo(stream, StreamInfo.NO_STREAM, StreamInfo.State.ABSENT);
+            }
+        }
+    }
+
+    private static void update(Connection c, String sql, String stream) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, stream);
+            ps.executeUpdate();
+        }
+    }
+
+    @Override
+    public void saveSnapshot(Snapshot snapshot) {
+        StreamName.validate(snapshot.stream());
+        ensureOpen();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("INSERT INTO " + schema
+                + ".es_snapshots (stream_id, version, state_type, data, recorded_at)"
+                + " SELECT stream_id, ?, ?, ?, ? FROM " + schema + ".es_streams"
+                + " WHERE stream_name = ? AND NOT tombstoned AND NOT soft_deleted AND last_version >= ?"
+                + " ON CONFLICT (stream_id, version) DO UPDATE SET state_type = excluded.state_type,"
+                + " data = excluded.data, recorded_at = excluded.recorded_at")) {
+            ps.setLong(1, snapshot.version());
+            ps.setString(2, snapshot.type());
+            ps.setBytes(3, snapshot.data());
+            ps.setLong(4, snapshot.recordedAt());
+            ps.setString(5, snapshot.stream());
+            ps.setLong(6, snapshot.version());
+            if (ps.executeUpdate() == 0) {
+                StreamInfo info = streamInfo(snapshot.stream());
+                if (info.state() == StreamInfo.State.TOMBSTONED) {
+                    throw new StreamDeletedException(snapshot.stream());
+                }
+                throw new NotFoundException(EventStoreErrors.STREAM_NOT_FOUND, "Cannot store a snapshot of stream '"
+                        + snapshot.stream() + "' at version " + snapshot.version() + ": the stream "
+                        + (info.exists() ? "is only at version " + info.lastVersion() : "does not exist")
+                        + ". Snapshot a version you have read.");
+            }
+        } catch (SQLException e) {
+            throw map("store a snapshot of stream '" + snapshot.stream() + "'", e, snapshot.stream());
+        }
+    }
+
+    @Override
+    public Optional<Snapshot> latestSnapshot(String stream, long maxVersion) {
+        StreamName.validate(stream);
+        ensureOpen();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT p.version, p.state_type, p.data, p.recorded_at FROM " + schema + ".es_snapshots p JOIN "
+                        + schema + ".es_streams s ON s.stream_id = p.stream_id"
+                        + " WHERE s.stream_name = ? AND NOT s.tombstoned AND p.version >= s.deleted_before"
+                        + " AND p.version <= ? ORDER BY p.version DESC LIMIT 1")) {
+            ps.setString(1, stream);
+            ps.setLong(2, maxVersion);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(new Snapshot(stream, rs.getLong(1), rs.getString(2), rs.getBytes(3), rs.getLong(4)));
+            }
+        } catch (SQLException e) {
+            throw map("read a snapshot of stream '" + stream + "'", e, stream);
+        }
+    }
+
+    @FunctionalInterface
+    private interface TxBody {
+        @Nullable Object run(Connection c) throws SQLException;
+    }
+
+    /** Runs {@code body} in a transaction holding the stream's append lock. */
+    private void inStreamTransaction(String stream, String what, TxBody body) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?, ?)")) {
+                    ps.setInt(1, LOCK_CLASS);
+                    ps.setInt(2, stream.hashCode());
+                    ps.execute();
+                }
+                body.run(c);
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw map(what, e, stream);
+        }
+    }
+
+    private TributaryException map(String what, SQLException e, @Nullable String stream) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        if (state.startsWith("08") || state.startsWith("53") || state.startsWith("57P") || state.equals("40001")
+                || state.equals("40P01") || e instanceof java.sql.SQLTransientException) {
+            return unavailable(what, e);
+        }
+        if (state.equals("42P01") || state.equals("42883") || state.equals("3F000")) {
+            return new InvalidRequestException(ErrorCode.INVALID_CONFIG, "The PostgreSQL event store could not " + what
+                    + " because its tables are missing in schema '" + schema + "' (" + e.getMessage()
+                    + "). Open it with createSchema=true, or run postgres-schema.sql for that schema.", e);
+        }
+        return new CorruptionException(ErrorCode.STORAGE_FAILURE, "The PostgreSQL event store failed to " + what
+                + (stream == null ? "" : "") + ": [" + state + "] " + e.getMessage()
+                + ". Nothing was changed by this call; check the PostgreSQL server log.", e);
+    }
+
+    @Override
+    public void close() {
+        if (markClosed() && ownedPool != null) {
+            ownedPool.close();
+        }
+    }
+}
