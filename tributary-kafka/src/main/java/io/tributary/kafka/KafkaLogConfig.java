@@ -143,6 +143,10 @@ public record KafkaLogConfig(String bootstrapServers, short replicationFactor, M
                         + ADMIN_PREFIX + ", " + TOPIC_PREFIX + " followed by a Kafka property name)");
             }
         }
+        checkReserved(CLIENT_PREFIX, client, problems);
+        checkReserved(PRODUCER_PREFIX, producer, problems);
+        checkReserved(CONSUMER_PREFIX, consumer, problems);
+        checkReserved(ADMIN_PREFIX, admin, problems);
         if (bootstrap == null) {
             problems.add(BOOTSTRAP_SERVERS + " is missing; set it to the cluster's brokers, e.g. 'kafka-1:9092,kafka-2:9092'");
         }
