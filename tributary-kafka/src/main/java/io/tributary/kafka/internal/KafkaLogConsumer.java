@@ -55,6 +55,8 @@ public final class KafkaLogConsumer implements LogConsumer {
     private final Consumer<AutoCloseable> onClose;
     private volatile boolean closed;
     private volatile boolean closeRequested;
+    private boolean closing;
+    private boolean crashing;
     private boolean subscribed;
     private @Nullable RuntimeException listenerFailure;
 
@@ -140,6 +142,9 @@ public final class KafkaLogConsumer implements LogConsumer {
             }
 
             private void notify(Runnable r) {
+                if (crashing) {
+                    return; // a dead process runs no callbacks
+                }
                 try {
                     r.run();
                 } catch (RuntimeException e) {
@@ -369,32 +374,42 @@ public final class KafkaLogConsumer implements LogConsumer {
 
     @Override
     public void close() {
-        if (closed) {
+        if (closed || closing) {
             return;
         }
-        closed = true;
+        // Still open while Kafka's close runs: it calls the rebalance listener, which may commit (as on a rebalance).
+        closing = true;
         try {
             consumer.close();
         } catch (WakeupException e) {
             consumer.close();
+        } catch (KafkaException e) {
+            RuntimeException fromListener = listenerFailure;
+            listenerFailure = null;
+            throw fromListener != null ? fromListener : errors.translate(e, "close the consumer", timeoutMs);
         } finally {
+            closed = true;
+            closing = false;
             onClose.accept(this);
         }
     }
 
     /**
-     * Makes this member fall silent as if its process died: the connection closes without a leave-group request, so
-     * the group notices only after the session timeout. For crash tests.
+     * Makes this member fall silent as if its process died: the connection closes without a leave-group request and
+     * without calling the rebalance listener, so the group notices only after the session timeout. For crash tests.
      */
     public void crash() {
-        if (closed) {
+        if (closed || closing) {
             return;
         }
-        closed = true;
+        crashing = true;
+        closing = true;
         try {
             consumer.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP)
                     .withTimeout(Duration.ZERO));
         } finally {
+            closed = true;
+            closing = false;
             onClose.accept(this);
         }
     }
@@ -411,6 +426,7 @@ public final class KafkaLogConsumer implements LogConsumer {
             close();
         } catch (ConcurrentModificationException e) {
             closed = false;
+            closing = false;
             closeRequested = true;
             consumer.wakeup();
         }
