@@ -24,6 +24,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The EventLog on a Kafka cluster: one admin client shared by the log, a kafka-clients producer per
@@ -170,7 +171,7 @@ public final class KafkaEventLog implements EventLog {
         return p;
     }
 
-    Properties producerProperties(ProducerConfig c, String transactionalId) {
+    Properties producerProperties(ProducerConfig c, @Nullable String transactionalId) {
         Properties p = new Properties();
         p.put(org.apache.kafka.clients.producer.ProducerConfig.ACKS_CONFIG, "all");
         p.put(org.apache.kafka.clients.producer.ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
@@ -185,6 +186,7 @@ public final class KafkaEventLog implements EventLog {
         p.putAll(c.properties());
         p.put(org.apache.kafka.clients.producer.ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(org.apache.kafka.clients.producer.ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.remove(org.apache.kafka.clients.producer.ProducerConfig.TRANSACTIONAL_ID_CONFIG);
         if (transactionalId != null) {
             p.put(org.apache.kafka.clients.producer.ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
         }
@@ -213,6 +215,8 @@ public final class KafkaEventLog implements EventLog {
         p.putAll(c.properties());
         p.put(org.apache.kafka.clients.consumer.ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(org.apache.kafka.clients.consumer.ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        // The group comes from ConsumerConfig only, so an assign-only consumer never joins a group by accident.
+        p.remove(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG);
         c.groupId().ifPresent(g -> p.put(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG, g));
         return p;
     }
