@@ -339,6 +339,23 @@ class KafkaEventLogTest {
     }
 
     @Test
+    void rejectsATransactionalAppendOutsideATransactionAndMixingAssignWithSubscribe() {
+        String topic = topic("no-tx", 1, Map.of());
+        try (TransactionalProducer tx = log.transactionalProducer(unique("no-tx"), ProducerConfig.defaults())) {
+            ConflictException e = catchThrowableOfType(ConflictException.class,
+                    () -> tx.append(topic, Record.of(null, bytes("v"))));
+            assertThat(e.code()).isEqualTo(LogErrors.TRANSACTION_FAILED);
+            assertThat(e.getMessage()).contains("beginTransaction");
+        }
+        try (LogConsumer c = log.consumer(ConsumerConfig.forGroup(unique("mixed")))) {
+            c.assign(List.of(new TopicPartition(topic, 0)));
+            InvalidRequestException e = catchThrowableOfType(InvalidRequestException.class,
+                    () -> c.subscribe(List.of(topic), RebalanceListener.NONE));
+            assertThat(e.getMessage()).contains("unsubscribe()");
+        }
+    }
+
+    @Test
     void aNewTransactionalProducerFencesTheOldOne() {
         String topic = topic("fence", 1, Map.of());
         String id = unique("fenced");

@@ -105,6 +105,9 @@ public final class KafkaLogConsumer implements LogConsumer {
             }
         } catch (KafkaException e) {
             throw errors.translate(e, what, timeoutMs);
+        } catch (IllegalStateException e) {
+            throw new InvalidRequestException(ErrorCode.INVALID_ARGUMENT, "Cannot " + what + ": " + e.getMessage()
+                    + "; a consumer either assigns partitions or subscribes: call unsubscribe() before switching.", e);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.tributary.kafka.internal;
 
+import io.tributary.core.ConflictException;
 import io.tributary.core.ErrorCode;
 import io.tributary.core.Header;
 import io.tributary.core.InvalidRequestException;
@@ -81,6 +82,7 @@ class KafkaLogProducer implements LogProducer {
 
     private CompletableFuture<AppendResult> send(String topic, int partition, Record record) {
         checkOpen();
+        checkCanAppend(topic);
         catalog.checkAppend(topic, partition, record);
         List<org.apache.kafka.common.header.Header> headers = new ArrayList<>(record.headers().size());
         for (Header h : record.headers().all()) {
@@ -127,7 +129,12 @@ class KafkaLogProducer implements LogProducer {
         if (closed) {
             return closedError();
         }
-        return errors.translate(e, what, maxBlockMs);
+        if (this instanceof KafkaTransactionalProducer) {
+            return new ConflictException(LogErrors.TRANSACTION_FAILED, "Cannot " + what + ": " + e.getMessage()
+                    + "; a transactional producer appends only between beginTransaction() and commitTransaction() or "
+                    + "abortTransaction().", e);
+        }
+        return new InvalidRequestException(ErrorCode.INVALID_ARGUMENT, "Cannot " + what + ": " + e.getMessage(), e);
     }
 
     @Override
@@ -147,10 +154,15 @@ class KafkaLogProducer implements LogProducer {
         }
         closed = true;
         try {
-            producer.close();
+            // Records still buffered are acknowledged or failed within delivery.timeout.ms; waiting longer cannot help.
+            producer.close(java.time.Duration.ofMillis(deliveryTimeoutMs));
         } finally {
             onClose.accept(this);
         }
+    }
+
+    /** A hook for producers whose appends have preconditions (a transaction in progress). */
+    void checkCanAppend(String topic) {
     }
 
     void checkOpen() {

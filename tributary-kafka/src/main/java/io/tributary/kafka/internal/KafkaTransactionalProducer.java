@@ -22,6 +22,7 @@ import org.apache.kafka.common.KafkaException;
 final class KafkaTransactionalProducer extends KafkaLogProducer implements TransactionalProducer {
 
     private final String transactionalId;
+    private volatile boolean inTransaction;
 
     KafkaTransactionalProducer(Properties properties, TopicCatalog catalog, KafkaErrors errors, long maxBlockMs,
                                Consumer<AutoCloseable> onClose) {
@@ -40,6 +41,7 @@ final class KafkaTransactionalProducer extends KafkaLogProducer implements Trans
         checkOpen();
         try {
             producer.beginTransaction();
+            inTransaction = true;
         } catch (KafkaException | IllegalStateException e) {
             throw failed(e, "begin a transaction");
         }
@@ -64,6 +66,7 @@ final class KafkaTransactionalProducer extends KafkaLogProducer implements Trans
         checkOpen();
         try {
             producer.commitTransaction();
+            inTransaction = false;
         } catch (KafkaException | IllegalStateException e) {
             throw failed(e, "commit the transaction");
         }
@@ -74,8 +77,18 @@ final class KafkaTransactionalProducer extends KafkaLogProducer implements Trans
         checkOpen();
         try {
             producer.abortTransaction();
+            inTransaction = false;
         } catch (KafkaException | IllegalStateException e) {
             throw failed(e, "abort the transaction");
+        }
+    }
+
+    @Override
+    void checkCanAppend(String topic) {
+        if (!inTransaction) {
+            throw new ConflictException(LogErrors.TRANSACTION_FAILED, "Cannot append to topic '" + topic
+                    + "' outside a transaction (transactional id '" + transactionalId + "'): a transactional producer "
+                    + "appends only between beginTransaction() and commitTransaction() or abortTransaction().");
         }
     }
 
