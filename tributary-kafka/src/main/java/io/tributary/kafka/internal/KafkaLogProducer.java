@@ -32,12 +32,16 @@ import org.apache.kafka.common.header.internals.RecordHeader;
  */
 class KafkaLogProducer implements LogProducer {
 
+    /** Longest wait for a topic's metadata before the first append to it, when {@code maxBlock} is shorter. */
+    static final long METADATA_WAIT_MS = 30_000;
+
     final KafkaProducer<byte[], byte[]> producer;
     final KafkaErrors errors;
     private final TopicCatalog catalog;
     private final long maxBlockMs;
     private final long deliveryTimeoutMs;
     private final Consumer<AutoCloseable> onClose;
+    private final java.util.Set<String> topicsWithMetadata = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     KafkaLogProducer(Properties properties, TopicCatalog catalog, KafkaErrors errors, long maxBlockMs,
@@ -84,6 +88,7 @@ class KafkaLogProducer implements LogProducer {
         checkOpen();
         checkCanAppend(topic);
         catalog.checkAppend(topic, partition, record);
+        awaitMetadata(topic);
         List<org.apache.kafka.common.header.Header> headers = new ArrayList<>(record.headers().size());
         for (Header h : record.headers().all()) {
             headers.add(new RecordHeader(h.name(), h.value()));
@@ -158,6 +163,38 @@ class KafkaLogProducer implements LogProducer {
             producer.close(java.time.Duration.ofMillis(deliveryTimeoutMs));
         } finally {
             onClose.accept(this);
+        }
+    }
+
+    /**
+     * Kafka's {@code max.block.ms} bounds both the wait for buffer space and the wait for a topic's metadata on its
+     * first send. Our {@code maxBlock} is about buffer space only (it may be 0: fail at once when full), so the
+     * metadata is fetched here first, once per topic, with a wait of its own.
+     */
+    private void awaitMetadata(String topic) {
+        if (topicsWithMetadata.contains(topic)) {
+            return;
+        }
+        long waitMs = Math.max(maxBlockMs, METADATA_WAIT_MS);
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(waitMs);
+        while (true) {
+            try {
+                producer.partitionsFor(topic);
+                topicsWithMetadata.add(topic);
+                return;
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                if (System.nanoTime() > deadline) {
+                    throw errors.translate(e, "append to topic '" + topic + "'", waitMs);
+                }
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw errors.translate(ie, "append to topic '" + topic + "'", waitMs);
+                }
+            } catch (KafkaException e) {
+                throw errors.translate(e, "append to topic '" + topic + "'", waitMs);
+            }
         }
     }
 
