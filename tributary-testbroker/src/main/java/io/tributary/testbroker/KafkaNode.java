@@ -78,6 +78,10 @@ final class KafkaNode {
         p.put("group.min.session.timeout.ms", "500");
         // Retention and compaction tests should not wait for the stock 5 min / 15 s / 30 s timers.
         p.put("log.retention.check.interval.ms", "1000");
+        // Keep records forever unless a topic sets retention: tests write records with timestamps far in the past
+        // (e.g. 1000 ms after the epoch), and Kafka deletes even the active segment once its newest record is older
+        // than retention.ms (7 days by default); with a 1 s check interval they would vanish within a second.
+        p.put("log.retention.ms", "-1");
         p.put("log.cleaner.backoff.ms", "200");
         p.put("log.initial.task.delay.ms", "0");
         // Two cores are shared by many JVMs: keep the thread pools small.

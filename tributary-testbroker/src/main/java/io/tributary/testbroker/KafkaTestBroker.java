@@ -19,6 +19,7 @@ import org.jspecify.annotations.Nullable;
  * {@code auto.create.topics.enable=false}, {@code num.partitions=1}, replication factors of the internal topics
  * ({@code __consumer_offsets}, {@code __transaction_state}) equal to the node count (at most 3) with 3 partitions each,
  * {@code group.initial.rebalance.delay.ms=0}, {@code group.min.session.timeout.ms=500},
+ * {@code log.retention.ms=-1} (records with old timestamps are kept unless a topic sets retention),
  * {@code log.retention.check.interval.ms=1000}, {@code log.cleaner.backoff.ms=200},
  * {@code log.initial.task.delay.ms=0}, small thread pools, and stock durability (ack from the page cache;
  * {@link KafkaTestBrokerConfig#withFsyncEveryMessage} or a topic with {@link KafkaEndpoint#FSYNC_EVERY_MESSAGE} for

@@ -1,0 +1,466 @@
+package io.tributary.kafka.internal;
+
+import io.tributary.core.ErrorCode;
+import io.tributary.core.Header;
+import io.tributary.core.Headers;
+import io.tributary.core.InvalidRequestException;
+import io.tributary.log.ConsumerConfig;
+import io.tributary.log.ConsumerGroupMetadata;
+import io.tributary.log.LogConsumer;
+import io.tributary.log.LogErrors;
+import io.tributary.log.LogRecord;
+import io.tributary.log.RebalanceListener;
+import io.tributary.log.TopicPartition;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.ConcurrentModificationException;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * {@link LogConsumer} on a {@link KafkaConsumer} in a classic consumer group (or assign-only). Commits are explicit
+ * ({@code enable.auto.commit=false}); Kafka's rebalance listener calls ours on the polling thread, lost partitions
+ * as revoked ones. {@code poll} returns at most {@code maxPollBytes} of record bytes (the first record always): what
+ * Kafka fetched beyond that is fetched again by the next poll.
+ *
+ * <p>Not thread-safe, like {@link KafkaConsumer}: one thread calls it; {@link #wakeup()} may come from any thread.
+ */
+public final class KafkaLogConsumer implements LogConsumer {
+
+    private final ConsumerConfig config;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final TopicCatalog catalog;
+    private final KafkaErrors errors;
+    private final long timeoutMs;
+    private final Consumer<AutoCloseable> onClose;
+    private volatile boolean closed;
+    private volatile boolean closeRequested;
+    private boolean closing;
+    private boolean crashing;
+    private boolean subscribed;
+    private @Nullable RuntimeException listenerFailure;
+
+    KafkaLogConsumer(ConsumerConfig config, Properties properties, TopicCatalog catalog, KafkaErrors errors,
+                     long timeoutMs, Consumer<AutoCloseable> onClose) {
+        this.config = config;
+        this.catalog = catalog;
+        this.errors = errors;
+        this.timeoutMs = timeoutMs;
+        this.onClose = onClose;
+        try {
+            this.consumer = new KafkaConsumer<>(properties);
+        } catch (KafkaException e) {
+            throw new InvalidRequestException(ErrorCode.INVALID_CONFIG, "Cannot create a Kafka consumer: "
+                    + e.getMessage() + (e.getCause() == null ? "" : " (" + e.getCause().getMessage() + ")")
+                    + "; check the tributary.log.kafka.client.* / consumer.* properties", e);
+        }
+    }
+
+    private static org.apache.kafka.common.TopicPartition kafka(TopicPartition tp) {
+        return new org.apache.kafka.common.TopicPartition(tp.topic(), tp.partition());
+    }
+
+    private static List<org.apache.kafka.common.TopicPartition> kafka(Collection<TopicPartition> tps) {
+        return tps.stream().map(KafkaLogConsumer::kafka).toList();
+    }
+
+    private static TopicPartition ours(org.apache.kafka.common.TopicPartition tp) {
+        return new TopicPartition(tp.topic(), tp.partition());
+    }
+
+    private static Set<TopicPartition> ours(Collection<org.apache.kafka.common.TopicPartition> tps) {
+        Set<TopicPartition> out = new TreeSet<>();
+        tps.forEach(tp -> out.add(ours(tp)));
+        return out;
+    }
+
+    /** Runs a blocking Kafka call; a pending {@link #wakeup()} is meant for poll, so the call is made again. */
+    private <T> T call(String what, Supplier<T> action) {
+        checkOpen();
+        try {
+            try {
+                return action.get();
+            } catch (WakeupException e) {
+                return action.get();
+            }
+        } catch (KafkaException e) {
+            throw errors.translate(e, what, timeoutMs);
+        } catch (IllegalStateException e) {
+            throw new InvalidRequestException(ErrorCode.INVALID_ARGUMENT, "Cannot " + what + ": " + e.getMessage()
+                    + "; a consumer either assigns partitions or subscribes: call unsubscribe() before switching.", e);
+        }
+    }
+
+    private void run(String what, Runnable action) {
+        call(what, () -> {
+            action.run();
+            return null;
+        });
+    }
+
+    @Override
+    public void assign(Collection<TopicPartition> partitions) {
+        run("assign " + partitions, () -> consumer.assign(kafka(partitions)));
+        subscribed = false;
+    }
+
+    @Override
+    public void subscribe(Collection<String> topics, RebalanceListener listener) {
+        requireGroup("subscribe to " + topics);
+        run("subscribe to " + topics, () -> consumer.subscribe(List.copyOf(topics), new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<org.apache.kafka.common.TopicPartition> partitions) {
+                notify(() -> listener.onPartitionsRevoked(ours(partitions)));
+            }
+
+            @Override
+            public void onPartitionsAssigned(Collection<org.apache.kafka.common.TopicPartition> partitions) {
+                notify(() -> listener.onPartitionsAssigned(ours(partitions)));
+            }
+
+            @Override
+            public void onPartitionsLost(Collection<org.apache.kafka.common.TopicPartition> partitions) {
+                // Our API has one way to lose partitions: revoked (commits for them will fail, as they should).
+                notify(() -> listener.onPartitionsRevoked(ours(partitions)));
+            }
+
+            private void notify(Runnable r) {
+                if (crashing) {
+                    return; // a dead process runs no callbacks
+                }
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    listenerFailure = e;
+                    throw e;
+                }
+            }
+        }));
+        subscribed = true;
+    }
+
+    @Override
+    public void unsubscribe() {
+        run("unsubscribe", consumer::unsubscribe);
+        subscribed = false;
+    }
+
+    @Override
+    public Set<TopicPartition> assignment() {
+        checkOpen();
+        return ours(consumer.assignment());
+    }
+
+    @Override
+    public List<LogRecord> poll(Duration timeout) {
+        checkOpen();
+        if (consumer.assignment().isEmpty() && consumer.subscription().isEmpty()) {
+            throw new InvalidRequestException(LogErrors.NOT_ASSIGNED, "This consumer reads nothing: call assign(...) "
+                    + "or subscribe(...) before poll.");
+        }
+        ConsumerRecords<byte[], byte[]> records;
+        try {
+            records = consumer.poll(timeout);
+        } catch (WakeupException e) {
+            return List.of();
+        } catch (KafkaException e) {
+            RuntimeException fromListener = listenerFailure;
+            listenerFailure = null;
+            if (fromListener != null) {
+                throw fromListener;
+            }
+            throw errors.translate(e, "poll " + (subscribed ? "topics " + consumer.subscription()
+                    : "partitions " + ours(consumer.assignment())), timeoutMs);
+        }
+        if (records.isEmpty()) {
+            return List.of();
+        }
+        List<LogRecord> out = new ArrayList<>(records.count());
+        long bytes = 0;
+        Map<org.apache.kafka.common.TopicPartition, Long> rewind = new LinkedHashMap<>();
+        for (org.apache.kafka.common.TopicPartition tp : records.partitions()) {
+            for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
+                if (rewind.containsKey(tp)) {
+                    break;
+                }
+                LogRecord lr = toLogRecord(r);
+                if (!out.isEmpty() && (bytes + lr.sizeInBytes() > config.maxPollBytes() || !rewind.isEmpty())) {
+                    rewind.put(tp, r.offset());
+                    break;
+                }
+                bytes += lr.sizeInBytes();
+                out.add(lr);
+            }
+        }
+        // Records past maxPollBytes are read again by the next poll: move those partitions back to them.
+        rewind.forEach(consumer::seek);
+        return out;
+    }
+
+    private static LogRecord toLogRecord(ConsumerRecord<byte[], byte[]> r) {
+        List<Header> headers = new ArrayList<>();
+        for (org.apache.kafka.common.header.Header h : r.headers()) {
+            headers.add(new Header(h.key(), h.value() == null ? new byte[0] : h.value()));
+        }
+        return new LogRecord(r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value(), Headers.of(headers));
+    }
+
+    @Override
+    public void seek(TopicPartition partition, long offset) {
+        requireAssigned(List.of(partition));
+        var tp = kafka(partition);
+        String what = "seek " + partition + " to offset " + offset;
+        long start = call(what, () -> consumer.beginningOffsets(List.of(tp))).get(tp);
+        long end = call(what, () -> consumer.endOffsets(List.of(tp))).get(tp);
+        if (offset < start || offset > end) {
+            throw new InvalidRequestException(LogErrors.OFFSET_OUT_OF_RANGE, "Cannot seek " + partition + " (topic '"
+                    + partition.topic() + "') to offset " + offset + ": the partition holds offsets " + start + " to "
+                    + end + " (" + end + " is the end: the next record appended). Seek within that range, or use "
+                    + "seekToBeginning / seekToEnd / seekToTimestamp.");
+        }
+        run(what, () -> consumer.seek(tp, offset));
+    }
+
+    @Override
+    public void seekToBeginning(Collection<TopicPartition> partitions) {
+        requireAssigned(partitions);
+        run("seek " + partitions + " to the beginning", () -> consumer.seekToBeginning(kafka(partitions)));
+    }
+
+    @Override
+    public void seekToEnd(Collection<TopicPartition> partitions) {
+        requireAssigned(partitions);
+        run("seek " + partitions + " to the end", () -> consumer.seekToEnd(kafka(partitions)));
+    }
+
+    @Override
+    public void seekToTimestamp(Collection<TopicPartition> partitions, long timestamp) {
+        requireAssigned(partitions);
+        String what = "seek " + partitions + " to timestamp " + timestamp;
+        Map<org.apache.kafka.common.TopicPartition, Long> query = new HashMap<>();
+        partitions.forEach(p -> query.put(kafka(p), timestamp));
+        Map<org.apache.kafka.common.TopicPartition, OffsetAndTimestamp> found = call(what, () -> consumer.offsetsForTimes(query));
+        Map<org.apache.kafka.common.TopicPartition, Long> ends = call(what, () -> consumer.endOffsets(query.keySet()));
+        for (var tp : query.keySet()) {
+            OffsetAndTimestamp o = found.get(tp);
+            long target = o == null ? ends.get(tp) : o.offset();
+            run(what, () -> consumer.seek(tp, target));
+        }
+    }
+
+    @Override
+    public long position(TopicPartition partition) {
+        requireAssigned(List.of(partition));
+        return call("get the position of " + partition, () -> consumer.position(kafka(partition)));
+    }
+
+    @Override
+    public void pause(Collection<TopicPartition> partitions) {
+        requireAssigned(partitions);
+        run("pause " + partitions, () -> consumer.pause(kafka(partitions)));
+    }
+
+    @Override
+    public void resume(Collection<TopicPartition> partitions) {
+        requireAssigned(partitions);
+        run("resume " + partitions, () -> consumer.resume(kafka(partitions)));
+    }
+
+    @Override
+    public Set<TopicPartition> paused() {
+        checkOpen();
+        return ours(consumer.paused());
+    }
+
+    @Override
+    public void commitSync() {
+        requireGroup("commit offsets");
+        run("commit the positions of " + ours(consumer.assignment()), consumer::commitSync);
+    }
+
+    @Override
+    public void commitSync(Map<TopicPartition, Long> offsets) {
+        requireGroup("commit offsets");
+        Set<TopicPartition> owned = assignment();
+        Set<TopicPartition> notOwned = new TreeSet<>(offsets.keySet());
+        notOwned.removeAll(owned);
+        if (!notOwned.isEmpty()) {
+            throw new InvalidRequestException(LogErrors.NOT_PARTITION_OWNER, "Cannot commit offsets for " + notOwned
+                    + ": this member of group '" + config.groupId().orElseThrow() + "' does not own them (it owns "
+                    + owned + "); nothing was committed. Commit only partitions you were assigned.");
+        }
+        Map<org.apache.kafka.common.TopicPartition, OffsetAndMetadata> kafkaOffsets = new HashMap<>();
+        offsets.forEach((tp, o) -> kafkaOffsets.put(kafka(tp), new OffsetAndMetadata(o)));
+        run("commit offsets " + new TreeMap<>(offsets), () -> consumer.commitSync(kafkaOffsets));
+    }
+
+    @Override
+    public Map<TopicPartition, Long> committed(Set<TopicPartition> partitions) {
+        requireGroup("read committed offsets");
+        Map<org.apache.kafka.common.TopicPartition, OffsetAndMetadata> raw = call("read committed offsets of " + partitions,
+                () -> consumer.committed(Set.copyOf(kafka(partitions))));
+        Map<TopicPartition, Long> out = new HashMap<>();
+        raw.forEach((tp, om) -> {
+            if (om != null) {
+                out.put(ours(tp), om.offset());
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public Map<TopicPartition, Long> beginningOffsets(Collection<TopicPartition> partitions) {
+        checkTopics(partitions);
+        return toOurs(call("read the beginning offsets of " + partitions, () -> consumer.beginningOffsets(kafka(partitions))));
+    }
+
+    @Override
+    public Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> partitions) {
+        checkTopics(partitions);
+        return toOurs(call("read the end offsets of " + partitions, () -> consumer.endOffsets(kafka(partitions))));
+    }
+
+    private static Map<TopicPartition, Long> toOurs(Map<org.apache.kafka.common.TopicPartition, Long> m) {
+        Map<TopicPartition, Long> out = new HashMap<>();
+        m.forEach((tp, o) -> out.put(ours(tp), o));
+        return out;
+    }
+
+    /** Unknown topics fail fast here instead of after Kafka's metadata wait ({@code default.api.timeout.ms}). */
+    private void checkTopics(Collection<TopicPartition> partitions) {
+        checkOpen();
+        for (String topic : new TreeSet<>(partitions.stream().map(TopicPartition::topic).toList())) {
+            catalog.partitionCount(topic);
+        }
+    }
+
+    @Override
+    public int partitionCount(String topic) {
+        checkOpen();
+        return catalog.partitionCount(topic);
+    }
+
+    @Override
+    public Optional<ConsumerGroupMetadata> groupMetadata() {
+        checkOpen();
+        if (config.groupId().isEmpty() || !subscribed) {
+            return Optional.empty();
+        }
+        org.apache.kafka.clients.consumer.ConsumerGroupMetadata m = consumer.groupMetadata();
+        return Optional.of(new ConsumerGroupMetadata(m.groupId(), m.generationId(), m.memberId()));
+    }
+
+    @Override
+    public void wakeup() {
+        consumer.wakeup();
+    }
+
+    @Override
+    public void close() {
+        if (closed || closing) {
+            return;
+        }
+        // Still open while Kafka's close runs: it calls the rebalance listener, which may commit (as on a rebalance).
+        closing = true;
+        try {
+            consumer.close();
+        } catch (WakeupException e) {
+            consumer.close();
+        } catch (KafkaException e) {
+            RuntimeException fromListener = listenerFailure;
+            listenerFailure = null;
+            throw fromListener != null ? fromListener : errors.translate(e, "close the consumer", timeoutMs);
+        } finally {
+            closed = true;
+            closing = false;
+            onClose.accept(this);
+        }
+    }
+
+    /**
+     * Makes this member fall silent as if its process died: the connection closes without a leave-group request and
+     * without calling the rebalance listener, so the group notices only after the session timeout. For crash tests.
+     */
+    public void crash() {
+        if (closed || closing) {
+            return;
+        }
+        crashing = true;
+        closing = true;
+        try {
+            consumer.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP)
+                    .withTimeout(Duration.ZERO));
+        } finally {
+            closed = true;
+            closing = false;
+            onClose.accept(this);
+        }
+    }
+
+    /**
+     * Closes on behalf of the log (any thread). If the owning thread is inside a call right now, the consumer is
+     * woken and closed by that thread on its next call.
+     */
+    void closeFromOwner() {
+        if (closed) {
+            return;
+        }
+        try {
+            close();
+        } catch (ConcurrentModificationException e) {
+            closed = false;
+            closing = false;
+            closeRequested = true;
+            consumer.wakeup();
+        }
+    }
+
+    private void checkOpen() {
+        if (closeRequested && !closed) {
+            close();
+        }
+        if (closed) {
+            throw new InvalidRequestException(ErrorCode.CLOSED, "This consumer is closed; create a new one with "
+                    + "EventLog.consumer(config).");
+        }
+    }
+
+    private void requireGroup(String what) {
+        checkOpen();
+        if (config.groupId().isEmpty()) {
+            throw new InvalidRequestException(LogErrors.GROUP_ID_REQUIRED, "Cannot " + what + ": this consumer has no "
+                    + "group; create it with ConsumerConfig.forGroup(\"<group>\") (or withGroupId) to use a consumer group.");
+        }
+    }
+
+    private void requireAssigned(Collection<TopicPartition> partitions) {
+        checkOpen();
+        Set<TopicPartition> assigned = ours(consumer.assignment());
+        Set<TopicPartition> missing = new TreeSet<>(partitions);
+        missing.removeAll(assigned);
+        if (!missing.isEmpty()) {
+            throw new InvalidRequestException(LogErrors.NOT_ASSIGNED, "Partitions " + missing + " are not assigned to "
+                    + "this consumer (it has " + assigned + "); assign them, or in a group wait until poll assigns them.");
+        }
+    }
+}

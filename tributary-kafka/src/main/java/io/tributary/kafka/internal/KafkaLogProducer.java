@@ -1,0 +1,215 @@
+package io.tributary.kafka.internal;
+
+import io.tributary.core.ConflictException;
+import io.tributary.core.ErrorCode;
+import io.tributary.core.Header;
+import io.tributary.core.InvalidRequestException;
+import io.tributary.core.Record;
+import io.tributary.core.TributaryException;
+import io.tributary.log.AppendResult;
+import io.tributary.log.LogErrors;
+import io.tributary.log.LogProducer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.header.internals.RecordHeader;
+
+/**
+ * {@link LogProducer} on a {@link KafkaProducer} (idempotent, {@code acks=all} unless overridden). Keyed records go
+ * to the partition Kafka's default partitioner picks, which is {@code murmur2(key) mod partitions}, the same as
+ * {@link io.tributary.log.KeyPartitioner}; keyless ones are spread by Kafka's sticky partitioner.
+ *
+ * <p>Thread-safe, like {@link KafkaProducer}. Errors known before sending (unknown topic, partition out of range,
+ * record over {@code max.message.bytes}, buffer full after {@code maxBlock}) are thrown by {@code append}; the rest
+ * fail the returned future.
+ */
+class KafkaLogProducer implements LogProducer {
+
+    /** Longest wait for a topic's metadata before the first append to it, when {@code maxBlock} is shorter. */
+    static final long METADATA_WAIT_MS = 30_000;
+
+    final KafkaProducer<byte[], byte[]> producer;
+    final KafkaErrors errors;
+    private final TopicCatalog catalog;
+    private final long maxBlockMs;
+    private final long deliveryTimeoutMs;
+    private final Consumer<AutoCloseable> onClose;
+    private final java.util.Set<String> topicsWithMetadata = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    KafkaLogProducer(Properties properties, TopicCatalog catalog, KafkaErrors errors, long maxBlockMs,
+                     Consumer<AutoCloseable> onClose) {
+        this.catalog = catalog;
+        this.errors = errors;
+        this.maxBlockMs = maxBlockMs;
+        this.deliveryTimeoutMs = Long.parseLong(properties.getProperty(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000"));
+        this.onClose = onClose;
+        try {
+            this.producer = new KafkaProducer<>(properties);
+        } catch (KafkaException e) {
+            throw new InvalidRequestException(ErrorCode.INVALID_CONFIG, "Cannot create a Kafka producer: "
+                    + e.getMessage() + (e.getCause() == null ? "" : " (" + e.getCause().getMessage() + ")")
+                    + "; check the tributary.log.kafka.client.* / producer.* properties", e);
+        }
+    }
+
+    @Override
+    public CompletableFuture<AppendResult> append(String topic, Record record) {
+        return send(topic, -1, record);
+    }
+
+    @Override
+    public CompletableFuture<AppendResult> append(String topic, int partition, Record record) {
+        if (partition < 0) {
+            throw new InvalidRequestException(LogErrors.PARTITION_OUT_OF_RANGE, "Partition " + partition + " of topic '"
+                    + topic + "' is negative; partitions are numbered from 0.");
+        }
+        return send(topic, partition, record);
+    }
+
+    @Override
+    public CompletableFuture<List<AppendResult>> appendAll(String topic, List<Record> records) {
+        List<CompletableFuture<AppendResult>> futures = new ArrayList<>(records.size());
+        for (Record r : records) {
+            futures.add(append(topic, r));
+        }
+        return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+                .thenApply(v -> futures.stream().map(CompletableFuture::join).toList());
+    }
+
+    private CompletableFuture<AppendResult> send(String topic, int partition, Record record) {
+        checkOpen();
+        checkCanAppend(topic);
+        catalog.checkAppend(topic, partition, record);
+        awaitMetadata(topic);
+        List<org.apache.kafka.common.header.Header> headers = new ArrayList<>(record.headers().size());
+        for (Header h : record.headers().all()) {
+            headers.add(new RecordHeader(h.name(), h.value()));
+        }
+        ProducerRecord<byte[], byte[]> pr = new ProducerRecord<>(topic, partition < 0 ? null : partition,
+                record.timestamp(), record.key(), record.value(), headers);
+        CompletableFuture<AppendResult> result = new CompletableFuture<>();
+        String what = "append to topic '" + topic + "'" + (partition < 0 ? "" : " partition " + partition);
+        // Kafka reports some failures inside send() itself, on this thread (buffer full after max.block.ms, metadata
+        // not available in time, record too large for the client): those were known before sending.
+        java.util.concurrent.atomic.AtomicBoolean insideSend = new java.util.concurrent.atomic.AtomicBoolean(true);
+        try {
+            producer.send(pr, (md, ex) -> {
+                if (ex != null) {
+                    result.completeExceptionally(errors.translate(ex, what,
+                            insideSend.get() ? maxBlockMs : deliveryTimeoutMs));
+                } else {
+                    result.complete(new AppendResult(md.topic(), md.partition(), md.offset(), md.timestamp()));
+                }
+            });
+        } catch (IllegalStateException e) {
+            throw closedOr(e, what);
+        } catch (KafkaException e) {
+            throw errors.translate(e, what, maxBlockMs);
+        } finally {
+            insideSend.set(false);
+        }
+        if (result.isCompletedExceptionally()) {
+            try {
+                result.get();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof TributaryException te) {
+                    throw te;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return result;
+    }
+
+    private RuntimeException closedOr(IllegalStateException e, String what) {
+        if (closed) {
+            return closedError();
+        }
+        if (this instanceof KafkaTransactionalProducer) {
+            return new ConflictException(LogErrors.TRANSACTION_FAILED, "Cannot " + what + ": " + e.getMessage()
+                    + "; a transactional producer appends only between beginTransaction() and commitTransaction() or "
+                    + "abortTransaction().", e);
+        }
+        return new InvalidRequestException(ErrorCode.INVALID_ARGUMENT, "Cannot " + what + ": " + e.getMessage(), e);
+    }
+
+    @Override
+    public void flush() {
+        checkOpen();
+        try {
+            producer.flush();
+        } catch (KafkaException e) {
+            throw errors.translate(e, "flush the producer", deliveryTimeoutMs);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            // Records still buffered are acknowledged or failed within delivery.timeout.ms; waiting longer cannot help.
+            producer.close(java.time.Duration.ofMillis(deliveryTimeoutMs));
+        } finally {
+            onClose.accept(this);
+        }
+    }
+
+    /**
+     * Kafka's {@code max.block.ms} bounds both the wait for buffer space and the wait for a topic's metadata on its
+     * first send. Our {@code maxBlock} is about buffer space only (it may be 0: fail at once when full), so the
+     * metadata is fetched here first, once per topic, with a wait of its own.
+     */
+    private void awaitMetadata(String topic) {
+        if (topicsWithMetadata.contains(topic)) {
+            return;
+        }
+        long waitMs = Math.max(maxBlockMs, METADATA_WAIT_MS);
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(waitMs);
+        while (true) {
+            try {
+                producer.partitionsFor(topic);
+                topicsWithMetadata.add(topic);
+                return;
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                if (System.nanoTime() > deadline) {
+                    throw errors.translate(e, "append to topic '" + topic + "'", waitMs);
+                }
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw errors.translate(ie, "append to topic '" + topic + "'", waitMs);
+                }
+            } catch (KafkaException e) {
+                throw errors.translate(e, "append to topic '" + topic + "'", waitMs);
+            }
+        }
+    }
+
+    /** A hook for producers whose appends have preconditions (a transaction in progress). */
+    void checkCanAppend(String topic) {
+    }
+
+    void checkOpen() {
+        if (closed) {
+            throw closedError();
+        }
+    }
+
+    private static InvalidRequestException closedError() {
+        return new InvalidRequestException(ErrorCode.CLOSED, "This producer is closed; create a new one with "
+                + "EventLog.producer().");
+    }
+}

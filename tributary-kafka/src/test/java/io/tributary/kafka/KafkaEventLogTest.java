@@ -1,0 +1,380 @@
+package io.tributary.kafka;
+
+import static io.tributary.kafka.KafkaTestSupport.append;
+import static io.tributary.kafka.KafkaTestSupport.await;
+import static io.tributary.kafka.KafkaTestSupport.bytes;
+import static io.tributary.kafka.KafkaTestSupport.pollAtLeast;
+import static io.tributary.kafka.KafkaTestSupport.text;
+import static io.tributary.kafka.KafkaTestSupport.unique;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.tributary.core.ConflictException;
+import io.tributary.core.ErrorCode;
+import io.tributary.core.Header;
+import io.tributary.core.Headers;
+import io.tributary.core.InvalidRequestException;
+import io.tributary.core.NotFoundException;
+import io.tributary.core.Record;
+import io.tributary.core.RetriableException;
+import io.tributary.core.TributaryException;
+import io.tributary.log.AppendResult;
+import io.tributary.log.Capability;
+import io.tributary.log.ConsumerConfig;
+import io.tributary.log.EventLog;
+import io.tributary.log.EventLogs;
+import io.tributary.log.GroupDescription;
+import io.tributary.log.GroupState;
+import io.tributary.log.KeyPartitioner;
+import io.tributary.log.LogConsumer;
+import io.tributary.log.LogErrors;
+import io.tributary.log.LogProducer;
+import io.tributary.log.LogRecord;
+import io.tributary.log.NewTopic;
+import io.tributary.log.OffsetSpec;
+import io.tributary.log.PartitionLag;
+import io.tributary.log.ProducerConfig;
+import io.tributary.log.RebalanceListener;
+import io.tributary.log.TopicConfig;
+import io.tributary.log.TopicPartition;
+import io.tributary.log.TransactionalProducer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.common.config.ConfigResource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The Kafka backend against a real in-JVM broker: what the API promises, Kafka-specific mapping included. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class KafkaEventLogTest {
+
+    private EventLog log;
+
+    @BeforeEach
+    void open() {
+        log = KafkaTestSupport.openLog();
+    }
+
+    @AfterEach
+    void close() {
+        log.close();
+    }
+
+    private String topic(String purpose, int partitions, Map<String, String> config) {
+        String name = unique(purpose);
+        log.admin().createTopic(new NewTopic(name, partitions, TopicConfig.of(config)));
+        return name;
+    }
+
+    @Test
+    void isSelectedByTheBackendSettingAndDeclaresEveryCapability() {
+        assertThat(log.backend()).isEqualTo("kafka");
+        assertThat(log.capabilities()).containsExactlyInAnyOrder(Capability.values());
+    }
+
+    @Test
+    void roundTripsKeysValuesHeadersTombstonesAndTimestampsOnTheKeysKafkaPartition() {
+        String topic = topic("roundtrip", 4, Map.of());
+        long ts = 1_700_000_000_123L;
+        List<Record> sent = List.of(
+                new Record(bytes("order-1"), bytes("created"), Headers.of(Header.ofString("dup", "a"),
+                        new Header("empty", new byte[0]), Header.ofString("dup", "b")), ts),
+                new Record(bytes("order-1"), null, Headers.empty(), ts + 1),
+                new Record(new byte[0], new byte[0], Headers.empty(), 0));
+        List<AppendResult> acks;
+        try (LogProducer p = log.producer()) {
+            acks = append(p, topic, sent);
+        }
+        assertThat(acks.get(0).partition()).isEqualTo(KeyPartitioner.partitionForKey(bytes("order-1"), 4))
+                .isEqualTo(acks.get(1).partition());
+        assertThat(acks.get(2).partition()).isEqualTo(KeyPartitioner.partitionForKey(new byte[0], 4));
+        assertThat(acks).extracting(AppendResult::timestamp).containsExactly(ts, ts + 1, 0L);
+
+        try (LogConsumer c = log.consumer(ConsumerConfig.defaults())) {
+            c.assign(IntStream.range(0, 4).mapToObj(p -> new TopicPartition(topic, p)).toList());
+            List<LogRecord> got = pollAtLeast(c, 3, Duration.ofSeconds(30));
+            for (int i = 0; i < 3; i++) {
+                AppendResult ack = acks.get(i);
+                LogRecord r = got.stream().filter(x -> x.partition() == ack.partition() && x.offset() == ack.offset())
+                        .findFirst().orElseThrow();
+                assertThat(r.toRecord()).isEqualTo(sent.get(i));
+            }
+        }
+    }
+
+    @Test
+    void mapsFsyncModesToKafkaFlushConfigsAndBack() throws Exception {
+        String always = topic("fsync-always", 1, Map.of(TopicConfig.FSYNC, "always"));
+        String interval = topic("fsync-interval", 1, Map.of(TopicConfig.FSYNC, "interval:250"));
+        String never = topic("fsync-never", 1, Map.of(TopicConfig.FSYNC, "never"));
+        String unset = topic("fsync-unset", 1, Map.of(TopicConfig.RETENTION_MS, "3600000"));
+
+        try (Admin admin = Admin.create(KafkaTestSupport.broker().clientProperties())) {
+            assertThat(kafkaConfig(admin, always).get("flush.messages").value()).isEqualTo("1");
+            assertThat(kafkaConfig(admin, interval).get("flush.ms").value()).isEqualTo("250");
+            assertThat(kafkaConfig(admin, unset).get("flush.messages").source())
+                    .as("fsync not set: the broker's default applies").isNotEqualTo(
+                            org.apache.kafka.clients.admin.ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
+        }
+        assertThat(log.admin().describeTopic(always).config().overrides()).containsEntry(TopicConfig.FSYNC, "always");
+        assertThat(log.admin().describeTopic(interval).config().overrides()).containsEntry(TopicConfig.FSYNC, "interval:250");
+        assertThat(log.admin().describeTopic(never).config().overrides()).containsEntry(TopicConfig.FSYNC, "never");
+        assertThat(log.admin().describeTopic(unset).config().overrides())
+                .isEqualTo(Map.of(TopicConfig.RETENTION_MS, "3600000"));
+
+        log.admin().alterTopicConfig(always, Map.of(TopicConfig.FSYNC, "interval:100"));
+        assertThat(log.admin().describeTopic(always).config().overrides()).containsEntry(TopicConfig.FSYNC, "interval:100");
+    }
+
+    private static Config kafkaConfig(Admin admin, String topic) throws Exception {
+        ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        return admin.describeConfigs(List.of(r)).all().get(30, TimeUnit.SECONDS).get(r);
+    }
+
+    @Test
+    void throwsPreSendErrorsFromTheAppendCallWithTheirCodes() {
+        String topic = topic("limits", 2, Map.of(TopicConfig.MAX_MESSAGE_BYTES, "1000"));
+        String missing = unique("missing");
+        try (LogProducer p = log.producer()) {
+            NotFoundException unknown = catchThrowableOfType(NotFoundException.class,
+                    () -> p.append(missing, Record.of(null, bytes("v"))));
+            assertThat(unknown.code()).isEqualTo(LogErrors.TOPIC_NOT_FOUND);
+            assertThat(unknown.getMessage()).contains(missing, "create");
+
+            InvalidRequestException range = catchThrowableOfType(InvalidRequestException.class,
+                    () -> p.append(topic, 2, Record.of(null, bytes("v"))));
+            assertThat(range.code()).isEqualTo(LogErrors.PARTITION_OUT_OF_RANGE);
+            assertThat(range.getMessage()).contains("0 to 1");
+
+            InvalidRequestException large = catchThrowableOfType(InvalidRequestException.class,
+                    () -> p.append(topic, Record.of(null, new byte[2000])));
+            assertThat(large.code()).isEqualTo(LogErrors.RECORD_TOO_LARGE);
+            assertThat(large.getMessage()).contains("max.message.bytes=1000", topic);
+
+            p.close();
+            InvalidRequestException closed = catchThrowableOfType(InvalidRequestException.class,
+                    () -> p.append(topic, Record.of(null, bytes("v"))));
+            assertThat(closed.code()).isEqualTo(ErrorCode.CLOSED);
+        }
+    }
+
+    @Test
+    void reportsAnUnreachableClusterWithTheAddressAndTheTimeout() {
+        int deadPort = io.tributary.testbroker.KafkaTestBroker.class.hashCode() % 1000 + 1; // privileged: nothing listens
+        RetriableException e = catchThrowableOfType(RetriableException.class, () -> EventLogs.open(Map.of(
+                EventLogs.BACKEND, "kafka",
+                KafkaLogConfig.BOOTSTRAP_SERVERS, "127.0.0.1:" + deadPort,
+                KafkaLogConfig.ADMIN_PREFIX + "default.api.timeout.ms", "1500",
+                KafkaLogConfig.ADMIN_PREFIX + "request.timeout.ms", "1000")));
+        assertThat(e.code()).isEqualTo(LogErrors.BROKER_UNREACHABLE);
+        assertThat(e.getMessage()).contains("127.0.0.1:" + deadPort, "1500 ms", "bootstrap-servers");
+    }
+
+    @Test
+    void rejectsUnknownAndReservedSettingsAllAtOnce() {
+        InvalidRequestException e = catchThrowableOfType(InvalidRequestException.class, () -> EventLogs.open(Map.of(
+                EventLogs.BACKEND, "kafka",
+                "tributary.log.kafka.bootstrap-server", "typo:9092",
+                KafkaLogConfig.CLIENT_PREFIX + "value.deserializer", "x",
+                KafkaLogConfig.REPLICATION_FACTOR, "three")));
+        assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIG);
+        assertThat(e.getMessage()).contains("tributary.log.kafka.bootstrap-server'", "value.deserializer",
+                "replication-factor", "bootstrap-servers is missing");
+    }
+
+    @Test
+    void passesClientPropertiesThroughToTheClients() {
+        try (EventLog custom = EventLogs.open(Map.of(EventLogs.BACKEND, "kafka",
+                KafkaLogConfig.BOOTSTRAP_SERVERS, KafkaTestSupport.broker().bootstrapServers(),
+                KafkaLogConfig.PRODUCER_PREFIX + "compression.type", "zstd",
+                KafkaLogConfig.CLIENT_PREFIX + "security.protocol", "PLAINTEXT",
+                KafkaLogConfig.TOPIC_PREFIX + "min.insync.replicas", "1"))) {
+            String topic = unique("passthrough");
+            custom.admin().createTopic(NewTopic.of(topic, 1));
+            try (LogProducer p = custom.producer()) {
+                assertThat(await(p.append(topic, Record.of(bytes("k"), bytes("zstd"))))).isNotNull();
+            }
+        }
+        InvalidRequestException bad = catchThrowableOfType(InvalidRequestException.class, () -> {
+            try (EventLog broken = EventLogs.open(Map.of(EventLogs.BACKEND, "kafka",
+                    KafkaLogConfig.BOOTSTRAP_SERVERS, KafkaTestSupport.broker().bootstrapServers(),
+                    KafkaLogConfig.PRODUCER_PREFIX + "compression.type", "pigeon"))) {
+                broken.producer();
+            }
+        });
+        assertThat(bad.code()).isEqualTo(ErrorCode.INVALID_CONFIG);
+        assertThat(bad.getMessage()).contains("compression.type");
+    }
+
+    @Test
+    void seeksByOffsetAndTimestampAndRejectsOffsetsOutsideTheLog() {
+        String topic = topic("seek", 1, Map.of());
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (LogProducer p = log.producer()) {
+            for (int i = 0; i < 5; i++) {
+                await(p.append(topic, 0, new Record(null, bytes("v" + i), Headers.empty(), (i + 1) * 1000L)));
+            }
+        }
+        try (LogConsumer c = log.consumer(ConsumerConfig.defaults())) {
+            c.assign(List.of(tp));
+            c.seekToTimestamp(List.of(tp), 2500);
+            assertThat(c.position(tp)).isEqualTo(2);
+            c.seekToTimestamp(List.of(tp), 99_000);
+            assertThat(c.position(tp)).isEqualTo(5);
+            c.seek(tp, 5);
+            InvalidRequestException e = catchThrowableOfType(InvalidRequestException.class, () -> c.seek(tp, 6));
+            assertThat(e.code()).isEqualTo(LogErrors.OFFSET_OUT_OF_RANGE);
+            assertThat(e.getMessage()).contains("0 to 5", topic);
+            assertThat(c.position(tp)).isEqualTo(5);
+            TributaryException notAssigned = catchThrowableOfType(TributaryException.class,
+                    () -> c.position(new TopicPartition(topic, 1)));
+            assertThat(notAssigned.code()).isEqualTo(LogErrors.NOT_ASSIGNED);
+        }
+    }
+
+    @Test
+    void capsEachPollAtMaxPollBytesWithoutLosingTheRest() {
+        String topic = topic("poll-bytes", 1, Map.of());
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (LogProducer p = log.producer(ProducerConfig.defaults().withLinger(Duration.ofMillis(20)))) {
+            // One batch of 20 x 1 KiB: Kafka hands out whole batches, so the cap must be ours.
+            append(p, topic, IntStream.range(0, 20).mapToObj(i -> Record.of(null, new byte[1024])).toList());
+        }
+        try (LogConsumer c = log.consumer(ConsumerConfig.defaults().withMaxPollBytes(3 * 1024))) {
+            c.assign(List.of(tp));
+            long next = 0;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (next < 20 && System.nanoTime() < deadline) {
+                List<LogRecord> batch = c.poll(Duration.ofMillis(200));
+                assertThat(batch.stream().mapToLong(LogRecord::sizeInBytes).sum()).isLessThanOrEqualTo(3 * 1024);
+                for (LogRecord r : batch) {
+                    assertThat(r.offset()).isEqualTo(next++);
+                }
+            }
+            assertThat(next).isEqualTo(20);
+        }
+    }
+
+    @Test
+    void describesAndResetsAGroupAndRefusesWhileMembersAreActive() {
+        String topic = topic("group-admin", 2, Map.of());
+        String group = unique("group-admin");
+        TopicPartition p0 = new TopicPartition(topic, 0);
+        TopicPartition p1 = new TopicPartition(topic, 1);
+        try (LogProducer p = log.producer()) {
+            for (int i = 0; i < 4; i++) {
+                await(p.append(topic, 0, Record.of(null, bytes("a" + i))));
+                await(p.append(topic, 1, Record.of(null, bytes("b" + i))));
+            }
+        }
+        try (LogConsumer c = log.consumer(ConsumerConfig.forGroup(group).withClientId("reader")
+                .withSessionTimeout(Duration.ofSeconds(3)))) {
+            c.subscribe(List.of(topic), RebalanceListener.NONE);
+            pollAtLeast(c, 8, Duration.ofSeconds(30));
+            c.commitSync(Map.of(p0, 1L, p1, 4L));
+
+            GroupDescription d = log.admin().describeGroup(group);
+            assertThat(d.state()).isEqualTo(GroupState.STABLE);
+            assertThat(d.members()).singleElement().satisfies(m -> assertThat(m.clientId()).isEqualTo("reader"));
+            assertThat(d.offsets()).containsExactly(new PartitionLag(p0, 1, 4), new PartitionLag(p1, 4, 4));
+            assertThat(c.groupMetadata()).hasValueSatisfying(m -> assertThat(m.memberId())
+                    .isEqualTo(d.members().getFirst().memberId()));
+
+            ConflictException busy = catchThrowableOfType(ConflictException.class,
+                    () -> log.admin().resetOffsets(group, topic, OffsetSpec.earliest()));
+            assertThat(busy.code()).isEqualTo(LogErrors.GROUP_NOT_EMPTY);
+            assertThat(busy.getMessage()).contains(group, "reader");
+        }
+        assertThat(log.admin().resetOffsets(group, topic, OffsetSpec.atOffset(2))).isEqualTo(Map.of(p0, 2L, p1, 2L));
+        InvalidRequestException outside = catchThrowableOfType(InvalidRequestException.class,
+                () -> log.admin().resetOffsets(group, topic, OffsetSpec.atOffset(5)));
+        assertThat(outside.code()).isEqualTo(LogErrors.OFFSET_OUT_OF_RANGE);
+        assertThat(log.admin().describeGroup(group).offsets()).extracting(PartitionLag::committedOffset)
+                .containsExactly(2L, 2L);
+        assertThat(log.admin().listGroups()).contains(group).isSorted();
+
+        log.admin().deleteGroup(group);
+        NotFoundException gone = catchThrowableOfType(NotFoundException.class, () -> log.admin().describeGroup(group));
+        assertThat(gone.code()).isEqualTo(LogErrors.GROUP_NOT_FOUND);
+    }
+
+    @Test
+    void readCommittedConsumersSeeOnlyCommittedTransactionsWithTheirOffsets() {
+        String in = topic("tx-in", 1, Map.of());
+        String out = topic("tx-out", 1, Map.of());
+        String group = unique("tx-group");
+        try (LogProducer p = log.producer()) {
+            append(p, in, List.of(Record.of(bytes("a"), bytes("1")), Record.of(bytes("b"), bytes("2"))));
+        }
+        TopicPartition inTp = new TopicPartition(in, 0);
+        try (LogConsumer c = log.consumer(ConsumerConfig.forGroup(group).withReadCommitted(true));
+             TransactionalProducer tx = log.transactionalProducer(unique("tx"), ProducerConfig.defaults())) {
+            c.subscribe(List.of(in), RebalanceListener.NONE);
+            List<LogRecord> got = pollAtLeast(c, 2, Duration.ofSeconds(30));
+            tx.beginTransaction();
+            tx.append(out, Record.of(null, bytes("aborted")));
+            tx.abortTransaction();
+            tx.beginTransaction();
+            for (LogRecord r : got) {
+                tx.append(out, Record.of(r.key(), bytes(text(r.value()) + "!")));
+            }
+            tx.sendOffsetsToTransaction(Map.of(inTp, 2L), c.groupMetadata().orElseThrow());
+            tx.commitTransaction();
+            assertThat(c.committed(Set.of(inTp))).containsEntry(inTp, 2L);
+        }
+        try (LogConsumer reader = log.consumer(ConsumerConfig.defaults().withReadCommitted(true))) {
+            reader.assign(List.of(new TopicPartition(out, 0)));
+            List<LogRecord> visible = pollAtLeast(reader, 2, Duration.ofSeconds(30));
+            visible.addAll(reader.poll(Duration.ofMillis(300)));
+            assertThat(visible).extracting(r -> text(r.value())).containsExactly("1!", "2!");
+        }
+    }
+
+    @Test
+    void rejectsATransactionalAppendOutsideATransactionAndMixingAssignWithSubscribe() {
+        String topic = topic("no-tx", 1, Map.of());
+        try (TransactionalProducer tx = log.transactionalProducer(unique("no-tx"), ProducerConfig.defaults())) {
+            ConflictException e = catchThrowableOfType(ConflictException.class,
+                    () -> tx.append(topic, Record.of(null, bytes("v"))));
+            assertThat(e.code()).isEqualTo(LogErrors.TRANSACTION_FAILED);
+            assertThat(e.getMessage()).contains("beginTransaction");
+        }
+        try (LogConsumer c = log.consumer(ConsumerConfig.forGroup(unique("mixed")))) {
+            c.assign(List.of(new TopicPartition(topic, 0)));
+            InvalidRequestException e = catchThrowableOfType(InvalidRequestException.class,
+                    () -> c.subscribe(List.of(topic), RebalanceListener.NONE));
+            assertThat(e.getMessage()).contains("unsubscribe()");
+        }
+    }
+
+    @Test
+    void aNewTransactionalProducerFencesTheOldOne() {
+        String topic = topic("fence", 1, Map.of());
+        String id = unique("fenced");
+        TransactionalProducer old = log.transactionalProducer(id, ProducerConfig.defaults());
+        try (TransactionalProducer fresh = log.transactionalProducer(id, ProducerConfig.defaults())) {
+            old.beginTransaction();
+            var zombieWrite = old.append(topic, Record.of(null, bytes("zombie")));
+            Throwable e = org.assertj.core.api.Assertions.catchThrowable(() -> {
+                zombieWrite.get(30, TimeUnit.SECONDS);
+                old.commitTransaction();
+            });
+            Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
+            assertThat(cause).isInstanceOf(ConflictException.class);
+            assertThat(((TributaryException) cause).code()).isEqualTo(LogErrors.TRANSACTION_FAILED);
+            fresh.beginTransaction();
+            fresh.append(topic, Record.of(null, bytes("live")));
+            fresh.commitTransaction();
+        } finally {
+            old.close();
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.tributary.kafka;
+
+import static io.tributary.kafka.KafkaTestSupport.unique;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tributary.core.Record;
+import io.tributary.core.RetriableException;
+import io.tributary.log.EventLog;
+import io.tributary.log.LogErrors;
+import io.tributary.log.LogProducer;
+import io.tributary.log.NewTopic;
+import io.tributary.log.ProducerConfig;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.quota.ClientQuotaAlteration;
+import org.apache.kafka.common.quota.ClientQuotaEntity;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A producer holds at most {@code bufferMemoryBytes} of unacknowledged records; when the brokers are slower than the
+ * appends, {@code append} waits {@code maxBlock} and then fails with the retriable {@code PRODUCER_BUFFER_FULL}.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class ProducerBackPressureTest {
+
+    @Test
+    void failsWithARetriableBufferFullErrorAfterMaxBlockWhenTheBrokerIsSlowerThanTheAppends() throws Exception {
+        String clientId = unique("throttled");
+        // The broker throttles this client to 2 KiB/s: acknowledgements trickle, the 16 KiB buffer fills.
+        throttle(clientId, 2048.0);
+        try (EventLog log = KafkaTestSupport.openLog()) {
+            String topic = unique("back-pressure");
+            log.admin().createTopic(NewTopic.of(topic, 1));
+            ProducerConfig config = ProducerConfig.defaults().withClientId(clientId).withBufferMemoryBytes(16 * 1024)
+                    .withMaxBlock(Duration.ofMillis(300)).withProperties(Map.of("batch.size", "2048"));
+            try (LogProducer p = log.producer(config)) {
+                RetriableException full = null;
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (full == null && System.nanoTime() < deadline) {
+                    try {
+                        p.append(topic, Record.of(null, new byte[1024]));
+                    } catch (RetriableException e) {
+                        full = e;
+                    }
+                }
+                assertThat(full).as("an append failed once the buffer stayed full").isNotNull();
+                assertThat(full.code()).isEqualTo(LogErrors.PRODUCER_BUFFER_FULL);
+                assertThat(full.isRetriable()).isTrue();
+                assertThat(full.getMessage()).contains("maxBlock=300 ms", "bufferMemoryBytes");
+                throttle(clientId, null); // let close() flush the buffered records at full speed
+            }
+        }
+    }
+
+    private static void throttle(String clientId, Double bytesPerSecond) throws Exception {
+        try (Admin admin = Admin.create(KafkaTestSupport.broker().clientProperties())) {
+            admin.alterClientQuotas(List.of(new ClientQuotaAlteration(
+                    new ClientQuotaEntity(Map.of(ClientQuotaEntity.CLIENT_ID, clientId)),
+                    List.of(new ClientQuotaAlteration.Op("producer_byte_rate", bytesPerSecond))))).all().get(30, TimeUnit.SECONDS);
+        }
+    }
+}
