@@ -25,7 +25,6 @@ import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -117,7 +116,12 @@ public final class LogBenchCommand implements Callable<Integer> {
         PrintWriter out = sp.commandLine().getOut();
         PrintWriter err = sp.commandLine().getErr();
         Set<Peer> peers = vs.isEmpty() ? EnumSet.noneOf(Peer.class) : EnumSet.copyOf(vs);
-        validate(sp, peers);
+        List<String> problems = problems(peers);
+        if (!problems.isEmpty()) {
+            err.println("Invalid options for 'bench log': " + String.join("; ", problems) + ".");
+            err.println("Run 'tributary bench log --help' for every option and its default.");
+            return sp.exitCodeOnInvalidInput();
+        }
         boolean ownDir = dir == null;
         Path root = ownDir ? Files.createTempDirectory("tributary-bench-") : dir.toAbsolutePath();
         LogSuite.Settings settings = new LogSuite.Settings(root, sizes, partitions, threads, intervalMs,
@@ -164,7 +168,8 @@ public final class LogBenchCommand implements Callable<Integer> {
         return suite.errors().isEmpty() ? 0 : 1;
     }
 
-    private void validate(CommandSpec sp, Set<Peer> peers) {
+    /** Every problem with the options, all at once. */
+    private List<String> problems(Set<Peer> peers) {
         List<String> problems = new ArrayList<>();
         if (backend == Backend.kafka && !peers.isEmpty()) {
             problems.add("--backend kafka already compares with raw kafka-clients on the same broker; drop --vs "
@@ -185,21 +190,22 @@ public final class LogBenchCommand implements Callable<Integer> {
         if (rate < 1 || rate > 1_000_000) {
             problems.add("--rate " + rate + " must be between 1 and 1000000 records/s");
         }
-        for (var e : Map.of("--seconds", seconds, "--warmup-seconds", warmupSeconds, "--latency-seconds",
-                latencySeconds, "--p2c-seconds", p2cSeconds).entrySet()) {
-            Double v = e.getValue();
-            if (v != null && (v <= 0 || v > 3600)) {
-                problems.add(e.getKey() + " " + v + " must be above 0 and at most 3600");
-            }
-        }
+        checkSeconds(problems, "--seconds", seconds);
+        checkSeconds(problems, "--warmup-seconds", warmupSeconds);
+        checkSeconds(problems, "--latency-seconds", latencySeconds);
+        checkSeconds(problems, "--p2c-seconds", p2cSeconds);
         if (maxMib != null && maxMib < 1) {
             problems.add("--max-mib " + maxMib + " must be at least 1");
         }
         if (startupRuns != null && (startupRuns < 0 || startupRuns > 100)) {
             problems.add("--startup-runs " + startupRuns + " must be between 0 and 100");
         }
-        if (!problems.isEmpty()) {
-            throw new ParameterException(sp.commandLine(), String.join("; ", problems));
+        return problems;
+    }
+
+    private static void checkSeconds(List<String> problems, String option, @Nullable Double v) {
+        if (v != null && (v <= 0 || v > 3600)) {
+            problems.add(option + " " + v + " must be above 0 and at most 3600");
         }
     }
 
