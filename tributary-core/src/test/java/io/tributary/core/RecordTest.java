@@ -1,0 +1,43 @@
+package io.tributary.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class RecordTest {
+
+    @Test
+    void nullValueIsATombstone() {
+        assertThat(Record.of(new byte[] {1}, null).isTombstone()).isTrue();
+        assertThat(Record.of(null, new byte[] {1}).isTombstone()).isFalse();
+    }
+
+    @Test
+    void rejectsNegativeTimestampSayingWhatToUse() {
+        assertThatThrownBy(() -> new Record(null, new byte[0], Headers.empty(), -1))
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("milliseconds since the epoch");
+    }
+
+    @Test
+    void equalityIsByContent() {
+        Record a = new Record(new byte[] {1}, new byte[] {2}, Headers.empty().with("h", "v"), 5);
+        Record b = new Record(new byte[] {1}, new byte[] {2}, Headers.empty().with("h", "v"), 5);
+        assertThat(a).isEqualTo(b).hasSameHashCodeAs(b);
+    }
+
+    @Test
+    void bytesAreCopiedInAndOut() {
+        byte[] key = {1};
+        Record r = new Record(key, new byte[] {2}, Headers.empty(), 0);
+        key[0] = 7;
+        assertThat(r.key()).containsExactly(1);
+    }
+
+    @Test
+    void sizeCountsKeyValueAndHeaders() {
+        Record r = new Record(new byte[3], new byte[4], Headers.empty().with("n", "vv"), 0);
+        assertThat(r.sizeInBytes()).isEqualTo(3 + 4 + 3);
+    }
+}

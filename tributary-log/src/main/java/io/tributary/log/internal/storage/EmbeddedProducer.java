@@ -1,0 +1,277 @@
+package io.tributary.log.internal.storage;
+
+import io.tributary.core.ErrorCode;
+import io.tributary.core.InvalidRequestException;
+import io.tributary.core.Record;
+import io.tributary.core.RetriableException;
+import io.tributary.core.TributaryException;
+import io.tributary.log.AppendResult;
+import io.tributary.log.KeyPartitioner;
+import io.tributary.log.LogErrors;
+import io.tributary.log.LogProducer;
+import io.tributary.log.ProducerConfig;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The embedded engine's producer. Records are encoded (and checksummed) on the calling thread, then handed to the
+ * partition's single writer ({@link PartitionLog}); see {@link LogProducer} for the contract.
+ *
+ * <p>Partitioning: a keyed record goes to {@code murmur2(key) mod partitions} ({@link KeyPartitioner}, as Kafka);
+ * keyless records go round-robin. Back-pressure: at most {@link ProducerConfig#bufferMemoryBytes()} of encoded,
+ * unacknowledged batches; beyond that {@code append} waits up to {@link ProducerConfig#maxBlock()}, then throws
+ * {@link RetriableException} ({@link LogErrors#PRODUCER_BUFFER_FULL}). Thread-safe.
+ */
+public final class EmbeddedProducer implements LogProducer {
+
+    /** appendAll splits a partition's records into batches of about this many encoded bytes. */
+    private static final int TARGET_BATCH_BYTES = 256 * 1024;
+
+    private final EmbeddedStorage storage;
+    private final ProducerConfig config;
+    private final Semaphore budget;
+    private final int budgetPermits;
+    private final AtomicInteger roundRobin = new AtomicInteger();
+    private final ConcurrentLinkedQueue<CompletableFuture<?>> inFlight = new ConcurrentLinkedQueue<>();
+    private final Runnable onClose;
+    private volatile boolean closed;
+
+    public EmbeddedProducer(EmbeddedStorage storage, ProducerConfig config, Runnable onClose) {
+        this.storage = storage;
+        this.config = config;
+        this.budgetPermits = (int) Math.min(Integer.MAX_VALUE, config.bufferMemoryBytes());
+        this.budget = new Semaphore(budgetPermits);
+        this.onClose = onClose;
+    }
+
+    @Override
+    public CompletableFuture<AppendResult> append(String topic, Record record) {
+        checkOpen();
+        EmbeddedStorage.TopicState t = storage.topic(topic, true);
+        byte[] key = record.key();
+        int n = t.partitions.length;
+        int p = key != null ? KeyPartitioner.partitionForKey(key, n) : Math.floorMod(roundRobin.getAndIncrement(), n);
+        return appendTo(t, p, record, key);
+    }
+
+    @Override
+    public CompletableFuture<AppendResult> append(String topic, int partition, Record record) {
+        checkOpen();
+        EmbeddedStorage.TopicState t = storage.topic(topic, true);
+        storage.partitionFor(t, partition);
+        return appendTo(t, partition, record, record.key());
+    }
+
+    private CompletableFuture<AppendResult> appendTo(EmbeddedStorage.TopicState t, int p, Record record,
+                                                     byte @Nullable [] key) {
+        checkSize(t, record);
+        PartitionLog log = storage.partitionFor(t, p);
+        byte[] batch = BatchFormat.encodeOne(record, key);
+        int permits = acquire(batch.length, t.name);
+        CompletableFuture<AppendResult> f = new CompletableFuture<>();
+        track(f);
+        log.submit(new PendingAppend(batch, 1, record.timestamp()) {
+            @Override
+            void acknowledge() {
+                budget.release(permits);
+                f.complete(new AppendResult(t.name, p, baseOffset, record.timestamp()));
+            }
+
+            @Override
+            void fail(TributaryException error) {
+                budget.release(permits);
+                f.completeExceptionally(error);
+            }
+        });
+        return f;
+    }
+
+    @Override
+    public CompletableFuture<List<AppendResult>> appendAll(String topic, List<Record> records) {
+        checkOpen();
+        EmbeddedStorage.TopicState t = storage.topic(topic, true);
+        int n = t.partitions.length;
+        int count = records.size();
+        if (count == 0) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        // Place and check every record before sending any, so bad input fails the whole call.
+        int[] partitionOf = new int[count];
+        int[] perPartition = new int[n];
+        for (int i = 0; i < count; i++) {
+            Record r = records.get(i);
+            checkSize(t, r);
+            byte[] key = r.key();
+            int p = key != null ? KeyPartitioner.partitionForKey(key, n) : Math.floorMod(roundRobin.getAndIncrement(), n);
+            partitionOf[i] = p;
+            perPartition[p]++;
+        }
+        int[][] slots = new int[n][];
+        for (int p = 0; p < n; p++) {
+            slots[p] = new int[perPartition[p]];
+        }
+        int[] fill = new int[n];
+        for (int i = 0; i < count; i++) {
+            int p = partitionOf[i];
+            slots[p][fill[p]++] = i;
+        }
+        AppendResult[] results = new AppendResult[count];
+        CompletableFuture<List<AppendResult>> all = new CompletableFuture<>();
+        track(all);
+        List<Runnable> submissions = new ArrayList<>();
+        AtomicInteger remaining = new AtomicInteger(1); // one extra until every chunk is submitted
+        AtomicReference<TributaryException> firstError = new AtomicReference<>();
+        Runnable done = () -> {
+            if (remaining.decrementAndGet() == 0) {
+                TributaryException e = firstError.get();
+                if (e != null) {
+                    all.completeExceptionally(e);
+                } else {
+                    all.complete(Arrays.asList(results));
+                }
+            }
+        };
+        for (int p = 0; p < n; p++) {
+            int[] idx = slots[p];
+            int from = 0;
+            while (from < idx.length) {
+                int to = from;
+                long bytes = 0;
+                while (to < idx.length && (to == from || bytes < TARGET_BATCH_BYTES)) {
+                    bytes += records.get(idx[to]).sizeInBytes() + BatchFormat.RECORD_OVERHEAD;
+                    to++;
+                }
+                List<Record> chunk = new ArrayList<>(to - from);
+                for (int i = from; i < to; i++) {
+                    chunk.add(records.get(idx[i]));
+                }
+                int[] chunkSlots = Arrays.copyOfRange(idx, from, to);
+                int partition = p;
+                PartitionLog log = t.partitions[p];
+                remaining.incrementAndGet();
+                submissions.add(() -> {
+                    byte[] batch = BatchFormat.encode(chunk, 0, chunk.size());
+                    long maxTs = 0;
+                    for (Record r : chunk) {
+                        maxTs = Math.max(maxTs, r.timestamp());
+                    }
+                    int permits = acquire(batch.length, t.name);
+                    log.submit(new PendingAppend(batch, chunk.size(), maxTs) {
+                        @Override
+                        void acknowledge() {
+                            budget.release(permits);
+                            for (int i = 0; i < chunkSlots.length; i++) {
+                                results[chunkSlots[i]] = new AppendResult(t.name, partition, baseOffset + i,
+                                        chunk.get(i).timestamp());
+                            }
+                            done.run();
+                        }
+
+                        @Override
+                        void fail(TributaryException error) {
+                            budget.release(permits);
+                            firstError.compareAndSet(null, error);
+                            done.run();
+                        }
+                    });
+                });
+                from = to;
+            }
+        }
+        int submitted = 0;
+        try {
+            for (Runnable s : submissions) {
+                s.run();
+                submitted++;
+            }
+        } catch (RuntimeException e) {
+            // the chunks not handed over will never complete: count them off so the future (and flush) finish
+            firstError.compareAndSet(null, e instanceof TributaryException te ? te
+                    : new RetriableException(ErrorCode.INTERNAL, "appendAll failed: " + e, e));
+            for (int i = submitted; i < submissions.size(); i++) {
+                done.run();
+            }
+            done.run();
+            throw e;
+        }
+        done.run();
+        return all;
+    }
+
+    private void checkSize(EmbeddedStorage.TopicState t, Record r) {
+        int max = t.config.maxMessageBytes();
+        int size = r.sizeInBytes();
+        if (size > max) {
+            throw new InvalidRequestException(LogErrors.RECORD_TOO_LARGE, "A record of " + size + " bytes (key + value "
+                    + "+ headers) exceeds max.message.bytes=" + max + " of topic '" + t.name + "'; send smaller records "
+                    + "(e.g. store the payload elsewhere and send a reference), or raise the limit with "
+                    + "alterTopicConfig(\"" + t.name + "\", Map.of(\"max.message.bytes\", \"" + size + "\")).");
+        }
+    }
+
+    private int acquire(int bytes, String topic) {
+        int permits = Math.min(bytes, budgetPermits);
+        if (budget.tryAcquire(permits)) {
+            return permits;
+        }
+        boolean got;
+        try {
+            got = budget.tryAcquire(permits, config.maxBlock().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RetriableException(LogErrors.PRODUCER_BUFFER_FULL, "Interrupted while waiting for producer '"
+                    + config.clientId() + "' buffer space to append to topic '" + topic + "'; retry the append.", e);
+        }
+        if (!got) {
+            throw new RetriableException(LogErrors.PRODUCER_BUFFER_FULL, "Producer '" + config.clientId() + "' has "
+                    + config.bufferMemoryBytes() + " bytes of unacknowledged records (bufferMemoryBytes) and no room "
+                    + "freed within maxBlock=" + config.maxBlock() + " to append " + bytes + " bytes to topic '" + topic
+                    + "'; retry later, slow down, or raise bufferMemoryBytes / maxBlock.");
+        }
+        return permits;
+    }
+
+    private void track(CompletableFuture<?> f) {
+        CompletableFuture<?> head;
+        while ((head = inFlight.peek()) != null && head.isDone()) {
+            inFlight.poll();
+        }
+        inFlight.offer(f);
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new InvalidRequestException(ErrorCode.CLOSED, "Producer '" + config.clientId() + "' is closed; "
+                    + "create a new one with eventLog.producer().");
+        }
+    }
+
+    @Override
+    public void flush() {
+        for (CompletableFuture<?> f : inFlight.toArray(new CompletableFuture<?>[0])) {
+            try {
+                f.join();
+            } catch (RuntimeException ignored) {
+                // flush waits for completion; the failure is reported through the append's own future
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        flush();
+        closed = true;
+        onClose.run();
+    }
+}

@@ -1,0 +1,908 @@
+package io.tributary.log.internal.storage;
+
+import io.tributary.core.CorruptionException;
+import io.tributary.core.ErrorCode;
+import io.tributary.core.InvalidRequestException;
+import io.tributary.core.NotFoundException;
+import io.tributary.core.RetriableException;
+import io.tributary.core.TributaryException;
+import io.tributary.log.Durability;
+import io.tributary.log.LogErrors;
+import io.tributary.log.LogRecord;
+import io.tributary.log.TopicConfig;
+import io.tributary.log.TopicPartition;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One partition on disk: its segments, its single writer, its group commit and its recovery.
+ *
+ * <p><b>Single writer, by combining.</b> Appending threads put encoded batches on a lock-free queue; whichever thread
+ * holds the write lock drains the whole queue into one positional write ({@code pwrite}) of up to 1 MiB, assigning
+ * offsets in queue order. No thread hand-off is needed to write, so an uncontended append costs one syscall, and a
+ * contended one costs none (another thread writes it). The queue is bounded by the producers' in-flight byte budgets
+ * ({@code ProducerConfig.bufferMemoryBytes}); when a producer's budget is used up its {@code append} waits up to
+ * {@code maxBlock} and then fails with a retriable {@code PRODUCER_BUFFER_FULL}.
+ *
+ * <p><b>Group commit.</b> Under {@code fsync=always} a per-partition sync thread calls {@code force(false)}
+ * (fdatasync) on the active segment while writers keep writing; one sync acknowledges every batch written before
+ * it began. Under {@code interval:<ms>} it syncs on that period and batches are acknowledged once written; under
+ * {@code never} there is no sync thread. Only the data file is synced before an ack: indexes are rebuilt on recovery.
+ *
+ * <p><b>Recovery</b> ({@link #open}): segments before the recovery point are trusted (their index files are
+ * sanity-checked and rebuilt if they fail); the last segment and every segment from the recovery point on are read
+ * in full and checked batch by batch (length, magic, version, CRC-32C, offset continuity). An invalid batch after the
+ * recovery point is a torn tail: the file is cut there, later segments are deleted, and a {@link RecoveryEvent} is
+ * reported. An invalid batch before the recovery point is corruption of data that was durable: opening fails with a
+ * {@link CorruptionException} naming the file, position and offset, unless repair was requested.
+ *
+ * <p>Thread-safe. Reads never block writes.
+ */
+final class PartitionLog {
+
+    private static final System.Logger LOG = System.getLogger(PartitionLog.class.getName());
+    private static final int MAX_WRITE_BYTES = 1 << 20;
+    private static final int READ_CHUNK = 64 * 1024;
+
+    final TopicPartition tp;
+    final Path dir;
+    private final EmbeddedStorage storage;
+    private final int indexIntervalBytes;
+    private volatile TopicConfig config;
+    private volatile Durability durability;
+    private volatile int segmentBytes;
+
+    final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
+    private volatile Segment active;
+
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final ConcurrentLinkedQueue<PendingAppend> queue = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<PendingAppend> awaitingSync = new ConcurrentLinkedQueue<>();
+    private final ByteBuffer writeBuffer;
+    private long nextOffset;
+    private volatile long endOffset;
+    private volatile WrittenMark written;
+    private volatile long checkpointedOffset = -1;
+    private volatile boolean closed;
+    private volatile boolean closing;
+    private volatile boolean deleted;
+    private volatile TributaryException failure;
+    private volatile Thread syncer;
+    private volatile boolean stopSyncer;
+    private final List<Segment> retired = new ArrayList<>();
+
+    /** The end of the data written to {@code segment} (offsets below {@code endOffset}). */
+    private record WrittenMark(Segment segment, long endOffset) {
+    }
+
+    private PartitionLog(EmbeddedStorage storage, TopicPartition tp, Path dir, TopicConfig config, int indexIntervalBytes) {
+        this.storage = storage;
+        this.tp = tp;
+        this.dir = dir;
+        this.indexIntervalBytes = indexIntervalBytes;
+        this.writeBuffer = ByteBuffer.allocateDirect(MAX_WRITE_BYTES);
+        applyConfig(config);
+    }
+
+    // ------------------------------------------------------------------------------------------------ open/recover
+
+    /** Creates the folder of a new, empty partition. */
+    static PartitionLog create(EmbeddedStorage storage, TopicPartition tp, Path dir, TopicConfig config,
+                               int indexIntervalBytes) throws IOException {
+        if (Files.exists(dir)) {
+            deleteTree(dir);
+        }
+        Files.createDirectories(dir);
+        PartitionLog log = new PartitionLog(storage, tp, dir, config, indexIntervalBytes);
+        Segment s = Segment.create(dir, 0, indexIntervalBytes);
+        log.segments.put(0L, s);
+        log.active = s;
+        new RecoveryCheckpoint(0, 0, 0).writeTo(dir);
+        log.checkpointedOffset = 0;
+        log.startSyncerIfNeeded();
+        return log;
+    }
+
+    /** Opens and recovers an existing partition folder (see the class comment). */
+    static PartitionLog open(EmbeddedStorage storage, TopicPartition tp, Path dir, TopicConfig config,
+                             int indexIntervalBytes, boolean repair, List<RecoveryEvent> events,
+                             List<String> corruption) throws IOException {
+        PartitionLog log = new PartitionLog(storage, tp, dir, config, indexIntervalBytes);
+        TreeMap<Long, Path> files = new TreeMap<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if (name.endsWith(AtomicFiles.TEMP_SUFFIX) || name.endsWith(Compactor.CLEANED_SUFFIX)
+                        || name.endsWith(".deleted")) {
+                    Files.deleteIfExists(p); // leftovers of an interrupted checkpoint, compaction or deletion
+                } else if (name.endsWith(Segment.LOG_SUFFIX) && name.length() == 20 + Segment.LOG_SUFFIX.length()) {
+                    files.put(Long.parseLong(name.substring(0, 20)), p);
+                }
+            }
+        }
+        if (files.isEmpty()) {
+            Segment s = Segment.create(dir, 0, indexIntervalBytes);
+            files.put(0L, s.file);
+            s.close();
+        }
+        Optional<RecoveryCheckpoint> cp = RecoveryCheckpoint.read(dir);
+        long lastBase = files.lastKey();
+        long scanFrom = cp.map(c -> Math.min(c.segmentBase(), lastBase)).orElse(files.firstKey());
+        long expected = files.firstKey();
+        List<Long> bases = new ArrayList<>(files.keySet());
+        for (int i = 0; i < bases.size(); i++) {
+            long base = bases.get(i);
+            Segment seg = Segment.open(files.get(base), base, indexIntervalBytes);
+            long knownNext = i + 1 < bases.size() ? bases.get(i + 1) : -1;
+            boolean trusted = base < scanFrom && knownNext >= 0;
+            if (base != expected) {
+                String problem = "segment " + seg.file.getFileName() + " starts at offset " + base + " but offset "
+                        + expected + " was expected";
+                boolean beforeRecoveryPoint = cp.isPresent() && base < cp.get().segmentBase();
+                if (beforeRecoveryPoint && !repair) {
+                    seg.close();
+                    corruption.add(corruptionMessage(tp, seg.file, 0, expected, problem));
+                    log.closeSegments();
+                    return log;
+                }
+                long lost = 0;
+                for (int j = i; j < bases.size(); j++) {
+                    lost += Files.size(files.get(bases.get(j)));
+                }
+                seg.close();
+                deleteSegmentsFrom(dir, bases.subList(i, bases.size()));
+                report(events, new RecoveryEvent(tp, seg.file, 0, lost, expected, problem, beforeRecoveryPoint));
+                break;
+            }
+            if (trusted && seg.loadIndexes(knownNext)) {
+                log.segments.put(base, seg);
+                expected = knownNext;
+                continue;
+            }
+            Segment.ScanResult r = seg.scan();
+            log.segments.put(base, seg);
+            if (r.problem() != null) {
+                long fileSize = seg.channel.size();
+                boolean beforeRecoveryPoint = cp.isPresent() && (base < cp.get().segmentBase()
+                        || (base == cp.get().segmentBase() && r.validEnd() < cp.get().position()));
+                if (beforeRecoveryPoint && !repair) {
+                    corruption.add(corruptionMessage(tp, seg.file, r.validEnd(), r.nextOffset(), r.problem()));
+                    log.closeSegments();
+                    return log;
+                }
+                long lost = fileSize - r.validEnd();
+                for (int j = i + 1; j < bases.size(); j++) {
+                    lost += Files.size(files.get(bases.get(j)));
+                }
+                seg.truncate(r.validEnd());
+                deleteSegmentsFrom(dir, bases.subList(i + 1, bases.size()));
+                report(events, new RecoveryEvent(tp, seg.file, r.validEnd(), lost, r.nextOffset(), r.problem(),
+                        beforeRecoveryPoint));
+                expected = r.nextOffset();
+                break;
+            }
+            if (knownNext >= 0 && base < scanFrom) {
+                // a trusted segment whose index files were missing or damaged: rebuilt by the scan, rewrite them
+                seg.seal();
+            }
+            expected = r.nextOffset();
+        }
+        Segment last = log.segments.lastEntry().getValue();
+        for (Segment s : log.segments.values()) {
+            if (s != last && s.offsetIndex.count() > 0 && !SegmentIndex.exists(s.indexFile())) {
+                s.seal();
+            }
+        }
+        log.active = last;
+        log.nextOffset = expected;
+        log.endOffset = expected;
+        log.written = new WrittenMark(last, expected);
+        if (cp.isEmpty() || cp.get().offset() != expected || cp.get().segmentBase() != last.baseOffset
+                || cp.get().position() != last.size) {
+            last.channel.force(true);
+            new RecoveryCheckpoint(expected, last.baseOffset, last.size).writeTo(dir);
+        }
+        log.checkpointedOffset = expected;
+        log.startSyncerIfNeeded();
+        return log;
+    }
+
+    private static String corruptionMessage(TopicPartition tp, Path file, long position, long offset, String problem) {
+        return "partition " + tp + ": " + file + " at byte " + position + " (offset " + offset + ") holds " + problem
+                + ", before the recovery point, so acknowledged data is damaged";
+    }
+
+    private static void report(List<RecoveryEvent> events, RecoveryEvent e) {
+        events.add(e);
+        LOG.log(System.Logger.Level.WARNING, e.describe());
+    }
+
+    private static void deleteSegmentsFrom(Path dir, List<Long> bases) throws IOException {
+        for (long b : bases) {
+            Files.deleteIfExists(Segment.logFile(dir, b));
+            Files.deleteIfExists(Segment.indexFile(dir, b));
+            Files.deleteIfExists(Segment.timeIndexFile(dir, b));
+        }
+        AtomicFiles.syncDirectory(dir);
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ config
+
+    void applyConfig(TopicConfig c) {
+        this.config = c;
+        this.durability = c.durability();
+        this.segmentBytes = c.segmentBytes();
+        if (active != null) {
+            startSyncerIfNeeded();
+        }
+    }
+
+    TopicConfig config() {
+        return config;
+    }
+
+    private synchronized void startSyncerIfNeeded() {
+        if (syncer == null && !(durability instanceof Durability.Never)) {
+            Thread t = Thread.ofPlatform().daemon().name("tributary-sync-" + tp).unstarted(this::syncLoop);
+            syncer = t;
+            t.start();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ append
+
+    /** Queues an encoded batch; it is acknowledged or failed later (possibly on this thread, before this returns). */
+    void submit(PendingAppend p) {
+        TributaryException f = closing ? rejection(true) : rejection(false);
+        if (f != null) {
+            p.fail(f);
+            return;
+        }
+        queue.offer(p);
+        drain();
+    }
+
+    private TributaryException rejection(boolean closingCounts) {
+        if (deleted) {
+            return new NotFoundException(LogErrors.TOPIC_NOT_FOUND, "Topic '" + tp.topic() + "' was deleted while "
+                    + "records were being appended to it; create it again with 'tributary log create-topic "
+                    + tp.topic() + " --partitions N'.");
+        }
+        if (closed || closingCounts) {
+            return new InvalidRequestException(ErrorCode.CLOSED, "The embedded log is closed; partition " + tp
+                    + " accepts no more appends. Open the log again to append.");
+        }
+        return failure;
+    }
+
+    /** Writes queued batches if no other thread is doing so (see the class comment). */
+    private void drain() {
+        while (!queue.isEmpty() && writeLock.tryLock()) {
+            List<PendingAppend> acked;
+            try {
+                acked = writeQueued();
+            } finally {
+                writeLock.unlock();
+            }
+            for (PendingAppend p : acked) {
+                p.acknowledge();
+            }
+        }
+    }
+
+    /** Writes everything queued (up to a few MiB per call so acks are not held back); caller holds the lock. */
+    private List<PendingAppend> writeQueued() {
+        List<PendingAppend> acked = new ArrayList<>();
+        List<PendingAppend> batch = new ArrayList<>();
+        for (int round = 0; round < 8 && !queue.isEmpty(); round++) {
+            TributaryException reject = rejection(false);
+            if (reject != null) {
+                PendingAppend p;
+                while ((p = queue.poll()) != null) {
+                    failLater(p, reject);
+                }
+                break;
+            }
+            batch.clear();
+            Segment seg = active;
+            long next = nextOffset;
+            int bytes = 0;
+            PendingAppend p;
+            while ((p = queue.peek()) != null) {
+                int len = p.batch.length;
+                if (!batch.isEmpty() && bytes + len > MAX_WRITE_BYTES) {
+                    break;
+                }
+                if (needsRoll(seg, len, next + p.recordCount)) {
+                    if (!batch.isEmpty()) {
+                        break;
+                    }
+                    try {
+                        roll();
+                    } catch (IOException e) {
+                        queue.poll();
+                        failLater(p, storageError("roll a new segment in " + dir, e));
+                        continue;
+                    }
+                    seg = active;
+                }
+                queue.poll();
+                p.baseOffset = next;
+                next += p.recordCount;
+                ByteBuffer.wrap(p.batch).putLong(BatchFormat.BASE_OFFSET, p.baseOffset);
+                batch.add(p);
+                bytes += len;
+            }
+            if (batch.isEmpty()) {
+                continue;
+            }
+            long position = seg.size;
+            try {
+                writeAt(seg, batch, bytes, position);
+            } catch (IOException e) {
+                TributaryException error = storageError("write " + bytes + " bytes to " + seg.file, e);
+                try {
+                    seg.channel.truncate(position); // drop a partial write so the file ends on a whole batch
+                } catch (IOException ignored) {
+                    failure = error; // cannot even restore the file's end: refuse further appends until reopened
+                }
+                for (PendingAppend b : batch) {
+                    failLater(b, error);
+                }
+                continue;
+            }
+            long pos = position;
+            for (PendingAppend b : batch) {
+                seg.indexBatch(b.baseOffset, b.nextOffset(), b.maxTimestamp, pos, b.batch.length);
+                pos += b.batch.length;
+            }
+            seg.size = pos;
+            nextOffset = next;
+            if (durability instanceof Durability.Always) {
+                awaitingSync.addAll(batch);
+                written = new WrittenMark(seg, next);
+                Thread s = syncer;
+                if (s != null) {
+                    LockSupport.unpark(s);
+                }
+            } else {
+                written = new WrittenMark(seg, next);
+                endOffset = next;
+                acked.addAll(batch);
+                storage.signalChange();
+            }
+        }
+        return acked;
+    }
+
+    private void failLater(PendingAppend p, TributaryException e) {
+        // Failing may run user callbacks; they run on this thread but after the lock is released is not guaranteed
+        // here, so hand them to a virtual thread to keep the writer's critical section free of foreign code.
+        Thread.ofVirtual().start(() -> p.fail(e));
+    }
+
+    private void writeAt(Segment seg, List<PendingAppend> batch, int bytes, long position) throws IOException {
+        if (bytes <= writeBuffer.capacity()) {
+            ByteBuffer buf = writeBuffer.clear();
+            for (PendingAppend b : batch) {
+                buf.put(b.batch);
+            }
+            buf.flip();
+            long pos = position;
+            while (buf.hasRemaining()) {
+                pos += seg.channel.write(buf, pos);
+            }
+        } else {
+            long pos = position;
+            for (PendingAppend b : batch) {
+                ByteBuffer buf = ByteBuffer.wrap(b.batch);
+                while (buf.hasRemaining()) {
+                    pos += seg.channel.write(buf, pos);
+                }
+            }
+        }
+    }
+
+    private boolean needsRoll(Segment seg, int len, long nextAfter) {
+        return seg.size > 0 && (seg.size + len > segmentBytes || nextAfter - seg.baseOffset >= Integer.MAX_VALUE);
+    }
+
+    /** Closes the active segment (synced, indexes written) and starts a new one; caller holds the write lock. */
+    private void roll() throws IOException {
+        Segment old = active;
+        old.channel.force(false);
+        old.seal();
+        Segment s = Segment.create(dir, nextOffset, indexIntervalBytes);
+        segments.put(s.baseOffset, s);
+        active = s;
+        new RecoveryCheckpoint(nextOffset, s.baseOffset, 0).writeTo(dir);
+        checkpointedOffset = nextOffset;
+    }
+
+    private TributaryException storageError(String what, IOException e) {
+        String msg = String.valueOf(e.getMessage());
+        if (msg.contains("No space left") || msg.contains("Disk quota")) {
+            return new RetriableException(LogErrors.DISK_FULL, "Could not " + what + ": the disk is full (" + msg
+                    + "). Free space on the disk holding " + dir + " (e.g. lower retention.ms/retention.bytes); "
+                    + "acknowledged records are intact.", e);
+        }
+        if (e instanceof java.nio.file.AccessDeniedException || msg.contains("Permission denied")
+                || msg.contains("Read-only file system")) {
+            return new InvalidRequestException(LogErrors.DATA_DIR_NOT_WRITABLE, "Could not " + what + ": " + msg
+                    + ". Make " + dir + " writable; acknowledged records are intact.", e);
+        }
+        return new RetriableException(ErrorCode.STORAGE_FAILURE, "Could not " + what + ": " + e
+                + ". Check the disk holding " + dir + "; acknowledged records are intact.", e);
+    }
+
+    // ------------------------------------------------------------------------------------------------ sync
+
+    private void syncLoop() {
+        WrittenMark synced = written;
+        while (true) {
+            WrittenMark m = written;
+            Durability d = durability;
+            if (m == synced || m == null) {
+                if (stopSyncer) {
+                    return;
+                }
+                if (d instanceof Durability.Interval iv) {
+                    LockSupport.parkNanos(this, iv.intervalMs() * 1_000_000L);
+                } else {
+                    LockSupport.parkNanos(this, 1_000_000_000L);
+                }
+                continue;
+            }
+            try {
+                m.segment().channel.force(false);
+            } catch (ClosedChannelException e) {
+                if (!closed && !deleted) {
+                    failAwaiting(m.endOffset(), storageError("sync " + m.segment().file, e));
+                }
+            } catch (IOException e) {
+                TributaryException error = storageError("sync " + m.segment().file, e);
+                failure = error; // after a failed fsync the page cache may have dropped the data: stop accepting
+                failAwaiting(Long.MAX_VALUE, error);
+                synced = m;
+                continue;
+            }
+            synced = m;
+            List<PendingAppend> done = new ArrayList<>();
+            PendingAppend p;
+            while ((p = awaitingSync.peek()) != null && p.nextOffset() <= m.endOffset()) {
+                awaitingSync.poll();
+                done.add(p);
+            }
+            if (m.endOffset() > endOffset) {
+                endOffset = m.endOffset();
+                storage.signalChange();
+            }
+            for (PendingAppend a : done) {
+                a.acknowledge();
+            }
+            if (d instanceof Durability.Interval iv && !stopSyncer) {
+                LockSupport.parkNanos(this, iv.intervalMs() * 1_000_000L);
+            }
+        }
+    }
+
+    private void failAwaiting(long upTo, TributaryException e) {
+        PendingAppend p;
+        while ((p = awaitingSync.peek()) != null && p.nextOffset() <= upTo) {
+            awaitingSync.poll();
+            p.fail(e);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ read
+
+    long startOffset() {
+        return segments.firstKey();
+    }
+
+    long endOffset() {
+        return endOffset;
+    }
+
+    long sizeInBytes() {
+        long s = 0;
+        for (Segment seg : segments.values()) {
+            s += seg.size;
+        }
+        return s;
+    }
+
+    List<LogRecord> read(long offset, int maxRecords, long maxBytes) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return readOnce(offset, maxRecords, maxBytes);
+            } catch (ClosedChannelException e) {
+                // a segment was swapped by compaction or deleted by retention under us; look it up again
+                if (attempt >= 3 || closed) {
+                    throw new InvalidRequestException(ErrorCode.CLOSED, "Partition " + tp + " was closed during a read; open the log again.");
+                }
+            } catch (IOException e) {
+                throw storageError("read " + tp + " at offset " + offset, e);
+            }
+        }
+    }
+
+    private List<LogRecord> readOnce(long offset, int maxRecords, long maxBytes) throws IOException {
+        long end = endOffset;
+        long start = startOffset();
+        if (offset < start || offset > end) {
+            throw new InvalidRequestException(LogErrors.OFFSET_OUT_OF_RANGE, "Offset " + offset + " is outside partition "
+                    + tp + ", which holds offsets " + start + " to " + end + " (end exclusive); seek to an offset in that "
+                    + "range, or to the beginning or end.");
+        }
+        List<LogRecord> out = new ArrayList<>(Math.min(maxRecords, 256));
+        if (offset == end) {
+            return out;
+        }
+        long[] bytesLeft = {maxBytes};
+        long cur = offset;
+        while (cur < end && out.size() < maxRecords) {
+            Map.Entry<Long, Segment> e = segments.floorEntry(cur);
+            if (e == null) {
+                e = segments.firstEntry();
+            }
+            Segment seg = e.getValue();
+            if (readSegment(seg, cur, end, maxRecords, bytesLeft, out)) {
+                break;
+            }
+            Map.Entry<Long, Segment> next = segments.higherEntry(seg.baseOffset);
+            if (next == null) {
+                break;
+            }
+            cur = Math.max(cur, next.getKey());
+            if (!out.isEmpty()) {
+                cur = Math.max(cur, out.get(out.size() - 1).offset() + 1);
+            }
+        }
+        return out;
+    }
+
+    /** Reads records of {@code seg} from {@code from}; true if a limit stopped it. */
+    private boolean readSegment(Segment seg, long from, long end, int maxRecords, long[] bytesLeft,
+                                List<LogRecord> out) throws IOException {
+        long indexed = seg.offsetIndex.floorPosition((int) Math.max(0, from - seg.baseOffset));
+        if (indexed == 0) {
+            return readSegmentFrom(seg, 0, from, end, maxRecords, bytesLeft, out);
+        }
+        int before = out.size();
+        try {
+            return readSegmentFrom(seg, indexed, from, end, maxRecords, bytesLeft, out);
+        } catch (CorruptionException e) {
+            // the index is only a hint: before blaming the data, read the segment from its first batch
+            while (out.size() > before) {
+                out.remove(out.size() - 1);
+            }
+            return readSegmentFrom(seg, 0, from, end, maxRecords, bytesLeft, out);
+        }
+    }
+
+    private boolean readSegmentFrom(Segment seg, long startPos, long from, long end, int maxRecords, long[] bytesLeft,
+                                    List<LogRecord> out) throws IOException {
+        long limit = seg.size;
+        long pos = startPos;
+        long want = out.isEmpty() ? from : out.get(out.size() - 1).offset() + 1;
+        ByteBuffer buf = null;
+        while (pos < limit) {
+            int chunk = (int) Math.min(limit - pos, Math.max(READ_CHUNK, buf == null ? 0 : buf.capacity()));
+            if (buf == null || buf.capacity() < chunk) {
+                buf = ByteBuffer.allocate(chunk);
+            }
+            buf.clear().limit(chunk);
+            seg.read(buf, pos);
+            int got = buf.position();
+            int at = 0;
+            while (at + BatchFormat.LOG_OVERHEAD <= got) {
+                int size = BatchFormat.batchSize(buf, at);
+                if (size < BatchFormat.HEADER_SIZE || pos + at + size > limit) {
+                    throw corrupt(seg, pos + at, want, "a batch length of " + (size - BatchFormat.LOG_OVERHEAD));
+                }
+                if (at + size > got) {
+                    if (at == 0) {
+                        buf = ByteBuffer.allocate(size); // one batch larger than the chunk
+                    }
+                    break;
+                }
+                long batchNext = BatchFormat.nextOffset(buf, at);
+                if (batchNext > want) {
+                    if (!BatchFormat.isValid(buf, at, size)) {
+                        throw corrupt(seg, pos + at, BatchFormat.baseOffset(buf, at),
+                                "a batch whose checksum (CRC-32C) does not match its contents");
+                    }
+                    if (BatchFormat.baseOffset(buf, at) >= end) {
+                        return true;
+                    }
+                    if (BatchFormat.decode(buf, at, tp.topic(), tp.partition(), want, end, maxRecords, bytesLeft, out)) {
+                        return true;
+                    }
+                    want = Math.max(want, batchNext);
+                }
+                at += size;
+            }
+            if (at == 0) {
+                if (buf.capacity() > chunk) {
+                    continue; // re-read the large batch into the bigger buffer
+                }
+                throw corrupt(seg, pos, want, "a partial batch at the end of the readable data");
+            }
+            pos += at;
+        }
+        return false;
+    }
+
+    private CorruptionException corrupt(Segment seg, long position, long offset, String problem) {
+        return new CorruptionException(ErrorCode.CORRUPT_DATA, "Partition " + tp + ": " + seg.file + " at byte "
+                + position + " (near offset " + offset + ") holds " + problem + ". Stop the application, back up the "
+                + "data folder, and reopen with repair (tributary.log.embedded.repair=true) only if that segment is the "
+                + "last one; otherwise restore the partition from a backup or a replica.");
+    }
+
+    OptionalLong offsetForTimestamp(long timestamp) {
+        try {
+            long end = endOffset;
+            for (Segment seg : segments.values()) {
+                if (seg.maxTimestamp < timestamp) {
+                    continue;
+                }
+                int rel = seg.timeIndex.scanStartForTimestamp(timestamp);
+                long pos = seg.offsetIndex.floorPosition(rel);
+                long limit = seg.size;
+                ByteBuffer header = ByteBuffer.allocate(BatchFormat.HEADER_SIZE);
+                while (pos < limit) {
+                    header.clear();
+                    seg.read(header, pos);
+                    int size = BatchFormat.batchSize(header, 0);
+                    if (BatchFormat.baseOffset(header, 0) >= end) {
+                        return OptionalLong.empty();
+                    }
+                    if (BatchFormat.maxTimestamp(header, 0) >= timestamp) {
+                        ByteBuffer b = ByteBuffer.allocate(size);
+                        seg.read(b, pos);
+                        for (BatchFormat.RecordView v : BatchFormat.views(b, 0)) {
+                            if (v.timestamp() >= timestamp && v.offset() < end) {
+                                return OptionalLong.of(v.offset());
+                            }
+                        }
+                    }
+                    pos += size;
+                }
+            }
+            return OptionalLong.empty();
+        } catch (IOException e) {
+            throw storageError("search " + tp + " by timestamp", e);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ maintenance
+
+    /** Makes everything written so far durable and records it as the recovery point (periodic; cheap if idle). */
+    void checkpoint() throws IOException {
+        Segment seg;
+        long size;
+        long next;
+        writeLock.lock();
+        try {
+            if (closed || deleted || nextOffset == checkpointedOffset) {
+                return;
+            }
+            seg = active;
+            size = seg.size;
+            next = nextOffset;
+        } finally {
+            writeLock.unlock();
+        }
+        drain();
+        seg.channel.force(false);
+        new RecoveryCheckpoint(next, seg.baseOffset, size).writeTo(dir);
+        checkpointedOffset = next;
+    }
+
+    /**
+     * Deletes closed segments past {@code retention.ms} (by their newest record) or beyond {@code retention.bytes}
+     * (oldest first, never going below the limit). If every record of the active segment has expired it is rolled
+     * first, so an idle partition can expire completely. Returns how many segments were deleted.
+     */
+    int applyRetention(long nowMs) throws IOException {
+        TopicConfig c = config;
+        if (!c.cleanupPolicy().contains(io.tributary.log.CleanupPolicy.DELETE)) {
+            return 0;
+        }
+        long retentionMs = c.retentionMs();
+        long retentionBytes = c.retentionBytes();
+        if (retentionMs >= 0) {
+            Segment a = active;
+            if (a.size > 0 && a.maxTimestamp >= 0 && a.maxTimestamp < nowMs - retentionMs) {
+                List<PendingAppend> acked = List.of();
+                writeLock.lock();
+                try {
+                    if (active == a && a.size > 0 && !closed && !deleted) {
+                        acked = writeQueued(); // never roll with unwritten batches queued
+                        roll();
+                    }
+                } finally {
+                    writeLock.unlock();
+                }
+                acked.forEach(PendingAppend::acknowledge);
+                drain();
+            }
+        }
+        int deletedCount = 0;
+        long total = sizeInBytes();
+        while (segments.size() > 1) {
+            Segment oldest = segments.firstEntry().getValue();
+            if (oldest == active) {
+                break;
+            }
+            boolean byTime = retentionMs >= 0 && oldest.maxTimestamp < nowMs - retentionMs;
+            boolean bySize = retentionBytes >= 0 && total - oldest.size >= retentionBytes;
+            if (!byTime && !bySize) {
+                break;
+            }
+            Segment next = segments.higherEntry(oldest.baseOffset).getValue();
+            if (next.baseOffset > endOffset) {
+                break; // never delete past what readers may see
+            }
+            segments.remove(oldest.baseOffset);
+            total -= oldest.size;
+            retire(oldest);
+            deletedCount++;
+            LOG.log(System.Logger.Level.DEBUG, () -> "Retention deleted " + oldest.file + " of " + tp);
+        }
+        if (deletedCount > 0) {
+            storage.signalChange();
+        }
+        return deletedCount;
+    }
+
+    /** Removes a segment's files now; its channel closes on the next maintenance pass so in-flight reads finish. */
+    void retire(Segment s) throws IOException {
+        Path dead = s.file.resolveSibling(s.file.getFileName() + ".deleted");
+        Files.move(s.file, dead, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.deleteIfExists(s.indexFile());
+        Files.deleteIfExists(s.timeIndexFile());
+        Files.deleteIfExists(dead);
+        synchronized (retired) {
+            retired.add(s);
+        }
+    }
+
+    /** Closes channels retired on an earlier pass (readers had a whole cleaner interval to finish). */
+    void closeRetired() {
+        synchronized (retired) {
+            for (Segment s : retired) {
+                s.close();
+            }
+            retired.clear();
+        }
+    }
+
+    /** Closed segments, oldest first (for the compactor). */
+    List<Segment> closedSegments() {
+        List<Segment> out = new ArrayList<>();
+        Segment a = active;
+        for (Segment s : segments.values()) {
+            if (s != a) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    /** Swaps in a compacted segment (the compactor already renamed its file into place). */
+    void replaceSegment(Segment old, Segment cleaned) {
+        segments.put(cleaned.baseOffset, cleaned);
+        synchronized (retired) {
+            retired.add(old);
+        }
+    }
+
+    int indexIntervalBytes() {
+        return indexIntervalBytes;
+    }
+
+    // ------------------------------------------------------------------------------------------------ close
+
+    /** Writes what is queued, syncs, writes the indexes and a clean recovery point, closes files. */
+    void close() {
+        if (closed) {
+            return;
+        }
+        closing = true;
+        List<PendingAppend> acked;
+        writeLock.lock();
+        try {
+            acked = writeQueued();
+            closed = true;
+        } finally {
+            writeLock.unlock();
+        }
+        acked.forEach(PendingAppend::acknowledge);
+        stopSyncer();
+        writeLock.lock();
+        try {
+            Segment a = active;
+            if (failure == null && !deleted) {
+                a.channel.force(false);
+                new RecoveryCheckpoint(nextOffset, a.baseOffset, a.size).writeTo(dir);
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "Could not write a clean recovery point for " + tp + " (" + e
+                    + "); the next open will check its last segment.");
+        } finally {
+            writeLock.unlock();
+        }
+        closeSegments();
+        closeRetired();
+    }
+
+    /** Test support: stops without syncing, writing indexes or a recovery point, as a crash would. */
+    void abandon() {
+        closed = true;
+        stopSyncer();
+        closeSegments();
+        closeRetired();
+    }
+
+    /** The topic is being deleted: fail what is queued and release the files. */
+    void markDeleted() {
+        deleted = true;
+        writeLock.lock();
+        try {
+            writeQueued();
+        } finally {
+            writeLock.unlock();
+        }
+        stopSyncer();
+        failAwaiting(Long.MAX_VALUE, rejection(false));
+        closeSegments();
+        closeRetired();
+    }
+
+    private void stopSyncer() {
+        Thread s = syncer;
+        stopSyncer = true;
+        if (s != null) {
+            LockSupport.unpark(s);
+            try {
+                s.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void closeSegments() {
+        for (Segment s : segments.values()) {
+            s.close();
+        }
+    }
+}
