@@ -8,7 +8,7 @@ import java.util.Map;
 public final class EmbeddedSettings {
 
     /** The embedded engine's data folder setting. */
-    public static final String DATA_DIR = "tributary.log.embedded.data-dir";
+    public static final String DATA_DIR = io.tributary.log.EmbeddedLogConfig.DATA_DIR;
 
     private EmbeddedSettings() {
     }
