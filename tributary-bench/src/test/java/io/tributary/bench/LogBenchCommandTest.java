@@ -114,6 +114,29 @@ class LogBenchCommandTest {
     }
 
     @Test
+    void vsKafkaComparesOurDurableModeWithFlushEveryMessageAndPageCacheModeWithStockKafka() throws Exception {
+        Run run = bench("log", "--quick", "--json", "--vs", "kafka", "--sizes", "1024", "--partitions", "1",
+                "--startup-runs", "0", "--dir", dir.toString());
+
+        assertThat(run.exitCode()).as("exit code; stderr:\n%s", run.err()).isZero();
+        JsonNode root = run.lastLineJson();
+        assertThat(root.path("vs").toString()).isEqualTo("[\"kafka\"]");
+
+        JsonNode durable = figure(root, "append.1KiB.p1.always").path("vs").get(0);
+        assertThat(durable.path("peer").asText()).isEqualTo("kafka flush.messages=1");
+        assertThat(durable.path("peer_value").asDouble()).isPositive();
+        assertThat(durable.path("target").asText()).isEqualTo(">= 6x");
+        JsonNode pageCache = figure(root, "append.1KiB.p1.never").path("vs").get(0);
+        assertThat(pageCache.path("peer").asText()).isEqualTo("kafka (stock, no flush)");
+        assertThat(figure(root, "append.1KiB.p1.interval-100ms").has("vs"))
+                .as("Kafka has no fsync interval of its own, so no comparison").isFalse();
+        for (String name : List.of("consume.1KiB", "ack.100B.always.p50", "ack.100B.never.p99",
+                "p2c.100B.never.block.p50", "p2c.100B.always.block.p999")) {
+            assertThat(figure(root, name).path("vs").get(0).path("peer_value").asDouble()).as(name).isPositive();
+        }
+    }
+
+    @Test
     void rejectsContradictoryOptionsWithAMessageThatSaysWhatToDrop() {
         Run run = bench("log", "--backend", "kafka", "--vs", "chronicle", "--sizes", "8");
 

@@ -8,12 +8,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -23,6 +26,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.jspecify.annotations.Nullable;
@@ -76,10 +80,36 @@ public final class KafkaClientsClient implements LogClient {
         }
         try {
             admin.createTopics(List.of(t)).all().get(60, TimeUnit.SECONDS);
-            // Wait until the topic's metadata is visible, so the first sends do not wait on it.
-            admin.describeTopics(List.of(topic)).allTopicNames().get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("Could not create Kafka topic '" + topic + "' on " + bootstrap + ": " + e, e);
+        }
+        // createTopics returns when the controller has the topic; wait until the broker serves its metadata with a
+        // leader for every partition, so the first sends and fetches do not stall on it.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            try {
+                TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic);
+                if (d != null && d.partitions().size() == partitions
+                        && d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+                    return;
+                }
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw new IllegalStateException("Could not describe new Kafka topic '" + topic + "': " + e.getCause(), e);
+                }
+            } catch (InterruptedException | TimeoutException e) {
+                throw new IllegalStateException("Could not describe new Kafka topic '" + topic + "': " + e, e);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("Kafka topic '" + topic + "' has no leader for every partition 60 s after "
+                        + "it was created on " + bootstrap);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted while waiting for Kafka topic '" + topic + "'", e);
+            }
         }
     }
 

@@ -180,7 +180,8 @@ public final class LogSuite {
     /**
      * Attaches Kafka's figures to ours: {@code fsync=always} against topic {@code flush.messages=1},
      * {@code fsync=never} against stock Kafka. Targets: page-cache 100 B one partition at least 4x; fsync 1 KiB one
-     * partition at least 6x.
+     * partition at least 6x. Also measures Kafka's time from JVM start to its first durable write (a broker started
+     * in a child JVM, a {@code flush.messages=1} topic, one {@code acks=all} record), median of up to 3 runs.
      */
     public void runKafkaPeer(LogClient kafka) {
         Map<String, Measured> m = measure(kafka, false, false);
@@ -194,6 +195,12 @@ public final class LogSuite {
                 report.compare(name, peer, v.value());
             }
         });
+        int runs = Math.min(3, s.startupRuns());
+        List<double[]> starts = firstDurableAppends("kafka", KafkaFirstDurableWrite.class.getName(), runs);
+        if (!starts.isEmpty()) {
+            report.compare("startup.first_durable_append", "kafka: broker start + first acks=all write, flush.messages=1",
+                    median(starts.stream().map(r -> r[0]).toList()));
+        }
     }
 
     /**

@@ -68,7 +68,7 @@ public final class Report {
             for (Comparison c : f.vs()) {
                 Verdict ct = c.target();
                 rows.add(new String[] {"", "", "", c.peer(), number(c.peerValue(), f.unit()),
-                        String.format(Locale.ROOT, "%.2fx", c.ratio(f.value())),
+                        ratio(c.ratio(f.value())),
                         ct == null ? "" : ct.text(), ct == null ? "" : (ct.met() ? "yes" : "NO")});
             }
         }
@@ -135,6 +135,13 @@ public final class Report {
         } else {
             n.put(field, Math.round(v * 1000.0) / 1000.0);
         }
+    }
+
+    private static String ratio(double r) {
+        if (Double.isNaN(r) || Double.isInfinite(r)) {
+            return "-";
+        }
+        return String.format(Locale.ROOT, r < 0.1 ? "%.4fx" : "%.2fx", r);
     }
 
     static String number(double v, String unit) {
