@@ -131,6 +131,7 @@ public final class LogBenchCommand implements Callable<Integer> {
                 startupRuns != null ? startupRuns : quick ? 1 : 5);
         LogSuite suite = new LogSuite(settings, err);
         Instant started = Instant.now();
+        Object loadAtStart = Machine.facts().get("loadavg");
         err.println("[bench] log suite: backend=" + backend + ", vs=" + peers + ", dir=" + root + (quick ? ", quick" : "")
                 + "; " + Machine.describe());
         try {
@@ -159,7 +160,9 @@ public final class LogBenchCommand implements Callable<Integer> {
             meta.put("quick", quick);
             meta.put("started", started.toString());
             meta.put("elapsed_s", Duration.between(started, Instant.now()).toMillis() / 1000.0);
-            meta.put("machine", Machine.facts());
+            Map<String, Object> machine = new LinkedHashMap<>(Machine.facts());
+            machine.put("loadavg_at_start", loadAtStart);
+            meta.put("machine", machine);
             meta.put("settings", settingsMap(settings));
             meta.put("errors", suite.errors());
             out.println(suite.report().json(meta));
