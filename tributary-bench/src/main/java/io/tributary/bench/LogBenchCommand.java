@@ -110,6 +110,10 @@ public final class LogBenchCommand implements Callable<Integer> {
             + "is reported (default: 5; quick: 1; 0 skips it).")
     @Nullable Integer startupRuns;
 
+    @Option(names = "--repeat", paramLabel = "N", description = "Runs of each throughput workload; the median is "
+            + "reported (default: 1; use 3 or more for recorded figures on a noisy machine).")
+    int repeat = 1;
+
     @Override
     public Integer call() throws Exception {
         CommandSpec sp = java.util.Objects.requireNonNull(spec, "picocli injects the spec");
@@ -128,7 +132,7 @@ public final class LogBenchCommand implements Callable<Integer> {
                 seconds(seconds, 5, 0.3), seconds(warmupSeconds, 2, 0.3),
                 (maxMib != null ? maxMib : quick ? 256 : 2048) * 1024 * 1024,
                 seconds(latencySeconds, 3, 0.3), rate, seconds(p2cSeconds, 5, 0.5),
-                startupRuns != null ? startupRuns : quick ? 1 : 5);
+                startupRuns != null ? startupRuns : quick ? 1 : 5, repeat);
         LogSuite suite = new LogSuite(settings, err);
         Instant started = Instant.now();
         Object loadAtStart = Machine.facts().get("loadavg");
@@ -200,6 +204,9 @@ public final class LogBenchCommand implements Callable<Integer> {
         if (maxMib != null && maxMib < 1) {
             problems.add("--max-mib " + maxMib + " must be at least 1");
         }
+        if (repeat < 1 || repeat > 100) {
+            problems.add("--repeat " + repeat + " must be between 1 and 100");
+        }
         if (startupRuns != null && (startupRuns < 0 || startupRuns > 100)) {
             problems.add("--startup-runs " + startupRuns + " must be between 0 and 100");
         }
@@ -258,6 +265,7 @@ public final class LogBenchCommand implements Callable<Integer> {
         m.put("rate", s.rate());
         m.put("p2c_seconds", s.p2c().toMillis() / 1000.0);
         m.put("startup_runs", s.startupRuns());
+        m.put("repeat", s.repeat());
         return m;
     }
 

@@ -75,7 +75,7 @@ class LogBenchCommandTest {
             }
         }
         LogSuite.Settings quick = new LogSuite.Settings(dir, List.of(100, 1024), 6, 1, 100, Duration.ZERO,
-                Duration.ZERO, 1, Duration.ZERO, 1, Duration.ZERO, 1);
+                Duration.ZERO, 1, Duration.ZERO, 1, Duration.ZERO, 1, 1);
         assertThat(names).containsExactlyInAnyOrderElementsOf(LogSuite.expectedEmbeddedFigures(quick));
 
         for (String targeted : List.of("ack.100B.always.p50", "p2c.100B.never.block.p50", "startup.first_durable_append")) {

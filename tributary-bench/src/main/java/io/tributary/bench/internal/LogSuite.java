@@ -50,10 +50,11 @@ public final class LogSuite {
      * @param rate           records/s of the produce-to-consume runs
      * @param p2c            measured time per produce-to-consume run
      * @param startupRuns    child JVMs for the start-up figure (the median is reported)
+     * @param repeat         runs of each throughput workload (the median is reported)
      */
     public record Settings(Path dir, List<Integer> sizes, int partitions, int threads, long intervalMs,
                            Duration seconds, Duration warmup, long maxBytes, Duration latency, int rate,
-                           Duration p2c, int startupRuns) {
+                           Duration p2c, int startupRuns, int repeat) {
 
         public Settings {
             sizes = List.copyOf(sizes);
@@ -301,26 +302,48 @@ public final class LogSuite {
                     if (clients.stream().anyMatch(c -> !c.supports(mode))) {
                         continue;
                     }
+                    String name = "append." + sz + ".p" + partitions + "." + modeName(mode);
+                    String cname = "consume." + sz;
+                    boolean consume = partitions == 1 && mode instanceof Durability.Never;
+                    List<List<Throughput>> appends = new ArrayList<>();
+                    List<List<Throughput>> consumes = new ArrayList<>();
                     for (int i = 0; i < clients.size(); i++) {
-                        LogClient c = clients.get(i);
-                        Map<String, Measured> m = out.get(i);
-                        String name = "append." + sz + ".p" + partitions + "." + modeName(mode);
-                        step(c, name, () -> {
-                            String t = topic(name);
-                            c.createTopic(t, partitions, mode);
-                            Throughput r = LogWorkloads.append(c, t, size, s.seconds(), s.maxBytes() / size, s.threads());
-                            put(c, m, name, r.perSecond(), "records/s", "append throughput, " + size + " B values, "
-                                    + partitions + " partition(s), fsync=" + mode + ", " + s.threads()
-                                    + " producer thread(s), " + r.records() + " records");
-                            if (partitions == 1 && mode instanceof Durability.Never) {
-                                String cname = "consume." + sz;
-                                Throughput cr = LogWorkloads.consume(c, t, 1, r.records(),
-                                        s.seconds().multipliedBy(4).plusSeconds(10));
-                                put(c, m, cname, cr.perSecond(), "records/s", "one consumer reading back "
-                                        + cr.records() + " records of " + size + " B from the page cache");
-                            }
-                            c.deleteTopic(t);
-                        });
+                        appends.add(new ArrayList<>());
+                        consumes.add(new ArrayList<>());
+                    }
+                    for (int rep = 0; rep < s.repeat(); rep++) {
+                        for (int i = 0; i < clients.size(); i++) {
+                            LogClient c = clients.get(i);
+                            List<Throughput> a = appends.get(i);
+                            List<Throughput> cs = consumes.get(i);
+                            step(c, name, () -> {
+                                String t = topic(name);
+                                c.createTopic(t, partitions, mode);
+                                Throughput r = LogWorkloads.append(c, t, size, s.seconds(), s.maxBytes() / size, s.threads());
+                                a.add(r);
+                                progress.printf(Locale.ROOT, "[bench] %-14s %-32s %14s records/s (run %d)%n", c.label(),
+                                        name, Report.number(r.perSecond(), "records/s"), a.size());
+                                if (consume) {
+                                    cs.add(LogWorkloads.consume(c, t, 1, r.records(),
+                                            s.seconds().multipliedBy(4).plusSeconds(10)));
+                                }
+                                c.deleteTopic(t);
+                            });
+                        }
+                    }
+                    for (int i = 0; i < clients.size(); i++) {
+                        List<Throughput> a = appends.get(i);
+                        if (!a.isEmpty()) {
+                            put(clients.get(i), out.get(i), name, medianRate(a), "records/s", "append throughput, "
+                                    + size + " B values, " + partitions + " partition(s), fsync=" + mode + ", "
+                                    + s.threads() + " producer thread(s); " + runs(a));
+                        }
+                        List<Throughput> cs = consumes.get(i);
+                        if (!cs.isEmpty()) {
+                            put(clients.get(i), out.get(i), cname, medianRate(cs), "records/s",
+                                    "one consumer reading back the " + size + " B records just written, page cache hot; "
+                                            + runs(cs));
+                        }
                     }
                 }
             }
@@ -370,6 +393,18 @@ public final class LogSuite {
             }
         }
         return out;
+    }
+
+    private static double medianRate(List<Throughput> runs) {
+        return median(runs.stream().map(Throughput::perSecond).toList());
+    }
+
+    /** "median of 3 runs: 1,234 / 1,250 / 1,300 records/s (5,000,000 records each at most)". */
+    private static String runs(List<Throughput> runs) {
+        String each = String.join(" / ", runs.stream().map(t -> Report.number(t.perSecond(), "records/s")).toList());
+        long records = runs.stream().mapToLong(Throughput::records).max().orElse(0);
+        return (runs.size() == 1 ? "1 run: " : "median of " + runs.size() + " runs: ") + each + " records/s, up to "
+                + records + " records per run";
     }
 
     private void percentiles(LogClient c, Map<String, Measured> m, String name, Histogram h, String what) {
