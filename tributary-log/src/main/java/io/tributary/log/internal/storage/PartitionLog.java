@@ -268,7 +268,11 @@ final class PartitionLog {
 
     private synchronized void startSyncerIfNeeded() {
         if (syncer == null && !(durability instanceof Durability.Never)) {
-            Thread t = Thread.ofPlatform().daemon().name("tributary-sync-" + tp).unstarted(this::syncLoop);
+            // Capture what counts as already synced now, not when the thread first runs: under load an append can
+            // set a new mark before the thread is scheduled, and reading it then would skip syncing (and acking) it.
+            WrittenMark alreadySynced = written;
+            Thread t = Thread.ofPlatform().daemon().name("tributary-sync-" + tp)
+                    .unstarted(() -> syncLoop(alreadySynced));
             syncer = t;
             t.start();
         }
@@ -462,8 +466,8 @@ final class PartitionLog {
 
     // ------------------------------------------------------------------------------------------------ sync
 
-    private void syncLoop() {
-        WrittenMark synced = written;
+    private void syncLoop(WrittenMark alreadySynced) {
+        WrittenMark synced = alreadySynced;
         while (true) {
             WrittenMark m = written;
             Durability d = durability;
@@ -706,21 +710,25 @@ final class PartitionLog {
 
     /** Makes everything written so far durable and records it as the recovery point (periodic; cheap if idle). */
     void checkpoint() throws IOException {
-        Segment seg;
-        long size;
-        long next;
+        Segment seg = null;
+        long size = 0;
+        long next = 0;
         writeLock.lock();
         try {
-            if (closed || deleted || nextOffset == checkpointedOffset) {
-                return;
+            if (!(closed || deleted || nextOffset == checkpointedOffset)) {
+                seg = active;
+                size = seg.size;
+                next = nextOffset;
             }
-            seg = active;
-            size = seg.size;
-            next = nextOffset;
         } finally {
             writeLock.unlock();
         }
+        // Whoever held the write lock must drain after releasing it, on every path: an append whose tryLock failed
+        // while we held it left its batch queued for us, and nobody else would write it.
         drain();
+        if (seg == null) {
+            return;
+        }
         seg.channel.force(false);
         new RecoveryCheckpoint(next, seg.baseOffset, size).writeTo(dir);
         checkpointedOffset = next;
