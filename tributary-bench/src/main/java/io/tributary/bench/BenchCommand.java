@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Run a benchmark suite; see docs/benchmarks.md for recorded figures.",
-        subcommands = {})
+        subcommands = {LogBenchCommand.class})
 public final class BenchCommand implements Runnable {
 
     @Override

@@ -1,0 +1,281 @@
+package io.tributary.bench;
+
+import io.tributary.bench.internal.EmbeddedSettings;
+import io.tributary.bench.internal.EventLogClient;
+import io.tributary.bench.internal.KafkaClientsClient;
+import io.tributary.bench.internal.KafkaUnderTest;
+import io.tributary.bench.internal.LogClient;
+import io.tributary.bench.internal.LogSuite;
+import io.tributary.bench.internal.Machine;
+import io.tributary.log.EventLogs;
+import io.tributary.log.ProducerConfig;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tributary bench log}: the event-log benchmark suite (issue 2 section 9, issue 3 "Benchmarks"). Measures our
+ * embedded engine, and with {@code --vs} a real Kafka broker (in this JVM) and Chronicle Queue (in a child JVM) with
+ * the same workloads in the same run; with {@code --backend kafka} our EventLog SPI on Kafka against raw
+ * kafka-clients. Prints a table of figures, ratios and targets; with {@code --json} the last stdout line is one JSON
+ * object holding every figure. Progress goes to stderr. Exit code 1 if any workload failed (the others are still
+ * reported). See {@code docs/benchmarks.md} for the workloads and recorded results.
+ */
+@Command(name = "log", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Benchmark the event log: append and consume throughput, ack and produce-to-consume latency, "
+                + "start-up time and memory; optionally side by side with Kafka or Chronicle Queue.",
+                "A full run takes a few minutes; --quick about 30 s. Figures are recorded in docs/benchmarks.md."})
+public final class LogBenchCommand implements Callable<Integer> {
+
+    /** The peers {@code --vs} accepts. */
+    public enum Peer { kafka, chronicle }
+
+    /** The backends {@code --backend} accepts. */
+    public enum Backend { embedded, kafka }
+
+    @Spec
+    @Nullable CommandSpec spec;
+
+    @Option(names = "--json", description = "Print every figure as one JSON object on the last stdout line.")
+    boolean json;
+
+    @Option(names = "--vs", paramLabel = "PEER", description = "Also run a peer in the same run and print ratios: "
+            + "kafka (a real Kafka 4 broker in this JVM, acks=all) or chronicle (Chronicle Queue in a child JVM). Repeatable.")
+    List<Peer> vs = new ArrayList<>();
+
+    @Option(names = "--backend", paramLabel = "BACKEND", defaultValue = "embedded",
+            description = "Log backend to measure: embedded (default) or kafka (our SPI on Kafka vs raw kafka-clients "
+                    + "on the same broker).")
+    Backend backend = Backend.embedded;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
+            description = "Use this Kafka broker instead of starting one in this JVM (for --vs kafka / --backend kafka).")
+    @Nullable String bootstrapServers;
+
+    @Option(names = "--quick", description = "A ~30 s smoke run: short durations, one start-up run.")
+    boolean quick;
+
+    @Option(names = "--dir", paramLabel = "DIR", description = "Scratch folder for logs, queues and the broker "
+            + "(default: a new folder under java.io.tmpdir, deleted afterwards).")
+    @Nullable Path dir;
+
+    @Option(names = "--sizes", split = ",", paramLabel = "BYTES", description = "Value sizes (default: 100,1024).")
+    List<Integer> sizes = new ArrayList<>(List.of(100, 1024));
+
+    @Option(names = "--partitions", paramLabel = "N", description = "The 'several partitions' count (default: 6).")
+    int partitions = 6;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Producer threads per throughput run (default: 1).")
+    int threads = 1;
+
+    @Option(names = "--interval-ms", paramLabel = "MS", description = "Interval of the fsync=interval:<ms> mode (default: 100).")
+    long intervalMs = 100;
+
+    @Option(names = "--seconds", paramLabel = "S", description = "Measured seconds per throughput run (default: 5; quick: 0.3).")
+    @Nullable Double seconds;
+
+    @Option(names = "--warmup-seconds", paramLabel = "S", description = "Warm-up seconds (default: 2; quick: 0.3).")
+    @Nullable Double warmupSeconds;
+
+    @Option(names = "--max-mib", paramLabel = "MIB", description = "Most MiB of values per throughput run, to bound "
+            + "disk use (default: 2048; quick: 256).")
+    @Nullable Long maxMib;
+
+    @Option(names = "--latency-seconds", paramLabel = "S", description = "Measured seconds per one-in-flight latency "
+            + "run (default: 3; quick: 0.3).")
+    @Nullable Double latencySeconds;
+
+    @Option(names = "--rate", paramLabel = "N", description = "Records/s of the produce-to-consume runs (default: 20000).")
+    int rate = 20_000;
+
+    @Option(names = "--p2c-seconds", paramLabel = "S", description = "Measured seconds per produce-to-consume run "
+            + "(default: 5; quick: 0.5).")
+    @Nullable Double p2cSeconds;
+
+    @Option(names = "--startup-runs", paramLabel = "N", description = "Child JVMs for the start-up figure; the median "
+            + "is reported (default: 5; quick: 1; 0 skips it).")
+    @Nullable Integer startupRuns;
+
+    @Option(names = "--repeat", paramLabel = "N", description = "Runs of each throughput workload; the median is "
+            + "reported (default: 1; use 3 or more for recorded figures on a noisy machine).")
+    int repeat = 1;
+
+    @Override
+    public Integer call() throws Exception {
+        CommandSpec sp = java.util.Objects.requireNonNull(spec, "picocli injects the spec");
+        PrintWriter out = sp.commandLine().getOut();
+        PrintWriter err = sp.commandLine().getErr();
+        Set<Peer> peers = vs.isEmpty() ? EnumSet.noneOf(Peer.class) : EnumSet.copyOf(vs);
+        List<String> problems = problems(peers);
+        if (!problems.isEmpty()) {
+            err.println("Invalid options for 'bench log': " + String.join("; ", problems) + ".");
+            err.println("Run 'tributary bench log --help' for every option and its default.");
+            return sp.exitCodeOnInvalidInput();
+        }
+        boolean ownDir = dir == null;
+        Path root = ownDir ? Files.createTempDirectory("tributary-bench-") : dir.toAbsolutePath();
+        LogSuite.Settings settings = new LogSuite.Settings(root, sizes, partitions, threads, intervalMs,
+                seconds(seconds, 5, 0.3), seconds(warmupSeconds, 2, 0.3),
+                (maxMib != null ? maxMib : quick ? 256 : 2048) * 1024 * 1024,
+                seconds(latencySeconds, 3, 0.3), rate, seconds(p2cSeconds, 5, 0.5),
+                startupRuns != null ? startupRuns : quick ? 1 : 5, repeat);
+        LogSuite suite = new LogSuite(settings, err);
+        Instant started = Instant.now();
+        Object loadAtStart = Machine.facts().get("loadavg");
+        err.println("[bench] log suite: backend=" + backend + ", vs=" + peers + ", dir=" + root + (quick ? ", quick" : "")
+                + "; " + Machine.describe());
+        try {
+            if (backend == Backend.embedded) {
+                runEmbedded(suite, root, peers);
+            } else {
+                runKafkaBackend(suite, root);
+            }
+        } finally {
+            if (ownDir) {
+                deleteQuietly(root, err);
+            }
+        }
+        out.println();
+        out.print(suite.report().table());
+        if (!suite.errors().isEmpty()) {
+            out.println();
+            out.println("Failed workloads (" + suite.errors().size() + "):");
+            suite.errors().forEach(e -> out.println("  " + e));
+        }
+        if (json) {
+            Map<String, Object> meta = new LinkedHashMap<>();
+            meta.put("suite", "log");
+            meta.put("backend", backend.name());
+            meta.put("vs", peers.stream().map(Enum::name).toList());
+            meta.put("quick", quick);
+            meta.put("started", started.toString());
+            meta.put("elapsed_s", Duration.between(started, Instant.now()).toMillis() / 1000.0);
+            Map<String, Object> machine = new LinkedHashMap<>(Machine.facts());
+            machine.put("loadavg_at_start", loadAtStart);
+            meta.put("machine", machine);
+            meta.put("settings", settingsMap(settings));
+            meta.put("errors", suite.errors());
+            out.println(suite.report().json(meta));
+        }
+        out.flush();
+        return suite.errors().isEmpty() ? 0 : 1;
+    }
+
+    /** Every problem with the options, all at once. */
+    private List<String> problems(Set<Peer> peers) {
+        List<String> problems = new ArrayList<>();
+        if (backend == Backend.kafka && !peers.isEmpty()) {
+            problems.add("--backend kafka already compares with raw kafka-clients on the same broker; drop --vs "
+                    + peers.iterator().next());
+        }
+        if (sizes.isEmpty() || sizes.stream().anyMatch(s -> s < 16 || s > 1_000_000)) {
+            problems.add("--sizes " + sizes + " must each be between 16 and 1000000 bytes (values carry a 16-byte stamp)");
+        }
+        if (partitions < 1 || partitions > 1000) {
+            problems.add("--partitions " + partitions + " must be between 1 and 1000");
+        }
+        if (threads < 1 || threads > 64) {
+            problems.add("--threads " + threads + " must be between 1 and 64");
+        }
+        if (intervalMs < 1) {
+            problems.add("--interval-ms " + intervalMs + " must be at least 1");
+        }
+        if (rate < 1 || rate > 1_000_000) {
+            problems.add("--rate " + rate + " must be between 1 and 1000000 records/s");
+        }
+        checkSeconds(problems, "--seconds", seconds);
+        checkSeconds(problems, "--warmup-seconds", warmupSeconds);
+        checkSeconds(problems, "--latency-seconds", latencySeconds);
+        checkSeconds(problems, "--p2c-seconds", p2cSeconds);
+        if (maxMib != null && maxMib < 1) {
+            problems.add("--max-mib " + maxMib + " must be at least 1");
+        }
+        if (repeat < 1 || repeat > 100) {
+            problems.add("--repeat " + repeat + " must be between 1 and 100");
+        }
+        if (startupRuns != null && (startupRuns < 0 || startupRuns > 100)) {
+            problems.add("--startup-runs " + startupRuns + " must be between 0 and 100");
+        }
+        return problems;
+    }
+
+    private static void checkSeconds(List<String> problems, String option, @Nullable Double v) {
+        if (v != null && (v <= 0 || v > 3600)) {
+            problems.add(option + " " + v + " must be above 0 and at most 3600");
+        }
+    }
+
+    private void runEmbedded(LogSuite suite, Path root, Set<Peer> peers) throws Exception {
+        try (LogClient embedded = new EventLogClient(EventLogs.open(EmbeddedSettings.forDir(root.resolve("embedded"))),
+                "embedded", ProducerConfig.defaults(), ProducerConfig.defaults())) {
+            suite.runEmbedded(embedded);
+        }
+        if (peers.contains(Peer.chronicle)) {
+            suite.runChroniclePeer();
+        }
+        if (peers.contains(Peer.kafka)) {
+            try (KafkaUnderTest kafka = KafkaUnderTest.open(bootstrapServers, root.resolve("kafka"));
+                 LogClient raw = new KafkaClientsClient(kafka.bootstrapServers())) {
+                suite.runKafkaPeer(raw);
+            }
+        }
+    }
+
+    private void runKafkaBackend(LogSuite suite, Path root) throws Exception {
+        try (KafkaUnderTest kafka = KafkaUnderTest.open(bootstrapServers, root.resolve("kafka"));
+             LogClient raw = new KafkaClientsClient(kafka.bootstrapServers());
+             LogClient ours = new EventLogClient(EventLogs.open(Map.of(EventLogs.BACKEND, "kafka",
+                     "tributary.log.kafka.bootstrap-servers", kafka.bootstrapServers())), "tributary-kafka",
+                     ProducerConfig.defaults().withLinger(Duration.ofMillis(5))
+                             .withProperties(KafkaClientsClient.THROUGHPUT_TUNING),
+                     ProducerConfig.defaults().withProperties(KafkaClientsClient.LATENCY_TUNING))) {
+            suite.runKafkaBackend(ours, raw);
+        }
+    }
+
+    private Duration seconds(@Nullable Double given, double normal, double quickValue) {
+        double s = given != null ? given : quick ? quickValue : normal;
+        return Duration.ofNanos((long) (s * 1e9));
+    }
+
+    private static Map<String, Object> settingsMap(LogSuite.Settings s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("sizes", s.sizes());
+        m.put("partitions", s.partitions());
+        m.put("threads", s.threads());
+        m.put("interval_ms", s.intervalMs());
+        m.put("seconds", s.seconds().toMillis() / 1000.0);
+        m.put("warmup_seconds", s.warmup().toMillis() / 1000.0);
+        m.put("max_mib_per_run", s.maxBytes() / (1024 * 1024));
+        m.put("latency_seconds", s.latency().toMillis() / 1000.0);
+        m.put("rate", s.rate());
+        m.put("p2c_seconds", s.p2c().toMillis() / 1000.0);
+        m.put("startup_runs", s.startupRuns());
+        m.put("repeat", s.repeat());
+        return m;
+    }
+
+    private static void deleteQuietly(Path root, PrintWriter err) {
+        try (var walk = Files.walk(root)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (Exception e) {
+            err.println("[bench] could not delete the scratch folder " + root + ": " + e);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package io.tributary.bench.internal;
+
+import io.tributary.log.Durability;
+import java.time.Duration;
+
+/**
+ * The few operations the log workloads need, so the same workload code drives our EventLog SPI (embedded or Kafka
+ * backend) and raw kafka-clients. Implementations add no buffering or batching of their own: each call maps to one
+ * call of the underlying client.
+ */
+public interface LogClient extends AutoCloseable {
+
+    /** Who this is, for the report, e.g. {@code embedded} or {@code kafka-clients}. */
+    String label();
+
+    /** Whether topics can be created in this durability mode (raw Kafka has no fsync interval of its own). */
+    boolean supports(Durability durability);
+
+    void createTopic(String topic, int partitions, Durability durability);
+
+    void deleteTopic(String topic);
+
+    /** A producer tuned for throughput (batching allowed) or for latency with one record in flight (no linger). */
+    Sender newSender(Tuning tuning);
+
+    /** A reader assigned every partition of {@code topic}, positioned at the beginning. */
+    Receiver newReceiver(String topic, int partitions);
+
+    @Override
+    void close();
+
+    /** Appends records. Thread-safe, like the producers it wraps. */
+    interface Sender extends AutoCloseable {
+
+        /** Appends asynchronously; {@code partition < 0} lets the client spread records. Failures are counted. */
+        void send(String topic, int partition, byte[] value);
+
+        /** Appends and waits for the acknowledgement. */
+        void sendAndWait(String topic, int partition, byte[] value) throws Exception;
+
+        /** Waits until every record sent before is acknowledged or failed. */
+        void flush();
+
+        /** How many asynchronous appends failed so far. */
+        long failures();
+
+        /** The first failure, to explain a broken run. */
+        java.util.Optional<Throwable> firstFailure();
+
+        @Override
+        void close();
+    }
+
+    /** Reads records. One thread only, like the consumers it wraps. */
+    interface Receiver extends AutoCloseable {
+
+        /** Polls once and hands each record's value to {@code sink}; returns how many there were. */
+        int poll(Duration timeout, ValueSink sink);
+
+        @Override
+        void close();
+    }
+
+    /** What a producer is tuned for; Kafka producers get {@code linger.ms=5} only for throughput, as in the peer run. */
+    enum Tuning {
+        THROUGHPUT,
+        LATENCY
+    }
+
+    @FunctionalInterface
+    interface ValueSink {
+        void accept(byte[] value);
+    }
+}

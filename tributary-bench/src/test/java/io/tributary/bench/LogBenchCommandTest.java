@@ -1,0 +1,155 @@
+package io.tributary.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tributary.bench.internal.LogSuite;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * Runs {@code tributary bench log --quick --json} for real (embedded engine, child JVMs) and checks the shape of what
+ * it prints, never the speed: speed is for docs/benchmarks.md, taken on a quiet machine.
+ */
+@Tag("slow")
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class LogBenchCommandTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> UNITS = Set.of("records/s", "us", "ms", "MiB");
+
+    @TempDir
+    Path dir;
+
+    record Run(int exitCode, String out, String err) {
+        JsonNode lastLineJson() throws Exception {
+            String[] lines = out.strip().split("\n");
+            return JSON.readTree(lines[lines.length - 1]);
+        }
+    }
+
+    private static Run bench(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cmd = new CommandLine(new BenchCommand());
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
+        int code = cmd.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void quickJsonRunReportsEveryEmbeddedFigureAsOneJsonObjectOnTheLastLine() throws Exception {
+        Run run = bench("log", "--quick", "--json", "--dir", dir.toString());
+
+        assertThat(run.exitCode()).as("exit code; stderr:\n%s", run.err()).isZero();
+        JsonNode root = run.lastLineJson();
+        assertThat(root.path("suite").asText()).isEqualTo("log");
+        assertThat(root.path("backend").asText()).isEqualTo("embedded");
+        assertThat(root.path("quick").asBoolean()).isTrue();
+        assertThat(root.path("errors").isArray()).isTrue();
+        assertThat(root.path("errors")).isEmpty();
+        assertThat(root.path("machine").path("cores").asInt()).isPositive();
+
+        List<String> names = new ArrayList<>();
+        for (JsonNode f : root.path("figures")) {
+            names.add(f.path("name").asText());
+            assertThat(f.path("unit").asText()).as(f.toString()).isIn(UNITS);
+            assertThat(f.path("value").isNumber()).as(f.toString()).isTrue();
+            assertThat(f.path("value").asDouble()).as(f.toString()).isPositive();
+            assertThat(f.has("vs")).as("no peer ran, so no comparisons: %s", f).isFalse();
+            if (f.path("unit").asText().equals("records/s")) {
+                assertThat(f.path("description").asText()).contains("records");
+            }
+        }
+        LogSuite.Settings quick = new LogSuite.Settings(dir, List.of(100, 1024), 6, 1, 100, Duration.ZERO,
+                Duration.ZERO, 1, Duration.ZERO, 1, Duration.ZERO, 1, 1);
+        assertThat(names).containsExactlyInAnyOrderElementsOf(LogSuite.expectedEmbeddedFigures(quick));
+
+        for (String targeted : List.of("ack.100B.always.p50", "p2c.100B.never.block.p50", "startup.first_durable_append")) {
+            JsonNode f = figure(root, targeted);
+            assertThat(f.path("target").asText()).as(targeted).isNotBlank();
+            assertThat(f.path("met").isBoolean()).as(targeted).isTrue();
+        }
+        assertThat(run.out()).as("the human-readable table comes before the JSON line")
+                .contains("figure", "append.100B.p1.always", "startup.first_durable_append");
+    }
+
+    @Test
+    void vsChronicleAttachesChroniclesFiguresWithRatiosAndTargets() throws Exception {
+        Run run = bench("log", "--quick", "--json", "--vs", "chronicle", "--sizes", "100", "--partitions", "1",
+                "--startup-runs", "0", "--dir", dir.toString());
+
+        assertThat(run.exitCode()).as("exit code; stderr:\n%s", run.err()).isZero();
+        JsonNode root = run.lastLineJson();
+        assertThat(root.path("vs").toString()).isEqualTo("[\"chronicle\"]");
+
+        JsonNode pageCache = figure(root, "append.100B.p1.never");
+        JsonNode vs = pageCache.path("vs").get(0);
+        assertThat(vs.path("peer").asText()).startsWith("chronicle default");
+        assertThat(vs.path("peer_value").asDouble()).isPositive();
+        assertThat(vs.path("ratio").asDouble())
+                .isCloseTo(pageCache.path("value").asDouble() / vs.path("peer_value").asDouble(),
+                        org.assertj.core.data.Percentage.withPercentage(1));
+        assertThat(vs.path("target").asText()).isEqualTo(">= 0.5x");
+        assertThat(vs.path("met").isBoolean()).isTrue();
+
+        JsonNode durable = figure(root, "append.100B.p1.always");
+        assertThat(durable.path("vs")).extracting(n -> n.path("peer").asText())
+                .containsExactly("chronicle SYNC, sync() every append", "chronicle SYNC, sync() every 100 appends");
+        assertThat(figure(root, "p2c.100B.never.spin.p50").path("vs").get(0).path("peer").asText())
+                .isEqualTo("chronicle spinning tailer");
+    }
+
+    @Test
+    void vsKafkaComparesOurDurableModeWithFlushEveryMessageAndPageCacheModeWithStockKafka() throws Exception {
+        Run run = bench("log", "--quick", "--json", "--vs", "kafka", "--sizes", "1024", "--partitions", "1",
+                "--startup-runs", "0", "--dir", dir.toString());
+
+        assertThat(run.exitCode()).as("exit code; stderr:\n%s", run.err()).isZero();
+        JsonNode root = run.lastLineJson();
+        assertThat(root.path("vs").toString()).isEqualTo("[\"kafka\"]");
+
+        JsonNode durable = figure(root, "append.1KiB.p1.always").path("vs").get(0);
+        assertThat(durable.path("peer").asText()).isEqualTo("kafka flush.messages=1");
+        assertThat(durable.path("peer_value").asDouble()).isPositive();
+        assertThat(durable.path("target").asText()).isEqualTo(">= 6x");
+        JsonNode pageCache = figure(root, "append.1KiB.p1.never").path("vs").get(0);
+        assertThat(pageCache.path("peer").asText()).isEqualTo("kafka (stock, no flush)");
+        assertThat(figure(root, "append.1KiB.p1.interval-100ms").has("vs"))
+                .as("Kafka has no fsync interval of its own, so no comparison").isFalse();
+        for (String name : List.of("consume.1KiB", "ack.100B.always.p50", "ack.100B.never.p99",
+                "p2c.100B.never.block.p50", "p2c.100B.always.block.p999")) {
+            assertThat(figure(root, name).path("vs").get(0).path("peer_value").asDouble()).as(name).isPositive();
+        }
+    }
+
+    @Test
+    void rejectsContradictoryOptionsWithAMessageThatSaysWhatToDrop() {
+        Run run = bench("log", "--backend", "kafka", "--vs", "chronicle", "--sizes", "8");
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(2);
+        assertThat(run.err()).contains("drop --vs chronicle").contains("--sizes [8] must each be between 16 and 1000000");
+    }
+
+    private static JsonNode figure(JsonNode root, String name) {
+        for (JsonNode f : root.path("figures")) {
+            if (f.path("name").asText().equals(name)) {
+                return f;
+            }
+        }
+        throw new AssertionError("no figure named " + name + " in " + root);
+    }
+}
