@@ -12,7 +12,8 @@ import java.util.Optional;
 /**
  * A running processor: a consumer group member named {@link ProcessorConfig#name()} that feeds the events of its
  * assigned partitions to a handler. Start one with {@link #start(EventLog, ProcessorConfig, EventHandler)} (one event
- * per call) or {@link #start(EventLog, ProcessorConfig, BatchHandler)} (micro-batches); stop it with {@link #close()}.
+ * per call) or {@link #startBatched(EventLog, ProcessorConfig, BatchHandler)} (micro-batches; a separate name so a lambda
+ * is never ambiguous); stop it with {@link #close()}.
  * Several instances with the same name (in one JVM or many) share the topics' partitions.
  *
  * <p><b>Ordering:</b> partitions are processed in parallel; within a partition, events of one key are handled strictly
@@ -61,7 +62,7 @@ public final class Processor implements AutoCloseable {
     }
 
     /** Joins the group and starts handling events in micro-batches ({@link BatchHandler} describes them). */
-    public static Processor start(EventLog log, ProcessorConfig config, BatchHandler handler) {
+    public static Processor startBatched(EventLog log, ProcessorConfig config, BatchHandler handler) {
         Objects.requireNonNull(log, "log");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(handler, "handler");
