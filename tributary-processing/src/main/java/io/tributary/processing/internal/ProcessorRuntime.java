@@ -316,8 +316,11 @@ public final class ProcessorRuntime {
                     applyCompletion(t);
                 }
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+                // Nothing outside this class interrupts the poll thread; an interrupt here is a consumer wake-up that
+                // landed while we wait inside a rebalance callback. Giving up would commit below work that already
+                // completed (repeating it on the next owner), and keeping the flag set would break the consumer's
+                // next I/O, so it is cleared and the wait goes on until the deadline.
+                Thread.interrupted();
             }
         }
     }
