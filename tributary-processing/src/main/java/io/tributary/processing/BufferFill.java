@@ -4,7 +4,8 @@ import io.tributary.log.TopicPartition;
 import java.util.Objects;
 
 /**
- * How full one partition's buffer is, as last observed by the processor's poll loop. Immutable.
+ * How full one partition's buffer is, as last observed by the processor's poll loop. Immutable and
+ * thread-safe; a snapshot (no ordering with events handled since), held in memory only.
  *
  * @param partition the partition
  * @param held      events held: fetched and not yet completed-and-released (buffered plus in flight)

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A processor's settings. Immutable and thread-safe; {@code with*} methods return copies. All problems are reported at
+ * A processor's settings (in memory only; nothing here is persisted). Immutable and thread-safe; {@code with*} methods return copies. All problems are reported at
  * once, in one {@link InvalidRequestException} with code {@code INVALID_CONFIG}.
  *
  * @param name                    the processor's name: its consumer group id and client id

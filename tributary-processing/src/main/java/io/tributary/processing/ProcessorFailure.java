@@ -6,7 +6,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * Why a processor stopped on its own. Immutable.
+ * Why a processor stopped on its own. Immutable and thread-safe; held in memory only (the
+ * durable effect of a failure is that the group's committed offset stays at or below the failed event).
  *
  * <p>A processor stops when a handler's last attempt fails (retries exhausted or the failure is non-retryable) or when
  * the log itself fails. It never skips the failed event: the committed offset stays at or below it, so a restarted

@@ -1,6 +1,9 @@
 package io.tributary.processing;
 
-/** The life of a {@link Processor}: RUNNING, then STOPPING, then STOPPED or FAILED. */
+/**
+ * The life of a {@link Processor}: RUNNING, then STOPPING, then STOPPED or FAILED, in that order and never back.
+ * Read it from any thread; it is in memory only.
+ */
 public enum ProcessorState {
     /** Fetching and handling events. */
     RUNNING,

@@ -11,7 +11,8 @@ import java.util.function.Predicate;
 
 /**
  * How a failed handler call is retried: exponential backoff with jitter, a cap on attempts, and a classifier for
- * failures that retrying cannot fix. Immutable and thread-safe; {@code with*} methods return copies. All problems are
+ * failures that retrying cannot fix. Immutable and thread-safe (the classifier must be too); retry state is kept in
+ * memory only, so a restart begins a failed event's attempts afresh; {@code with*} methods return copies. All problems are
  * reported at once.
  *
  * <p>The delay before attempt {@code n+1} (after {@code n} failures) is {@code min(maxBackoff, initialBackoff *
