@@ -1,0 +1,156 @@
+package io.tributary.processing;
+
+import io.tributary.core.ErrorCode;
+import io.tributary.core.InvalidRequestException;
+import io.tributary.log.ConsumerConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A processor's settings (in memory only; nothing here is persisted). Immutable and thread-safe; {@code with*} methods return copies. All problems are reported at
+ * once, in one {@link InvalidRequestException} with code {@code INVALID_CONFIG}.
+ *
+ * @param name                    the processor's name: its consumer group id and client id
+ * @param topics                  topics to process, at least one
+ * @param concurrencyPerPartition most handler calls (events or batches) in flight at once per partition, each for
+ *                                distinct keys; default 16 (1 processes a partition strictly sequentially)
+ * @param maxBufferedPerPartition most events held per partition, fetched but not yet completed; when reached the
+ *                                partition is paused and resumed once it drained to half; default 1000
+ * @param maxBatchEvents          most events per {@link BatchHandler} call; default 500 (ignored by
+ *                                {@link EventHandler}s, which always get one)
+ * @param maxBatchBytes           about the most bytes (key, value, headers) per batch; a single larger event still
+ *                                forms a batch; default 1048576 (1 MiB)
+ * @param maxBatchWait            longest an event waits for its batch to fill before the batch is handed over
+ *                                anyway; default 5 ms (ignored by {@link EventHandler}s)
+ * @param retry                   how failed handler calls are retried; default {@link RetryPolicy#defaults()}
+ * @param commitInterval          how often progress is committed while running; default 1 s (progress is also
+ *                                committed on revoke and on close)
+ * @param pollTimeout             longest one poll of the log waits for records; default 100 ms
+ * @param revokeTimeout           on a rebalance, how long in-flight work of revoked partitions may finish before
+ *                                they are released anyway; default 10 s, must be below the session timeout
+ * @param shutdownTimeout         on {@link Processor#close()}, how long in-flight work may finish; default 30 s
+ * @param consumer                settings of the underlying consumer; its group id and client id are replaced by
+ *                                {@code name}; default {@link ConsumerConfig#defaults()}
+ */
+public record ProcessorConfig(String name, List<String> topics, int concurrencyPerPartition,
+                              int maxBufferedPerPartition, int maxBatchEvents, long maxBatchBytes,
+                              Duration maxBatchWait, RetryPolicy retry, Duration commitInterval, Duration pollTimeout,
+                              Duration revokeTimeout, Duration shutdownTimeout, ConsumerConfig consumer) {
+
+    public ProcessorConfig {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(topics, "topics");
+        Objects.requireNonNull(maxBatchWait, "maxBatchWait");
+        Objects.requireNonNull(retry, "retry");
+        Objects.requireNonNull(commitInterval, "commitInterval");
+        Objects.requireNonNull(pollTimeout, "pollTimeout");
+        Objects.requireNonNull(revokeTimeout, "revokeTimeout");
+        Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
+        Objects.requireNonNull(consumer, "consumer");
+        topics = List.copyOf(topics);
+        List<String> problems = new ArrayList<>();
+        if (name.isBlank()) {
+            problems.add("name is blank; name the processor, e.g. 'billing' (it is the consumer group id)");
+        }
+        if (topics.isEmpty()) {
+            problems.add("topics is empty; name at least one topic to process, e.g. List.of(\"orders\")");
+        }
+        for (String t : topics) {
+            if (t.isBlank()) {
+                problems.add("topics " + topics + " contains a blank name");
+            }
+        }
+        if (concurrencyPerPartition < 1) {
+            problems.add("concurrencyPerPartition=" + concurrencyPerPartition + " must be at least 1 (default 16)");
+        }
+        if (maxBufferedPerPartition < 1) {
+            problems.add("maxBufferedPerPartition=" + maxBufferedPerPartition + " must be at least 1 (default 1000)");
+        }
+        if (maxBatchEvents < 1) {
+            problems.add("maxBatchEvents=" + maxBatchEvents + " must be at least 1 (default 500)");
+        }
+        if (maxBatchBytes < 1) {
+            problems.add("maxBatchBytes=" + maxBatchBytes + " must be at least 1 (default 1048576)");
+        }
+        if (maxBatchWait.isNegative()) {
+            problems.add("maxBatchWait=" + maxBatchWait + " must not be negative (default 5 ms)");
+        }
+        if (commitInterval.toMillis() < 1) {
+            problems.add("commitInterval=" + commitInterval + " must be at least 1 ms (default 1 s)");
+        }
+        if (pollTimeout.toMillis() < 1) {
+            problems.add("pollTimeout=" + pollTimeout + " must be at least 1 ms (default 100 ms)");
+        }
+        if (revokeTimeout.isNegative() || revokeTimeout.compareTo(consumer.sessionTimeout()) >= 0) {
+            problems.add("revokeTimeout=" + revokeTimeout + " must be non-negative and below the consumer's "
+                    + "sessionTimeout=" + consumer.sessionTimeout() + " (default 10 s)");
+        }
+        if (shutdownTimeout.isNegative()) {
+            problems.add("shutdownTimeout=" + shutdownTimeout + " must not be negative (default 30 s)");
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidRequestException(ErrorCode.INVALID_CONFIG, "Invalid processor config"
+                    + (name.isBlank() ? "" : " for '" + name + "'") + ": " + String.join("; ", problems));
+        }
+    }
+
+    /** Defaults for a processor named {@code name} over {@code topics}. */
+    public static ProcessorConfig of(String name, String... topics) {
+        return new ProcessorConfig(name, List.of(topics), 16, 1000, 500, 1_048_576L, Duration.ofMillis(5),
+                RetryPolicy.defaults(), Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofSeconds(10),
+                Duration.ofSeconds(30), ConsumerConfig.defaults());
+    }
+
+    /** The consumer settings the processor actually uses: {@link #consumer()} with group and client id = name. */
+    public ConsumerConfig effectiveConsumerConfig() {
+        return consumer.withGroupId(name).withClientId(name);
+    }
+
+    public ProcessorConfig withConcurrencyPerPartition(int v) {
+        return new ProcessorConfig(name, topics, v, maxBufferedPerPartition, maxBatchEvents, maxBatchBytes,
+                maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer);
+    }
+
+    public ProcessorConfig withMaxBufferedPerPartition(int v) {
+        return new ProcessorConfig(name, topics, concurrencyPerPartition, v, maxBatchEvents, maxBatchBytes,
+                maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer);
+    }
+
+    /** Sets the batch limits: events, bytes and wait, whichever is reached first. */
+    public ProcessorConfig withBatching(int events, long bytes, Duration wait) {
+        return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, events, bytes,
+                wait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer);
+    }
+
+    public ProcessorConfig withRetry(RetryPolicy v) {
+        return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
+                maxBatchBytes, maxBatchWait, v, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer);
+    }
+
+    public ProcessorConfig withCommitInterval(Duration v) {
+        return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
+                maxBatchBytes, maxBatchWait, retry, v, pollTimeout, revokeTimeout, shutdownTimeout, consumer);
+    }
+
+    public ProcessorConfig withPollTimeout(Duration v) {
+        return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
+                maxBatchBytes, maxBatchWait, retry, commitInterval, v, revokeTimeout, shutdownTimeout, consumer);
+    }
+
+    public ProcessorConfig withRevokeTimeout(Duration v) {
+        return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
+                maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, v, shutdownTimeout, consumer);
+    }
+
+    public ProcessorConfig withShutdownTimeout(Duration v) {
+        return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
+                maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, v, consumer);
+    }
+
+    public ProcessorConfig withConsumer(ConsumerConfig v) {
+        return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
+                maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, v);
+    }
+}

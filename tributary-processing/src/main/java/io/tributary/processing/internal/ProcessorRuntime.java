@@ -1,0 +1,402 @@
+package io.tributary.processing.internal;
+
+import io.tributary.log.EventLog;
+import io.tributary.log.LogConsumer;
+import io.tributary.log.LogRecord;
+import io.tributary.log.RebalanceListener;
+import io.tributary.log.TopicPartition;
+import io.tributary.processing.BufferFill;
+import io.tributary.processing.ProcessorConfig;
+import io.tributary.processing.ProcessorFailure;
+import io.tributary.processing.ProcessorState;
+import io.tributary.processing.RetryPolicy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The engine behind {@link io.tributary.processing.Processor}: one platform thread runs the poll loop and owns the
+ * {@link LogConsumer} and every {@link PartitionWork}; handler calls run on virtual threads and hand their outcome
+ * back through a completion queue (waking the poll loop), so all scheduling state has a single owner.
+ *
+ * <p>Each loop turn: poll (bounded by the earliest batch deadline), accept records within each partition's bound
+ * (seeking back and pausing at the bound), apply completions, dispatch ready keys, pause/resume, commit on the interval,
+ * publish buffer fill.
+ */
+public final class ProcessorRuntime {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessorRuntime.class);
+
+    /** Calls the user's handler with one event or a batch. */
+    @FunctionalInterface
+    public interface Invoker {
+        void invoke(List<LogRecord> records) throws Exception;
+    }
+
+    private final ProcessorConfig config;
+    private final Invoker invoker;
+    private final int maxBatchEvents;
+    private final long maxBatchWaitNanos;
+    private final LogConsumer consumer;
+    private final Map<TopicPartition, PartitionWork> works = new HashMap<>();
+    private final LinkedBlockingQueue<HandlerTask> completions = new LinkedBlockingQueue<>();
+    private final Thread pollThread;
+    private volatile ProcessorState state = ProcessorState.RUNNING;
+    private volatile boolean closeRequested;
+    private volatile @Nullable ProcessorFailure failure;
+    private volatile Map<TopicPartition, BufferFill> fills = Map.of();
+    private volatile Map<TopicPartition, Long> committedOffsets = Map.of();
+    private long lastCommitNanos = System.nanoTime();
+
+    /**
+     * Creates the consumer and subscribes on the calling thread (so bad settings fail here), then starts the poll
+     * loop. {@code batched} false means one event per call.
+     */
+    public ProcessorRuntime(EventLog log, ProcessorConfig config, Invoker invoker, boolean batched) {
+        this.config = config;
+        this.invoker = invoker;
+        this.maxBatchEvents = batched ? config.maxBatchEvents() : 1;
+        this.maxBatchWaitNanos = batched ? config.maxBatchWait().toNanos() : 0;
+        this.consumer = log.consumer(config.effectiveConsumerConfig());
+        try {
+            consumer.subscribe(config.topics(), new Listener());
+        } catch (RuntimeException e) {
+            consumer.close();
+            throw e;
+        }
+        this.pollThread = Thread.ofPlatform().name("tributary-processor-" + config.name()).unstarted(this::run);
+        pollThread.start();
+    }
+
+    public ProcessorState state() {
+        return state;
+    }
+
+    public Optional<ProcessorFailure> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    public Map<TopicPartition, BufferFill> bufferFill() {
+        return fills;
+    }
+
+    public Map<TopicPartition, Long> committedOffsets() {
+        return committedOffsets;
+    }
+
+    /** Asks the loop to stop and waits for it (in-flight work gets the shutdown timeout). */
+    public void close() {
+        closeRequested = true;
+        consumer.wakeup();
+        awaitTermination(config.shutdownTimeout().plus(config.revokeTimeout()).plusSeconds(5));
+    }
+
+    /** Waits until the loop ended; true if it did within {@code timeout}. */
+    public boolean awaitTermination(Duration timeout) {
+        if (Thread.currentThread() == pollThread) {
+            return false;
+        }
+        try {
+            return pollThread.join(timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    // ---- the poll loop ----
+
+    private void run() {
+        try {
+            while (!closeRequested && failure == null) {
+                List<LogRecord> records = consumer.poll(Duration.ofNanos(pollTimeoutNanos()));
+                accept(records);
+                drainCompletions();
+                if (failure == null && !closeRequested) {
+                    dispatchAll();
+                }
+                adjustPauses();
+                if (System.nanoTime() - lastCommitNanos >= config.commitInterval().toNanos()) {
+                    commit(works.values());
+                }
+                publishFill();
+            }
+        } catch (RuntimeException | Error e) {
+            LOG.error("Processor '{}' stopped: its consumer failed", config.name(), e);
+            failure = new ProcessorFailure("Processor '" + config.name() + "' stopped because reading the log failed: "
+                    + e + "; check that the topics " + config.topics() + " exist and the log is open, then start it "
+                    + "again (completed work was committed)", e, Optional.empty(), OptionalLong.empty(), 0);
+        }
+        state = ProcessorState.STOPPING;
+        try {
+            finishInFlight(works.values(), System.nanoTime() + config.shutdownTimeout().toNanos());
+            commit(works.values());
+            for (PartitionWork w : works.values()) {
+                w.interruptRunning();
+            }
+            publishFill();
+        } catch (RuntimeException e) {
+            LOG.warn("Processor '{}' could not commit its final progress", config.name(), e);
+        } finally {
+            try {
+                consumer.close();
+            } catch (RuntimeException e) {
+                LOG.warn("Processor '{}' could not close its consumer cleanly", config.name(), e);
+            }
+            state = failure == null ? ProcessorState.STOPPED : ProcessorState.FAILED;
+        }
+    }
+
+    private long pollTimeoutNanos() {
+        if (!completions.isEmpty()) {
+            return 0;
+        }
+        long timeout = config.pollTimeout().toNanos();
+        if (maxBatchWaitNanos > 0) {
+            long now = System.nanoTime();
+            for (PartitionWork w : works.values()) {
+                OptionalLong oldest = w.oldestReadyArrival();
+                if (oldest.isPresent() && w.dispatching && w.runningTasks() < config.concurrencyPerPartition()) {
+                    timeout = Math.min(timeout, Math.max(0, oldest.getAsLong() + maxBatchWaitNanos - now));
+                }
+            }
+        }
+        return timeout;
+    }
+
+    /** Takes records up to each partition's bound; at the bound, seeks back to the first refused one and pauses. */
+    private void accept(List<LogRecord> records) {
+        long now = System.nanoTime();
+        Set<TopicPartition> overflowed = new HashSet<>();
+        for (LogRecord r : records) {
+            TopicPartition tp = r.topicPartition();
+            PartitionWork w = works.get(tp);
+            if (w == null || overflowed.contains(tp)) {
+                continue;
+            }
+            if (!w.hasRoom()) {
+                overflowed.add(tp);
+                consumer.seek(tp, r.offset());
+                continue;
+            }
+            w.add(r, now);
+        }
+    }
+
+    private void drainCompletions() {
+        HandlerTask t;
+        while ((t = completions.poll()) != null) {
+            applyCompletion(t);
+        }
+    }
+
+    private void applyCompletion(HandlerTask t) {
+        if (works.get(t.work.partition) != t.work) {
+            return; // the partition was revoked meanwhile; its new owner handles these events again
+        }
+        if (t.succeeded()) {
+            t.work.complete(t);
+            return;
+        }
+        t.work.fail(t);
+        if (failure == null && t.failure != null) {
+            LogRecord first = t.records.getFirst();
+            String what = t.records.size() == 1 ? "event " + t.work.partition + "@" + first.offset()
+                    : "batch of " + t.records.size() + " events from " + t.work.partition + "@" + first.offset();
+            failure = new ProcessorFailure("Processor '" + config.name() + "' stopped: its handler failed on " + what
+                    + " after " + t.attempts + " attempt(s) with " + t.failure + ". The event was not committed, so "
+                    + "nothing after it was skipped; fix the handler (or the data) and start the processor again to "
+                    + "handle it, or raise RetryPolicy.maxAttempts / adjust its nonRetryable classifier.",
+                    t.failure, Optional.of(t.work.partition), OptionalLong.of(first.offset()), t.attempts);
+            LOG.error(failure.message(), t.failure);
+        }
+    }
+
+    private void dispatchAll() {
+        long now = System.nanoTime();
+        for (PartitionWork w : works.values()) {
+            while (w.dispatching && w.runningTasks() < config.concurrencyPerPartition()) {
+                OptionalLong oldest = w.oldestReadyArrival();
+                boolean flush = oldest.isPresent() && now - oldest.getAsLong() >= maxBatchWaitNanos;
+                List<PendingEvent> batch = w.takeBatch(maxBatchEvents, config.maxBatchBytes(), flush);
+                if (batch.isEmpty()) {
+                    break;
+                }
+                start(new HandlerTask(w, batch));
+            }
+        }
+    }
+
+    private void start(HandlerTask task) {
+        Thread t = Thread.ofVirtual().name("tributary-" + config.name() + "-" + task.work.partition)
+                .unstarted(() -> runHandler(task));
+        task.thread = t;
+        task.work.running.add(task);
+        t.start();
+    }
+
+    /** Runs on the task's virtual thread: attempts with backoff until success, a final failure or an interrupt. */
+    private void runHandler(HandlerTask task) {
+        RetryPolicy retry = config.retry();
+        try {
+            while (true) {
+                task.attempts++;
+                try {
+                    invoker.invoke(task.records);
+                    task.failure = null;
+                    return;
+                } catch (Throwable e) {
+                    task.failure = e;
+                    if (e instanceof InterruptedException || Thread.currentThread().isInterrupted()
+                            || !retry.shouldRetry(e, task.attempts)) {
+                        return;
+                    }
+                    LOG.debug("Processor '{}': attempt {} on {}@{} failed, retrying", config.name(), task.attempts,
+                            task.work.partition, task.records.getFirst().offset(), e);
+                }
+                Thread.sleep(retry.delayAfter(task.attempts));
+            }
+        } catch (InterruptedException e) {
+            // Interrupted while backing off: the task ends unfinished (failure kept), so it is not committed.
+        } finally {
+            completions.add(task);
+            consumer.wakeup();
+        }
+    }
+
+    private void adjustPauses() {
+        List<TopicPartition> pause = new ArrayList<>();
+        List<TopicPartition> resume = new ArrayList<>();
+        int capacity = config.maxBufferedPerPartition();
+        for (PartitionWork w : works.values()) {
+            if (!w.paused && !w.hasRoom()) {
+                w.paused = true;
+                pause.add(w.partition);
+            } else if (w.paused && w.held() <= capacity / 2) {
+                w.paused = false;
+                resume.add(w.partition);
+            }
+        }
+        if (!pause.isEmpty()) {
+            consumer.pause(pause);
+        }
+        if (!resume.isEmpty()) {
+            consumer.resume(resume);
+        }
+    }
+
+    /** Waits (applying completions) until these partitions have nothing in flight or the deadline passes. */
+    private void finishInFlight(Collection<PartitionWork> which, long deadlineNanos) {
+        for (PartitionWork w : which) {
+            w.dispatching = false;
+        }
+        while (which.stream().anyMatch(w -> w.runningTasks() > 0)) {
+            long left = deadlineNanos - System.nanoTime();
+            if (left <= 0) {
+                LOG.warn("Processor '{}': in-flight work did not finish in time; it will be handled again by the "
+                        + "next owner", config.name());
+                return;
+            }
+            try {
+                HandlerTask t = completions.poll(left, TimeUnit.NANOSECONDS);
+                if (t != null) {
+                    applyCompletion(t);
+                }
+            } catch (InterruptedException e) {
+                // Nothing outside this class interrupts the poll thread; an interrupt here is a consumer wake-up that
+                // landed while we wait inside a rebalance callback. Giving up would commit below work that already
+                // completed (repeating it on the next owner), and keeping the flag set would break the consumer's
+                // next I/O, so it is cleared and the wait goes on until the deadline.
+                Thread.interrupted();
+            }
+        }
+    }
+
+    /** Commits each partition's position below its lowest unfinished event, if it advanced. */
+    private void commit(Collection<PartitionWork> which) {
+        lastCommitNanos = System.nanoTime();
+        Map<TopicPartition, Long> offsets = new HashMap<>();
+        for (PartitionWork w : which) {
+            w.uncommittedPosition().ifPresent(p -> offsets.put(w.partition, p));
+        }
+        if (offsets.isEmpty()) {
+            return;
+        }
+        try {
+            consumer.commitSync(offsets);
+        } catch (RuntimeException e) {
+            LOG.warn("Processor '{}' could not commit {}; it will retry on the next interval", config.name(),
+                    offsets, e);
+            return;
+        }
+        Map<TopicPartition, Long> all = new TreeMap<>(committedOffsets);
+        for (PartitionWork w : which) {
+            Long p = offsets.get(w.partition);
+            if (p != null) {
+                w.committed(p);
+                all.put(w.partition, p);
+            }
+        }
+        committedOffsets = Map.copyOf(all);
+    }
+
+    private void publishFill() {
+        Map<TopicPartition, BufferFill> m = new TreeMap<>();
+        for (PartitionWork w : works.values()) {
+            m.put(w.partition, new BufferFill(w.partition, w.held(), w.inFlightEvents(),
+                    config.maxBufferedPerPartition(), w.paused));
+        }
+        fills = Map.copyOf(m);
+    }
+
+    /** Runs on the poll thread inside {@code poll} (and {@code close}). */
+    private final class Listener implements RebalanceListener {
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            List<PartitionWork> revoked = new ArrayList<>();
+            for (TopicPartition tp : partitions) {
+                PartitionWork w = works.get(tp);
+                if (w != null) {
+                    revoked.add(w);
+                }
+            }
+            finishInFlight(revoked, System.nanoTime() + config.revokeTimeout().toNanos());
+            commit(revoked);
+            for (PartitionWork w : revoked) {
+                w.interruptRunning();
+                works.remove(w.partition);
+            }
+            publishFill();
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            List<TopicPartition> unpause = new ArrayList<>();
+            Set<TopicPartition> paused = consumer.paused();
+            for (TopicPartition tp : partitions) {
+                works.put(tp, new PartitionWork(tp, config.maxBufferedPerPartition()));
+                if (paused.contains(tp)) {
+                    unpause.add(tp);
+                }
+            }
+            if (!unpause.isEmpty()) {
+                consumer.resume(unpause);
+            }
+            publishFill();
+        }
+    }
+}
