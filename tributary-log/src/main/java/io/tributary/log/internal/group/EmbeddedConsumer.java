@@ -1,5 +1,6 @@
 package io.tributary.log.internal.group;
 
+import io.tributary.core.ConflictException;
 import io.tributary.core.ErrorCode;
 import io.tributary.core.InvalidRequestException;
 import io.tributary.core.NotFoundException;
@@ -557,7 +558,7 @@ final class EmbeddedConsumer implements LogConsumer {
             Set<TopicPartition> notAssigned = new TreeSet<>(copy.keySet());
             notAssigned.removeAll(owned.keySet());
             if (!notAssigned.isEmpty()) {
-                throw new io.tributary.core.ConflictException(LogErrors.NOT_PARTITION_OWNER, "Consumer '"
+                throw new ConflictException(LogErrors.NOT_PARTITION_OWNER, "Consumer '"
                         + config.clientId() + "' (group '" + group + "', no group membership) is not assigned "
                         + notAssigned + "; nothing was committed. Assign those partitions first, or commit only "
                         + "partitions in assignment()");

@@ -1,7 +1,9 @@
 package io.tributary.log.internal.group;
 
+import io.tributary.core.ErrorCode;
 import io.tributary.core.InvalidRequestException;
 import io.tributary.core.NotFoundException;
+import io.tributary.log.Capability;
 import io.tributary.log.ConsumerConfig;
 import io.tributary.log.GroupDescription;
 import io.tributary.log.GroupState;
@@ -59,6 +61,14 @@ public final class EmbeddedGroups implements ConsumerSide {
     @Override
     public LogConsumer newConsumer(ConsumerConfig config) {
         ensureOpen();
+        if (config.readCommitted()) {
+            // The embedded engine has no transactions, so every record is committed; accepting the flag would let a
+            // user believe aborted writes are filtered. Fail loudly, as for any capability not declared.
+            throw new InvalidRequestException(ErrorCode.CAPABILITY_UNSUPPORTED, "The 'embedded' "
+                    + "backend does not support " + Capability.TRANSACTIONS + ", so readCommitted=true means nothing "
+                    + "here; drop withReadCommitted(true), or use a backend that declares TRANSACTIONS (e.g. "
+                    + "tributary.log.backend=kafka)");
+        }
         EmbeddedConsumer[] self = new EmbeddedConsumer[1];
         EmbeddedConsumer c = new EmbeddedConsumer(reads, store, coordinator, config, () -> consumers.remove(self[0]));
         self[0] = c;
@@ -176,7 +186,7 @@ public final class EmbeddedGroups implements ConsumerSide {
 
     private void ensureOpen() {
         if (closed) {
-            throw new InvalidRequestException(io.tributary.core.ErrorCode.CLOSED, "The event log's consumer side is "
+            throw new InvalidRequestException(ErrorCode.CLOSED, "The event log's consumer side is "
                     + "closed; open the event log again");
         }
     }

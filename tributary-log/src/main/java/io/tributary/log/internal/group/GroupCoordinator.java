@@ -225,6 +225,7 @@ final class GroupCoordinator implements AutoCloseable {
      * {@code NOT_PARTITION_OWNER} otherwise, with nothing committed.
      */
     void commitAsOwner(Membership m, Map<TopicPartition, Long> offsets) {
+        long ticket;
         lock.lock();
         try {
             Set<TopicPartition> notOwned = new TreeSet<>();
@@ -241,10 +242,12 @@ final class GroupCoordinator implements AutoCloseable {
                         + "Commit only partitions in assignment(); to keep progress across a rebalance, commit in "
                         + "RebalanceListener.onPartitionsRevoked");
             }
-            store.commit(m.groupId, offsets);
+            ticket = store.stageCommit(m.groupId, offsets);
         } finally {
             lock.unlock();
         }
+        // The sync waits outside the lock so rebalances go on meanwhile and concurrent commits share one fsync.
+        store.awaitDurable(ticket);
     }
 
     /**
@@ -252,6 +255,7 @@ final class GroupCoordinator implements AutoCloseable {
      * so a manual consumer cannot overwrite a live member's progress.
      */
     void commitUnowned(String groupId, String clientId, Map<TopicPartition, Long> offsets) {
+        long ticket;
         lock.lock();
         try {
             Group g = groups.get(groupId);
@@ -271,10 +275,11 @@ final class GroupCoordinator implements AutoCloseable {
                             + "id for manual assignment, or stop the group's members first");
                 }
             }
-            store.commit(groupId, offsets);
+            ticket = store.stageCommit(groupId, offsets);
         } finally {
             lock.unlock();
         }
+        store.awaitDurable(ticket);
     }
 
     /**
@@ -344,18 +349,6 @@ final class GroupCoordinator implements AutoCloseable {
             GroupState state = revoking ? GroupState.PREPARING_REBALANCE
                     : handingOut ? GroupState.COMPLETING_REBALANCE : GroupState.STABLE;
             return Optional.of(new GroupView(state, members, assigned));
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** The member owning a partition of a group now, if any. */
-    Optional<String> ownerOf(String groupId, TopicPartition tp) {
-        lock.lock();
-        try {
-            Group g = groups.get(groupId);
-            Membership m = g == null ? null : g.owners.get(tp);
-            return m == null ? Optional.empty() : Optional.of(m.memberId);
         } finally {
             lock.unlock();
         }

@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Thread-safety:</b> the fields marked "coordinator lock" are read and written only under the coordinator's
  * lock; the volatile ones are published by the coordinator to the member's consumer thread (and liveness clocks the
- * other way) without a lock. The member is referenced only weakly by the coordinator's view of its consumer, so a
+ * other way) without a lock. The member holds its consumer only weakly, so a
  * consumer dropped without {@code close()} stops heartbeating and is removed after its session timeout.
  */
 final class Membership {

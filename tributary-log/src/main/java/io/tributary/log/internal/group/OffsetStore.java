@@ -30,7 +30,8 @@ import java.util.zip.CRC32C;
  * <p><b>Durability:</b> {@link #commit}, {@link #deleteGroup} and {@link #deleteTopic} return only after their entry
  * is written and {@code fdatasync}ed; what they return for is never lost by a process or machine crash. Readers only
  * ever see durable values. One commit is one entry, so a commit of several partitions is all-or-nothing.
- * <p><b>Thread-safety:</b> thread-safe. Writes are serialized (one {@code fdatasync} each); reads are lock-free.
+ * <p><b>Thread-safety:</b> thread-safe. Writes are serialized; concurrent writers share one {@code fdatasync}
+ * (group commit); reads are lock-free.
  * <p><b>Ordering:</b> entries apply in file order; a later commit of a partition replaces an earlier one.
  *
  * <h2>File {@value #FILE_NAME} (all integers big-endian)</h2>
@@ -80,6 +81,12 @@ final class OffsetStore implements AutoCloseable {
     private FileChannel channel;
     private long size;
     private boolean closed;
+    /** Guards syncing; taken before this object's monitor (which guards writing and the in-memory view). */
+    private final Object syncLock = new Object();
+    /** Effects of entries written but not yet synced, in file order. This object's monitor. */
+    private final java.util.ArrayDeque<Runnable> pending = new java.util.ArrayDeque<>();
+    private long writtenSeq;
+    private long syncedSeq;
 
     private OffsetStore(Path dir, long compactThreshold) throws IOException {
         this.dir = dir;
@@ -152,32 +159,48 @@ final class OffsetStore implements AutoCloseable {
     }
 
     /** Stores these offsets for the group, all or nothing, durably before returning. */
-    synchronized void commit(String group, Map<TopicPartition, Long> commit) {
+    void commit(String group, Map<TopicPartition, Long> commit) {
+        awaitDurable(stageCommit(group, commit));
+    }
+
+    /**
+     * Writes a commit entry without waiting for it to be durable; returns its ticket for {@link #awaitDurable}. Lets
+     * a caller check a condition atomically with the write and then wait for the sync outside its own lock, and lets
+     * concurrent commits share one {@code fdatasync} (group commit).
+     */
+    synchronized long stageCommit(String group, Map<TopicPartition, Long> commit) {
         if (commit.isEmpty()) {
-            return;
+            return 0;
         }
-        append(commitBody(group, commit));
-        offsets.computeIfAbsent(group, g -> new ConcurrentHashMap<>()).putAll(commit);
-        maybeCompact();
+        Map<TopicPartition, Long> copy = Map.copyOf(commit);
+        return write(commitBody(group, copy),
+                () -> offsets.computeIfAbsent(group, g -> new ConcurrentHashMap<>()).putAll(copy));
     }
 
     /** Forgets every committed offset of the group, durably. */
-    synchronized void deleteGroup(String group) {
-        if (!offsets.containsKey(group)) {
-            return;
+    void deleteGroup(String group) {
+        long ticket;
+        synchronized (this) {
+            if (!offsets.containsKey(group)) {
+                return;
+            }
+            ticket = write(nameBody(DELETE_GROUP, group), () -> offsets.remove(group));
         }
-        append(nameBody(DELETE_GROUP, group));
-        offsets.remove(group);
+        awaitDurable(ticket);
     }
 
     /** Forgets every group's committed offsets for the topic, durably. */
-    synchronized void deleteTopic(String topic) {
-        boolean any = offsets.values().stream().anyMatch(m -> m.keySet().stream().anyMatch(tp -> tp.topic().equals(topic)));
-        if (!any) {
-            return;
+    void deleteTopic(String topic) {
+        long ticket;
+        synchronized (this) {
+            boolean any = offsets.values().stream()
+                    .anyMatch(m -> m.keySet().stream().anyMatch(tp -> tp.topic().equals(topic)));
+            if (!any) {
+                return;
+            }
+            ticket = write(nameBody(DELETE_TOPIC, topic), () -> applyDeleteTopic(offsets, topic));
         }
-        append(nameBody(DELETE_TOPIC, topic));
-        applyDeleteTopic(offsets, topic);
+        awaitDurable(ticket);
     }
 
     /** Current file size, for tests of compaction. */
@@ -186,21 +209,26 @@ final class OffsetStore implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        try {
-            channel.close();
-        } catch (IOException e) {
-            throw new UncheckedIOException("Closing " + file, e);
+    public void close() {
+        synchronized (syncLock) {
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                try {
+                    channel.close();
+                } catch (IOException e) {
+                    throw new UncheckedIOException("Closing " + file, e);
+                }
+            }
         }
     }
 
     // ---- writing ----
 
-    private void append(byte[] body) {
+    /** Appends an entry (not yet synced) and queues its effect on the in-memory view. Caller holds this lock. */
+    private long write(byte[] body, Runnable apply) {
         if (closed) {
             throw new InvalidRequestException(ErrorCode.CLOSED, "The committed-offset store " + file
                     + " is closed; reopen the event log");
@@ -211,8 +239,6 @@ final class OffsetStore implements AutoCloseable {
             while (buf.hasRemaining()) {
                 channel.write(buf);
             }
-            channel.force(false);
-            size += 8 + body.length;
         } catch (IOException e) {
             // The entry may be half-written; cut it off so the next append does not follow garbage.
             try {
@@ -223,6 +249,50 @@ final class OffsetStore implements AutoCloseable {
             }
             throw new InvalidRequestException(classify(e), "Could not store committed offsets in " + file + ": " + e
                     + "; nothing was committed. Free disk space or fix the folder's permissions, then commit again", e);
+        }
+        size += 8 + body.length;
+        long ticket = ++writtenSeq;
+        pending.add(apply);
+        return ticket;
+    }
+
+    /**
+     * Returns once the entry with this ticket is durable and visible to readers. One caller syncs for everyone
+     * whose entries were written before it started; the others find their work done.
+     */
+    void awaitDurable(long ticket) {
+        if (ticket == 0) {
+            return;
+        }
+        synchronized (syncLock) {
+            if (syncedSeq >= ticket) {
+                return;
+            }
+            long upTo;
+            synchronized (this) {
+                if (closed) {
+                    throw new InvalidRequestException(ErrorCode.CLOSED, "The committed-offset store " + file
+                            + " closed before the commit was synced; it may not have been stored");
+                }
+                upTo = writtenSeq;
+            }
+            try {
+                channel.force(false);
+            } catch (IOException e) {
+                throw new InvalidRequestException(classify(e), "Could not sync committed offsets to " + file + ": "
+                        + e + "; the commit may not have been stored. Free disk space or fix the folder, then commit "
+                        + "again", e);
+            }
+            synchronized (this) {
+                // Entries are applied in file order, so readers see exactly what recovery would rebuild.
+                for (long seq = syncedSeq + 1; seq <= upTo; seq++) {
+                    pending.poll().run();
+                }
+                syncedSeq = upTo;
+                if (pending.isEmpty()) {
+                    maybeCompact();
+                }
+            }
         }
     }
 

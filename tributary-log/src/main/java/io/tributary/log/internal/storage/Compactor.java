@@ -59,17 +59,27 @@ final class Compactor {
         if (!c.isCompacted()) {
             return 0;
         }
+        long end = log.endOffset();
+        List<Segment> closed = log.closedSegments();
+        if (end == log.compactedEnd && closed.size() == log.compactedSegments && nowMs < log.nextCompactionTrigger) {
+            return 0; // nothing new since the last pass, and no tombstone or lag deadline has passed
+        }
+        long nextTrigger = Long.MAX_VALUE;
         List<Segment> cleanable = new ArrayList<>();
-        for (Segment s : log.closedSegments()) {
-            if (s.maxTimestamp > nowMs - c.minCompactionLagMs()) {
+        for (Segment s : closed) {
+            if (s.maxTimestamp > nowMs - c.minCompactionLagMs() || s.nextOffset > end) {
+                // too young, or not yet acknowledged: every later segment waits too
+                nextTrigger = Math.min(nextTrigger, saturatedAdd(s.maxTimestamp, c.minCompactionLagMs()));
                 break;
             }
             cleanable.add(s);
         }
         if (cleanable.isEmpty()) {
+            log.compactedEnd = end;
+            log.compactedSegments = closed.size();
+            log.nextCompactionTrigger = nextTrigger;
             return 0;
         }
-        long end = log.endOffset();
         Map<ByteBuffer, Long> latest = new HashMap<>();
         for (Segment s : log.segments.values()) {
             forEachBatch(s, end, (buf, at) -> {
@@ -84,11 +94,16 @@ final class Compactor {
         }
         long tombstoneHorizon = nowMs - c.deleteRetentionMs();
         int rewritten = 0;
+        long[] trigger = {nextTrigger};
         for (Segment s : cleanable) {
-            if (rewrite(log, s, latest, tombstoneHorizon, hook)) {
+            if (hasRemovable(s, latest, tombstoneHorizon, c.deleteRetentionMs(), trigger)
+                    && rewrite(log, s, latest, tombstoneHorizon, hook)) {
                 rewritten++;
             }
         }
+        log.compactedEnd = end;
+        log.compactedSegments = log.closedSegments().size();
+        log.nextCompactionTrigger = trigger[0];
         return rewritten;
     }
 
@@ -126,6 +141,33 @@ final class Compactor {
             }
             pos += at;
         }
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long r = a + b;
+        return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
+    }
+
+    /** Whether a segment holds a record to remove; notes when its kept tombstones will expire. */
+    private static boolean hasRemovable(Segment s, Map<ByteBuffer, Long> latest, long tombstoneHorizon,
+                                        long deleteRetentionMs, long[] trigger) throws IOException {
+        boolean[] found = {false};
+        forEachBatch(s, Long.MAX_VALUE, (buf, at) -> {
+            for (BatchFormat.RecordView v : BatchFormat.views(buf, at)) {
+                if (v.keyLength() < 0) {
+                    continue;
+                }
+                byte[] key = new byte[v.keyLength()];
+                buf.get(v.keyStart() + 4, key);
+                Long last = latest.get(ByteBuffer.wrap(key));
+                if (last == null || last != v.offset() || (v.tombstone() && v.timestamp() < tombstoneHorizon)) {
+                    found[0] = true;
+                } else if (v.tombstone()) {
+                    trigger[0] = Math.min(trigger[0], saturatedAdd(v.timestamp(), deleteRetentionMs));
+                }
+            }
+        });
+        return found[0];
     }
 
     /** Rewrites one segment if it holds anything to remove; true if it did. */

@@ -33,7 +33,7 @@ import org.jspecify.annotations.Nullable;
 public final class EmbeddedProducer implements LogProducer {
 
     /** appendAll splits a partition's records into batches of about this many encoded bytes. */
-    private static final int TARGET_BATCH_BYTES = 256 * 1024;
+    private static final int TARGET_BATCH_BYTES = 64 * 1024;
 
     private final EmbeddedStorage storage;
     private final ProducerConfig config;

@@ -80,6 +80,11 @@ public final class EmbeddedStorage implements PartitionReads, AutoCloseable {
     private volatile Compactor.StepHook compactionHook = Compactor.NO_HOOK;
     private final Thread cleaner;
     private long lastCheckpointNanos = System.nanoTime();
+    /** Direct buffers in which writers gather many small batches into one pwrite; shared so memory is bounded. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<java.nio.ByteBuffer> writeBuffers =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicInteger writeBuffersCreated = new java.util.concurrent.atomic.AtomicInteger();
+    private static final int MAX_WRITE_BUFFERS = Math.max(2, 2 * Runtime.getRuntime().availableProcessors());
 
     private EmbeddedStorage(EmbeddedLogConfig config, DataDirLock lock) {
         this.config = config;
@@ -353,6 +358,15 @@ public final class EmbeddedStorage implements PartitionReads, AutoCloseable {
         return partition(tp).read(offset, maxRecords, maxBytes);
     }
 
+    PartitionLog partitionLog(TopicPartition tp) {
+        return partition(tp);
+    }
+
+    /** Number of segment files of a partition (for tests and {@code describe}). */
+    public int segmentCount(TopicPartition tp) {
+        return partition(tp).segments.size();
+    }
+
     @Override
     public OptionalLong offsetForTimestamp(TopicPartition tp, long timestamp) {
         return partition(tp).offsetForTimestamp(timestamp);
@@ -400,6 +414,23 @@ public final class EmbeddedStorage implements PartitionReads, AutoCloseable {
                 LockSupport.unpark(t);
             }
         }
+    }
+
+    /** A 1 MiB direct buffer, or null if all {@link #MAX_WRITE_BUFFERS} are in use (the writer then writes batch by batch). */
+    java.nio.ByteBuffer borrowWriteBuffer() {
+        java.nio.ByteBuffer b = writeBuffers.poll();
+        if (b != null) {
+            return b;
+        }
+        if (writeBuffersCreated.incrementAndGet() <= MAX_WRITE_BUFFERS) {
+            return java.nio.ByteBuffer.allocateDirect(PartitionLog.MAX_WRITE_BYTES);
+        }
+        writeBuffersCreated.decrementAndGet();
+        return null;
+    }
+
+    void returnWriteBuffer(java.nio.ByteBuffer b) {
+        writeBuffers.offer(b);
     }
 
     // ------------------------------------------------------------------------------------------------ cleaner

@@ -55,8 +55,8 @@ import java.util.concurrent.locks.ReentrantLock;
 final class PartitionLog {
 
     private static final System.Logger LOG = System.getLogger(PartitionLog.class.getName());
-    private static final int MAX_WRITE_BYTES = 1 << 20;
-    private static final int READ_CHUNK = 64 * 1024;
+    static final int MAX_WRITE_BYTES = 1 << 20;
+    private static final int READ_CHUNK = 256 * 1024;
 
     final TopicPartition tp;
     final Path dir;
@@ -72,9 +72,9 @@ final class PartitionLog {
     private final ReentrantLock writeLock = new ReentrantLock();
     private final ConcurrentLinkedQueue<PendingAppend> queue = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<PendingAppend> awaitingSync = new ConcurrentLinkedQueue<>();
-    private final ByteBuffer writeBuffer;
     private long nextOffset;
-    private volatile long endOffset;
+    /** The published end: every offset below it is acknowledged and readable. Only ever moves forward. */
+    private final java.util.concurrent.atomic.AtomicLong endOffset = new java.util.concurrent.atomic.AtomicLong();
     private volatile WrittenMark written;
     private volatile long checkpointedOffset = -1;
     private volatile boolean closed;
@@ -83,7 +83,13 @@ final class PartitionLog {
     private volatile TributaryException failure;
     private volatile Thread syncer;
     private volatile boolean stopSyncer;
+    /** Set while the fsync=always sync thread is in its write-then-sync cycle (see {@link #syncLoop(WrittenMark)}). */
+    private volatile boolean syncerBusy;
     private final List<Segment> retired = new ArrayList<>();
+    /** Compaction bookkeeping (cleaner thread only): the state after the last pass, and when time alone calls for one. */
+    long compactedEnd = -1;
+    int compactedSegments = -1;
+    long nextCompactionTrigger = Long.MIN_VALUE;
 
     /** The end of the data written to {@code segment} (offsets below {@code endOffset}). */
     private record WrittenMark(Segment segment, long endOffset) {
@@ -94,7 +100,6 @@ final class PartitionLog {
         this.tp = tp;
         this.dir = dir;
         this.indexIntervalBytes = indexIntervalBytes;
-        this.writeBuffer = ByteBuffer.allocateDirect(MAX_WRITE_BYTES);
         applyConfig(config);
     }
 
@@ -113,7 +118,6 @@ final class PartitionLog {
         log.active = s;
         new RecoveryCheckpoint(0, 0, 0).writeTo(dir);
         log.checkpointedOffset = 0;
-        log.startSyncerIfNeeded();
         return log;
     }
 
@@ -176,7 +180,7 @@ final class PartitionLog {
             Segment.ScanResult r = seg.scan();
             log.segments.put(base, seg);
             if (r.problem() != null) {
-                long fileSize = seg.channel.size();
+                long fileSize = seg.fileSize();
                 boolean beforeRecoveryPoint = cp.isPresent() && (base < cp.get().segmentBase()
                         || (base == cp.get().segmentBase() && r.validEnd() < cp.get().position()));
                 if (beforeRecoveryPoint && !repair) {
@@ -209,15 +213,14 @@ final class PartitionLog {
         }
         log.active = last;
         log.nextOffset = expected;
-        log.endOffset = expected;
+        log.endOffset.set(expected);
         log.written = new WrittenMark(last, expected);
         if (cp.isEmpty() || cp.get().offset() != expected || cp.get().segmentBase() != last.baseOffset
                 || cp.get().position() != last.size) {
-            last.channel.force(true);
+            last.force(true);
             new RecoveryCheckpoint(expected, last.baseOffset, last.size).writeTo(dir);
         }
         log.checkpointedOffset = expected;
-        log.startSyncerIfNeeded();
         return log;
     }
 
@@ -257,18 +260,20 @@ final class PartitionLog {
         this.config = c;
         this.durability = c.durability();
         this.segmentBytes = c.segmentBytes();
-        if (active != null) {
-            startSyncerIfNeeded();
-        }
     }
 
     TopicConfig config() {
         return config;
     }
 
+    /** The sync thread starts on a partition's first append that needs it, so idle partitions cost no thread. */
     private synchronized void startSyncerIfNeeded() {
-        if (syncer == null && !(durability instanceof Durability.Never)) {
-            Thread t = Thread.ofPlatform().daemon().name("tributary-sync-" + tp).unstarted(this::syncLoop);
+        if (syncer == null && !stopSyncer && !(durability instanceof Durability.Never)) {
+            // Capture what counts as already synced now, not when the thread first runs: under load an append can
+            // set a new mark before the thread is scheduled, and reading it then would skip syncing (and acking) it.
+            WrittenMark alreadySynced = written;
+            Thread t = Thread.ofPlatform().daemon().name("tributary-sync-" + tp)
+                    .unstarted(() -> syncLoop(alreadySynced));
             syncer = t;
             t.start();
         }
@@ -283,7 +288,13 @@ final class PartitionLog {
             p.fail(f);
             return;
         }
+        if (syncer == null && !(durability instanceof Durability.Never)) {
+            startSyncerIfNeeded();
+        }
         queue.offer(p);
+        if (syncerBusy) {
+            return; // fsync=always and a sync is running: the sync thread writes this batch before its next sync
+        }
         drain();
     }
 
@@ -338,7 +349,7 @@ final class PartitionLog {
                 if (!batch.isEmpty() && bytes + len > MAX_WRITE_BYTES) {
                     break;
                 }
-                if (needsRoll(seg, len, next + p.recordCount)) {
+                if (needsRoll(seg, bytes, len, next + p.recordCount)) {
                     if (!batch.isEmpty()) {
                         break;
                     }
@@ -367,7 +378,7 @@ final class PartitionLog {
             } catch (IOException e) {
                 TributaryException error = storageError("write " + bytes + " bytes to " + seg.file, e);
                 try {
-                    seg.channel.truncate(position); // drop a partial write so the file ends on a whole batch
+                    seg.cutAt(position); // drop a partial write so the file ends on a whole batch
                 } catch (IOException ignored) {
                     failure = error; // cannot even restore the file's end: refuse further appends until reopened
                 }
@@ -387,12 +398,12 @@ final class PartitionLog {
                 awaitingSync.addAll(batch);
                 written = new WrittenMark(seg, next);
                 Thread s = syncer;
-                if (s != null) {
+                if (s != null && s != Thread.currentThread()) {
                     LockSupport.unpark(s);
                 }
             } else {
                 written = new WrittenMark(seg, next);
-                endOffset = next;
+                endOffset.accumulateAndGet(next, Math::max);
                 acked.addAll(batch);
                 storage.signalChange();
             }
@@ -401,41 +412,42 @@ final class PartitionLog {
     }
 
     private void failLater(PendingAppend p, TributaryException e) {
-        // Failing may run user callbacks; they run on this thread but after the lock is released is not guaranteed
-        // here, so hand them to a virtual thread to keep the writer's critical section free of foreign code.
+        // Failing completes futures, which runs user callbacks; run them on a virtual thread so no foreign code runs
+        // inside the writer's critical section.
         Thread.ofVirtual().start(() -> p.fail(e));
     }
 
     private void writeAt(Segment seg, List<PendingAppend> batch, int bytes, long position) throws IOException {
-        if (bytes <= writeBuffer.capacity()) {
-            ByteBuffer buf = writeBuffer.clear();
-            for (PendingAppend b : batch) {
-                buf.put(b.batch);
-            }
-            buf.flip();
-            long pos = position;
-            while (buf.hasRemaining()) {
-                pos += seg.channel.write(buf, pos);
+        ByteBuffer pooled = bytes <= MAX_WRITE_BYTES && batch.size() > 1 ? storage.borrowWriteBuffer() : null;
+        if (pooled != null) {
+            try {
+                ByteBuffer buf = pooled.clear();
+                for (PendingAppend b : batch) {
+                    buf.put(b.batch);
+                }
+                seg.write(buf.flip(), position);
+            } finally {
+                storage.returnWriteBuffer(pooled);
             }
         } else {
             long pos = position;
             for (PendingAppend b : batch) {
-                ByteBuffer buf = ByteBuffer.wrap(b.batch);
-                while (buf.hasRemaining()) {
-                    pos += seg.channel.write(buf, pos);
-                }
+                seg.write(ByteBuffer.wrap(b.batch), pos);
+                pos += b.batch.length;
             }
         }
     }
 
-    private boolean needsRoll(Segment seg, int len, long nextAfter) {
-        return seg.size > 0 && (seg.size + len > segmentBytes || nextAfter - seg.baseOffset >= Integer.MAX_VALUE);
+    /** Whether a batch of {@code len} bytes must go to a new segment ({@code pending} bytes are gathered already). */
+    private boolean needsRoll(Segment seg, int pending, int len, long nextAfter) {
+        long used = seg.size + pending;
+        return used > 0 && (used + len > segmentBytes || nextAfter - seg.baseOffset >= Integer.MAX_VALUE);
     }
 
     /** Closes the active segment (synced, indexes written) and starts a new one; caller holds the write lock. */
     private void roll() throws IOException {
         Segment old = active;
-        old.channel.force(false);
+        old.force(false);
         old.seal();
         Segment s = Segment.create(dir, nextOffset, indexIntervalBytes);
         segments.put(s.baseOffset, s);
@@ -446,8 +458,9 @@ final class PartitionLog {
 
     private TributaryException storageError(String what, IOException e) {
         String msg = String.valueOf(e.getMessage());
-        if (msg.contains("No space left") || msg.contains("Disk quota")) {
-            return new RetriableException(LogErrors.DISK_FULL, "Could not " + what + ": the disk is full (" + msg
+        if (msg.contains("No space left") || msg.contains("Disk quota") || msg.contains("File too large")) {
+            return new RetriableException(LogErrors.DISK_FULL, "Could not " + what + ": the disk is full or a "
+                    + "file-size limit was reached (" + msg
                     + "). Free space on the disk holding " + dir + " (e.g. lower retention.ms/retention.bytes); "
                     + "acknowledged records are intact.", e);
         }
@@ -462,12 +475,35 @@ final class PartitionLog {
 
     // ------------------------------------------------------------------------------------------------ sync
 
-    private void syncLoop() {
-        WrittenMark synced = written;
+    /**
+     * The sync thread. Under {@code fsync=always} it runs a cycle: write everything queued (one pwrite per MiB),
+     * fdatasync, acknowledge, repeat. While a cycle runs ({@link #syncerBusy}), appending threads only queue their
+     * batches, so under load all writing and syncing happens here in large batches and producers just encode; when
+     * idle, the next appending thread writes its batch itself and wakes this thread, so a lone append waits for one
+     * write and one sync.
+     */
+    private void syncLoop(WrittenMark alreadySynced) {
+        WrittenMark synced = alreadySynced;
         while (true) {
-            WrittenMark m = written;
             Durability d = durability;
+            if (d instanceof Durability.Always) {
+                syncerBusy = true;
+                List<PendingAppend> acked;
+                writeLock.lock();
+                try {
+                    acked = writeQueued();
+                } finally {
+                    writeLock.unlock();
+                }
+                acked.forEach(PendingAppend::acknowledge); // only if the mode changed under us
+            }
+            WrittenMark m = written;
             if (m == synced || m == null) {
+                syncerBusy = false;
+                if (!queue.isEmpty()) {
+                    drain(); // queued after our last write while we were still marked busy
+                    continue;
+                }
                 if (stopSyncer) {
                     return;
                 }
@@ -479,10 +515,16 @@ final class PartitionLog {
                 continue;
             }
             try {
-                m.segment().channel.force(false);
+                m.segment().force(false);
             } catch (ClosedChannelException e) {
-                if (!closed && !deleted) {
-                    failAwaiting(m.endOffset(), storageError("sync " + m.segment().file, e));
+                // Closed for good: either the log is closing, or the segment was rolled (roll() synced it) and later
+                // removed by retention. Only if it is still the active one were its bytes possibly not synced.
+                if (m.segment() == active && !closed && !deleted) {
+                    TributaryException error = storageError("sync " + m.segment().file, e);
+                    failure = error;
+                    failAwaiting(Long.MAX_VALUE, error);
+                    synced = m;
+                    continue;
                 }
             } catch (IOException e) {
                 TributaryException error = storageError("sync " + m.segment().file, e);
@@ -498,8 +540,8 @@ final class PartitionLog {
                 awaitingSync.poll();
                 done.add(p);
             }
-            if (m.endOffset() > endOffset) {
-                endOffset = m.endOffset();
+            if (endOffset.get() < m.endOffset()) {
+                endOffset.accumulateAndGet(m.endOffset(), Math::max);
                 storage.signalChange();
             }
             for (PendingAppend a : done) {
@@ -526,7 +568,7 @@ final class PartitionLog {
     }
 
     long endOffset() {
-        return endOffset;
+        return endOffset.get();
     }
 
     long sizeInBytes() {
@@ -541,6 +583,10 @@ final class PartitionLog {
         for (int attempt = 0; ; attempt++) {
             try {
                 return readOnce(offset, maxRecords, maxBytes);
+            } catch (java.nio.channels.ClosedByInterruptException e) {
+                Thread.currentThread().interrupt();
+                throw new RetriableException(ErrorCode.TIMEOUT, "The read of " + tp + " at offset " + offset
+                        + " was interrupted; read again.", e);
             } catch (ClosedChannelException e) {
                 // a segment was swapped by compaction or deleted by retention under us; look it up again
                 if (attempt >= 3 || closed) {
@@ -553,7 +599,7 @@ final class PartitionLog {
     }
 
     private List<LogRecord> readOnce(long offset, int maxRecords, long maxBytes) throws IOException {
-        long end = endOffset;
+        long end = endOffset.get();
         long start = startOffset();
         if (offset < start || offset > end) {
             throw new InvalidRequestException(LogErrors.OFFSET_OUT_OF_RANGE, "Offset " + offset + " is outside partition "
@@ -612,8 +658,13 @@ final class PartitionLog {
         long pos = startPos;
         long want = out.isEmpty() ? from : out.get(out.size() - 1).offset() + 1;
         ByteBuffer buf = null;
+        // First read: the gap from the index entry (about one index interval) plus what the limits let through,
+        // so a consumer at the tail copies a few KiB, not a whole chunk; later reads grow to READ_CHUNK.
+        long firstGuess = 2L * indexIntervalBytes + Math.min(bytesLeft[0], 256L * (maxRecords - out.size()));
+        int next = (int) Math.min(READ_CHUNK, Math.max(4096, firstGuess));
         while (pos < limit) {
-            int chunk = (int) Math.min(limit - pos, Math.max(READ_CHUNK, buf == null ? 0 : buf.capacity()));
+            int chunk = (int) Math.min(limit - pos, Math.max(next, buf == null ? 0 : buf.capacity()));
+            next = READ_CHUNK;
             if (buf == null || buf.capacity() < chunk) {
                 buf = ByteBuffer.allocate(chunk);
             }
@@ -668,7 +719,7 @@ final class PartitionLog {
 
     OptionalLong offsetForTimestamp(long timestamp) {
         try {
-            long end = endOffset;
+            long end = endOffset.get();
             for (Segment seg : segments.values()) {
                 if (seg.maxTimestamp < timestamp) {
                     continue;
@@ -706,22 +757,26 @@ final class PartitionLog {
 
     /** Makes everything written so far durable and records it as the recovery point (periodic; cheap if idle). */
     void checkpoint() throws IOException {
-        Segment seg;
-        long size;
-        long next;
+        Segment seg = null;
+        long size = 0;
+        long next = 0;
         writeLock.lock();
         try {
-            if (closed || deleted || nextOffset == checkpointedOffset) {
-                return;
+            if (!(closed || deleted || nextOffset == checkpointedOffset)) {
+                seg = active;
+                size = seg.size;
+                next = nextOffset;
             }
-            seg = active;
-            size = seg.size;
-            next = nextOffset;
         } finally {
             writeLock.unlock();
         }
+        // Whoever held the write lock must drain after releasing it, on every path: an append whose tryLock failed
+        // while we held it left its batch queued for us, and nobody else would write it.
         drain();
-        seg.channel.force(false);
+        if (seg == null) {
+            return;
+        }
+        seg.force(false);
         new RecoveryCheckpoint(next, seg.baseOffset, size).writeTo(dir);
         checkpointedOffset = next;
     }
@@ -768,7 +823,7 @@ final class PartitionLog {
                 break;
             }
             Segment next = segments.higherEntry(oldest.baseOffset).getValue();
-            if (next.baseOffset > endOffset) {
+            if (next.baseOffset > endOffset.get()) {
                 break; // never delete past what readers may see
             }
             segments.remove(oldest.baseOffset);
@@ -825,6 +880,16 @@ final class PartitionLog {
         }
     }
 
+    /** Test support: holds the write lock so appends queue up unwritten (call both on one thread). */
+    void pauseWrites() {
+        writeLock.lock();
+    }
+
+    void resumeWrites() {
+        writeLock.unlock();
+        drain();
+    }
+
     int indexIntervalBytes() {
         return indexIntervalBytes;
     }
@@ -846,12 +911,13 @@ final class PartitionLog {
             writeLock.unlock();
         }
         acked.forEach(PendingAppend::acknowledge);
+        drain(); // appends that raced with close fail with CLOSED instead of waiting forever
         stopSyncer();
         writeLock.lock();
         try {
             Segment a = active;
             if (failure == null && !deleted) {
-                a.channel.force(false);
+                a.force(false);
                 new RecoveryCheckpoint(nextOffset, a.baseOffset, a.size).writeTo(dir);
             }
         } catch (IOException e) {
@@ -881,6 +947,7 @@ final class PartitionLog {
         } finally {
             writeLock.unlock();
         }
+        drain(); // anything queued meanwhile fails with TOPIC_NOT_FOUND
         stopSyncer();
         failAwaiting(Long.MAX_VALUE, rejection(false));
         closeSegments();

@@ -2,6 +2,8 @@ package io.tributary.log.internal.storage;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +26,13 @@ final class Segment {
 
     final long baseOffset;
     final Path file;
-    final FileChannel channel;
+    /**
+     * The open file. FileChannel is interruptible: an I/O call on a thread that gets interrupted closes the channel
+     * for every thread. So the methods below reopen it when that happens ({@link #reopen}) instead of letting one
+     * interrupted consumer or producer break the partition; only {@link #close()} closes it for good.
+     */
+    volatile FileChannel channel;
+    private volatile boolean closedForGood;
     volatile long size;
     volatile long nextOffset;
     volatile long maxTimestamp = -1;
@@ -43,7 +51,8 @@ final class Segment {
     }
 
     static String fileStem(long baseOffset) {
-        return String.format("%020d", baseOffset);
+        String digits = Long.toString(baseOffset); // not String.format: it loads locale data, slowing the first append
+        return "0".repeat(20 - digits.length()) + digits;
     }
 
     static Path logFile(Path dir, long baseOffset) {
@@ -131,15 +140,96 @@ final class Segment {
         return true;
     }
 
-    /** Reads {@code dst.remaining()} bytes (or up to the end of the file) at {@code position}. */
+    /**
+     * Reads {@code dst.remaining()} bytes (or up to the end of the file) at {@code position}. If the calling thread
+     * is interrupted, the channel is reopened for others and the {@link ClosedByInterruptException} is thrown.
+     */
     void read(ByteBuffer dst, long position) throws IOException {
         long pos = position;
         while (dst.hasRemaining()) {
-            int n = channel.read(dst, pos);
+            FileChannel ch = channel;
+            int n;
+            try {
+                n = ch.read(dst, pos);
+            } catch (ClosedByInterruptException e) {
+                reopen(ch);
+                throw e;
+            } catch (ClosedChannelException e) {
+                if (closedForGood) {
+                    throw e;
+                }
+                reopen(ch); // another thread's interrupt closed it under us
+                continue;
+            }
             if (n < 0) {
                 break;
             }
             pos += n;
+        }
+    }
+
+    /**
+     * Writes all of {@code src} at {@code position}. An interrupt of the writing thread does not fail the write
+     * (other producers' batches are in it): the interrupt is held back, the channel reopened, the write finished,
+     * and the interrupt restored.
+     */
+    void write(ByteBuffer src, long position) throws IOException {
+        boolean interrupted = false;
+        long pos = position;
+        try {
+            while (src.hasRemaining()) {
+                FileChannel ch = channel;
+                try {
+                    pos += ch.write(src, pos);
+                } catch (ClosedChannelException e) {
+                    if (closedForGood) {
+                        throw e;
+                    }
+                    interrupted |= Thread.interrupted();
+                    reopen(ch);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** fdatasync ({@code force(false)}) or fsync; survives another thread's interrupt as {@link #write} does. */
+    void force(boolean metadata) throws IOException {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                FileChannel ch = channel;
+                try {
+                    ch.force(metadata); // syncs the file, so data written through an earlier descriptor too
+                    return;
+                } catch (ClosedChannelException e) {
+                    if (closedForGood) {
+                        throw e;
+                    }
+                    interrupted |= Thread.interrupted();
+                    reopen(ch);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    long fileSize() throws IOException {
+        return Files.size(file);
+    }
+
+    private synchronized void reopen(FileChannel broken) throws IOException {
+        if (closedForGood) {
+            throw new ClosedChannelException();
+        }
+        if (channel == broken) {
+            channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
         }
     }
 
@@ -157,7 +247,7 @@ final class Segment {
         bytesSinceIndex = Long.MAX_VALUE / 2;
         maxTimestamp = -1;
         nextOffset = baseOffset;
-        long fileSize = channel.size();
+        long fileSize = fileSize();
         long pos = 0;
         long expected = baseOffset;
         ByteBuffer buf = ByteBuffer.allocate(1 << 20);
@@ -215,12 +305,34 @@ final class Segment {
 
     /** Cuts the file at {@code position} and syncs it. */
     void truncate(long position) throws IOException {
-        channel.truncate(position);
-        channel.force(true);
+        cutAt(position);
+        force(true);
         size = position;
     }
 
+    /** Cuts the file at {@code position} (after a failed write), reopening once if an interrupt closed it. */
+    void cutAt(long position) throws IOException {
+        FileChannel ch = channel;
+        try {
+            ch.truncate(position);
+        } catch (ClosedChannelException e) {
+            if (closedForGood) {
+                throw e;
+            }
+            boolean interrupted = Thread.interrupted();
+            reopen(ch);
+            try {
+                channel.truncate(position);
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
     void close() {
+        closedForGood = true;
         try {
             channel.close();
         } catch (IOException ignored) {

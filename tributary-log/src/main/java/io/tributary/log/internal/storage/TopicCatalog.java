@@ -23,9 +23,10 @@ import java.util.TreeMap;
  *
  * <pre>
  * format.version=1
- * topic.&lt;name&gt;.partitions=&lt;N&gt;
- * topic.&lt;name&gt;.config.&lt;key&gt;=&lt;value&gt;     one line per override
+ * topic/&lt;name&gt;/partitions=&lt;N&gt;
+ * topic/&lt;name&gt;/config/&lt;key&gt;=&lt;value&gt;     one line per override
  * </pre>
+ * ({@code /} cannot occur in a topic name, so the keys are unambiguous.)
  *
  * <p>Not thread-safe; the storage serialises topic changes.
  */
@@ -58,17 +59,11 @@ final class TopicCatalog {
         Map<String, Integer> counts = new TreeMap<>();
         Map<String, Map<String, String>> configs = new TreeMap<>();
         for (String name : props.stringPropertyNames()) {
-            if (!name.startsWith("topic.")) {
-                continue;
-            }
-            String rest = name.substring("topic.".length());
-            int cfg = rest.indexOf(".config.");
-            if (rest.endsWith(".partitions") && cfg < 0) {
-                String topic = rest.substring(0, rest.length() - ".partitions".length());
-                counts.put(topic, Integer.parseInt(props.getProperty(name).trim()));
-            } else if (cfg > 0) {
-                configs.computeIfAbsent(rest.substring(0, cfg), k -> new LinkedHashMap<>())
-                        .put(rest.substring(cfg + ".config.".length()), props.getProperty(name));
+            String[] parts = name.split("/", 4);
+            if (parts.length == 3 && parts[0].equals("topic") && parts[2].equals("partitions")) {
+                counts.put(parts[1], Integer.parseInt(props.getProperty(name).trim()));
+            } else if (parts.length == 4 && parts[0].equals("topic") && parts[2].equals("config")) {
+                configs.computeIfAbsent(parts[1], k -> new LinkedHashMap<>()).put(parts[3], props.getProperty(name));
             }
         }
         Map<String, Entry> out = new TreeMap<>();
@@ -80,8 +75,8 @@ final class TopicCatalog {
         Properties props = new Properties();
         props.setProperty("format.version", "1");
         topics.forEach((topic, e) -> {
-            props.setProperty("topic." + topic + ".partitions", String.valueOf(e.partitions()));
-            e.config().overrides().forEach((k, v) -> props.setProperty("topic." + topic + ".config." + k, v));
+            props.setProperty("topic/" + topic + "/partitions", String.valueOf(e.partitions()));
+            e.config().overrides().forEach((k, v) -> props.setProperty("topic/" + topic + "/config/" + k, v));
         });
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         props.store(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), "Tributary topic catalog; do not edit while the log is open");

@@ -94,10 +94,14 @@ class AppendAndReadTest {
                 total += s.endOffset(tp);
             }
             assertThat(total).isEqualTo(20_000);
+            List<List<LogRecord>> stored = new ArrayList<>();
+            for (int part = 0; part < 3; part++) {
+                stored.add(s.read(new TopicPartition("t", part), 0, 20_000, Long.MAX_VALUE));
+            }
             for (int i = 0; i < records.size(); i++) {
                 AppendResult r = results.get(i);
-                LogRecord stored = s.read(new TopicPartition("t", r.partition()), r.offset(), 1, Long.MAX_VALUE).get(0);
-                assertThat(text(stored.value())).isEqualTo("value-" + i);
+                assertThat(r.partition()).isEqualTo(io.tributary.log.KeyPartitioner.partitionForKey(bytes("key-" + (i % 50)), 3));
+                assertThat(text(stored.get(r.partition()).get((int) r.offset()).value())).isEqualTo("value-" + i);
             }
         }
     }

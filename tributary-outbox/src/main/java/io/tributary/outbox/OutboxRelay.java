@@ -1,0 +1,538 @@
+package io.tributary.outbox;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.tributary.core.Headers;
+import io.tributary.core.Record;
+import io.tributary.core.RetriableException;
+import io.tributary.core.TributaryException;
+import io.tributary.log.AppendResult;
+import io.tributary.log.EventLog;
+import io.tributary.log.LogProducer;
+import io.tributary.outbox.internal.HeadersCodec;
+import io.tributary.outbox.internal.OutboxSql;
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes outbox rows to the {@link EventLog}: claims pending rows with {@code FOR UPDATE SKIP LOCKED}, appends
+ * them to their topics, waits for the log's acknowledgement, then marks them published (or deletes them) and commits.
+ *
+ * <p><b>Several relays</b> may run against one database: a row is claimed by one relay at a time.
+ * <p><b>Order:</b> a row is published only when every older row of its key (lower key sequence) is published or
+ * skipped, so a key with an older unpublished row is never overtaken, whichever relay holds it. Rows of one key are
+ * appended in sequence order through one producer, and the log keeps per-partition order.
+ * <p><b>Delivery:</b> at least once. If the relay dies after the log acknowledged and before the commit, the rows stay
+ * pending and are published again; consumers use the {@link Inbox} for exactly-once effects.
+ * <p><b>Failures:</b> a transient one (log unavailable, database down) leaves every row pending and the relay backs
+ * off exponentially with jitter, then resumes in order. A non-transient one (say, the topic does not exist) counts
+ * an attempt on that row; after {@link RelayConfig#maxAttempts()} it is marked failed, which blocks its key (visible in
+ * metrics and {@link OutboxAdmin}) until an operator retries or skips it.
+ * <p><b>Wake-ups:</b> on PostgreSQL the relay LISTENs on the outbox's channel; a NOTIFY (sent by a trigger at commit)
+ * ends its wait early. The table stays the source of truth: the relay also polls every {@link RelayConfig#pollInterval()}.
+ * <p><b>Threads:</b> one virtual thread runs rounds; {@link #relayOnce()} may instead be called by the caller (not
+ * both at once). Thread-safe to {@link #close()} from any thread.
+ */
+public final class OutboxRelay implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OutboxRelay.class);
+
+    private final DataSource dataSource;
+    private final OutboxTables tables;
+    private final RelayConfig config;
+    private final RelayObserver observer;
+    private final LogProducer producer;
+    private final Timer publishLatency;
+    private final Counter publishedCount;
+    private final Counter failureCount;
+    private final AtomicLong pendingGauge = new AtomicLong();
+    private final AtomicLong failedGauge = new AtomicLong();
+    private final AtomicLong oldestPendingMillis = new AtomicLong(-1);
+    private final AtomicLong blockedKeysGauge = new AtomicLong();
+    private volatile boolean running;
+    private @Nullable Thread loop;
+    private @Nullable OutboxSql sql;
+    private @Nullable Connection listenConnection;
+    private long nextPurge;
+    private long nextStats;
+    private int consecutiveFailures;
+
+    private OutboxRelay(DataSource dataSource, EventLog log, OutboxTables tables, RelayConfig config,
+                        MeterRegistry registry, RelayObserver observer) {
+        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.tables = Objects.requireNonNull(tables, "tables");
+        this.config = Objects.requireNonNull(config, "config");
+        this.observer = Objects.requireNonNull(observer, "observer");
+        this.producer = log.producer();
+        Tags tags = Tags.of("table", tables.outbox(), "relay", config.relayName());
+        this.publishLatency = Timer.builder("tributary.outbox.publish.latency")
+                .description("Time from adding an event to the outbox to its acknowledgement by the log")
+                .tags(tags).publishPercentiles(0.5, 0.99).register(registry);
+        this.publishedCount = Counter.builder("tributary.outbox.published").tags(tags).register(registry);
+        this.failureCount = Counter.builder("tributary.outbox.failures")
+                .description("Publish attempts that failed, transient or not").tags(tags).register(registry);
+        Gauge.builder("tributary.outbox.pending", pendingGauge, AtomicLong::get)
+                .description("Rows waiting to be published").tags(tags).register(registry);
+        Gauge.builder("tributary.outbox.failed", failedGauge, AtomicLong::get)
+                .description("Rows marked failed, each blocking its key").tags(tags).register(registry);
+        Gauge.builder("tributary.outbox.blocked.keys", blockedKeysGauge, AtomicLong::get)
+                .description("Keys blocked by a failed row").tags(tags).register(registry);
+        Gauge.builder("tributary.outbox.oldest.pending.age", oldestPendingMillis,
+                        v -> v.get() < 0 ? 0 : (System.currentTimeMillis() - v.get()) / 1000.0)
+                .description("Age in seconds of the oldest pending row").baseUnit("seconds").tags(tags).register(registry);
+    }
+
+    /** A relay that the caller drives with {@link #relayOnce()} (no thread of its own). */
+    public static OutboxRelay create(DataSource dataSource, EventLog log, OutboxTables tables, RelayConfig config,
+                                     MeterRegistry registry, RelayObserver observer) {
+        return new OutboxRelay(dataSource, log, tables, config, registry, observer);
+    }
+
+    /** Starts a relay on its own virtual thread. */
+    public static OutboxRelay start(DataSource dataSource, EventLog log, OutboxTables tables, RelayConfig config,
+                                    MeterRegistry registry) {
+        return start(dataSource, log, tables, config, registry, RelayObserver.NONE);
+    }
+
+    /** Starts a relay on its own virtual thread, reporting to {@code observer}. */
+    public static OutboxRelay start(DataSource dataSource, EventLog log, OutboxTables tables, RelayConfig config,
+                                    MeterRegistry registry, RelayObserver observer) {
+        OutboxRelay relay = new OutboxRelay(dataSource, log, tables, config, registry, observer);
+        relay.running = true;
+        relay.loop = Thread.ofVirtual().name("tributary-" + config.relayName()).start(relay::runLoop);
+        return relay;
+    }
+
+    private void runLoop() {
+        while (running) {
+            RelayRound round;
+            try {
+                round = relayOnce();
+                housekeeping();
+                consecutiveFailures = 0;
+            } catch (TributaryException e) {
+                if (!running) {
+                    break;
+                }
+                failureCount.increment();
+                consecutiveFailures++;
+                long wait = backoffMillis(consecutiveFailures);
+                LOG.warn("Outbox relay '{}' round failed ({}); retrying in {} ms", config.relayName(), e.getMessage(), wait);
+                closeListener();
+                sleep(wait);
+                continue;
+            }
+            if (round.claimed() >= config.batchSize()) {
+                continue; // more is waiting
+            }
+            if (round.deferred() > 0 && round.published() == 0) {
+                sleep(config.pollInterval().toMillis()); // blocked by another relay's rows: don't spin
+                continue;
+            }
+            awaitWork();
+        }
+        closeListener();
+    }
+
+    /**
+     * One round: claim up to {@link RelayConfig#batchSize()} rows, publish those whose key has no older unfinished
+     * row, mark them, commit. Transient failures throw {@link RetriableException} with every row left pending.
+     */
+    public RelayRound relayOnce() {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            // Each statement must see the latest commits (another relay's published rows), also on MariaDB whose
+            // default is REPEATABLE READ.
+            c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+            OutboxSql s = sql(c);
+            try {
+                return relayOnce(c, s);
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(c);
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new RetriableException(OutboxErrors.OUTBOX_DATABASE_ERROR, "Outbox relay '" + config.relayName()
+                    + "' could not read table '" + tables.outbox() + "': " + e.getMessage() + " (SQLState "
+                    + e.getSQLState() + "); rows stay pending and the relay retries with backoff.", e);
+        }
+    }
+
+    private RelayRound relayOnce(Connection c, OutboxSql s) throws SQLException {
+        long now = System.currentTimeMillis();
+        List<Row> claimed = claim(c, s, now);
+        if (claimed.isEmpty()) {
+            return RelayRound.EMPTY;
+        }
+        Map<ByteBuffer, Long> minUnfinished = minUnfinishedSeq(c, s, claimed);
+        // A keyed row is eligible when it is the next unfinished row of its key, or follows such a row in this batch.
+        Map<ByteBuffer, Long> nextExpected = new HashMap<>(minUnfinished);
+        List<Row> eligible = new ArrayList<>();
+        int deferred = 0;
+        for (Row r : claimed) {
+            if (r.key == null) {
+                eligible.add(r);
+                continue;
+            }
+            ByteBuffer k = ByteBuffer.wrap(r.key);
+            Long expected = nextExpected.get(k);
+            if (expected != null && expected == r.keySeq) {
+                eligible.add(r);
+                nextExpected.put(k, r.keySeq + 1);
+            } else {
+                deferred++;
+            }
+        }
+        List<Row> published = new ArrayList<>();
+        List<Row> failedRows = new ArrayList<>();
+        List<String> failureMessages = new ArrayList<>();
+        publish(eligible, published, failedRows, failureMessages);
+        deferred += eligible.size() - published.size() - failedRows.size();
+        if (!published.isEmpty()) {
+            List<UUID> ids = published.stream().map(r -> r.eventId).toList();
+            observer.published(ids);
+            markPublished(c, s, published);
+        }
+        if (!failedRows.isEmpty()) {
+            recordFailures(c, s, failedRows, failureMessages, now);
+        }
+        c.commit();
+        if (!published.isEmpty()) {
+            observer.committed(published.stream().map(r -> r.eventId).toList());
+            publishedCount.increment(published.size());
+        }
+        return new RelayRound(claimed.size(), published.size(), deferred, failedRows.size());
+    }
+
+    private void publish(List<Row> eligible, List<Row> published, List<Row> failed, List<String> messages) {
+        // Appends go out in id order (per key: sequence order); a key that fails stops there for this round.
+        Set<ByteBuffer> brokenKeys = new HashSet<>();
+        List<Row> sent = new ArrayList<>(eligible.size());
+        List<CompletableFuture<AppendResult>> acks = new ArrayList<>(eligible.size());
+        RetriableException transientFailure = null;
+        for (Row r : eligible) {
+            ByteBuffer k = r.key == null ? null : ByteBuffer.wrap(r.key);
+            if (k != null && brokenKeys.contains(k)) {
+                continue;
+            }
+            try {
+                acks.add(producer.append(r.topic, new Record(r.key, r.payload, r.headers, r.createdAt)));
+                sent.add(r);
+            } catch (RetriableException e) {
+                transientFailure = e;
+                break;
+            } catch (TributaryException e) {
+                failed.add(r);
+                messages.add(e.getMessage());
+                if (k != null) {
+                    brokenKeys.add(k);
+                }
+            }
+        }
+        long deadline = System.nanoTime() + config.publishTimeout().toNanos();
+        for (int i = 0; i < sent.size(); i++) {
+            Row r = sent.get(i);
+            ByteBuffer k = r.key == null ? null : ByteBuffer.wrap(r.key);
+            try {
+                long left = Math.max(0, deadline - System.nanoTime());
+                acks.get(i).get(left, TimeUnit.NANOSECONDS);
+                if (k != null && brokenKeys.contains(k)) {
+                    // An earlier row of this key failed; acknowledging this one would overtake it. It stays pending
+                    // and is published again after the earlier one (a duplicate the inbox absorbs).
+                    continue;
+                }
+                published.add(r);
+                publishLatency.record(Math.max(0, System.currentTimeMillis() - r.createdAt), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RetriableException(OutboxErrors.OUTBOX_DATABASE_ERROR, "Outbox relay '" + config.relayName()
+                        + "' was interrupted while waiting for the log; rows stay pending.", e);
+            } catch (TimeoutException e) {
+                transientFailure = new RetriableException(io.tributary.core.ErrorCode.TIMEOUT, "The log did not "
+                        + "acknowledge outbox events within " + config.publishTimeout() + "; rows stay pending.", e);
+                if (k != null) {
+                    brokenKeys.add(k);
+                }
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (k != null) {
+                    brokenKeys.add(k);
+                }
+                if (cause instanceof TributaryException te && !te.isRetriable()) {
+                    failed.add(r);
+                    messages.add(te.getMessage());
+                } else {
+                    transientFailure = cause instanceof RetriableException re ? re
+                            : new RetriableException(io.tributary.core.ErrorCode.UNAVAILABLE,
+                            "The log failed to acknowledge outbox event " + r.eventId + ": " + cause, cause);
+                }
+            }
+        }
+        if (transientFailure != null) {
+            failureCount.increment();
+            if (published.isEmpty() && failed.isEmpty()) {
+                throw transientFailure;
+            }
+            LOG.warn("Outbox relay '{}': {} of {} rows not acknowledged ({}); they stay pending",
+                    config.relayName(), eligible.size() - published.size() - failed.size(), eligible.size(),
+                    transientFailure.getMessage());
+        }
+    }
+
+    private List<Row> claim(Connection c, OutboxSql s, long now) throws SQLException {
+        List<Row> rows = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(s.claim)) {
+            ps.setLong(1, now);
+            ps.setInt(2, config.batchSize());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long id = rs.getLong(1);
+                    rows.add(new Row(id, UUID.fromString(rs.getString(2)), rs.getString(3), rs.getBytes(4),
+                            rs.getLong(5), rs.getBytes(7), HeadersCodec.decode(rs.getBytes(8), id), rs.getLong(9),
+                            rs.getInt(10)));
+                }
+            }
+        }
+        return rows;
+    }
+
+    private static Map<ByteBuffer, Long> minUnfinishedSeq(Connection c, OutboxSql s, List<Row> rows) throws SQLException {
+        List<byte[]> keys = new ArrayList<>();
+        Set<ByteBuffer> seen = new HashSet<>();
+        for (Row r : rows) {
+            if (r.key != null && seen.add(ByteBuffer.wrap(r.key))) {
+                keys.add(r.key);
+            }
+        }
+        Map<ByteBuffer, Long> out = new HashMap<>();
+        if (keys.isEmpty()) {
+            return out;
+        }
+        try (PreparedStatement ps = c.prepareStatement(s.minUnfinishedSeq(keys.size()))) {
+            for (int i = 0; i < keys.size(); i++) {
+                ps.setBytes(i + 1, keys.get(i));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(ByteBuffer.wrap(rs.getBytes(1)), rs.getLong(2));
+                }
+            }
+        }
+        return out;
+    }
+
+    private void markPublished(Connection c, OutboxSql s, List<Row> rows) throws SQLException {
+        long now = System.currentTimeMillis();
+        try (PreparedStatement ps = c.prepareStatement(config.deleteOnPublish() ? s.deletePublished : s.markPublished)) {
+            for (Row r : rows) {
+                if (config.deleteOnPublish()) {
+                    ps.setLong(1, r.id);
+                } else {
+                    ps.setLong(1, now);
+                    ps.setLong(2, r.id);
+                }
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private void recordFailures(Connection c, OutboxSql s, List<Row> rows, List<String> messages, long now)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(s.recordFailure)) {
+            for (int i = 0; i < rows.size(); i++) {
+                Row r = rows.get(i);
+                String msg = messages.get(i);
+                ps.setInt(1, config.maxAttempts());
+                ps.setString(2, msg.length() > 2000 ? msg.substring(0, 2000) : msg);
+                ps.setLong(3, now + backoffMillis(r.attempts + 1));
+                ps.setLong(4, r.id);
+                ps.addBatch();
+                failureCount.increment();
+                if (r.attempts + 1 >= config.maxAttempts()) {
+                    LOG.error("Outbox row {} (event {}, topic '{}') failed {} times and is now marked failed; its key is "
+                                    + "blocked until an operator retries or skips it. Last error: {}",
+                            r.id, r.eventId, r.topic, r.attempts + 1, msg);
+                }
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private void housekeeping() {
+        long now = System.currentTimeMillis();
+        if (now >= nextStats) {
+            nextStats = now + config.statsInterval().toMillis();
+            refreshStats();
+        }
+        if (now >= nextPurge) {
+            nextPurge = now + config.purgeInterval().toMillis();
+            purge(now - config.retention().toMillis());
+        }
+    }
+
+    /** Refreshes the pending/failed/oldest/blocked gauges from the table. */
+    public void refreshStats() {
+        OutboxStats stats = OutboxAdmin.stats(dataSource, tables);
+        pendingGauge.set(stats.pending());
+        failedGauge.set(stats.failed());
+        blockedKeysGauge.set(stats.blockedKeys());
+        oldestPendingMillis.set(stats.oldestPendingCreatedAt().orElse(-1L));
+    }
+
+    /** Deletes published and skipped rows, and idle key rows, older than {@code cutoffMillis}; returns rows deleted. */
+    public long purge(long cutoffMillis) {
+        long deleted = 0;
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(true);
+            OutboxSql s = sql(c);
+            int n;
+            do {
+                try (PreparedStatement ps = c.prepareStatement(s.purgePublished)) {
+                    ps.setLong(1, cutoffMillis);
+                    ps.setInt(2, 5_000);
+                    n = ps.executeUpdate();
+                    deleted += n;
+                }
+            } while (n == 5_000 && running);
+            try (PreparedStatement ps = c.prepareStatement(s.purgeKeys)) {
+                ps.setLong(1, cutoffMillis);
+                ps.executeUpdate();
+            }
+        } catch (SQLException e) {
+            LOG.warn("Outbox relay '{}' could not purge old rows ({}); it tries again in {}", config.relayName(),
+                    e.getMessage(), config.purgeInterval());
+        }
+        return deleted;
+    }
+
+    private void awaitWork() {
+        long waitMs = config.pollInterval().toMillis();
+        if (!config.useNotify()) {
+            sleep(waitMs);
+            return;
+        }
+        try {
+            Connection listen = listener();
+            if (listen == null) {
+                sleep(waitMs);
+                return;
+            }
+            org.postgresql.PGConnection pg = listen.unwrap(org.postgresql.PGConnection.class);
+            pg.getNotifications((int) Math.max(1, waitMs));
+        } catch (SQLException | NoClassDefFoundError e) {
+            closeListener();
+            sleep(waitMs);
+        }
+    }
+
+    private @Nullable Connection listener() throws SQLException {
+        if (listenConnection != null) {
+            return listenConnection;
+        }
+        Connection c = dataSource.getConnection();
+        OutboxDialect dialect = OutboxDialect.detect(c);
+        if (dialect != OutboxDialect.POSTGRESQL || !c.isWrapperFor(org.postgresql.PGConnection.class)) {
+            c.close();
+            return null;
+        }
+        c.setAutoCommit(true);
+        try (Statement st = c.createStatement()) {
+            st.execute("LISTEN " + tables.outbox());
+        }
+        listenConnection = c;
+        return c;
+    }
+
+    private void closeListener() {
+        Connection c = listenConnection;
+        listenConnection = null;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // the connection is being discarded anyway
+            }
+        }
+    }
+
+    private OutboxSql sql(Connection c) {
+        OutboxSql s = sql;
+        if (s == null) {
+            s = new OutboxSql(OutboxDialect.detect(c), tables);
+            sql = s;
+        }
+        return s;
+    }
+
+    private long backoffMillis(int failures) {
+        long base = config.initialBackoff().toMillis() << Math.min(20, Math.max(0, failures - 1));
+        long capped = Math.min(base, config.maxBackoff().toMillis());
+        // Full jitter on the upper half so relays that failed together don't retry together.
+        return capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1);
+    }
+
+    private void sleep(long ms) {
+        try {
+            Thread.sleep(Duration.ofMillis(ms));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException ignored) {
+            // the connection is broken; closing it releases the locks
+        }
+    }
+
+    /** Stops the loop (after the current round) and closes the producer. Idempotent. */
+    @Override
+    public void close() {
+        running = false;
+        Thread t = loop;
+        if (t != null) {
+            t.interrupt();
+            try {
+                t.join(Duration.ofSeconds(30));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        closeListener();
+        producer.close();
+    }
+
+    private record Row(long id, UUID eventId, String topic, byte @Nullable [] key, long keySeq,
+                       byte @Nullable [] payload, Headers headers, long createdAt, int attempts) {
+    }
+}

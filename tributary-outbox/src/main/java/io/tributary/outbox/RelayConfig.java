@@ -1,0 +1,125 @@
+package io.tributary.outbox;
+
+import io.tributary.core.ErrorCode;
+import io.tributary.core.InvalidRequestException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How an {@link OutboxRelay} works. Immutable; all problems are reported at once.
+ *
+ * @param relayName       shown in logs and metrics; default {@code outbox-relay}
+ * @param batchSize       rows claimed per round; default 500
+ * @param pollInterval    wait between rounds when the outbox is drained; on PostgreSQL a NOTIFY wakes the relay
+ *                        sooner; default 100 ms
+ * @param useNotify       listen for PostgreSQL NOTIFY as a wake-up hint; default true (ignored elsewhere)
+ * @param maxAttempts     a row that fails this many times for a non-transient reason is marked failed and blocks its
+ *                        key until an operator retries or skips it; default 10
+ * @param initialBackoff  first wait after a failure; doubles (with jitter) up to {@code maxBackoff}; default 100 ms
+ * @param maxBackoff      longest wait after failures; default 30 s
+ * @param publishTimeout  how long to wait for the log to acknowledge a batch; default 30 s
+ * @param deleteOnPublish delete rows once published instead of marking them; default false
+ * @param retention       published and skipped rows (and idle key rows) are purged after this; default 7 days
+ * @param purgeInterval   how often the purge runs; default 1 min
+ * @param statsInterval   how often pending/oldest/blocked gauges are refreshed; default 5 s
+ */
+public record RelayConfig(String relayName, int batchSize, Duration pollInterval, boolean useNotify, int maxAttempts,
+                          Duration initialBackoff, Duration maxBackoff, Duration publishTimeout,
+                          boolean deleteOnPublish, Duration retention, Duration purgeInterval, Duration statsInterval) {
+
+    public RelayConfig {
+        Objects.requireNonNull(relayName, "relayName");
+        List<String> problems = new ArrayList<>();
+        if (relayName.isBlank()) {
+            problems.add("relayName is blank");
+        }
+        if (batchSize < 1 || batchSize > 100_000) {
+            problems.add("batchSize=" + batchSize + " must be 1..100000 (default 500)");
+        }
+        positive(problems, "pollInterval", pollInterval);
+        if (maxAttempts < 1) {
+            problems.add("maxAttempts=" + maxAttempts + " must be at least 1 (default 10)");
+        }
+        positive(problems, "initialBackoff", initialBackoff);
+        positive(problems, "maxBackoff", maxBackoff);
+        if (maxBackoff != null && initialBackoff != null && maxBackoff.compareTo(initialBackoff) < 0) {
+            problems.add("maxBackoff=" + maxBackoff + " is below initialBackoff=" + initialBackoff);
+        }
+        positive(problems, "publishTimeout", publishTimeout);
+        positive(problems, "retention", retention);
+        positive(problems, "purgeInterval", purgeInterval);
+        positive(problems, "statsInterval", statsInterval);
+        if (!problems.isEmpty()) {
+            throw new InvalidRequestException(ErrorCode.INVALID_CONFIG, "Invalid relay config: " + String.join("; ", problems));
+        }
+    }
+
+    private static void positive(List<String> problems, String name, Duration d) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            problems.add(name + "=" + d + " must be a positive duration");
+        }
+    }
+
+    public static RelayConfig defaults() {
+        return new RelayConfig("outbox-relay", 500, Duration.ofMillis(100), true, 10, Duration.ofMillis(100),
+                Duration.ofSeconds(30), Duration.ofSeconds(30), false, Duration.ofDays(7), Duration.ofMinutes(1),
+                Duration.ofSeconds(5));
+    }
+
+    public RelayConfig withRelayName(String v) {
+        return new RelayConfig(v, batchSize, pollInterval, useNotify, maxAttempts, initialBackoff, maxBackoff,
+                publishTimeout, deleteOnPublish, retention, purgeInterval, statsInterval);
+    }
+
+    public RelayConfig withBatchSize(int v) {
+        return new RelayConfig(relayName, v, pollInterval, useNotify, maxAttempts, initialBackoff, maxBackoff,
+                publishTimeout, deleteOnPublish, retention, purgeInterval, statsInterval);
+    }
+
+    public RelayConfig withPollInterval(Duration v) {
+        return new RelayConfig(relayName, batchSize, v, useNotify, maxAttempts, initialBackoff, maxBackoff,
+                publishTimeout, deleteOnPublish, retention, purgeInterval, statsInterval);
+    }
+
+    public RelayConfig withUseNotify(boolean v) {
+        return new RelayConfig(relayName, batchSize, pollInterval, v, maxAttempts, initialBackoff, maxBackoff,
+                publishTimeout, deleteOnPublish, retention, purgeInterval, statsInterval);
+    }
+
+    public RelayConfig withMaxAttempts(int v) {
+        return new RelayConfig(relayName, batchSize, pollInterval, useNotify, v, initialBackoff, maxBackoff,
+                publishTimeout, deleteOnPublish, retention, purgeInterval, statsInterval);
+    }
+
+    public RelayConfig withBackoff(Duration initial, Duration max) {
+        return new RelayConfig(relayName, batchSize, pollInterval, useNotify, maxAttempts, initial, max,
+                publishTimeout, deleteOnPublish, retention, purgeInterval, statsInterval);
+    }
+
+    public RelayConfig withPublishTimeout(Duration v) {
+        return new RelayConfig(relayName, batchSize, pollInterval, useNotify, maxAttempts, initialBackoff, maxBackoff,
+                v, deleteOnPublish, retention, purgeInterval, statsInterval);
+    }
+
+    public RelayConfig withDeleteOnPublish(boolean v) {
+        return new RelayConfig(relayName, batchSize, pollInterval, useNotify, maxAttempts, initialBackoff, maxBackoff,
+                publishTimeout, v, retention, purgeInterval, statsInterval);
+    }
+
+    public RelayConfig withRetention(Duration v) {
+        return new RelayConfig(relayName, batchSize, pollInterval, useNotify, maxAttempts, initialBackoff, maxBackoff,
+                publishTimeout, deleteOnPublish, v, purgeInterval, statsInterval);
+    }
+
+    public RelayConfig withPurgeInterval(Duration v) {
+        return new RelayConfig(relayName, batchSize, pollInterval, useNotify, maxAttempts, initialBackoff, maxBackoff,
+                publishTimeout, deleteOnPublish, retention, v, statsInterval);
+    }
+
+    public RelayConfig withStatsInterval(Duration v) {
+        return new RelayConfig(relayName, batchSize, pollInterval, useNotify, maxAttempts, initialBackoff, maxBackoff,
+                publishTimeout, deleteOnPublish, retention, purgeInterval, v);
+    }
+}

@@ -1,0 +1,126 @@
+package io.tributary.outbox.internal;
+
+import io.tributary.outbox.OutboxDialect;
+import io.tributary.outbox.OutboxTables;
+
+/**
+ * Every SQL statement the outbox and inbox run, for one dialect and one set of table names. Built once per
+ * {@code Outbox}/{@code OutboxRelay}/{@code Inbox}; immutable.
+ *
+ * <p>Status values: 0 pending, 1 published, 2 failed (blocks its key until an operator retries or skips it),
+ * 3 skipped.
+ */
+public final class OutboxSql {
+
+    public static final int PENDING = 0;
+    public static final int PUBLISHED = 1;
+    public static final int FAILED = 2;
+    public static final int SKIPPED = 3;
+
+    private static final String COLUMNS =
+            "id, event_id, topic, msg_key, key_seq, event_type, payload, headers, created_at, attempts";
+
+    public final OutboxDialect dialect;
+    public final OutboxTables tables;
+
+    /** PostgreSQL: one statement that bumps the key sequence and inserts the row. Other dialects: two. */
+    public final String addKeyedSingle;
+    public final String upsertKey;
+    public final String insertKeyedFromKeyTable;
+    public final String insertKeyless;
+    public final String claim;
+    public final String markPublished;
+    public final String deletePublished;
+    public final String recordFailure;
+    public final String purgePublished;
+    public final String purgeKeys;
+    public final String countByStatus;
+    public final String oldestPending;
+    public final String blockedKeys;
+    public final String listByStatus;
+    public final String retryById;
+    public final String retryByKey;
+    public final String skipById;
+    public final String skipByKey;
+    public final String inboxInsert;
+    public final String inboxExists;
+    public final String inboxPurge;
+
+    public OutboxSql(OutboxDialect dialect, OutboxTables tables) {
+        this.dialect = dialect;
+        this.tables = tables;
+        String t = tables.outbox();
+        String k = tables.keys();
+        String i = tables.inbox();
+        String insertColumns = "(event_id, topic, msg_key, key_seq, event_type, payload, headers, created_at, next_attempt_at)";
+        this.addKeyedSingle = dialect == OutboxDialect.POSTGRESQL
+                ? "WITH k AS (INSERT INTO " + k + " (msg_key, seq, touched_at) VALUES (?, 1, ?) "
+                        + "ON CONFLICT (msg_key) DO UPDATE SET seq = " + k + ".seq + 1, touched_at = EXCLUDED.touched_at "
+                        + "RETURNING seq) "
+                        + "INSERT INTO " + t + " " + insertColumns + " SELECT ?, ?, ?, k.seq, ?, ?, ?, ?, ? FROM k"
+                : "";
+        this.upsertKey = switch (dialect) {
+            case POSTGRESQL -> "";
+            case MARIADB -> "INSERT INTO " + k + " (msg_key, seq, touched_at) VALUES (?, 1, ?) "
+                    + "ON DUPLICATE KEY UPDATE seq = seq + 1, touched_at = VALUES(touched_at)";
+            case H2 -> "MERGE INTO " + k + " USING (VALUES (CAST(? AS VARBINARY(1024)), CAST(? AS BIGINT))) "
+                    + "AS s(msg_key, touched_at) ON " + k + ".msg_key = s.msg_key "
+                    + "WHEN MATCHED THEN UPDATE SET seq = " + k + ".seq + 1, touched_at = s.touched_at "
+                    + "WHEN NOT MATCHED THEN INSERT (msg_key, seq, touched_at) VALUES (s.msg_key, 1, s.touched_at)";
+        };
+        this.insertKeyedFromKeyTable = "INSERT INTO " + t + " " + insertColumns
+                + " SELECT ?, ?, msg_key, seq, ?, ?, ?, ?, ? FROM " + k + " WHERE msg_key = ?";
+        this.insertKeyless = "INSERT INTO " + t + " " + insertColumns + " VALUES (?, ?, NULL, 0, ?, ?, ?, ?, ?)";
+        String limit = dialect == OutboxDialect.MARIADB ? " LIMIT ?" : " FETCH FIRST ? ROWS ONLY";
+        this.claim = "SELECT " + COLUMNS + " FROM " + t + " WHERE status = " + PENDING + " AND next_attempt_at <= ?"
+                + " ORDER BY id" + limit + " FOR UPDATE SKIP LOCKED";
+        this.markPublished = "UPDATE " + t + " SET status = " + PUBLISHED + ", published_at = ?, attempts = attempts + 1,"
+                + " last_error = NULL WHERE id = ?";
+        this.deletePublished = "DELETE FROM " + t + " WHERE id = ?";
+        // status first: MariaDB evaluates SET assignments left to right, so later ones see earlier results.
+        this.recordFailure = "UPDATE " + t + " SET status = CASE WHEN attempts + 1 >= ? THEN " + FAILED + " ELSE "
+                + PENDING + " END, attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?";
+        this.purgePublished = dialect == OutboxDialect.MARIADB
+                ? "DELETE FROM " + t + " WHERE status IN (" + PUBLISHED + ", " + SKIPPED + ") AND published_at < ? LIMIT ?"
+                : "DELETE FROM " + t + " WHERE id IN (SELECT id FROM " + t + " WHERE status IN (" + PUBLISHED + ", "
+                        + SKIPPED + ") AND published_at < ?" + limit + ")";
+        this.purgeKeys = "DELETE FROM " + k + " WHERE touched_at < ? AND NOT EXISTS (SELECT 1 FROM " + t
+                + " o WHERE o.msg_key = " + k + ".msg_key)";
+        this.countByStatus = "SELECT status, COUNT(*) FROM " + t + " GROUP BY status";
+        this.oldestPending = "SELECT MIN(created_at) FROM " + t + " WHERE status = " + PENDING;
+        this.blockedKeys = "SELECT DISTINCT msg_key FROM " + t + " WHERE status = " + FAILED;
+        this.listByStatus = "SELECT " + COLUMNS + ", status, last_error, next_attempt_at, published_at FROM " + t
+                + " WHERE status = ? ORDER BY id" + limit;
+        this.retryById = "UPDATE " + t + " SET status = " + PENDING + ", attempts = 0, next_attempt_at = ?, last_error = NULL"
+                + " WHERE id = ? AND status = " + FAILED;
+        this.retryByKey = "UPDATE " + t + " SET status = " + PENDING + ", attempts = 0, next_attempt_at = ?, last_error = NULL"
+                + " WHERE msg_key = ? AND status = " + FAILED;
+        this.skipById = "UPDATE " + t + " SET status = " + SKIPPED + ", published_at = ? WHERE id = ? AND status IN ("
+                + PENDING + ", " + FAILED + ")";
+        this.skipByKey = "UPDATE " + t + " SET status = " + SKIPPED + ", published_at = ? WHERE msg_key = ? AND status = "
+                + FAILED;
+        this.inboxInsert = switch (dialect) {
+            case POSTGRESQL -> "INSERT INTO " + i + " (consumer, event_id, processed_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING";
+            case MARIADB -> "INSERT IGNORE INTO " + i + " (consumer, event_id, processed_at) VALUES (?, ?, ?)";
+            case H2 -> "INSERT INTO " + i + " (consumer, event_id, processed_at) VALUES (?, ?, ?)";
+        };
+        this.inboxExists = "SELECT 1 FROM " + i + " WHERE consumer = ? AND event_id = ?";
+        this.inboxPurge = dialect == OutboxDialect.MARIADB
+                ? "DELETE FROM " + i + " WHERE processed_at < ? LIMIT ?"
+                : "DELETE FROM " + i + " WHERE (consumer, event_id) IN (SELECT consumer, event_id FROM " + i
+                        + " WHERE processed_at < ?" + limit + ")";
+    }
+
+    /** Minimum unfinished (pending or failed) key sequence for each of {@code n} keys. */
+    public String minUnfinishedSeq(int n) {
+        return "SELECT msg_key, MIN(key_seq) FROM " + tables.outbox() + " WHERE status IN (" + PENDING + ", " + FAILED
+                + ") AND msg_key IN (" + "?, ".repeat(n - 1) + "?) GROUP BY msg_key";
+    }
+
+    /** The shipped DDL with the default table names replaced by this instance's. */
+    public static String renameTables(String ddl, OutboxTables tables) {
+        // The outbox name is a prefix of its derived names (_key, _notify, _pending, _by_key), so one replacement
+        // renames them all consistently.
+        return ddl.replace("tributary_outbox", tables.outbox()).replace("tributary_inbox", tables.inbox());
+    }
+}

@@ -1,0 +1,113 @@
+package io.tributary.outbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tributary.core.UuidV7;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The inbox: each event applied once per consumer, over every supported database. */
+@Timeout(60)
+class InboxTest {
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void acceptsAnEventOnceAndReportsTheDuplicate(TestDatabase db) throws SQLException {
+        OutboxTables tables = db.freshTables();
+        try (Connection c = db.dataSource().getConnection()) {
+            Inbox inbox = new Inbox(tables);
+            UUID id = UuidV7.next();
+            c.setAutoCommit(false);
+            assertThat(inbox.markProcessed(c, "payments", id)).isTrue();
+            c.commit();
+            assertThat(inbox.markProcessed(c, "payments", id)).isFalse();
+            assertThat(inbox.markProcessed(c, "shipping", id)).as("another consumer applies it too").isTrue();
+            c.commit();
+        } finally {
+            db.drop(tables);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void aRolledBackHandlerLeavesTheEventUnprocessed(TestDatabase db) throws SQLException {
+        OutboxTables tables = db.freshTables();
+        try (Connection c = db.dataSource().getConnection()) {
+            Inbox inbox = new Inbox(tables);
+            UUID id = UuidV7.next();
+            c.setAutoCommit(false);
+            assertThat(inbox.markProcessed(c, "payments", id)).isTrue();
+            c.rollback();
+            assertThat(inbox.markProcessed(c, "payments", id)).isTrue();
+            c.commit();
+        } finally {
+            db.drop(tables);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void concurrentDeliveriesOfOneEventApplyItExactlyOnce(TestDatabase db) throws Exception {
+        OutboxTables tables = db.freshTables();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            Inbox inbox = new Inbox(tables);
+            for (int round = 0; round < 20; round++) {
+                UUID id = UuidV7.next();
+                List<Callable<Boolean>> deliveries = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    deliveries.add(() -> {
+                        try (Connection c = db.dataSource().getConnection()) {
+                            c.setAutoCommit(false);
+                            boolean first = inbox.markProcessed(c, "payments", id);
+                            Thread.sleep(2); // the "handler" holds the transaction open a little
+                            c.commit();
+                            return first;
+                        }
+                    });
+                }
+                int applied = 0;
+                for (Future<Boolean> f : pool.invokeAll(deliveries)) {
+                    if (f.get()) {
+                        applied++;
+                    }
+                }
+                assertThat(applied).as("round %d", round).isEqualTo(1);
+            }
+        } finally {
+            pool.shutdownNow();
+            db.drop(tables);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void purgeDeletesRowsOlderThanTheWindow(TestDatabase db) throws Exception {
+        OutboxTables tables = db.freshTables();
+        try (Connection c = db.dataSource().getConnection()) {
+            Inbox inbox = new Inbox(tables);
+            c.setAutoCommit(false);
+            UUID old = UuidV7.next();
+            inbox.markProcessed(c, "payments", old);
+            c.commit();
+            Thread.sleep(50);
+            assertThat(inbox.purgeOlderThan(db.dataSource(), Duration.ofHours(1))).isZero();
+            assertThat(inbox.purgeOlderThan(db.dataSource(), Duration.ofMillis(10))).isEqualTo(1);
+            assertThat(inbox.markProcessed(c, "payments", old)).as("forgotten after the window").isTrue();
+            c.rollback();
+        } finally {
+            db.drop(tables);
+        }
+    }
+}

@@ -1,0 +1,288 @@
+package io.tributary.outbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tributary.log.EventLog;
+import io.tributary.log.LogRecord;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The relay publishing outbox rows to the embedded event log, over every supported database. */
+@Timeout(120)
+class OutboxRelayTest {
+
+    @TempDir
+    Path logDir;
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static RelayConfig fast() {
+        return RelayConfig.defaults().withPollInterval(Duration.ofMillis(10))
+                .withBackoff(Duration.ofMillis(1), Duration.ofMillis(20));
+    }
+
+    private static void addInTransaction(TestDatabase db, Outbox outbox, OutboxEvent... events) throws SQLException {
+        try (Connection c = db.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            for (OutboxEvent e : events) {
+                outbox.add(c, e);
+            }
+            c.commit();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void publishesEveryCommittedEventOnceWithItsHeadersAndMarksIt(TestDatabase db) throws Exception {
+        OutboxTables tables = db.freshTables();
+        try (EventLog log = LogFixture.open(logDir)) {
+            LogFixture.createTopic(log, "orders", 4);
+            Outbox outbox = new Outbox(tables);
+            for (int i = 0; i < 50; i++) {
+                addInTransaction(db, outbox, OutboxEvent.of("orders", bytes("k" + (i % 5)), "OrderPlaced", bytes("v" + i)));
+            }
+            OutboxRelay relay = OutboxRelay.create(db.dataSource(), log, tables, fast().withBatchSize(20),
+                    new SimpleMeterRegistry(), RelayObserver.NONE);
+            int published = 0;
+            for (int round = 0; round < 10 && published < 50; round++) {
+                published += relay.relayOnce().published();
+            }
+            relay.close();
+            assertThat(published).isEqualTo(50);
+            List<LogRecord> records = LogFixture.readAll(log, "orders");
+            assertThat(records).hasSize(50);
+            assertThat(records).allSatisfy(r -> {
+                assertThat(r.headers().eventType()).contains("OrderPlaced");
+                assertThat(r.headers().eventId()).isPresent();
+            });
+            assertPerKeyOrder(records);
+            assertThat(OutboxAdmin.stats(db.dataSource(), tables).pending()).isZero();
+            assertThat(OutboxAdmin.stats(db.dataSource(), tables).published()).isEqualTo(50);
+        } finally {
+            db.drop(tables);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void aFailingRowBlocksOnlyItsKeyUntilAnOperatorSkipsIt(TestDatabase db) throws Exception {
+        OutboxTables tables = db.freshTables();
+        try (EventLog log = LogFixture.open(logDir)) {
+            LogFixture.createTopic(log, "orders", 2);
+            Outbox outbox = new Outbox(tables);
+            // Key 'k': its first event targets a topic that does not exist, so it can never be published.
+            addInTransaction(db, outbox, OutboxEvent.of("no-such-topic", bytes("k"), "T", bytes("k1")));
+            addInTransaction(db, outbox, OutboxEvent.of("orders", bytes("k"), "T", bytes("k2")));
+            addInTransaction(db, outbox, OutboxEvent.of("orders", bytes("j"), "T", bytes("j1")));
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            OutboxRelay relay = OutboxRelay.create(db.dataSource(), log, tables, fast().withMaxAttempts(2), registry,
+                    RelayObserver.NONE);
+            for (int i = 0; i < 6; i++) {
+                relay.relayOnce();
+                Thread.sleep(25); // past the failed row's backoff
+            }
+            assertThat(payloads(LogFixture.readAll(log, "orders"))).containsExactly("j1");
+            OutboxStats stats = OutboxAdmin.stats(db.dataSource(), tables);
+            assertThat(stats.failed()).isEqualTo(1);
+            assertThat(stats.blockedKeys()).isEqualTo(1);
+            assertThat(stats.pending()).as("k2 waits behind k1").isEqualTo(1);
+            List<OutboxRow> failed = OutboxAdmin.list(db.dataSource(), tables, OutboxRow.Status.FAILED, 10);
+            assertThat(failed).singleElement().satisfies(r -> {
+                assertThat(r.attempts()).isEqualTo(2);
+                assertThat(r.lastError()).hasValueSatisfying(m -> assertThat(m).contains("no-such-topic"));
+            });
+            relay.refreshStats();
+            assertThat(registry.get("tributary.outbox.blocked.keys").gauge().value()).isEqualTo(1.0);
+
+            OutboxAdmin.skip(db.dataSource(), tables, failed.get(0).id());
+            relay.relayOnce();
+            relay.close();
+            assertThat(payloads(LogFixture.readAll(log, "orders"))).containsExactlyInAnyOrder("j1", "k2");
+            assertThat(OutboxAdmin.stats(db.dataSource(), tables).blockedKeys()).isZero();
+        } finally {
+            db.drop(tables);
+        }
+    }
+
+    /**
+     * Many business transactions at once, some long, some rolled back, each bumping its aggregate's version and
+     * adding an event carrying that version; two relays publish. Every committed event must appear exactly once,
+     * none of the rolled back ones, and per key in version (= commit) order.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void twoRelaysUnderConcurrentTransactionsPublishEachCommittedEventOnceInCommitOrder(TestDatabase db) throws Exception {
+        OutboxTables tables = db.freshTables();
+        String aggregates = tables.outbox() + "_agg";
+        try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE " + aggregates + " (id VARCHAR(20) PRIMARY KEY, version BIGINT NOT NULL)");
+            for (int k = 0; k < 20; k++) {
+                s.execute("INSERT INTO " + aggregates + " VALUES ('agg-" + k + "', 0)");
+            }
+        }
+        long seed = System.nanoTime();
+        System.out.println("twoRelays seed=" + seed);
+        ExecutorService writers = Executors.newFixedThreadPool(8);
+        try (EventLog log = LogFixture.open(logDir)) {
+            LogFixture.createTopic(log, "orders", 4);
+            Outbox outbox = new Outbox(tables);
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            OutboxRelay r1 = OutboxRelay.start(db.dataSource(), log, tables, fast().withRelayName("r1").withBatchSize(50), registry);
+            OutboxRelay r2 = OutboxRelay.start(db.dataSource(), log, tables, fast().withRelayName("r2").withBatchSize(50), registry);
+            AtomicInteger committed = new AtomicInteger();
+            Set<String> rolledBack = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            List<Future<?>> futures = new ArrayList<>();
+            for (int w = 0; w < 8; w++) {
+                Random random = new Random(seed + w);
+                futures.add(writers.submit(() -> {
+                    for (int i = 0; i < 60; i++) {
+                        String agg = "agg-" + random.nextInt(20);
+                        try (Connection c = db.dataSource().getConnection()) {
+                            c.setAutoCommit(false);
+                            long version;
+                            try (PreparedStatement ps = c.prepareStatement("UPDATE " + aggregates
+                                    + " SET version = version + 1 WHERE id = ?")) {
+                                ps.setString(1, agg);
+                                ps.executeUpdate();
+                            }
+                            try (PreparedStatement ps = c.prepareStatement("SELECT version FROM " + aggregates + " WHERE id = ?")) {
+                                ps.setString(1, agg);
+                                try (ResultSet rs = ps.executeQuery()) {
+                                    rs.next();
+                                    version = rs.getLong(1);
+                                }
+                            }
+                            String payload = agg + ":" + version;
+                            outbox.add(c, OutboxEvent.of("orders", bytes(agg), "Changed", bytes(payload)));
+                            if (random.nextInt(10) == 0) {
+                                Thread.sleep(20 + random.nextInt(30)); // a long transaction
+                            }
+                            if (random.nextInt(10) == 0) {
+                                c.rollback();
+                                rolledBack.add(payload + "@" + Thread.currentThread().getName() + i);
+                            } else {
+                                c.commit();
+                                committed.incrementAndGet();
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (OutboxAdmin.stats(db.dataSource(), tables).pending() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            r1.close();
+            r2.close();
+            List<LogRecord> records = LogFixture.readAll(log, "orders");
+            List<String> payloads = payloads(records);
+            assertThat(new HashSet<>(payloads)).as("no duplicates").hasSize(payloads.size());
+            assertThat(payloads).hasSize(committed.get());
+            // Per aggregate: versions 1..n, contiguous and in order: a rolled-back transaction's version is reused.
+            Map<String, Long> lastVersion = new HashMap<>();
+            for (LogRecord r : records) {
+                String[] parts = new String(r.value(), StandardCharsets.UTF_8).split(":");
+                long prev = lastVersion.getOrDefault(parts[0], 0L);
+                assertThat(Long.parseLong(parts[1])).as("version after %s v%d", parts[0], prev).isEqualTo(prev + 1);
+                lastVersion.put(parts[0], prev + 1);
+            }
+            double publishedMetric = registry.get("tributary.outbox.published").counters().stream()
+                    .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+            assertThat(publishedMetric).isEqualTo((double) committed.get());
+        } finally {
+            writers.shutdownNow();
+            try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement()) {
+                s.execute("DROP TABLE IF EXISTS " + aggregates);
+            }
+            db.drop(tables);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void purgeDeletesPublishedRowsPastRetentionAndKeepsPendingOnes(TestDatabase db) throws Exception {
+        OutboxTables tables = db.freshTables();
+        try (EventLog log = LogFixture.open(logDir)) {
+            LogFixture.createTopic(log, "orders", 1);
+            Outbox outbox = new Outbox(tables);
+            addInTransaction(db, outbox, OutboxEvent.of("orders", bytes("a"), "T", bytes("1")));
+            OutboxRelay relay = OutboxRelay.create(db.dataSource(), log, tables, fast(), new SimpleMeterRegistry(),
+                    RelayObserver.NONE);
+            relay.relayOnce();
+            addInTransaction(db, outbox, OutboxEvent.of("orders", bytes("b"), "T", bytes("2")));
+            Thread.sleep(20);
+            assertThat(relay.purge(System.currentTimeMillis())).isEqualTo(1);
+            OutboxStats stats = OutboxAdmin.stats(db.dataSource(), tables);
+            assertThat(stats.published()).isZero();
+            assertThat(stats.pending()).isEqualTo(1);
+            relay.close();
+        } finally {
+            db.drop(tables);
+        }
+    }
+
+    static List<String> payloads(List<LogRecord> records) {
+        return records.stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList();
+    }
+
+    static void assertPerKeyOrder(List<LogRecord> records) {
+        Map<ByteBuffer, Integer> last = new HashMap<>();
+        for (LogRecord r : records) {
+            int n = Integer.parseInt(new String(r.value(), StandardCharsets.UTF_8).substring(1));
+            ByteBuffer key = ByteBuffer.wrap(r.key());
+            Integer prev = last.put(key, n);
+            if (prev != null) {
+                assertThat(n).as("order within key %s", new String(r.key(), StandardCharsets.UTF_8)).isGreaterThan(prev);
+            }
+        }
+    }
+
+    /**
+     * Per key, each event's first publication comes after the first publication of every earlier event of the key;
+     * an event may be published again later (at least once), which is allowed.
+     */
+    static void assertPerKeyOrderAllowingRepeats(List<LogRecord> records) {
+        Map<ByteBuffer, Set<Integer>> seen = new HashMap<>();
+        Map<ByteBuffer, Integer> lastNew = new HashMap<>();
+        for (LogRecord r : records) {
+            int n = Integer.parseInt(new String(r.value(), StandardCharsets.UTF_8).substring(1));
+            ByteBuffer key = ByteBuffer.wrap(r.key());
+            if (seen.computeIfAbsent(key, k -> new HashSet<>()).add(n)) {
+                Integer prev = lastNew.put(key, n);
+                if (prev != null) {
+                    assertThat(n).as("first publication of a%d after a%d for key %s", n, prev,
+                            new String(r.key(), StandardCharsets.UTF_8)).isGreaterThan(prev);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,212 @@
+package io.tributary.outbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tributary.core.Headers;
+import io.tributary.core.InvalidRequestException;
+import io.tributary.core.StandardHeaders;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Writing events into the outbox, over every supported database. */
+@Timeout(60)
+class OutboxTest {
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void addsTheEventInTheCallersTransactionAndOnlyIfItCommits(TestDatabase db) throws SQLException {
+        OutboxTables tables = db.freshTables();
+        try {
+            Outbox outbox = new Outbox(tables);
+            try (Connection c = db.dataSource().getConnection()) {
+                c.setAutoCommit(false);
+                outbox.add(c, OutboxEvent.of("orders", bytes("o-1"), "OrderPlaced", bytes("{}")));
+                c.rollback();
+                UUID kept = outbox.add(c, OutboxEvent.of("orders", bytes("o-1"), "OrderPlaced", bytes("{}")));
+                c.commit();
+                assertThat(eventIds(db, tables)).containsExactly(kept.toString());
+            }
+        } finally {
+            db.drop(tables);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void rejectsAnAutoCommitConnectionBecauseTheEventWouldNotBeAtomic(TestDatabase db) throws SQLException {
+        OutboxTables tables = db.freshTables();
+        try (Connection c = db.dataSource().getConnection()) {
+            c.setAutoCommit(true);
+            assertThatThrownBy(() -> new Outbox(tables).add(c, OutboxEvent.of("orders", null, "T", bytes("x"))))
+                    .isInstanceOf(InvalidRequestException.class)
+                    .hasMessageContaining("auto-commit")
+                    .hasMessageContaining("setAutoCommit(false)");
+        } finally {
+            db.drop(tables);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void rejectsKeysLongerThan1024BytesBeforeWriting(TestDatabase db) throws SQLException {
+        OutboxTables tables = db.freshTables();
+        try (Connection c = db.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            assertThatThrownBy(() -> new Outbox(tables).add(c, OutboxEvent.of("orders", new byte[1025], "T", null)))
+                    .isInstanceOf(InvalidRequestException.class).hasMessageContaining("1025-byte key");
+            c.rollback();
+        } finally {
+            db.drop(tables);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void numbersEachKeysEventsInCommitOrder(TestDatabase db) throws SQLException {
+        OutboxTables tables = db.freshTables();
+        try {
+            Outbox outbox = new Outbox(tables);
+            for (int i = 0; i < 3; i++) {
+                try (Connection c = db.dataSource().getConnection()) {
+                    c.setAutoCommit(false);
+                    outbox.add(c, OutboxEvent.of("orders", bytes("a"), "T", bytes("a" + i)));
+                    outbox.add(c, OutboxEvent.of("orders", bytes("b"), "T", bytes("b" + i)));
+                    outbox.add(c, OutboxEvent.of("orders", null, "T", bytes("n" + i)));
+                    c.commit();
+                }
+            }
+            assertThat(keySequences(db, tables, "a")).containsExactly(1L, 2L, 3L);
+            assertThat(keySequences(db, tables, "b")).containsExactly(1L, 2L, 3L);
+        } finally {
+            db.drop(tables);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void aSecondTransactionOnTheSameKeyWaitsForTheFirstSoSequenceIsCommitOrder(TestDatabase db) throws Exception {
+        OutboxTables tables = db.freshTables();
+        try (Connection first = db.dataSource().getConnection()) {
+            Outbox outbox = new Outbox(tables);
+            first.setAutoCommit(false);
+            outbox.add(first, OutboxEvent.of("orders", bytes("k"), "T", bytes("first")));
+            CompletableFuture<Void> second = CompletableFuture.runAsync(() -> {
+                try (Connection c = db.dataSource().getConnection()) {
+                    c.setAutoCommit(false);
+                    outbox.add(c, OutboxEvent.of("orders", bytes("k"), "T", bytes("second")));
+                    c.commit();
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertThatThrownBy(() -> second.get(500, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
+            first.commit();
+            second.get(10, TimeUnit.SECONDS);
+            assertThat(payloadsByKeySequence(db, tables, "k")).containsExactly("first", "second");
+        } finally {
+            db.drop(tables);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void aRolledBackTransactionGivesItsSequenceNumberBack(TestDatabase db) throws SQLException {
+        OutboxTables tables = db.freshTables();
+        try {
+            Outbox outbox = new Outbox(tables);
+            try (Connection c = db.dataSource().getConnection()) {
+                c.setAutoCommit(false);
+                outbox.add(c, OutboxEvent.of("orders", bytes("k"), "T", bytes("1")));
+                c.commit();
+                outbox.add(c, OutboxEvent.of("orders", bytes("k"), "T", bytes("rolled back")));
+                c.rollback();
+                outbox.add(c, OutboxEvent.of("orders", bytes("k"), "T", bytes("2")));
+                c.commit();
+            }
+            assertThat(keySequences(db, tables, "k")).containsExactly(1L, 2L);
+        } finally {
+            db.drop(tables);
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void fillsMissingStandardHeadersAndKeepsGivenOnes() {
+        Headers given = Headers.empty().with(StandardHeaders.CORRELATION_ID, "flow-7").with("x-tenant", "acme");
+        Headers h = Outbox.completeHeaders(new OutboxEvent("orders", null, "OrderPlaced", null, given));
+        assertThat(h.eventId()).hasValueSatisfying(id -> assertThat(id.version()).isEqualTo(7));
+        assertThat(h.eventType()).contains("OrderPlaced");
+        assertThat(h.correlationId()).contains("flow-7");
+        assertThat(h.lastString("x-tenant")).contains("acme");
+
+        Headers root = Outbox.completeHeaders(OutboxEvent.of("orders", null, "OrderPlaced", null));
+        assertThat(root.correlationId()).contains(root.eventId().orElseThrow().toString());
+    }
+
+    @org.junit.jupiter.api.Test
+    void shippedScriptsSplitIntoStatementsKeepingFunctionBodiesWhole() {
+        List<String> pg = OutboxSchema.statements(OutboxSchema.ddl(OutboxDialect.POSTGRESQL, OutboxTables.defaults()));
+        assertThat(pg).anySatisfy(s -> assertThat(s).startsWith("CREATE OR REPLACE FUNCTION").contains("pg_notify")
+                .contains("END $$"));
+        assertThat(pg).noneMatch(s -> s.endsWith(";"));
+        String renamed = OutboxSchema.ddl(OutboxDialect.MARIADB, new OutboxTables("orders_outbox", "orders_inbox"));
+        assertThat(renamed).contains("CREATE TABLE IF NOT EXISTS orders_outbox (")
+                .contains("orders_outbox_key").contains("orders_inbox").doesNotContain("tributary_");
+    }
+
+    private static List<String> eventIds(TestDatabase db, OutboxTables t) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = db.dataSource().getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT event_id FROM " + t.outbox() + " ORDER BY id");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
+    private static List<Long> keySequences(TestDatabase db, OutboxTables t, String key) throws SQLException {
+        List<Long> out = new ArrayList<>();
+        try (Connection c = db.dataSource().getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT key_seq FROM " + t.outbox() + " WHERE msg_key = ? ORDER BY id")) {
+            ps.setBytes(1, bytes(key));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getLong(1));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<String> payloadsByKeySequence(TestDatabase db, OutboxTables t, String key) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Connection c = db.dataSource().getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT payload FROM " + t.outbox() + " WHERE msg_key = ? ORDER BY key_seq")) {
+            ps.setBytes(1, bytes(key));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new String(rs.getBytes(1), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return out;
+    }
+}
