@@ -64,6 +64,38 @@ public abstract class EventStoreConformanceKit {
         }
     }
 
+    private final AtomicLong lastWritten = new AtomicLong(EventStore.BEGINNING);
+
+    /** Appends through the store and remembers the highest position written, for {@link #settled()}. */
+    protected WriteResult write(String stream, ExpectedVersion expected, EventData... events) {
+        return write(stream, expected, List.of(events));
+    }
+
+    protected WriteResult write(String stream, ExpectedVersion expected, List<EventData> events) {
+        WriteResult r = store.append(stream, expected, events);
+        lastWritten.accumulateAndGet(r.lastPosition(), Math::max);
+        return r;
+    }
+
+    /**
+     * The store, once its committed watermark covers every append made through {@link #write}. $all shows an event
+     * when the watermark passes it; on PostgreSQL an older transaction still open elsewhere in the cluster delays
+     * that (never loses the event), so reads of $all wait for it rather than assume it is immediate.
+     */
+    protected EventStore settled() {
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (store.committedPosition() < lastWritten.get()) {
+            assertThat(System.currentTimeMillis()).as("watermark reached %d within 20 s", lastWritten.get()).isLessThan(deadline);
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        return store;
+    }
+
     protected static EventData event(String type, String body) {
         return EventData.of(type, body.getBytes(StandardCharsets.UTF_8));
     }
@@ -97,8 +129,8 @@ public abstract class EventStoreConformanceKit {
 
     @Test
     void appendsGiveVersionsFromZeroWithoutGaps() {
-        WriteResult first = store.append("order-1", ExpectedVersion.noStream(), events(3, "Placed"));
-        WriteResult second = store.append("order-1", ExpectedVersion.exactly(2), events(2, "Paid"));
+        WriteResult first = write("order-1", ExpectedVersion.noStream(), events(3, "Placed"));
+        WriteResult second = write("order-1", ExpectedVersion.exactly(2), events(2, "Paid"));
 
         assertThat(first.lastVersion()).isEqualTo(2);
         assertThat(second.lastVersion()).isEqualTo(4);
@@ -109,7 +141,7 @@ public abstract class EventStoreConformanceKit {
 
     @Test
     void readsAStreamForwardAndBackwardFromAVersionWithAMaxCount() {
-        store.append("order-2", ExpectedVersion.noStream(), events(10, "Step"));
+        write("order-2", ExpectedVersion.noStream(), events(10, "Step"));
 
         assertThat(store.readStreamForward("order-2", 3, 4)).extracting(RecordedEvent::version).containsExactly(3L, 4L, 5L, 6L);
         assertThat(store.readStreamBackward("order-2", 5, 3)).extracting(RecordedEvent::version).containsExactly(5L, 4L, 3L);
@@ -124,7 +156,7 @@ public abstract class EventStoreConformanceKit {
         EventData tagged = event("Placed", "{\"total\":5}").withCorrelationId("corr-1").withCausationId("cmd-9")
                 .withTraceparent(traceparent);
         EventData e = tagged.withMetadata(tagged.metadata().with("tenant", "acme"));
-        store.append("order-3", ExpectedVersion.any(), e);
+        write("order-3", ExpectedVersion.any(), e);
 
         RecordedEvent read = store.readStreamForward("order-3", 0, 1).getFirst();
         assertThat(read.eventId()).isEqualTo(e.eventId());
@@ -142,9 +174,9 @@ public abstract class EventStoreConformanceKit {
 
     @Test
     void rejectsAnAppendWhenTheExpectedVersionIsStale() {
-        store.append("order-4", ExpectedVersion.noStream(), events(3, "Placed"));
+        write("order-4", ExpectedVersion.noStream(), events(3, "Placed"));
 
-        assertThatThrownBy(() -> store.append("order-4", ExpectedVersion.exactly(1), event("Paid", "")))
+        assertThatThrownBy(() -> write("order-4", ExpectedVersion.exactly(1), event("Paid", "")))
                 .isInstanceOfSatisfying(WrongExpectedVersionException.class, e -> {
                     assertThat(e.stream()).isEqualTo("order-4");
                     assertThat(e.expected()).isEqualTo(ExpectedVersion.exactly(1));
@@ -157,14 +189,14 @@ public abstract class EventStoreConformanceKit {
 
     @Test
     void checksNoStreamStreamExistsAndAnyExpectations() {
-        assertThatThrownBy(() -> store.append("order-5", ExpectedVersion.streamExists(), event("A", "")))
+        assertThatThrownBy(() -> write("order-5", ExpectedVersion.streamExists(), event("A", "")))
                 .isInstanceOfSatisfying(WrongExpectedVersionException.class, e -> assertThat(e.actual()).isEqualTo(StreamInfo.NO_STREAM));
-        store.append("order-5", ExpectedVersion.noStream(), event("A", ""));
-        assertThatThrownBy(() -> store.append("order-5", ExpectedVersion.noStream(), event("B", "")))
+        write("order-5", ExpectedVersion.noStream(), event("A", ""));
+        assertThatThrownBy(() -> write("order-5", ExpectedVersion.noStream(), event("B", "")))
                 .isInstanceOfSatisfying(WrongExpectedVersionException.class, e -> assertThat(e.actual()).isZero());
-        store.append("order-5", ExpectedVersion.streamExists(), event("C", ""));
-        store.append("order-5", ExpectedVersion.any(), event("D", ""));
-        store.append("order-6", ExpectedVersion.any(), event("E", ""));
+        write("order-5", ExpectedVersion.streamExists(), event("C", ""));
+        write("order-5", ExpectedVersion.any(), event("D", ""));
+        write("order-6", ExpectedVersion.any(), event("E", ""));
 
         assertThat(store.readStreamForward("order-5", 0, 10)).extracting(RecordedEvent::type).containsExactly("A", "C", "D");
         assertThat(store.streamInfo("order-6").lastVersion()).isZero();
@@ -172,7 +204,7 @@ public abstract class EventStoreConformanceKit {
 
     @Test
     void concurrentAppendsToOneStreamHaveExactlyOneWinnerPerVersion() throws Exception {
-        store.append("order-7", ExpectedVersion.noStream(), event("Start", ""));
+        write("order-7", ExpectedVersion.noStream(), event("Start", ""));
         int writers = 8;
         int rounds = 15;
         AtomicInteger wins = new AtomicInteger();
@@ -185,7 +217,7 @@ public abstract class EventStoreConformanceKit {
                     for (int r = 0; r < rounds; r++) {
                         long current = store.streamInfo("order-7").lastVersion();
                         try {
-                            store.append("order-7", ExpectedVersion.exactly(current), event("W", writer + ":" + current));
+                            write("order-7", ExpectedVersion.exactly(current), event("W", writer + ":" + current));
                             wins.incrementAndGet();
                         } catch (WrongExpectedVersionException e) {
                             conflicts.incrementAndGet();
@@ -211,7 +243,7 @@ public abstract class EventStoreConformanceKit {
     /** Regression: the embedded store once let a loser re-read a stale version and lose every retry (livelock). */
     @Test
     void aReadAfterAConflictSeesTheWinningVersion() throws Exception {
-        store.append("order-12", ExpectedVersion.noStream(), event("Start", ""));
+        write("order-12", ExpectedVersion.noStream(), event("Start", ""));
         AtomicInteger staleReads = new AtomicInteger();
         AtomicInteger conflicts = new AtomicInteger();
         try (ExecutorService pool = Executors.newFixedThreadPool(6)) {
@@ -221,7 +253,7 @@ public abstract class EventStoreConformanceKit {
                     for (int r = 0; r < 20; r++) {
                         long seen = store.readStreamBackward("order-12", Long.MAX_VALUE, 1).getFirst().version();
                         try {
-                            store.append("order-12", ExpectedVersion.exactly(seen), event("W", ""));
+                            write("order-12", ExpectedVersion.exactly(seen), event("W", ""));
                         } catch (WrongExpectedVersionException e) {
                             conflicts.incrementAndGet();
                             if (store.readStreamBackward("order-12", Long.MAX_VALUE, 1).getFirst().version() < e.actual()) {
@@ -244,40 +276,40 @@ public abstract class EventStoreConformanceKit {
     @Test
     void reappendingTheSameEventsAtTheSamePositionSucceedsWithoutDuplicates() {
         List<EventData> batch = events(3, "Placed");
-        WriteResult first = store.append("order-8", ExpectedVersion.noStream(), batch);
-        WriteResult again = store.append("order-8", ExpectedVersion.noStream(), batch);
-        WriteResult againAny = store.append("order-8", ExpectedVersion.any(), batch);
+        WriteResult first = write("order-8", ExpectedVersion.noStream(), batch);
+        WriteResult again = write("order-8", ExpectedVersion.noStream(), batch);
+        WriteResult againAny = write("order-8", ExpectedVersion.any(), batch);
 
         assertThat(again.idempotent()).isTrue();
         assertThat(againAny.idempotent()).isTrue();
         assertThat(again.lastVersion()).isEqualTo(first.lastVersion());
         assertThat(again.firstPosition()).isEqualTo(first.firstPosition());
         assertThat(store.readStreamForward("order-8", 0, 100)).hasSize(3);
-        assertThat(readAllEvents(store, EventFilter.stream("order-8"))).hasSize(3);
+        assertThat(readAllEvents(settled(), EventFilter.stream("order-8"))).hasSize(3);
 
-        WriteResult next = store.append("order-8", ExpectedVersion.exactly(2), batch.subList(0, 1).stream()
+        WriteResult next = write("order-8", ExpectedVersion.exactly(2), batch.subList(0, 1).stream()
                 .map(e -> event("Other", "")).toList());
         assertThat(next.lastVersion()).isEqualTo(3);
         // retrying the second append with its original expectation is also idempotent
         List<EventData> second = List.of(event("Paid", ""));
-        store.append("order-8", ExpectedVersion.exactly(3), second);
-        assertThat(store.append("order-8", ExpectedVersion.exactly(3), second).idempotent()).isTrue();
+        write("order-8", ExpectedVersion.exactly(3), second);
+        assertThat(write("order-8", ExpectedVersion.exactly(3), second).idempotent()).isTrue();
     }
 
     @Test
     void reusingAnEventIdAtAnotherPositionIsAConflict() {
         EventData e = event("Placed", "");
-        store.append("order-9", ExpectedVersion.noStream(), e);
+        write("order-9", ExpectedVersion.noStream(), e);
 
-        assertThatThrownBy(() -> store.append("order-10", ExpectedVersion.any(), e))
+        assertThatThrownBy(() -> write("order-10", ExpectedVersion.any(), e))
                 .isInstanceOfSatisfying(DuplicateEventIdException.class, x -> {
                     assertThat(x.eventId()).isEqualTo(e.eventId());
                     assertThat(x.code()).isEqualTo(EventStoreErrors.DUPLICATE_EVENT_ID);
                 });
-        store.append("order-9", ExpectedVersion.exactly(0), event("Paid", ""));
-        assertThatThrownBy(() -> store.append("order-9", ExpectedVersion.exactly(1), e))
+        write("order-9", ExpectedVersion.exactly(0), event("Paid", ""));
+        assertThatThrownBy(() -> write("order-9", ExpectedVersion.exactly(1), e))
                 .isInstanceOf(DuplicateEventIdException.class);
-        assertThatThrownBy(() -> store.append("order-9", ExpectedVersion.any(), List.of(e, event("New", ""))))
+        assertThatThrownBy(() -> write("order-9", ExpectedVersion.any(), List.of(e, event("New", ""))))
                 .isInstanceOf(DuplicateEventIdException.class);
         assertThat(store.readStreamForward("order-9", 0, 10)).hasSize(2);
         assertThat(store.streamInfo("order-10").state()).isNotEqualTo(StreamInfo.State.ACTIVE);
@@ -288,9 +320,9 @@ public abstract class EventStoreConformanceKit {
     @Test
     void globalPositionsIncreaseInAllOrderAndKeepEachStreamsOrder() {
         for (int i = 0; i < 20; i++) {
-            store.append("cart-" + (i % 3), ExpectedVersion.any(), events(1 + i % 2, "Added"));
+            write("cart-" + (i % 3), ExpectedVersion.any(), events(1 + i % 2, "Added"));
         }
-        List<RecordedEvent> all = readAllEvents(store, EventFilter.all());
+        List<RecordedEvent> all = readAllEvents(settled(), EventFilter.all());
 
         assertThat(all).hasSize(30);
         for (int i = 1; i < all.size(); i++) {
@@ -301,42 +333,42 @@ public abstract class EventStoreConformanceKit {
             assertThat(e.version()).isEqualTo(lastVersion.getOrDefault(e.stream(), -1L) + 1);
             lastVersion.put(e.stream(), e.version());
         }
-        assertThat(store.committedPosition()).isGreaterThanOrEqualTo(all.getLast().position());
+        assertThat(settled().committedPosition()).isGreaterThanOrEqualTo(all.getLast().position());
     }
 
     @Test
     void readsAllFilteredByEventTypeByStreamPrefixAndByCategory() {
-        store.append("invoice-1", ExpectedVersion.any(), event("Issued", ""), event("Paid", ""));
-        store.append("invoice-2", ExpectedVersion.any(), event("Issued", ""));
-        store.append("payment-1", ExpectedVersion.any(), event("Paid", ""));
-        store.append("inventory-1", ExpectedVersion.any(), event("Counted", ""));
+        write("invoice-1", ExpectedVersion.any(), event("Issued", ""), event("Paid", ""));
+        write("invoice-2", ExpectedVersion.any(), event("Issued", ""));
+        write("payment-1", ExpectedVersion.any(), event("Paid", ""));
+        write("inventory-1", ExpectedVersion.any(), event("Counted", ""));
 
-        assertThat(readAllEvents(store, EventFilter.eventTypes("Paid"))).extracting(RecordedEvent::stream)
+        assertThat(readAllEvents(settled(), EventFilter.eventTypes("Paid"))).extracting(RecordedEvent::stream)
                 .containsExactly("invoice-1", "payment-1");
-        assertThat(readAllEvents(store, EventFilter.streamPrefix("inv"))).extracting(RecordedEvent::stream)
+        assertThat(readAllEvents(settled(), EventFilter.streamPrefix("inv"))).extracting(RecordedEvent::stream)
                 .containsExactly("invoice-1", "invoice-1", "invoice-2", "inventory-1");
-        assertThat(store.readCategory("invoice", EventStore.BEGINNING, 10).events()).extracting(RecordedEvent::type)
+        assertThat(settled().readCategory("invoice", EventStore.BEGINNING, 10).events()).extracting(RecordedEvent::type)
                 .containsExactly("Issued", "Paid", "Issued");
-        assertThat(readAllEvents(store, EventFilter.category("invoice").withEventTypes(Set.of("Issued")))).hasSize(2);
+        assertThat(readAllEvents(settled(), EventFilter.category("invoice").withEventTypes(Set.of("Issued")))).hasSize(2);
     }
 
     @Test
     void aFilteredReadStillAdvancesPastEventsItSkips() {
-        store.append("a-1", ExpectedVersion.any(), events(5, "Noise"));
-        AllSlice slice = store.readAll(EventStore.BEGINNING, 10, EventFilter.eventTypes("Signal"));
+        write("a-1", ExpectedVersion.any(), events(5, "Noise"));
+        AllSlice slice = settled().readAll(EventStore.BEGINNING, 10, EventFilter.eventTypes("Signal"));
 
         assertThat(slice.events()).isEmpty();
         assertThat(slice.endOfAll()).isTrue();
-        assertThat(slice.nextPosition()).isGreaterThanOrEqualTo(readAllEvents(store, EventFilter.all()).getLast().position());
+        assertThat(slice.nextPosition()).isGreaterThanOrEqualTo(readAllEvents(settled(), EventFilter.all()).getLast().position());
     }
 
     @Test
     void theCommittedWatermarkCoversEveryAcknowledgedAppend() {
         long before = store.committedPosition();
-        WriteResult w = store.append("order-11", ExpectedVersion.any(), events(4, "X"));
+        WriteResult w = write("order-11", ExpectedVersion.any(), events(4, "X"));
 
-        assertThat(store.committedPosition()).isGreaterThanOrEqualTo(w.lastPosition()).isGreaterThan(before);
-        assertThat(store.readAll(w.firstPosition() - 1, 10, EventFilter.all()).events()).hasSize(4);
+        assertThat(settled().committedPosition()).isGreaterThanOrEqualTo(w.lastPosition()).isGreaterThan(before);
+        assertThat(settled().readAll(w.firstPosition() - 1, 10, EventFilter.all()).events()).hasSize(4);
     }
 
     // ---- subscriptions ----
@@ -344,7 +376,7 @@ public abstract class EventStoreConformanceKit {
     @Test
     void aSubscriptionCatchesUpThenGoesLiveWithoutGapOrDuplicateAtTheSwitch() throws Exception {
         for (int i = 0; i < 150; i++) {
-            store.append("acct-" + (i % 7), ExpectedVersion.any(), event("Old", "" + i));
+            write("acct-" + (i % 7), ExpectedVersion.any(), event("Old", "" + i));
         }
         List<RecordedEvent> seen = new CopyOnWriteArrayList<>();
         AtomicLong liveAt = new AtomicLong(-2);
@@ -352,7 +384,7 @@ public abstract class EventStoreConformanceKit {
         Thread writer = Thread.ofPlatform().start(() -> {
             writerStarted.countDown();
             for (int i = 0; i < 150; i++) {
-                store.append("acct-" + (i % 5), ExpectedVersion.any(), event("New", "" + i));
+                write("acct-" + (i % 5), ExpectedVersion.any(), event("New", "" + i));
             }
         });
         writerStarted.await();
@@ -369,7 +401,7 @@ public abstract class EventStoreConformanceKit {
                     }
                 })) {
             writer.join(30_000);
-            List<RecordedEvent> expected = readAllEvents(store, EventFilter.all());
+            List<RecordedEvent> expected = readAllEvents(settled(), EventFilter.all());
             assertThat(sub.awaitPosition(expected.getLast().position(), Duration.ofSeconds(20))).isTrue();
             assertThat(sub.isLive()).isTrue();
             assertThat(seen).containsExactlyElementsOf(expected);
@@ -380,8 +412,8 @@ public abstract class EventStoreConformanceKit {
 
     @Test
     void aSubscriptionResumesAfterTheCallersCheckpoint() throws Exception {
-        store.append("acct-1", ExpectedVersion.any(), events(10, "E"));
-        List<RecordedEvent> all = readAllEvents(store, EventFilter.all());
+        write("acct-1", ExpectedVersion.any(), events(10, "E"));
+        List<RecordedEvent> all = readAllEvents(settled(), EventFilter.all());
         long checkpoint = all.get(5).position();
         List<RecordedEvent> seen = new CopyOnWriteArrayList<>();
         try (Subscription sub = store.subscribe(EventFilter.all(), checkpoint, seen::add)) {
@@ -396,10 +428,10 @@ public abstract class EventStoreConformanceKit {
         List<RecordedEvent> categorySeen = new CopyOnWriteArrayList<>();
         try (Subscription s1 = store.subscribe(EventFilter.stream("ship-1"), EventStore.BEGINNING, streamSeen::add);
              Subscription s2 = store.subscribe(EventFilter.category("ship"), EventStore.BEGINNING, categorySeen::add)) {
-            store.append("ship-1", ExpectedVersion.any(), event("A", ""));
-            store.append("ship-2", ExpectedVersion.any(), event("B", ""));
-            store.append("dock-1", ExpectedVersion.any(), event("C", ""));
-            WriteResult last = store.append("ship-1", ExpectedVersion.any(), event("D", ""));
+            write("ship-1", ExpectedVersion.any(), event("A", ""));
+            write("ship-2", ExpectedVersion.any(), event("B", ""));
+            write("dock-1", ExpectedVersion.any(), event("C", ""));
+            WriteResult last = write("ship-1", ExpectedVersion.any(), event("D", ""));
             assertThat(s1.awaitPosition(last.lastPosition(), Duration.ofSeconds(10))).isTrue();
             assertThat(s2.awaitPosition(last.lastPosition(), Duration.ofSeconds(10))).isTrue();
         }
@@ -409,7 +441,7 @@ public abstract class EventStoreConformanceKit {
 
     @Test
     void aSlowSubscriberIsHeldBackByItsBoundedBufferAndLosesNothing() throws Exception {
-        store.append("log-1", ExpectedVersion.any(), events(60, "E"));
+        write("log-1", ExpectedVersion.any(), events(60, "E"));
         List<RecordedEvent> seen = new CopyOnWriteArrayList<>();
         CountDownLatch gate = new CountDownLatch(1);
         try (Subscription sub = store.subscribe(EventFilter.all(), EventStore.BEGINNING,
@@ -421,7 +453,7 @@ public abstract class EventStoreConformanceKit {
             // the handler is blocked on the first event: the subscription holds at most its buffer, not the store
             assertThat(sub.position()).isEqualTo(EventStore.BEGINNING);
             gate.countDown();
-            long last = readAllEvents(store, EventFilter.all()).getLast().position();
+            long last = readAllEvents(settled(), EventFilter.all()).getLast().position();
             assertThat(sub.awaitPosition(last, Duration.ofSeconds(10))).isTrue();
         }
         assertThat(seen).hasSize(60);
@@ -429,7 +461,7 @@ public abstract class EventStoreConformanceKit {
 
     @Test
     void aFailingHandlerStopsTheSubscriptionAndReportsWhy() throws Exception {
-        store.append("log-2", ExpectedVersion.any(), events(3, "E"));
+        write("log-2", ExpectedVersion.any(), events(3, "E"));
         try (Subscription sub = store.subscribe(EventFilter.all(), EventStore.BEGINNING, e -> {
             throw new IllegalStateException("projection broke on " + e.version());
         })) {
@@ -446,26 +478,26 @@ public abstract class EventStoreConformanceKit {
 
     @Test
     void maxCountHidesAllButTheNewestEventsFromEveryRead() {
-        store.append("temp-1", ExpectedVersion.any(), events(10, "T"));
+        write("temp-1", ExpectedVersion.any(), events(10, "T"));
         store.setStreamMetadata("temp-1", StreamMetadata.none().withMaxCount(3));
 
         assertThat(store.streamMetadata("temp-1").maxCount()).hasValue(3);
         assertThat(store.readStreamForward("temp-1", 0, 100)).extracting(RecordedEvent::version).containsExactly(7L, 8L, 9L);
-        assertThat(readAllEvents(store, EventFilter.stream("temp-1"))).hasSize(3);
-        store.append("temp-1", ExpectedVersion.exactly(9), event("T", ""));
+        assertThat(readAllEvents(settled(), EventFilter.stream("temp-1"))).hasSize(3);
+        write("temp-1", ExpectedVersion.exactly(9), event("T", ""));
         assertThat(store.readStreamForward("temp-1", 0, 100)).extracting(RecordedEvent::version).containsExactly(8L, 9L, 10L);
     }
 
     @Test
     void truncateBeforeHidesEarlierVersionsAndMaxAgeHidesExpiredEvents() throws Exception {
-        store.append("temp-2", ExpectedVersion.any(), events(5, "T"));
+        write("temp-2", ExpectedVersion.any(), events(5, "T"));
         store.setStreamMetadata("temp-2", StreamMetadata.none().withTruncateBefore(3));
         assertThat(store.readStreamForward("temp-2", 0, 100)).extracting(RecordedEvent::version).containsExactly(3L, 4L);
-        assertThat(store.readCategory("temp", EventStore.BEGINNING, 100).events()).hasSize(2);
+        assertThat(settled().readCategory("temp", EventStore.BEGINNING, 100).events()).hasSize(2);
 
-        store.append("temp-3", ExpectedVersion.any(), events(2, "T"));
+        write("temp-3", ExpectedVersion.any(), events(2, "T"));
         Thread.sleep(150);
-        store.append("temp-3", ExpectedVersion.any(), events(1, "T"));
+        write("temp-3", ExpectedVersion.any(), events(1, "T"));
         store.setStreamMetadata("temp-3", StreamMetadata.none().withMaxAge(Duration.ofMillis(100)));
         assertThat(store.readStreamForward("temp-3", 0, 100)).extracting(RecordedEvent::version).containsExactly(2L);
         assertThat(store.streamMetadata("temp-3").maxAge()).contains(Duration.ofMillis(100));
@@ -474,14 +506,14 @@ public abstract class EventStoreConformanceKit {
 
     @Test
     void softDeleteHidesTheEventsAndAnAppendRecreatesTheStreamContinuingItsVersions() {
-        store.append("user-1", ExpectedVersion.any(), events(3, "U"));
+        write("user-1", ExpectedVersion.any(), events(3, "U"));
         store.deleteStream("user-1", ExpectedVersion.exactly(2));
 
         assertThat(store.readStreamForward("user-1", 0, 10)).isEmpty();
         assertThat(store.streamInfo("user-1").state()).isEqualTo(StreamInfo.State.SOFT_DELETED);
-        assertThat(readAllEvents(store, EventFilter.stream("user-1"))).isEmpty();
+        assertThat(readAllEvents(settled(), EventFilter.stream("user-1"))).isEmpty();
 
-        WriteResult again = store.append("user-1", ExpectedVersion.noStream(), event("Back", ""));
+        WriteResult again = write("user-1", ExpectedVersion.noStream(), event("Back", ""));
         assertThat(again.lastVersion()).isEqualTo(3);
         assertThat(store.readStreamForward("user-1", 0, 10)).extracting(RecordedEvent::type).containsExactly("Back");
         assertThat(store.streamInfo("user-1")).isEqualTo(new StreamInfo("user-1", 3, StreamInfo.State.ACTIVE));
@@ -489,7 +521,7 @@ public abstract class EventStoreConformanceKit {
 
     @Test
     void hardDeleteLeavesATombstoneSoTheNameCanNeverBeReused() {
-        store.append("user-2", ExpectedVersion.any(), events(3, "U"));
+        write("user-2", ExpectedVersion.any(), events(3, "U"));
         store.saveSnapshot(new Snapshot("user-2", 2, "S", new byte[]{1}, System.currentTimeMillis()));
         assertThatThrownBy(() -> store.tombstoneStream("user-2", ExpectedVersion.exactly(0)))
                 .isInstanceOf(WrongExpectedVersionException.class);
@@ -498,12 +530,12 @@ public abstract class EventStoreConformanceKit {
         assertThat(store.streamInfo("user-2").state()).isEqualTo(StreamInfo.State.TOMBSTONED);
         assertThatThrownBy(() -> store.readStreamForward("user-2", 0, 10)).isInstanceOfSatisfying(
                 StreamDeletedException.class, e -> assertThat(e.code()).isEqualTo(EventStoreErrors.STREAM_DELETED));
-        assertThatThrownBy(() -> store.append("user-2", ExpectedVersion.any(), event("U", "")))
+        assertThatThrownBy(() -> write("user-2", ExpectedVersion.any(), event("U", "")))
                 .isInstanceOf(StreamDeletedException.class);
-        assertThatThrownBy(() -> store.append("user-2", ExpectedVersion.noStream(), event("U", "")))
+        assertThatThrownBy(() -> write("user-2", ExpectedVersion.noStream(), event("U", "")))
                 .isInstanceOf(StreamDeletedException.class);
         assertThatThrownBy(() -> store.deleteStream("user-2", ExpectedVersion.any())).isInstanceOf(StreamDeletedException.class);
-        assertThat(readAllEvents(store, EventFilter.stream("user-2"))).isEmpty();
+        assertThat(readAllEvents(settled(), EventFilter.stream("user-2"))).isEmpty();
         assertThat(store.latestSnapshot("user-2", Long.MAX_VALUE)).isEmpty();
     }
 
@@ -511,7 +543,7 @@ public abstract class EventStoreConformanceKit {
 
     @Test
     void theLatestSnapshotAtOrBelowAVersionIsReturned() {
-        store.append("acct-9", ExpectedVersion.any(), events(10, "E"));
+        write("acct-9", ExpectedVersion.any(), events(10, "E"));
         store.saveSnapshot(new Snapshot("acct-9", 3, "S", new byte[]{3}, 1));
         store.saveSnapshot(new Snapshot("acct-9", 7, "S", new byte[]{7}, 2));
 
