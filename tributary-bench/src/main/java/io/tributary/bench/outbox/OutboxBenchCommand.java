@@ -78,6 +78,8 @@ public final class OutboxBenchCommand implements Callable<Integer> {
     boolean json;
 
     private final PrintStream out;
+    /** Temp directory of this run: the event log, Debezium's log and its kafka-clients jar. */
+    private Path workDir = Path.of(System.getProperty("java.io.tmpdir"));
 
     public OutboxBenchCommand() {
         this(System.out);
@@ -104,7 +106,8 @@ public final class OutboxBenchCommand implements Callable<Integer> {
         boolean debezium = vs != null;
         String loadBefore = loadAverage();
         long started = System.nanoTime();
-        Path logDir = Files.createTempDirectory("tributary-outbox-bench-log");
+        workDir = Files.createTempDirectory("tributary-outbox-bench");
+        Path logDir = Files.createDirectories(workDir.resolve("log"));
         List<Figure> figures = new ArrayList<>();
         Map<String, Object> notes = new LinkedHashMap<>();
         try (PrivatePostgres pg = PrivatePostgres.start();
@@ -129,7 +132,7 @@ public final class OutboxBenchCommand implements Callable<Integer> {
             Live dbzFast = null;
             if (debezium) {
                 pg.reset();
-                pg.execute("CREATE PUBLICATION " + DebeziumRelay.PUBLICATION + " FOR TABLE public."
+                pg.execute("CREATE PUBLICATION " + DebeziumPeer.PUBLICATION + " FOR TABLE public."
                         + OutboxTables.defaults().outbox());
                 dbzDrain = drainDebezium(pg, writers, backlog);
                 dbzDefaults = liveDebezium(pg, writers, txRate, liveSeconds, Map.of());
@@ -137,34 +140,33 @@ public final class OutboxBenchCommand implements Callable<Integer> {
             }
 
             String peer = "debezium";
-            Figure d1 = Figure.of("drain.1relay.rate", "events/s", one.rate, "higher");
-            Figure d2 = Figure.of("drain.2relays.rate", "events/s", two.rate, "higher");
+            Figure d1 = Figure.of("drain.1relay.rate", "events/s", round(one.rate), "higher");
+            Figure d2 = Figure.of("drain.2relays.rate", "events/s", round(two.rate), "higher");
             if (dbzDrain != null) {
-                d1 = d1.vs("debezium.drain.rate", dbzDrain.rate);
-                d2 = d2.vs("debezium.drain.rate", dbzDrain.rate);
+                d1 = d1.vs("debezium.drain.rate", round(dbzDrain.rate));
+                d2 = d2.vs("debezium.drain.rate", round(dbzDrain.rate));
             }
             String drainTarget = "≥ 20,000 events/s" + (dbzDrain != null ? " and ≥ Debezium's in the same run" : "");
             d1 = d1.target(drainTarget, one.rate >= DRAIN_FLOOR && (dbzDrain == null || one.rate >= dbzDrain.rate));
             d2 = d2.target(drainTarget, two.rate >= DRAIN_FLOOR && (dbzDrain == null || two.rate >= dbzDrain.rate));
             figures.add(d1);
-            figures.add(Figure.of("drain.1relay.total_rate", "events/s", one.totalRate, "higher"));
+            figures.add(Figure.of("drain.1relay.total_rate", "events/s", round(one.totalRate), "higher"));
             figures.add(d2);
-            figures.add(Figure.of("drain.2relays.total_rate", "events/s", two.totalRate, "higher"));
-            figures.add(Figure.of("drain.backlog_write_rate", "rows/s", one.written.rows() / one.written.seconds(), "higher"));
+            figures.add(Figure.of("drain.2relays.total_rate", "events/s", round(two.totalRate), "higher"));
+            figures.add(Figure.of("drain.backlog_write_rate", "rows/s", round(one.written.rows() / one.written.seconds()), "higher"));
             addLive(figures, "live.notify", notify, dbzFast, "debezium.live.poll10");
-            figures.add(figures.stream().filter(f -> f.name().equals("live.notify.p99")).findFirst().orElseThrow()
-                    .target("p99 < 50 ms", notify.latency.percentileMillis(99) < LIVE_P99_TARGET_MS));
-            figures.removeIf(f -> f.name().equals("live.notify.p99") && f.target() == null);
+            figures.replaceAll(f -> f.name().equals("live.notify.p99")
+                    ? f.target("p99 < 50 ms", notify.latency.percentileMillis(99) < LIVE_P99_TARGET_MS) : f);
             addLive(figures, "live.poll", polling, dbzDefaults, "debezium.live.defaults");
             if (dbzDrain != null && dbzDefaults != null && dbzFast != null) {
-                figures.add(Figure.of("debezium.drain.rate", "events/s", dbzDrain.rate, "higher"));
-                figures.add(Figure.of("debezium.drain.total_rate", "events/s", dbzDrain.totalRate, "higher"));
+                figures.add(Figure.of("debezium.drain.rate", "events/s", round(dbzDrain.rate), "higher"));
+                figures.add(Figure.of("debezium.drain.total_rate", "events/s", round(dbzDrain.totalRate), "higher"));
                 addLive(figures, "debezium.live.defaults", dbzDefaults, null, peer);
                 addLive(figures, "debezium.live.poll10", dbzFast, null, peer);
             }
             figures.sort(Comparator.comparingInt(f -> order(f.name())));
         } finally {
-            deleteRecursively(logDir);
+            deleteRecursively(workDir);
         }
         double elapsed = (System.nanoTime() - started) / 1e9;
         printTable(figures);
@@ -194,10 +196,10 @@ public final class OutboxBenchCommand implements Callable<Integer> {
         RelayObserver observer = new RelayObserver() {
             @Override
             public void published(List<UUID> eventIds) {
-                tally.batch(eventIds.size(), System.nanoTime());
+                tally.batch(eventIds.size(), BenchClock.nanos());
             }
         };
-        long start = System.nanoTime();
+        long start = BenchClock.nanos();
         List<OutboxRelay> started = new ArrayList<>();
         try {
             for (int i = 1; i <= relays; i++) {
@@ -226,7 +228,7 @@ public final class OutboxBenchCommand implements Callable<Integer> {
         RelayObserver observer = new RelayObserver() {
             @Override
             public void published(List<UUID> eventIds) {
-                long now = System.nanoTime();
+                long now = BenchClock.nanos();
                 UUID p = probe[0];
                 if (p != null && eventIds.contains(p)) {
                     probeSeen.countDown();
@@ -254,11 +256,11 @@ public final class OutboxBenchCommand implements Callable<Integer> {
 
     private Drain drainDebezium(PrivatePostgres pg, OutboxWriters writers, int backlog) throws Exception {
         pg.reset();
-        pg.execute("SELECT pg_create_logical_replication_slot('" + DebeziumRelay.SLOT + "', 'pgoutput')");
+        pg.execute("SELECT pg_create_logical_replication_slot('" + DebeziumPeer.SLOT + "', 'pgoutput')");
         OutboxWriters.Written w = writers.backlog(WRITERS, backlog, 10);
         pg.settle();
         Tally tally = new Tally();
-        DebeziumRelay relay = DebeziumRelay.start(pg.port(), Map.of(), tally, null);
+        DebeziumPeer relay = DebeziumPeer.start(pg.port(), Map.of(), tally, null, workDir);
         try {
             if (!tally.await(backlog, drainTimeoutSeconds(backlog), TimeUnit.SECONDS)) {
                 relay.checkHealthy();
@@ -270,7 +272,7 @@ public final class OutboxBenchCommand implements Callable<Integer> {
             dropSlot(pg);
         }
         Drain d = new Drain(w, tally.firstToLastRate(), tally.totalRate(relay.startNanos));
-        say("  Debezium, drain: %,.0f events/s first->last (%,.0f total, engine start -> last); backlog written at %,.0f tx/s",
+        say("  Debezium, drain: %,.0f events/s first->last (%,.0f total, child JVM launch -> last); backlog written at %,.0f tx/s",
                 d.rate, d.totalRate, w.txPerSecond());
         return d;
     }
@@ -280,7 +282,7 @@ public final class OutboxBenchCommand implements Callable<Integer> {
         pg.reset();
         CommitLatency latency = new CommitLatency();
         OutboxWriters.Written w;
-        DebeziumRelay relay = DebeziumRelay.start(pg.port(), overrides, new Tally(), latency);
+        DebeziumPeer relay = DebeziumPeer.start(pg.port(), overrides, new Tally(), latency, workDir);
         try {
             writers.probe();
             if (!relay.awaitProbe(60, TimeUnit.SECONDS)) {
@@ -302,7 +304,7 @@ public final class OutboxBenchCommand implements Callable<Integer> {
     private static void dropSlot(PrivatePostgres pg) throws Exception {
         // slot.drop.on.stop drops it; this catches an engine that stopped before it could.
         pg.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '"
-                + DebeziumRelay.SLOT + "' AND NOT active");
+                + DebeziumPeer.SLOT + "' AND NOT active");
     }
 
     private static void awaitMatched(CommitLatency latency, long expected, String who) throws InterruptedException {
@@ -350,12 +352,12 @@ public final class OutboxBenchCommand implements Callable<Integer> {
 
     private void printTable(List<Figure> figures) {
         out.println();
-        out.printf(Locale.ROOT, "%-44s %12s %-9s %12s %8s  %s%n", "figure", "ours", "unit", "Debezium", "ratio", "target");
+        out.printf(Locale.ROOT, "%-50s %10s %-9s %10s %7s  %s%n", "figure", "ours", "unit", "Debezium", "ratio", "target");
         for (Figure f : figures) {
             String peer = f.peerValue() == null ? "" : fmt(f.peerValue());
             String ratio = f.ratio() == null ? "" : String.format(Locale.ROOT, "%.2fx", f.ratio());
             String target = f.target() == null ? "" : f.target() + (Boolean.TRUE.equals(f.targetMet()) ? "  MET" : "  MISSED");
-            out.printf(Locale.ROOT, "%-44s %12s %-9s %12s %8s  %s%n", f.name(), fmt(f.value()), f.unit(), peer, ratio, target);
+            out.printf(Locale.ROOT, "%-50s %10s %-9s %10s %7s  %s%n", f.name(), fmt(f.value()), f.unit(), peer, ratio, target);
         }
         out.println("(ratio = ours / Debezium's; rates: higher is better, latencies in ms: lower is better)");
     }

@@ -93,7 +93,7 @@ final class OutboxWriters {
                     int order = ThreadLocalRandom.current().nextInt(ORDER_IDS);
                     UUID[] id = new UUID[1];
                     inTransaction(c, () -> id[0] = outbox.add(c, event(order)));
-                    latency.committed(id[0], System.nanoTime());
+                    latency.committed(id[0], BenchClock.nanos());
                     txs.incrementAndGet();
                     next += intervalNanos;
                 }
