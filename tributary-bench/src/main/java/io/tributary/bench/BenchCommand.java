@@ -1,6 +1,7 @@
 package io.tributary.bench;
 
 import io.tributary.bench.eventstore.EventStoreBench;
+import io.tributary.bench.outbox.OutboxBenchCommand;
 import io.tributary.bench.registry.RegistryBench;
 import picocli.CommandLine.Command;
 
@@ -9,7 +10,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Run a benchmark suite; see docs/benchmarks.md for recorded figures.",
-        subcommands = {LogBenchCommand.class, EventStoreBench.class, RegistryBench.class})
+        subcommands = {LogBenchCommand.class, EventStoreBench.class, OutboxBenchCommand.class, RegistryBench.class})
 public final class BenchCommand implements Runnable {
 
     @Override
