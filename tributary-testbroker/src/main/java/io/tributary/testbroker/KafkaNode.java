@@ -39,7 +39,8 @@ final class KafkaNode {
     final int port;
     final int controllerPort;
     final Path dataDir;
-    private @Nullable KafkaRaftServer server;
+    private volatile @Nullable KafkaRaftServer server;
+    private volatile boolean running;
     private @Nullable Map<String, String> properties;
 
     KafkaNode(int nodeId, int port, int controllerPort, Path dataDir) {
@@ -54,7 +55,7 @@ final class KafkaNode {
     }
 
     boolean isRunning() {
-        return server != null;
+        return running;
     }
 
     /** Test defaults for a cluster of {@code nodes} combined nodes; the user's properties are applied on top. */
@@ -141,26 +142,29 @@ final class KafkaNode {
      * must be started concurrently (a lone node of three cannot elect a controller).
      */
     void start() {
-        if (server != null) {
+        if (running) {
             return;
         }
         if (properties == null) {
             throw new IllegalStateException("node " + nodeId + " is not configured");
         }
         KafkaRaftServer s = new KafkaRaftServer(new KafkaConfig(properties, false), Time.SYSTEM);
+        server = s;
         try {
             s.startup();
         } catch (RuntimeException e) {
+            server = null;
             shutdownQuietly(s);
             throw e;
         }
-        server = s;
+        running = true;
     }
 
     /** Orderly shutdown (controlled shutdown: leadership moves away first). Keeps the data. */
     void stop() {
         KafkaRaftServer s = server;
         server = null;
+        running = false;
         if (s != null) {
             s.shutdown();
             s.awaitShutdown();

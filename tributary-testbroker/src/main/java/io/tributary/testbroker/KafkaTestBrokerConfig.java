@@ -17,7 +17,8 @@ import java.util.Optional;
  *                           always set by the launcher
  * @param dataDirectory      parent folder for the nodes' data; default a new temporary folder, deleted by
  *                           {@code close()} (a given folder is left in place, only the node folders inside are removed)
- * @param startTimeout       how long a start or restart may take before it fails; default 60 s
+ * @param startTimeout       how long a start or restart may take before it fails; default 120 s (three nodes
+ *                           in one JVM on two busy cores can take over a minute)
  * @param fsyncEveryMessage  broker-wide {@code log.flush.interval.messages=1}: every append is fsynced before the ack
  *                           on every topic (for benchmarks comparing durable modes); default false (stock Kafka: ack
  *                           from the page cache). Per topic, use {@link KafkaEndpoint#FSYNC_EVERY_MESSAGE}.
@@ -32,7 +33,7 @@ public record KafkaTestBrokerConfig(Map<String, String> brokerProperties, Option
         brokerProperties = Map.copyOf(brokerProperties);
         List<String> problems = new ArrayList<>();
         if (startTimeout.toMillis() < 1) {
-            problems.add("startTimeout=" + startTimeout + " must be at least 1 ms (default 60 s)");
+            problems.add("startTimeout=" + startTimeout + " must be at least 1 ms (default 120 s)");
         }
         for (String reserved : KafkaNode.LAUNCHER_OWNED) {
             if (brokerProperties.containsKey(reserved)) {
@@ -45,9 +46,9 @@ public record KafkaTestBrokerConfig(Map<String, String> brokerProperties, Option
         }
     }
 
-    /** Test defaults: temporary folder, 60 s start timeout, stock (page-cache) durability. */
+    /** Test defaults: temporary folder, 120 s start timeout, stock (page-cache) durability. */
     public static KafkaTestBrokerConfig defaults() {
-        return new KafkaTestBrokerConfig(Map.of(), Optional.empty(), Duration.ofSeconds(60), false);
+        return new KafkaTestBrokerConfig(Map.of(), Optional.empty(), Duration.ofSeconds(120), false);
     }
 
     /** Sets one broker property, replacing the test default (e.g. {@code num.partitions}, {@code log.cleaner.enable}). */

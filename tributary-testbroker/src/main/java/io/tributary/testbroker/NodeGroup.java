@@ -28,6 +28,7 @@ final class NodeGroup {
     static final Duration STOP_GRACE = Duration.ofSeconds(15);
 
     private final List<KafkaNode> nodes = new ArrayList<>();
+    private final List<Thread> startThreads = new ArrayList<>();
     private final Path root;
     private final boolean ownsRoot;
     private final Duration startTimeout;
@@ -35,6 +36,7 @@ final class NodeGroup {
 
     NodeGroup(int nodeCount, KafkaTestBrokerConfig config) {
         QuietLogging.apply();
+        KafkaExit.keepJvmAlive();
         if (nodeCount < 1) {
             throw new IllegalArgumentException("nodeCount=" + nodeCount + " must be at least 1");
         }
@@ -108,6 +110,16 @@ final class NodeGroup {
         }
         closed = true;
         try {
+            // A node still starting (after a start timeout) must finish before its folder may be deleted.
+            long deadline = System.nanoTime() + startTimeout.toNanos();
+            for (Thread t : startThreads) {
+                try {
+                    t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
             stopConcurrently(nodes);
         } finally {
             for (KafkaNode n : nodes) {
@@ -182,6 +194,7 @@ final class NodeGroup {
     private void startNodes(List<KafkaNode> toStart) {
         long deadline = System.nanoTime() + startTimeout.toNanos();
         List<CompletableFuture<Void>> starts = new ArrayList<>();
+        startThreads.removeIf(t -> !t.isAlive());
         for (KafkaNode n : toStart) {
             CompletableFuture<Void> f = new CompletableFuture<>();
             Thread t = new Thread(() -> {
@@ -194,6 +207,7 @@ final class NodeGroup {
             }, "kafka-test-node-" + n.nodeId + "-start");
             t.setDaemon(true);
             t.start();
+            startThreads.add(t);
             starts.add(f);
         }
         try {
