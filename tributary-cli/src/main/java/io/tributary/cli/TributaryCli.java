@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "tributary", mixinStandardHelpOptions = true, versionProvider = TributaryCli.Version.class,
         description = "Tributary: a partitioned, durable event log and the tools around it.%n"
                 + "Start with 'tributary demo', then 'tributary log --help'.",
-        subcommands = {DemoCommand.class, LogCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {DemoCommand.class, LogCommand.class, RegistryCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit status:%n", exitCodeList = {
             "0:done",
             "1:a check failed, or an unexpected error",
