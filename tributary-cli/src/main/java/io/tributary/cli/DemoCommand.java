@@ -24,8 +24,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code tributary demo}: the embedded log end to end, measured and checked. */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run the embedded event log end to end in a temporary folder:",
-            "create a topic, produce events from several threads (each key's events carry a sequence number), "
+        description = {"Run the embedded log end to end, measured and checked for exactly-once, in-order delivery.",
+            "In a temporary folder: create a topic, produce events from several threads (each key's events carry a sequence number), "
                 + "consume them in a consumer group, then print throughput, latency percentiles and a check that "
                 + "every event arrived exactly once and in order per key. Exits with 1 if the check fails."},
         footerHeading = "%nExamples:%n",

@@ -25,8 +25,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code tributary log groups}: lists consumer groups, or describes one with its members and lag. */
 @Command(name = "groups", mixinStandardHelpOptions = true,
-        description = {"List consumer groups with their state, members and total lag;",
-            "with a GROUP, show its members and, per partition, the committed offset, end offset and lag.",
+        description = {"List consumer groups with their state, members and total lag.",
+            "With a GROUP, show its members and, per partition, the committed offset, end offset and lag.",
             "Lag = end offset - committed offset: how many records the group has yet to process."})
 final class GroupsCommand implements Callable<Integer> {
 

@@ -61,6 +61,11 @@ public final class TributaryCli implements Runnable {
 
     /** Runs the command line on the process's own streams and exits with its status. */
     public static void main(String[] args) {
+        // One SLF4J provider, chosen here, even if a library brings another onto the class path.
+        if (System.getProperty("slf4j.provider") == null) {
+            System.setProperty("slf4j.provider", "org.slf4j.simple.SimpleServiceProvider");
+            System.setProperty("slf4j.internal.verbosity", "WARN");
+        }
         PrintWriter out = new PrintWriter(new BufferedWriter(new OutputStreamWriter(
                 new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8), 1 << 16), false);
         PrintWriter err = new PrintWriter(new OutputStreamWriter(

@@ -23,7 +23,7 @@ class TributaryCliTest {
     void helpListsDemoLogAndBenchWithExitStatuses() {
         Shell.Outcome r = Shell.run("--help");
         assertThat(r.status()).isZero();
-        assertThat(r.out()).contains("demo", "log", "bench", "Exit status:", "3   not found");
+        assertThat(r.out()).contains("demo", "log", "bench", "registry", "Exit status:", "3   not found");
     }
 
     @Test
@@ -37,7 +37,7 @@ class TributaryCliTest {
     @Test
     void everyCommandHasHelpText() {
         CommandLine root = TributaryCli.commandLine(System.in);
-        List<List<String>> paths = List.of(List.of("demo"), List.of("bench"), List.of("log"),
+        List<List<String>> paths = List.of(List.of("demo"), List.of("bench"), List.of("registry"), List.of("log"),
                 List.of("log", "create-topic"), List.of("log", "describe"), List.of("log", "list"),
                 List.of("log", "delete"), List.of("log", "produce"), List.of("log", "consume"),
                 List.of("log", "groups"), List.of("log", "reset-offsets"));
@@ -194,6 +194,14 @@ class TributaryCliTest {
         assertThat(c.convert("2m")).isEqualTo(Duration.ofMinutes(2));
         assertThat(c.convert("1h")).isEqualTo(Duration.ofHours(1));
         assertThat(c.convert("PT3S")).isEqualTo(Duration.ofSeconds(3));
+    }
+
+    @Test
+    void registryRejectsAPortThatCannotExist() {
+        Shell.Outcome r = Shell.run("registry", "--port", "70000", "--data-dir", tmp.toString());
+        assertThat(r.status()).as(r.toString()).isEqualTo(ExitStatus.INVALID);
+        assertThat(r.errLines()).hasSize(1);
+        assertThat(r.err()).contains("70000");
     }
 
     @Test
