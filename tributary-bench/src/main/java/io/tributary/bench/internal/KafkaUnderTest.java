@@ -15,9 +15,9 @@ import org.jspecify.annotations.Nullable;
 public final class KafkaUnderTest implements AutoCloseable {
 
     /**
-     * Stock Kafka values for what the test broker tunes for fast tests: thread pools as in the peer run's
-     * {@code server.properties}, and stock liveness timeouts (the test broker's 3 s session fences the broker when a
-     * loaded 2-core machine stalls it, and the resulting leader changes fail idempotent producers).
+     * Stock Kafka values for what the test broker tunes for fast tests, so the peer is the broker users run: thread
+     * pools as in the peer run's {@code server.properties}, and stock liveness timeouts (the test broker's 3 s session
+     * is meant for fast failover in tests, and could fence a broker that a loaded 2-core machine stalls).
      */
     static final java.util.Map<String, String> STOCK = java.util.Map.of(
             "num.network.threads", "3",
