@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
@@ -72,8 +74,8 @@ public final class EventLogClient implements LogClient {
     }
 
     @Override
-    public Sender newSender(Tuning tuning) {
-        return new LogSender(log.producer(tuning == Tuning.THROUGHPUT ? throughputConfig : latencyConfig));
+    public Sender newSender(Tuning tuning, int maxInFlight) {
+        return new LogSender(log.producer(tuning == Tuning.THROUGHPUT ? throughputConfig : latencyConfig), maxInFlight);
     }
 
     @Override
@@ -112,24 +114,36 @@ public final class EventLogClient implements LogClient {
 
     private static final class LogSender implements Sender {
         private final LogProducer producer;
+        private final Semaphore inFlight;
         private final AtomicLong failures = new AtomicLong();
         private final AtomicReference<@Nullable Throwable> first = new AtomicReference<>();
         // One shared callback: counting failures must not allocate per record.
-        private final BiConsumer<AppendResult, @Nullable Throwable> onDone = (r, e) -> {
-            if (e != null) {
-                failures.incrementAndGet();
-                first.compareAndSet(null, e);
-            }
-        };
+        private final BiConsumer<AppendResult, @Nullable Throwable> onDone;
 
-        LogSender(LogProducer producer) {
+        LogSender(LogProducer producer, int maxInFlight) {
             this.producer = producer;
+            this.inFlight = new Semaphore(maxInFlight);
+            this.onDone = (r, e) -> {
+                inFlight.release();
+                if (e != null) {
+                    failures.incrementAndGet();
+                    first.compareAndSet(null, e);
+                }
+            };
         }
 
         @Override
         public void send(String topic, int partition, byte[] value) {
             Record r = Record.of(null, value);
-            (partition < 0 ? producer.append(topic, r) : producer.append(topic, partition, r)).whenComplete(onDone);
+            inFlight.acquireUninterruptibly();
+            CompletableFuture<AppendResult> f;
+            try {
+                f = partition < 0 ? producer.append(topic, r) : producer.append(topic, partition, r);
+            } catch (RuntimeException e) {
+                inFlight.release();
+                throw e;
+            }
+            f.whenComplete(onDone);
         }
 
         @Override

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -123,12 +124,12 @@ public final class KafkaClientsClient implements LogClient {
     }
 
     @Override
-    public Sender newSender(Tuning tuning) {
+    public Sender newSender(Tuning tuning, int maxInFlight) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.putAll(tuning == Tuning.THROUGHPUT ? THROUGHPUT_TUNING : LATENCY_TUNING);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "bench-producer");
-        return new KafkaSender(new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer()));
+        return new KafkaSender(new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer()), maxInFlight);
     }
 
     @Override
@@ -170,23 +171,33 @@ public final class KafkaClientsClient implements LogClient {
 
     private static final class KafkaSender implements Sender {
         private final KafkaProducer<byte[], byte[]> producer;
+        private final Semaphore inFlight;
         private final AtomicLong failures = new AtomicLong();
         private final AtomicReference<@Nullable Throwable> first = new AtomicReference<>();
-        private final Callback onDone = (m, e) -> {
-            if (e != null) {
-                failures.incrementAndGet();
-                first.compareAndSet(null, e);
-            }
-        };
+        private final Callback onDone;
 
-        KafkaSender(KafkaProducer<byte[], byte[]> producer) {
+        KafkaSender(KafkaProducer<byte[], byte[]> producer, int maxInFlight) {
             this.producer = producer;
+            this.inFlight = new Semaphore(maxInFlight);
+            this.onDone = (m, e) -> {
+                inFlight.release();
+                if (e != null) {
+                    failures.incrementAndGet();
+                    first.compareAndSet(null, e);
+                }
+            };
         }
 
         @Override
         public void send(String topic, int partition, byte[] value) {
-            // The producer copies the value into its batch during send(), so the caller may reuse the array.
-            producer.send(new ProducerRecord<>(topic, partition < 0 ? null : partition, null, value), onDone);
+            inFlight.acquireUninterruptibly();
+            try {
+                // The producer copies the value into its batch during send(), so the caller may reuse the array.
+                producer.send(new ProducerRecord<>(topic, partition < 0 ? null : partition, null, value), onDone);
+            } catch (RuntimeException e) {
+                inFlight.release();
+                throw e;
+            }
         }
 
         @Override

@@ -20,8 +20,12 @@ public interface LogClient extends AutoCloseable {
 
     void deleteTopic(String topic);
 
-    /** A producer tuned for throughput (batching allowed) or for latency with one record in flight (no linger). */
-    Sender newSender(Tuning tuning);
+    /**
+     * A producer tuned for throughput (batching allowed) or for latency with one record in flight (no linger), whose
+     * {@link Sender#send} waits while {@code maxInFlight} records are unacknowledged. The bound is the same for every
+     * client, and keeps a slow durable mode from queueing more than its delivery timeout's worth of records.
+     */
+    Sender newSender(Tuning tuning, int maxInFlight);
 
     /** A reader assigned every partition of {@code topic}, positioned at the beginning. */
     Receiver newReceiver(String topic, int partitions);
@@ -32,7 +36,10 @@ public interface LogClient extends AutoCloseable {
     /** Appends records. Thread-safe, like the producers it wraps. */
     interface Sender extends AutoCloseable {
 
-        /** Appends asynchronously; {@code partition < 0} lets the client spread records. Failures are counted. */
+        /**
+         * Appends asynchronously, first waiting while the in-flight bound is reached; {@code partition < 0} lets the
+         * client spread records. Failures are counted.
+         */
         void send(String topic, int partition, byte[] value);
 
         /** Appends and waits for the acknowledgement. */

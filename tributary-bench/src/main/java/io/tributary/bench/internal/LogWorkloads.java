@@ -29,6 +29,8 @@ public final class LogWorkloads {
     /** Values carry {@code System.nanoTime()} at send in bytes 0-7 and a sequence number in bytes 8-15. */
     static final int STAMP_BYTES = 16;
     private static final long HIGHEST_NANOS = TimeUnit.SECONDS.toNanos(120);
+    /** Most value bytes unacknowledged at once in a throughput run, for every client alike (half a producer buffer). */
+    public static final int MAX_IN_FLIGHT_BYTES = 16 * 1024 * 1024;
 
     private LogWorkloads() {
     }
@@ -55,13 +57,13 @@ public final class LogWorkloads {
     }
 
     /**
-     * Appends keyless {@code size}-byte values from {@code threads} threads, as fast as the client accepts them,
-     * until {@code duration} passes or {@code maxRecords} were sent, then waits for every acknowledgement. The time
+     * Appends keyless {@code size}-byte values from {@code threads} threads, as fast as the client accepts them with at
+     * most {@link #MAX_IN_FLIGHT_BYTES} of values unacknowledged, until {@code duration} passes or {@code maxRecords} were sent, then waits for every acknowledgement. The time
      * runs from the first send to the last acknowledgement.
      */
     public static Throughput append(LogClient client, String topic, int size, Duration duration, long maxRecords,
                                     int threads) throws InterruptedException {
-        try (Sender sender = client.newSender(Tuning.THROUGHPUT)) {
+        try (Sender sender = client.newSender(Tuning.THROUGHPUT, Math.max(1, MAX_IN_FLIGHT_BYTES / size))) {
             AtomicLong sent = new AtomicLong();
             AtomicReference<@Nullable Throwable> error = new AtomicReference<>();
             long start = System.nanoTime();
@@ -132,7 +134,7 @@ public final class LogWorkloads {
             throws Exception {
         Histogram h = new Histogram(HIGHEST_NANOS, 3);
         byte[] value = payload(size);
-        try (Sender sender = client.newSender(Tuning.LATENCY)) {
+        try (Sender sender = client.newSender(Tuning.LATENCY, Integer.MAX_VALUE)) {
             long warmEnd = System.nanoTime() + warmup.toNanos();
             while (System.nanoTime() < warmEnd) {
                 sender.sendAndWait(topic, 0, value);
@@ -188,7 +190,7 @@ public final class LogWorkloads {
                 ready.countDown();
             }
         });
-        try (Sender sender = client.newSender(Tuning.LATENCY)) {
+        try (Sender sender = client.newSender(Tuning.LATENCY, Integer.MAX_VALUE)) {
             if (!ready.await(60, TimeUnit.SECONDS)) {
                 throw new IllegalStateException(client.label() + ": the produce-to-consume reader did not start in 60 s");
             }
