@@ -111,6 +111,17 @@ public final class OutboxSql {
                         + " WHERE processed_at < ?" + limit + ")";
     }
 
+    /** Marks {@code n} rows published in one statement (ids bound as parameters 2..n+1; parameter 1 is the time). */
+    public String markPublished(int n) {
+        return "UPDATE " + tables.outbox() + " SET status = " + PUBLISHED + ", published_at = ?, attempts = attempts + 1,"
+                + " last_error = NULL WHERE id IN (" + "?, ".repeat(n - 1) + "?)";
+    }
+
+    /** Deletes {@code n} published rows in one statement. */
+    public String deletePublished(int n) {
+        return "DELETE FROM " + tables.outbox() + " WHERE id IN (" + "?, ".repeat(n - 1) + "?)";
+    }
+
     /** Minimum unfinished (pending or failed) key sequence for each of {@code n} keys. */
     public String minUnfinishedSeq(int n) {
         return "SELECT msg_key, MIN(key_seq) FROM " + tables.outbox() + " WHERE status IN (" + PENDING + ", " + FAILED

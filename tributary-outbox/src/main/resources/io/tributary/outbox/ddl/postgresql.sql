@@ -19,8 +19,11 @@ CREATE TABLE IF NOT EXISTS tributary_outbox (
     last_error      VARCHAR(2000),
     published_at    BIGINT
 );
-CREATE INDEX IF NOT EXISTS tributary_outbox_pending ON tributary_outbox (status, id);
-CREATE INDEX IF NOT EXISTS tributary_outbox_by_key ON tributary_outbox (msg_key, key_seq);
+-- Partial indexes hold only unfinished rows, so claiming and the per-key order check stay fast however many
+-- published rows wait for the purge (and the planner needs no fresh statistics to pick them).
+CREATE INDEX IF NOT EXISTS tributary_outbox_pending ON tributary_outbox (id) WHERE status = 0;
+CREATE INDEX IF NOT EXISTS tributary_outbox_by_key ON tributary_outbox (msg_key, key_seq) WHERE status IN (0, 2);
+CREATE INDEX IF NOT EXISTS tributary_outbox_done ON tributary_outbox (published_at) WHERE status IN (1, 3);
 
 -- The per-key sequence. Its row is locked by the business transaction that adds an event for the key, so two
 -- transactions adding events for one key are serialised and key_seq order is their commit order.
