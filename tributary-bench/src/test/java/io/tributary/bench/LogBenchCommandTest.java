@@ -137,6 +137,27 @@ class LogBenchCommandTest {
     }
 
     @Test
+    void backendKafkaRunsTheWorkloadThroughOurSpiAndHoldsItWithinTenPercentOfRawKafkaClients() throws Exception {
+        Run run = bench("log", "--quick", "--json", "--backend", "kafka", "--sizes", "100", "--partitions", "1",
+                "--dir", dir.toString());
+
+        assertThat(run.exitCode()).as("exit code; stderr:\n%s", run.err()).isZero();
+        JsonNode root = run.lastLineJson();
+        assertThat(root.path("backend").asText()).isEqualTo("kafka");
+        JsonNode append = figure(root, "append.100B.p1.never");
+        assertThat(append.path("description").asText()).contains("append throughput");
+        JsonNode vs = append.path("vs").get(0);
+        assertThat(vs.path("peer").asText()).isEqualTo("raw kafka-clients");
+        assertThat(vs.path("peer_value").asDouble()).isPositive();
+        assertThat(vs.path("target").asText()).isEqualTo(">= 0.9x");
+        assertThat(figure(root, "append.100B.p1.always").path("vs").get(0).path("peer").asText())
+                .isEqualTo("raw kafka-clients, flush.messages=1");
+        assertThat(root.path("figures")).extracting(f -> f.path("name").asText())
+                .as("embedded-only figures are not part of a Kafka backend run")
+                .doesNotContain("startup.first_durable_append", "fdatasync.100B.p50", "append.100B.p1.interval-100ms");
+    }
+
+    @Test
     void rejectsContradictoryOptionsWithAMessageThatSaysWhatToDrop() {
         Run run = bench("log", "--backend", "kafka", "--vs", "chronicle", "--sizes", "8");
 
