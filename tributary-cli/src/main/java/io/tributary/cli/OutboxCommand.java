@@ -144,9 +144,8 @@ final class OutboxCommand implements Runnable {
         @Nullable String key;
     }
 
-    @Command(name = "retry", mixinStandardHelpOptions = true,
-            description = "Make failed rows pending again with a fresh attempt count (after fixing the cause).")
-    static final class Retry implements Callable<Integer> {
+    /** Retry or skip: one row by id, or every failed row of a key. */
+    abstract static class RowAction implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
@@ -156,45 +155,63 @@ final class OutboxCommand implements Runnable {
         @ArgGroup(exclusive = true, multiplicity = "1")
         Target target;
 
+        abstract void onRow(javax.sql.DataSource ds, OutboxTables tables, long id);
+
+        abstract int onKey(javax.sql.DataSource ds, OutboxTables tables, byte[] key);
+
+        /** What the rows become, e.g. "pending again". */
+        abstract String outcome();
+
         @Override
         public Integer call() {
             try (HikariDataSource ds = db.open()) {
                 if (target.id != null) {
-                    OutboxAdmin.retry(ds, db.tables(), target.id);
-                    spec.commandLine().getOut().println("Row " + target.id + " is pending again.");
+                    onRow(ds, db.tables(), target.id);
+                    spec.commandLine().getOut().println("Row " + target.id + " is " + outcome() + ".");
                 } else {
-                    int n = OutboxAdmin.retryKey(ds, db.tables(), target.key.getBytes(StandardCharsets.UTF_8));
-                    spec.commandLine().getOut().println(n + " failed row(s) of key '" + target.key + "' are pending again.");
+                    int n = onKey(ds, db.tables(), target.key.getBytes(StandardCharsets.UTF_8));
+                    spec.commandLine().getOut().println(n + " failed row(s) of key '" + target.key + "' are " + outcome() + ".");
                 }
             }
             return ExitStatus.OK;
         }
     }
 
-    @Command(name = "skip", mixinStandardHelpOptions = true,
-            description = "Give up on rows: they are never published, and their key moves on.")
-    static final class Skip implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        Database db;
-
-        @ArgGroup(exclusive = true, multiplicity = "1")
-        Target target;
+    @Command(name = "retry", mixinStandardHelpOptions = true,
+            description = "Make failed rows pending again with a fresh attempt count (after fixing the cause).")
+    static final class Retry extends RowAction {
+        @Override
+        void onRow(javax.sql.DataSource ds, OutboxTables tables, long id) {
+            OutboxAdmin.retry(ds, tables, id);
+        }
 
         @Override
-        public Integer call() {
-            try (HikariDataSource ds = db.open()) {
-                if (target.id != null) {
-                    OutboxAdmin.skip(ds, db.tables(), target.id);
-                    spec.commandLine().getOut().println("Row " + target.id + " is skipped.");
-                } else {
-                    int n = OutboxAdmin.skipKey(ds, db.tables(), target.key.getBytes(StandardCharsets.UTF_8));
-                    spec.commandLine().getOut().println(n + " failed row(s) of key '" + target.key + "' are skipped.");
-                }
-            }
-            return ExitStatus.OK;
+        int onKey(javax.sql.DataSource ds, OutboxTables tables, byte[] key) {
+            return OutboxAdmin.retryKey(ds, tables, key);
+        }
+
+        @Override
+        String outcome() {
+            return "pending again";
+        }
+    }
+
+    @Command(name = "skip", mixinStandardHelpOptions = true,
+            description = "Give up on rows: they are never published, and their key moves on.")
+    static final class Skip extends RowAction {
+        @Override
+        void onRow(javax.sql.DataSource ds, OutboxTables tables, long id) {
+            OutboxAdmin.skip(ds, tables, id);
+        }
+
+        @Override
+        int onKey(javax.sql.DataSource ds, OutboxTables tables, byte[] key) {
+            return OutboxAdmin.skipKey(ds, tables, key);
+        }
+
+        @Override
+        String outcome() {
+            return "skipped";
         }
     }
 }
