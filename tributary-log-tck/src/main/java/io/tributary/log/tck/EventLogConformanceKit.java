@@ -164,7 +164,7 @@ public abstract class EventLogConformanceKit {
      * Everything acknowledged before the close must be there.
      */
     protected EventLog reopenLog(EventLog log) {
-        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not override reopenLog()");
+        throw new IllegalStateException(getClass().getSimpleName() + " returned canReopen() = true but does not override reopenLog()");
     }
 
     /**
