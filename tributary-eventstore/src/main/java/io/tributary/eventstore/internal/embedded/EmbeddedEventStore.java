@@ -376,6 +376,18 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         signalAppended();
     }
 
+    /** The stream's state if it may be deleted under {@code expected}; caller holds the write lock. */
+    private static StreamInfo requireDeletable(String stream, @Nullable StreamState s, ExpectedVersion expected) {
+        StreamInfo info = s == null ? new StreamInfo(stream, StreamInfo.NO_STREAM, StreamInfo.State.ABSENT) : s.info();
+        if (info.state() == StreamInfo.State.TOMBSTONED) {
+            throw new StreamDeletedException(stream);
+        }
+        if (!expected.isMetBy(info.lastVersion())) {
+            throw new WrongExpectedVersionException(stream, expected, info.lastVersion());
+        }
+        return info;
+    }
+
     @Override
     public void deleteStream(String stream, ExpectedVersion expected) {
         StreamName.validate(stream);
@@ -383,13 +395,7 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         lock.writeLock().lock();
         try {
             StreamState s = index.find(stream);
-            StreamInfo info = s == null ? new StreamInfo(stream, StreamInfo.NO_STREAM, StreamInfo.State.ABSENT) : s.info();
-            if (info.state() == StreamInfo.State.TOMBSTONED) {
-                throw new StreamDeletedException(stream);
-            }
-            if (!expected.isMetBy(info.lastVersion())) {
-                throw new WrongExpectedVersionException(stream, expected, info.lastVersion());
-            }
+            StreamInfo info = requireDeletable(stream, s, expected);
             if (s != null && info.state() == StreamInfo.State.ACTIVE) {
                 writeControl(new LogEntry.SoftDelete(stream, s.lastVersion + 1));
                 index.softDelete(s, s.lastVersion + 1);
@@ -406,13 +412,7 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         lock.writeLock().lock();
         try {
             StreamState s = index.find(stream);
-            StreamInfo info = s == null ? new StreamInfo(stream, StreamInfo.NO_STREAM, StreamInfo.State.ABSENT) : s.info();
-            if (info.state() == StreamInfo.State.TOMBSTONED) {
-                throw new StreamDeletedException(stream);
-            }
-            if (!expected.isMetBy(info.lastVersion())) {
-                throw new WrongExpectedVersionException(stream, expected, info.lastVersion());
-            }
+            requireDeletable(stream, s, expected);
             writeControl(new LogEntry.Tombstone(stream));
             index.tombstone(index.stream(stream));
         } finally {
