@@ -33,11 +33,15 @@ import java.util.Objects;
  * @param shutdownTimeout         on {@link Processor#close()}, how long in-flight work may finish; default 30 s
  * @param consumer                settings of the underlying consumer; its group id and client id are replaced by
  *                                {@code name}; default {@link ConsumerConfig#defaults()}
+ * @param deadLetter              what happens when an event's last attempt fails; default
+ *                                {@link DeadLetterPolicy#sequenced()} (dead-letter topic {@code <name>.dlq}, later
+ *                                events of the key parked behind it)
  */
 public record ProcessorConfig(String name, List<String> topics, int concurrencyPerPartition,
                               int maxBufferedPerPartition, int maxBatchEvents, long maxBatchBytes,
                               Duration maxBatchWait, RetryPolicy retry, Duration commitInterval, Duration pollTimeout,
-                              Duration revokeTimeout, Duration shutdownTimeout, ConsumerConfig consumer) {
+                              Duration revokeTimeout, Duration shutdownTimeout, ConsumerConfig consumer,
+                              DeadLetterPolicy deadLetter) {
 
     public ProcessorConfig {
         Objects.requireNonNull(name, "name");
@@ -49,6 +53,7 @@ public record ProcessorConfig(String name, List<String> topics, int concurrencyP
         Objects.requireNonNull(revokeTimeout, "revokeTimeout");
         Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
         Objects.requireNonNull(consumer, "consumer");
+        Objects.requireNonNull(deadLetter, "deadLetter");
         topics = List.copyOf(topics);
         List<String> problems = new ArrayList<>();
         if (name.isBlank()) {
@@ -100,7 +105,7 @@ public record ProcessorConfig(String name, List<String> topics, int concurrencyP
     public static ProcessorConfig of(String name, String... topics) {
         return new ProcessorConfig(name, List.of(topics), 16, 1000, 500, 1_048_576L, Duration.ofMillis(5),
                 RetryPolicy.defaults(), Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofSeconds(10),
-                Duration.ofSeconds(30), ConsumerConfig.defaults());
+                Duration.ofSeconds(30), ConsumerConfig.defaults(), DeadLetterPolicy.sequenced());
     }
 
     /** The consumer settings the processor actually uses: {@link #consumer()} with group and client id = name. */
@@ -110,47 +115,68 @@ public record ProcessorConfig(String name, List<String> topics, int concurrencyP
 
     public ProcessorConfig withConcurrencyPerPartition(int v) {
         return new ProcessorConfig(name, topics, v, maxBufferedPerPartition, maxBatchEvents, maxBatchBytes,
-                maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer);
+                maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer,
+                deadLetter);
     }
 
     public ProcessorConfig withMaxBufferedPerPartition(int v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, v, maxBatchEvents, maxBatchBytes,
-                maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer);
+                maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer,
+                deadLetter);
     }
 
     /** Sets the batch limits: events, bytes and wait, whichever is reached first. */
     public ProcessorConfig withBatching(int events, long bytes, Duration wait) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, events, bytes,
-                wait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer);
+                wait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer,
+                deadLetter);
     }
 
     public ProcessorConfig withRetry(RetryPolicy v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
-                maxBatchBytes, maxBatchWait, v, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer);
+                maxBatchBytes, maxBatchWait, v, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer,
+                deadLetter);
     }
 
     public ProcessorConfig withCommitInterval(Duration v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
-                maxBatchBytes, maxBatchWait, retry, v, pollTimeout, revokeTimeout, shutdownTimeout, consumer);
+                maxBatchBytes, maxBatchWait, retry, v, pollTimeout, revokeTimeout, shutdownTimeout, consumer,
+                deadLetter);
     }
 
     public ProcessorConfig withPollTimeout(Duration v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
-                maxBatchBytes, maxBatchWait, retry, commitInterval, v, revokeTimeout, shutdownTimeout, consumer);
+                maxBatchBytes, maxBatchWait, retry, commitInterval, v, revokeTimeout, shutdownTimeout, consumer,
+                deadLetter);
     }
 
     public ProcessorConfig withRevokeTimeout(Duration v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
-                maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, v, shutdownTimeout, consumer);
+                maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, v, shutdownTimeout, consumer,
+                deadLetter);
     }
 
     public ProcessorConfig withShutdownTimeout(Duration v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
-                maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, v, consumer);
+                maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, v, consumer,
+                deadLetter);
     }
 
     public ProcessorConfig withConsumer(ConsumerConfig v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
-                maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, v);
+                maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, v,
+                deadLetter);
+    }
+
+    /** Sets what happens when an event's last attempt fails, e.g. {@link DeadLetterPolicy#stopProcessor()}. */
+    public ProcessorConfig withDeadLetter(DeadLetterPolicy v) {
+        return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
+                maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout,
+                consumer, v);
+    }
+
+    /** The dead-letter topic this processor writes to ({@link DeadLetterPolicy#topicFor(String)}). */
+    public String deadLetterTopic() {
+        return deadLetter.topicFor(name);
     }
 }
