@@ -64,6 +64,11 @@ public final class DeadLetters {
         return new DeadLetters(log, config.name(), config.deadLetter());
     }
 
+    /** The dead-letter queue of the processor named {@code processor} whose dead-letter policy is {@code policy}. */
+    public static DeadLetters of(EventLog log, String processor, DeadLetterPolicy policy) {
+        return new DeadLetters(log, processor, policy);
+    }
+
     /** The dead-letter topic. */
     public String topic() {
         return topic;

@@ -98,7 +98,7 @@ public final class Processor implements AutoCloseable {
         return runtime.committedOffsets();
     }
 
-    /** Operator actions on this processor's dead-letter queue (the same as {@link DeadLetters#of(EventLog, ProcessorConfig)}). */
+    /** Operator actions on this processor's dead-letter queue; the same as {@code DeadLetters.of(log, config())}. */
     public DeadLetters deadLetters() {
         return DeadLetters.of(log, config);
     }

@@ -200,7 +200,8 @@ public final class DlqCodec {
             if (!w.isEmpty()) {
                 for (String part : w.split(",")) {
                     int colon = part.indexOf(':');
-                    watermark.put(Integer.parseInt(part.substring(0, colon)), Long.parseLong(part.substring(colon + 1)));
+                    watermark.put(Integer.parseInt(part.substring(0, colon)),
+                            Long.parseLong(part.substring(colon + 1)));
                 }
             }
             String id = new String(r.key(), java.nio.charset.StandardCharsets.UTF_8);

@@ -52,7 +52,7 @@ public final class DlqTopics {
         }
     }
 
-    /** Feeds every record of {@code topic} to {@code sink}, partition by partition in offset order, up to its end now. */
+    /** Feeds every record of {@code topic} to {@code sink}, in offset order per partition, up to its end now. */
     public static void readAll(EventLog log, String topic, Consumer<LogRecord> sink) {
         try (LogConsumer c = log.consumer(ConsumerConfig.defaults().withClientId("tributary-dlq-reader"))) {
             List<TopicPartition> tps = IntStream.range(0, c.partitionCount(topic))
