@@ -34,8 +34,10 @@ import org.slf4j.LoggerFactory;
  * back through a completion queue (waking the poll loop), so all scheduling state has a single owner.
  *
  * <p>Each loop turn: poll (bounded by the earliest batch deadline), accept records within each partition's bound
- * (seeking back and pausing at the bound), apply completions, dispatch ready keys, pause/resume, commit on the interval,
- * publish buffer fill.
+ * (seeking back and pausing at the bound), read new dead-letter actions, apply completions, dispatch (events of parked
+ * keys to the dead-letter topic, then dead-letter entry work, then ready keys to the handler), pause/resume, commit on
+ * the interval, publish buffer fill. Dead-lettered and parked events count as completed only once their dead-letter
+ * record is acknowledged, so the commit rule (never past an unfinished event) covers them unchanged.
  */
 public final class ProcessorRuntime {
 
