@@ -1,6 +1,8 @@
 package io.tributary.processing.internal;
 
+import io.tributary.core.ErrorCode;
 import io.tributary.core.Record;
+import io.tributary.core.RetriableException;
 import io.tributary.log.AppendResult;
 import io.tributary.log.ConsumerConfig;
 import io.tributary.log.EventLog;
@@ -97,10 +99,33 @@ final class DeadLetterDesk implements AutoCloseable {
             throw e;
         }
         DeadLetterDesk desk = new DeadLetterDesk(log, config, dlqPartitions, producer, actionsConsumer);
-        DlqTopics.readAll(log, actionsTopic, desk.actions::applyActionRecord);
-        actionsConsumer.seek(new TopicPartition(actionsTopic, 0),
-                actionsConsumer.endOffsets(List.of(new TopicPartition(actionsTopic, 0))).values().iterator().next());
+        try {
+            desk.catchUpOnActions(new TopicPartition(actionsTopic, 0));
+        } catch (RuntimeException e) {
+            desk.close();
+            throw e;
+        }
         return desk;
+    }
+
+    /**
+     * Reads every action requested so far with the tailing consumer itself, so that no action appended meanwhile
+     * falls between this read and the tail.
+     */
+    private void catchUpOnActions(TopicPartition tp) {
+        long end = actionsConsumer.endOffsets(List.of(tp)).get(tp);
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (actionsConsumer.position(tp) < end) {
+            if (System.nanoTime() > deadline) {
+                throw new RetriableException(ErrorCode.TIMEOUT, "Processor '" + processor + "' could not read its "
+                        + "dead-letter actions topic '" + tp.topic() + "' up to offset " + end + " within 60 s; "
+                        + "check that the log is healthy, then start it again");
+            }
+            for (LogRecord r : actionsConsumer.poll(Duration.ofMillis(100))) {
+                actions.applyActionRecord(r);
+            }
+        }
+        lastCheckNanos = System.nanoTime();
     }
 
     int depth() {
