@@ -1,5 +1,7 @@
 package io.tributary.processing;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 import io.tributary.core.ErrorCode;
 import io.tributary.core.InvalidRequestException;
 import io.tributary.log.ConsumerConfig;
@@ -33,11 +35,14 @@ import java.util.Objects;
  * @param shutdownTimeout         on {@link Processor#close()}, how long in-flight work may finish; default 30 s
  * @param consumer                settings of the underlying consumer; its group id and client id are replaced by
  *                                {@code name}; default {@link ConsumerConfig#defaults()}
+ * @param telemetry               metrics, tracing and MDC; default {@link ProcessorTelemetry#defaults()} (no metrics,
+ *                                the global OpenTelemetry, MDC on)
  */
 public record ProcessorConfig(String name, List<String> topics, int concurrencyPerPartition,
                               int maxBufferedPerPartition, int maxBatchEvents, long maxBatchBytes,
                               Duration maxBatchWait, RetryPolicy retry, Duration commitInterval, Duration pollTimeout,
-                              Duration revokeTimeout, Duration shutdownTimeout, ConsumerConfig consumer) {
+                              Duration revokeTimeout, Duration shutdownTimeout, ConsumerConfig consumer,
+                              ProcessorTelemetry telemetry) {
 
     public ProcessorConfig {
         Objects.requireNonNull(name, "name");
@@ -49,6 +54,7 @@ public record ProcessorConfig(String name, List<String> topics, int concurrencyP
         Objects.requireNonNull(revokeTimeout, "revokeTimeout");
         Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
         Objects.requireNonNull(consumer, "consumer");
+        Objects.requireNonNull(telemetry, "telemetry");
         topics = List.copyOf(topics);
         List<String> problems = new ArrayList<>();
         if (name.isBlank()) {
@@ -100,7 +106,7 @@ public record ProcessorConfig(String name, List<String> topics, int concurrencyP
     public static ProcessorConfig of(String name, String... topics) {
         return new ProcessorConfig(name, List.of(topics), 16, 1000, 500, 1_048_576L, Duration.ofMillis(5),
                 RetryPolicy.defaults(), Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofSeconds(10),
-                Duration.ofSeconds(30), ConsumerConfig.defaults());
+                Duration.ofSeconds(30), ConsumerConfig.defaults(), ProcessorTelemetry.defaults());
     }
 
     /** The consumer settings the processor actually uses: {@link #consumer()} with group and client id = name. */
@@ -110,47 +116,63 @@ public record ProcessorConfig(String name, List<String> topics, int concurrencyP
 
     public ProcessorConfig withConcurrencyPerPartition(int v) {
         return new ProcessorConfig(name, topics, v, maxBufferedPerPartition, maxBatchEvents, maxBatchBytes,
-                maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer);
+                maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer, telemetry);
     }
 
     public ProcessorConfig withMaxBufferedPerPartition(int v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, v, maxBatchEvents, maxBatchBytes,
-                maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer);
+                maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer, telemetry);
     }
 
     /** Sets the batch limits: events, bytes and wait, whichever is reached first. */
     public ProcessorConfig withBatching(int events, long bytes, Duration wait) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, events, bytes,
-                wait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer);
+                wait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer, telemetry);
     }
 
     public ProcessorConfig withRetry(RetryPolicy v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
-                maxBatchBytes, maxBatchWait, v, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer);
+                maxBatchBytes, maxBatchWait, v, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer, telemetry);
     }
 
     public ProcessorConfig withCommitInterval(Duration v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
-                maxBatchBytes, maxBatchWait, retry, v, pollTimeout, revokeTimeout, shutdownTimeout, consumer);
+                maxBatchBytes, maxBatchWait, retry, v, pollTimeout, revokeTimeout, shutdownTimeout, consumer, telemetry);
     }
 
     public ProcessorConfig withPollTimeout(Duration v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
-                maxBatchBytes, maxBatchWait, retry, commitInterval, v, revokeTimeout, shutdownTimeout, consumer);
+                maxBatchBytes, maxBatchWait, retry, commitInterval, v, revokeTimeout, shutdownTimeout, consumer, telemetry);
     }
 
     public ProcessorConfig withRevokeTimeout(Duration v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
-                maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, v, shutdownTimeout, consumer);
+                maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, v, shutdownTimeout, consumer, telemetry);
     }
 
     public ProcessorConfig withShutdownTimeout(Duration v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
-                maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, v, consumer);
+                maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, v, consumer, telemetry);
     }
 
     public ProcessorConfig withConsumer(ConsumerConfig v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
-                maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, v);
+                maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, v, telemetry);
+    }
+
+    public ProcessorConfig withTelemetry(ProcessorTelemetry v) {
+        return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
+                maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout,
+                consumer, v);
+    }
+
+    /** Registers the processor's meters in {@code registry} (shorthand for {@link #withTelemetry}). */
+    public ProcessorConfig withMeterRegistry(MeterRegistry registry) {
+        return withTelemetry(telemetry.withMeterRegistry(registry));
+    }
+
+    /** Makes the processor's consume spans with this OpenTelemetry (shorthand for {@link #withTelemetry}). */
+    public ProcessorConfig withOpenTelemetry(OpenTelemetry openTelemetry) {
+        return withTelemetry(telemetry.withOpenTelemetry(openTelemetry));
     }
 }

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The events of one partition between fetch and commit, and the per-key scheduling over them.
@@ -59,6 +60,12 @@ final class PartitionWork {
     /** Events held: fetched and not yet released (buffered or in flight or done above an unfinished one). */
     int held() {
         return window.size();
+    }
+
+    /** The lowest event not yet completed (the window's head: its done prefix is always released), if any. */
+    @Nullable LogRecord oldestUnfinished() {
+        PendingEvent head = window.peekFirst();
+        return head == null ? null : head.record;
     }
 
     int inFlightEvents() {

@@ -48,6 +48,7 @@ public final class ProcessorRuntime {
 
     private final ProcessorConfig config;
     private final Invoker invoker;
+    private final Instrumentation instrumentation;
     private final int maxBatchEvents;
     private final long maxBatchWaitNanos;
     private final LogConsumer consumer;
@@ -68,6 +69,7 @@ public final class ProcessorRuntime {
     public ProcessorRuntime(EventLog log, ProcessorConfig config, Invoker invoker, boolean batched) {
         this.config = config;
         this.invoker = invoker;
+        this.instrumentation = Instrumentation.create(config);
         this.maxBatchEvents = batched ? config.maxBatchEvents() : 1;
         this.maxBatchWaitNanos = batched ? config.maxBatchWait().toNanos() : 0;
         this.consumer = log.consumer(config.effectiveConsumerConfig());
@@ -156,6 +158,7 @@ public final class ProcessorRuntime {
             } catch (RuntimeException e) {
                 LOG.warn("Processor '{}' could not close its consumer cleanly", config.name(), e);
             }
+            instrumentation.close();
             state = failure == null ? ProcessorState.STOPPED : ProcessorState.FAILED;
         }
     }
@@ -255,7 +258,7 @@ public final class ProcessorRuntime {
             while (true) {
                 task.attempts++;
                 try {
-                    invoker.invoke(task.records);
+                    instrumentation.invoke(invoker, task.records, task.attempts);
                     task.failure = null;
                     return;
                 } catch (Throwable e) {
@@ -266,6 +269,7 @@ public final class ProcessorRuntime {
                     }
                     LOG.debug("Processor '{}': attempt {} on {}@{} failed, retrying", config.name(), task.attempts,
                             task.work.partition, task.records.getFirst().offset(), e);
+                    instrumentation.retrying(task.records);
                 }
                 Thread.sleep(retry.delayAfter(task.attempts));
             }
@@ -360,6 +364,7 @@ public final class ProcessorRuntime {
                     config.maxBufferedPerPartition(), w.paused));
         }
         fills = Map.copyOf(m);
+        instrumentation.sample(consumer, works.values(), committedOffsets);
     }
 
     /** Runs on the poll thread inside {@code poll} (and {@code close}). */
