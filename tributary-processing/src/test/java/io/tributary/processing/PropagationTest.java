@@ -173,6 +173,42 @@ class PropagationTest {
     }
 
     @Test
+    void aCapturedContextStampsWhatAnotherThreadProducesInsideRun() throws Exception {
+        try (Traces traces = new Traces(); EventLog log = openLog(dir)) {
+            createTopic(log, "in", 1);
+            createTopic(log, "out", 1);
+            try (LogProducer producer = log.producer()) {
+                producer.append("in", event("k", "a", ids("e-1", "order-42"))).get(10, TimeUnit.SECONDS);
+            }
+            AtomicInteger handled = new AtomicInteger();
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+            try (LogProducer out = ProcessingContext.producer(log.producer());
+                 Processor p = Processor.start(log, Fixtures.config("fanout", "in").withOpenTelemetry(traces.otel),
+                         e -> {
+                             ProcessingContext ctx = ProcessingContext.current().orElseThrow();
+                             pool.submit(() -> {
+                                 // Not bound on the pool's thread until run(...) binds it.
+                                 out.append("out", 0, event("k", "unbound", Headers.empty())).join();
+                                 ctx.run(() -> out.append("out", 0, event("k", "bound", Headers.empty())).join());
+                             }).get(10, TimeUnit.SECONDS);
+                             handled.incrementAndGet();
+                         })) {
+                await("1 handled", WAIT, () -> handled.get() == 1);
+            } finally {
+                pool.shutdownNow();
+            }
+            List<LogRecord> out = readAll(log, "out", 2);
+            assertThat(out.get(0).headers().isEmpty()).isTrue();
+            LogRecord bound = out.get(1);
+            assertThat(header(bound, StandardHeaders.CORRELATION_ID)).isEqualTo("order-42");
+            assertThat(header(bound, StandardHeaders.CAUSATION_ID)).isEqualTo("e-1");
+            SpanData consume = traces.exporter.getFinishedSpanItems().stream()
+                    .filter(s -> s.getKind() == SpanKind.CONSUMER).findFirst().orElseThrow();
+            assertThat(header(bound, StandardHeaders.TRACEPARENT)).contains(consume.getSpanId());
+        }
+    }
+
+    @Test
     void recordsAppendedOutsideAHandlerPassThroughUnchanged() throws Exception {
         try (EventLog log = openLog(dir)) {
             createTopic(log, "out", 1);

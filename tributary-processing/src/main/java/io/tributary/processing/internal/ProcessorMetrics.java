@@ -187,10 +187,10 @@ final class ProcessorMetrics {
                     .description("Events per handler call (1 for event handlers)").baseUnit("events").tags(tags)
                     .publishPercentiles(0.5, 0.99).register(registry));
             retries = add(Counter.builder(PREFIX + "retries")
-                    .description("Failed handler attempts that will be retried").baseUnit("attempts").tags(tags)
+                    .description("Failed handler attempts that will be retried").tags(tags)
                     .register(registry));
             processed = add(Counter.builder(PREFIX + "events.processed")
-                    .description("Events whose handler call completed").baseUnit("events").tags(tags)
+                    .description("Events whose handler call completed").tags(tags)
                     .register(registry));
             add(Gauge.builder(PREFIX + "lag.events", this, m -> m.lagEvents)
                     .description("Events from the lowest one not yet processed to the end of the partition")
