@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
         description = "Tributary: a partitioned, durable event log and the tools around it.%n"
                 + "Start with 'tributary demo', then 'tributary log --help'.",
         subcommands = {DemoCommand.class, LogCommand.class, RegistryCommand.class, OutboxCommand.class,
-            CommandLine.HelpCommand.class},
+            DlqCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit status:%n", exitCodeList = {
             "0:done",
             "1:a check failed, or an unexpected error",

@@ -28,9 +28,13 @@ import java.util.Optional;
  * had completed), never skipped.
  *
  * <p><b>Failures:</b> a failed call is retried per {@link ProcessorConfig#retry()}; while it waits, later events of
- * that key wait too and other keys continue. When the last attempt fails, the processor stops itself: it lets other
- * in-flight calls finish, commits below the failed event, leaves the group and reports {@link #failure()}. (A
- * dead-letter queue that would let the partition continue is not built yet; see {@code docs/processing.md}.)
+ * that key wait too and other keys continue. What follows the last failed attempt is the
+ * {@link ProcessorConfig#deadLetter()} policy: by default ({@link DeadLetterPolicy#sequenced()}) the event is written
+ * to the dead-letter topic with headers describing the failure and the partition continues past it, while later
+ * events of its key are parked in the same topic until an operator acts through {@link #deadLetters()} (or
+ * {@code tributary dlq}); parking is rebuilt from the topic on start, so it survives restarts. With
+ * {@link DeadLetterPolicy#stopProcessor()} the processor instead stops itself: it lets other in-flight calls finish,
+ * commits below the failed event, leaves the group and reports {@link #failure()}.
  *
  * <p><b>Back-pressure:</b> each partition holds at most {@link ProcessorConfig#maxBufferedPerPartition()} events
  * (buffered plus in flight); at the bound the partition is paused on the consumer and resumed when half drained, so
@@ -41,10 +45,12 @@ import java.util.Optional;
  */
 public final class Processor implements AutoCloseable {
 
+    private final EventLog log;
     private final ProcessorConfig config;
     private final ProcessorRuntime runtime;
 
-    private Processor(ProcessorConfig config, ProcessorRuntime runtime) {
+    private Processor(EventLog log, ProcessorConfig config, ProcessorRuntime runtime) {
+        this.log = log;
         this.config = config;
         this.runtime = runtime;
     }
@@ -57,8 +63,8 @@ public final class Processor implements AutoCloseable {
         Objects.requireNonNull(log, "log");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(handler, "handler");
-        return new Processor(config, new ProcessorRuntime(log, config, records -> handler.handle(records.getFirst()),
-                false));
+        return new Processor(log, config, new ProcessorRuntime(log, config,
+                records -> handler.handle(records.getFirst()), false));
     }
 
     /** Joins the group and starts handling events in micro-batches ({@link BatchHandler} describes them). */
@@ -66,7 +72,7 @@ public final class Processor implements AutoCloseable {
         Objects.requireNonNull(log, "log");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(handler, "handler");
-        return new Processor(config, new ProcessorRuntime(log, config, handler::handleBatch, true));
+        return new Processor(log, config, new ProcessorRuntime(log, config, handler::handleBatch, true));
     }
 
     public ProcessorConfig config() {
@@ -90,6 +96,24 @@ public final class Processor implements AutoCloseable {
     /** The offsets this instance last committed, per partition (the next offset to read). */
     public Map<TopicPartition, Long> committedOffsets() {
         return runtime.committedOffsets();
+    }
+
+    /** Operator actions on this processor's dead-letter queue; the same as {@code DeadLetters.of(log, config())}. */
+    public DeadLetters deadLetters() {
+        return DeadLetters.of(log, config);
+    }
+
+    /**
+     * Open dead-letter entries (dead and parked) of the partitions this instance owns, as of the poll loop's last
+     * change; 0 with {@link DeadLetterPolicy#stopProcessor()}.
+     */
+    public int deadLetterDepth() {
+        return runtime.deadLetterDepth();
+    }
+
+    /** Keys of this instance's partitions whose new events are being parked (sequenced mode only; else 0). */
+    public int parkedKeyCount() {
+        return runtime.parkedKeys();
     }
 
     /** Waits until the processor stopped (after {@link #close()} or a failure); true if it did within the timeout. */

@@ -1,6 +1,6 @@
 /**
  * The processing runtime: run a handler over a topic as a named consumer group, with partitions in parallel,
- * strict per-key order, bounded buffers, micro-batching and retries.
+ * strict per-key order, bounded buffers, micro-batching, retries and a dead-letter queue.
  *
  * <p>Start one with {@link io.tributary.processing.Processor#start}. Guarantees, in short:
  * <ul>
@@ -11,6 +11,9 @@
  *       so a crash or a rebalance redelivers, never skips.</li>
  *   <li><b>Bounded memory.</b> At most {@link io.tributary.processing.ProcessorConfig#maxBufferedPerPartition()}
  *       events per partition are held (buffered or in flight); a full partition is paused on the consumer.</li>
+ *   <li><b>Dead letters.</b> An event whose last attempt failed goes to the processor's dead-letter topic and the
+ *       partition continues; by default later events of its key are parked behind it until an operator acts through
+ *       {@link io.tributary.processing.DeadLetters}.</li>
  * </ul>
  */
 @NullMarked

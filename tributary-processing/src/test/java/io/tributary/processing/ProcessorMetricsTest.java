@@ -183,6 +183,49 @@ class ProcessorMetricsTest {
     }
 
     @Test
+    void deadLetterGaugesReportTheProcessorsOpenEntriesAndParkedKeys() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (EventLog log = openLog(dir)) {
+            createTopic(log, "orders", 1);
+            produceToPartition(log, "orders", "a", 5); // seq 2 is poison: dead, then 3 and 4 parked behind it
+            AtomicInteger handled = new AtomicInteger();
+            ProcessorConfig cfg = observed("billing", "orders", registry).withRetry(RetryPolicy.noRetries())
+                    .withDeadLetter(DeadLetterPolicy.sequenced().withActionCheckInterval(Duration.ofMillis(10)));
+            try (Processor p = Processor.start(log, cfg, e -> {
+                if (Fixtures.seq(e) == 2) {
+                    throw new IllegalStateException("cannot charge order #2");
+                }
+                handled.incrementAndGet();
+            })) {
+                await("one dead and two parked entries", WAIT, () -> p.deadLetterDepth() == 3);
+                Gauge depth = registry.get("tributary.processor.dlq.depth").tag("group", "billing").gauge();
+                Gauge parked = registry.get("tributary.processor.parked.keys").tag("group", "billing").gauge();
+                assertThat(depth.value()).isEqualTo(3);
+                assertThat(parked.value()).isEqualTo(1).isEqualTo(p.parkedKeyCount());
+                assertThat(handled.get()).isEqualTo(2);
+            }
+            assertThat(registry.find("tributary.processor.dlq.depth").gauges()).as("removed on close").isEmpty();
+        }
+    }
+
+    @Test
+    void registersNoDeadLetterGaugesWhenTheProcessorStopsOnFailureInstead() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (EventLog log = openLog(dir)) {
+            createTopic(log, "orders", 1);
+            produceToPartition(log, "orders", "a", 1);
+            AtomicInteger handled = new AtomicInteger();
+            try (Processor p = Processor.start(log, observed("billing", "orders", registry)
+                    .withDeadLetter(DeadLetterPolicy.stopProcessor()), e -> handled.incrementAndGet())) {
+                await("handled", WAIT, () -> handled.get() == 1);
+                assertThat(registry.find("tributary.processor.lag.events").gauges()).isNotEmpty();
+                assertThat(registry.find("tributary.processor.dlq.depth").gauges()).isEmpty();
+                assertThat(registry.find("tributary.processor.parked.keys").gauges()).isEmpty();
+            }
+        }
+    }
+
+    @Test
     void registersNoMetersWithoutARegistry() throws Exception {
         assertThat(ProcessorConfig.of("plain", "orders").telemetry().meterRegistry()).isEmpty();
         try (EventLog log = openLog(dir)) {

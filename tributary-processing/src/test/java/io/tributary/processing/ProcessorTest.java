@@ -189,7 +189,8 @@ class ProcessorTest {
             produce(log, "orders", List.of("a"), 5); // offsets 0..4; seq 2 is poison
             AtomicInteger poisonAttempts = new AtomicInteger();
             ProcessorConfig cfg = config("billing", "orders").withRetry(RetryPolicy.defaults().withMaxAttempts(3)
-                    .withBackoff(Duration.ofMillis(1), Duration.ofMillis(5)));
+                    .withBackoff(Duration.ofMillis(1), Duration.ofMillis(5)))
+                    .withDeadLetter(DeadLetterPolicy.stopProcessor());
             Processor p = Processor.start(log, cfg, e -> {
                 if (seq(e) == 2) {
                     poisonAttempts.incrementAndGet();
@@ -223,7 +224,8 @@ class ProcessorTest {
             produce(log, "orders", List.of("a"), 1);
             AtomicInteger calls = new AtomicInteger();
             Processor p = Processor.start(log, config("billing", "orders").withRetry(RetryPolicy.defaults()
-                    .withNonRetryable(t -> t instanceof IllegalArgumentException)), e -> {
+                    .withNonRetryable(t -> t instanceof IllegalArgumentException))
+                    .withDeadLetter(DeadLetterPolicy.stopProcessor()), e -> {
                         calls.incrementAndGet();
                         throw new IllegalArgumentException("malformed");
                     });

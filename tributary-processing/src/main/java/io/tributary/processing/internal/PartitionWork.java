@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -104,9 +105,10 @@ final class PartitionWork {
      * Takes the next batch from ready keys: whole key queues in arrival order of keys, up to {@code maxEvents} and
      * about {@code maxBytes}, at least one event. Returns an empty list when nothing is ready, or when the batch is
      * not full and {@code flush} is false (the caller waits for more events or for the batch wait to pass). Every key
-     * with events in the returned batch becomes busy.
+     * with events in the returned batch becomes busy. Keys for which {@code parked} holds are left for
+     * {@link #takeParked}.
      */
-    List<PendingEvent> takeBatch(int maxEvents, long maxBytes, boolean flush) {
+    List<PendingEvent> takeBatch(int maxEvents, long maxBytes, boolean flush, Predicate<Object> parked) {
         if (ready.isEmpty()) {
             return List.of();
         }
@@ -115,6 +117,9 @@ final class PartitionWork {
         long bytes = 0;
         boolean full = false;
         for (Object k : ready) {
+            if (parked.test(k)) {
+                continue;
+            }
             ArrayDeque<PendingEvent> q = waiting.get(k);
             boolean tookAny = false;
             for (PendingEvent e : q) {
@@ -156,6 +161,24 @@ final class PartitionWork {
         batch.sort(Comparator.comparingLong(e -> e.record.offset()));
         inFlightEvents += batch.size();
         return batch;
+    }
+
+    /**
+     * Takes every waiting event of one ready key for which {@code parked} holds (they go to the dead-letter topic
+     * instead of the handler), in offset order, making the key busy; empty if there is none.
+     */
+    List<PendingEvent> takeParked(Predicate<Object> parked) {
+        for (Iterator<Object> it = ready.iterator(); it.hasNext(); ) {
+            Object k = it.next();
+            if (parked.test(k)) {
+                it.remove();
+                busy.add(k);
+                List<PendingEvent> events = new ArrayList<>(waiting.remove(k));
+                inFlightEvents += events.size();
+                return events;
+            }
+        }
+        return List.of();
     }
 
     /** Marks a task's events done and frees their keys; releases the done prefix of the window. */

@@ -6,6 +6,7 @@ import io.tributary.log.LogRecord;
 import io.tributary.log.RebalanceListener;
 import io.tributary.log.TopicPartition;
 import io.tributary.processing.BufferFill;
+import io.tributary.processing.DeadLetterHeaders;
 import io.tributary.processing.ProcessorConfig;
 import io.tributary.processing.ProcessorFailure;
 import io.tributary.processing.ProcessorState;
@@ -52,6 +53,8 @@ public final class ProcessorRuntime {
     private final int maxBatchEvents;
     private final long maxBatchWaitNanos;
     private final LogConsumer consumer;
+    /** The dead-letter side, or null when the policy stops the processor instead. */
+    private final @Nullable DeadLetterDesk desk;
     private final Map<TopicPartition, PartitionWork> works = new HashMap<>();
     private final LinkedBlockingQueue<HandlerTask> completions = new LinkedBlockingQueue<>();
     private final Thread pollThread;
@@ -69,14 +72,32 @@ public final class ProcessorRuntime {
     public ProcessorRuntime(EventLog log, ProcessorConfig config, Invoker invoker, boolean batched) {
         this.config = config;
         this.invoker = invoker;
-        this.instrumentation = Instrumentation.create(config);
         this.maxBatchEvents = batched ? config.maxBatchEvents() : 1;
         this.maxBatchWaitNanos = batched ? config.maxBatchWait().toNanos() : 0;
-        this.consumer = log.consumer(config.effectiveConsumerConfig());
+        this.desk = config.deadLetter().deadLetters() ? DeadLetterDesk.start(log, config) : null;
+        this.instrumentation = desk == null ? Instrumentation.create(config)
+                : Instrumentation.create(config, new DeadLetterGauges() {
+                    @Override
+                    public long depth() {
+                        return deadLetterDepth();
+                    }
+
+                    @Override
+                    public long parkedKeys() {
+                        return ProcessorRuntime.this.parkedKeys();
+                    }
+                });
+        try {
+            this.consumer = log.consumer(config.effectiveConsumerConfig());
+        } catch (RuntimeException e) {
+            closeDesk();
+            throw e;
+        }
         try {
             consumer.subscribe(config.topics(), new Listener());
         } catch (RuntimeException e) {
             consumer.close();
+            closeDesk();
             throw e;
         }
         this.pollThread = Thread.ofPlatform().name("tributary-processor-" + config.name()).unstarted(this::run);
@@ -97,6 +118,16 @@ public final class ProcessorRuntime {
 
     public Map<TopicPartition, Long> committedOffsets() {
         return committedOffsets;
+    }
+
+    /** Open dead-letter entries (dead and parked) of the partitions this instance owns; 0 without a DLQ. */
+    public int deadLetterDepth() {
+        return desk == null ? 0 : desk.depth();
+    }
+
+    /** Keys of owned partitions whose new events are being parked; 0 unless the policy is sequenced. */
+    public int parkedKeys() {
+        return desk == null ? 0 : desk.parkedKeys();
     }
 
     /** Asks the loop to stop and waits for it (in-flight work gets the shutdown timeout). */
@@ -126,6 +157,9 @@ public final class ProcessorRuntime {
             while (!closeRequested && failure == null) {
                 List<LogRecord> records = consumer.poll(Duration.ofNanos(pollTimeoutNanos()));
                 accept(records);
+                if (desk != null) {
+                    desk.checkActions(System.nanoTime());
+                }
                 drainCompletions();
                 if (failure == null && !closeRequested) {
                     dispatchAll();
@@ -158,8 +192,19 @@ public final class ProcessorRuntime {
             } catch (RuntimeException e) {
                 LOG.warn("Processor '{}' could not close its consumer cleanly", config.name(), e);
             }
+            closeDesk();
             instrumentation.close();
             state = failure == null ? ProcessorState.STOPPED : ProcessorState.FAILED;
+        }
+    }
+
+    private void closeDesk() {
+        if (desk != null) {
+            try {
+                desk.close();
+            } catch (RuntimeException e) {
+                LOG.warn("Processor '{}' could not close its dead-letter producer cleanly", config.name(), e);
+            }
         }
     }
 
@@ -210,35 +255,96 @@ public final class ProcessorRuntime {
         if (works.get(t.work.partition) != t.work) {
             return; // the partition was revoked meanwhile; its new owner handles these events again
         }
-        if (t.succeeded()) {
+        if (t.kind == HandlerTask.Kind.REDRIVE) {
+            t.work.running.remove(t);
+            if (desk != null) {
+                desk.completed(t);
+            }
+            if (t.dlqFailure != null) {
+                stopOnDeadLetterFailure(t);
+            }
+            return;
+        }
+        if (t.succeeded() || t.deadLettered) {
+            if (desk != null && !t.written.isEmpty()) {
+                desk.completed(t);
+            }
             t.work.complete(t);
             return;
         }
         t.work.fail(t);
-        if (failure == null && t.failure != null) {
+        if (failure == null && t.dlqFailure != null) {
+            stopOnDeadLetterFailure(t);
+        } else if (failure == null && t.failure != null) {
             LogRecord first = t.records.getFirst();
-            String what = t.records.size() == 1 ? "event " + t.work.partition + "@" + first.offset()
-                    : "batch of " + t.records.size() + " events from " + t.work.partition + "@" + first.offset();
-            failure = new ProcessorFailure("Processor '" + config.name() + "' stopped: its handler failed on " + what
-                    + " after " + t.attempts + " attempt(s) with " + t.failure + ". The event was not committed, so "
-                    + "nothing after it was skipped; fix the handler (or the data) and start the processor again to "
-                    + "handle it, or raise RetryPolicy.maxAttempts / adjust its nonRetryable classifier.",
-                    t.failure, Optional.of(t.work.partition), OptionalLong.of(first.offset()), t.attempts);
+            failure = new ProcessorFailure("Processor '" + config.name() + "' stopped: its handler failed on "
+                    + describe(t) + " after " + t.attempts + " attempt(s) with " + t.failure + ". The event was not "
+                    + "committed, so nothing after it was skipped; fix the handler (or the data) and start the "
+                    + "processor again to handle it, raise RetryPolicy.maxAttempts / adjust its nonRetryable "
+                    + "classifier, or use a dead-letter policy (DeadLetterPolicy.sequenced()) so the partition "
+                    + "continues.", t.failure, Optional.of(t.work.partition), OptionalLong.of(first.offset()),
+                    t.attempts);
             LOG.error(failure.message(), t.failure);
         }
+    }
+
+    private static String describe(HandlerTask t) {
+        LogRecord first = t.records.getFirst();
+        return t.records.size() == 1 ? "event " + t.work.partition + "@" + first.offset()
+                : "batch of " + t.records.size() + " events from " + t.work.partition + "@" + first.offset();
+    }
+
+    /** Writing to the dead-letter topic failed: nothing may be committed past the event, so the processor stops. */
+    private void stopOnDeadLetterFailure(HandlerTask t) {
+        if (failure != null) {
+            return;
+        }
+        Throwable cause = java.util.Objects.requireNonNull(t.dlqFailure);
+        failure = new ProcessorFailure("Processor '" + config.name() + "' stopped: it could not write "
+                + describe(t) + " to its dead-letter topic '" + config.deadLetterTopic() + "': " + cause
+                + ". Nothing was committed past it; check that the topic exists and accepts writes (it is created "
+                + "on start), then start the processor again.", cause, Optional.of(t.work.partition),
+                OptionalLong.of(t.records.getFirst().offset()), t.attempts);
+        LOG.error(failure.message(), cause);
     }
 
     private void dispatchAll() {
         long now = System.nanoTime();
         for (PartitionWork w : works.values()) {
+            if (desk != null && w.dispatching) {
+                dispatchDeadLetterWork(w);
+            }
             while (w.dispatching && w.runningTasks() < config.concurrencyPerPartition()) {
                 OptionalLong oldest = w.oldestReadyArrival();
                 boolean flush = oldest.isPresent() && now - oldest.getAsLong() >= maxBatchWaitNanos;
-                List<PendingEvent> batch = w.takeBatch(maxBatchEvents, config.maxBatchBytes(), flush);
+                List<PendingEvent> batch = w.takeBatch(maxBatchEvents, config.maxBatchBytes(), flush,
+                        k -> desk != null && desk.parked(w.partition, k));
                 if (batch.isEmpty()) {
                     break;
                 }
                 start(new HandlerTask(w, batch));
+            }
+        }
+    }
+
+    /** Parks new events of parked keys, then starts entry work (operator actions, released followers). */
+    private void dispatchDeadLetterWork(PartitionWork w) {
+        DeadLetterDesk d = java.util.Objects.requireNonNull(desk);
+        int limit = config.concurrencyPerPartition();
+        while (w.runningTasks() < limit) {
+            List<PendingEvent> parked = w.takeParked(k -> d.parked(w.partition, k));
+            if (parked.isEmpty()) {
+                break;
+            }
+            List<@Nullable String> behind = new ArrayList<>();
+            for (PendingEvent e : parked) {
+                behind.add(d.parkBehind(w.partition, e));
+            }
+            start(HandlerTask.park(w, parked, behind));
+        }
+        if (w.runningTasks() < limit) {
+            for (HandlerTask t : d.nextEntryTasks(w, limit - w.runningTasks())) {
+                start(t);
             }
         }
     }
@@ -251,33 +357,75 @@ public final class ProcessorRuntime {
         t.start();
     }
 
-    /** Runs on the task's virtual thread: attempts with backoff until success, a final failure or an interrupt. */
+    /** Runs on the task's virtual thread; the outcome is read by the poll loop from the completion queue. */
     private void runHandler(HandlerTask task) {
-        RetryPolicy retry = config.retry();
         try {
-            while (true) {
-                task.attempts++;
-                try {
-                    instrumentation.invoke(invoker, task.records, task.attempts);
-                    task.failure = null;
-                    return;
-                } catch (Throwable e) {
-                    task.failure = e;
-                    if (e instanceof InterruptedException || Thread.currentThread().isInterrupted()
-                            || !retry.shouldRetry(e, task.attempts)) {
-                        return;
+            switch (task.kind) {
+                case HANDLE -> {
+                    attempt(task);
+                    if (desk != null && task.failure != null && !interrupted(task)) {
+                        desk.writeDead(task);
                     }
-                    LOG.debug("Processor '{}': attempt {} on {}@{} failed, retrying", config.name(), task.attempts,
-                            task.work.partition, task.records.getFirst().offset(), e);
-                    instrumentation.retrying(task.records);
                 }
-                Thread.sleep(retry.delayAfter(task.attempts));
+                case PARK -> java.util.Objects.requireNonNull(desk).writeParked(task);
+                case REDRIVE -> runEntryAction(task);
             }
         } catch (InterruptedException e) {
             // Interrupted while backing off: the task ends unfinished (failure kept), so it is not committed.
+        } catch (RuntimeException e) {
+            // Only dead-letter writes throw here (handler failures are caught in attempt()).
+            task.dlqFailure = e;
         } finally {
             completions.add(task);
             consumer.wakeup();
+        }
+    }
+
+    /** Carries out an operator action (or a parked follower's release) on one dead-letter entry. */
+    private void runEntryAction(HandlerTask task) throws InterruptedException {
+        DeadLetterDesk d = java.util.Objects.requireNonNull(desk);
+        switch (java.util.Objects.requireNonNull(task.action)) {
+            case REDRIVE -> {
+                attempt(task);
+                if (task.failure == null) {
+                    d.writeClosed(task, DeadLetterHeaders.REDRIVEN);
+                } else if (!interrupted(task)) {
+                    d.writeDeadAgain(task);
+                }
+            }
+            case SKIP -> d.writeClosed(task, DeadLetterHeaders.SKIPPED);
+            case PURGE -> d.writeClosed(task, DeadLetterHeaders.PURGED);
+        }
+    }
+
+    private static boolean interrupted(HandlerTask task) {
+        return task.failure instanceof InterruptedException || Thread.currentThread().isInterrupted();
+    }
+
+    /** Calls the handler with backoff until success, a final failure (kept in {@code task.failure}) or an interrupt. */
+    private void attempt(HandlerTask task) throws InterruptedException {
+        RetryPolicy retry = config.retry();
+        while (true) {
+            task.attempts++;
+            try {
+                instrumentation.invoke(invoker, task.records, task.attempts);
+                task.failure = null;
+                return;
+            } catch (Throwable e) {
+                task.failure = e;
+                task.lastFailureMillis = System.currentTimeMillis();
+                if (task.firstFailureMillis == 0) {
+                    task.firstFailureMillis = task.lastFailureMillis;
+                }
+                if (e instanceof InterruptedException || Thread.currentThread().isInterrupted()
+                        || !retry.shouldRetry(e, task.attempts)) {
+                    return;
+                }
+                LOG.debug("Processor '{}': attempt {} on {}@{} failed, retrying", config.name(), task.attempts,
+                        task.work.partition, task.records.getFirst().offset(), e);
+                instrumentation.retrying(task.records);
+            }
+            Thread.sleep(retry.delayAfter(task.attempts));
         }
     }
 
@@ -385,6 +533,9 @@ public final class ProcessorRuntime {
                 w.interruptRunning();
                 works.remove(w.partition);
             }
+            if (desk != null) {
+                desk.revoked(partitions);
+            }
             publishFill();
         }
 
@@ -400,6 +551,9 @@ public final class ProcessorRuntime {
             }
             if (!unpause.isEmpty()) {
                 consumer.resume(unpause);
+            }
+            if (desk != null) {
+                desk.assigned(partitions);
             }
             publishFill();
         }
