@@ -132,22 +132,26 @@ public record ProcessorConfig(String name, List<String> topics, int concurrencyP
 
     public ProcessorConfig withRetry(RetryPolicy v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
-                maxBatchBytes, maxBatchWait, v, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer, telemetry);
+                maxBatchBytes, maxBatchWait, v, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout,
+                consumer, telemetry);
     }
 
     public ProcessorConfig withCommitInterval(Duration v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
-                maxBatchBytes, maxBatchWait, retry, v, pollTimeout, revokeTimeout, shutdownTimeout, consumer, telemetry);
+                maxBatchBytes, maxBatchWait, retry, v, pollTimeout, revokeTimeout, shutdownTimeout,
+                consumer, telemetry);
     }
 
     public ProcessorConfig withPollTimeout(Duration v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
-                maxBatchBytes, maxBatchWait, retry, commitInterval, v, revokeTimeout, shutdownTimeout, consumer, telemetry);
+                maxBatchBytes, maxBatchWait, retry, commitInterval, v, revokeTimeout, shutdownTimeout,
+                consumer, telemetry);
     }
 
     public ProcessorConfig withRevokeTimeout(Duration v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
-                maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, v, shutdownTimeout, consumer, telemetry);
+                maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, v, shutdownTimeout,
+                consumer, telemetry);
     }
 
     public ProcessorConfig withShutdownTimeout(Duration v) {
@@ -157,7 +161,8 @@ public record ProcessorConfig(String name, List<String> topics, int concurrencyP
 
     public ProcessorConfig withConsumer(ConsumerConfig v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
-                maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, v, telemetry);
+                maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout,
+                v, telemetry);
     }
 
     public ProcessorConfig withTelemetry(ProcessorTelemetry v) {
