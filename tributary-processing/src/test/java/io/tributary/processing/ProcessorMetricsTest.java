@@ -30,7 +30,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The processor's Micrometer meters on the real embedded log: true lag, committed offsets, latency, batches, retries. */
+/**
+ * The processor's Micrometer meters on the real embedded log: true lag, committed offsets, latency, batches, retries.
+ */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ProcessorMetricsTest {
 

@@ -69,7 +69,8 @@ class PropagationTest {
             createTopic(log, "out", 1);
             Span send = traces.producerSpan("send in");
             try (LogProducer producer = log.producer()) {
-                producer.append("in", event("k", "a", ids("e-1", "order-42").with(traceHeaders(send).all().getFirst())));
+                producer.append("in", event("k", "a", ids("e-1", "order-42")
+                        .with(traceHeaders(send).all().getFirst())));
                 producer.append("in", event("k", "b", ids("e-2", null))).get(10, TimeUnit.SECONDS);
             }
             List<LogRecord> out = forward(log, Fixtures.config("enricher", "in").withOpenTelemetry(traces.otel), 2,
@@ -105,17 +106,17 @@ class PropagationTest {
                 producer.append("in", event("k", "a", ids("e-1", "order-42"))).get(10, TimeUnit.SECONDS);
             }
             String mine = UUID.randomUUID().toString();
+            String theirTrace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
             List<LogRecord> out = forward(log, Fixtures.config("enricher", "in"), 1, e -> event("k", "derived",
                     Headers.empty().with(StandardHeaders.CORRELATION_ID, "mine").with(StandardHeaders.EVENT_ID, mine)
-                            .with(StandardHeaders.TRACEPARENT, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")));
+                            .with(StandardHeaders.TRACEPARENT, theirTrace)));
             LogRecord r = out.getFirst();
             assertThat(r.headers().all(StandardHeaders.CORRELATION_ID)).hasSize(1);
             assertThat(header(r, StandardHeaders.CORRELATION_ID)).isEqualTo("mine");
             assertThat(header(r, StandardHeaders.EVENT_ID)).isEqualTo(mine);
             assertThat(header(r, StandardHeaders.CAUSATION_ID)).as("not set by the handler, so stamped")
                     .isEqualTo("e-1");
-            assertThat(header(r, StandardHeaders.TRACEPARENT))
-                    .isEqualTo("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+            assertThat(header(r, StandardHeaders.TRACEPARENT)).isEqualTo(theirTrace);
         }
     }
 

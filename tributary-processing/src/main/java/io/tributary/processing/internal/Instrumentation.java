@@ -113,7 +113,8 @@ public final class Instrumentation {
         MDC.put(ProcessingContext.MDC_BATCH_SIZE, Integer.toString(size));
         if (size == 1) {
             // A batch of several has no single correlation or event id; its handler can set them per event.
-            first.headers().lastString(StandardHeaders.EVENT_ID).ifPresent(id -> MDC.put(ProcessingContext.MDC_EVENT_ID, id));
+            first.headers().lastString(StandardHeaders.EVENT_ID)
+                    .ifPresent(id -> MDC.put(ProcessingContext.MDC_EVENT_ID, id));
             context.correlationId().ifPresent(id -> MDC.put(ProcessingContext.MDC_CORRELATION_ID, id));
         }
         if (span.isValid()) {
