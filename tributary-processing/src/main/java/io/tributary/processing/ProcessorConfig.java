@@ -1,5 +1,7 @@
 package io.tributary.processing;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 import io.tributary.core.ErrorCode;
 import io.tributary.core.InvalidRequestException;
 import io.tributary.log.ConsumerConfig;
@@ -36,12 +38,14 @@ import java.util.Objects;
  * @param deadLetter              what happens when an event's last attempt fails; default
  *                                {@link DeadLetterPolicy#sequenced()} (dead-letter topic {@code <name>.dlq}, later
  *                                events of the key parked behind it)
+ * @param telemetry               metrics, tracing and MDC; default {@link ProcessorTelemetry#defaults()} (no metrics,
+ *                                the global OpenTelemetry, MDC on)
  */
 public record ProcessorConfig(String name, List<String> topics, int concurrencyPerPartition,
                               int maxBufferedPerPartition, int maxBatchEvents, long maxBatchBytes,
                               Duration maxBatchWait, RetryPolicy retry, Duration commitInterval, Duration pollTimeout,
                               Duration revokeTimeout, Duration shutdownTimeout, ConsumerConfig consumer,
-                              DeadLetterPolicy deadLetter) {
+                              DeadLetterPolicy deadLetter, ProcessorTelemetry telemetry) {
 
     public ProcessorConfig {
         Objects.requireNonNull(name, "name");
@@ -54,6 +58,7 @@ public record ProcessorConfig(String name, List<String> topics, int concurrencyP
         Objects.requireNonNull(shutdownTimeout, "shutdownTimeout");
         Objects.requireNonNull(consumer, "consumer");
         Objects.requireNonNull(deadLetter, "deadLetter");
+        Objects.requireNonNull(telemetry, "telemetry");
         topics = List.copyOf(topics);
         List<String> problems = new ArrayList<>();
         if (name.isBlank()) {
@@ -105,7 +110,8 @@ public record ProcessorConfig(String name, List<String> topics, int concurrencyP
     public static ProcessorConfig of(String name, String... topics) {
         return new ProcessorConfig(name, List.of(topics), 16, 1000, 500, 1_048_576L, Duration.ofMillis(5),
                 RetryPolicy.defaults(), Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofSeconds(10),
-                Duration.ofSeconds(30), ConsumerConfig.defaults(), DeadLetterPolicy.sequenced());
+                Duration.ofSeconds(30), ConsumerConfig.defaults(), DeadLetterPolicy.sequenced(),
+                ProcessorTelemetry.defaults());
     }
 
     /** The consumer settings the processor actually uses: {@link #consumer()} with group and client id = name. */
@@ -116,67 +122,83 @@ public record ProcessorConfig(String name, List<String> topics, int concurrencyP
     public ProcessorConfig withConcurrencyPerPartition(int v) {
         return new ProcessorConfig(name, topics, v, maxBufferedPerPartition, maxBatchEvents, maxBatchBytes,
                 maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer,
-                deadLetter);
+                deadLetter, telemetry);
     }
 
     public ProcessorConfig withMaxBufferedPerPartition(int v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, v, maxBatchEvents, maxBatchBytes,
                 maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer,
-                deadLetter);
+                deadLetter, telemetry);
     }
 
     /** Sets the batch limits: events, bytes and wait, whichever is reached first. */
     public ProcessorConfig withBatching(int events, long bytes, Duration wait) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, events, bytes,
                 wait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer,
-                deadLetter);
+                deadLetter, telemetry);
     }
 
     public ProcessorConfig withRetry(RetryPolicy v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, v, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer,
-                deadLetter);
+                deadLetter, telemetry);
     }
 
     public ProcessorConfig withCommitInterval(Duration v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, retry, v, pollTimeout, revokeTimeout, shutdownTimeout, consumer,
-                deadLetter);
+                deadLetter, telemetry);
     }
 
     public ProcessorConfig withPollTimeout(Duration v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, retry, commitInterval, v, revokeTimeout, shutdownTimeout, consumer,
-                deadLetter);
+                deadLetter, telemetry);
     }
 
     public ProcessorConfig withRevokeTimeout(Duration v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, v, shutdownTimeout, consumer,
-                deadLetter);
+                deadLetter, telemetry);
     }
 
     public ProcessorConfig withShutdownTimeout(Duration v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, v, consumer,
-                deadLetter);
+                deadLetter, telemetry);
     }
 
     public ProcessorConfig withConsumer(ConsumerConfig v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, v,
-                deadLetter);
+                deadLetter, telemetry);
     }
 
     /** Sets what happens when an event's last attempt fails, e.g. {@link DeadLetterPolicy#stopProcessor()}. */
     public ProcessorConfig withDeadLetter(DeadLetterPolicy v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout,
-                consumer, v);
+                consumer, v, telemetry);
     }
 
     /** The dead-letter topic this processor writes to ({@link DeadLetterPolicy#topicFor(String)}). */
     public String deadLetterTopic() {
         return deadLetter.topicFor(name);
+    }
+
+    public ProcessorConfig withTelemetry(ProcessorTelemetry v) {
+        return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
+                maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout,
+                consumer, deadLetter, v);
+    }
+
+    /** Registers the processor's meters in {@code registry} (shorthand for {@link #withTelemetry}). */
+    public ProcessorConfig withMeterRegistry(MeterRegistry registry) {
+        return withTelemetry(telemetry.withMeterRegistry(registry));
+    }
+
+    /** Makes the processor's consume spans with this OpenTelemetry (shorthand for {@link #withTelemetry}). */
+    public ProcessorConfig withOpenTelemetry(OpenTelemetry openTelemetry) {
+        return withTelemetry(telemetry.withOpenTelemetry(openTelemetry));
     }
 }

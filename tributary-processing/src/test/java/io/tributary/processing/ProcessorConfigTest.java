@@ -31,7 +31,8 @@ class ProcessorConfigTest {
     void reportsEveryProblemAtOnce() {
         assertThatThrownBy(() -> new ProcessorConfig(" ", List.of(), 0, 0, 0, 0, Duration.ofMillis(-1),
                 RetryPolicy.defaults(), Duration.ZERO, Duration.ZERO, Duration.ofMinutes(5), Duration.ofSeconds(-1),
-                io.tributary.log.ConsumerConfig.defaults(), DeadLetterPolicy.sequenced()))
+                io.tributary.log.ConsumerConfig.defaults(), DeadLetterPolicy.sequenced(),
+                ProcessorTelemetry.defaults()))
                 .isInstanceOfSatisfying(InvalidRequestException.class,
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIG))
                 .hasMessageContaining("name is blank")

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The events of one partition between fetch and commit, and the per-key scheduling over them.
@@ -60,6 +61,12 @@ final class PartitionWork {
     /** Events held: fetched and not yet released (buffered or in flight or done above an unfinished one). */
     int held() {
         return window.size();
+    }
+
+    /** The lowest event not yet completed (the window's head: its done prefix is always released), if any. */
+    @Nullable LogRecord oldestUnfinished() {
+        PendingEvent head = window.peekFirst();
+        return head == null ? null : head.record;
     }
 
     int inFlightEvents() {

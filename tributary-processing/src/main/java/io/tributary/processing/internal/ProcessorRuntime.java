@@ -51,6 +51,7 @@ public final class ProcessorRuntime {
 
     private final ProcessorConfig config;
     private final Invoker invoker;
+    private final Instrumentation instrumentation;
     private final int maxBatchEvents;
     private final long maxBatchWaitNanos;
     private final LogConsumer consumer;
@@ -76,6 +77,18 @@ public final class ProcessorRuntime {
         this.maxBatchEvents = batched ? config.maxBatchEvents() : 1;
         this.maxBatchWaitNanos = batched ? config.maxBatchWait().toNanos() : 0;
         this.desk = config.deadLetter().deadLetters() ? DeadLetterDesk.start(log, config) : null;
+        this.instrumentation = desk == null ? Instrumentation.create(config)
+                : Instrumentation.create(config, new DeadLetterGauges() {
+                    @Override
+                    public long depth() {
+                        return deadLetterDepth();
+                    }
+
+                    @Override
+                    public long parkedKeys() {
+                        return ProcessorRuntime.this.parkedKeys();
+                    }
+                });
         try {
             this.consumer = log.consumer(config.effectiveConsumerConfig());
         } catch (RuntimeException e) {
@@ -182,6 +195,7 @@ public final class ProcessorRuntime {
                 LOG.warn("Processor '{}' could not close its consumer cleanly", config.name(), e);
             }
             closeDesk();
+            instrumentation.close();
             state = failure == null ? ProcessorState.STOPPED : ProcessorState.FAILED;
         }
     }
@@ -396,7 +410,7 @@ public final class ProcessorRuntime {
         while (true) {
             task.attempts++;
             try {
-                invoker.invoke(task.records);
+                instrumentation.invoke(invoker, task.records, task.attempts);
                 task.failure = null;
                 return;
             } catch (Throwable e) {
@@ -411,6 +425,7 @@ public final class ProcessorRuntime {
                 }
                 LOG.debug("Processor '{}': attempt {} on {}@{} failed, retrying", config.name(), task.attempts,
                         task.work.partition, task.records.getFirst().offset(), e);
+                instrumentation.retrying(task.records);
             }
             Thread.sleep(retry.delayAfter(task.attempts));
         }
@@ -499,6 +514,7 @@ public final class ProcessorRuntime {
                     config.maxBufferedPerPartition(), w.paused));
         }
         fills = Map.copyOf(m);
+        instrumentation.sample(consumer, works.values(), committedOffsets);
     }
 
     /** Runs on the poll thread inside {@code poll} (and {@code close}). */
