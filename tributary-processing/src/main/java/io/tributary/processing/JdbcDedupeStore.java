@@ -74,6 +74,12 @@ public final class JdbcDedupeStore implements DedupeStore<Connection> {
                 for (String ddl : sql.ddl) {
                     s.execute(ddl);
                 }
+            } catch (SQLException e) {
+                // Two processes creating the table at once: "IF NOT EXISTS" is not atomic on PostgreSQL and H2, so
+                // the loser fails; the table is there all the same.
+                if (!tableExists(c, table)) {
+                    throw e;
+                }
             } finally {
                 c.setAutoCommit(auto);
             }
@@ -148,6 +154,15 @@ public final class JdbcDedupeStore implements DedupeStore<Connection> {
             }
         } catch (SQLException e) {
             throw databaseError("purge claims older than " + age + " from '" + sql.table + "'", e, "retry later");
+        }
+    }
+
+    private static boolean tableExists(Connection c, String table) {
+        try (Statement s = c.createStatement()) {
+            s.executeQuery("SELECT 1 FROM " + table + " WHERE 1 = 0").close();
+            return true;
+        } catch (SQLException e) {
+            return false;
         }
     }
 

@@ -35,10 +35,10 @@ import org.slf4j.LoggerFactory;
  * group's metadata, commit. Nothing runs concurrently, so a transaction is never open while the consumer polls and
  * rebalance callbacks never meet a half-done transaction.
  *
- * <p>On any failure inside a transaction it aborts and seeks every partition of the batch back to the batch's first
- * offset there (the consumer's position had moved past records whose outputs were just discarded). Handler failures
- * count towards the retry policy; log failures (a fenced producer aside) just send the loop back to poll, which also
- * picks up a new assignment.
+ * <p>A handler failure aborts the transaction and transforms the same records again in a new one, as the retry
+ * policy allows. A log failure (a fenced producer aside) aborts, seeks every partition of the batch back to the batch's
+ * first offset there (the consumer's position had moved past records whose outputs were just discarded) and returns to
+ * poll, which also picks up a new assignment.
  */
 public final class TransactionalRuntime {
 
@@ -165,7 +165,9 @@ public final class TransactionalRuntime {
             if (handlerFailure == null) {
                 return;
             }
-            abortAndRewind(records);
+            // The same records are transformed again right here, so the consumer's position (already past them) stays;
+            // rewinding as well would make the next poll read them a second time.
+            abort();
             if (closeRequested || !config.retry().shouldRetry(handlerFailure, attempts)) {
                 if (!closeRequested) {
                     LogRecord first = records.getFirst();
@@ -223,13 +225,18 @@ public final class TransactionalRuntime {
         return record;
     }
 
-    private void abortAndRewind(List<LogRecord> records) {
+    private void abort() {
         try {
             producer.abortTransaction();
         } catch (RuntimeException e) {
             LOG.debug("Transactional processor '{}': abort failed (the transaction may not have begun)",
                     transactionalId, e);
         }
+    }
+
+    /** Aborts and moves the consumer back to the batch's first records, so the next poll reads them again. */
+    private void abortAndRewind(List<LogRecord> records) {
+        abort();
         Map<TopicPartition, Long> first = new LinkedHashMap<>();
         for (LogRecord r : records) {
             first.putIfAbsent(r.topicPartition(), r.offset());
