@@ -169,6 +169,40 @@ class TransactionalProcessorTest {
     }
 
     @Test
+    void anInstanceStartedWithTheSameInstanceIdFencesTheOldOneAndOutputsStayExactlyOnce() throws Exception {
+        try (EventLog log = KafkaLogs.open()) {
+            String in = KafkaLogs.unique("fence-in");
+            String out = KafkaLogs.unique("fence-out");
+            String name = KafkaLogs.unique("fence-proc");
+            log.admin().createTopic(NewTopic.of(in, 2));
+            log.admin().createTopic(NewTopic.of(out, 2));
+            produce(log, in, 50);
+            TransformHandler handler = (event, emit) -> emit.emit(out, output(event));
+            TransactionalProcessor old = TransactionalProcessor.start(log, config(name, in), "0", handler);
+            try {
+                assertThat(readAll(log, out, true, 50)).hasSize(50);
+                try (TransactionalProcessor replacement = TransactionalProcessor.start(log, config(name, in), "0",
+                        handler)) {
+                    try (LogProducer producer = log.producer()) {
+                        for (int i = 50; i < 100; i++) {
+                            producer.append(in, Record.of(("k" + i % 10).getBytes(StandardCharsets.UTF_8),
+                                    ("e" + i).getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
+                        }
+                    }
+                    assertEachOutputOnceInKeyOrder(readAll(log, out, true, 100), 100);
+                    assertThat(old.awaitTermination(Duration.ofSeconds(30))).as("the fenced instance stops").isTrue();
+                    assertThat(old.state()).isEqualTo(ProcessorState.FAILED);
+                    assertThat(old.failure().orElseThrow().message()).contains("fenced this one")
+                            .contains("its own instanceId");
+                    assertThat(replacement.failure()).isEmpty();
+                }
+            } finally {
+                old.close();
+            }
+        }
+    }
+
+    @Test
     void refusesABackendWithoutTransactionsSayingWhichCapabilityIsMissing() {
         try (EventLog log = Fixtures.openLog(dir)) {
             Fixtures.createTopic(log, "orders", 1);

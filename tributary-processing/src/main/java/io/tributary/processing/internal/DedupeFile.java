@@ -185,10 +185,25 @@ public final class DedupeFile implements AutoCloseable {
             lock.release();
             channel.close();
             Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            syncDirectory();
             channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
             lock = channel.lock();
         } catch (IOException e) {
             throw storage("compact", path, e);
+        }
+    }
+
+    /** Makes the rename durable: until the directory is synced, a power loss may bring the old file back. */
+    private void syncDirectory() {
+        Path parent = path.toAbsolutePath().getParent();
+        if (parent == null) {
+            return;
+        }
+        try (FileChannel dir = FileChannel.open(parent, StandardOpenOption.READ)) {
+            dir.force(true);
+        } catch (IOException e) {
+            // Some platforms cannot open a directory; the file content itself was synced before the rename.
+            LOG.debug("Could not sync directory {} after compacting {}", parent, path, e);
         }
     }
 

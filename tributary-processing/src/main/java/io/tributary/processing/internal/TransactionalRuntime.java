@@ -126,10 +126,15 @@ public final class TransactionalRuntime {
             }
         } catch (RuntimeException | Error e) {
             LOG.error("Transactional processor '{}' stopped: the log failed", transactionalId, e);
-            failure = new ProcessorFailure("Transactional processor '" + transactionalId + "' stopped because the "
-                    + "log failed: " + e + "; check that the topics " + config.topics() + " exist and the broker is "
-                    + "reachable, then start it again (nothing uncommitted is visible to read_committed consumers)",
-                    e, Optional.empty(), OptionalLong.empty(), 0);
+            String why = e instanceof RuntimeException r && isFenced(r)
+                    ? "another instance started with the same transactional id '" + transactionalId + "' and fenced "
+                            + "this one; that is expected when this instance was replaced, otherwise give each "
+                            + "concurrently running instance its own instanceId"
+                    : "the log failed: " + e + "; check that the topics " + config.topics() + " exist and the broker "
+                            + "is reachable, then start it again";
+            failure = new ProcessorFailure("Transactional processor '" + transactionalId + "' stopped because " + why
+                    + " (nothing uncommitted is visible to read_committed consumers)", e, Optional.empty(),
+                    OptionalLong.empty(), 0);
         }
         state = ProcessorState.STOPPING;
         try {
@@ -249,6 +254,11 @@ public final class TransactionalRuntime {
         });
     }
 
+    /**
+     * Whether another producer with our transactional id took over (a newer instance started): retrying is pointless,
+     * this instance must stop. Matched by the cause's class name because the log API has no code for it and this
+     * module must not depend on a backend's client library (on Kafka the cause is ProducerFencedException).
+     */
     private static boolean isFenced(RuntimeException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             String name = t.getClass().getSimpleName();
