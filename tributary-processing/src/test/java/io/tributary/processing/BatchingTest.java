@@ -3,7 +3,6 @@ package io.tributary.processing;
 import static io.tributary.processing.Fixtures.await;
 import static io.tributary.processing.Fixtures.createTopic;
 import static io.tributary.processing.Fixtures.key;
-import static io.tributary.processing.Fixtures.openLog;
 import static io.tributary.processing.Fixtures.produce;
 import static io.tributary.processing.Fixtures.seq;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,6 +28,12 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class BatchingTest {
 
+    /** The log under test: the embedded engine here; KafkaBatchingTest runs every test again on a Kafka broker. */
+    EventLog openLog() {
+        return Fixtures.openLog(dir);
+    }
+
+
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     @TempDir
@@ -36,7 +41,7 @@ class BatchingTest {
 
     @Test
     void batchesRespectEventAndByteLimitsAndKeepPerKeyOrder() throws Exception {
-        try (EventLog log = openLog(dir)) {
+        try (EventLog log = openLog()) {
             createTopic(log, "orders", 2);
             List<String> keys = IntStream.range(0, 20).mapToObj(i -> "k" + i).toList();
             produce(log, "orders", keys, 50); // 1000 events
@@ -68,7 +73,7 @@ class BatchingTest {
 
     @Test
     void aPartialBatchIsHandedOverOnceTheWaitPasses() throws Exception {
-        try (EventLog log = openLog(dir)) {
+        try (EventLog log = openLog()) {
             createTopic(log, "orders", 1);
             produce(log, "orders", List.of("a", "b", "c"), 1);
             List<Integer> sizes = new CopyOnWriteArrayList<>();
@@ -82,7 +87,7 @@ class BatchingTest {
 
     @Test
     void aFailedBatchIsRetriedWholeBeforeLaterEventsOfItsKeys() throws Exception {
-        try (EventLog log = openLog(dir)) {
+        try (EventLog log = openLog()) {
             createTopic(log, "orders", 1);
             produce(log, "orders", List.of("a", "b"), 30);
             Map<String, List<Integer>> byKey = new ConcurrentHashMap<>();

@@ -5,7 +5,6 @@ import static io.tributary.processing.Fixtures.committed;
 import static io.tributary.processing.Fixtures.config;
 import static io.tributary.processing.Fixtures.createTopic;
 import static io.tributary.processing.Fixtures.key;
-import static io.tributary.processing.Fixtures.openLog;
 import static io.tributary.processing.Fixtures.produce;
 import static io.tributary.processing.Fixtures.seq;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -33,6 +32,12 @@ import org.junit.jupiter.api.io.TempDir;
 /** A processor on the real embedded log: order, parallelism, commits, retries and shutdown. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ProcessorTest {
+
+    /** The log under test: the embedded engine here; KafkaProcessorTest runs every test again on a Kafka broker. */
+    EventLog openLog() {
+        return Fixtures.openLog(dir);
+    }
+
 
     private static final Duration WAIT = Duration.ofSeconds(30);
 
@@ -71,7 +76,7 @@ class ProcessorTest {
 
     @Test
     void handlesEveryEventOnceInKeyOrderWhileRunningDifferentKeysConcurrently() throws Exception {
-        try (EventLog log = openLog(dir)) {
+        try (EventLog log = openLog()) {
             createTopic(log, "orders", 3);
             produce(log, "orders", keys(30), 20);
             OrderRecorder rec = new OrderRecorder();
@@ -93,7 +98,7 @@ class ProcessorTest {
 
     @Test
     void neverCommitsPastAnEventStillBeingHandled() throws Exception {
-        try (EventLog log = openLog(dir)) {
+        try (EventLog log = openLog()) {
             createTopic(log, "orders", 1);
             TopicPartition tp = new TopicPartition("orders", 0);
             // offsets 0..9: k0..k9 seq 0; the stuck event is "stuck" at offset 10; then 40 more events of other keys.
@@ -123,7 +128,7 @@ class ProcessorTest {
 
     @Test
     void retriesAFailingEventBeforeLaterEventsOfItsKeyWhileOtherKeysContinue() throws Exception {
-        try (EventLog log = openLog(dir)) {
+        try (EventLog log = openLog()) {
             createTopic(log, "orders", 1);
             produce(log, "orders", List.of("flaky", "steady"), 10);
             OrderRecorder rec = new OrderRecorder();
@@ -162,7 +167,7 @@ class ProcessorTest {
 
     @Test
     void retriesAFailingEventWithBackoffBeforeTheNextEventOfItsKey() throws Exception {
-        try (EventLog log = openLog(dir)) {
+        try (EventLog log = openLog()) {
             createTopic(log, "orders", 1);
             produce(log, "orders", List.of("a"), 5);
             List<String> calls = new CopyOnWriteArrayList<>();
@@ -183,7 +188,7 @@ class ProcessorTest {
 
     @Test
     void stopsWithoutSkippingWhenTheLastAttemptFails() throws Exception {
-        try (EventLog log = openLog(dir)) {
+        try (EventLog log = openLog()) {
             createTopic(log, "orders", 1);
             TopicPartition tp = new TopicPartition("orders", 0);
             produce(log, "orders", List.of("a"), 5); // offsets 0..4; seq 2 is poison
@@ -219,7 +224,7 @@ class ProcessorTest {
 
     @Test
     void nonRetryableFailuresAreNotRetried() throws Exception {
-        try (EventLog log = openLog(dir)) {
+        try (EventLog log = openLog()) {
             createTopic(log, "orders", 1);
             produce(log, "orders", List.of("a"), 1);
             AtomicInteger calls = new AtomicInteger();
@@ -237,7 +242,7 @@ class ProcessorTest {
 
     @Test
     void closeFinishesInFlightWorkAndCommitsIt() throws Exception {
-        try (EventLog log = openLog(dir)) {
+        try (EventLog log = openLog()) {
             createTopic(log, "orders", 1);
             TopicPartition tp = new TopicPartition("orders", 0);
             produce(log, "orders", keys(4), 25); // 100 events, offsets 0..99

@@ -3,7 +3,6 @@ package io.tributary.processing;
 import static io.tributary.processing.Fixtures.await;
 import static io.tributary.processing.Fixtures.createTopic;
 import static io.tributary.processing.Fixtures.key;
-import static io.tributary.processing.Fixtures.openLog;
 import static io.tributary.processing.Fixtures.produce;
 import static io.tributary.processing.Fixtures.seq;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,6 +28,12 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class RebalanceTest {
 
+    /** The log under test: the embedded engine here; KafkaRebalanceTest runs the test again on a Kafka broker. */
+    EventLog openLog() {
+        return Fixtures.openLog(dir);
+    }
+
+
     private static final Duration WAIT = Duration.ofSeconds(40);
 
     @TempDir
@@ -37,7 +42,7 @@ class RebalanceTest {
     @Test
     void handingPartitionsBetweenTwoInstancesLosesNothingAndKeepsKeyOrder() throws Exception {
         List<String> keys = IntStream.range(0, 40).mapToObj(i -> "k" + i).toList();
-        try (EventLog log = openLog(dir)) {
+        try (EventLog log = openLog()) {
             createTopic(log, "orders", 4);
             Map<String, List<Integer>> byKey = new ConcurrentHashMap<>();
             AtomicInteger handled = new AtomicInteger();
