@@ -71,6 +71,11 @@ public record ProjectionConfig(String name, int maxBatchEvents, Duration pollTim
                 Duration.ofSeconds(30), 100_000);
     }
 
+    /** The same settings for a projection with another name. */
+    public ProjectionConfig withName(String v) {
+        return new ProjectionConfig(v, maxBatchEvents, pollTimeout, retry, catalogPrefix, stopTimeout, lagCountLimit);
+    }
+
     public ProjectionConfig withMaxBatchEvents(int v) {
         return new ProjectionConfig(name, v, pollTimeout, retry, catalogPrefix, stopTimeout, lagCountLimit);
     }

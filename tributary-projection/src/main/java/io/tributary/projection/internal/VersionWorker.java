@@ -176,8 +176,9 @@ public final class VersionWorker<E> implements Runnable {
             Map<String, Long> positions = new HashMap<>(r.seek(from));
             committed = Map.copyOf(positions);
             ready.countDown();
-            loop(r, positions);
-            state = ProjectionState.STOPPED;
+            if (loop(r, positions)) {
+                state = ProjectionState.STOPPED;
+            }
         } catch (StopSignal | InterruptedException stop) {
             state = ProjectionState.STOPPED;
         } catch (Throwable t) {
@@ -193,7 +194,8 @@ public final class VersionWorker<E> implements Runnable {
         }
     }
 
-    private void loop(SourceReader<E> r, Map<String, Long> positions) throws Exception {
+    /** Runs until stopped (true) or a batch failed its last attempt (false). */
+    private boolean loop(SourceReader<E> r, Map<String, Long> positions) throws Exception {
         while (!stopRequested) {
             Bound b = bound;
             if (b != null && r.reached(positions, b.limits())) {
@@ -203,18 +205,19 @@ public final class VersionWorker<E> implements Runnable {
             SourceReader.Batch<E> batch = r.poll(config.maxBatchEvents(), config.pollTimeout(),
                     b == null ? null : b.limits());
             if (stopRequested) {
-                return;
+                return true;
             }
             if (batch.positions().isEmpty()) {
                 continue;
             }
             if (!apply(r, batch)) {
-                return;
+                return false;
             }
             positions.putAll(batch.positions());
             committed = Map.copyOf(positions);
             eventCount += batch.events().size();
         }
+        return true;
     }
 
     /** One transaction per batch, retried by the policy. False when the last attempt failed. */
