@@ -243,4 +243,42 @@ class EventStoreSourceTest {
             db.drop(prefix, List.of(table + "_v1", table + "c_v1"));
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(Setup.class)
+    void aRebuildFromTheEventStoreSwitchesAtTheLiveCheckpointAndRunsEachSideEffectOnce(Setup setup) throws Exception {
+        TestDatabase db = setup.db;
+        String prefix = TestDatabase.unique("tp");
+        String table = TestDatabase.unique("orders");
+        ProjectionConfig config = ProjectionConfig.of("order-rebuild").withCatalogPrefix(prefix).withMaxBatchEvents(10)
+                .withPollTimeout(Duration.ofMillis(20));
+        List<String> effects = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ProjectionHandler<RecordedEvent> rows = insertEvents(table);
+        ProjectionHandler<RecordedEvent> withEffects = (events, ctx) -> {
+            rows.apply(events, ctx);
+            for (RecordedEvent e : events) {
+                ctx.sideEffect(() -> effects.add(e.eventId().toString()));
+            }
+            if (ctx.isReplaying()) {
+                Thread.sleep(20);
+            }
+        };
+        try (Store s = open(setup)) {
+            List<String> orderIds = new ArrayList<>(append(s.store(), 100, 30));
+            try (Projection<RecordedEvent> p = Projection.start(db.dataSource(), EventStoreSource.category(s.store(),
+                    "order"), eventRows(table), withEffects, config)) {
+                assertThat(p.awaitCaughtUp(Duration.ofSeconds(30))).isTrue();
+                Rebuild rebuild = p.rebuild();
+                orderIds.addAll(append(s.store(), 20, 10));
+                assertThat(rebuild.await(Duration.ofSeconds(60))).get().isInstanceOf(RebuildOutcome.Switched.class);
+                orderIds.addAll(append(s.store(), 5, 0));
+                assertThat(p.awaitCaughtUp(Duration.ofSeconds(30))).isTrue();
+                assertThat(p.liveVersion()).isEqualTo(2);
+                assertThat(db.strings("SELECT event_id FROM " + table + "_v2")).containsExactlyInAnyOrderElementsOf(orderIds);
+                assertThat(effects).containsExactlyInAnyOrderElementsOf(orderIds);
+            }
+        } finally {
+            db.drop(prefix, List.of(table + "_v1", table + "_v2"));
+        }
+    }
 }
