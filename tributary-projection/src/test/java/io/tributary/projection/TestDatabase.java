@@ -18,12 +18,13 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * The real databases read models run on: PostgreSQL on 127.0.0.1 and H2 in memory. One pool per database for the
+ * The real databases read models run on: PostgreSQL and MariaDB on 127.0.0.1, and H2 in memory. One pool per database for the
  * run. A missing server fails the test when {@code CI=true}, else skips it naming the service. Every test uses its own
- * catalog prefix and table names, since other builds share the PostgreSQL database.
+ * catalog prefix and table names, since other builds share the databases.
  */
 enum TestDatabase {
     POSTGRESQL("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", 5432),
+    MARIADB("jdbc:mariadb://127.0.0.1:3306/test", "root", 3306),
     H2("jdbc:h2:mem:projection;DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000", "sa", -1);
 
     private static final Map<TestDatabase, HikariDataSource> POOLS = new ConcurrentHashMap<>();
