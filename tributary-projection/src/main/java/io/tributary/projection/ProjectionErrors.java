@@ -5,6 +5,8 @@ import io.tributary.core.ErrorCode;
 /** Stable error codes of projections. */
 public final class ProjectionErrors {
 
+    /** The projection could not begin reading its source (e.g. the topic does not exist). */
+    public static final ErrorCode PROJECTION_START_FAILED = ErrorCode.of("PROJECTION_START_FAILED");
     /** A read, write or DDL statement against the read-model database failed. */
     public static final ErrorCode PROJECTION_DATABASE_ERROR = ErrorCode.of("PROJECTION_DATABASE_ERROR");
     /** The projection has no live version yet (it was never started against this database). */

@@ -10,7 +10,7 @@ import java.util.Objects;
  * @param projection the projection's name
  * @param version    the read-model version that failed
  * @param from       the checkpoint the failed batch started from, per source partition
- * @param events     how many events the failed batch held
+ * @param events     how many events the failed batch held; 0 when reading the source failed
  * @param attempts   attempts made
  * @param cause      the last attempt's exception
  */
@@ -25,6 +25,11 @@ public record ProjectionFailure(String projection, int version, Map<String, Long
 
     /** A message naming the projection, version, positions and cause, and what to do. */
     public String message() {
+        if (events == 0) {
+            return "Projection '" + projection + "' version " + version + " stopped: reading its source after "
+                    + "checkpoint " + from + " failed: " + cause + ". Nothing past that checkpoint was committed. "
+                    + "Fix the source (does the topic or store exist and is it open?) and restart the projection.";
+        }
         return "Projection '" + projection + "' version " + version + " stopped: a batch of " + events
                 + " events after checkpoint " + from + " failed " + attempts + " attempt(s): " + cause
                 + ". Nothing of the batch was committed. Fix the handler or the database and restart the projection "

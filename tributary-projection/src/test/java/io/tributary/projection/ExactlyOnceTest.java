@@ -109,6 +109,23 @@ class ExactlyOnceTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void refusesToStartOnATopicThatDoesNotExistAndSaysSo() {
+        TestDatabase db = TestDatabase.H2;
+        String prefix = TestDatabase.unique("tp");
+        String table = TestDatabase.unique("seen");
+        try (EventLog log = Fixtures.openLog(dir)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Projection.start(db.dataSource(),
+                            new LogTopicSource(log, "no-such-topic"), Fixtures.rowsPerEvent(table),
+                            Fixtures.insertRows(table), ProjectionConfig.of("nowhere").withCatalogPrefix(prefix)))
+                    .isInstanceOfSatisfying(io.tributary.core.RetriableException.class,
+                            e -> assertThat(e.code()).isEqualTo(ProjectionErrors.PROJECTION_START_FAILED))
+                    .hasMessageContaining("nowhere").hasMessageContaining("no-such-topic");
+        } finally {
+            db.drop(prefix, List.of(table + "_v1"));
+        }
+    }
+
     static void assertExactlyOnce(TestDatabase db, String physical, int events) {
         List<String> expected = new ArrayList<>();
         for (int i = 0; i < events; i++) {

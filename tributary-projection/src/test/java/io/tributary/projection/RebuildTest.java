@@ -242,4 +242,46 @@ class RebuildTest {
             db.drop(prefix, List.of(table + "_v1", table + "_v2"));
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(value = TestDatabase.class, names = {"H2", "POSTGRESQL"})
+    void aRebuildWhoseHandlerFailsLeavesTheLiveVersionServingAndAdvancing(TestDatabase db) throws Exception {
+        String prefix = TestDatabase.unique("tp");
+        String table = TestDatabase.unique("seen");
+        ProjectionConfig config = ProjectionConfig.of("failed-rebuild").withCatalogPrefix(prefix)
+                .withMaxBatchEvents(50).withRetry(io.tributary.processing.RetryPolicy.noRetries());
+        List<String> effects = new CopyOnWriteArrayList<>();
+        try (EventLog log = Fixtures.openLog(dir)) {
+            Fixtures.createTopic(log, "orders", 2);
+            Fixtures.produce(log, "orders", 0, 600);
+            try (Projection<LogRecord> p = Projection.start(db.dataSource(), new LogTopicSource(log, "orders"),
+                    Fixtures.rowsPerEvent(table), rowsWithEffects(table, effects, 0), config)) {
+                assertThat(p.awaitCaughtUp(Duration.ofSeconds(30))).isTrue();
+                ProjectionHandler<LogRecord> rows = Fixtures.insertRows(table);
+                AtomicLong replayed = new AtomicLong();
+                Rebuild rebuild = p.rebuild(Fixtures.rowsPerEvent(table), (events, ctx) -> {
+                    rows.apply(events, ctx);
+                    if (replayed.addAndGet(events.size()) > 300) {
+                        throw new IllegalStateException("new handler has a bug");
+                    }
+                });
+                RebuildOutcome outcome = rebuild.await(Duration.ofSeconds(30)).orElseThrow();
+                assertThat(outcome).isInstanceOfSatisfying(RebuildOutcome.Failed.class, f -> {
+                    assertThat(f.version()).isEqualTo(2);
+                    assertThat(f.failure().cause()).hasMessage("new handler has a bug");
+                    assertThat(f.failure().message()).contains("failed-rebuild", "version 2");
+                });
+                assertThat(rebuild.progress().phase()).isEqualTo(RebuildProgress.Phase.FAILED);
+
+                Fixtures.produce(log, "orders", 600, 100);
+                assertThat(p.awaitCaughtUp(Duration.ofSeconds(30))).isTrue();
+                assertThat(p.state()).isEqualTo(ProjectionState.RUNNING);
+                assertThat(p.liveVersion()).isEqualTo(1);
+                ExactlyOnceTest.assertExactlyOnce(db, table + "_v1", 700);
+                assertThat(effects).hasSize(700).doesNotHaveDuplicates();
+            }
+        } finally {
+            db.drop(prefix, List.of(table + "_v1", table + "_v2"));
+        }
+    }
 }

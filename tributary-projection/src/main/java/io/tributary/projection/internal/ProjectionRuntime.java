@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.Set;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.LoggerFactory;
 
 /**
  * The state behind a {@link io.tributary.projection.Projection}: the live worker, at most one rebuild, and the
@@ -115,6 +116,9 @@ public final class ProjectionRuntime<E> {
                 fresh.start();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                // The fresh worker is FAILED and reports why through failure(); keep it as the live worker.
+                LoggerFactory.getLogger(ProjectionRuntime.class).error(e.getMessage(), e);
             }
             live = fresh;
         }

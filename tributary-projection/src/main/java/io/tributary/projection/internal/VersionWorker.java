@@ -1,8 +1,10 @@
 package io.tributary.projection.internal;
 
+import io.tributary.core.RetriableException;
 import io.tributary.processing.RetryPolicy;
 import io.tributary.projection.ProjectionConfig;
 import io.tributary.projection.ProjectionContext;
+import io.tributary.projection.ProjectionErrors;
 import io.tributary.projection.ProjectionFailure;
 import io.tributary.projection.ProjectionHandler;
 import io.tributary.projection.ProjectionSource;
@@ -65,6 +67,7 @@ public final class VersionWorker<E> implements Runnable {
     private volatile boolean replaying;
     private volatile @Nullable Bound bound;
     private volatile boolean stopRequested;
+    private volatile boolean positioned;
     private volatile @Nullable SourceReader<E> reader;
     private volatile Map<String, Long> committed = Map.of();
     private volatile long eventCount;
@@ -86,10 +89,22 @@ public final class VersionWorker<E> implements Runnable {
         this.thread.setDaemon(true);
     }
 
-    /** Starts the thread and waits until the checkpoints are loaded (so {@link #committed()} is meaningful). */
+    /**
+     * Starts the thread and waits until the checkpoints are loaded and the source is positioned (so
+     * {@link #committed()} is meaningful).
+     *
+     * @throws RetriableException {@link ProjectionErrors#PROJECTION_START_FAILED} if that failed
+     */
     public void start() throws InterruptedException {
         thread.start();
         ready.await();
+        ProjectionFailure f = failure;
+        if (!positioned && f != null) {
+            throw new RetriableException(ProjectionErrors.PROJECTION_START_FAILED, "Projection '" + config.name()
+                    + "' version " + version() + " could not start reading its source from checkpoint " + f.from()
+                    + ": " + f.cause().getMessage() + ". Fix the source (does the topic or store exist?) and start "
+                    + "it again; nothing was applied.", f.cause());
+        }
     }
 
     public int version() {
@@ -175,6 +190,7 @@ public final class VersionWorker<E> implements Runnable {
             eventCount = count;
             Map<String, Long> positions = new HashMap<>(r.seek(from));
             committed = Map.copyOf(positions);
+            positioned = true;
             ready.countDown();
             if (loop(r, positions)) {
                 state = ProjectionState.STOPPED;
