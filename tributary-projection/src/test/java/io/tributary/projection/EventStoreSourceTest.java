@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,12 +52,17 @@ class EventStoreSourceTest {
     }
 
     /** A store and what must be closed or dropped with it. */
-    private record Store(EventStore store, AutoCloseable cleanup) implements AutoCloseable {
+    private record Store(EventStore store, Cleanup cleanup) implements AutoCloseable {
         @Override
-        public void close() throws Exception {
+        public void close() throws SQLException {
             store.close();
-            cleanup.close();
+            cleanup.run();
         }
+    }
+
+    @FunctionalInterface
+    private interface Cleanup {
+        void run() throws SQLException;
     }
 
     private Store open(Setup setup) {

@@ -216,19 +216,19 @@ class RebuildTest {
         try (EventLog log = Fixtures.openLog(dir)) {
             Fixtures.createTopic(log, "orders", 2);
             Fixtures.produce(log, "orders", 0, 1000);
-            long doneBeforeClose;
-            try (Projection<LogRecord> p = Projection.start(db.dataSource(), new LogTopicSource(log, "orders"),
-                    Fixtures.rowsPerEvent(table), rowsWithEffects(table, effects, 0), config)) {
-                assertThat(p.awaitCaughtUp(Duration.ofSeconds(30))).isTrue();
-                Rebuild rebuild = p.rebuild(Fixtures.rowsPerEvent(table), rowsWithEffects(table, effects, 20));
-                while (rebuild.progress().eventsDone() < 100) {
-                    Thread.sleep(10);
-                }
-                p.close();
-                assertThat(rebuild.await(Duration.ofSeconds(5))).contains(new RebuildOutcome.Interrupted(2));
-                doneBeforeClose = rebuild.progress().eventsDone();
-                assertThat(db.count("SELECT COUNT(*) FROM " + table + "_v2")).isEqualTo(doneBeforeClose);
+            // Closed explicitly in the middle of the rebuild, which is what this test is about.
+            Projection<LogRecord> first = Projection.start(db.dataSource(), new LogTopicSource(log, "orders"),
+                    Fixtures.rowsPerEvent(table), rowsWithEffects(table, effects, 0), config);
+            assertThat(first.awaitCaughtUp(Duration.ofSeconds(30))).isTrue();
+            Rebuild interrupted = first.rebuild(Fixtures.rowsPerEvent(table), rowsWithEffects(table, effects, 20));
+            while (interrupted.progress().eventsDone() < 100) {
+                Thread.sleep(10);
             }
+            first.close();
+            assertThat(interrupted.await(Duration.ofSeconds(5))).contains(new RebuildOutcome.Interrupted(2));
+            long doneBeforeClose = interrupted.progress().eventsDone();
+            assertThat(db.count("SELECT COUNT(*) FROM " + table + "_v2")).isEqualTo(doneBeforeClose);
+
             try (Projection<LogRecord> p = Projection.start(db.dataSource(), new LogTopicSource(log, "orders"),
                     Fixtures.rowsPerEvent(table), rowsWithEffects(table, effects, 0), config)) {
                 Rebuild rebuild = p.rebuild();

@@ -3,6 +3,7 @@ package io.tributary.projection.internal;
 import io.tributary.core.ConflictException;
 import io.tributary.core.RetriableException;
 import io.tributary.projection.ProjectionErrors;
+import io.tributary.projection.ReadModel;
 import io.tributary.projection.VersionTables;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -15,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import javax.sql.DataSource;
 
 /**
@@ -121,7 +123,7 @@ public final class Catalog {
      * Makes the tables of a new version: a CREATING row first (committed), then the DDL, then {@code finalStatus}.
      * A crash in between leaves a CREATING row whose tables {@link #recreate} drops and creates again.
      */
-    public void create(int version, List<String> tables, io.tributary.projection.ReadModel.Ddl ddl, String finalStatus) {
+    public void create(int version, List<String> tables, ReadModel.Ddl ddl, String finalStatus) {
         run("register version " + version + " of projection '" + projection + "'", c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + versions + " (projection_name, version_no, "
                     + "status, table_names, created_at) VALUES (?, ?, ?, ?, ?)")) {
@@ -138,10 +140,10 @@ public final class Catalog {
     }
 
     /** Drops whatever tables of {@code version} exist, runs the DDL, and sets the row to {@code finalStatus}. */
-    public void recreate(int version, List<String> tables, io.tributary.projection.ReadModel.Ddl ddl, String finalStatus) {
+    public void recreate(int version, List<String> tables, ReadModel.Ddl ddl, String finalStatus) {
         dropTables(version, tables);
         run("create the tables of version " + version + " of projection '" + projection + "'", c -> {
-            ddl.create(c, new VersionTables(projection, version, java.util.Set.copyOf(tables)));
+            ddl.create(c, new VersionTables(projection, version, Set.copyOf(tables)));
             return null;
         });
         run("mark version " + version + " of projection '" + projection + "' " + finalStatus, c -> {

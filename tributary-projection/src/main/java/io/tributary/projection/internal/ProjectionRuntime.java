@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.LoggerFactory;
@@ -77,7 +78,7 @@ public final class ProjectionRuntime<E> {
 
     private VersionWorker<E> worker(VersionTables tables, ProjectionHandler<E> handler, boolean replaying,
                                     VersionWorker.@Nullable Bound bound,
-                                    java.util.function.Consumer<VersionWorker<E>> onExit) {
+                                    Consumer<VersionWorker<E>> onExit) {
         return new VersionWorker<>(source, config, catalog, tables, handler, replaying, bound, onExit);
     }
 
@@ -204,7 +205,10 @@ public final class ProjectionRuntime<E> {
 
     /** Stops a running rebuild (kept for resuming) and the live worker. */
     public void close() throws InterruptedException {
-        closed = true;
+        synchronized (lock) {
+            // Under the lock, so a concurrent restartLive() either sees it or has already published its worker.
+            closed = true;
+        }
         RebuildTask<E> task = rebuild;
         if (task != null && !task.isDone()) {
             task.stopForClose();

@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
  * Reads a projection's source from stored checkpoints. Used by one worker thread only. Positions are per source
  * partition and compare as longs: a larger position means further along.
  */
-public interface SourceReader<E> extends AutoCloseable {
+interface SourceReader<E> extends AutoCloseable {
 
     /** Events and the checkpoint positions they move partitions to (partitions that did not move are absent). */
     record Batch<E>(List<E> events, Map<String, Long> positions) {

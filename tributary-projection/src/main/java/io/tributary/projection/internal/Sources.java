@@ -7,7 +7,7 @@ import io.tributary.projection.ProjectionSource;
 import java.util.Map;
 
 /** Readers and lag for each kind of source. */
-public final class Sources {
+final class Sources {
 
     private Sources() {
     }
