@@ -1,0 +1,144 @@
+package io.tributary.projection;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tributary.log.EventLog;
+import io.tributary.log.LogRecord;
+import io.tributary.processing.RetryPolicy;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The checkpoint commits with the read model's rows: a projection stopped mid-batch (by a failure or by an
+ * interrupted stop, neither of which commits) resumes where the committed rows end, and each event ends up applied
+ * exactly once.
+ */
+@Timeout(120)
+class ExactlyOnceTest {
+
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void aBatchThatFailsMidwayLeavesNoRowsAndTheRestartAppliesEveryEventOnce(TestDatabase db) throws Exception {
+        String prefix = TestDatabase.unique("tp");
+        String table = TestDatabase.unique("seen");
+        ProjectionConfig config = ProjectionConfig.of("exactly-once").withCatalogPrefix(prefix).withMaxBatchEvents(100)
+                .withRetry(RetryPolicy.noRetries());
+        try (EventLog log = Fixtures.openLog(dir)) {
+            Fixtures.createTopic(log, "orders", 3);
+            Fixtures.produce(log, "orders", 0, 1000);
+            AtomicInteger handled = new AtomicInteger();
+            ProjectionHandler<LogRecord> rows = Fixtures.insertRows(table);
+            // Inserts its rows, then throws after the 650th event: the batch's rows were written but never commit.
+            ProjectionHandler<LogRecord> crashing = (events, ctx) -> {
+                rows.apply(events, ctx);
+                if (handled.addAndGet(events.size()) >= 650) {
+                    throw new IllegalStateException("simulated crash after writing rows, before commit");
+                }
+            };
+            try (Projection<LogRecord> p = Projection.start(db.dataSource(), new LogTopicSource(log, "orders"),
+                    Fixtures.rowsPerEvent(table), crashing, config)) {
+                awaitState(p, ProjectionState.FAILED);
+                assertThat(p.failure()).get().satisfies(f -> {
+                    assertThat(f.message()).contains("exactly-once", "version 1", "Nothing of the batch was committed");
+                    assertThat(f.cause()).hasMessageContaining("simulated crash");
+                });
+                long committed = p.checkpoints().values().stream().mapToLong(Long::longValue).sum();
+                assertThat(db.count("SELECT COUNT(*) FROM " + table + "_v1")).as("rows match the checkpoint")
+                        .isEqualTo(committed).isLessThan(650);
+            }
+
+            try (Projection<LogRecord> p = Projection.start(db.dataSource(), new LogTopicSource(log, "orders"),
+                    Fixtures.rowsPerEvent(table), rows, config)) {
+                assertThat(p.awaitCaughtUp(Duration.ofSeconds(30))).isTrue();
+                assertExactlyOnce(db, table + "_v1", 1000);
+                assertThat(p.checkpoints()).containsOnlyKeys("orders/0", "orders/1", "orders/2");
+            }
+        } finally {
+            db.drop(prefix, List.of(table + "_v1"));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void aStopThatInterruptsABatchRollsItBackAndTheRestartAppliesEveryEventOnce(TestDatabase db) throws Exception {
+        String prefix = TestDatabase.unique("tp");
+        String table = TestDatabase.unique("seen");
+        ProjectionConfig config = ProjectionConfig.of("abandoned").withCatalogPrefix(prefix).withMaxBatchEvents(64)
+                .withStopTimeout(Duration.ofMillis(200));
+        try (EventLog log = Fixtures.openLog(dir)) {
+            Fixtures.createTopic(log, "orders", 2);
+            Fixtures.produce(log, "orders", 0, 500);
+            AtomicInteger batches = new AtomicInteger();
+            CountDownLatch stuck = new CountDownLatch(1);
+            ProjectionHandler<LogRecord> rows = Fixtures.insertRows(table);
+            // The fourth batch writes its rows and then hangs until interrupted: the abandoned transaction.
+            ProjectionHandler<LogRecord> hanging = (events, ctx) -> {
+                rows.apply(events, ctx);
+                if (batches.incrementAndGet() == 4) {
+                    stuck.countDown();
+                    new CountDownLatch(1).await();
+                }
+            };
+            Projection<LogRecord> first = Projection.start(db.dataSource(), new LogTopicSource(log, "orders"),
+                    Fixtures.rowsPerEvent(table), hanging, config);
+            assertThat(stuck.await(30, TimeUnit.SECONDS)).isTrue();
+            first.close();
+            assertThat(first.state()).isEqualTo(ProjectionState.STOPPED);
+            long committed = first.checkpoints().values().stream().mapToLong(Long::longValue).sum();
+            assertThat(db.count("SELECT COUNT(*) FROM " + table + "_v1")).isEqualTo(committed).isEqualTo(3 * 64);
+
+            try (Projection<LogRecord> p = Projection.start(db.dataSource(), new LogTopicSource(log, "orders"),
+                    Fixtures.rowsPerEvent(table), rows, config)) {
+                assertThat(p.awaitCaughtUp(Duration.ofSeconds(30))).isTrue();
+                assertExactlyOnce(db, table + "_v1", 500);
+            }
+        } finally {
+            db.drop(prefix, List.of(table + "_v1"));
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void refusesToStartOnATopicThatDoesNotExistAndSaysSo() {
+        TestDatabase db = TestDatabase.H2;
+        String prefix = TestDatabase.unique("tp");
+        String table = TestDatabase.unique("seen");
+        try (EventLog log = Fixtures.openLog(dir)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Projection.start(db.dataSource(),
+                            new LogTopicSource(log, "no-such-topic"), Fixtures.rowsPerEvent(table),
+                            Fixtures.insertRows(table), ProjectionConfig.of("nowhere").withCatalogPrefix(prefix)))
+                    .isInstanceOfSatisfying(io.tributary.core.RetriableException.class,
+                            e -> assertThat(e.code()).isEqualTo(ProjectionErrors.PROJECTION_START_FAILED))
+                    .hasMessageContaining("nowhere").hasMessageContaining("no-such-topic");
+        } finally {
+            db.drop(prefix, List.of(table + "_v1"));
+        }
+    }
+
+    static void assertExactlyOnce(TestDatabase db, String physical, int events) {
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < events; i++) {
+            expected.add("e" + i);
+        }
+        assertThat(db.strings("SELECT event FROM " + physical)).containsExactlyInAnyOrderElementsOf(expected);
+    }
+
+    static void awaitState(Projection<?> p, ProjectionState state) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (p.state() != state && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(p.state()).isEqualTo(state);
+    }
+}
