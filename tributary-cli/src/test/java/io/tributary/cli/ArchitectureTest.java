@@ -58,7 +58,7 @@ class ArchitectureTest {
             Map.entry("tributary-schema", 2),
             Map.entry("tributary-log-tck", 2),
             Map.entry("tributary-testbroker", 2),
-            Map.entry("tributary-cli", 3),
+            Map.entry("tributary-cli", 4),
             Map.entry("tributary-bench", 3),
             Map.entry("tributary-examples", 3));
 

@@ -3,7 +3,6 @@ package io.tributary.examples;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.tributary.eventstore.AggregateRepository;
 import io.tributary.eventstore.AllSlice;
 import io.tributary.eventstore.CommandResult;
 import io.tributary.eventstore.EmbeddedEventStoreConfig;
@@ -15,6 +14,7 @@ import io.tributary.examples.contracts.EventSchemas;
 import io.tributary.examples.orders.Order;
 import io.tributary.examples.orders.OrderEventCodec;
 import io.tributary.examples.orders.OrderForwarder;
+import io.tributary.examples.orders.Orders;
 import io.tributary.examples.orders.PaymentSaga;
 import io.tributary.examples.payments.PaymentRules;
 import io.tributary.examples.payments.PaymentService;
@@ -29,6 +29,7 @@ import io.tributary.outbox.OutboxRelay;
 import io.tributary.outbox.OutboxSchema;
 import io.tributary.outbox.OutboxTables;
 import io.tributary.outbox.RelayConfig;
+import io.tributary.outbox.RelayObserver;
 import io.tributary.processing.ProcessorState;
 import io.tributary.schema.CompatibilityResult;
 import io.tributary.schema.SchemaRegistry;
@@ -172,15 +173,22 @@ public final class OrderFulfilmentDemo {
                     EmbeddedEventStoreConfig.of(dir.resolve("eventstore-index")));
             resources.add(store);
             OrderEventCodec codec = new OrderEventCodec(registry, ordersTopic);
-            var orders = new AggregateRepository<>(store, "order", new Order(), codec);
+            Orders orders = new Orders(store, codec);
 
             // --- The services, each started the way a team would start it in its own process.
             ConcurrentHistogram latency = new ConcurrentHistogram(TimeUnit.MINUTES.toMicros(30), 3);
             OrderForwarder forwarder = OrderForwarder.start(store, topics, db, TABLE_PREFIX, ordersTopic);
             PaymentService payments = PaymentService.start(topics, PaymentService.defaultConfig(ordersTopic), db,
                     TABLE_PREFIX, OUTBOX_TABLES, paymentsTopic, registry, PaymentRules.defaults());
+            AtomicLong relayed = new AtomicLong();
             OutboxRelay relay = OutboxRelay.start(db, topics, OUTBOX_TABLES, RelayConfig.defaults()
-                    .withRelayName("payments-relay").withPollInterval(Duration.ofMillis(10)), new SimpleMeterRegistry());
+                    .withRelayName("payments-relay").withPollInterval(Duration.ofMillis(10)), new SimpleMeterRegistry(),
+                    new RelayObserver() {
+                        @Override
+                        public void published(List<UUID> eventIds) {
+                            relayed.addAndGet(eventIds.size());
+                        }
+                    });
             PaymentSaga saga = PaymentSaga.start(topics, PaymentSaga.defaultConfig(paymentsTopic), orders, registry,
                     micros -> latency.recordValue(Math.max(0, Math.min(micros, latency.getHighestTrackableValue()))));
             OrderSummaryProjection projection = OrderSummaryProjection.start(topics,
@@ -223,7 +231,7 @@ public final class OrderFulfilmentDemo {
                     double rate = (ev - lastEvents) / ((now - lastTick) / 1e9);
                     lastEvents = ev;
                     lastTick = now;
-                    progressLine(driver, payments, saga, rate);
+                    progressLine(driver, payments, saga, relayed.get(), rate);
                     lastLine = now;
                 }
             }
@@ -289,7 +297,7 @@ public final class OrderFulfilmentDemo {
     // The load: orders placed through the aggregate, open loop at --rate (or as fast as maxInFlight allows).
 
     private final class Driver implements Runnable {
-        final AggregateRepository<Order.Command, Order.State, Order.Event> orders;
+        final Orders orders;
         final OrderEventCodec codec;
         final SchemaRegistry registry;
         final String ordersTopic;
@@ -300,7 +308,7 @@ public final class OrderFulfilmentDemo {
         final AtomicReference<String> lastFailure = new AtomicReference<>("");
         volatile boolean finished;
 
-        Driver(AggregateRepository<Order.Command, Order.State, Order.Event> orders, OrderEventCodec codec,
+        Driver(Orders orders, OrderEventCodec codec,
                SchemaRegistry registry, String ordersTopic) {
             this.orders = orders;
             this.codec = codec;
@@ -333,7 +341,7 @@ public final class OrderFulfilmentDemo {
                     submitted.incrementAndGet();
                     exec.submit(() -> {
                         try {
-                            if (orders.handle(command.orderId(), command) instanceof CommandResult.Accepted<Order.State>) {
+                            if (orders.place(command) instanceof CommandResult.Accepted<Order.State>) {
                                 placedIds.add(command.orderId());
                                 placed.incrementAndGet();
                             } else {
@@ -489,13 +497,15 @@ public final class OrderFulfilmentDemo {
 
     // ----------------------------------------------------------------------------------------------------------------
 
-    private void progressLine(Driver driver, PaymentService payments, PaymentSaga saga, double eventsPerSecond) {
+    private void progressLine(Driver driver, PaymentService payments, PaymentSaga saga, long relayed,
+                              double eventsPerSecond) {
         long placed = driver.placed.get();
-        long settled = saga.confirmed() + saga.cancelled();
-        String line = String.format("placed %,d  confirmed %,d  cancelled %,d  parked %,d  in flight %,d  "
-                        + "awaiting payment %,d  %,.0f events/s", placed, saga.confirmed(), saga.cancelled(),
-                payments.parked(), placed - settled - payments.parked(),
-                Math.max(0, placed - payments.charged() - payments.declined() - payments.parked()), eventsPerSecond);
+        long paid = payments.charged() + payments.declined();
+        String line = String.format("placed %,d  paid %,d  confirmed %,d  cancelled %,d  parked %,d  in flight %,d  "
+                        + "lag: payments %,d relay %,d saga %,d  %,.0f events/s", placed, paid, saga.confirmed(),
+                saga.cancelled(), payments.parked(), placed - saga.confirmed() - saga.cancelled() - payments.parked(),
+                Math.max(0, placed - paid - payments.parked()), Math.max(0, paid - relayed),
+                Math.max(0, relayed - saga.confirmed() - saga.cancelled() - saga.repeats()), eventsPerSecond);
         if (liveLine) {
             progress.print("\r" + line + "   ");
         } else {

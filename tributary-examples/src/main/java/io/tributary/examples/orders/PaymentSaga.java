@@ -2,7 +2,6 @@ package io.tributary.examples.orders;
 
 import io.tributary.core.Headers;
 import io.tributary.core.StandardHeaders;
-import io.tributary.eventstore.AggregateRepository;
 import io.tributary.eventstore.CommandResult;
 import io.tributary.examples.contracts.EventSchemas;
 import io.tributary.log.EventLog;
@@ -36,7 +35,7 @@ public final class PaymentSaga implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PaymentSaga.class);
 
-    private final AggregateRepository<Order.Command, Order.State, Order.Event> orders;
+    private final Orders orders;
     private final AvroDeserializer deserializer;
     private final LongConsumer placedToConfirmedMicros;
     private final AtomicLong confirmed = new AtomicLong();
@@ -45,8 +44,7 @@ public final class PaymentSaga implements AutoCloseable {
     private final AtomicLong refused = new AtomicLong();
     private final Processor processor;
 
-    private PaymentSaga(EventLog log, ProcessorConfig config, AggregateRepository<Order.Command, Order.State, Order.Event> orders,
-                        SchemaRegistryClient registry, LongConsumer placedToConfirmedMicros) {
+    private PaymentSaga(EventLog log, ProcessorConfig config, Orders orders, SchemaRegistryClient registry, LongConsumer placedToConfirmedMicros) {
         this.orders = orders;
         this.deserializer = new AvroDeserializer(registry);
         this.placedToConfirmedMicros = placedToConfirmedMicros;
@@ -58,9 +56,7 @@ public final class PaymentSaga implements AutoCloseable {
      *
      * @param placedToConfirmedMicros told, for each order it confirms, the time from placing to confirming (µs)
      */
-    public static PaymentSaga start(EventLog log, ProcessorConfig config,
-                                    AggregateRepository<Order.Command, Order.State, Order.Event> orders,
-                                    SchemaRegistryClient registry, LongConsumer placedToConfirmedMicros) {
+    public static PaymentSaga start(EventLog log, ProcessorConfig config, Orders orders, SchemaRegistryClient registry, LongConsumer placedToConfirmedMicros) {
         return new PaymentSaga(log, config, orders, registry, placedToConfirmedMicros);
     }
 
@@ -76,7 +72,8 @@ public final class PaymentSaga implements AutoCloseable {
                 GenericRecord g = (GenericRecord) Objects.requireNonNull(
                         deserializer.deserialize(event.value(), EventSchemas.PAYMENT_SUCCEEDED));
                 String paymentId = OrderEventCodec.str(g, "paymentId");
-                CommandResult<Order.State> result = orders.handle(orderId,
+                // Ship is idempotent too: a repeat after a crash between confirm and ship still ships once.
+                CommandResult<Order.State> result = orders.confirmAndShip(orderId,
                         new Order.ConfirmPayment(paymentId, (Long) g.get("amountCents")), meta);
                 switch (result) {
                     case CommandResult.Accepted<Order.State> a when !a.events().isEmpty() -> {
@@ -86,14 +83,8 @@ public final class PaymentSaga implements AutoCloseable {
                     case CommandResult.Accepted<Order.State> a -> repeats.incrementAndGet();
                     case CommandResult.Rejected<Order.State> r -> {
                         refused.incrementAndGet();
-                        LOG.warn("Payment {} not applied: {}", paymentId, r.reason());
-                        return;
+                        LOG.warn("Payment {} of order {} not applied: {}", paymentId, orderId, r.reason());
                     }
-                }
-                // Ship is idempotent too: a repeat after a crash between confirm and ship still ships once.
-                if (orders.handle(orderId, new Order.Ship(), meta) instanceof CommandResult.Rejected<Order.State> r) {
-                    refused.incrementAndGet();
-                    LOG.warn("Order {} not shipped: {}", orderId, r.reason());
                 }
             }
             case EventSchemas.PAYMENT_FAILED_TYPE -> {

@@ -12,6 +12,7 @@ import io.tributary.outbox.OutboxEvent;
 import io.tributary.outbox.OutboxTables;
 import io.tributary.processing.Processor;
 import io.tributary.processing.ProcessorConfig;
+import io.tributary.processing.RetryPolicy;
 import io.tributary.schema.AvroDeserializer;
 import io.tributary.schema.AvroSerdeConfig;
 import io.tributary.schema.AvroSerializer;
@@ -96,11 +97,26 @@ public final class PaymentService implements AutoCloseable {
         return new PaymentService(log, config, db, tablePrefix, outboxTables, paymentsTopic, registry, rules);
     }
 
-    /** The service's default processor settings: batches of up to 500 orders, 8 batches in flight per partition. */
+    /**
+     * The service's default processor settings: batches of up to 500 orders, 8 batches in flight per partition,
+     * and the demo's simulated crash is not retried (a dead process does not retry either).
+     */
     public static ProcessorConfig defaultConfig(String ordersTopic) {
         return ProcessorConfig.of("payments", ordersTopic).withBatching(500, 1 << 20, Duration.ofMillis(5))
                 .withConcurrencyPerPartition(8).withMaxBufferedPerPartition(4000)
-                .withCommitInterval(Duration.ofMillis(200));
+                .withCommitInterval(Duration.ofMillis(200))
+                .withRetry(RetryPolicy.defaults().withNonRetryable(
+                        RetryPolicy.DEFAULT_NON_RETRYABLE.or(t -> t instanceof SimulatedCrash)));
+    }
+
+    /** Thrown by a batch that committed to the database while the demo "kills" the processor. */
+    static final class SimulatedCrash extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        SimulatedCrash() {
+            super("simulated crash of the payment processor after its database commit, before its offset commit",
+                    null, false, false);
+        }
     }
 
     /** Creates the payments and parking tables if missing. */
@@ -153,7 +169,7 @@ public final class PaymentService implements AutoCloseable {
             // The simulated crash: the database commit happened, the offset commit will not. Failing here is what a
             // process dying at this point looks like to the log: the batch is delivered again after the restart.
             crashedBatches.incrementAndGet();
-            throw new IllegalStateException("simulated crash of the payment processor after its database commit");
+            throw new SimulatedCrash();
         }
     }
 
@@ -277,6 +293,10 @@ public final class PaymentService implements AutoCloseable {
      */
     public void crash() {
         crashing = true;
+        // The first crashed batch stops the processor (not retryable): it commits only below that batch, as if the
+        // process had died. Batches still in flight finish and crash the same way. close() covers a processor whose
+        // batches were all idle at that moment.
+        processor.awaitTermination(Duration.ofSeconds(2));
         processor.close();
     }
 
