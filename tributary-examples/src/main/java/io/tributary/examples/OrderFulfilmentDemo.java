@@ -231,7 +231,7 @@ public final class OrderFulfilmentDemo {
                     double rate = (ev - lastEvents) / ((now - lastTick) / 1e9);
                     lastEvents = ev;
                     lastTick = now;
-                    progressLine(driver, payments, saga, relayed.get(), rate);
+                    progressLine(driver, forwarder, payments, saga, relayed.get(), rate);
                     lastLine = now;
                 }
             }
@@ -497,14 +497,14 @@ public final class OrderFulfilmentDemo {
 
     // ----------------------------------------------------------------------------------------------------------------
 
-    private void progressLine(Driver driver, PaymentService payments, PaymentSaga saga, long relayed,
-                              double eventsPerSecond) {
+    private void progressLine(Driver driver, OrderForwarder forwarder, PaymentService payments, PaymentSaga saga,
+                              long relayed, double eventsPerSecond) {
         long placed = driver.placed.get();
         long paid = payments.charged() + payments.declined();
         String line = String.format("placed %,d  paid %,d  confirmed %,d  cancelled %,d  parked %,d  in flight %,d  "
-                        + "lag: payments %,d relay %,d saga %,d  %,.0f events/s", placed, paid, saga.confirmed(),
+                        + "forwarded %,d  lag: payments %,d relay %,d saga %,d  %,.0f events/s", placed, paid, saga.confirmed(),
                 saga.cancelled(), payments.parked(), placed - saga.confirmed() - saga.cancelled() - payments.parked(),
-                Math.max(0, placed - paid - payments.parked()), Math.max(0, paid - relayed),
+                forwarder.forwarded(), Math.max(0, placed - paid - payments.parked()), Math.max(0, paid - relayed),
                 Math.max(0, relayed - saga.confirmed() - saga.cancelled() - saga.repeats()), eventsPerSecond);
         if (liveLine) {
             progress.print("\r" + line + "   ");
