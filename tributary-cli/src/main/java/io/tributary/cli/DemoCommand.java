@@ -104,8 +104,10 @@ final class DemoCommand implements Callable<Integer> {
         if (json) {
             out.println(report.json());
         }
-        err.println("demo: the read model stays in " + dataDir + "; try 'tributary demo query status'"
-                + (jdbcUrl.isPresent() ? " --jdbc-url ..." : ""));
+        err.println(jdbcUrl.isPresent()
+                ? "demo: the read model stays in the database; try 'tributary demo query status --jdbc-url <url>'"
+                : "demo: the read model stays in " + dataDir + "; try 'tributary demo query status"
+                        + (dataDir.equals(Path.of("data/demo")) ? "" : " --data-dir " + dataDir) + "'");
         return report.passed() ? ExitStatus.OK : ExitStatus.FAILED;
     }
 }

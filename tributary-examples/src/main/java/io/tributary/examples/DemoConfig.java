@@ -32,8 +32,11 @@ public record DemoConfig(long orders, int rate, int maxInFlight, int partitions,
                          Optional<String> bootstrap, Optional<String> jdbcUrl, Optional<String> jdbcUser, Path dataDir,
                          int poisonEvery, int customers, boolean crash, Duration timeout) {
 
-    /** Sized to take about a minute on the 2-core reference machine. */
-    public static final long DEFAULT_ORDERS = 50_000;
+    /**
+     * Sized to take about a minute on the 2-core reference machine when it is not shared (a loaded run of 3,000
+     * orders took 66 s at load average 40; see docs/benchmarks.md).
+     */
+    public static final long DEFAULT_ORDERS = 10_000;
 
     public DemoConfig {
         Objects.requireNonNull(backend, "backend");

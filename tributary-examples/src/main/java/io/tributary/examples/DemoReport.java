@@ -117,7 +117,11 @@ public record DemoReport(String backend, String database, int partitions, long o
         m.put("ordersPerSecond", ordersPerSecond);
         m.put("events", events);
         m.put("eventsPerSecond", eventsPerSecond);
-        m.put("latencyMs", Map.of("p50", latencyP50Ms, "p99", latencyP99Ms, "max", latencyMaxMs));
+        Map<String, Double> latency = new LinkedHashMap<>();
+        latency.put("p50", latencyP50Ms);
+        latency.put("p99", latencyP99Ms);
+        latency.put("max", latencyMaxMs);
+        m.put("placedToConfirmedLatencyMs", latency);
         m.put("shipped", shipped);
         m.put("cancelled", cancelled);
         m.put("parked", parked);

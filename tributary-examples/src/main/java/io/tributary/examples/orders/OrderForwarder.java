@@ -18,8 +18,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.ArrayDeque;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
@@ -30,21 +29,31 @@ import javax.sql.DataSource;
  * react to orders without reading the event store.
  *
  * <p>A catch-up subscription on the {@code order} category delivers events in global position order; the forwarder
- * appends each one (asynchronously, keeping one producer so a key's events reach its partition in order) and, every
- * {@value #CHECKPOINT_EVERY} events, waits for the log to acknowledge them and stores the position reached in
- * {@code <prefix>forwarder_checkpoint}. After a crash it resumes from that position: events after it are published
- * again (at least once), which consumers absorb because every record carries the event's id and stream version.
+ * appends each one asynchronously (one producer, so a key's events reach its partition in order) and does not wait
+ * for each acknowledgement. Every {@value #CHECKPOINT_EVERY} events it stores, in {@code <prefix>forwarder_checkpoint},
+ * the position of the last event whose append <i>and every earlier one</i> the log acknowledged, so the checkpoint is
+ * never ahead of what was published. At most {@value #MAX_UNACKNOWLEDGED} appends are outstanding; beyond that the
+ * handler waits, which slows the subscription (its buffer is bounded) rather than growing memory. After a crash it
+ * resumes from the checkpoint: events after it are published again (at least once), which consumers absorb because
+ * every record carries the event's id and stream version.
  * Thread-safety: the subscription calls the handler on one thread; the counters are safe to read from any thread.
  */
 public final class OrderForwarder implements AutoCloseable {
 
     static final int CHECKPOINT_EVERY = 512;
+    static final int MAX_UNACKNOWLEDGED = 8192;
+
+    /** An append in flight and the event-store position it carries. */
+    private record Pending(CompletableFuture<AppendResult> ack, long position) {
+    }
 
     private final DataSource db;
     private final String checkpointTable;
     private final String topic;
     private final LogProducer producer;
-    private final List<CompletableFuture<AppendResult>> pending = new ArrayList<>();
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private long sinceCheckpoint;
+    private long acknowledgedPosition;
     private final AtomicLong forwarded = new AtomicLong();
     private final Subscription subscription;
     private long lastPosition;
@@ -55,6 +64,7 @@ public final class OrderForwarder implements AutoCloseable {
         this.topic = topic;
         this.producer = log.producer();
         this.lastPosition = loadCheckpoint();
+        this.acknowledgedPosition = lastPosition;
         this.subscription = store.subscribe(EventFilter.category("order"), lastPosition, this::forward);
     }
 
@@ -84,12 +94,31 @@ public final class OrderForwarder implements AutoCloseable {
         if (correlation.isPresent()) {
             headers = headers.with(StandardHeaders.CORRELATION_ID, correlation.get());
         }
-        pending.add(producer.append(topic, new Record(orderId.getBytes(StandardCharsets.UTF_8), e.data(), headers,
-                e.recordedAt())));
+        pending.add(new Pending(producer.append(topic, new Record(orderId.getBytes(StandardCharsets.UTF_8), e.data(),
+                headers, e.recordedAt())), e.position()));
         forwarded.incrementAndGet();
         lastPosition = e.position();
-        if (pending.size() >= CHECKPOINT_EVERY) {
-            checkpoint();
+        drainAcknowledged(pending.size() > MAX_UNACKNOWLEDGED);
+        if (++sinceCheckpoint >= CHECKPOINT_EVERY) {
+            sinceCheckpoint = 0;
+            saveCheckpoint(acknowledgedPosition);
+        }
+    }
+
+    /** Moves the acknowledged position over the appends done so far, in order; waits for the oldest if asked to. */
+    private void drainAcknowledged(boolean waitForOldest) throws Exception {
+        while (!pending.isEmpty()) {
+            Pending head = pending.peekFirst();
+            if (!head.ack().isDone()) {
+                if (!waitForOldest) {
+                    return;
+                }
+                head.ack().get();
+                waitForOldest = false;
+            }
+            head.ack().get();   // throws if the append failed: the subscription stops, the checkpoint stays behind it
+            acknowledgedPosition = head.position();
+            pending.pollFirst();
         }
     }
 
@@ -106,18 +135,22 @@ public final class OrderForwarder implements AutoCloseable {
         }
     }
 
-    /** Waits for every append so far, then stores the position reached: it is never ahead of what was published. */
-    private synchronized void checkpoint() throws Exception {
-        for (CompletableFuture<AppendResult> f : pending) {
-            f.get();
+    /** Waits for every append so far, then stores the position reached. */
+    private void checkpoint() throws Exception {
+        for (Pending p : pending) {
+            p.ack().get();
         }
-        pending.clear();
+        drainAcknowledged(false);
+        saveCheckpoint(acknowledgedPosition);
+    }
+
+    private void saveCheckpoint(long position) throws SQLException {
         try (Connection c = db.getConnection();
              PreparedStatement up = c.prepareStatement("UPDATE " + checkpointTable + " SET position = ? WHERE id = 1")) {
-            up.setLong(1, lastPosition);
+            up.setLong(1, position);
             if (up.executeUpdate() == 0) {
                 try (PreparedStatement in = c.prepareStatement("INSERT INTO " + checkpointTable + " (id, position) VALUES (1, ?)")) {
-                    in.setLong(1, lastPosition);
+                    in.setLong(1, position);
                     in.executeUpdate();
                 }
             }
