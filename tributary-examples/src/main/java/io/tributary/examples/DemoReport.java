@@ -21,7 +21,7 @@ import java.util.Objects;
  * @param ordersPerSecond      {@code ordersPlaced / flowSeconds}
  * @param events               events written: order events in the event store plus payment events published
  * @param eventsPerSecond      {@code events / flowSeconds}
- * @param latencyP50Ms         order placed to order confirmed, median (ms)
+ * @param latencyP50Ms         order placed to order confirmed, median (ms); redriven orders are not counted
  * @param latencyP99Ms         99th percentile (ms)
  * @param latencyMaxMs         maximum (ms)
  * @param shipped              orders shipped

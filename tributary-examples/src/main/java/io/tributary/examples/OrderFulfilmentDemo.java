@@ -189,8 +189,14 @@ public final class OrderFulfilmentDemo {
                             relayed.addAndGet(eventIds.size());
                         }
                     });
+            // Latency covers the flow itself: redriven orders waited for the fix on purpose and are not counted.
+            java.util.concurrent.atomic.AtomicBoolean measuring = new java.util.concurrent.atomic.AtomicBoolean(true);
             PaymentSaga saga = PaymentSaga.start(topics, PaymentSaga.defaultConfig(paymentsTopic), orders, registry,
-                    micros -> latency.recordValue(Math.max(0, Math.min(micros, latency.getHighestTrackableValue()))));
+                    micros -> {
+                        if (measuring.get()) {
+                            latency.recordValue(Math.max(0, Math.min(micros, latency.getHighestTrackableValue())));
+                        }
+                    });
             OrderSummaryProjection projection = OrderSummaryProjection.start(topics,
                     OrderSummaryProjection.defaultConfig(ordersTopic), db, TABLE_PREFIX, registry);
             OrderSummaryQueries queries = new OrderSummaryQueries(db, TABLE_PREFIX);
@@ -240,6 +246,7 @@ public final class OrderFulfilmentDemo {
             endLine();
 
             // --- Fix the payment handler and redrive what it parked.
+            measuring.set(false);
             long redriveStart = System.nanoTime();
             if (payments.parked() > 0 && !failed(forwarder, payments, saga, projection)) {
                 say(String.format("deploying the payment fix (it now charges %s) and redriving %,d parked orders ...",

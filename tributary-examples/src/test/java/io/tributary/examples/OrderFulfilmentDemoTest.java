@@ -42,8 +42,8 @@ class OrderFulfilmentDemoTest {
         assertThat(report.parked()).as("every 25th order is poison").isEqualTo(24);
         assertThat(report.redriven()).isEqualTo(24);
         assertThat(report.crashedBatches()).as("the crash hit at least one batch after its database commit").isPositive();
-        assertThat(report.inboxDuplicates()).as("the crashed batches came back and the inbox skipped them")
-                .isGreaterThanOrEqualTo(report.crashedBatches());
+        assertThat(report.inboxDuplicates()).as("the crashed batches came back and the inbox skipped their orders")
+                .isPositive();
         assertThat(report.schemaVersions()).containsOnlyKeys(1, 2);
         assertThat(report.schemaVersions().get(1) + report.schemaVersions().get(2)).isEqualTo(600);
         assertThat(report.json()).contains("\"passed\":true");
