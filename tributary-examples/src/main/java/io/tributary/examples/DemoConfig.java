@@ -33,8 +33,8 @@ public record DemoConfig(long orders, int rate, int maxInFlight, int partitions,
                          int poisonEvery, int customers, boolean crash, Duration timeout) {
 
     /**
-     * Sized to take about a minute on the 2-core reference machine when it is not shared (a loaded run of 3,000
-     * orders took 66 s at load average 40; see docs/benchmarks.md).
+     * Sized to take about a minute on the 2-core reference machine: 10,000 orders took 88 s there while it was shared
+     * at load average 25 (docs/benchmarks.md).
      */
     public static final long DEFAULT_ORDERS = 10_000;
 
