@@ -1,130 +1,113 @@
 package io.tributary.cli;
 
-import io.tributary.cli.internal.DeliveryFault;
-import io.tributary.cli.internal.DemoReport;
-import io.tributary.cli.internal.DemoSettings;
-import io.tributary.cli.internal.DemoWorkload;
-import io.tributary.log.Durability;
-import io.tributary.log.EventLog;
-import io.tributary.log.EventLogs;
-import java.io.IOException;
+import io.tributary.examples.DemoBackend;
+import io.tributary.examples.DemoConfig;
+import io.tributary.examples.DemoReport;
+import io.tributary.examples.OrderFulfilmentDemo;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
-import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code tributary demo}: the embedded log end to end, measured and checked. */
+/** {@code tributary demo}: the order-fulfilment system on the whole platform, measured and checked. */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run the embedded log end to end, measured and checked for exactly-once, in-order delivery.",
-            "In a temporary folder: create a topic, produce events from several threads (each key's events carry a sequence number), "
-                + "consume them in a consumer group, then print throughput, latency percentiles and a check that "
-                + "every event arrived exactly once and in order per key. Exits with 1 if the check fails."},
+        subcommands = {LogDemoCommand.class, DemoQueryCommand.class},
+        description = {"Run an event-driven order-fulfilment system on the whole platform and prove its guarantees.",
+            "Orders are event-sourced in the event store and forwarded to the 'orders' topic; Payments charges each "
+                + "order through an inbox and publishes the outcome through an outbox to 'payments'; a saga confirms "
+                + "and ships, or cancels; a JDBC read model keeps status counts and revenue per customer. All events are "
+                + "Avro with registered schemas; OrderPlaced moves to v2 midway. Some orders are poison (parked, then "
+                + "redriven after a fix) and the payment processor is killed and restarted mid-run.",
+            "Then it prints throughput, placed-to-confirmed latency and five checks; exits with 1 if a check fails, "
+                + "naming the order and the rule. The data stays in --data-dir for 'tributary demo query'.",
+            "The log engine's own demo is 'tributary demo log'."},
         footerHeading = "%nExamples:%n",
         footer = {
             "  tributary demo",
-            "  tributary demo --events 100000 --partitions 4 --json",
-            "  tributary demo --events 10000 --inject-fault duplicate   # watch the check fail",
+            "  tributary demo --orders 5000 --rate 1000 --partitions 8",
+            "  tributary demo --backend kafka                     # an in-JVM Kafka broker",
+            "  tributary demo --backend kafka --bootstrap 127.0.0.1:9092",
+            "  tributary demo --jdbc-url jdbc:postgresql://127.0.0.1:5432/postgres --jdbc-user postgres",
+            "  tributary demo query status                        # the read model, after a run",
+            "  tributary demo log                                 # the log engine alone",
         })
 final class DemoCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--events", paramLabel = "N", defaultValue = "1000000", description = "Events to produce (default: ${DEFAULT-VALUE}).")
-    long events;
+    @Option(names = "--orders", paramLabel = "N", defaultValue = "" + DemoConfig.DEFAULT_ORDERS,
+            description = "Orders to place (default: ${DEFAULT-VALUE}, about a minute on 2 cores).")
+    long orders = DemoConfig.DEFAULT_ORDERS;
 
-    @Option(names = "--partitions", paramLabel = "N", defaultValue = "8", description = "Partitions of the demo topic (default: ${DEFAULT-VALUE}).")
-    int partitions;
+    @Option(names = "--rate", paramLabel = "R", defaultValue = "0",
+            description = "Orders placed per second, open loop; 0 = as fast as the system takes them (default: ${DEFAULT-VALUE}).")
+    int rate;
 
-    @Option(names = "--producers", paramLabel = "N", defaultValue = "4", description = "Producer threads (default: ${DEFAULT-VALUE}).")
-    int producers;
+    @Option(names = "--max-in-flight", paramLabel = "N", defaultValue = "256",
+            description = "Most place-order commands in flight at once (default: ${DEFAULT-VALUE}).")
+    int maxInFlight = 256;
 
-    @Option(names = "--consumers", paramLabel = "N", defaultValue = "4", description = "Consumers in the group (default: ${DEFAULT-VALUE}).")
-    int consumers;
+    @Option(names = "--partitions", paramLabel = "P", defaultValue = "4",
+            description = "Partitions of the orders and payments topics (default: ${DEFAULT-VALUE}).")
+    int partitions = 4;
 
-    @Option(names = "--keys", paramLabel = "N", defaultValue = "10000", description = "Distinct keys (entity ids) (default: ${DEFAULT-VALUE}).")
-    int keys;
+    @Option(names = "--backend", paramLabel = "BACKEND", defaultValue = "embedded",
+            description = "Where the topics live: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}). The event store is always embedded.")
+    DemoBackend backend = DemoBackend.EMBEDDED;
 
-    @Option(names = "--value-size", paramLabel = "BYTES", defaultValue = "100", description = "Bytes per value, at least 16 (default: ${DEFAULT-VALUE}).")
-    int valueSize;
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
+            description = "An external Kafka for --backend kafka; without it an in-JVM broker is started.")
+    Optional<String> bootstrap = Optional.empty();
 
-    @Option(names = "--max-in-flight", paramLabel = "N", defaultValue = "1000",
-            description = "Unacknowledged appends each producer thread allows before it waits; fewer lowers "
-                    + "latency, more raises throughput (default: ${DEFAULT-VALUE}).")
-    int maxInFlight = 1000;
+    @Option(names = "--jdbc-url", paramLabel = "URL",
+            description = "Database for payments and the read model (tables demo_*, dropped and recreated); "
+                    + "default: embedded H2 in --data-dir.")
+    Optional<String> jdbcUrl = Optional.empty();
 
-    @Option(names = "--fsync", paramLabel = "MODE", defaultValue = "always",
-            description = "The topic's durability: always (ack after fsync, shared by concurrent appends), "
-                    + "interval:<ms>, or never (default: ${DEFAULT-VALUE}).")
-    String fsync = "always";
+    @Option(names = "--jdbc-user", paramLabel = "USER", description = "User for --jdbc-url.")
+    Optional<String> jdbcUser = Optional.empty();
 
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5m", converter = DurationConverter.class,
-            description = "Fail if not every event is consumed by then (default: ${DEFAULT-VALUE}).")
-    Duration timeout = Duration.ofMinutes(5);
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data/demo",
+            description = "Folder for the embedded log, event store and database; wiped at the start of a run "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Path dataDir = Path.of("data/demo");
 
-    @Option(names = "--inject-fault", paramLabel = "FAULT", defaultValue = "none",
-            description = "Tamper with delivery once, to see the check catch it: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    DeliveryFault fault = DeliveryFault.NONE;
+    @Option(names = "--poison-every", paramLabel = "N", defaultValue = "50",
+            description = "Every N-th order is in a currency the payment handler cannot charge yet; 0 = none (default: ${DEFAULT-VALUE}).")
+    int poisonEvery = 50;
 
-    @Option(names = "--keep-data", description = "Keep the temporary data folder and print where it is.")
-    boolean keepData;
+    @Option(names = "--no-crash", negatable = false, description = "Do not kill and restart the payment processor.")
+    boolean noCrash;
 
-    @Option(names = "--json", description = "Print the report as one JSON object (figures with name, unit, value).")
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10m", converter = DurationConverter.class,
+            description = "Give up waiting for the flow to finish after this long; the checks then fail (default: ${DEFAULT-VALUE}).")
+    Duration timeout = Duration.ofMinutes(10);
+
+    @Option(names = "--json", description = "Print the report as one JSON object on the last line.")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
-        DemoSettings settings = new DemoSettings(events, partitions, producers, consumers, keys, valueSize,
-                Durability.parse(fsync), maxInFlight, timeout, fault);
+        DemoConfig config = DemoConfig.defaults(dataDir).withOrders(orders).withRate(rate).withMaxInFlight(maxInFlight)
+                .withPartitions(partitions).withBackend(backend).withBootstrap(bootstrap).withJdbc(jdbcUrl, jdbcUser)
+                .withPoisonEvery(poisonEvery).withCrash(!noCrash).withTimeout(timeout);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Path dir = Files.createTempDirectory("tributary-demo-");
-        DemoReport report;
-        try {
-            err.println("demo: " + String.format("%,d", events) + " events into the embedded log at " + dir + " ...");
-            err.flush();
-            try (EventLog log = EventLogs.open(Map.of(EventLogs.BACKEND, EventLogs.DEFAULT_BACKEND,
-                    LogOptions.EMBEDDED_DATA_DIR, dir.toString()))) {
-                report = new DemoWorkload(settings).run(log, err);
-            }
-        } finally {
-            if (keepData) {
-                err.println("demo: data kept in " + dir);
-            } else {
-                deleteRecursively(dir);
-            }
-        }
+        DemoReport report = new OrderFulfilmentDemo(config, err, System.console() != null).run();
+        report.lines().forEach(out::println);
         if (json) {
             out.println(report.json());
-        } else {
-            report.lines().forEach(out::println);
         }
+        err.println(jdbcUrl.isPresent()
+                ? "demo: the read model stays in the database; try 'tributary demo query status --jdbc-url <url>'"
+                : "demo: the read model stays in " + dataDir + "; try 'tributary demo query status"
+                        + (dataDir.equals(Path.of("data/demo")) ? "" : " --data-dir " + dataDir) + "'");
         return report.passed() ? ExitStatus.OK : ExitStatus.FAILED;
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

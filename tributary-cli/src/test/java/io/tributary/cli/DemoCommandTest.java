@@ -4,55 +4,54 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.util.ArrayList;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
-/** {@code tributary demo} as a user runs it, at small size. */
-@Timeout(180)
+/** {@code tributary demo} (order fulfilment) and {@code demo query} as a user runs them, at small size. */
+@Timeout(300)
 class DemoCommandTest {
 
-    private static final String[] SMALL = {"--events", "5000", "--partitions", "4", "--producers", "2",
-        "--consumers", "2", "--keys", "100"};
-
-    private static String[] demo(String... extra) {
-        List<String> args = new ArrayList<>(List.of("demo"));
-        args.addAll(List.of(SMALL));
-        args.addAll(List.of(extra));
-        return args.toArray(String[]::new);
-    }
+    @TempDir
+    Path tmp;
 
     @Test
-    void printsThroughputLatencyAndAPassedCheck() {
-        Shell.Outcome r = Shell.run(demo());
+    void runsTheOrderFlowPassesEveryCheckAndLeavesAQueryableReadModel() throws Exception {
+        String dir = tmp.resolve("demo").toString();
+        Shell.Outcome r = Shell.run("demo", "--orders", "300", "--partitions", "2", "--poison-every", "30",
+                "--data-dir", dir, "--json");
         assertThat(r.status()).as(r.toString()).isZero();
-        assertThat(r.out()).contains("Produce:", "events/s", "End to end:", "send->ack", "send->read",
-                "Check:       PASSED: all 5,000 events arrived exactly once and in order per key (100 keys).");
-    }
-
-    @Test
-    void jsonIsOneObjectWithFiguresAndTheCheck() throws Exception {
-        Shell.Outcome r = Shell.run(demo("--json"));
-        assertThat(r.status()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("placed -> confirmed: p50", "every order charged exactly once",
+                "All checks passed.");
+        assertThat(r.err()).contains("registered OrderPlaced v2", "killing the payment processor", "redriving 10 parked");
         List<String> lines = r.outLines();
         JsonNode json = new ObjectMapper().readTree(lines.get(lines.size() - 1));
-        assertThat(json.get("check").get("passed").asBoolean()).isTrue();
-        assertThat(json.get("check").get("received").asLong()).isEqualTo(5000);
-        List<String> names = new ArrayList<>();
-        json.get("figures").forEach(f -> {
-            names.add(f.get("name").asText());
-            assertThat(f.has("unit")).isTrue();
-            assertThat(f.get("value").isNumber()).isTrue();
-        });
-        assertThat(names).contains("produce.throughput", "end_to_end.throughput", "ack_latency.p50",
-                "ack_latency.p99", "end_to_end_latency.p999");
+        assertThat(json.get("passed").asBoolean()).isTrue();
+        assertThat(json.get("ordersPlaced").asLong()).isEqualTo(300);
+        assertThat(json.get("redriven").asLong()).isEqualTo(10);
+
+        Shell.Outcome status = Shell.run("demo", "query", "status", "--data-dir", dir);
+        assertThat(status.status()).as(status.toString()).isZero();
+        assertThat(status.out()).contains("SHIPPED", "CANCELLED");
+        Shell.Outcome order = Shell.run("demo", "query", "order", "o0000000", "--data-dir", dir);
+        assertThat(order.out()).contains("order o0000000").containsAnyOf("status SHIPPED", "status CANCELLED");
     }
 
     @Test
-    void exitsWithOneWhenTheCheckFails() {
-        Shell.Outcome r = Shell.run(demo("--inject-fault", "drop"));
-        assertThat(r.status()).as(r.toString()).isEqualTo(ExitStatus.FAILED);
-        assertThat(r.out()).contains("Check:       FAILED");
+    void queryWithoutAnEarlierRunSaysToRunTheDemoFirst() {
+        Shell.Outcome r = Shell.run("demo", "query", "status", "--data-dir", tmp.resolve("none").toString());
+        assertThat(r.status()).isEqualTo(3);
+        assertThat(r.err()).contains("run 'tributary demo' first", "[DEMO_DATA_NOT_FOUND]");
+    }
+
+    @Test
+    void refusesToWipeAFolderItDidNotMake() throws Exception {
+        java.nio.file.Files.writeString(tmp.resolve("precious.txt"), "keep me");
+        Shell.Outcome r = Shell.run("demo", "--orders", "100", "--data-dir", tmp.toString());
+        assertThat(r.status()).isEqualTo(ExitStatus.INVALID);
+        assertThat(r.err()).contains("will not wipe it");
+        assertThat(tmp.resolve("precious.txt")).exists();
     }
 }

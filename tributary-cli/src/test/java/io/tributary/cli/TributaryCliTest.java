@@ -37,7 +37,7 @@ class TributaryCliTest {
     @Test
     void everyCommandHasHelpText() {
         CommandLine root = TributaryCli.commandLine(System.in);
-        List<List<String>> paths = List.of(List.of("demo"), List.of("bench"), List.of("registry"), List.of("log"),
+        List<List<String>> paths = List.of(List.of("demo"), List.of("demo", "log"), List.of("demo", "query"), List.of("bench"), List.of("registry"), List.of("log"),
                 List.of("log", "create-topic"), List.of("log", "describe"), List.of("log", "list"),
                 List.of("log", "delete"), List.of("log", "produce"), List.of("log", "consume"),
                 List.of("log", "groups"), List.of("log", "reset-offsets"));
@@ -206,7 +206,7 @@ class TributaryCliTest {
 
     @Test
     void demoReportsEveryBadSettingAtOnce() {
-        Shell.Outcome r = Shell.run("demo", "--events", "0", "--value-size", "3", "--consumers", "0");
+        Shell.Outcome r = Shell.run("demo", "log", "--events", "0", "--value-size", "3", "--consumers", "0");
         assertThat(r.status()).isEqualTo(ExitStatus.INVALID);
         assertThat(r.errLines()).hasSize(1);
         assertThat(r.err()).contains("--events 0", "--value-size 3", "--consumers 0", "[INVALID_ARGUMENT]");
@@ -214,7 +214,7 @@ class TributaryCliTest {
 
     @Test
     void demoRejectsAnUnknownFsyncMode() {
-        Shell.Outcome r = Shell.run("demo", "--fsync", "sometimes");
+        Shell.Outcome r = Shell.run("demo", "log", "--fsync", "sometimes");
         assertThat(r.status()).isEqualTo(ExitStatus.INVALID);
         assertThat(r.err()).contains("sometimes", "[INVALID_TOPIC_CONFIG]");
     }

@@ -1,0 +1,156 @@
+package io.tributary.examples;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tributary.examples.readmodel.OrderSummaryQueries;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What a demo run measured and whether every check passed. Immutable.
+ *
+ * @param backend              where the topics lived ({@code embedded}, {@code kafka (in-JVM broker)}, ...)
+ * @param database             the payments / read-model database (product name)
+ * @param partitions           partitions per topic
+ * @param ordersPlaced         orders the event store acknowledged
+ * @param placeFailures        place commands that failed (not acknowledged; not part of the checks)
+ * @param flowSeconds          from the first order placed until every order reached a final state, redrive excluded
+ * @param ordersPerSecond      {@code ordersPlaced / flowSeconds}
+ * @param events               events written: order events in the event store plus payment events published
+ * @param eventsPerSecond      {@code events / flowSeconds}
+ * @param latencyP50Ms         order placed to order confirmed, median (ms); redriven orders are not counted
+ * @param latencyP99Ms         99th percentile (ms)
+ * @param latencyMaxMs         maximum (ms)
+ * @param shipped              orders shipped
+ * @param cancelled            orders cancelled (payment declined)
+ * @param parked               poison orders parked by the payment handler
+ * @param redriven             parked orders redriven after the fix
+ * @param redriveSeconds       how long the redrive took, until those orders were final
+ * @param crashedBatches       payment batches that committed to the database and then "crashed" before committing
+ *                             their offsets (0 if the crash was off)
+ * @param inboxDuplicates      redelivered order events the payments inbox recognised and skipped
+ * @param sagaRepeats          redelivered payment events that changed no order
+ * @param readModelSkipped     redelivered order events the read model recognised by version and skipped
+ * @param schemaVersions       {@code OrderPlaced} events per schema version they were written with
+ * @param statusCounts         orders per status in the read model
+ * @param topCustomers         the read model's top customers by revenue
+ * @param checks               every rule's result
+ */
+public record DemoReport(String backend, String database, int partitions, long ordersPlaced, long placeFailures,
+                         double flowSeconds, double ordersPerSecond, long events, double eventsPerSecond,
+                         double latencyP50Ms, double latencyP99Ms, double latencyMaxMs, long shipped, long cancelled,
+                         long parked, long redriven, double redriveSeconds, long crashedBatches, long inboxDuplicates,
+                         long sagaRepeats, long readModelSkipped, Map<Integer, Long> schemaVersions,
+                         Map<String, Long> statusCounts, List<OrderSummaryQueries.CustomerRevenue> topCustomers,
+                         List<DemoChecks.CheckResult> checks) {
+
+    public DemoReport {
+        Objects.requireNonNull(backend, "backend");
+        Objects.requireNonNull(database, "database");
+        schemaVersions = Map.copyOf(schemaVersions);
+        statusCounts = Map.copyOf(statusCounts);
+        topCustomers = List.copyOf(topCustomers);
+        checks = List.copyOf(checks);
+    }
+
+    /** Whether every check passed. */
+    public boolean passed() {
+        return checks.stream().allMatch(DemoChecks.CheckResult::passed);
+    }
+
+    /** The report for people. */
+    public List<String> lines() {
+        List<String> out = new ArrayList<>();
+        out.add("");
+        out.add("Order fulfilment on Tributary: " + backend + " topics (" + partitions + " partitions), embedded event "
+                + "store, " + database + " for payments and the read model");
+        out.add(String.format("  orders         %,d placed, %,d shipped, %,d cancelled (payment declined)%s", ordersPlaced,
+                shipped, cancelled, placeFailures == 0 ? "" : String.format(", %,d place commands failed", placeFailures)));
+        out.add(String.format("  throughput     %,.0f orders/s, %,.0f events/s (%,d events in %.1f s, redrive excluded)",
+                ordersPerSecond, eventsPerSecond, events, flowSeconds));
+        out.add(String.format("  latency        placed -> confirmed: p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+                latencyP50Ms, latencyP99Ms, latencyMaxMs));
+        out.add(String.format("  poison orders  %,d parked by the payment handler, %,d redriven after the fix (%.1f s)",
+                parked, redriven, redriveSeconds));
+        out.add(crashedBatches == 0 && inboxDuplicates == 0 ? "  crash          none"
+                : String.format("  crash          payment processor killed and restarted: %,d batches committed to the "
+                        + "database but not to the log; %,d redelivered events skipped by the inbox", crashedBatches,
+                        inboxDuplicates));
+        out.add(String.format("  redeliveries   %,d payment events repeated to the saga, %,d order events to the read model "
+                + "(all absorbed)", sagaRepeats, readModelSkipped));
+        StringBuilder sv = new StringBuilder();
+        schemaVersions.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e ->
+                sv.append(sv.isEmpty() ? "" : ", ").append(String.format("v%d: %,d", e.getKey(), e.getValue())));
+        out.add("  schemas        OrderPlaced written as " + sv + " (v2 registered midway; consumers kept running)");
+        StringBuilder sc = new StringBuilder();
+        statusCounts.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e ->
+                sc.append(sc.isEmpty() ? "" : ", ").append(String.format("%s %,d", e.getKey(), e.getValue())));
+        out.add("  read model     " + sc);
+        for (OrderSummaryQueries.CustomerRevenue c : topCustomers) {
+            out.add(String.format("                 %-8s %,5d orders  %,14.2f", c.customerId(), c.shippedOrders(),
+                    c.revenueCents() / 100.0));
+        }
+        out.add("Checks");
+        for (DemoChecks.CheckResult r : checks) {
+            out.add(String.format("  %-4s %-42s %s", r.passed() ? "ok" : "FAIL", r.rule().description(),
+                    r.passed() ? "" : r.violations() + " violation(s) of " + r.rule()));
+            for (String e : r.examples()) {
+                out.add("         " + e + " [" + r.rule() + "]");
+            }
+        }
+        out.add(passed() ? "All checks passed." : "A check FAILED: see above for the order and the rule.");
+        return out;
+    }
+
+    /** The report as one JSON object. */
+    public String json() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("backend", backend);
+        m.put("database", database);
+        m.put("partitions", partitions);
+        m.put("ordersPlaced", ordersPlaced);
+        m.put("placeFailures", placeFailures);
+        m.put("flowSeconds", flowSeconds);
+        m.put("ordersPerSecond", ordersPerSecond);
+        m.put("events", events);
+        m.put("eventsPerSecond", eventsPerSecond);
+        Map<String, Double> latency = new LinkedHashMap<>();
+        latency.put("p50", latencyP50Ms);
+        latency.put("p99", latencyP99Ms);
+        latency.put("max", latencyMaxMs);
+        m.put("placedToConfirmedLatencyMs", latency);
+        m.put("shipped", shipped);
+        m.put("cancelled", cancelled);
+        m.put("parked", parked);
+        m.put("redriven", redriven);
+        m.put("redriveSeconds", redriveSeconds);
+        m.put("crashedBatches", crashedBatches);
+        m.put("inboxDuplicates", inboxDuplicates);
+        m.put("sagaRepeats", sagaRepeats);
+        m.put("readModelSkipped", readModelSkipped);
+        Map<String, Long> versions = new LinkedHashMap<>();
+        schemaVersions.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .forEach(e -> versions.put("v" + e.getKey(), e.getValue()));
+        m.put("orderPlacedSchemaVersions", versions);
+        m.put("statusCounts", statusCounts);
+        List<Map<String, Object>> checkList = new ArrayList<>();
+        for (DemoChecks.CheckResult r : checks) {
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("rule", r.rule().name());
+            c.put("passed", r.passed());
+            c.put("violations", r.violations());
+            c.put("examples", r.examples());
+            checkList.add(c);
+        }
+        m.put("checks", checkList);
+        m.put("passed", passed());
+        try {
+            return new ObjectMapper().writeValueAsString(m);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Cannot write the demo report as JSON", e);
+        }
+    }
+}

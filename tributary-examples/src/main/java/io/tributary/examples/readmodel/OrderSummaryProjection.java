@@ -1,0 +1,309 @@
+package io.tributary.examples.readmodel;
+
+import io.tributary.examples.contracts.EventSchemas;
+import io.tributary.log.EventLog;
+import io.tributary.log.LogRecord;
+import io.tributary.processing.Processor;
+import io.tributary.processing.ProcessorConfig;
+import io.tributary.schema.AvroDeserializer;
+import io.tributary.schema.RegisteredSchema;
+import io.tributary.schema.SchemaRegistryClient;
+import io.tributary.schema.SchemaText;
+import io.tributary.schema.WireFormat;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
+import org.apache.avro.generic.GenericRecord;
+
+/**
+ * Projects the {@code orders} topic into the order-summary read model: one row per order (status, customer, amount,
+ * the schema version its {@code OrderPlaced} was written with) and revenue per customer (shipped orders only).
+ *
+ * <p><b>Checkpoint in the same transaction.</b> Each micro-batch is one transaction that updates the rows <i>and</i>
+ * the checkpoint. The checkpoint that decides what to apply is per order: the row's {@code version}, the stream
+ * version of the last event applied to it. An event is applied only if its version is the next one; a redelivered
+ * event (version already applied) is skipped, so a crash anywhere replays safely. (A per-partition offset alone would
+ * not be enough here: batches of one partition run concurrently for different orders, so their offsets interleave.)
+ * The table {@code <prefix>projection_offsets} keeps the highest offset applied per partition, in the same
+ * transaction, for lag and for operators.
+ *
+ * <p>This class is deliberately self-contained (tables, SQL, processor) so it can later move onto the platform's
+ * projection module without touching the rest of the demo. Thread-safety: batches run concurrently on virtual
+ * threads; updates to a customer's revenue row are applied in customer order within a transaction, so concurrent
+ * batches never deadlock on them.
+ */
+public final class OrderSummaryProjection implements AutoCloseable {
+
+    private final DataSource db;
+    private final String orders;
+    private final String revenue;
+    private final String offsets;
+    private final AvroDeserializer deserializer;
+    private final Map<Integer, Integer> versionOfSchemaId = new java.util.concurrent.ConcurrentHashMap<>();
+    private final SchemaRegistryClient registry;
+    private final AtomicLong applied = new AtomicLong();
+    private final AtomicLong skipped = new AtomicLong();
+    private final Processor processor;
+
+    private OrderSummaryProjection(EventLog log, ProcessorConfig config, DataSource db, String tablePrefix,
+                                   SchemaRegistryClient registry) {
+        this.db = db;
+        this.orders = tablePrefix + "order_summary";
+        this.revenue = tablePrefix + "customer_revenue";
+        this.offsets = tablePrefix + "projection_offsets";
+        this.registry = registry;
+        this.deserializer = new AvroDeserializer(registry);
+        this.processor = Processor.startBatched(log, config, this::project);
+    }
+
+    /** Starts projecting as consumer group {@code config.name()}. */
+    public static OrderSummaryProjection start(EventLog log, ProcessorConfig config, DataSource db, String tablePrefix,
+                                               SchemaRegistryClient registry) {
+        return new OrderSummaryProjection(log, config, db, tablePrefix, registry);
+    }
+
+    /** Default settings: batches of up to 500 events, 4 in flight per partition. */
+    public static ProcessorConfig defaultConfig(String ordersTopic) {
+        return ProcessorConfig.of("order-summary", ordersTopic).withBatching(500, 1 << 20, Duration.ofMillis(5))
+                .withConcurrencyPerPartition(4).withMaxBufferedPerPartition(4000)
+                .withCommitInterval(Duration.ofMillis(200));
+    }
+
+    /** Creates the read model's tables if missing. */
+    public static void createTables(Connection c, String tablePrefix) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS " + tablePrefix + "order_summary (order_id VARCHAR(64) PRIMARY KEY, "
+                    + "customer_id VARCHAR(64) NOT NULL, amount_cents BIGINT NOT NULL, status VARCHAR(16) NOT NULL, "
+                    + "version BIGINT NOT NULL, placed_schema_version INT NOT NULL, sales_channel VARCHAR(32) NOT NULL)");
+            s.execute("CREATE TABLE IF NOT EXISTS " + tablePrefix + "customer_revenue (customer_id VARCHAR(64) PRIMARY KEY, "
+                    + "shipped_orders BIGINT NOT NULL, revenue_cents BIGINT NOT NULL)");
+            s.execute("CREATE TABLE IF NOT EXISTS " + tablePrefix + "projection_offsets (topic VARCHAR(255) NOT NULL, "
+                    + "partition_id INT NOT NULL, last_offset BIGINT NOT NULL, PRIMARY KEY (topic, partition_id))");
+        }
+    }
+
+    /** The state of one order row, as read at the start of a batch and changed by it. */
+    private static final class Row {
+        final boolean exists;
+        String customer;
+        long amount;
+        String status;
+        long version;
+        int schemaVersion;
+        String channel;
+        boolean dirty;
+
+        Row(boolean exists, String customer, long amount, String status, long version, int schemaVersion, String channel) {
+            this.exists = exists;
+            this.customer = customer;
+            this.amount = amount;
+            this.status = status;
+            this.version = version;
+            this.schemaVersion = schemaVersion;
+            this.channel = channel;
+        }
+    }
+
+    private void project(List<LogRecord> events) throws Exception {
+        Map<String, Row> rows = new HashMap<>();
+        Map<String, long[]> revenueDelta = new TreeMap<>();   // sorted: lock customers in one order
+        long maxOffset = -1;
+        long a = 0, s = 0;
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                for (LogRecord e : events) {
+                    maxOffset = Math.max(maxOffset, e.offset());
+                    String orderId = new String(Objects.requireNonNull(e.key()), StandardCharsets.UTF_8);
+                    long version = Long.parseLong(e.headers().lastString(EventSchemas.STREAM_VERSION_HEADER)
+                            .orElseThrow(() -> new IllegalStateException("Event at " + e.topic() + "/" + e.partition()
+                                    + "@" + e.offset() + " has no " + EventSchemas.STREAM_VERSION_HEADER + " header")));
+                    Row row = rows.get(orderId);
+                    if (row == null) {
+                        row = load(c, orderId);
+                        rows.put(orderId, row);
+                    }
+                    if (version <= row.version) {
+                        s++;   // already applied: a redelivery
+                        continue;
+                    }
+                    if (version != row.version + 1) {
+                        throw new IllegalStateException("Order " + orderId + ": event version " + version
+                                + " arrived after version " + row.version + "; versions " + (row.version + 1) + ".."
+                                + (version - 1) + " are missing, which per-key ordering rules out. Rebuild the read "
+                                + "model from the beginning of the topic");
+                    }
+                    apply(row, e, revenueDelta);
+                    row.version = version;
+                    row.dirty = true;
+                    a++;
+                }
+                for (Map.Entry<String, Row> r : rows.entrySet()) {
+                    if (r.getValue().dirty) {
+                        save(c, r.getKey(), r.getValue());
+                    }
+                }
+                for (Map.Entry<String, long[]> d : revenueDelta.entrySet()) {
+                    addRevenue(c, d.getKey(), d.getValue()[0], d.getValue()[1]);
+                }
+                if (maxOffset >= 0) {
+                    LogRecord first = events.get(0);
+                    try (PreparedStatement ps = c.prepareStatement("UPDATE " + offsets + " SET last_offset = "
+                            + "GREATEST(last_offset, ?) WHERE topic = ? AND partition_id = ?")) {
+                        ps.setLong(1, maxOffset);
+                        ps.setString(2, first.topic());
+                        ps.setInt(3, first.partition());
+                        ps.executeUpdate();
+                    }
+                }
+                c.commit();
+            } catch (Exception ex) {
+                c.rollback();
+                throw ex;
+            }
+        }
+        applied.addAndGet(a);
+        skipped.addAndGet(s);
+    }
+
+    private void apply(Row row, LogRecord e, Map<String, long[]> revenueDelta) {
+        String type = e.headers().eventType().orElse("");
+        switch (type) {
+            case EventSchemas.ORDER_PLACED -> {
+                // Our reader schema is v2: v1 events read with salesChannel = "web".
+                GenericRecord g = (GenericRecord) Objects.requireNonNull(
+                        deserializer.deserialize(e.value(), EventSchemas.ORDER_PLACED_V2));
+                row.customer = String.valueOf(g.get("customerId"));
+                row.amount = (Long) g.get("amountCents");
+                row.channel = String.valueOf(g.get("salesChannel"));
+                row.schemaVersion = schemaVersion(e.topic(), Objects.requireNonNull(e.value()));
+                row.status = "PLACED";
+            }
+            case EventSchemas.PAYMENT_CONFIRMED_TYPE -> row.status = "CONFIRMED";
+            case EventSchemas.ORDER_SHIPPED_TYPE -> {
+                row.status = "SHIPPED";
+                long[] d = revenueDelta.computeIfAbsent(row.customer, k -> new long[2]);
+                d[0]++;
+                d[1] += row.amount;
+            }
+            case EventSchemas.ORDER_CANCELLED_TYPE -> row.status = "CANCELLED";
+            default -> throw new IllegalStateException("Unknown order event type '" + type + "' at " + e.topic() + "/"
+                    + e.partition() + "@" + e.offset() + "; deploy a projection that knows it, then rebuild");
+        }
+    }
+
+    /** The registry version of the schema an event was written with (e.g. 1 or 2 for {@code OrderPlaced}). */
+    private int schemaVersion(String topic, byte[] value) {
+        int id = WireFormat.schemaId(value);
+        return versionOfSchemaId.computeIfAbsent(id, i -> registry.lookup(
+                        EventSchemas.subject(topic, EventSchemas.ORDER_PLACED_V2),
+                        SchemaText.avro(registry.avroSchemaById(i).toString()))
+                .map(RegisteredSchema::version).orElse(0));
+    }
+
+    private Row load(Connection c, String orderId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT customer_id, amount_cents, status, version, "
+                + "placed_schema_version, sales_channel FROM " + orders + " WHERE order_id = ? FOR UPDATE")) {
+            ps.setString(1, orderId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    return new Row(true, rs.getString(1), rs.getLong(2), rs.getString(3), rs.getLong(4), rs.getInt(5),
+                            rs.getString(6));
+                }
+                return new Row(false, "", 0, "NEW", -1, 0, "");
+            }
+        }
+    }
+
+    private void save(Connection c, String orderId, Row r) throws SQLException {
+        String sql = r.exists
+                ? "UPDATE " + orders + " SET customer_id = ?, amount_cents = ?, status = ?, version = ?, "
+                        + "placed_schema_version = ?, sales_channel = ? WHERE order_id = ?"
+                : "INSERT INTO " + orders + " (customer_id, amount_cents, status, version, placed_schema_version, "
+                        + "sales_channel, order_id) VALUES (?, ?, ?, ?, ?, ?, ?)";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, r.customer);
+            ps.setLong(2, r.amount);
+            ps.setString(3, r.status);
+            ps.setLong(4, r.version);
+            ps.setInt(5, r.schemaVersion);
+            ps.setString(6, r.channel);
+            ps.setString(7, orderId);
+            ps.executeUpdate();
+        }
+    }
+
+    private void addRevenue(Connection c, String customer, long shipped, long cents) throws SQLException {
+        try (PreparedStatement up = c.prepareStatement("UPDATE " + revenue + " SET shipped_orders = shipped_orders + ?, "
+                + "revenue_cents = revenue_cents + ? WHERE customer_id = ?")) {
+            up.setLong(1, shipped);
+            up.setLong(2, cents);
+            up.setString(3, customer);
+            if (up.executeUpdate() == 1) {
+                return;
+            }
+        }
+        // First revenue for this customer. Two batches racing here: one insert fails on the primary key, its
+        // transaction rolls back whole and the processor retries the batch, which then takes the update path.
+        try (PreparedStatement in = c.prepareStatement("INSERT INTO " + revenue
+                + " (customer_id, shipped_orders, revenue_cents) VALUES (?, ?, ?)")) {
+            in.setString(1, customer);
+            in.setLong(2, shipped);
+            in.setLong(3, cents);
+            in.executeUpdate();
+        }
+    }
+
+    /** Registers the partitions of {@code topic} in the offsets table (idempotent). */
+    public static void initOffsets(Connection c, String tablePrefix, String topic, int partitions) throws SQLException {
+        for (int p = 0; p < partitions; p++) {
+            try (PreparedStatement sel = c.prepareStatement("SELECT 1 FROM " + tablePrefix
+                    + "projection_offsets WHERE topic = ? AND partition_id = ?")) {
+                sel.setString(1, topic);
+                sel.setInt(2, p);
+                try (ResultSet rs = sel.executeQuery()) {
+                    if (rs.next()) {
+                        continue;
+                    }
+                }
+            }
+            try (PreparedStatement in = c.prepareStatement("INSERT INTO " + tablePrefix
+                    + "projection_offsets (topic, partition_id, last_offset) VALUES (?, ?, -1)")) {
+                in.setString(1, topic);
+                in.setInt(2, p);
+                in.executeUpdate();
+            }
+        }
+    }
+
+    /** Events applied to the read model. */
+    public long applied() {
+        return applied.get();
+    }
+
+    /** Redelivered events recognised by their version and skipped. */
+    public long skipped() {
+        return skipped.get();
+    }
+
+    /** The processor underneath. */
+    public Processor processor() {
+        return processor;
+    }
+
+    @Override
+    public void close() {
+        processor.close();
+    }
+}
