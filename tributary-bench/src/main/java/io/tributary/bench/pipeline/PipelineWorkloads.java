@@ -56,8 +56,12 @@ final class PipelineWorkloads {
      * @param histogram  completion minus due time, ns, of the events due in the measured window
      * @param sentRate   events/s the paced producer achieved over the whole run (below the rate asked for when it
      *                   could not keep up; every event still carries its due time)
+     * @param sent       events appended
+     * @param scheduled  events the schedule called for; more than {@code sent} if the run was cut off at twice its
+     *                   planned time because the system could not keep up (the missing ones would only have been
+     *                   later, so the percentiles are then a lower bound)
      */
-    record Latency(Histogram histogram, double sentRate) {
+    record Latency(Histogram histogram, double sentRate, long sent, long scheduled) {
     }
 
     private final Settings s;
@@ -125,12 +129,18 @@ final class PipelineWorkloads {
                     work.recordStampsIn(from, end);
                     byte[] value = new byte[s.size()];
                     double interval = 1e9 / s.rate();
+                    // Bounded in time as well as count: a system that cannot keep up is cut off at twice the planned
+                    // time; the figures then say how much of the schedule was sent.
+                    long cutOff = t0 + 2 * (end - t0);
                     while (true) {
                         long due = t0 + (long) (sent * interval);
                         if (due >= end) {
                             break;
                         }
                         long now = System.nanoTime();
+                        if (now > cutOff) {
+                            break;
+                        }
                         if (now < due) {
                             // Park instead of spinning: on 2 cores a spinning producer would take a whole core from
                             // the system under test. Late sends still carry their due time, so the sleep's
@@ -148,7 +158,8 @@ final class PipelineWorkloads {
                 }
                 awaitCommitted(sys, c, sent);
             }
-            return new Latency(work.latencies(), sent / seconds(finished - t0));
+            long scheduled = (long) Math.ceil((s.warmup().toNanos() + s.latencySeconds().toNanos()) * (s.rate() / 1e9));
+            return new Latency(work.latencies(), sent / seconds(finished - t0), sent, scheduled);
         } finally {
             deleteQuietly(sys, topic);
         }
