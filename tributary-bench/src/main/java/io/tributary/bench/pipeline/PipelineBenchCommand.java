@@ -176,33 +176,50 @@ public final class PipelineBenchCommand implements Callable<Integer> {
                 }
             }
             if (!embeddedOnly) {
-                try (KafkaUnderTest kafka = KafkaUnderTest.open(bootstrapServers, root.resolve("kafka"));
-                     PipelineSystem ours = new ProcessorPipeline(EventLogs.open(Map.of(EventLogs.BACKEND, "kafka",
-                             "tributary.log.kafka.bootstrap-servers", kafka.bootstrapServers())), "kafka-backend",
-                             durability,
-                             ProducerConfig.defaults().withLinger(Duration.ofMillis(5))
-                                     .withProperties(KafkaClientsClient.THROUGHPUT_TUNING),
-                             ProducerConfig.defaults().withProperties(KafkaClientsClient.LATENCY_TUNING),
-                             tuning, maxInFlight);
-                     PipelineSystem raw = new KafkaClientsPipeline(kafka.bootstrapServers(), durability,
-                             Duration.ofMillis(commitIntervalMs), maxInFlight)) {
-                    for (Mode mode : modes) {
-                        // Alternate the two Kafka systems workload by workload, so a change in machine load lands
-                        // on both rather than on one.
-                        warmUp(workloads, ours, mode, err);
-                        warmUp(workloads, raw, mode, err);
-                        throughput(workloads, ours, mode, err);
-                        throughput(workloads, raw, mode, err);
-                        latency(workloads, ours, mode, err);
-                        latency(workloads, raw, mode, err);
-                    }
-                }
+                runKafka(workloads, durability, tuning, maxInFlight, root, err);
             }
         } finally {
             if (ownDir) {
                 deleteQuietly(root, err);
             }
         }
+        return report(out, settings, durability, started, loadAtStart);
+    }
+
+    /** Our processor on the Kafka backend and the plain poll loop, on one broker, alternating workload by workload. */
+    private void runKafka(PipelineWorkloads workloads, Durability durability, UnaryOperator<ProcessorConfig> tuning,
+                          int maxInFlight, Path root, PrintWriter err) {
+        try {
+            try (KafkaUnderTest kafka = KafkaUnderTest.open(bootstrapServers, root.resolve("kafka"));
+                 PipelineSystem ours = new ProcessorPipeline(EventLogs.open(Map.of(EventLogs.BACKEND, "kafka",
+                         "tributary.log.kafka.bootstrap-servers", kafka.bootstrapServers())), "kafka-backend",
+                         durability,
+                         ProducerConfig.defaults().withLinger(Duration.ofMillis(5))
+                                 .withProperties(KafkaClientsClient.THROUGHPUT_TUNING),
+                         ProducerConfig.defaults().withProperties(KafkaClientsClient.LATENCY_TUNING),
+                         tuning, maxInFlight);
+                 PipelineSystem raw = new KafkaClientsPipeline(kafka.bootstrapServers(), durability,
+                         Duration.ofMillis(commitIntervalMs), maxInFlight)) {
+                for (Mode mode : modes) {
+                    // Alternate the two Kafka systems workload by workload, so a change in machine load lands
+                    // on both rather than on one.
+                    warmUp(workloads, ours, mode, err);
+                    warmUp(workloads, raw, mode, err);
+                    throughput(workloads, ours, mode, err);
+                    throughput(workloads, raw, mode, err);
+                    latency(workloads, ours, mode, err);
+                    latency(workloads, raw, mode, err);
+                }
+            }
+        } catch (RuntimeException e) {
+            // The broker or a client could not start: keep the embedded figures and report what failed.
+            errors.add("kafka: could not run the Kafka systems: " + e);
+            err.println("[bench] kafka: could not run the Kafka systems: " + e);
+        }
+    }
+
+    private int report(PrintWriter out, PipelineWorkloads.Settings settings, Durability durability, Instant started,
+                       @Nullable Object loadAtStart) {
         Report report = report(settings);
         out.println();
         out.print(report.table());
