@@ -2,6 +2,7 @@ package io.tributary.bench;
 
 import io.tributary.bench.eventstore.EventStoreBench;
 import io.tributary.bench.outbox.OutboxBenchCommand;
+import io.tributary.bench.pipeline.PipelineBenchCommand;
 import io.tributary.bench.registry.RegistryBench;
 import picocli.CommandLine.Command;
 
@@ -10,7 +11,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Run a benchmark suite; see docs/benchmarks.md for recorded figures.",
-        subcommands = {LogBenchCommand.class, EventStoreBench.class, OutboxBenchCommand.class, RegistryBench.class})
+        subcommands = {LogBenchCommand.class, EventStoreBench.class, OutboxBenchCommand.class, RegistryBench.class,
+                PipelineBenchCommand.class})
 public final class BenchCommand implements Runnable {
 
     @Override

@@ -240,6 +240,47 @@ class KafkaEventLogTest {
         }
     }
 
+    /**
+     * Regression: a processor's handler threads call {@code wakeup()} whenever a call completes, so wake-ups land
+     * while the poll thread seeks or commits. Each such call used to be retried once only, so a second wake-up during
+     * the retry failed it ("Cannot seek ...: WakeupException") and stopped the processor.
+     */
+    @Test
+    void seeksCommitsAndReadsPositionsWhileAnotherThreadKeepsCallingWakeupAndPollStillReturnsEarly() throws Exception {
+        String topic = topic("wakeups", 1, Map.of());
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (LogProducer p = log.producer()) {
+            for (int i = 0; i < 10; i++) {
+                await(p.append(topic, 0, Record.of(null, bytes("v" + i))));
+            }
+        }
+        try (LogConsumer c = log.consumer(ConsumerConfig.forGroup(unique("wakeups-group")))) {
+            c.assign(List.of(tp));
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread waker = Thread.ofPlatform().start(() -> {
+                while (!stop.get()) {
+                    c.wakeup();
+                    Thread.onSpinWait();
+                }
+            });
+            try {
+                for (int i = 0; i < 200; i++) {
+                    c.seek(tp, i % 10);
+                    assertThat(c.position(tp)).isEqualTo(i % 10);
+                    c.commitSync(Map.of(tp, (long) (i % 10)));
+                }
+            } finally {
+                stop.set(true);
+                waker.join();
+            }
+            long start = System.nanoTime();
+            c.poll(Duration.ofSeconds(20));
+            assertThat(Duration.ofNanos(System.nanoTime() - start))
+                    .as("a wake-up swallowed by a retried call is re-armed for the next poll")
+                    .isLessThan(Duration.ofSeconds(10));
+        }
+    }
+
     @Test
     void capsEachPollAtMaxPollBytesWithoutLosingTheRest() {
         String topic = topic("poll-bytes", 1, Map.of());

@@ -55,6 +55,15 @@ public final class KafkaLogConsumer implements LogConsumer {
     private final Consumer<AutoCloseable> onClose;
     private volatile boolean closed;
     private volatile boolean closeRequested;
+    /**
+     * Wake-ups: Kafka's own {@code wakeup()} fails whichever blocking call runs next (commit, seek, position...), but
+     * ours is meant for poll only. So {@link #wakeup()} records the request and passes it to Kafka only while the
+     * owner thread is inside {@code poll}; a poll that starts with a request pending returns at once. A processor
+     * calls wakeup from every handler completion, so passing them all on would fail (or, retried, starve) its
+     * commits and seeks.
+     */
+    private volatile boolean wakeupPending;
+    private volatile boolean inPoll;
     private boolean closing;
     private boolean crashing;
     private boolean subscribed;
@@ -94,14 +103,19 @@ public final class KafkaLogConsumer implements LogConsumer {
         return out;
     }
 
-    /** Runs a blocking Kafka call; a pending {@link #wakeup()} is meant for poll, so the call is made again. */
+    /**
+     * Runs a blocking Kafka call. A wake-up is meant for poll, so a call it interrupts is made again; only a wake-up
+     * that raced with the end of a poll can land here (see {@link #wakeupPending}), so the retries are bounded.
+     */
     private <T> T call(String what, Supplier<T> action) {
         checkOpen();
         try {
-            try {
-                return action.get();
-            } catch (WakeupException e) {
-                return action.get();
+            while (true) {
+                try {
+                    return action.get();
+                } catch (WakeupException e) {
+                    // a late wake-up for a poll that already returned; the request itself is still pending
+                }
             }
         } catch (KafkaException e) {
             throw errors.translate(e, what, timeoutMs);
@@ -179,9 +193,15 @@ public final class KafkaLogConsumer implements LogConsumer {
                     + "or subscribe(...) before poll.");
         }
         ConsumerRecords<byte[], byte[]> records;
+        inPoll = true;
         try {
+            if (wakeupPending) {
+                wakeupPending = false;
+                return List.of();
+            }
             records = consumer.poll(timeout);
         } catch (WakeupException e) {
+            wakeupPending = false;
             return List.of();
         } catch (KafkaException e) {
             RuntimeException fromListener = listenerFailure;
@@ -191,6 +211,8 @@ public final class KafkaLogConsumer implements LogConsumer {
             }
             throw errors.translate(e, "poll " + (subscribed ? "topics " + consumer.subscription()
                     : "partitions " + ours(consumer.assignment())), timeoutMs);
+        } finally {
+            inPoll = false;
         }
         if (records.isEmpty()) {
             return List.of();
@@ -372,7 +394,11 @@ public final class KafkaLogConsumer implements LogConsumer {
 
     @Override
     public void wakeup() {
-        consumer.wakeup();
+        // Pending first, then the check: a poll sets inPoll first, then reads pending, so one of the two sees the other.
+        wakeupPending = true;
+        if (inPoll) {
+            consumer.wakeup();
+        }
     }
 
     @Override

@@ -207,7 +207,7 @@ public final class EmbeddedProducer implements LogProducer {
     }
 
     private void checkSize(EmbeddedStorage.TopicState t, Record r) {
-        int max = t.config.maxMessageBytes();
+        int max = t.maxMessageBytes();
         int size = r.sizeInBytes();
         if (size > max) {
             throw new InvalidRequestException(LogErrors.RECORD_TOO_LARGE, "A record of " + size + " bytes (key + value "
