@@ -53,7 +53,7 @@ import picocli.CommandLine.Option;
  * The target (issue 7) is serializer throughput within 20% of plain Avro; {@code ratio} figures print registry/plain.
  * Plain and registry phases alternate for {@code --rounds} rounds and each side's best round counts. Each phase also
  * reports the measuring thread's CPU time per operation ({@code *.cpu}, lowest round) and {@code *.cpu.ratio} =
- * plain CPU / registry CPU per operation, which holds steady on a machine loaded by other work where ops/s does not.
+ * plain CPU / registry CPU per operation, which depends less than ops/s on other work sharing the machine.
  *
  * <p>Run: {@code ./tributary bench registry [--seconds 3] [--rounds 3] [--warmup 2] [--threads 8] [--json]}.
  */
@@ -152,7 +152,8 @@ public final class RegistryBench implements Runnable {
             run(plainDecode, warmup * 1_000_000_000L);
             run(registryDecode, warmup * 1_000_000_000L);
             // CPU time per operation of this thread as well: on a machine shared with other work, ops/s measures the
-            // scheduler as much as the code, while the thread's own CPU time per operation barely moves.
+            // scheduler as much as the code; the thread's own CPU time depends less on it (not at all only when the
+            // machine is quiet: caches and cores shared with other processes still move it).
             double[] cpu = {Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE, Double.MAX_VALUE};
             for (int round = 1; round <= rounds; round++) {
                 se = Math.max(se, measure("serialize.plain", round, plainEncode, cpu, 0));
