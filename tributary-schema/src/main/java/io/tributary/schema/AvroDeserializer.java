@@ -3,8 +3,8 @@ package io.tributary.schema;
 import io.tributary.core.InvalidRequestException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
@@ -25,16 +25,37 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>As with Avro and Confluent, strings inside generic records are {@link Utf8} (compare with {@code toString()});
  * a top-level string value is returned as a {@link String}, and top-level bytes as a {@code byte[]}.
- * <p>Thread-safe; readers are cached per (writer id, reader schema).
+ * <p>Thread-safe. Each thread keeps its own decoder and its own readers per (writer id, reader schema): Avro's
+ * datum readers resolve the writer's schema against the reader's once for the thread that made them, and for every
+ * other thread look the resolution up in a weak identity map on every value. A run of values with the same writer id
+ * (the usual case on a topic) reuses the thread's last reader without building or hashing a cache key.
  */
 public final class AvroDeserializer {
 
     private record ReaderKey(int writerId, @Nullable Schema reader, boolean specific) {
     }
 
+    /** What one thread reuses from value to value. */
+    private static final class ThreadState {
+        final Map<ReaderKey, DatumReader<Object>> readers = new HashMap<>();
+        @Nullable BinaryDecoder decoder;
+        int lastId;
+        @Nullable Schema lastReaderSchema;
+        boolean lastSpecific;
+        @Nullable DatumReader<Object> last;
+    }
+
+    /** The schema of each generated class handed to us, trusted once (see {@link SpecificClasses}). */
+    private static final ClassValue<Schema> SPECIFIC_SCHEMAS = new ClassValue<>() {
+        @Override
+        protected Schema computeValue(Class<?> type) {
+            SpecificClasses.trust(type);
+            return SpecificData.getForClass(type).getSchema(type);
+        }
+    };
+
     private final SchemaRegistryClient client;
-    private final Map<ReaderKey, DatumReader<Object>> readers = new ConcurrentHashMap<>();
-    private final ThreadLocal<@Nullable BinaryDecoder> decoders = new ThreadLocal<>();
+    private final ThreadLocal<ThreadState> threadState = ThreadLocal.withInitial(ThreadState::new);
 
     public AvroDeserializer(SchemaRegistryClient client) {
         this.client = client;
@@ -42,12 +63,12 @@ public final class AvroDeserializer {
 
     /** Decodes with the writer's own schema: a {@code GenericRecord} for records, or a primitive. */
     public @Nullable Object deserialize(byte @Nullable [] bytes) {
-        return bytes == null ? null : read(bytes, new ReaderKey(WireFormat.schemaId(bytes), null, false));
+        return bytes == null ? null : read(bytes, WireFormat.schemaId(bytes), null, false);
     }
 
     /** Decodes into {@code readerSchema}, whatever registered version wrote it. */
     public @Nullable Object deserialize(byte @Nullable [] bytes, Schema readerSchema) {
-        return bytes == null ? null : read(bytes, new ReaderKey(WireFormat.schemaId(bytes), readerSchema, false));
+        return bytes == null ? null : read(bytes, WireFormat.schemaId(bytes), readerSchema, false);
     }
 
     /** Decodes into a generated class, evolving older or newer writer schemas into its schema. */
@@ -55,9 +76,7 @@ public final class AvroDeserializer {
         if (bytes == null) {
             return null;
         }
-        SpecificClasses.trust(type);
-        Schema reader = SpecificData.getForClass(type).getSchema(type);
-        return type.cast(read(bytes, new ReaderKey(WireFormat.schemaId(bytes), reader, true)));
+        return type.cast(read(bytes, WireFormat.schemaId(bytes), SPECIFIC_SCHEMAS.get(type), true));
     }
 
     /** The writer schema of a serialized value. */
@@ -65,38 +84,49 @@ public final class AvroDeserializer {
         return client.avroSchemaById(WireFormat.schemaId(bytes));
     }
 
-    private Object read(byte[] bytes, ReaderKey key) {
-        DatumReader<Object> reader = readers.computeIfAbsent(key, this::newReader);
+    private Object read(byte[] bytes, int writerId, @Nullable Schema readerSchema, boolean specific) {
+        ThreadState state = threadState.get();
+        DatumReader<Object> reader = state.last;
+        // Identity, not equality, of the reader schema: an equal schema in another instance takes the map below.
+        if (reader == null || state.lastId != writerId || state.lastReaderSchema != readerSchema
+                || state.lastSpecific != specific) {
+            reader = state.readers.computeIfAbsent(new ReaderKey(writerId, readerSchema, specific), this::newReader);
+            state.lastId = writerId;
+            state.lastReaderSchema = readerSchema;
+            state.lastSpecific = specific;
+            state.last = reader;
+        }
         try {
-            BinaryDecoder reuse = decoders.get();
             BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, WireFormat.HEADER_SIZE,
-                    bytes.length - WireFormat.HEADER_SIZE, reuse);
-            if (decoder != reuse) {
-                decoders.set(decoder);
-            }
+                    bytes.length - WireFormat.HEADER_SIZE, state.decoder);
+            state.decoder = decoder;
             Object value = reader.read(null, decoder);
             return value instanceof Utf8 u ? u.toString() : value instanceof ByteBuffer b ? toArray(b) : value;
         } catch (org.apache.avro.AvroTypeException e) {
-            if (key.reader() == null) {
-                throw damaged(key, e);
+            if (readerSchema == null) {
+                throw damaged(writerId, null, e);
             }
             throw new InvalidRequestException(SchemaErrors.SERIALIZATION_FAILED, "Reader schema "
-                    + key.reader().getFullName() + " cannot read data written with schema id " + key.writerId() + ": "
+                    + readerSchema.getFullName() + " cannot read data written with schema id " + writerId + ": "
                     + e.getMessage() + "; give the reader's new fields defaults (aliases for renamed ones), or "
                     + "convert old events with an EventUpcaster step", e);
         } catch (IOException | RuntimeException e) {
-            throw damaged(key, e);
+            throw damaged(writerId, readerSchema, e);
         }
     }
 
-    private static InvalidRequestException damaged(ReaderKey key, Exception e) {
+    private static InvalidRequestException damaged(int writerId, @Nullable Schema readerSchema, Exception e) {
         return new InvalidRequestException(SchemaErrors.SERIALIZATION_FAILED, "Cannot decode a value written with "
-                + "schema id " + key.writerId() + (key.reader() == null ? "" : " into reader schema "
-                + key.reader().getFullName()) + ": " + e + "; the bytes are damaged or were not written with "
+                + "schema id " + writerId + (readerSchema == null ? "" : " into reader schema "
+                + readerSchema.getFullName()) + ": " + e + "; the bytes are damaged or were not written with "
                 + "that schema", e);
     }
 
     private static byte[] toArray(ByteBuffer b) {
+        // The decoder reads top-level bytes into a fresh array of their exact length: hand that array over.
+        if (b.hasArray() && b.arrayOffset() == 0 && b.position() == 0 && b.remaining() == b.array().length) {
+            return b.array();
+        }
         byte[] out = new byte[b.remaining()];
         b.duplicate().get(out);
         return out;

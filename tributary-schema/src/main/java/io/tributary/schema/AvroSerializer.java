@@ -4,7 +4,9 @@ import io.tributary.core.InvalidRequestException;
 import io.tributary.core.NotFoundException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
@@ -30,23 +32,64 @@ import org.jspecify.annotations.Nullable;
  * registered ({@link SchemaErrors#SCHEMA_NOT_REGISTERED}, or an {@link IncompatibleSchemaException} when it could not
  * even be registered). Either way the error comes before any byte is written, and names the subject, the level and
  * the incompatibilities.
- * <p><b>Speed.</b> After the first value, the id comes from a cache keyed by topic and schema instance, and the
- * writer from a cache keyed by schema: the cost over plain Avro encoding is the 5-byte header.
- * <p>Thread-safe.
+ * <p><b>Speed.</b> After the first value, the id comes from a cache keyed by topic and schema, and the writer from a
+ * cache keyed by schema; each thread also remembers its last (topic, schema instance) and skips both lookups while
+ * they repeat. Each thread encodes into a buffer of its own: the cost over plain Avro encoding is the 5-byte header.
+ * <p>Thread-safe. A value that fails to serialize leaves nothing behind: the thread's next value is encoded afresh.
  */
 public final class AvroSerializer {
+
+    /** A thread's buffer grows to its largest value; past this it is dropped after use, so it does not stay pinned. */
+    private static final int RETAINED_BUFFER_BYTES = 1 << 20;
 
     private final SchemaRegistryClient client;
     private final AvroSerdeConfig config;
     private final Map<String, Map<Schema, Integer>> ids = new ConcurrentHashMap<>();
     private final Map<Schema, DatumWriter<Object>> genericWriters = new ConcurrentHashMap<>();
     private final Map<Schema, DatumWriter<Object>> specificWriters = new ConcurrentHashMap<>();
-    private final ThreadLocal<Buffers> buffers = ThreadLocal.withInitial(Buffers::new);
+    private final ThreadLocal<ThreadState> threadState = ThreadLocal.withInitial(ThreadState::new);
 
-    private static final class Buffers {
-        final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        final byte[] header = new byte[WireFormat.HEADER_SIZE];
-        @Nullable BinaryEncoder encoder;
+    /**
+     * What one thread reuses from value to value: the output buffer and encoder, and the id and writer of the last
+     * (topic, schema) it wrote, so a stream of values of one schema to one topic skips both cache lookups.
+     */
+    private static final class ThreadState {
+        final Output out = new Output();
+        BinaryEncoder encoder = newEncoder(out);
+        @Nullable String lastTopic;
+        @Nullable Schema lastSchema;
+        boolean lastSpecific;
+        int lastId;
+        @Nullable DatumWriter<Object> lastWriter;
+
+        static BinaryEncoder newEncoder(Output out) {
+            return EncoderFactory.get().binaryEncoder(out, null);
+        }
+    }
+
+    /** An unsynchronized growable byte array: {@link ByteArrayOutputStream} locks on every write. */
+    private static final class Output extends OutputStream {
+        byte[] buf = new byte[256];
+        int size;
+
+        @Override
+        public void write(int b) {
+            ensure(1);
+            buf[size++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            ensure(len);
+            System.arraycopy(b, off, buf, size, len);
+            size += len;
+        }
+
+        private void ensure(int more) {
+            if (size + more > buf.length) {
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
+            }
+        }
     }
 
     public AvroSerializer(SchemaRegistryClient client, AvroSerdeConfig config) {
@@ -64,23 +107,43 @@ public final class AvroSerializer {
             return null;
         }
         Schema schema = schemaOf(value);
-        int id = schemaId(topic, schema);
-        DatumWriter<Object> writer = writer(value, schema);
-        Buffers b = buffers.get();
-        b.out.reset();
-        WireFormat.writeHeader(b.header, id);
-        b.out.write(b.header, 0, WireFormat.HEADER_SIZE);
+        boolean specific = value instanceof SpecificRecord;
+        ThreadState state = threadState.get();
+        int id;
+        DatumWriter<Object> writer = state.lastWriter;
+        if (writer != null && state.lastSchema == schema && state.lastSpecific == specific
+                && topic.equals(state.lastTopic)) {
+            id = state.lastId;
+        } else {
+            id = schemaId(topic, schema);
+            writer = writer(value, schema);
+            state.lastTopic = topic;
+            state.lastSchema = schema;
+            state.lastSpecific = specific;
+            state.lastId = id;
+            state.lastWriter = writer;
+        }
+        Output out = state.out;
+        out.size = 0;
+        out.ensure(WireFormat.HEADER_SIZE);
+        WireFormat.writeHeader(out.buf, id);
+        out.size = WireFormat.HEADER_SIZE;
         try {
-            BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(b.out, b.encoder);
-            b.encoder = encoder;
-            writer.write(value instanceof byte[] raw ? ByteBuffer.wrap(raw) : value, encoder);
-            encoder.flush();
+            writer.write(value instanceof byte[] raw ? ByteBuffer.wrap(raw) : value, state.encoder);
+            state.encoder.flush();
         } catch (IOException | RuntimeException e) {
+            // The encoder may still hold the bytes encoded before the failure; a fresh one keeps them out of the
+            // thread's next value.
+            state.encoder = ThreadState.newEncoder(out);
             throw new InvalidRequestException(SchemaErrors.SERIALIZATION_FAILED, "Cannot serialize a "
                     + value.getClass().getName() + " for topic '" + topic + "' with schema " + schema.getFullName()
                     + " (id " + id + "): " + e.getMessage() + "; check that the value matches its schema", e);
         }
-        return b.out.toByteArray();
+        byte[] result = Arrays.copyOf(out.buf, out.size);
+        if (out.buf.length > RETAINED_BUFFER_BYTES) {
+            out.buf = new byte[256];
+        }
+        return result;
     }
 
     /**
@@ -121,6 +184,10 @@ public final class AvroSerializer {
     @SuppressWarnings("unchecked")
     private DatumWriter<Object> writer(Object value, Schema schema) {
         if (value instanceof SpecificRecord) {
+            DatumWriter<Object> known = specificWriters.get(schema);
+            if (known != null) {
+                return known;
+            }
             return specificWriters.computeIfAbsent(schema, s -> {
                 SpecificClasses.trust(value.getClass());
                 return (DatumWriter<Object>) (DatumWriter<?>) new SpecificDatumWriter<>(s,

@@ -12,6 +12,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
@@ -116,6 +121,49 @@ class SerdeTest {
 
         GenericRecord generic = (GenericRecord) deserializer.deserialize(old, OrderPlaced.getClassSchema());
         assertThat(generic.get("quantity")).isEqualTo(1);
+    }
+
+    @Test
+    void aValueThatFailsHalfWayLeavesNoBytesInTheNextOne() throws IOException {
+        GenericRecord broken = v1("o-half", 1);
+        broken.put("legacyCode", null); // fails after orderId and amountCents are encoded
+        assertThatThrownBy(() -> serializer.serialize("orders", broken))
+                .satisfies(e -> assertThat(((TributaryException) e).code()).isEqualTo(SchemaErrors.SERIALIZATION_FAILED));
+        GenericRecord next = v1("o-next", 2);
+        byte[] bytes = serializer.serialize("orders", next);
+        assertThat(Arrays.copyOfRange(bytes, 5, bytes.length)).isEqualTo(plainAvro(ORDER_V1, next));
+        assertThat(deserializer.deserialize(bytes)).isEqualTo(next);
+    }
+
+    @Test
+    void interleavedWriterVersionsAndReadersDecodeRightOnEveryThread() throws Exception {
+        GenericRecord oldOrder = v1("o-old", 7);
+        OrderPlaced newOrder = OrderPlaced.newBuilder().setOrderId("o-new").setAmountCents(8L).setQuantity(2)
+                .setStatus(Status.NEW).build();
+        byte[] oldBytes = serializer.serialize("orders", oldOrder);
+        byte[] newBytes = serializer.serialize("orders", newOrder);
+        assertThat(WireFormat.schemaId(oldBytes)).isNotEqualTo(WireFormat.schemaId(newBytes));
+        OrderPlaced oldAsNew = OrderPlaced.newBuilder().setOrderId("o-old").setAmountCents(7L).setQuantity(1)
+                .setStatus(Status.PAID).build();
+        // Each thread switches writer id, reader schema and generic/specific on every value, so a reader reused
+        // for the wrong (writer, reader) pair would show as a wrong value or a decoding error.
+        Callable<Integer> mixedReads = () -> {
+            for (int i = 0; i < 500; i++) {
+                assertThat(deserializer.deserialize(oldBytes)).isEqualTo(oldOrder);
+                assertThat(deserializer.deserialize(newBytes, OrderPlaced.class)).isEqualTo(newOrder);
+                assertThat(deserializer.deserialize(oldBytes, OrderPlaced.class)).isEqualTo(oldAsNew);
+                assertThat(((GenericRecord) deserializer.deserialize(newBytes)).get("quantity")).isEqualTo(2);
+                assertThat(((GenericRecord) deserializer.deserialize(oldBytes, OrderPlaced.getClassSchema()))
+                        .get("quantity")).isEqualTo(1);
+            }
+            return 500;
+        };
+        try (ExecutorService pool = Executors.newFixedThreadPool(4)) {
+            List<Future<Integer>> runs = pool.invokeAll(List.of(mixedReads, mixedReads, mixedReads, mixedReads));
+            for (Future<Integer> run : runs) {
+                assertThat(run.get()).isEqualTo(500);
+            }
+        }
     }
 
     @Test

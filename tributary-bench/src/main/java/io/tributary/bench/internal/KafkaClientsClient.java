@@ -3,6 +3,7 @@ package io.tributary.bench.internal;
 import io.tributary.log.Durability;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,6 +18,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -27,7 +29,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.jspecify.annotations.Nullable;
@@ -84,18 +86,28 @@ public final class KafkaClientsClient implements LogClient {
         } catch (Exception e) {
             throw new IllegalStateException("Could not create Kafka topic '" + topic + "' on " + bootstrap + ": " + e, e);
         }
-        // createTopics returns when the controller has the topic; wait until the broker serves its metadata with a
-        // leader for every partition, so the first sends and fetches do not stall on it.
+        // createTopics returns when the controller has the topic. Wait until every partition's leader serves it from
+        // its log (ListOffsets answers only then), not merely until the metadata names a leader: a broker publishes
+        // the leader in its metadata cache before it has created the partition, and an idempotent producer that
+        // sends in that gap can get one request refused (NOT_LEADER_OR_FOLLOWER) while the next is appended; the
+        // retry is then out of order for ever and its records fail after delivery.timeout.ms (KAFKA-15591, fixed
+        // in Kafka 4.5): the OutOfOrderSequenceException and 120 s stalls this peer showed on new 6-partition topics.
+        // Our backend's createTopic already waits for ListOffsets, which is why only the raw peer stalled.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
             try {
                 TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic);
                 if (d != null && d.partitions().size() == partitions
                         && d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+                    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+                    for (int p = 0; p < partitions; p++) {
+                        latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+                    }
+                    admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS);
                     return;
                 }
             } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                if (!(e.getCause() instanceof RetriableException)) {
                     throw new IllegalStateException("Could not describe new Kafka topic '" + topic + "': " + e.getCause(), e);
                 }
             } catch (InterruptedException | TimeoutException e) {

@@ -219,14 +219,18 @@ public final class KafkaLogConsumer implements LogConsumer {
         }
         List<LogRecord> out = new ArrayList<>(records.count());
         long bytes = 0;
-        Map<org.apache.kafka.common.TopicPartition, Long> rewind = new LinkedHashMap<>();
+        // Where each partition cut short by maxPollBytes resumes; rare, so made only when needed.
+        @Nullable Map<org.apache.kafka.common.TopicPartition, Long> rewind = null;
         for (org.apache.kafka.common.TopicPartition tp : records.partitions()) {
             for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
-                if (rewind.containsKey(tp)) {
+                if (rewind != null && rewind.containsKey(tp)) {
                     break;
                 }
                 LogRecord lr = toLogRecord(r);
-                if (!out.isEmpty() && (bytes + lr.sizeInBytes() > config.maxPollBytes() || !rewind.isEmpty())) {
+                if (!out.isEmpty() && (rewind != null || bytes + lr.sizeInBytes() > config.maxPollBytes())) {
+                    if (rewind == null) {
+                        rewind = new LinkedHashMap<>();
+                    }
                     rewind.put(tp, r.offset());
                     break;
                 }
@@ -235,16 +239,24 @@ public final class KafkaLogConsumer implements LogConsumer {
             }
         }
         // Records past maxPollBytes are read again by the next poll: move those partitions back to them.
-        rewind.forEach(consumer::seek);
+        if (rewind != null) {
+            rewind.forEach(consumer::seek);
+        }
         return out;
     }
 
     private static LogRecord toLogRecord(ConsumerRecord<byte[], byte[]> r) {
-        List<Header> headers = new ArrayList<>();
-        for (org.apache.kafka.common.header.Header h : r.headers()) {
-            headers.add(new Header(h.key(), h.value() == null ? new byte[0] : h.value()));
+        // toArray() returns a shared empty array for a record without headers: no list, no iterator.
+        org.apache.kafka.common.header.Header[] kafkaHeaders = r.headers().toArray();
+        Headers headers = Headers.empty();
+        if (kafkaHeaders.length > 0) {
+            List<Header> ours = new ArrayList<>(kafkaHeaders.length);
+            for (org.apache.kafka.common.header.Header h : kafkaHeaders) {
+                ours.add(new Header(h.key(), h.value() == null ? new byte[0] : h.value()));
+            }
+            headers = Headers.of(ours);
         }
-        return new LogRecord(r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value(), Headers.of(headers));
+        return new LogRecord(r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value(), headers);
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.tributary.kafka.internal;
 import io.tributary.core.ConflictException;
 import io.tributary.core.ErrorCode;
 import io.tributary.core.Header;
+import io.tributary.core.Headers;
 import io.tributary.core.InvalidRequestException;
 import io.tributary.core.Record;
 import io.tributary.core.TributaryException;
@@ -10,16 +11,20 @@ import io.tributary.log.AppendResult;
 import io.tributary.log.LogErrors;
 import io.tributary.log.LogProducer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.header.internals.RecordHeader;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@link LogProducer} on a {@link KafkaProducer} (idempotent, {@code acks=all} unless overridden). Keyed records go
@@ -89,36 +94,23 @@ class KafkaLogProducer implements LogProducer {
         checkCanAppend(topic);
         catalog.checkAppend(topic, partition, record);
         awaitMetadata(topic);
-        List<org.apache.kafka.common.header.Header> headers = new ArrayList<>(record.headers().size());
-        for (Header h : record.headers().all()) {
-            headers.add(new RecordHeader(h.name(), h.value()));
-        }
         ProducerRecord<byte[], byte[]> pr = new ProducerRecord<>(topic, partition < 0 ? null : partition,
-                record.timestamp(), record.key(), record.value(), headers);
-        CompletableFuture<AppendResult> result = new CompletableFuture<>();
-        String what = "append to topic '" + topic + "'" + (partition < 0 ? "" : " partition " + partition);
+                record.timestamp(), record.key(), record.value(), kafkaHeaders(record.headers()));
+        Delivery delivery = new Delivery(topic, partition);
         // Kafka reports some failures inside send() itself, on this thread (buffer full after max.block.ms, metadata
         // not available in time, record too large for the client): those were known before sending.
-        java.util.concurrent.atomic.AtomicBoolean insideSend = new java.util.concurrent.atomic.AtomicBoolean(true);
         try {
-            producer.send(pr, (md, ex) -> {
-                if (ex != null) {
-                    result.completeExceptionally(errors.translate(ex, what,
-                            insideSend.get() ? maxBlockMs : deliveryTimeoutMs));
-                } else {
-                    result.complete(new AppendResult(md.topic(), md.partition(), md.offset(), md.timestamp()));
-                }
-            });
+            producer.send(pr, delivery);
         } catch (IllegalStateException e) {
-            throw closedOr(e, what);
+            throw closedOr(e, delivery.what());
         } catch (KafkaException e) {
-            throw errors.translate(e, what, maxBlockMs);
+            throw errors.translate(e, delivery.what(), maxBlockMs);
         } finally {
-            insideSend.set(false);
+            delivery.sent = true;
         }
-        if (result.isCompletedExceptionally()) {
+        if (delivery.isCompletedExceptionally()) {
             try {
-                result.get();
+                delivery.get();
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof TributaryException te) {
                     throw te;
@@ -127,7 +119,50 @@ class KafkaLogProducer implements LogProducer {
                 Thread.currentThread().interrupt();
             }
         }
-        return result;
+        return delivery;
+    }
+
+    /** Kafka's headers for ours; {@code null} (Kafka's own empty headers) for none, the common case. */
+    private static @Nullable List<org.apache.kafka.common.header.Header> kafkaHeaders(Headers headers) {
+        if (headers.isEmpty()) {
+            return null;
+        }
+        List<Header> all = headers.all();
+        org.apache.kafka.common.header.Header[] out = new org.apache.kafka.common.header.Header[all.size()];
+        for (int i = 0; i < out.length; i++) {
+            Header h = all.get(i);
+            out[i] = new RecordHeader(h.name(), h.value());
+        }
+        return Arrays.asList(out);
+    }
+
+    /**
+     * One append in flight: the future its caller holds, completed directly by Kafka's callback, so an append costs
+     * one object of ours besides the {@link ProducerRecord}. The text naming the append is built only for an error.
+     */
+    private final class Delivery extends CompletableFuture<AppendResult> implements Callback {
+        private final String topic;
+        private final int partition;
+        /** Set once {@code send()} returned: a failure reported after that was not known before sending. */
+        volatile boolean sent;
+
+        Delivery(String topic, int partition) {
+            this.topic = topic;
+            this.partition = partition;
+        }
+
+        @Override
+        public void onCompletion(RecordMetadata md, @Nullable Exception ex) {
+            if (ex != null) {
+                completeExceptionally(errors.translate(ex, what(), sent ? deliveryTimeoutMs : maxBlockMs));
+            } else {
+                complete(new AppendResult(md.topic(), md.partition(), md.offset(), md.timestamp()));
+            }
+        }
+
+        String what() {
+            return "append to topic '" + topic + "'" + (partition < 0 ? "" : " partition " + partition);
+        }
     }
 
     private RuntimeException closedOr(IllegalStateException e, String what) {
