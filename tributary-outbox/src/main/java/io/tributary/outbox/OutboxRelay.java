@@ -19,12 +19,14 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -35,6 +37,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -56,13 +59,19 @@ import org.slf4j.LoggerFactory;
  * metrics and {@link OutboxAdmin}) until an operator retries or skips it.
  * <p><b>Wake-ups:</b> on PostgreSQL the relay LISTENs on the outbox's channel; a NOTIFY (sent by a trigger at commit)
  * ends its wait early. The table stays the source of truth: the relay also polls every {@link RelayConfig#pollInterval()}.
- * <p><b>Threads:</b> one virtual thread runs rounds; {@link #relayOnce()} may instead be called by the caller (not
- * both at once). Thread-safe to {@link #close()} from any thread.
+ * <p><b>Rounds:</b> claim, order check, append every eligible row, mark them published <em>while</em> the log syncs
+ * (uncommitted; rows the log then does not acknowledge are un-marked through a savepoint), wait for the
+ * acknowledgements, commit. While rounds come back full the next one claims twice as many rows, up to
+ * {@link RelayConfig#maxBatchSize()}; the first round that is not full drops back to {@link RelayConfig#batchSize()}.
+ * <p><b>Threads:</b> one virtual thread runs rounds, another (short-lived) refreshes the gauges and purges;
+ * {@link #relayOnce()} may instead be called by the caller (not both at once). Thread-safe to {@link #close()} from
+ * any thread: it lets the current round finish and commit.
  */
 public final class OutboxRelay implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(OutboxRelay.class);
     private static final int MARK_CHUNK = 1_000;
+    private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
 
     private final DataSource dataSource;
     private final OutboxTables tables;
@@ -80,6 +89,7 @@ public final class OutboxRelay implements AutoCloseable {
     private @Nullable Thread loop;
     private @Nullable OutboxSql sql;
     private @Nullable Connection listenConnection;
+    private volatile @Nullable Thread housekeeper;
     private long nextPurge;
     private long nextStats;
     private int consecutiveFailures;
@@ -131,10 +141,11 @@ public final class OutboxRelay implements AutoCloseable {
     }
 
     private void runLoop() {
+        int limit = config.batchSize();
         while (running) {
             RelayRound round;
             try {
-                round = relayOnce();
+                round = relayOnce(limit);
                 housekeeping();
                 consecutiveFailures = 0;
             } catch (TributaryException e) {
@@ -149,10 +160,19 @@ public final class OutboxRelay implements AutoCloseable {
                 sleep(wait);
                 continue;
             }
-            if (round.claimed() >= config.batchSize()) {
-                continue; // more is waiting
+            if (round.claimed() >= limit) {
+                // More is waiting: claim more next time, so the fixed cost of a round (round trips, the log's sync,
+                // the commit) is spread over more rows while a backlog lasts.
+                limit = Math.min(config.largestBatch(), limit * 2);
+                continue;
             }
-            if (round.deferred() > 0 && round.published() == 0) {
+            limit = config.batchSize();
+            if (round.published() > 0) {
+                // Rows are arriving: look again at once rather than wait (with or without NOTIFY), so under a steady
+                // flow the latency is a round, not a round plus the poll interval. An empty round ends this.
+                continue;
+            }
+            if (round.deferred() > 0) {
                 sleep(config.pollInterval().toMillis()); // blocked by another relay's rows: don't spin
                 continue;
             }
@@ -166,6 +186,10 @@ public final class OutboxRelay implements AutoCloseable {
      * row, mark them, commit. Transient failures throw {@link RetriableException} with every row left pending.
      */
     public RelayRound relayOnce() {
+        return relayOnce(config.batchSize());
+    }
+
+    private RelayRound relayOnce(int limit) {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             // Each statement must see the latest commits (another relay's published rows), also on MariaDB whose
@@ -173,7 +197,7 @@ public final class OutboxRelay implements AutoCloseable {
             c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
             OutboxSql s = sql(c);
             try {
-                return relayOnce(c, s);
+                return relayOnce(c, s, limit);
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(c);
                 throw e;
@@ -185,13 +209,16 @@ public final class OutboxRelay implements AutoCloseable {
         }
     }
 
-    private RelayRound relayOnce(Connection c, OutboxSql s) throws SQLException {
+    private RelayRound relayOnce(Connection c, OutboxSql s, int limit) throws SQLException {
         long now = System.currentTimeMillis();
-        List<Row> claimed = claim(c, s, now);
+        long t0 = System.nanoTime();
+        List<Row> claimed = claim(c, s, now, limit);
         if (claimed.isEmpty()) {
             return RelayRound.EMPTY;
         }
+        long t1 = System.nanoTime();
         Map<ByteBuffer, Long> minUnfinished = minUnfinishedSeq(c, s, claimed);
+        long t2 = System.nanoTime();
         // A keyed row is eligible when it is the next unfinished row of its key, or follows such a row in this batch.
         Map<ByteBuffer, Long> nextExpected = new HashMap<>(minUnfinished);
         List<Row> eligible = new ArrayList<>();
@@ -213,17 +240,39 @@ public final class OutboxRelay implements AutoCloseable {
         List<Row> published = new ArrayList<>();
         List<Row> failedRows = new ArrayList<>();
         List<String> failureMessages = new ArrayList<>();
-        publish(eligible, published, failedRows, failureMessages);
+        Savepoint[] beforeMark = {null};
+        List<Row> sent = publish(eligible, published, failedRows, failureMessages, rows -> {
+            // Mark every sent row while the log is still syncing, so the database's work overlaps the log's. Safe
+            // because it is uncommitted: the commit comes only after every acknowledgement, and rows the log did not
+            // acknowledge are un-marked by rolling back to the savepoint below.
+            beforeMark[0] = c.setSavepoint();
+            markPublished(c, s, rows);
+        });
+        long t3 = System.nanoTime();
         deferred += eligible.size() - published.size() - failedRows.size();
+        if (published.size() != sent.size()) {
+            if (beforeMark[0] != null) {
+                c.rollback(beforeMark[0]);
+            }
+            if (!published.isEmpty()) {
+                markPublished(c, s, published);
+            }
+        }
         if (!published.isEmpty()) {
-            List<UUID> ids = published.stream().map(r -> r.eventId).toList();
-            observer.published(ids);
-            markPublished(c, s, published);
+            observer.published(published.stream().map(r -> r.eventId).toList());
         }
         if (!failedRows.isEmpty()) {
             recordFailures(c, s, failedRows, failureMessages, now);
         }
+        long t4 = System.nanoTime();
         c.commit();
+        long t5 = System.nanoTime();
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("Outbox relay '{}' round: {} claimed, {} published; ms: claim {}, order check {}, publish and "
+                            + "mark {}, failures and re-mark {}, commit {}", config.relayName(), claimed.size(),
+                    published.size(), millis(t1 - t0), millis(t2 - t1), millis(t3 - t2), millis(t4 - t3),
+                    millis(t5 - t4));
+        }
         if (!published.isEmpty()) {
             observer.committed(published.stream().map(r -> r.eventId).toList());
             publishedCount.increment(published.size());
@@ -231,7 +280,18 @@ public final class OutboxRelay implements AutoCloseable {
         return new RelayRound(claimed.size(), published.size(), deferred, failedRows.size());
     }
 
-    private void publish(List<Row> eligible, List<Row> published, List<Row> failed, List<String> messages) {
+    /** Work done while the log's acknowledgements are outstanding, given the rows sent. */
+    @FunctionalInterface
+    private interface WhileAcksPending {
+        void run(List<Row> sent) throws SQLException;
+    }
+
+    /**
+     * Appends the eligible rows, runs {@code whileWaiting} on those sent, then waits for the log. Fills
+     * {@code published} (acknowledged, in send order) and {@code failed}; returns the rows sent.
+     */
+    private List<Row> publish(List<Row> eligible, List<Row> published, List<Row> failed, List<String> messages,
+                              WhileAcksPending whileWaiting) throws SQLException {
         // Appends go out in id order (per key: sequence order); a key that fails stops there for this round.
         Set<ByteBuffer> brokenKeys = new HashSet<>();
         List<Row> sent = new ArrayList<>(eligible.size());
@@ -255,6 +315,9 @@ public final class OutboxRelay implements AutoCloseable {
                     brokenKeys.add(k);
                 }
             }
+        }
+        if (!sent.isEmpty()) {
+            whileWaiting.run(sent);
         }
         long deadline = System.nanoTime() + config.publishTimeout().toNanos();
         for (int i = 0; i < sent.size(); i++) {
@@ -304,13 +367,14 @@ public final class OutboxRelay implements AutoCloseable {
                     config.relayName(), eligible.size() - published.size() - failed.size(), eligible.size(),
                     transientFailure.getMessage());
         }
+        return sent;
     }
 
-    private List<Row> claim(Connection c, OutboxSql s, long now) throws SQLException {
-        List<Row> rows = new ArrayList<>();
+    private List<Row> claim(Connection c, OutboxSql s, long now, int limit) throws SQLException {
+        List<Row> rows = new ArrayList<>(limit);
         try (PreparedStatement ps = c.prepareStatement(s.claim)) {
             ps.setLong(1, now);
-            ps.setInt(2, config.batchSize());
+            ps.setInt(2, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     long id = rs.getLong(1);
@@ -335,9 +399,14 @@ public final class OutboxRelay implements AutoCloseable {
         if (keys.isEmpty()) {
             return out;
         }
-        try (PreparedStatement ps = c.prepareStatement(s.minUnfinishedSeq(keys.size()))) {
-            for (int i = 0; i < keys.size(); i++) {
-                ps.setBytes(i + 1, keys.get(i));
+        String sql = s.bindsArrays() ? s.minUnfinishedSeqArray() : s.minUnfinishedSeq(keys.size());
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            if (s.bindsArrays()) {
+                ps.setArray(1, c.createArrayOf("bytea", keys.toArray(new byte[0][])));
+            } else {
+                for (int i = 0; i < keys.size(); i++) {
+                    ps.setBytes(i + 1, keys.get(i));
+                }
             }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -351,6 +420,24 @@ public final class OutboxRelay implements AutoCloseable {
     private void markPublished(Connection c, OutboxSql s, List<Row> rows) throws SQLException {
         // One statement per chunk rather than one per row: a 500-row batch update cost 25-50 ms, this a few.
         long now = System.currentTimeMillis();
+        if (s.bindsArrays()) {
+            // One statement with the ids as one array: its text does not depend on the batch size, so it is parsed
+            // and planned once per connection, and no chunking is needed.
+            Long[] ids = new Long[rows.size()];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = rows.get(i).id;
+            }
+            String sql = config.deleteOnPublish() ? s.deletePublishedArray() : s.markPublishedArray();
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                int i = 1;
+                if (!config.deleteOnPublish()) {
+                    ps.setLong(i++, now);
+                }
+                ps.setArray(i, c.createArrayOf("bigint", ids));
+                ps.executeUpdate();
+            }
+            return;
+        }
         for (int from = 0; from < rows.size(); from += MARK_CHUNK) {
             List<Row> chunk = rows.subList(from, Math.min(rows.size(), from + MARK_CHUNK));
             String sql = config.deleteOnPublish() ? s.deletePublished(chunk.size()) : s.markPublished(chunk.size());
@@ -390,15 +477,37 @@ public final class OutboxRelay implements AutoCloseable {
     }
 
     private void housekeeping() {
+        Thread busy = housekeeper;
+        if (busy != null && busy.isAlive()) {
+            return;
+        }
         long now = System.currentTimeMillis();
-        if (now >= nextStats) {
+        boolean stats = now >= nextStats;
+        boolean purge = now >= nextPurge;
+        if (!stats && !purge) {
+            return;
+        }
+        if (stats) {
             nextStats = now + config.statsInterval().toMillis();
-            refreshStats();
         }
-        if (now >= nextPurge) {
+        if (purge) {
             nextPurge = now + config.purgeInterval().toMillis();
-            purge(now - config.retention().toMillis());
         }
+        // On a thread of its own: counting the table and purging it take long enough on a big outbox to stall the
+        // rounds (and so every event's latency) if they ran between them.
+        housekeeper = Thread.ofVirtual().name("tributary-" + config.relayName() + "-housekeeping").start(() -> {
+            try {
+                if (stats) {
+                    refreshStats();
+                }
+                if (purge) {
+                    purge(now - config.retention().toMillis());
+                }
+            } catch (TributaryException e) {
+                LOG.warn("Outbox relay '{}' could not refresh its gauges ({}); it tries again in {}",
+                        config.relayName(), e.getMessage(), config.statsInterval());
+            }
+        });
     }
 
     /** Refreshes the pending/failed/oldest/blocked gauges from the table. */
@@ -503,12 +612,20 @@ public final class OutboxRelay implements AutoCloseable {
     }
 
     private void sleep(long ms) {
-        try {
-            Thread.sleep(Duration.ofMillis(ms));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            running = false;
+        // Parked rather than Thread.sleep: close() unparks the loop to end a wait, and never has to interrupt it
+        // (an interrupt during JDBC I/O closes the pooled connection under the driver).
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+        long left;
+        while (running && (left = deadline - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(this, left);
+            if (Thread.currentThread().isInterrupted()) {
+                running = false;
+            }
         }
+    }
+
+    private static String millis(long nanos) {
+        return String.format(Locale.ROOT, "%.1f", nanos / 1e6);
     }
 
     private static void rollbackQuietly(Connection c) {
@@ -525,9 +642,22 @@ public final class OutboxRelay implements AutoCloseable {
         running = false;
         Thread t = loop;
         if (t != null) {
-            t.interrupt();
+            LockSupport.unpark(t);
             try {
-                t.join(Duration.ofSeconds(30));
+                // A round in progress finishes and commits (a NOTIFY wait ends within pollInterval); only a round
+                // stuck for longer is interrupted.
+                if (!t.join(config.pollInterval().plus(CLOSE_GRACE))) {
+                    t.interrupt();
+                    t.join(Duration.ofSeconds(30));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        Thread h = housekeeper;
+        if (h != null) {
+            try {
+                h.join(Duration.ofSeconds(30));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

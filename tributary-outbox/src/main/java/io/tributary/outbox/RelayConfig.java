@@ -11,7 +11,11 @@ import java.util.Objects;
  * How an {@link OutboxRelay} works. Immutable; all problems are reported at once.
  *
  * @param relayName       shown in logs and metrics; default {@code outbox-relay}
- * @param batchSize       rows claimed per round; default 500
+ * @param batchSize       rows claimed per round when the outbox is not backed up; default 500
+ * @param maxBatchSize    while rounds come back full (a backlog), the relay doubles the rows it claims per round up
+ *                        to this many, and drops back to {@code batchSize} after the first round that is not full:
+ *                        fewer, larger rounds drain a backlog faster, small ones keep live latency low. Values below
+ *                        {@code batchSize} mean {@code batchSize} (no growth); default 5,000
  * @param pollInterval    wait between rounds when the outbox is drained; on PostgreSQL a NOTIFY wakes the relay
  *                        sooner; default 100 ms
  * @param useNotify       listen for PostgreSQL NOTIFY as a wake-up hint; default true (ignored elsewhere)
@@ -25,7 +29,7 @@ import java.util.Objects;
  * @param purgeInterval   how often the purge runs; default 1 min
  * @param statsInterval   how often pending/oldest/blocked gauges are refreshed; default 5 s
  */
-public record RelayConfig(String relayName, int batchSize, Duration pollInterval, boolean useNotify, int maxAttempts,
+public record RelayConfig(String relayName, int batchSize, int maxBatchSize, Duration pollInterval, boolean useNotify, int maxAttempts,
                           Duration initialBackoff, Duration maxBackoff, Duration publishTimeout,
                           boolean deleteOnPublish, Duration retention, Duration purgeInterval, Duration statsInterval) {
 
@@ -37,6 +41,9 @@ public record RelayConfig(String relayName, int batchSize, Duration pollInterval
         }
         if (batchSize < 1 || batchSize > 100_000) {
             problems.add("batchSize=" + batchSize + " must be 1..100000 (default 500)");
+        }
+        if (maxBatchSize < 1 || maxBatchSize > 100_000) {
+            problems.add("maxBatchSize=" + maxBatchSize + " must be 1..100000 (default 5000)");
         }
         positive(problems, "pollInterval", pollInterval);
         if (maxAttempts < 1) {
@@ -63,63 +70,73 @@ public record RelayConfig(String relayName, int batchSize, Duration pollInterval
     }
 
     public static RelayConfig defaults() {
-        return new RelayConfig("outbox-relay", 500, Duration.ofMillis(100), true, 10, Duration.ofMillis(100),
+        return new RelayConfig("outbox-relay", 500, 5_000, Duration.ofMillis(100), true, 10, Duration.ofMillis(100),
                 Duration.ofSeconds(30), Duration.ofSeconds(30), false, Duration.ofDays(7), Duration.ofMinutes(1),
                 Duration.ofSeconds(5));
     }
 
     public RelayConfig withRelayName(String v) {
-        return new RelayConfig(v, batchSize, pollInterval, useNotify, maxAttempts, initialBackoff, maxBackoff,
+        return new RelayConfig(v, batchSize, maxBatchSize, pollInterval, useNotify, maxAttempts, initialBackoff, maxBackoff,
                 publishTimeout, deleteOnPublish, retention, purgeInterval, statsInterval);
     }
 
     public RelayConfig withBatchSize(int v) {
-        return new RelayConfig(relayName, v, pollInterval, useNotify, maxAttempts, initialBackoff, maxBackoff,
+        return new RelayConfig(relayName, v, maxBatchSize, pollInterval, useNotify, maxAttempts, initialBackoff, maxBackoff,
                 publishTimeout, deleteOnPublish, retention, purgeInterval, statsInterval);
     }
 
+    public RelayConfig withMaxBatchSize(int v) {
+        return new RelayConfig(relayName, batchSize, v, pollInterval, useNotify, maxAttempts, initialBackoff, maxBackoff,
+                publishTimeout, deleteOnPublish, retention, purgeInterval, statsInterval);
+    }
+
+    /** The largest round: {@code max(batchSize, maxBatchSize)}. */
+    public int largestBatch() {
+        return Math.max(batchSize, maxBatchSize);
+    }
+
     public RelayConfig withPollInterval(Duration v) {
-        return new RelayConfig(relayName, batchSize, v, useNotify, maxAttempts, initialBackoff, maxBackoff,
+        return new RelayConfig(relayName, batchSize, maxBatchSize, v, useNotify, maxAttempts, initialBackoff, maxBackoff,
                 publishTimeout, deleteOnPublish, retention, purgeInterval, statsInterval);
     }
 
     public RelayConfig withUseNotify(boolean v) {
-        return new RelayConfig(relayName, batchSize, pollInterval, v, maxAttempts, initialBackoff, maxBackoff,
+        return new RelayConfig(relayName, batchSize, maxBatchSize, pollInterval, v, maxAttempts, initialBackoff, maxBackoff,
                 publishTimeout, deleteOnPublish, retention, purgeInterval, statsInterval);
     }
 
     public RelayConfig withMaxAttempts(int v) {
-        return new RelayConfig(relayName, batchSize, pollInterval, useNotify, v, initialBackoff, maxBackoff,
+        return new RelayConfig(relayName, batchSize, maxBatchSize, pollInterval, useNotify, v, initialBackoff, maxBackoff,
                 publishTimeout, deleteOnPublish, retention, purgeInterval, statsInterval);
     }
 
     public RelayConfig withBackoff(Duration initial, Duration max) {
-        return new RelayConfig(relayName, batchSize, pollInterval, useNotify, maxAttempts, initial, max,
+        return new RelayConfig(relayName, batchSize, maxBatchSize, pollInterval, useNotify, maxAttempts, initial, max,
                 publishTimeout, deleteOnPublish, retention, purgeInterval, statsInterval);
     }
 
     public RelayConfig withPublishTimeout(Duration v) {
-        return new RelayConfig(relayName, batchSize, pollInterval, useNotify, maxAttempts, initialBackoff, maxBackoff,
+        return new RelayConfig(relayName, batchSize, maxBatchSize, pollInterval, useNotify, maxAttempts, initialBackoff, maxBackoff,
                 v, deleteOnPublish, retention, purgeInterval, statsInterval);
     }
 
     public RelayConfig withDeleteOnPublish(boolean v) {
-        return new RelayConfig(relayName, batchSize, pollInterval, useNotify, maxAttempts, initialBackoff, maxBackoff,
+        return new RelayConfig(relayName, batchSize, maxBatchSize, pollInterval, useNotify, maxAttempts, initialBackoff, maxBackoff,
                 publishTimeout, v, retention, purgeInterval, statsInterval);
     }
 
     public RelayConfig withRetention(Duration v) {
-        return new RelayConfig(relayName, batchSize, pollInterval, useNotify, maxAttempts, initialBackoff, maxBackoff,
+        return new RelayConfig(relayName, batchSize, maxBatchSize, pollInterval, useNotify, maxAttempts, initialBackoff, maxBackoff,
                 publishTimeout, deleteOnPublish, v, purgeInterval, statsInterval);
     }
 
     public RelayConfig withPurgeInterval(Duration v) {
-        return new RelayConfig(relayName, batchSize, pollInterval, useNotify, maxAttempts, initialBackoff, maxBackoff,
+        return new RelayConfig(relayName, batchSize, maxBatchSize, pollInterval, useNotify, maxAttempts, initialBackoff, maxBackoff,
                 publishTimeout, deleteOnPublish, retention, v, statsInterval);
     }
 
     public RelayConfig withStatsInterval(Duration v) {
-        return new RelayConfig(relayName, batchSize, pollInterval, useNotify, maxAttempts, initialBackoff, maxBackoff,
+        return new RelayConfig(relayName, batchSize, maxBatchSize, pollInterval, useNotify, maxAttempts, initialBackoff, maxBackoff,
                 publishTimeout, deleteOnPublish, retention, purgeInterval, v);
     }
 }

@@ -9,7 +9,10 @@ import java.util.UUID;
  */
 public interface RelayObserver {
 
-    /** The log acknowledged these events; they are not yet marked published in the database. */
+    /**
+     * The log acknowledged these events; their rows are marked published in the relay's open transaction, which is
+     * not committed yet (if the relay dies now, they are published again).
+     */
     default void published(List<UUID> eventIds) {
     }
 

@@ -15,12 +15,14 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -83,6 +85,79 @@ class OutboxRelayTest {
             assertPerKeyOrder(records);
             assertThat(OutboxAdmin.stats(db.dataSource(), tables).pending()).isZero();
             assertThat(OutboxAdmin.stats(db.dataSource(), tables).published()).isEqualTo(50);
+        } finally {
+            db.drop(tables);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void growsItsRoundsWhileABacklogLastsAndKeepsEachKeysOrder(TestDatabase db) throws Exception {
+        OutboxTables tables = db.freshTables();
+        try (EventLog log = LogFixture.open(logDir)) {
+            LogFixture.createTopic(log, "orders", 4);
+            Outbox outbox = new Outbox(tables);
+            for (int tx = 0; tx < 30; tx++) {
+                OutboxEvent[] events = new OutboxEvent[20];
+                for (int j = 0; j < 20; j++) {
+                    int i = tx * 20 + j;
+                    events[j] = OutboxEvent.of("orders", bytes("k" + (i % 6)), "T", bytes("v" + i));
+                }
+                addInTransaction(db, outbox, events);
+            }
+            List<Integer> rounds = Collections.synchronizedList(new ArrayList<>());
+            RelayObserver observer = new RelayObserver() {
+                @Override
+                public void published(List<UUID> eventIds) {
+                    rounds.add(eventIds.size());
+                }
+            };
+            OutboxRelay relay = OutboxRelay.start(db.dataSource(), log, tables,
+                    fast().withBatchSize(10).withMaxBatchSize(80), new SimpleMeterRegistry(), observer);
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (OutboxAdmin.stats(db.dataSource(), tables).pending() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            relay.close();
+            List<LogRecord> records = LogFixture.readAll(log, "orders");
+            assertThat(records).hasSize(600);
+            assertPerKeyOrder(records);
+            assertThat(rounds).as("rounds never exceed maxBatchSize").allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(80));
+            assertThat(Collections.max(rounds)).as("rounds grew past batchSize while full").isEqualTo(80);
+        } finally {
+            db.drop(tables);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void leavesRowsTheLogDidNotAcknowledgePendingAndMarksTheRest(TestDatabase db) throws Exception {
+        OutboxTables tables = db.freshTables();
+        try (RefusingEventLog log = new RefusingEventLog(LogFixture.open(logDir))) {
+            LogFixture.createTopic(log, "orders", 2);
+            Outbox outbox = new Outbox(tables);
+            for (String p : List.of("a1", "b1", "a2", "b2")) {
+                addInTransaction(db, outbox, OutboxEvent.of("orders", bytes(p.substring(0, 1)), "T", bytes(p)));
+            }
+            log.unacknowledgedKey.set(bytes("b"));
+            OutboxRelay relay = OutboxRelay.create(db.dataSource(), log, tables, fast(), new SimpleMeterRegistry(),
+                    RelayObserver.NONE);
+            assertThat(relay.relayOnce().published()).isEqualTo(2);
+            assertThat(payloads(LogFixture.readAll(log, "orders"))).containsExactly("a1", "a2");
+            OutboxStats stats = OutboxAdmin.stats(db.dataSource(), tables);
+            assertThat(stats.published()).isEqualTo(2);
+            assertThat(stats.failed()).as("a lost acknowledgement is not the rows' fault").isZero();
+            List<OutboxRow> pending = OutboxAdmin.list(db.dataSource(), tables, OutboxRow.Status.PENDING, 10);
+            assertThat(pending).extracting(r -> new String(r.key(), StandardCharsets.UTF_8)).containsExactly("b", "b");
+            assertThat(pending).as("un-marked, not merely re-queued").allSatisfy(r -> assertThat(r.attempts()).isZero());
+
+            log.unacknowledgedKey.set(null);
+            assertThat(relay.relayOnce().published()).isEqualTo(2);
+            relay.close();
+            List<LogRecord> records = LogFixture.readAll(log, "orders");
+            assertThat(payloads(records)).containsExactlyInAnyOrder("a1", "a2", "b1", "b2");
+            assertPerKeyOrder(records);
+            assertThat(OutboxAdmin.stats(db.dataSource(), tables).pending()).isZero();
         } finally {
             db.drop(tables);
         }

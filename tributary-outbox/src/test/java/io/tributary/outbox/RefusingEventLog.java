@@ -11,15 +11,23 @@ import io.tributary.log.LogAdmin;
 import io.tributary.log.LogConsumer;
 import io.tributary.log.LogProducer;
 import io.tributary.log.ProducerConfig;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 
-/** A real event log that can be told to refuse appends for a while, as a broker outage would. */
+/**
+ * A real event log that can be told to refuse appends for a while, as a broker outage would, or to accept the appends
+ * of one key and then fail their acknowledgement (a partition whose leader is gone while others are fine).
+ */
 final class RefusingEventLog implements EventLog {
 
     final AtomicBoolean refusing = new AtomicBoolean();
+    /** Appends with this key are accepted and then fail with a transient error; null: none. */
+    final AtomicReference<byte @Nullable []> unacknowledgedKey = new AtomicReference<>();
     private final EventLog delegate;
 
     RefusingEventLog(EventLog delegate) {
@@ -64,6 +72,11 @@ final class RefusingEventLog implements EventLog {
             @Override
             public CompletableFuture<AppendResult> append(String topic, Record record) {
                 check();
+                byte[] nack = unacknowledgedKey.get();
+                if (nack != null && record.key() != null && Arrays.equals(nack, record.key())) {
+                    return CompletableFuture.failedFuture(new RetriableException(ErrorCode.UNAVAILABLE,
+                            "The partition of this key lost its leader (test outage); retry later."));
+                }
                 return p.append(topic, record);
             }
 

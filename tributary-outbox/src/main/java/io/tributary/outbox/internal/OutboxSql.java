@@ -111,6 +111,31 @@ public final class OutboxSql {
                         + " WHERE processed_at < ?" + limit + ")";
     }
 
+    /**
+     * True when the dialect takes a whole id or key list as one array parameter ({@code = ANY(?)}): one statement
+     * text whatever the batch size, so the server plans it once per connection instead of once per list length.
+     */
+    public boolean bindsArrays() {
+        return dialect == OutboxDialect.POSTGRESQL;
+    }
+
+    /** PostgreSQL: marks the rows whose ids are in the {@code bigint[]} parameter 2 published at parameter 1. */
+    public String markPublishedArray() {
+        return "UPDATE " + tables.outbox() + " SET status = " + PUBLISHED + ", published_at = ?, attempts = attempts + 1,"
+                + " last_error = NULL WHERE id = ANY(?)";
+    }
+
+    /** PostgreSQL: deletes the rows whose ids are in the {@code bigint[]} parameter. */
+    public String deletePublishedArray() {
+        return "DELETE FROM " + tables.outbox() + " WHERE id = ANY(?)";
+    }
+
+    /** PostgreSQL: minimum unfinished key sequence for each key in the {@code bytea[]} parameter. */
+    public String minUnfinishedSeqArray() {
+        return "SELECT msg_key, MIN(key_seq) FROM " + tables.outbox() + " WHERE status IN (" + PENDING + ", " + FAILED
+                + ") AND msg_key = ANY(?) GROUP BY msg_key";
+    }
+
     /** Marks {@code n} rows published in one statement (ids bound as parameters 2..n+1; parameter 1 is the time). */
     public String markPublished(int n) {
         return "UPDATE " + tables.outbox() + " SET status = " + PUBLISHED + ", published_at = ?, attempts = attempts + 1,"
