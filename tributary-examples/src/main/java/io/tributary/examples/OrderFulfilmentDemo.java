@@ -31,8 +31,10 @@ import io.tributary.outbox.OutboxTables;
 import io.tributary.outbox.RelayConfig;
 import io.tributary.outbox.RelayObserver;
 import io.tributary.processing.DeadLetter;
+import io.tributary.processing.DeadLetterPolicy;
 import io.tributary.processing.DeadLetterSelection;
 import io.tributary.processing.DeadLetters;
+import io.tributary.processing.ProcessorConfig;
 import io.tributary.processing.ProcessorState;
 import io.tributary.schema.CompatibilityResult;
 import io.tributary.schema.SchemaRegistry;
@@ -134,6 +136,7 @@ public final class OrderFulfilmentDemo {
         Files.writeString(dir.resolve(MARKER), "Made by 'tributary demo'; wiped at the start of every run.\n");
         String ordersTopic = "orders";
         String paymentsTopic = "payments";
+        ProcessorConfig paymentsConfig = PaymentService.defaultConfig(ordersTopic);
 
         List<AutoCloseable> resources = new ArrayList<>();
         try {
@@ -151,6 +154,10 @@ public final class OrderFulfilmentDemo {
                     String run = Long.toString(System.currentTimeMillis(), 36);
                     ordersTopic = "orders-" + run;
                     paymentsTopic = "payments-" + run;
+                    // The dead-letter topic too: open entries of an earlier, interrupted run would otherwise be
+                    // listed and redriven with this run's, and no processor of this run owns their partitions.
+                    paymentsConfig = PaymentService.defaultConfig(ordersTopic).withDeadLetter(
+                            DeadLetterPolicy.sequenced().withTopic("payments-" + run + ".dlq"));
                 } else {
                     say("starting an in-JVM Kafka broker ...");
                     KafkaTestBroker broker = KafkaTestBroker.start();
@@ -182,7 +189,7 @@ public final class OrderFulfilmentDemo {
             // --- The services, each started the way a team would start it in its own process.
             ConcurrentHistogram latency = new ConcurrentHistogram(TimeUnit.MINUTES.toMicros(30), 3);
             OrderForwarder forwarder = OrderForwarder.start(store, topics, db, TABLE_PREFIX, ordersTopic);
-            PaymentService payments = PaymentService.start(topics, PaymentService.defaultConfig(ordersTopic), db,
+            PaymentService payments = PaymentService.start(topics, paymentsConfig, db,
                     TABLE_PREFIX, OUTBOX_TABLES, paymentsTopic, registry, PaymentRules.defaults());
             AtomicLong relayed = new AtomicLong();
             OutboxRelay relay = OutboxRelay.start(db, topics, OUTBOX_TABLES, RelayConfig.defaults()

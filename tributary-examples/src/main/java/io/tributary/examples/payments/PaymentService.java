@@ -111,14 +111,14 @@ public final class PaymentService implements AutoCloseable {
     }
 
     /**
-     * The service's default processor settings: per-event handling with 64 orders in flight per partition (one at a
-     * time per order), poison orders and the demo's simulated crash are not retried, poison orders go to the
-     * dead-letter topic {@code payments.dlq} in sequenced mode, and a stop lets in-flight calls finish for at most
-     * 2 s (the simulated crash blocks its calls until that stop interrupts them).
+     * The service's default processor settings: per-event handling with 16 orders in flight per partition (one at a
+     * time per order; more would only queue for the 24 pooled connections the demo's services share), poison orders
+     * are not retried and go to the dead-letter topic {@code payments.dlq} in sequenced mode, and a stop lets
+     * in-flight calls finish for at most 2 s (the simulated crash hangs its calls until that stop interrupts them).
      */
     public static ProcessorConfig defaultConfig(String ordersTopic) {
         return ProcessorConfig.of("payments", ordersTopic)
-                .withConcurrencyPerPartition(64).withMaxBufferedPerPartition(4000)
+                .withConcurrencyPerPartition(16).withMaxBufferedPerPartition(4000)
                 .withCommitInterval(Duration.ofMillis(200))
                 .withShutdownTimeout(Duration.ofSeconds(2))
                 .withRetry(RetryPolicy.defaults().withNonRetryable(RetryPolicy.DEFAULT_NON_RETRYABLE
