@@ -87,8 +87,8 @@ public record DemoReport(String backend, String database, int partitions, long o
                     : dlqExampleError));
         }
         out.add(crashedEvents == 0 && inboxDuplicates == 0 ? "  crash          none"
-                : String.format("  crash          payment processor killed and restarted: %,d events committed to the "
-                        + "database but not to the log; %,d redelivered events skipped by the inbox", crashedEvents,
+                : String.format("  crash          payment processor killed and restarted: %,d calls died right after "
+                        + "their database commit; %,d redelivered events skipped by the inbox", crashedEvents,
                         inboxDuplicates));
         out.add(String.format("  redeliveries   %,d payment events repeated to the saga, %,d order events to the read model "
                 + "(all absorbed)", sagaRepeats, readModelSkipped));

@@ -4,7 +4,8 @@ import java.util.Set;
 
 /**
  * The payment handler's business rules: which currencies it can charge and the card limit above which a payment is
- * declined. Immutable; {@link #acceptingCurrency} is the "fix" the demo deploys before redriving the dead-lettered orders.
+ * declined. Immutable; {@link #acceptingCurrency} is the "fix" the demo deploys before redriving the dead-lettered
+ * orders.
  *
  * @param currencies   ISO 4217 codes the handler can charge; others are {@link PaymentDecision.Unprocessable}
  * @param limitCents   amounts above this are declined (card limit), in cents

@@ -279,12 +279,23 @@ public final class PaymentService implements AutoCloseable {
 
     /**
      * Kills the processor the hard way, as a crash would: calls that finish from now on commit their database
-     * transaction and then hang; the processor stops taking new events, and after its shutdown timeout interrupts the
-     * hung calls, so their offsets are never committed. Their events will be delivered again to the next instance
-     * ({@link #restart}); the inbox must absorb every one of them.
+     * transaction and then hang; once one has (or after 1 s), the processor stops taking new events and, after its
+     * shutdown timeout, interrupts the hung calls, so their offsets are never committed. Their events will be
+     * delivered again to the next instance ({@link #restart}); the inbox must absorb every one of them.
      */
     public void crash() {
         crashing = true;
+        // Give a call in flight up to 1 s to reach its commit, so that the crash hits one after its commit, the case
+        // the inbox exists for; an idle processor is stopped without.
+        long until = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+        while (crashedEvents.get() == 0 && System.nanoTime() < until) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         processor.close();
     }
 
@@ -319,7 +330,7 @@ public final class PaymentService implements AutoCloseable {
         return duplicates.get();
     }
 
-    /** Events whose database commit happened when the processor was "killed", before their offsets were committed. */
+    /** Calls that committed to the database and then "died" with the processor, before their offsets were committed. */
     public long crashedEvents() {
         return crashedEvents.get();
     }
