@@ -21,9 +21,9 @@ import picocli.CommandLine.Spec;
             "Orders are event-sourced in the event store and forwarded to the 'orders' topic; Payments charges each "
                 + "order through an inbox and publishes the outcome through an outbox to 'payments'; a saga confirms "
                 + "and ships, or cancels; a JDBC read model keeps status counts and revenue per customer. All events are "
-                + "Avro with registered schemas; OrderPlaced moves to v2 midway. Some orders are poison (parked, then "
-                + "redriven after a fix) and the payment processor is killed and restarted mid-run.",
-            "Then it prints throughput, placed-to-confirmed latency and five checks; exits with 1 if a check fails, "
+                + "Avro with registered schemas; OrderPlaced moves to v2 midway. Some orders are poison (dead-lettered "
+                + "to 'payments.dlq' with their error, then redriven after a fix) and the payment processor is killed and restarted mid-run.",
+            "Then it prints throughput, placed-to-confirmed latency, the dead-letter entries and five checks; exits with 1 if a check fails, "
                 + "naming the order and the rule. The data stays in --data-dir for 'tributary demo query'.",
             "The log engine's own demo is 'tributary demo log'."},
         footerHeading = "%nExamples:%n",

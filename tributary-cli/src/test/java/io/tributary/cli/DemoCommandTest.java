@@ -25,12 +25,14 @@ class DemoCommandTest {
         assertThat(r.status()).as(r.toString()).isZero();
         assertThat(r.out()).contains("placed -> confirmed: p50", "every order charged exactly once",
                 "All checks passed.");
-        assertThat(r.err()).contains("registered OrderPlaced v2", "killing the payment processor", "redriving 10 parked");
+        assertThat(r.err()).contains("registered OrderPlaced v2", "killing the payment processor", "redriving 10 dead-lettered", "orders in the dead-letter queue payments.dlq");
         List<String> lines = r.outLines();
         JsonNode json = new ObjectMapper().readTree(lines.get(lines.size() - 1));
         assertThat(json.get("passed").asBoolean()).isTrue();
         assertThat(json.get("ordersPlaced").asLong()).isEqualTo(300);
         assertThat(json.get("redriven").asLong()).isEqualTo(10);
+        assertThat(json.get("deadLettered").asLong()).isEqualTo(10);
+        assertThat(json.get("dlqLeft").asLong()).isZero();
 
         Shell.Outcome status = Shell.run("demo", "query", "status", "--data-dir", dir);
         assertThat(status.status()).as(status.toString()).isZero();

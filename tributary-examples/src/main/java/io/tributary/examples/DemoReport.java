@@ -26,11 +26,15 @@ import java.util.Objects;
  * @param latencyMaxMs         maximum (ms)
  * @param shipped              orders shipped
  * @param cancelled            orders cancelled (payment declined)
- * @param parked               poison orders parked by the payment handler
- * @param redriven             parked orders redriven after the fix
+ * @param deadLettered         poison orders the payment handler rejected and the runtime dead-lettered (open
+ *                             entries found in the dead-letter queue before the redrive)
+ * @param dlqTopic             the payment processor's dead-letter topic
+ * @param dlqExampleError      one dead entry's error ({@code ExceptionClass: message}); empty if none
+ * @param redriven             dead-lettered orders the redrive after the fix charged or declined
+ * @param dlqLeft              entries still open in the dead-letter queue at the end (0 when the redrive worked)
  * @param redriveSeconds       how long the redrive took, until those orders were final
- * @param crashedBatches       payment batches that committed to the database and then "crashed" before committing
- *                             their offsets (0 if the crash was off)
+ * @param crashedEvents        payment calls that committed to the database and then "crashed" before their offsets
+ *                             were committed (0 if the crash was off)
  * @param inboxDuplicates      redelivered order events the payments inbox recognised and skipped
  * @param sagaRepeats          redelivered payment events that changed no order
  * @param readModelSkipped     redelivered order events the read model recognised by version and skipped
@@ -42,7 +46,8 @@ import java.util.Objects;
 public record DemoReport(String backend, String database, int partitions, long ordersPlaced, long placeFailures,
                          double flowSeconds, double ordersPerSecond, long events, double eventsPerSecond,
                          double latencyP50Ms, double latencyP99Ms, double latencyMaxMs, long shipped, long cancelled,
-                         long parked, long redriven, double redriveSeconds, long crashedBatches, long inboxDuplicates,
+                         long deadLettered, String dlqTopic, String dlqExampleError, long redriven, long dlqLeft,
+                         double redriveSeconds, long crashedEvents, long inboxDuplicates,
                          long sagaRepeats, long readModelSkipped, Map<Integer, Long> schemaVersions,
                          Map<String, Long> statusCounts, List<OrderSummaryQueries.CustomerRevenue> topCustomers,
                          List<DemoChecks.CheckResult> checks) {
@@ -50,6 +55,8 @@ public record DemoReport(String backend, String database, int partitions, long o
     public DemoReport {
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(database, "database");
+        Objects.requireNonNull(dlqTopic, "dlqTopic");
+        Objects.requireNonNull(dlqExampleError, "dlqExampleError");
         schemaVersions = Map.copyOf(schemaVersions);
         statusCounts = Map.copyOf(statusCounts);
         topCustomers = List.copyOf(topCustomers);
@@ -73,11 +80,15 @@ public record DemoReport(String backend, String database, int partitions, long o
                 ordersPerSecond, eventsPerSecond, events, flowSeconds));
         out.add(String.format("  latency        placed -> confirmed: p50 %.1f ms, p99 %.1f ms, max %.1f ms",
                 latencyP50Ms, latencyP99Ms, latencyMaxMs));
-        out.add(String.format("  poison orders  %,d parked by the payment handler, %,d redriven after the fix (%.1f s)",
-                parked, redriven, redriveSeconds));
-        out.add(crashedBatches == 0 && inboxDuplicates == 0 ? "  crash          none"
-                : String.format("  crash          payment processor killed and restarted: %,d batches committed to the "
-                        + "database but not to the log; %,d redelivered events skipped by the inbox", crashedBatches,
+        out.add(String.format("  dead letters   %,d poison orders in %s, %,d redriven after the fix (%.1f s), %,d still "
+                + "open", deadLettered, dlqTopic, redriven, redriveSeconds, dlqLeft));
+        if (!dlqExampleError.isEmpty()) {
+            out.add("                 e.g. " + (dlqExampleError.length() > 160 ? dlqExampleError.substring(0, 157) + "..."
+                    : dlqExampleError));
+        }
+        out.add(crashedEvents == 0 && inboxDuplicates == 0 ? "  crash          none"
+                : String.format("  crash          payment processor killed and restarted: %,d calls died right after "
+                        + "their database commit; %,d redelivered events skipped by the inbox", crashedEvents,
                         inboxDuplicates));
         out.add(String.format("  redeliveries   %,d payment events repeated to the saga, %,d order events to the read model "
                 + "(all absorbed)", sagaRepeats, readModelSkipped));
@@ -124,10 +135,13 @@ public record DemoReport(String backend, String database, int partitions, long o
         m.put("placedToConfirmedLatencyMs", latency);
         m.put("shipped", shipped);
         m.put("cancelled", cancelled);
-        m.put("parked", parked);
+        m.put("deadLettered", deadLettered);
+        m.put("dlqTopic", dlqTopic);
+        m.put("dlqExampleError", dlqExampleError);
         m.put("redriven", redriven);
+        m.put("dlqLeft", dlqLeft);
         m.put("redriveSeconds", redriveSeconds);
-        m.put("crashedBatches", crashedBatches);
+        m.put("crashedEvents", crashedEvents);
         m.put("inboxDuplicates", inboxDuplicates);
         m.put("sagaRepeats", sagaRepeats);
         m.put("readModelSkipped", readModelSkipped);

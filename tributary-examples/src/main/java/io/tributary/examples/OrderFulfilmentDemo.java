@@ -30,6 +30,11 @@ import io.tributary.outbox.OutboxSchema;
 import io.tributary.outbox.OutboxTables;
 import io.tributary.outbox.RelayConfig;
 import io.tributary.outbox.RelayObserver;
+import io.tributary.processing.DeadLetter;
+import io.tributary.processing.DeadLetterPolicy;
+import io.tributary.processing.DeadLetterSelection;
+import io.tributary.processing.DeadLetters;
+import io.tributary.processing.ProcessorConfig;
 import io.tributary.processing.ProcessorState;
 import io.tributary.schema.CompatibilityResult;
 import io.tributary.schema.SchemaRegistry;
@@ -78,7 +83,8 @@ import org.HdrHistogram.Histogram;
  * </pre>
  *
  * <p>One {@link #run} places the orders (switching {@code OrderPlaced} to schema v2 halfway), kills and restarts the
- * payment processor once, waits for every order to settle, deploys the payment fix and redrives the parked orders,
+ * payment processor once, waits for every order to settle, deploys the payment fix and redrives the orders in the
+ * payment processor's dead-letter queue,
  * then reads back every store and runs {@link DemoChecks}. Not thread-safe: one run at a time per instance; the data
  * folder is wiped at the start and kept afterwards so that {@code tributary demo query} can read the read model.
  */
@@ -130,6 +136,7 @@ public final class OrderFulfilmentDemo {
         Files.writeString(dir.resolve(MARKER), "Made by 'tributary demo'; wiped at the start of every run.\n");
         String ordersTopic = "orders";
         String paymentsTopic = "payments";
+        ProcessorConfig paymentsConfig = PaymentService.defaultConfig(ordersTopic);
 
         List<AutoCloseable> resources = new ArrayList<>();
         try {
@@ -147,6 +154,10 @@ public final class OrderFulfilmentDemo {
                     String run = Long.toString(System.currentTimeMillis(), 36);
                     ordersTopic = "orders-" + run;
                     paymentsTopic = "payments-" + run;
+                    // The dead-letter topic too: open entries of an earlier, interrupted run would otherwise be
+                    // listed and redriven with this run's, and no processor of this run owns their partitions.
+                    paymentsConfig = PaymentService.defaultConfig(ordersTopic).withDeadLetter(
+                            DeadLetterPolicy.sequenced().withTopic("payments-" + run + ".dlq"));
                 } else {
                     say("starting an in-JVM Kafka broker ...");
                     KafkaTestBroker broker = KafkaTestBroker.start();
@@ -178,7 +189,7 @@ public final class OrderFulfilmentDemo {
             // --- The services, each started the way a team would start it in its own process.
             ConcurrentHistogram latency = new ConcurrentHistogram(TimeUnit.MINUTES.toMicros(30), 3);
             OrderForwarder forwarder = OrderForwarder.start(store, topics, db, TABLE_PREFIX, ordersTopic);
-            PaymentService payments = PaymentService.start(topics, PaymentService.defaultConfig(ordersTopic), db,
+            PaymentService payments = PaymentService.start(topics, paymentsConfig, db,
                     TABLE_PREFIX, OUTBOX_TABLES, paymentsTopic, registry, PaymentRules.defaults());
             AtomicLong relayed = new AtomicLong();
             OutboxRelay relay = OutboxRelay.start(db, topics, OUTBOX_TABLES, RelayConfig.defaults()
@@ -213,22 +224,22 @@ public final class OrderFulfilmentDemo {
             long lastEvents = 0;
             long lastTick = startNanos;
             while (true) {
-                long settled = saga.confirmed() + saga.cancelled() + payments.parked();
+                long settled = saga.confirmed() + saga.cancelled() + payments.rejected();
                 if (driver.done() && settled >= driver.placed.get()) {
                     break;
                 }
                 if (System.nanoTime() > deadline || failed(forwarder, payments, saga, projection)) {
                     break;
                 }
-                if (!crashed && payments.charged() + payments.declined() + payments.parked() >= config.orders() / 3) {
+                if (!crashed && payments.charged() + payments.declined() + payments.rejected() >= config.orders() / 3) {
                     crashed = true;
                     endLine();
-                    say("killing the payment processor (batches commit to the database, then die before committing "
+                    say("killing the payment processor (calls commit to the database, then die before committing "
                             + "their offsets) ...");
                     payments.crash();
                     Thread.sleep(300);
                     payments.restart();
-                    say("payment processor restarted; the inbox will see the redelivered batches");
+                    say("payment processor restarted; the inbox will see the redelivered events");
                 }
                 Thread.sleep(100);
                 long now = System.nanoTime();
@@ -245,16 +256,24 @@ public final class OrderFulfilmentDemo {
             double flowSeconds = (System.nanoTime() - startNanos) / 1e9;
             endLine();
 
-            // --- Fix the payment handler and redrive what it parked.
+            // --- Look at the dead-letter queue, fix the payment handler and redrive what the runtime dead-lettered.
             measuring.set(false);
+            DeadLetters dlq = payments.deadLetters();
+            List<DeadLetter> dead = awaitDeadLetters(dlq, payments.rejected(), deadline);
+            String dlqExample = dead.stream().flatMap(d -> d.failure().stream()).findFirst()
+                    .map(f -> f.exceptionClass().substring(Math.max(f.exceptionClass().lastIndexOf('.'),
+                            f.exceptionClass().lastIndexOf('$')) + 1) + ": " + f.message())
+                    .orElse("");
             long redriveStart = System.nanoTime();
-            if (payments.parked() > 0 && !failed(forwarder, payments, saga, projection)) {
-                say(String.format("deploying the payment fix (it now charges %s) and redriving %,d parked orders ...",
-                        POISON_CURRENCY, payments.parked()));
+            if (!dead.isEmpty() && !failed(forwarder, payments, saga, projection)) {
+                say(String.format("%,d orders in the dead-letter queue %s, e.g. %s (%s)", dead.size(), dlq.topic(),
+                        dead.getFirst().id(), dlqExample));
+                say(String.format("deploying the payment fix (it now charges %s) and redriving %,d dead-lettered "
+                        + "orders ...", POISON_CURRENCY, dead.size()));
                 payments.useRules(PaymentRules.defaults().acceptingCurrency(POISON_CURRENCY));
-                payments.redriveParked();
-                while (saga.confirmed() + saga.cancelled() < driver.placed.get() && System.nanoTime() < deadline
-                        && !failed(forwarder, payments, saga, projection)) {
+                dlq.redrive(DeadLetterSelection.all());
+                while ((saga.confirmed() + saga.cancelled() < driver.placed.get() || dlq.depth() > 0)
+                        && System.nanoTime() < deadline && !failed(forwarder, payments, saga, projection)) {
                     Thread.sleep(50);
                 }
             }
@@ -269,6 +288,7 @@ public final class OrderFulfilmentDemo {
                 Thread.sleep(100);
             }
             reportFailures(forwarder, payments, saga, projection);
+            int dlqLeft = dlq.depth();
             saga.close();
             projection.close();
             payments.close();
@@ -285,8 +305,9 @@ public final class OrderFulfilmentDemo {
             return new DemoReport(backendName, database, config.partitions(), driver.placed.get(),
                     driver.failures.get(), flowSeconds, driver.placed.get() / flowSeconds, events, events / flowSeconds,
                     h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0,
-                    counts.getOrDefault("SHIPPED", 0L), counts.getOrDefault("CANCELLED", 0L), payments.parked(),
-                    payments.redriven(), redriveSeconds, payments.crashedBatches(), payments.duplicatesSkipped(),
+                    counts.getOrDefault("SHIPPED", 0L), counts.getOrDefault("CANCELLED", 0L), dead.size(),
+                    dlq.topic(), dlqExample, payments.redriven(), dlqLeft, redriveSeconds, payments.crashedEvents(),
+                    payments.duplicatesSkipped(),
                     saga.repeats(), projection.skipped(), queries.ordersBySchemaVersion(), counts,
                     queries.topCustomers(5), checks);
         } finally {
@@ -431,10 +452,28 @@ public final class OrderFulfilmentDemo {
     /** An external database may hold an earlier run's tables; this run starts from empty ones. */
     private static void dropDemoTables(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
-            for (String t : List.of("forwarder_checkpoint", "payments", "payment_parked", "order_summary",
+            for (String t : List.of("forwarder_checkpoint", "payments", "order_summary",
                     "customer_revenue", "projection_offsets", "outbox", "outbox_key", "inbox")) {
                 s.execute("DROP TABLE IF EXISTS " + TABLE_PREFIX + t);
             }
+        }
+    }
+
+    /**
+     * The runtime writes a rejected event to the dead-letter topic after the handler threw, and a redrive applies only
+     * to entries written before it: wait until every rejected order has its entry (or the deadline passes).
+     */
+    private static List<DeadLetter> awaitDeadLetters(DeadLetters dlq, long rejected, long deadlineNanos)
+            throws InterruptedException {
+        if (rejected == 0) {
+            return List.of();
+        }
+        while (true) {
+            List<DeadLetter> dead = dlq.list().stream().filter(d -> d.status() == DeadLetter.Status.DEAD).toList();
+            if (dead.size() >= rejected || System.nanoTime() > deadlineNanos) {
+                return dead;
+            }
+            Thread.sleep(50);
         }
     }
 
@@ -508,10 +547,10 @@ public final class OrderFulfilmentDemo {
                               long relayed, double eventsPerSecond) {
         long placed = driver.placed.get();
         long paid = payments.charged() + payments.declined();
-        String line = String.format("placed %,d  paid %,d  confirmed %,d  cancelled %,d  parked %,d  in flight %,d  "
+        String line = String.format("placed %,d  paid %,d  confirmed %,d  cancelled %,d  dead-lettered %,d  in flight %,d  "
                         + "forwarded %,d  lag: payments %,d relay %,d saga %,d  %,.0f events/s", placed, paid, saga.confirmed(),
-                saga.cancelled(), payments.parked(), placed - saga.confirmed() - saga.cancelled() - payments.parked(),
-                forwarder.forwarded(), Math.max(0, placed - paid - payments.parked()), Math.max(0, paid - relayed),
+                saga.cancelled(), payments.rejected(), placed - saga.confirmed() - saga.cancelled() - payments.rejected(),
+                forwarder.forwarded(), Math.max(0, placed - paid - payments.rejected()), Math.max(0, paid - relayed),
                 Math.max(0, relayed - saga.confirmed() - saga.cancelled() - saga.repeats()), eventsPerSecond);
         if (liveLine) {
             progress.print("\r" + line + "   ");

@@ -39,10 +39,14 @@ class OrderFulfilmentDemoTest {
         assertThat(report.checks()).allSatisfy(c -> assertThat(c.passed()).as(c.rule() + ": " + c.examples()).isTrue());
         assertThat(report.ordersPlaced()).isEqualTo(600);
         assertThat(report.shipped() + report.cancelled()).isEqualTo(600);
-        assertThat(report.parked()).as("every 25th order is poison").isEqualTo(24);
+        assertThat(report.deadLettered()).as("every 25th order is poison and lands in the DLQ").isEqualTo(24);
+        assertThat(report.dlqTopic()).isEqualTo("payments.dlq");
+        assertThat(report.dlqExampleError()).startsWith("UnprocessableOrderException: order o")
+                .contains("currency 'CHF'");
         assertThat(report.redriven()).isEqualTo(24);
-        assertThat(report.crashedBatches()).as("the crash hit at least one batch after its database commit").isPositive();
-        assertThat(report.inboxDuplicates()).as("the crashed batches came back and the inbox skipped their orders")
+        assertThat(report.dlqLeft()).as("the redrive closed every entry").isZero();
+        assertThat(report.crashedEvents()).as("the crash hit at least one call after its database commit").isPositive();
+        assertThat(report.inboxDuplicates()).as("the crashed calls' events came back and the inbox skipped them")
                 .isPositive();
         assertThat(report.schemaVersions()).containsOnlyKeys(1, 2);
         assertThat(report.schemaVersions().get(1) + report.schemaVersions().get(2)).isEqualTo(600);
@@ -57,6 +61,8 @@ class OrderFulfilmentDemoTest {
         assertThat(report.backend()).contains("kafka");
         assertThat(report.checks()).allSatisfy(c -> assertThat(c.passed()).as(c.rule() + ": " + c.examples()).isTrue());
         assertThat(report.shipped() + report.cancelled()).isEqualTo(600);
+        assertThat(report.deadLettered()).isEqualTo(24);
         assertThat(report.redriven()).isEqualTo(24);
+        assertThat(report.dlqLeft()).isZero();
     }
 }

@@ -18,7 +18,8 @@ public sealed interface PaymentDecision {
 
     /**
      * The handler cannot process this order at all (a poison event): retrying will not help, a code or data fix will.
-     * It is parked with the error instead of stopping the partition.
+     * The payment handler throws {@link PaymentService.UnprocessableOrderException} with this error, and the processing
+     * runtime dead-letters the event instead of stopping the partition.
      */
     record Unprocessable(String error) implements PaymentDecision {
         public Unprocessable {

@@ -4,7 +4,8 @@ import java.util.Set;
 
 /**
  * The payment handler's business rules: which currencies it can charge and the card limit above which a payment is
- * declined. Immutable; {@link #acceptingCurrency} is the "fix" the demo deploys before redriving parked orders.
+ * declined. Immutable; {@link #acceptingCurrency} is the "fix" the demo deploys before redriving the dead-lettered
+ * orders.
  *
  * @param currencies   ISO 4217 codes the handler can charge; others are {@link PaymentDecision.Unprocessable}
  * @param limitCents   amounts above this are declined (card limit), in cents
@@ -35,7 +36,7 @@ public record PaymentRules(Set<String> currencies, long limitCents) {
         if (!currencies.contains(currency)) {
             return new PaymentDecision.Unprocessable("order " + orderId + " is in currency '" + currency
                     + "', which the payment handler cannot charge (it knows " + new java.util.TreeSet<>(currencies)
-                    + "); add the currency to PaymentRules and redrive the parked order");
+                    + "); add the currency to PaymentRules and redrive the order from the dead-letter queue");
         }
         if (amountCents > limitCents) {
             return new PaymentDecision.Decline("amount " + amountCents + " exceeds the card limit " + limitCents);

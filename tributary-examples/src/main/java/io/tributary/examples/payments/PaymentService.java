@@ -10,6 +10,8 @@ import io.tributary.outbox.Inbox;
 import io.tributary.outbox.Outbox;
 import io.tributary.outbox.OutboxEvent;
 import io.tributary.outbox.OutboxTables;
+import io.tributary.processing.DeadLetterPolicy;
+import io.tributary.processing.DeadLetters;
 import io.tributary.processing.Processor;
 import io.tributary.processing.ProcessorConfig;
 import io.tributary.processing.RetryPolicy;
@@ -24,9 +26,11 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.apache.avro.Schema;
@@ -36,15 +40,24 @@ import org.apache.avro.generic.GenericRecord;
 /**
  * The Payments service: charges each placed order exactly once in effect, although the log delivers at least once.
  *
- * <p>It runs a micro-batching {@link Processor} on the {@code orders} topic. Each batch is one database transaction:
- * for each {@code OrderPlaced} the {@link Inbox} row (a redelivered event is skipped), then the payment row and the
- * {@code PaymentSucceeded}/{@code PaymentFailed} event through the {@link Outbox}; the commit makes all of it durable
- * at once, and the offset is committed to the log only afterwards. A crash between the two redelivers the batch, and
- * the inbox turns the redelivery into a no-op. Poison events (see {@link PaymentDecision.Unprocessable}) are parked in
- * {@link ParkedPayments} in the same transaction.
+ * <p>It runs a per-event {@link Processor} on the {@code orders} topic. Each {@code OrderPlaced} is decided first,
+ * outside any transaction; a decided order is one database transaction: the {@link Inbox} row (a redelivered event is
+ * skipped), then the payment row and the {@code PaymentSucceeded}/{@code PaymentFailed} event through the
+ * {@link Outbox}. The commit makes all of it durable at once, and the offset is committed to the log only afterwards.
+ * A crash between the two redelivers the event, and the inbox turns the redelivery into a no-op.
  *
- * <p><b>Order:</b> one order's events are never in two batches at once and arrive in log order; batches of different
- * orders run concurrently. <b>Thread-safety:</b> all methods are safe from any thread.
+ * <p><b>Poison events</b> (see {@link PaymentDecision.Unprocessable}) make the handler throw
+ * {@link UnprocessableOrderException}, which the retry policy does not retry, so the processing runtime writes the
+ * event with the error to the dead-letter topic {@code payments.dlq} and parks the order's later events behind it
+ * (sequenced per key). After the fix is deployed ({@link #useRules}), {@link #deadLetters()}{@code .redrive(all)}
+ * sends each entry through this same handler again. Per-event rather than micro-batched handling, because a failed
+ * batch is dead-lettered as a whole: with batches, one poison order would send up to 499 good ones to the dead-letter
+ * queue with its error.
+ *
+ * <p><b>Order:</b> one order's events are handled one at a time, in log order; different orders run concurrently (up
+ * to {@code concurrencyPerPartition} per partition). <b>Thread-safety:</b> all methods are safe from any thread.
+ * <b>Durability:</b> payment rows, inbox rows and outbox events commit together; dead-letter entries are acknowledged
+ * by the log before the partition commits past them.
  */
 public final class PaymentService implements AutoCloseable {
 
@@ -58,7 +71,6 @@ public final class PaymentService implements AutoCloseable {
     private final String paymentsTopic;
     private final Inbox inbox;
     private final Outbox outbox;
-    private final ParkedPayments parked;
     private final AvroSerializer serializer;
     private final AvroDeserializer deserializer;
     private volatile PaymentRules rules;
@@ -67,10 +79,12 @@ public final class PaymentService implements AutoCloseable {
 
     private final AtomicLong charged = new AtomicLong();
     private final AtomicLong declined = new AtomicLong();
-    private final AtomicLong parkedCount = new AtomicLong();
-    private final AtomicLong redriven = new AtomicLong();
+    /** Poison events the handler rejected, by event id: a redelivered rejection is counted once. */
+    private final Set<UUID> rejected = ConcurrentHashMap.newKeySet();
+    /** Rejected events that a later call (the redrive) handled. */
+    private final Set<UUID> redriven = ConcurrentHashMap.newKeySet();
     private final AtomicLong duplicates = new AtomicLong();
-    private final AtomicLong crashedBatches = new AtomicLong();
+    private final AtomicLong crashedEvents = new AtomicLong();
 
     private PaymentService(EventLog log, ProcessorConfig config, DataSource db, String tablePrefix,
                            OutboxTables outboxTables, String paymentsTopic, SchemaRegistryClient registry,
@@ -82,12 +96,11 @@ public final class PaymentService implements AutoCloseable {
         this.paymentsTopic = paymentsTopic;
         this.inbox = new Inbox(outboxTables);
         this.outbox = new Outbox(outboxTables);
-        this.parked = new ParkedPayments(tablePrefix);
         this.serializer = new AvroSerializer(registry, AvroSerdeConfig.defaults().withAutoRegister(false)
                 .withSubjectStrategy(SubjectNameStrategy.TOPIC_RECORD));
         this.deserializer = new AvroDeserializer(registry);
         this.rules = rules;
-        this.processor = Processor.startBatched(log, config, this::handleBatch);
+        this.processor = Processor.start(log, config, this::handle);
     }
 
     /** Starts the service as consumer group {@code config.name()} on {@code config.topics()}. */
@@ -98,28 +111,34 @@ public final class PaymentService implements AutoCloseable {
     }
 
     /**
-     * The service's default processor settings: batches of up to 500 orders, 8 batches in flight per partition,
-     * and the demo's simulated crash is not retried (a dead process does not retry either).
+     * The service's default processor settings: per-event handling with 16 orders in flight per partition (one at a
+     * time per order; more would only queue for the 24 pooled connections the demo's services share), poison orders
+     * are not retried and go to the dead-letter topic {@code payments.dlq} in sequenced mode, and a stop lets
+     * in-flight calls finish for at most 2 s (the simulated crash hangs its calls until that stop interrupts them).
      */
     public static ProcessorConfig defaultConfig(String ordersTopic) {
-        return ProcessorConfig.of("payments", ordersTopic).withBatching(500, 1 << 20, Duration.ofMillis(5))
-                .withConcurrencyPerPartition(8).withMaxBufferedPerPartition(4000)
+        return ProcessorConfig.of("payments", ordersTopic)
+                .withConcurrencyPerPartition(16).withMaxBufferedPerPartition(4000)
                 .withCommitInterval(Duration.ofMillis(200))
-                .withRetry(RetryPolicy.defaults().withNonRetryable(
-                        RetryPolicy.DEFAULT_NON_RETRYABLE.or(t -> t instanceof SimulatedCrash)));
+                .withShutdownTimeout(Duration.ofSeconds(2))
+                .withRetry(RetryPolicy.defaults().withNonRetryable(RetryPolicy.DEFAULT_NON_RETRYABLE
+                        .or(t -> t instanceof UnprocessableOrderException)))
+                .withDeadLetter(DeadLetterPolicy.sequenced());
     }
 
-    /** Thrown by a batch that committed to the database while the demo "kills" the processor. */
-    static final class SimulatedCrash extends RuntimeException {
+    /**
+     * The handler cannot process this order with the rules it has (a poison event): retrying will not help, a code or
+     * data fix will. Not retried; the runtime dead-letters the event with this message.
+     */
+    public static final class UnprocessableOrderException extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
-        SimulatedCrash() {
-            super("simulated crash of the payment processor after its database commit, before its offset commit",
-                    null, false, false);
+        UnprocessableOrderException(String message) {
+            super(message);
         }
     }
 
-    /** Creates the payments and parking tables if missing. */
+    /** Creates the payments table if missing. */
     public static void createTables(Connection c, String tablePrefix) throws SQLException {
         try (Statement s = c.createStatement()) {
             // No unique constraint on order_id, on purpose: exactly-once must come from the inbox, and the demo's
@@ -130,30 +149,29 @@ public final class PaymentService implements AutoCloseable {
                     + "outbox_event_id VARCHAR(36) NOT NULL)");
             s.execute("CREATE INDEX IF NOT EXISTS " + tablePrefix + "payments_order ON " + tablePrefix + "payments (order_id)");
         }
-        ParkedPayments.createTables(c, tablePrefix);
     }
 
-    private void handleBatch(List<LogRecord> events) throws Exception {
-        long c1 = 0, d1 = 0, p1 = 0, dup = 0;
+    private void handle(LogRecord e) throws Exception {
+        if (!EventSchemas.ORDER_PLACED.equals(e.headers().eventType().orElse(""))) {
+            return;   // the orders topic carries every order event; payments needs only OrderPlaced
+        }
+        UUID eventId = e.headers().eventId().orElseThrow(() -> new IllegalStateException("Event at "
+                + e.topic() + "/" + e.partition() + "@" + e.offset() + " has no event id header; the "
+                + "inbox needs it to apply the event once. Publish order events through the forwarder"));
+        // Decide before opening a transaction: a poison order fails here, having written nothing.
+        PlacedOrder order = decode(eventId, e.value());
+        PaymentDecision decision = rules.decide(order.orderId(), order.amountCents(), order.currency());
+        if (decision instanceof PaymentDecision.Unprocessable un) {
+            rejected.add(eventId);
+            throw new UnprocessableOrderException(un.error());
+        }
+        boolean applied;
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
             try {
-                for (LogRecord e : events) {
-                    if (!EventSchemas.ORDER_PLACED.equals(e.headers().eventType().orElse(""))) {
-                        continue;   // the orders topic carries every order event; payments needs only OrderPlaced
-                    }
-                    UUID eventId = e.headers().eventId().orElseThrow(() -> new IllegalStateException("Event at "
-                            + e.topic() + "/" + e.partition() + "@" + e.offset() + " has no event id header; the "
-                            + "inbox needs it to apply the event once. Publish order events through the forwarder"));
-                    if (!inbox.markProcessed(c, INBOX_CONSUMER, eventId)) {
-                        dup++;
-                        continue;
-                    }
-                    switch (apply(c, eventId, e.value())) {
-                        case PaymentDecision.Charge ch -> c1++;
-                        case PaymentDecision.Decline de -> d1++;
-                        case PaymentDecision.Unprocessable un -> p1++;
-                    }
+                applied = inbox.markProcessed(c, INBOX_CONSUMER, eventId);
+                if (applied) {
+                    apply(c, eventId, order, decision);
                 }
                 c.commit();
             } catch (Exception ex) {
@@ -161,56 +179,62 @@ public final class PaymentService implements AutoCloseable {
                 throw ex;
             }
         }
-        charged.addAndGet(c1);
-        declined.addAndGet(d1);
-        parkedCount.addAndGet(p1);
-        duplicates.addAndGet(dup);
+        if (!applied) {
+            duplicates.incrementAndGet();
+        } else {
+            switch (decision) {
+                case PaymentDecision.Charge ch -> charged.incrementAndGet();
+                case PaymentDecision.Decline de -> declined.incrementAndGet();
+                case PaymentDecision.Unprocessable un -> throw new IllegalStateException("decided above");
+            }
+            if (rejected.contains(eventId)) {
+                redriven.add(eventId);
+            }
+        }
         if (crashing) {
-            // The simulated crash: the database commit happened, the offset commit will not. Failing here is what a
-            // process dying at this point looks like to the log: the batch is delivered again after the restart.
-            crashedBatches.incrementAndGet();
-            throw new SimulatedCrash();
+            // The simulated crash: the database commit happened, the offset commit will not. The call blocks until
+            // the processor's stop interrupts it; an interrupted call is neither committed nor dead-lettered, which
+            // is what a process dying at this point looks like to the log: the event is delivered again.
+            crashedEvents.incrementAndGet();
+            new CountDownLatch(1).await();
         }
     }
 
-    /**
-     * Decides one order and writes the outcome in the caller's transaction. THE place where poison events leave the
-     * flow: {@link PaymentDecision.Unprocessable} goes to {@link ParkedPayments}; to use a dead-letter queue
-     * instead, send it there at this one spot (and make {@link #redriveParked} its redrive handler).
-     */
-    private PaymentDecision apply(Connection c, UUID orderEventId, byte @org.jspecify.annotations.Nullable [] payload)
-            throws SQLException {
-        String orderId = "?";
-        PaymentDecision decision;
-        String customerId = "";
-        String currency = "";
+    /** The fields of an {@code OrderPlaced} the payment handler reads, decoded with its reader schema (v1). */
+    private record PlacedOrder(String orderId, String customerId, long amountCents, String currency) {
+    }
+
+    private PlacedOrder decode(UUID eventId, byte @org.jspecify.annotations.Nullable [] payload) {
         try {
             GenericRecord order = (GenericRecord) Objects.requireNonNull(
                     deserializer.deserialize(payload, EventSchemas.ORDER_PLACED_V1));   // our reader: still v1
-            orderId = String.valueOf(order.get("orderId"));
-            customerId = String.valueOf(order.get("customerId"));
-            currency = String.valueOf(order.get("currency"));
-            decision = rules.decide(orderId, (Long) order.get("amountCents"), currency);
+            return new PlacedOrder(String.valueOf(order.get("orderId")), String.valueOf(order.get("customerId")),
+                    (Long) order.get("amountCents"), String.valueOf(order.get("currency")));
         } catch (RuntimeException undecodable) {
-            decision = new PaymentDecision.Unprocessable("event " + orderEventId + " is not a readable OrderPlaced: "
-                    + undecodable.getMessage());
+            rejected.add(eventId);
+            throw new UnprocessableOrderException("event " + eventId + " is not a readable OrderPlaced ("
+                    + undecodable + "); fix the producer or the reader schema, then redrive it from payments.dlq");
         }
+    }
+
+    /** Writes a decided order's outcome (payment row and outbox event) in the caller's transaction. */
+    private void apply(Connection c, UUID orderEventId, PlacedOrder order, PaymentDecision decision)
+            throws SQLException {
         String paymentId = UuidV7.next().toString();
         switch (decision) {
             case PaymentDecision.Charge ch -> {
-                UUID out = outbox.add(c, event(orderId, orderEventId, EventSchemas.PAYMENT_SUCCEEDED_TYPE,
+                UUID out = outbox.add(c, event(order.orderId(), orderEventId, EventSchemas.PAYMENT_SUCCEEDED_TYPE,
                         EventSchemas.PAYMENT_SUCCEEDED, paymentId, "amountCents", ch.amountCents()));
-                insertPayment(c, paymentId, orderId, customerId, ch.amountCents(), currency, "CHARGED", orderEventId, out);
+                insertPayment(c, paymentId, order, ch.amountCents(), "CHARGED", orderEventId, out);
             }
             case PaymentDecision.Decline de -> {
-                UUID out = outbox.add(c, event(orderId, orderEventId, EventSchemas.PAYMENT_FAILED_TYPE,
+                UUID out = outbox.add(c, event(order.orderId(), orderEventId, EventSchemas.PAYMENT_FAILED_TYPE,
                         EventSchemas.PAYMENT_FAILED, paymentId, "reason", de.reason()));
-                insertPayment(c, paymentId, orderId, customerId, 0, currency, "DECLINED", orderEventId, out);
+                insertPayment(c, paymentId, order, 0, "DECLINED", orderEventId, out);
             }
-            case PaymentDecision.Unprocessable un -> parked.park(c, orderEventId, orderId,
-                    payload == null ? new byte[0] : payload, un.error());
+            case PaymentDecision.Unprocessable un -> throw new IllegalArgumentException(
+                    "apply() takes decided orders only; " + un.error());
         }
-        return decision;
     }
 
     private OutboxEvent event(String orderId, UUID causation, String type, Schema schema, String paymentId,
@@ -224,15 +248,15 @@ public final class PaymentService implements AutoCloseable {
                 .withHeaders(Headers.empty().with(StandardHeaders.CAUSATION_ID, causation.toString()));
     }
 
-    private void insertPayment(Connection c, String paymentId, String orderId, String customerId, long amount,
-                               String currency, String status, UUID orderEventId, UUID outboxEventId) throws SQLException {
+    private void insertPayment(Connection c, String paymentId, PlacedOrder order, long amount, String status,
+                               UUID orderEventId, UUID outboxEventId) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + paymentsTable + " (payment_id, order_id, "
                 + "customer_id, amount_cents, currency, status, order_event_id, outbox_event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, paymentId);
-            ps.setString(2, orderId);
-            ps.setString(3, customerId);
+            ps.setString(2, order.orderId());
+            ps.setString(3, order.customerId());
             ps.setLong(4, amount);
-            ps.setString(5, currency);
+            ps.setString(5, order.currency());
             ps.setString(6, status);
             ps.setString(7, orderEventId.toString());
             ps.setString(8, outboxEventId.toString());
@@ -240,70 +264,45 @@ public final class PaymentService implements AutoCloseable {
         }
     }
 
-    /** Deploys new rules (the "fix"); batches started from now on use them. */
+    /**
+     * Deploys new rules (the "fix"); calls started from now on use them, including the redrive of dead-lettered
+     * orders ({@code deadLetters().redrive(DeadLetterSelection.all())}).
+     */
     public void useRules(PaymentRules newRules) {
         this.rules = Objects.requireNonNull(newRules, "newRules");
     }
 
-    /**
-     * Redrives every parked order through the current rules, each in its own transaction: the outcome (payment row,
-     * outbox event) and the parked row's {@code redriven} flag commit together, so a redrive can be repeated safely.
-     *
-     * @return how many parked orders were processed this time; those still unprocessable stay parked with the new error
-     */
-    public int redriveParked() throws SQLException {
-        int done = 0;
-        List<ParkedPayments.Parked> waiting;
-        try (Connection c = db.getConnection()) {
-            waiting = parked.waiting(c);
-        }
-        for (ParkedPayments.Parked p : waiting) {
-            try (Connection c = db.getConnection()) {
-                c.setAutoCommit(false);
-                try {
-                    PaymentDecision d = apply(c, p.eventId(), p.payload());
-                    if (d instanceof PaymentDecision.Unprocessable un) {
-                        c.rollback();   // apply() parked it again; keep the original row and count the attempt
-                        c.setAutoCommit(true);
-                        parked.markFailedAgain(c, p.eventId(), un.error());
-                        continue;
-                    }
-                    parked.markRedriven(c, p.eventId());
-                    c.commit();
-                    if (d instanceof PaymentDecision.Charge) {
-                        charged.incrementAndGet();
-                    } else {
-                        declined.incrementAndGet();
-                    }
-                    redriven.incrementAndGet();
-                    done++;
-                } catch (SQLException | RuntimeException e) {
-                    c.rollback();
-                    throw e;
-                }
-            }
-        }
-        return done;
+    /** The payment processor's dead-letter queue, to list, inspect and redrive its entries (from any thread). */
+    public DeadLetters deadLetters() {
+        return DeadLetters.of(log, config);
     }
 
     /**
-     * Kills the processor the hard way, as a crash would: batches that finish from now on commit their database
-     * transaction and then fail before their offsets are committed, and the processor stops. Their events will be
+     * Kills the processor the hard way, as a crash would: calls that finish from now on commit their database
+     * transaction and then hang; once one has (or after 1 s), the processor stops taking new events and, after its
+     * shutdown timeout, interrupts the hung calls, so their offsets are never committed. Their events will be
      * delivered again to the next instance ({@link #restart}); the inbox must absorb every one of them.
      */
     public void crash() {
         crashing = true;
-        // The first crashed batch stops the processor (not retryable): it commits only below that batch, as if the
-        // process had died. Batches still in flight finish and crash the same way. close() covers a processor whose
-        // batches were all idle at that moment.
-        processor.awaitTermination(Duration.ofSeconds(2));
+        // Give a call in flight up to 1 s to reach its commit, so that the crash hits one after its commit, the case
+        // the inbox exists for; an idle processor is stopped without.
+        long until = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+        while (crashedEvents.get() == 0 && System.nanoTime() < until) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         processor.close();
     }
 
     /** Starts a new processor instance in the same consumer group, as a restarted process would. */
     public void restart() {
         crashing = false;
-        processor = Processor.startBatched(log, config, this::handleBatch);
+        processor = Processor.start(log, config, this::handle);
     }
 
     /** Orders charged so far. */
@@ -316,14 +315,14 @@ public final class PaymentService implements AutoCloseable {
         return declined.get();
     }
 
-    /** Orders parked as unprocessable so far (including those later redriven). */
-    public long parked() {
-        return parkedCount.get();
+    /** Distinct poison orders the handler rejected, which the runtime dead-lettered (including those redriven). */
+    public long rejected() {
+        return rejected.size();
     }
 
-    /** Parked orders redriven successfully. */
+    /** Rejected orders that a later call, the redrive after the fix, charged or declined. */
     public long redriven() {
-        return redriven.get();
+        return redriven.size();
     }
 
     /** Redelivered events the inbox recognised and skipped. */
@@ -331,19 +330,14 @@ public final class PaymentService implements AutoCloseable {
         return duplicates.get();
     }
 
-    /** Batches that committed to the database and then "crashed" before their offsets were committed. */
-    public long crashedBatches() {
-        return crashedBatches.get();
+    /** Calls that committed to the database and then "died" with the processor, before their offsets were committed. */
+    public long crashedEvents() {
+        return crashedEvents.get();
     }
 
     /** The processor instance running now. */
     public Processor processor() {
         return processor;
-    }
-
-    /** The parking table, for inspection. */
-    public ParkedPayments parkedPayments() {
-        return parked;
     }
 
     @Override
