@@ -46,8 +46,10 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.jspecify.annotations.Nullable;
 
@@ -71,6 +73,8 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     private static final int INDEX_BITS = 20;
     private static final long INDEX_MASK = (1L << INDEX_BITS) - 1;
     private static final int SCAN_BUDGET = 4096;
+    /** Most records handed to the log in one group; bounds one appendAll's memory and keeps acks flowing. */
+    private static final int MAX_GROUP = 1024;
 
     /** A record sent to the log and not yet part of the durable prefix. */
     private static final class PendingWrite {
@@ -95,6 +99,8 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     private final StreamIndex index;
     private final Object ackLock = new Object();
     private final ArrayDeque<PendingWrite> pending = new ArrayDeque<>();
+    private final ConcurrentLinkedQueue<Outgoing> outbox = new ConcurrentLinkedQueue<>();
+    private final ReentrantLock sendLock = new ReentrantLock();
     private volatile long durableEnd;
     private volatile @Nullable Throwable broken;
     private volatile long lastCheckpointOffset;
@@ -214,6 +220,7 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         } finally {
             lock.writeLock().unlock();
         }
+        flushOutbox();
         if (repeat != null) {
             IdRef first = repeat.getFirst();
             IdRef last = repeat.getLast();
@@ -260,29 +267,73 @@ public final class EmbeddedEventStore extends AbstractEventStore {
                 + " (another position, or the batch differs from the one written)");
     }
 
-    /** Sends one record; {@code durable} completes with its offset once it and every earlier record are acked. */
+    /** A record queued for the log, in the order its append was checked (the order it must have in the log). */
+    private record Outgoing(Record record, PendingWrite write) {
+    }
+
+    /**
+     * Queues one record; {@code durable} completes with its offset once it and every earlier record are acked. The
+     * caller holds the write lock, so the queue order is the order appends were checked against the index; the
+     * record is sent by {@link #flushOutbox()}, which the caller runs after releasing the lock.
+     */
     private void send(String stream, byte[] value, long timestamp, CompletableFuture<Long> durable,
                       @Nullable Segment segment) {
         PendingWrite pw = new PendingWrite(durable, segment);
         synchronized (ackLock) {
             pending.addLast(pw);
         }
-        CompletableFuture<AppendResult> f;
-        try {
-            f = producer.append(topic, 0, new Record(stream.getBytes(StandardCharsets.UTF_8), value, Headers.empty(), timestamp));
-        } catch (RuntimeException e) {
-            fail(e);
-            throw e;
-        }
-        f.whenComplete((r, err) -> {
-            if (err != null) {
-                fail(err);
-                return;
+        outbox.offer(new Outgoing(new Record(stream.getBytes(StandardCharsets.UTF_8), value, Headers.empty(), timestamp), pw));
+    }
+
+    /**
+     * Group commit at the store: whichever thread gets the send lock hands every queued record to the log in one
+     * {@code appendAll} (one log batch, one CRC, one acknowledgement callback for the group) instead of one append
+     * each, and without holding the store's write lock, so other appends are checked meanwhile. Records leave the
+     * queue in order under the send lock, so the log order is the order the appends were checked.
+     */
+    private void flushOutbox() {
+        while (!outbox.isEmpty() && sendLock.tryLock()) {
+            try {
+                List<Outgoing> group = new ArrayList<>();
+                Outgoing o;
+                while (group.size() < MAX_GROUP && (o = outbox.poll()) != null) {
+                    group.add(o);
+                }
+                if (group.isEmpty()) {
+                    continue;
+                }
+                Throwable b = broken;
+                if (b != null) {
+                    failQueued(group, b); // queued before the failure was seen; the log may be unusable now
+                    continue;
+                }
+                List<Record> records = new ArrayList<>(group.size());
+                for (Outgoing g : group) {
+                    records.add(g.record());
+                }
+                CompletableFuture<List<AppendResult>> f;
+                try {
+                    f = producer.appendAll(topic, records);
+                } catch (RuntimeException e) {
+                    fail(e);
+                    continue;
+                }
+                f.whenComplete((results, err) -> {
+                    if (err != null) {
+                        fail(err);
+                        return;
+                    }
+                    for (int i = 0; i < group.size(); i++) {
+                        PendingWrite pw = group.get(i).write();
+                        pw.offset = results.get(i).offset();
+                        pw.acked = true;
+                    }
+                    drain();
+                });
+            } finally {
+                sendLock.unlock();
             }
-            pw.offset = r.offset();
-            pw.acked = true;
-            drain();
-        });
+        }
     }
 
     /** Moves the watermark over the acknowledged prefix and completes those writes, in order. */
@@ -323,6 +374,19 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         }
     }
 
+    /** Fails records that were queued but not sent because the store stopped writing. */
+    private void failQueued(List<Outgoing> group, Throwable t) {
+        synchronized (ackLock) {
+            for (Outgoing o : group) {
+                pending.remove(o.write());
+            }
+            ackLock.notifyAll();
+        }
+        for (Outgoing o : group) {
+            o.write().durable.completeExceptionally(t);
+        }
+    }
+
     private long await(CompletableFuture<Long> durable, String stream) {
         try {
             return durable.get();
@@ -355,6 +419,7 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     private long writeControl(LogEntry entry) {
         CompletableFuture<Long> durable = new CompletableFuture<>();
         send(entry.stream(), LogEntry.encode(entry), System.currentTimeMillis(), durable, null);
+        flushOutbox(); // if another thread is sending, it sends this record before it lets go of the send lock
         return await(durable, entry.stream());
     }
 

@@ -1,6 +1,7 @@
 package io.tributary.eventstore.internal.embedded;
 
 import io.tributary.core.ErrorCode;
+import io.tributary.core.InvalidRequestException;
 import io.tributary.core.RetriableException;
 import io.tributary.log.ConsumerConfig;
 import io.tributary.log.EventLog;
@@ -13,15 +14,25 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
 
 /**
  * Reads records of the store's one partition by offset. {@link LogConsumer}s are not thread-safe, so readers borrow
- * one from a bounded pool (at most {@code poolSize} open at once; a reader waits for a free one).
+ * one from a pool; at most {@code poolSize} reads run at once (a reader waits for a free slot).
+ *
+ * <p>A consumer's {@code maxPollRecords} is fixed when it is created, and one poll decodes up to that many records.
+ * A point read through a 1000-record consumer used to decode up to 1000 records to return one (a stream's events are
+ * usually one record per append, scattered over the log), which capped stream reads at a few hundred per second per
+ * thread. So consumers come in size classes ({@link #SIZE_CLASSES}) and each read borrows the smallest class that
+ * covers the stretch it reads without seeking: a single offset reads exactly one record.
+ *
+ * <p>Thread-safe.
  */
 final class LogReader implements AutoCloseable {
 
+    /** The {@code maxPollRecords} of the pooled consumers, ascending; the last one is used for range reads. */
+    static final int[] SIZE_CLASSES = {1, 16, 128, 1000};
     /** A gap larger than this between wanted offsets is crossed with a seek rather than read through. */
     private static final int SEEK_GAP = 64;
     private static final Duration POLL = Duration.ofMillis(200);
@@ -29,45 +40,61 @@ final class LogReader implements AutoCloseable {
 
     private final EventLog log;
     private final TopicPartition partition;
-    private final BlockingQueue<LogConsumer> idle;
+    /** Idle consumers per size class (index into {@link #SIZE_CLASSES}). */
+    private final List<ConcurrentLinkedQueue<LogConsumer>> idle = new ArrayList<>();
     private final List<LogConsumer> all = new ArrayList<>();
-    private final int poolSize;
+    private final Semaphore slots;
+    private boolean closed;
 
     LogReader(EventLog log, String topic, int poolSize) {
         this.log = log;
         this.partition = new TopicPartition(topic, 0);
-        this.poolSize = poolSize;
-        this.idle = new ArrayBlockingQueue<>(poolSize);
+        this.slots = new Semaphore(poolSize);
+        for (int i = 0; i < SIZE_CLASSES.length; i++) {
+            idle.add(new ConcurrentLinkedQueue<>());
+        }
     }
 
-    private LogConsumer borrow() throws InterruptedException {
-        LogConsumer c = idle.poll();
+    /** The smallest size class holding {@code records}, or the largest. */
+    static int sizeClassFor(long records) {
+        for (int i = 0; i < SIZE_CLASSES.length; i++) {
+            if (records <= SIZE_CLASSES[i]) {
+                return i;
+            }
+        }
+        return SIZE_CLASSES.length - 1;
+    }
+
+    /** Caller holds a slot; a consumer is created on first need, so at most poolSize per class ever exist. */
+    private LogConsumer borrow(int sizeClass) {
+        LogConsumer c = idle.get(sizeClass).poll();
         if (c != null) {
             return c;
         }
+        LogConsumer created = log.consumer(ConsumerConfig.defaults().withClientId("tributary-eventstore-reader")
+                .withMaxPollRecords(SIZE_CLASSES[sizeClass]));
+        created.assign(List.of(partition));
         synchronized (all) {
-            if (all.size() < poolSize) {
-                LogConsumer created = log.consumer(ConsumerConfig.defaults().withClientId("tributary-eventstore-reader")
-                        .withMaxPollRecords(1000));
-                created.assign(List.of(partition));
-                all.add(created);
-                return created;
+            if (closed) {
+                created.close();
+                throw new InvalidRequestException(ErrorCode.CLOSED, "The event store is closed; open it again to read.");
             }
+            all.add(created);
         }
-        return idle.take();
+        return created;
     }
 
-    private void release(LogConsumer c) {
-        idle.offer(c);
+    private void release(int sizeClass, LogConsumer c) {
+        idle.get(sizeClass).offer(c);
     }
 
     /** The offset after the last record in the log. */
     long endOffset() {
-        return withConsumer(c -> c.endOffsets(Set.of(partition)).getOrDefault(partition, 0L));
+        return withConsumer(0, c -> c.endOffsets(Set.of(partition)).getOrDefault(partition, 0L));
     }
 
     long beginningOffset() {
-        return withConsumer(c -> c.beginningOffsets(Set.of(partition)).getOrDefault(partition, 0L));
+        return withConsumer(0, c -> c.beginningOffsets(Set.of(partition)).getOrDefault(partition, 0L));
     }
 
     /** Records with offsets in [from, to), at most {@code max}, in offset order. */
@@ -75,7 +102,7 @@ final class LogReader implements AutoCloseable {
         if (from >= to) {
             return List.of();
         }
-        return withConsumer(c -> {
+        return withConsumer(sizeClassFor(Math.min(to - from, max)), c -> {
             List<LogRecord> out = new ArrayList<>();
             c.seek(partition, from);
             long deadline = System.currentTimeMillis() + READ_TIMEOUT_MS;
@@ -103,13 +130,15 @@ final class LogReader implements AutoCloseable {
         if (offsets.isEmpty()) {
             return out;
         }
-        return withConsumer(c -> {
+        int sizeClass = sizeClassFor(longestStretch(offsets));
+        int seekGap = Math.min(SEEK_GAP, SIZE_CLASSES[sizeClass]);
+        return withConsumer(sizeClass, c -> {
             long deadline = System.currentTimeMillis() + READ_TIMEOUT_MS;
             long position = -1;
             int i = 0;
             while (i < offsets.size()) {
                 long wanted = offsets.get(i);
-                if (position < 0 || wanted < position || wanted - position > SEEK_GAP) {
+                if (position < 0 || wanted < position || wanted - position > seekGap) {
                     c.seek(partition, wanted);
                     position = wanted;
                 }
@@ -133,6 +162,25 @@ final class LogReader implements AutoCloseable {
         });
     }
 
+    /**
+     * The most records one read through {@code offsets} (ascending) takes without seeking: runs whose gaps are at most
+     * {@link #SEEK_GAP} are read through, so a poll should cover the longest such run and no more.
+     */
+    private static long longestStretch(List<Long> offsets) {
+        long longest = 1;
+        long runStart = offsets.getFirst();
+        long prev = runStart;
+        for (int i = 1; i < offsets.size(); i++) {
+            long o = offsets.get(i);
+            if (o - prev > SEEK_GAP) {
+                runStart = o;
+            }
+            longest = Math.max(longest, o - runStart + 1);
+            prev = o;
+        }
+        return longest;
+    }
+
     private void checkDeadline(long deadline, long offset) {
         if (System.currentTimeMillis() > deadline) {
             throw new RetriableException(ErrorCode.TIMEOUT, "Reading offset " + offset + " of " + partition
@@ -144,18 +192,22 @@ final class LogReader implements AutoCloseable {
         T call(LogConsumer c);
     }
 
-    private <T> T withConsumer(ConsumerCall<T> call) {
-        LogConsumer c;
+    private <T> T withConsumer(int sizeClass, ConsumerCall<T> call) {
         try {
-            c = borrow();
+            slots.acquire();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RetriableException(ErrorCode.TIMEOUT, "Interrupted while waiting for a log reader; retry.", e);
         }
         try {
-            return call.call(c);
+            LogConsumer c = borrow(sizeClass);
+            try {
+                return call.call(c);
+            } finally {
+                release(sizeClass, c);
+            }
         } finally {
-            release(c);
+            slots.release();
         }
     }
 
@@ -166,6 +218,7 @@ final class LogReader implements AutoCloseable {
                 c.close();
             }
             all.clear();
+            closed = true;
         }
     }
 }
