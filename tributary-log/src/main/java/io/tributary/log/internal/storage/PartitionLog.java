@@ -47,6 +47,9 @@ import org.jspecify.annotations.Nullable;
  * next append writes directly again. A lone append therefore still costs one syscall on its own thread and no
  * thread hand-off (produce-to-consume latency stays in microseconds); a stream of appends costs the producer only
  * encoding and a queue insert. The writer is still the single writer: it writes under the same write lock.
+ * A caller that waits for each acknowledgement before the next append also appends microseconds apart, but for it a
+ * hand-off only adds a thread wake-up per append. So when a writer's busy spell ends having written a single batch
+ * (nothing gathered), hand-offs stop for the next {@link #GATHER_PROBE_INTERVAL} appends, which are written directly.
  *
  * <p><b>Group commit.</b> Under {@code fsync=always} a per-partition sync thread calls {@code force(false)}
  * (fdatasync) on the active segment while writers keep writing; one sync acknowledges every batch written before
@@ -72,6 +75,8 @@ final class PartitionLog {
      * (the log suite's produce-to-consume runs use 20,000/s) keep the direct write and its latency.
      */
     private static final long GATHER_GAP_NANOS = 20_000;
+    /** Direct appends after a hand-off that gathered nothing before the next hand-off is tried (see class comment). */
+    private static final int GATHER_PROBE_INTERVAL = 1024;
     private static final int READ_CHUNK = 256 * 1024;
     /**
      * Each platform reader thread's read buffer, reused: a poll used to allocate (and zero) a fresh buffer of up to
@@ -113,6 +118,8 @@ final class PartitionLog {
     /** Set while the writer owns the queue: appends then only queue. Cleared by the writer when the queue is empty. */
     private volatile boolean writerBusy;
     private volatile long lastSubmitNanos;
+    /** Appends to write directly before trying a hand-off again; racy updates only shift when the next probe is. */
+    private volatile int gatherBackoff;
     private final List<Segment> retired = new ArrayList<>();
     /** Compaction bookkeeping (cleaner thread only): the state after the last pass, and when time alone calls for one. */
     long compactedEnd = -1;
@@ -330,8 +337,13 @@ final class PartitionLog {
             if (writerBusy) {
                 return; // the writer takes this batch in its next write (it checks the queue after going idle)
             }
-            if (gap < GATHER_GAP_NANOS && handOff()) {
-                return;
+            if (gap < GATHER_GAP_NANOS) {
+                int backoff = gatherBackoff;
+                if (backoff > 0) {
+                    gatherBackoff = backoff - 1;
+                } else if (handOff()) {
+                    return;
+                }
             }
         }
         drain();
@@ -367,6 +379,7 @@ final class PartitionLog {
      * then sees its batch) or sees it idle (and writes or hands off itself).
      */
     private void writeLoop() {
+        int spell = 0; // batches written since the writer last went idle
         while (true) {
             if (!queue.isEmpty()) {
                 writerBusy = true;
@@ -377,11 +390,16 @@ final class PartitionLog {
                 } finally {
                     writeLock.unlock();
                 }
+                spell += acked.size();
                 for (PendingAppend a : acked) {
                     a.acknowledge();
                 }
                 continue;
             }
+            if (spell == 1) {
+                gatherBackoff = GATHER_PROBE_INTERVAL; // nothing gathered: the appender waits for each ack
+            }
+            spell = 0;
             writerBusy = false;
             if (!queue.isEmpty()) {
                 continue;
