@@ -41,7 +41,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Gathering under {@code fsync=never}.</b> Combining alone does nothing for one producer thread: nothing is
  * ever queued behind its own write, so every append paid its own {@code pwrite} (45% of a flat-out producer's time).
- * So when appends arrive closer together than {@link #GATHER_GAP_NANOS}, the appending thread only queues its batch
+ * So when {@link #GATHER_STREAK} appends in a row arrive closer together than {@link #GATHER_GAP_NANOS} (a stream,
+ * not a paced producer's catch-up after being descheduled), the appending thread only queues its batch
  * and hands writing to a per-partition writer thread ({@link #writeLoop}), which keeps writing whatever queued during
  * its previous write, one {@code pwrite} for many batches, until the queue stays empty; then it goes idle and the
  * next append writes directly again. A lone append therefore still costs one syscall on its own thread and no
@@ -75,6 +76,8 @@ final class PartitionLog {
      * (the log suite's produce-to-consume runs use 20,000/s) keep the direct write and its latency.
      */
     private static final long GATHER_GAP_NANOS = 20_000;
+    /** Close appends in a row before the first hand-off: a short catch-up burst keeps the direct write's latency. */
+    private static final int GATHER_STREAK = 32;
     /** Direct appends after a hand-off that gathered nothing before the next hand-off is tried (see class comment). */
     private static final int GATHER_PROBE_INTERVAL = 1024;
     private static final int READ_CHUNK = 256 * 1024;
@@ -120,6 +123,8 @@ final class PartitionLog {
     private volatile long lastSubmitNanos;
     /** Appends to write directly before trying a hand-off again; racy updates only shift when the next probe is. */
     private volatile int gatherBackoff;
+    /** Appends in a row that came less than {@link #GATHER_GAP_NANOS} after the previous one (racy, a heuristic). */
+    private volatile int closeStreak;
     private final List<Segment> retired = new ArrayList<>();
     /** Compaction bookkeeping (cleaner thread only): the state after the last pass, and when time alone calls for one. */
     long compactedEnd = -1;
@@ -338,12 +343,16 @@ final class PartitionLog {
                 return; // the writer takes this batch in its next write (it checks the queue after going idle)
             }
             if (gap < GATHER_GAP_NANOS) {
+                int streak = closeStreak + 1;
+                closeStreak = streak;
                 int backoff = gatherBackoff;
                 if (backoff > 0) {
                     gatherBackoff = backoff - 1;
-                } else if (handOff()) {
+                } else if (streak >= GATHER_STREAK && handOff()) {
                     return;
                 }
+            } else {
+                closeStreak = 0;
             }
         }
         drain();
