@@ -2,16 +2,13 @@ package io.tributary.processing.internal;
 
 import io.tributary.log.LogRecord;
 import io.tributary.log.TopicPartition;
-import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -24,9 +21,14 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Structures.</b> {@code window} holds every held event in offset order (done or not); its head is the lowest
  * event not yet released, so the commit position is the head's offset, or one past the last released event when the
- * window is empty. {@code waiting} holds, per key, the events not yet handed to a handler, in offset order; a key is
- * either <em>busy</em> (a task holds some of its events) or <em>ready</em> (it has waiting events and no task). Only
- * ready keys are dispatched, which is what keeps one key strictly sequential.
+ * window is empty. {@code keys} holds one {@link KeySlot} per key that has waiting events or is busy: the events not
+ * yet handed to a handler, in offset order, and whether a task holds some of its events (<em>busy</em>). A key with
+ * waiting events and no task is <em>ready</em>; ready slots are linked in the order they became ready. Only ready
+ * keys are dispatched, which is what keeps one key strictly sequential.
+ *
+ * <p><b>Cost per event.</b> The poll loop spends most of its time here, so an event costs one hash lookup (in
+ * {@link #add}): keys are {@link EventKey}s, which hash their bytes once, and each event carries its slot, so taking
+ * and completing it needs no lookup at all.
  *
  * <p><b>Thread-safety:</b> none; owned by the processor's poll loop thread.
  */
@@ -35,12 +37,57 @@ final class PartitionWork {
     /** The key of every event without one: such events share one queue and so keep their offset order. */
     private static final Object NO_KEY = new Object();
 
+    /**
+     * A record key as a map key: equal when the bytes are equal. The hash is computed once; {@code ByteBuffer.wrap},
+     * used before, rehashed every byte on every lookup and was about a third of a busy poll loop thread.
+     */
+    static final class EventKey {
+        private final byte[] bytes;
+        private final int hash;
+
+        EventKey(byte[] bytes) {
+            this.bytes = bytes;
+            this.hash = Arrays.hashCode(bytes);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o == this || o instanceof EventKey other && other.hash == hash && Arrays.equals(other.bytes, bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public String toString() {
+            return "EventKey" + Arrays.toString(bytes);
+        }
+    }
+
+    /** One key's scheduling state; lives in {@code keys} while the key has waiting events or is busy. */
+    static final class KeySlot {
+        final Object key;
+        final ArrayDeque<PendingEvent> waiting = new ArrayDeque<>(4);
+        boolean busy;
+        /** Links of the ready list; {@code inReady} tells whether the slot is on it. */
+        @Nullable KeySlot prevReady;
+        @Nullable KeySlot nextReady;
+        boolean inReady;
+
+        KeySlot(Object key) {
+            this.key = key;
+        }
+    }
+
     final TopicPartition partition;
     private final int capacity;
     private final ArrayDeque<PendingEvent> window = new ArrayDeque<>();
-    private final Map<Object, ArrayDeque<PendingEvent>> waiting = new HashMap<>();
-    private final LinkedHashSet<Object> ready = new LinkedHashSet<>();
-    private final Set<Object> busy = new HashSet<>();
+    private final Map<Object, KeySlot> keys = new HashMap<>();
+    private @Nullable KeySlot readyHead;
+    private @Nullable KeySlot readyTail;
+    private int readyCount;
     final Set<HandlerTask> running = new HashSet<>();
     private int inFlightEvents;
     private long releasedEnd = -1;
@@ -55,7 +102,7 @@ final class PartitionWork {
 
     static Object keyOf(LogRecord record) {
         byte[] key = record.key();
-        return key == null ? NO_KEY : ByteBuffer.wrap(key);
+        return key == null ? NO_KEY : new EventKey(key);
     }
 
     /** Events held: fetched and not yet released (buffered or in flight or done above an unfinished one). */
@@ -81,22 +128,67 @@ final class PartitionWork {
         return window.size() < capacity;
     }
 
+    /** Keys that have waiting events and no task. */
+    int readyKeys() {
+        return readyCount;
+    }
+
     /** Accepts a fetched event; the caller checked {@link #hasRoom()}. */
     void add(LogRecord record, long nowNanos) {
-        PendingEvent e = new PendingEvent(record, keyOf(record), nowNanos);
-        window.addLast(e);
-        ArrayDeque<PendingEvent> q = waiting.computeIfAbsent(e.key, k -> new ArrayDeque<>());
-        q.addLast(e);
-        if (!busy.contains(e.key)) {
-            ready.add(e.key);
+        Object key = keyOf(record);
+        KeySlot slot = keys.get(key);
+        if (slot == null) {
+            slot = new KeySlot(key);
+            keys.put(key, slot);
         }
+        // The slot's key object is shared by all its events, so later equality checks on it (dead-letter desk)
+        // mostly hit the identity fast path.
+        PendingEvent e = new PendingEvent(record, slot.key, nowNanos);
+        e.slot = slot;
+        window.addLast(e);
+        slot.waiting.addLast(e);
+        if (!slot.busy && !slot.inReady) {
+            linkReady(slot);
+        }
+    }
+
+    private void linkReady(KeySlot s) {
+        s.inReady = true;
+        s.prevReady = readyTail;
+        s.nextReady = null;
+        if (readyTail == null) {
+            readyHead = s;
+        } else {
+            readyTail.nextReady = s;
+        }
+        readyTail = s;
+        readyCount++;
+    }
+
+    private void unlinkReady(KeySlot s) {
+        KeySlot p = s.prevReady;
+        KeySlot n = s.nextReady;
+        if (p == null) {
+            readyHead = n;
+        } else {
+            p.nextReady = n;
+        }
+        if (n == null) {
+            readyTail = p;
+        } else {
+            n.prevReady = p;
+        }
+        s.prevReady = null;
+        s.nextReady = null;
+        s.inReady = false;
+        readyCount--;
     }
 
     /** Arrival time of the oldest event that could be dispatched now, if any. */
     OptionalLong oldestReadyArrival() {
         long oldest = Long.MAX_VALUE;
-        for (Object k : ready) {
-            oldest = Math.min(oldest, waiting.get(k).peekFirst().arrivalNanos);
+        for (KeySlot s = readyHead; s != null; s = s.nextReady) {
+            oldest = Math.min(oldest, s.waiting.getFirst().arrivalNanos);
         }
         return oldest == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(oldest);
     }
@@ -109,56 +201,69 @@ final class PartitionWork {
      * {@link #takeParked}.
      */
     List<PendingEvent> takeBatch(int maxEvents, long maxBytes, boolean flush, Predicate<Object> parked) {
-        if (ready.isEmpty()) {
+        if (readyHead == null) {
             return List.of();
         }
-        List<PendingEvent> batch = new ArrayList<>();
-        List<Object> taken = new ArrayList<>();
+        // First pass only counts, so a batch that is not taken (not full, no flush) costs no allocation. A key's
+        // events in the batch are a prefix of its queue; only the last key taken can be cut short.
+        int count = 0;
         long bytes = 0;
         boolean full = false;
-        for (Object k : ready) {
-            if (parked.test(k)) {
+        KeySlot last = null;
+        int lastTaken = 0;
+        for (KeySlot s = readyHead; s != null; s = s.nextReady) {
+            if (parked.test(s.key)) {
                 continue;
             }
-            ArrayDeque<PendingEvent> q = waiting.get(k);
-            boolean tookAny = false;
-            for (PendingEvent e : q) {
+            int took = 0;
+            for (PendingEvent e : s.waiting) {
                 int size = e.record.sizeInBytes();
-                if (!batch.isEmpty() && (batch.size() >= maxEvents || bytes + size > maxBytes)) {
+                if (count > 0 && (count >= maxEvents || bytes + size > maxBytes)) {
                     full = true;
                     break;
                 }
-                batch.add(e);
+                count++;
                 bytes += size;
-                tookAny = true;
+                took++;
             }
-            if (tookAny) {
-                taken.add(k);
+            if (took > 0) {
+                last = s;
+                lastTaken = took;
             }
-            if (full || batch.size() >= maxEvents) {
+            if (full || count >= maxEvents) {
                 full = true;
                 break;
             }
         }
-        if (!full && !flush) {
+        if (last == null || !full && !flush) {
             return List.of();
         }
-        for (Object k : taken) {
-            ready.remove(k);
-            busy.add(k);
-        }
-        Set<PendingEvent> chosen = Collections.newSetFromMap(new IdentityHashMap<>());
-        chosen.addAll(batch);
-        for (Object k : taken) {
-            ArrayDeque<PendingEvent> q = waiting.get(k);
-            while (!q.isEmpty() && chosen.contains(q.peekFirst())) {
-                q.pollFirst();
+        List<PendingEvent> batch = new ArrayList<>(count);
+        boolean sorted = true;
+        long previousOffset = Long.MIN_VALUE;
+        KeySlot s = readyHead;
+        while (s != null) {
+            KeySlot next = s.nextReady;
+            if (!parked.test(s.key)) {
+                int take = s == last ? lastTaken : s.waiting.size();
+                for (int i = 0; i < take; i++) {
+                    PendingEvent e = s.waiting.pollFirst();
+                    long offset = e.record.offset();
+                    sorted &= offset > previousOffset;
+                    previousOffset = offset;
+                    batch.add(e);
+                }
+                unlinkReady(s);
+                s.busy = true;
             }
-            if (q.isEmpty()) {
-                waiting.remove(k);
+            if (s == last) {
+                break;
             }
+            s = next;
         }
-        batch.sort(Comparator.comparingLong(e -> e.record.offset()));
+        if (!sorted) {
+            batch.sort(Comparator.comparingLong(e -> e.record.offset()));
+        }
         inFlightEvents += batch.size();
         return batch;
     }
@@ -168,12 +273,12 @@ final class PartitionWork {
      * instead of the handler), in offset order, making the key busy; empty if there is none.
      */
     List<PendingEvent> takeParked(Predicate<Object> parked) {
-        for (Iterator<Object> it = ready.iterator(); it.hasNext(); ) {
-            Object k = it.next();
-            if (parked.test(k)) {
-                it.remove();
-                busy.add(k);
-                List<PendingEvent> events = new ArrayList<>(waiting.remove(k));
+        for (KeySlot s = readyHead; s != null; s = s.nextReady) {
+            if (parked.test(s.key)) {
+                unlinkReady(s);
+                s.busy = true;
+                List<PendingEvent> events = new ArrayList<>(s.waiting);
+                s.waiting.clear();
                 inFlightEvents += events.size();
                 return events;
             }
@@ -185,15 +290,17 @@ final class PartitionWork {
     void complete(HandlerTask task) {
         running.remove(task);
         inFlightEvents -= task.events.size();
-        Set<Object> keys = new LinkedHashSet<>();
         for (PendingEvent e : task.events) {
             e.done = true;
-            keys.add(e.key);
-        }
-        for (Object k : keys) {
-            busy.remove(k);
-            if (waiting.containsKey(k)) {
-                ready.add(k);
+            KeySlot s = e.slot;
+            // A key is busy with at most one task, so the first of its events here frees it; the rest skip this.
+            if (s != null && s.busy) {
+                s.busy = false;
+                if (s.waiting.isEmpty()) {
+                    keys.remove(s.key);
+                } else {
+                    linkReady(s);
+                }
             }
         }
         while (!window.isEmpty() && window.peekFirst().done) {

@@ -1,6 +1,7 @@
 package io.tributary.processing.internal;
 
 import io.tributary.log.LogRecord;
+import org.jspecify.annotations.Nullable;
 
 /** One fetched event awaiting completion. Owned by the poll loop thread; not thread-safe. */
 final class PendingEvent {
@@ -9,6 +10,8 @@ final class PendingEvent {
     final Object key;
     final long arrivalNanos;
     boolean done;
+    /** The key's scheduling state while the event is in {@link PartitionWork}; null for a redrive's copy. */
+    PartitionWork.@Nullable KeySlot slot;
 
     PendingEvent(LogRecord record, Object key, long arrivalNanos) {
         this.record = record;

@@ -317,8 +317,9 @@ public final class ProcessorRuntime {
                 dispatchDeadLetterWork(w);
             }
             while (w.dispatching && w.runningTasks() < config.concurrencyPerPartition()) {
-                OptionalLong oldest = w.oldestReadyArrival();
-                boolean flush = oldest.isPresent() && now - oldest.getAsLong() >= maxBatchWaitNanos;
+                // Without a batch wait every ready event is due at once; skipping the scan over the ready keys
+                // matters in per-event mode, where this runs once per event.
+                boolean flush = maxBatchWaitNanos == 0 || isDue(w.oldestReadyArrival(), now);
                 List<PendingEvent> batch = w.takeBatch(maxBatchEvents, config.maxBatchBytes(), flush,
                         k -> desk != null && desk.parked(w.partition, k));
                 if (batch.isEmpty()) {
@@ -327,6 +328,10 @@ public final class ProcessorRuntime {
                 start(new HandlerTask(w, batch));
             }
         }
+    }
+
+    private boolean isDue(OptionalLong oldestArrival, long now) {
+        return oldestArrival.isPresent() && now - oldestArrival.getAsLong() >= maxBatchWaitNanos;
     }
 
     /** Parks new events of parked keys, then starts entry work (operator actions, released followers). */

@@ -62,6 +62,69 @@ class AppendAndReadTest {
     }
 
     @Test
+    void aFlatOutStreamUnderFsyncNeverIsHandedToThePartitionWriterAndStaysOrderedAcrossReopen() {
+        int n = 20_000;
+        TopicPartition tp = new TopicPartition("gathered", 0);
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            StorageFixture.topic(s, "gathered", 1, Map.of("fsync", "never"));
+            EmbeddedProducer p = StorageFixture.producer(s);
+            List<CompletableFuture<AppendResult>> acks = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                acks.add(p.append("gathered", 0, record("k" + (i % 13), "v" + i, i)));
+            }
+            for (int i = 0; i < n; i++) {
+                assertThat(acks.get(i).join().offset()).isEqualTo(i);
+            }
+            // Appends microseconds apart must have gone through the writer thread, not one pwrite each.
+            assertThat(writerThreads(tp)).isNotEmpty();
+            assertThat(s.endOffset(tp)).isEqualTo(n);
+        }
+        assertThat(writerThreads(tp)).as("the writer stops with the log").isEmpty();
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            assertThat(s.endOffset(tp)).isEqualTo(n);
+            long next = 0;
+            while (next < n) {
+                for (LogRecord r : s.read(tp, next, 1000, Long.MAX_VALUE)) {
+                    assertThat(r.offset()).isEqualTo(next);
+                    assertThat(text(r.value())).isEqualTo("v" + next);
+                    assertThat(r.timestamp()).isEqualTo(next);
+                    next++;
+                }
+            }
+        }
+    }
+
+    @Test
+    void aLoneAppendUnderFsyncNeverIsWrittenByTheAppendingThreadItself() {
+        TopicPartition tp = new TopicPartition("lone", 0);
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            StorageFixture.topic(s, "lone", 1, Map.of("fsync", "never"));
+            EmbeddedProducer p = StorageFixture.producer(s);
+            for (int i = 0; i < 3; i++) {
+                p.append("lone", 0, record("k", "v" + i, i)).join();
+                sleepMillis(5); // far apart: each append writes directly, without waking a writer thread
+            }
+            assertThat(s.endOffset(tp)).isEqualTo(3);
+            assertThat(writerThreads(tp)).isEmpty();
+        }
+    }
+
+    private static List<Thread> writerThreads(TopicPartition tp) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().equals("tributary-write-" + tp))
+                .toList();
+    }
+
+    private static void sleepMillis(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void headersTombstonesAndKeylessRecordsSurviveTheRoundTrip() {
         try (EmbeddedStorage s = StorageFixture.open(dir)) {
             StorageFixture.topic(s, "t", 1, Map.of());
