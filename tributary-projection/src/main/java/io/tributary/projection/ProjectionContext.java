@@ -11,6 +11,14 @@ import java.sql.Connection;
  */
 public interface ProjectionContext {
 
+    /**
+     * MDC key: the projection's name, set while its handler runs. The other keys are those of processors
+     * ({@link io.tributary.processing.ProcessingContext#MDC_TOPIC} and the rest; see {@code docs/metrics.md}).
+     */
+    String MDC_PROJECTION = "projection";
+    /** MDC key: the read-model version the handler writes. */
+    String MDC_VERSION = "projectionVersion";
+
     /** The projection's name. */
     String projection();
 

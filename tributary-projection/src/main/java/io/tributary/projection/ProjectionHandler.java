@@ -24,12 +24,11 @@ public interface ProjectionHandler<E> {
         void apply(E event, ProjectionContext context) throws Exception;
     }
 
-    /** Adapts a per-event handler. */
+    /**
+     * Adapts a per-event handler. In a projection each call runs with that event as the cause of what the handler
+     * produces ({@link io.tributary.processing.ProcessingContext#current()}) and with its ids in the MDC.
+     */
     static <E> ProjectionHandler<E> perEvent(PerEvent<E> handler) {
-        return (events, context) -> {
-            for (E e : events) {
-                handler.apply(e, context);
-            }
-        };
+        return new io.tributary.projection.internal.EachEvent<>(handler);
     }
 }

@@ -26,7 +26,8 @@ class ProjectionConfigTest {
     @Test
     void reportsEveryProblemOfAConfigAtOnce() {
         assertThatThrownBy(() -> new ProjectionConfig("no spaces allowed", 0, Duration.ZERO,
-                ProjectionConfig.of("x").retry(), "Bad-Prefix", Duration.ofSeconds(-1), 0))
+                ProjectionConfig.of("x").retry(), "Bad-Prefix", Duration.ofSeconds(-1), 0,
+                io.tributary.processing.ProcessorTelemetry.defaults()))
                 .isInstanceOfSatisfying(InvalidRequestException.class,
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIG))
                 .hasMessageContaining("name 'no spaces allowed'")

@@ -1,10 +1,14 @@
 package io.tributary.projection.internal;
 
+import io.tributary.core.Headers;
+import io.tributary.core.StandardHeaders;
 import io.tributary.eventstore.AllSlice;
 import io.tributary.eventstore.EventStore;
 import io.tributary.eventstore.RecordedEvent;
+import io.tributary.log.LogRecord;
 import io.tributary.projection.EventStoreSource;
 import io.tributary.projection.ProjectionLag;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,6 +77,28 @@ final class EventStoreReader implements SourceReader<RecordedEvent> {
 
     @Override
     public String partitionOf(RecordedEvent event) {
+        return PARTITION;
+    }
+
+    @Override
+    public long positionOf(RecordedEvent event) {
+        return event.position();
+    }
+
+    @Override
+    public Headers headersOf(RecordedEvent event) {
+        return event.metadata();
+    }
+
+    @Override
+    public LogRecord asLogRecord(RecordedEvent event) {
+        return new LogRecord(PARTITION, 0, event.position(), event.recordedAt(),
+                event.stream().getBytes(StandardCharsets.UTF_8), event.data(),
+                event.metadata().withIfAbsent(StandardHeaders.EVENT_ID, event.eventId().toString()));
+    }
+
+    @Override
+    public String topic() {
         return PARTITION;
     }
 

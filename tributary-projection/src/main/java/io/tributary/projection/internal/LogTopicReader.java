@@ -1,5 +1,6 @@
 package io.tributary.projection.internal;
 
+import io.tributary.core.Headers;
 import io.tributary.log.ConsumerConfig;
 import io.tributary.log.EventLog;
 import io.tributary.log.LogConsumer;
@@ -104,6 +105,26 @@ final class LogTopicReader implements SourceReader<LogRecord> {
     @Override
     public String partitionOf(LogRecord event) {
         return event.topic() + "/" + event.partition();
+    }
+
+    @Override
+    public long positionOf(LogRecord event) {
+        return event.offset();
+    }
+
+    @Override
+    public Headers headersOf(LogRecord event) {
+        return event.headers();
+    }
+
+    @Override
+    public LogRecord asLogRecord(LogRecord event) {
+        return event;
+    }
+
+    @Override
+    public String topic() {
+        return source.topic();
     }
 
     @Override

@@ -31,6 +31,7 @@ public final class ProjectionRuntime<E> {
     private final ProjectionSource<E> source;
     private final ProjectionConfig config;
     private final Catalog catalog;
+    private final ProjectionInstrumentation instrumentation;
     private final Object lock = new Object();
     private volatile VersionWorker<E> live;
     private volatile @Nullable RebuildTask<E> rebuild;
@@ -43,6 +44,7 @@ public final class ProjectionRuntime<E> {
         this.readModel = readModel;
         this.config = config;
         this.catalog = new Catalog(dataSource, config.catalogPrefix(), config.name());
+        this.instrumentation = new ProjectionInstrumentation(config);
         this.live = null;
     }
 
@@ -51,35 +53,44 @@ public final class ProjectionRuntime<E> {
                                                  ProjectionHandler<E> handler, ProjectionConfig config)
             throws InterruptedException {
         ProjectionRuntime<E> rt = new ProjectionRuntime<>(dataSource, source, model, config);
-        Catalog catalog = rt.catalog;
-        catalog.createTables();
-        List<Catalog.VersionRow> versions = catalog.versions();
-        Optional<Catalog.VersionRow> liveRow = versions.stream().filter(v -> v.status().equals(Catalog.LIVE)).findFirst();
-        VersionTables tables;
-        if (liveRow.isPresent()) {
-            tables = new VersionTables(config.name(), liveRow.get().version(), Set.copyOf(liveRow.get().tables()));
-        } else if (!versions.isEmpty() && versions.getFirst().version() == 1
-                && versions.getFirst().status().equals(Catalog.CREATING)) {
-            catalog.recreate(1, model.tables(), model.ddl(), Catalog.LIVE);
-            tables = new VersionTables(config.name(), 1, Set.copyOf(model.tables()));
-        } else if (versions.isEmpty()) {
-            catalog.create(1, model.tables(), model.ddl(), Catalog.LIVE);
-            tables = new VersionTables(config.name(), 1, Set.copyOf(model.tables()));
-        } else {
-            throw new ConflictException(ErrorCode.CORRUPT_DATA, "Projection '" + config.name() + "' has versions "
-                    + versions + " in " + Catalog.versionsTable(config.catalogPrefix())
-                    + " but none is LIVE; set the newest complete version's status to LIVE, or delete the rows of "
-                    + "this projection to start it afresh.");
+        try {
+            Catalog catalog = rt.catalog;
+            catalog.createTables();
+            List<Catalog.VersionRow> versions = catalog.versions();
+            Optional<Catalog.VersionRow> liveRow = versions.stream().filter(v -> v.status().equals(Catalog.LIVE))
+                    .findFirst();
+            VersionTables tables;
+            if (liveRow.isPresent()) {
+                tables = new VersionTables(config.name(), liveRow.get().version(),
+                        Set.copyOf(liveRow.get().tables()));
+            } else if (!versions.isEmpty() && versions.getFirst().version() == 1
+                    && versions.getFirst().status().equals(Catalog.CREATING)) {
+                catalog.recreate(1, model.tables(), model.ddl(), Catalog.LIVE);
+                tables = new VersionTables(config.name(), 1, Set.copyOf(model.tables()));
+            } else if (versions.isEmpty()) {
+                catalog.create(1, model.tables(), model.ddl(), Catalog.LIVE);
+                tables = new VersionTables(config.name(), 1, Set.copyOf(model.tables()));
+            } else {
+                throw new ConflictException(ErrorCode.CORRUPT_DATA, "Projection '" + config.name() + "' has versions "
+                        + versions + " in " + Catalog.versionsTable(config.catalogPrefix())
+                        + " but none is LIVE; set the newest complete version's status to LIVE, or delete the rows of "
+                        + "this projection to start it afresh.");
+            }
+            rt.live = rt.worker(tables, handler, false, null, w -> { });
+            rt.live.start();
+        } catch (RuntimeException | InterruptedException e) {
+            rt.instrumentation.close(); // no meters stay behind a projection that did not start
+            throw e;
         }
-        rt.live = rt.worker(tables, handler, false, null, w -> { });
-        rt.live.start();
+        rt.instrumentation.start(source, config, rt::live);
         return rt;
     }
 
     private VersionWorker<E> worker(VersionTables tables, ProjectionHandler<E> handler, boolean replaying,
                                     VersionWorker.@Nullable Bound bound,
                                     Consumer<VersionWorker<E>> onExit) {
-        return new VersionWorker<>(source, config, catalog, tables, handler, replaying, bound, onExit);
+        return new VersionWorker<>(source, config, catalog, tables, handler, replaying, bound, onExit,
+                instrumentation);
     }
 
     public ProjectionConfig config() {
@@ -171,6 +182,7 @@ public final class ProjectionRuntime<E> {
         VersionWorker<E> shadow = worker(tables, handler, true, task, task::shadowExited);
         shadow.start();
         task.started(shadow);
+        instrumentation.rebuildStarted(task);
         return task;
     }
 
@@ -214,5 +226,6 @@ public final class ProjectionRuntime<E> {
             task.stopForClose();
         }
         live.stop(config.stopTimeout());
+        instrumentation.close();
     }
 }

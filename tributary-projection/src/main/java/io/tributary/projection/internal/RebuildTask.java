@@ -116,16 +116,30 @@ final class RebuildTask<E> implements Rebuild, VersionWorker.Bound {
 
     @Override
     public RebuildProgress progress() {
+        Phase p = phase;
+        if (p == Phase.SWITCHED || p == Phase.FAILED || p == Phase.STOPPED) {
+            return progressAgainst(-1);
+        }
+        VersionWorker<E> live = runtime.live();
+        ProjectionLag lag = runtime.lagOf(live.committed(), false);
+        return progressAgainst(live.eventCount() + lag.events());
+    }
+
+    /**
+     * The progress, taking {@code liveTotal} (the live version's events plus its lag, as last measured; -1 if not
+     * measured yet) as the events to reach. Reads no source, so the metrics gauges can call it on every scrape.
+     */
+    RebuildProgress progressAgainst(long liveTotal) {
         VersionWorker<E> s = shadow;
         long done = s == null ? 0 : s.eventCount();
         long total;
         Phase p = phase;
         if (p == Phase.SWITCHED || p == Phase.FAILED || p == Phase.STOPPED) {
             total = Math.max(done, liveEventsAtSwitch);
+        } else if (liveTotal >= 0) {
+            total = Math.max(done, liveTotal);
         } else {
-            VersionWorker<E> live = runtime.live();
-            ProjectionLag lag = runtime.lagOf(live.committed(), false);
-            total = Math.max(done, live.eventCount() + lag.events());
+            total = Math.max(done, runtime.live().eventCount());
         }
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         double rate = seconds <= 0 ? 0 : (done - doneAtStart) / seconds;
@@ -135,6 +149,11 @@ final class RebuildTask<E> implements Rebuild, VersionWorker.Bound {
             eta = Optional.of(Duration.ZERO);
         }
         return new RebuildProgress(version, p, done, total, rate, eta);
+    }
+
+    /** Runs {@code action} once the rebuild has an outcome (at once if it has one). */
+    void whenDone(Runnable action) {
+        outcome.whenComplete((o, e) -> action.run());
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.tributary.projection.internal;
 
+import io.tributary.core.Headers;
+import io.tributary.log.LogRecord;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +48,22 @@ interface SourceReader<E> extends AutoCloseable {
     }
 
     String partitionOf(E event);
+
+    /** The event's position in its partition: a log offset, or an event store's global position. */
+    long positionOf(E event);
+
+    /** The event's headers (the event store's metadata), where {@code traceparent} and the ids travel. */
+    Headers headersOf(E event);
+
+    /**
+     * The event as a log record, for {@link io.tributary.processing.ProcessingContext}: log records as they are;
+     * event-store events as a view (topic {@code $all}, partition 0, offset = global position, key = stream, the
+     * event id in the {@code tributary-event-id} header).
+     */
+    LogRecord asLogRecord(E event);
+
+    /** What the source is called in spans and the MDC: the topic, or {@code $all}. */
+    String topic();
 
     /** The event's timestamp, ms since the epoch. */
     long timestampOf(E event);

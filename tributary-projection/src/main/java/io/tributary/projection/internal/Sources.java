@@ -27,4 +27,12 @@ final class Sources {
             case EventStoreSource s -> EventStoreReader.lag(s, checkpoints, countLimit);
         };
     }
+
+    /** A long-lived lag probe for the metrics sampler. */
+    static LagProbe lagProbe(ProjectionSource<?> source, String clientId, long countLimit) {
+        return switch (source) {
+            case LogTopicSource l -> new LogTopicLagProbe(l, clientId);
+            case EventStoreSource s -> new EventStoreLagProbe(s, countLimit);
+        };
+    }
 }

@@ -45,6 +45,16 @@ public final class VersionWorker<E> implements Runnable {
         void reached(VersionWorker<?> worker) throws Exception;
     }
 
+    /**
+     * The committed progress as one consistent snapshot: the checkpoint of every source partition and the number of
+     * events applied up to it (over all runs of the version).
+     */
+    public record Progress(Map<String, Long> committed, long events) {
+        public Progress {
+            committed = Map.copyOf(committed);
+        }
+    }
+
     /** Stops the loop without marking the worker failed. */
     private static final class StopSignal extends Exception {
         private static final long serialVersionUID = 1L;
@@ -60,6 +70,7 @@ public final class VersionWorker<E> implements Runnable {
     private final VersionTables tables;
     private final ProjectionHandler<E> handler;
     private final Consumer<VersionWorker<E>> onExit;
+    private final ProjectionInstrumentation instrumentation;
     private final CountDownLatch ready = new CountDownLatch(1);
     private final CountDownLatch exited = new CountDownLatch(1);
     private final Thread thread;
@@ -69,14 +80,13 @@ public final class VersionWorker<E> implements Runnable {
     private volatile boolean stopRequested;
     private volatile boolean positioned;
     private volatile @Nullable SourceReader<E> reader;
-    private volatile Map<String, Long> committed = Map.of();
-    private volatile long eventCount;
+    private volatile Progress progress = new Progress(Map.of(), 0);
     private volatile ProjectionState state = ProjectionState.RUNNING;
     private volatile @Nullable ProjectionFailure failure;
 
     public VersionWorker(ProjectionSource<E> source, ProjectionConfig config, Catalog catalog, VersionTables tables,
                          ProjectionHandler<E> handler, boolean replaying, @Nullable Bound bound,
-                         Consumer<VersionWorker<E>> onExit) {
+                         Consumer<VersionWorker<E>> onExit, ProjectionInstrumentation instrumentation) {
         this.source = source;
         this.config = config;
         this.catalog = catalog;
@@ -85,6 +95,7 @@ public final class VersionWorker<E> implements Runnable {
         this.replaying = replaying;
         this.bound = bound;
         this.onExit = onExit;
+        this.instrumentation = instrumentation;
         this.thread = new Thread(this, "projection-" + config.name() + "-v" + tables.version());
         this.thread.setDaemon(true);
     }
@@ -121,12 +132,17 @@ public final class VersionWorker<E> implements Runnable {
 
     /** Committed checkpoint positions, for every partition of the source. */
     public Map<String, Long> committed() {
-        return committed;
+        return progress.committed();
     }
 
     /** Events this version has applied, over all its runs. */
     public long eventCount() {
-        return eventCount;
+        return progress.events();
+    }
+
+    /** Checkpoints and event count together. */
+    public Progress progress() {
+        return progress;
     }
 
     public ProjectionState state() {
@@ -187,9 +203,8 @@ public final class VersionWorker<E> implements Runnable {
                 from.put(e.getKey(), e.getValue().position());
                 count += e.getValue().events();
             }
-            eventCount = count;
             Map<String, Long> positions = new HashMap<>(r.seek(from));
-            committed = Map.copyOf(positions);
+            progress = new Progress(positions, count);
             positioned = true;
             ready.countDown();
             if (loop(r, positions)) {
@@ -201,7 +216,7 @@ public final class VersionWorker<E> implements Runnable {
             if (stopRequested) {
                 state = ProjectionState.STOPPED;
             } else {
-                fail(new ProjectionFailure(config.name(), version(), committed, 0, 1, t));
+                fail(new ProjectionFailure(config.name(), version(), committed(), 0, 1, t));
             }
         } finally {
             ready.countDown();
@@ -223,6 +238,7 @@ public final class VersionWorker<E> implements Runnable {
             if (stopRequested) {
                 return true;
             }
+            instrumentation.polled(batch.events().size(), replaying);
             if (batch.positions().isEmpty()) {
                 continue;
             }
@@ -230,8 +246,7 @@ public final class VersionWorker<E> implements Runnable {
                 return false;
             }
             positions.putAll(batch.positions());
-            committed = Map.copyOf(positions);
-            eventCount += batch.events().size();
+            progress = new Progress(positions, progress.events() + batch.events().size());
         }
         return true;
     }
@@ -248,16 +263,25 @@ public final class VersionWorker<E> implements Runnable {
         RetryPolicy retry = config.retry();
         for (int attempt = 1; ; attempt++) {
             try {
-                applyOnce(batch.events(), batch.positions(), counts, lastTimes);
+                if (batch.events().isEmpty()) {
+                    applyOnce(batch.events(), batch.positions(), counts, lastTimes, null);
+                } else {
+                    boolean replay = replaying;
+                    instrumentation.attempt(r, batch.events(), attempt, replay, version(),
+                            observed -> applyOnce(batch.events(), batch.positions(), counts, lastTimes, observed));
+                }
+                instrumentation.applied(counts, replaying);
                 return true;
             } catch (Throwable t) {
                 if (stopRequested || t instanceof InterruptedException) {
                     throw new StopSignal();
                 }
                 if (!retry.shouldRetry(t, attempt)) {
-                    fail(new ProjectionFailure(config.name(), version(), committed, batch.events().size(), attempt, t));
+                    fail(new ProjectionFailure(config.name(), version(), committed(), batch.events().size(), attempt,
+                            t));
                     return false;
                 }
+                instrumentation.retrying(replaying);
                 Duration delay = retry.delayAfter(attempt);
                 LOG.warn("Projection '{}' version {}: batch of {} events failed attempt {} ({}); retrying in {} ms",
                         config.name(), version(), batch.events().size(), attempt, t.toString(), delay.toMillis());
@@ -277,12 +301,14 @@ public final class VersionWorker<E> implements Runnable {
     }
 
     private void applyOnce(List<E> events, Map<String, Long> positions, Map<String, Long> counts,
-                           Map<String, Long> lastTimes) throws Exception {
+                           Map<String, Long> lastTimes, ProjectionInstrumentation.@Nullable Observed<E> observed)
+            throws Exception {
         try (Connection c = catalog.dataSource().getConnection()) {
             c.setAutoCommit(false);
             try {
-                if (!events.isEmpty()) {
-                    handler.apply(events, new Context(c));
+                if (observed != null) {
+                    Context context = new Context(c, observed);
+                    observed.handler(() -> handler.apply(events, context));
                 }
                 catalog.writeCheckpoints(c, version(), positions, counts, lastTimes);
                 if (Thread.currentThread().isInterrupted()) {
@@ -307,12 +333,19 @@ public final class VersionWorker<E> implements Runnable {
         LOG.error(f.message(), f.cause());
     }
 
-    private final class Context implements ProjectionContext {
+    private final class Context implements ProjectionContext, EachEvent.EventScope<E> {
         private final Connection connection;
+        private final ProjectionInstrumentation.Observed<E> observed;
         private final boolean replay = replaying;
 
-        Context(Connection connection) {
+        Context(Connection connection, ProjectionInstrumentation.Observed<E> observed) {
             this.connection = connection;
+            this.observed = observed;
+        }
+
+        @Override
+        public void each(E event, ProjectionInstrumentation.Work work) throws Exception {
+            observed.each(event, work);
         }
 
         @Override
