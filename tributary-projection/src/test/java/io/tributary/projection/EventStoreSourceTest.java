@@ -252,6 +252,75 @@ class EventStoreSourceTest {
 
     @ParameterizedTest
     @EnumSource(Setup.class)
+    void lagGaugesCountTheMatchingEventsAfterTheCheckpointAndTheCheckpointGaugeIsTheLastPositionConsidered(
+            Setup setup) throws Exception {
+        TestDatabase db = setup.db;
+        String prefix = TestDatabase.unique("tp");
+        String table = TestDatabase.unique("gauged");
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        ProjectionConfig config = ProjectionMetricsTest.observed("gauged", prefix, registry).withMaxBatchEvents(7);
+        try (Store s = open(setup)) {
+            append(s.store(), 10, 10);
+            AtomicBoolean gateClosed = new AtomicBoolean();
+            CountDownLatch entered = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            ProjectionHandler<RecordedEvent> rows = insertEvents(table);
+            ProjectionHandler<RecordedEvent> gated = (events, ctx) -> {
+                if (gateClosed.get()) {
+                    entered.countDown();
+                    release.await();
+                }
+                rows.apply(events, ctx);
+            };
+            try (Projection<RecordedEvent> p = Projection.start(db.dataSource(), EventStoreSource.category(s.store(),
+                    "order"), eventRows(table), gated, config)) {
+                Fixtures.await("10 order events applied, lag sampled as 0", Duration.ofSeconds(30),
+                        () -> p.eventsApplied() == 10 && lagEvents(registry) == 0);
+                Fixtures.await("checkpoint gauge at the committed $all position", Duration.ofSeconds(30),
+                        () -> checkpoint(registry) == p.checkpoints().get(EventStoreSource.PARTITION));
+                assertThat(ProjectionMetricsTest.applied(registry, "gauged", "$all", 0)).isEqualTo(10);
+
+                gateClosed.set(true);
+                long before = System.currentTimeMillis();
+                append(s.store(), 25, 40);
+                assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+                double committedBefore = checkpoint(registry);
+                Fixtures.await("lag gauge = the 25 order events (customers do not count)", Duration.ofSeconds(30),
+                        () -> lagEvents(registry) == 25);
+                Thread.sleep(300);
+                double age = ProjectionMetricsTest.value(registry, "lag.seconds", "gauged", "$all", 0);
+                assertThat(age).as("age of the oldest unapplied order event")
+                        .isBetween(0.3, (System.currentTimeMillis() - before) / 1000.0 + 0.05);
+                assertThat(checkpoint(registry)).as("the stuck batch committed nothing").isEqualTo(committedBefore);
+
+                gateClosed.set(false);
+                release.countDown();
+                Fixtures.await("35 applied and lag back to 0", Duration.ofSeconds(30),
+                        () -> p.eventsApplied() == 35 && lagEvents(registry) == 0);
+                append(s.store(), 8, 3);
+                Fixtures.await("the 8 new order events applied; the gauges follow the scan", Duration.ofSeconds(30),
+                        () -> p.eventsApplied() == 43 && lagEvents(registry) == 0
+                                && ProjectionMetricsTest.applied(registry, "gauged", "$all", 0) == 43);
+                assertThat(ProjectionMetricsTest.value(registry, "lag.seconds", "gauged", "$all", 0)).isZero();
+                Fixtures.await("checkpoint gauge follows", Duration.ofSeconds(30),
+                        () -> checkpoint(registry) == p.checkpoints().get(EventStoreSource.PARTITION));
+            }
+        } finally {
+            db.drop(prefix, List.of(table + "_v1"));
+        }
+    }
+
+    private static double lagEvents(io.micrometer.core.instrument.MeterRegistry registry) {
+        return ProjectionMetricsTest.value(registry, "lag.events", "gauged", "$all", 0);
+    }
+
+    private static double checkpoint(io.micrometer.core.instrument.MeterRegistry registry) {
+        return ProjectionMetricsTest.value(registry, "checkpoint", "gauged", "$all", 0);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Setup.class)
     void aRebuildFromTheEventStoreSwitchesAtTheLiveCheckpointAndRunsEachSideEffectOnce(Setup setup) throws Exception {
         TestDatabase db = setup.db;
         String prefix = TestDatabase.unique("tp");

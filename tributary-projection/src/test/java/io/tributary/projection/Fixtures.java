@@ -67,4 +67,16 @@ final class Fixtures {
             }
         };
     }
+
+    /** Polls {@code condition} every 10 ms until it holds; fails naming {@code what} after {@code timeout}. */
+    static void await(String what, java.time.Duration timeout, java.util.function.BooleanSupplier condition)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + timeout + " waiting for: " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
 }
