@@ -32,6 +32,10 @@ import javax.sql.DataSource;
  * version keeps serving, then switches in one transaction; readers resolve the live table with
  * {@link #liveTable(String)} or {@link ReadModels#liveTable}.
  *
+ * <p><b>Observability</b> ({@link ProjectionConfig#telemetry()}): Micrometer meters (lag, checkpoint, batch latency
+ * and size, retries, rebuild progress), one OpenTelemetry consume span per batch attempt and the SLF4J MDC; all listed
+ * in {@code docs/metrics.md}. The meters are removed by {@link #close()}.
+ *
  * @param <E> the source's event type
  */
 public final class Projection<E> implements AutoCloseable {
