@@ -44,6 +44,14 @@ class ProjectionMetricsTest {
     @TempDir
     Path dir;
 
+    /** The topic every test here projects; unique per test so that a shared broker can run them. */
+    final String topic = TestDatabase.unique("orders");
+
+    /** The log the tests run on: the embedded engine here, Kafka in {@link KafkaProjectionMetricsTest}. */
+    EventLog openLog() {
+        return Fixtures.openLog(dir);
+    }
+
     static ProjectionConfig observed(String name, String prefix, MeterRegistry registry) {
         return ProjectionConfig.of(name).withCatalogPrefix(prefix).withPollTimeout(Duration.ofMillis(20))
                 .withTelemetry(ProcessorTelemetry.defaults().withMeterRegistry(registry)
@@ -77,14 +85,13 @@ class ProjectionMetricsTest {
         String prefix = TestDatabase.unique("tp");
         String table = TestDatabase.unique("seen");
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        try (EventLog log = Fixtures.openLog(dir)) {
-            Fixtures.createTopic(log, "orders", 2);
-            LogProducer producer = log.producer();
+        try (EventLog log = openLog(); LogProducer producer = log.producer()) {
+            Fixtures.createTopic(log, topic, 2);
             for (int i = 0; i < 10; i++) {
-                producer.append("orders", 0, Record.of(null, ("a" + i).getBytes(StandardCharsets.UTF_8)));
+                producer.append(topic, 0, Record.of(null, ("a" + i).getBytes(StandardCharsets.UTF_8)));
             }
             for (int i = 0; i < 4; i++) {
-                producer.append("orders", 1, Record.of(null, ("b" + i).getBytes(StandardCharsets.UTF_8)));
+                producer.append(topic, 1, Record.of(null, ("b" + i).getBytes(StandardCharsets.UTF_8)));
             }
             producer.flush();
             AtomicBoolean gateClosed = new AtomicBoolean();
@@ -98,52 +105,52 @@ class ProjectionMetricsTest {
                 }
                 rows.apply(events, ctx);
             };
-            try (Projection<LogRecord> p = Projection.start(db.dataSource(), new LogTopicSource(log, "orders"),
+            try (Projection<LogRecord> p = Projection.start(db.dataSource(), new LogTopicSource(log, topic),
                     Fixtures.rowsPerEvent(table), gated, observed("lagging", prefix, registry))) {
                 await("14 events applied and the lag sampled as 0", WAIT,
-                        () -> value(registry, "lag.events", "lagging", "orders", 0) == 0
-                                && value(registry, "lag.events", "lagging", "orders", 1) == 0
+                        () -> value(registry, "lag.events", "lagging", topic, 0) == 0
+                                && value(registry, "lag.events", "lagging", topic, 1) == 0
                                 && p.eventsApplied() == 14);
-                assertThat(value(registry, "checkpoint", "lagging", "orders", 0)).isEqualTo(10);
-                assertThat(value(registry, "checkpoint", "lagging", "orders", 1)).isEqualTo(4);
-                assertThat(applied(registry, "lagging", "orders", 0)).isEqualTo(10);
-                assertThat(applied(registry, "lagging", "orders", 1)).isEqualTo(4);
-                assertThat(value(registry, "lag.seconds", "lagging", "orders", 0)).isZero();
+                assertThat(value(registry, "checkpoint", "lagging", topic, 0)).isEqualTo(10);
+                assertThat(value(registry, "checkpoint", "lagging", topic, 1)).isEqualTo(4);
+                assertThat(applied(registry, "lagging", topic, 0)).isEqualTo(10);
+                assertThat(applied(registry, "lagging", topic, 1)).isEqualTo(4);
+                assertThat(value(registry, "lag.seconds", "lagging", topic, 0)).isZero();
 
                 gateClosed.set(true);
                 long minuteAgo = System.currentTimeMillis() - 60_000;
                 for (int i = 0; i < 7; i++) {
-                    producer.append("orders", 0, new Record(null, ("old" + i).getBytes(StandardCharsets.UTF_8),
+                    producer.append(topic, 0, new Record(null, ("old" + i).getBytes(StandardCharsets.UTF_8),
                             Headers.empty(), minuteAgo + i));
                 }
                 for (int i = 0; i < 5; i++) {
-                    producer.append("orders", 1, Record.of(null, ("new" + i).getBytes(StandardCharsets.UTF_8)));
+                    producer.append(topic, 1, Record.of(null, ("new" + i).getBytes(StandardCharsets.UTF_8)));
                 }
                 producer.flush();
                 assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
                 await("lag gauges = the 7 and 5 records the stuck batch has not committed", WAIT,
-                        () -> value(registry, "lag.events", "lagging", "orders", 0) == 7
-                                && value(registry, "lag.events", "lagging", "orders", 1) == 5);
-                assertThat(value(registry, "lag.seconds", "lagging", "orders", 0))
+                        () -> value(registry, "lag.events", "lagging", topic, 0) == 7
+                                && value(registry, "lag.events", "lagging", topic, 1) == 5);
+                assertThat(value(registry, "lag.seconds", "lagging", topic, 0))
                         .as("the oldest unapplied record of partition 0 is a minute old").isBetween(60.0, 70.0);
-                assertThat(value(registry, "lag.seconds", "lagging", "orders", 1)).isBetween(0.0, 10.0);
-                assertThat(value(registry, "checkpoint", "lagging", "orders", 0)).as("nothing new committed")
+                assertThat(value(registry, "lag.seconds", "lagging", topic, 1)).isBetween(0.0, 10.0);
+                assertThat(value(registry, "checkpoint", "lagging", topic, 0)).as("nothing new committed")
                         .isEqualTo(10);
-                assertThat(value(registry, "checkpoint", "lagging", "orders", 1)).isEqualTo(4);
-                assertThat(applied(registry, "lagging", "orders", 0)).isEqualTo(10);
+                assertThat(value(registry, "checkpoint", "lagging", topic, 1)).isEqualTo(4);
+                assertThat(applied(registry, "lagging", topic, 0)).isEqualTo(10);
                 assertThat(p.lag().events()).as("the gauges agree with lag()").isEqualTo(12);
 
                 gateClosed.set(false);
                 release.countDown();
                 await("lag gauges back to 0", WAIT,
-                        () -> value(registry, "lag.events", "lagging", "orders", 0) == 0
-                                && value(registry, "lag.events", "lagging", "orders", 1) == 0);
+                        () -> value(registry, "lag.events", "lagging", topic, 0) == 0
+                                && value(registry, "lag.events", "lagging", topic, 1) == 0);
                 await("checkpoints at the ends", WAIT,
-                        () -> value(registry, "checkpoint", "lagging", "orders", 0) == 17
-                                && value(registry, "checkpoint", "lagging", "orders", 1) == 9);
-                assertThat(value(registry, "lag.seconds", "lagging", "orders", 0)).isZero();
-                assertThat(applied(registry, "lagging", "orders", 0)).isEqualTo(17);
-                assertThat(applied(registry, "lagging", "orders", 1)).isEqualTo(9);
+                        () -> value(registry, "checkpoint", "lagging", topic, 0) == 17
+                                && value(registry, "checkpoint", "lagging", topic, 1) == 9);
+                assertThat(value(registry, "lag.seconds", "lagging", topic, 0)).isZero();
+                assertThat(applied(registry, "lagging", topic, 0)).isEqualTo(17);
+                assertThat(applied(registry, "lagging", topic, 1)).isEqualTo(9);
                 assertThat(db.count("SELECT COUNT(*) FROM " + table + "_v1")).isEqualTo(26);
 
                 Timer latency = registry.find("tributary.projection.latency").tag("projection", "lagging")
@@ -171,9 +178,9 @@ class ProjectionMetricsTest {
         String prefix = TestDatabase.unique("tp");
         String table = TestDatabase.unique("seen");
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        try (EventLog log = Fixtures.openLog(dir)) {
-            Fixtures.createTopic(log, "orders", 1);
-            Fixtures.produce(log, "orders", 0, 30);
+        try (EventLog log = openLog()) {
+            Fixtures.createTopic(log, topic, 1);
+            Fixtures.produce(log, topic, 0, 30);
             AtomicInteger failures = new AtomicInteger();
             ProjectionHandler<LogRecord> rows = Fixtures.insertRows(table);
             ProjectionHandler<LogRecord> flaky = (events, ctx) -> {
@@ -184,7 +191,7 @@ class ProjectionMetricsTest {
             };
             ProjectionConfig config = observed("flaky", prefix, registry).withMaxBatchEvents(10)
                     .withRetry(RetryPolicy.defaults().withBackoff(Duration.ofMillis(1), Duration.ofMillis(5)));
-            try (Projection<LogRecord> p = Projection.start(db.dataSource(), new LogTopicSource(log, "orders"),
+            try (Projection<LogRecord> p = Projection.start(db.dataSource(), new LogTopicSource(log, topic),
                     Fixtures.rowsPerEvent(table), flaky, config)) {
                 assertThat(p.awaitCaughtUp(WAIT)).isTrue();
                 assertThat(registry.find("tributary.projection.retries").tag("projection", "flaky").counter()
@@ -195,19 +202,19 @@ class ProjectionMetricsTest {
                         .tag("projection", "flaky").summary();
                 assertThat(batches.totalAmount()).as("a retried batch is counted once").isEqualTo(30);
                 assertThat(batches.max()).isLessThanOrEqualTo(10);
-                assertThat(applied(registry, "flaky", "orders", 0)).isEqualTo(30);
+                assertThat(applied(registry, "flaky", topic, 0)).isEqualTo(30);
                 assertThat(projectionGauge(registry, "failed", "flaky")).isZero();
             }
 
             ProjectionConfig giveUp = observed("broken", prefix, registry).withRetry(RetryPolicy.noRetries());
-            try (Projection<LogRecord> p = Projection.start(db.dataSource(), new LogTopicSource(log, "orders"),
+            try (Projection<LogRecord> p = Projection.start(db.dataSource(), new LogTopicSource(log, topic),
                     Fixtures.rowsPerEvent(table + "b"), (events, ctx) -> {
                         throw new IllegalStateException("bad deployment");
                     }, giveUp)) {
                 ExactlyOnceTest.awaitState(p, ProjectionState.FAILED);
                 assertThat(projectionGauge(registry, "failed", "broken")).isEqualTo(1);
                 await("lag of a failed projection is still reported", WAIT,
-                        () -> value(registry, "lag.events", "broken", "orders", 0) == 30);
+                        () -> value(registry, "lag.events", "broken", topic, 0) == 30);
                 assertThat(registry.find("tributary.projection.retries").tag("projection", "broken").counter()
                         .count()).isZero();
             }
@@ -222,9 +229,9 @@ class ProjectionMetricsTest {
         String prefix = TestDatabase.unique("tp");
         String table = TestDatabase.unique("seen");
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        try (EventLog log = Fixtures.openLog(dir)) {
-            Fixtures.createTopic(log, "orders", 1);
-            Fixtures.produce(log, "orders", 0, 200);
+        try (EventLog log = openLog()) {
+            Fixtures.createTopic(log, topic, 1);
+            Fixtures.produce(log, topic, 0, 200);
             CountDownLatch slow = new CountDownLatch(1);
             ProjectionHandler<LogRecord> rows = Fixtures.insertRows(table);
             ProjectionHandler<LogRecord> slowReplay = (events, ctx) -> {
@@ -234,7 +241,7 @@ class ProjectionMetricsTest {
                 }
             };
             ProjectionConfig config = observed("rebuilt", prefix, registry).withMaxBatchEvents(10);
-            try (Projection<LogRecord> p = Projection.start(db.dataSource(), new LogTopicSource(log, "orders"),
+            try (Projection<LogRecord> p = Projection.start(db.dataSource(), new LogTopicSource(log, topic),
                     Fixtures.rowsPerEvent(table), slowReplay, config)) {
                 assertThat(p.awaitCaughtUp(WAIT)).isTrue();
                 Rebuild rebuild = p.rebuild();
@@ -254,9 +261,9 @@ class ProjectionMetricsTest {
                 await("rebuild gauges removed", WAIT,
                         () -> registry.find("tributary.projection.rebuild.progress").gauges().isEmpty());
                 assertThat(projectionGauge(registry, "version", "rebuilt")).isEqualTo(2);
-                Fixtures.produce(log, "orders", 200, 5);
+                Fixtures.produce(log, topic, 200, 5);
                 await("the new live version's events count in the same meters", WAIT,
-                        () -> applied(registry, "rebuilt", "orders", 0) == 205);
+                        () -> applied(registry, "rebuilt", topic, 0) == 205);
                 assertThat(registry.find("tributary.projection.batch.size").tag("projection", "rebuilt").summary()
                         .totalAmount()).as("the replay is not counted as live work").isEqualTo(205);
             }
