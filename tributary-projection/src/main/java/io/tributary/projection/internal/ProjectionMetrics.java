@@ -86,8 +86,18 @@ final class ProjectionMetrics {
     /** Starts the lag sampler for {@code source}; the workers are read through {@code live} (thread-safe). */
     void start(ProjectionSource<?> source, ProjectionConfig config, Supplier<VersionWorker<?>> live) {
         this.live = live;
-        LagProbe probe = Sources.lagProbe(source, "projection-" + projection + "-lag", config.lagCountLimit());
-        Thread t = new Thread(() -> sampleLoop(probe), "projection-" + projection + "-metrics");
+        Thread t = new Thread(() -> {
+            LagProbe probe;
+            try {
+                probe = Sources.lagProbe(source, "projection-" + projection + "-lag", config.lagCountLimit());
+            } catch (RuntimeException e) {
+                // Reporting must not stop projecting: the lag gauges stay NaN, everything else works.
+                LOG.warn("Projection '{}': could not open the source to measure lag; the lag gauges stay empty",
+                        projection, e);
+                return;
+            }
+            sampleLoop(probe);
+        }, "projection-" + projection + "-metrics");
         t.setDaemon(true);
         sampler = t;
         t.start();

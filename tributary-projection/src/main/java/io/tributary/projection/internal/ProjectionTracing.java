@@ -8,6 +8,7 @@ import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.TracerProvider;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
@@ -62,10 +63,13 @@ final class ProjectionTracing {
 
     private final Tracer tracer;
     private final String projection;
+    /** No SDK: links would be dropped, so a batch's events need not be parsed for them. */
+    private final boolean noop;
 
     ProjectionTracing(OpenTelemetry openTelemetry, String projection) {
         this.tracer = openTelemetry.getTracer(INSTRUMENTATION_SCOPE);
         this.projection = projection;
+        this.noop = openTelemetry.getTracerProvider() == TracerProvider.noop();
     }
 
     /** Starts the span of one attempt at {@code events} (source order); the caller ends it. */
@@ -105,7 +109,7 @@ final class ProjectionTracing {
         } else {
             span.setNoParent().setAttribute(BATCH_COUNT, (long) events.size());
             Set<SpanContext> linked = new HashSet<>();
-            for (E e : events) {
+            for (E e : noop ? List.<E>of() : events) {
                 SpanContext producer = producerSpan(reader.headersOf(e));
                 if (producer.isValid() && linked.add(producer)) {
                     span.addLink(producer);
