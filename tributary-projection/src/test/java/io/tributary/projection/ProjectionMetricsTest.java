@@ -272,6 +272,55 @@ class ProjectionMetricsTest {
         }
     }
 
+    @Test
+    void aRegistryThatThrowsNeverMakesACommittedBatchApplyAgain() throws Exception {
+        TestDatabase db = TestDatabase.H2;
+        String prefix = TestDatabase.unique("tp");
+        String table = TestDatabase.unique("seen");
+        // Timers and counters throw when recorded, as a broken registry or exporter might.
+        SimpleMeterRegistry broken = new SimpleMeterRegistry() {
+            @Override
+            protected Timer newTimer(io.micrometer.core.instrument.Meter.Id id,
+                                     io.micrometer.core.instrument.distribution.DistributionStatisticConfig config,
+                                     io.micrometer.core.instrument.distribution.pause.PauseDetector pauses) {
+                return new io.micrometer.core.instrument.cumulative.CumulativeTimer(id, clock, config, pauses,
+                        TimeUnit.SECONDS, false) {
+                    @Override
+                    protected void recordNonNegative(long amount, TimeUnit unit) {
+                        throw new IllegalStateException("registry broken");
+                    }
+                };
+            }
+
+            @Override
+            protected Counter newCounter(io.micrometer.core.instrument.Meter.Id id) {
+                return new io.micrometer.core.instrument.cumulative.CumulativeCounter(id) {
+                    @Override
+                    public void increment(double amount) {
+                        throw new IllegalStateException("registry broken");
+                    }
+                };
+            }
+        };
+        try (EventLog log = openLog()) {
+            Fixtures.createTopic(log, topic, 1);
+            Fixtures.produce(log, topic, 0, 30);
+            ProjectionConfig config = observed("reported", prefix, broken).withMaxBatchEvents(10);
+            try (Projection<LogRecord> p = Projection.start(db.dataSource(), new LogTopicSource(log, topic),
+                    Fixtures.rowsPerEvent(table), Fixtures.insertRows(table), config)) {
+                assertThat(p.awaitCaughtUp(WAIT)).isTrue();
+                assertThat(p.state()).isEqualTo(ProjectionState.RUNNING);
+                assertThat(db.count("SELECT COUNT(*) FROM " + table + "_v1")).as("each event's row exactly once")
+                        .isEqualTo(30);
+                await("the gauges still work", WAIT,
+                        () -> value(broken, "checkpoint", "reported", topic, 0) == 30
+                                && value(broken, "lag.events", "reported", topic, 0) == 0);
+            }
+        } finally {
+            db.drop(prefix, List.of(table + "_v1"));
+        }
+    }
+
     private static double rebuildGauge(MeterRegistry r, String name) {
         Gauge g = r.find("tributary.projection.rebuild." + name).tag("projection", "rebuilt").gauge();
         return g == null ? Double.NaN : g.value();

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
@@ -41,6 +43,8 @@ public final class ProjectionInstrumentation {
         void run() throws Exception;
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(ProjectionInstrumentation.class);
+
     private final String projection;
     private final ProjectionTracing tracing;
     private final @Nullable ProjectionMetrics metrics;
@@ -57,7 +61,14 @@ public final class ProjectionInstrumentation {
     /** Calls {@code call} once for {@code events}, observed; rethrows its failure. */
     <E> void attempt(SourceReader<E> reader, List<E> events, int attempt, boolean replaying, int version,
                      Call<E> call) throws Exception {
-        Span span = tracing.start(reader, events, attempt, replaying, version);
+        Span span;
+        try {
+            span = tracing.start(reader, events, attempt, replaying, version);
+        } catch (RuntimeException e) {
+            // Telemetry must never fail a batch: apply it untraced.
+            LOG.debug("Projection '{}': could not start the consume span", projection, e);
+            span = Span.getInvalid();
+        }
         SpanContext spanContext = span.getSpanContext();
         List<LogRecord> records = new ArrayList<>(events.size());
         for (E e : events) {
@@ -77,34 +88,45 @@ public final class ProjectionInstrumentation {
             throw e;
         } finally {
             long nanos = System.nanoTime() - start;
-            span.end();
+            boolean ok = succeeded;
+            // The batch may be committed by now: a failure to report it must not make it fail (and be applied again).
+            report(span::end);
             if (mdc) {
                 clearMdc();
             }
             if (metrics != null && !replaying) {
-                metrics.attempted(events.size(), nanos, succeeded, attempt);
+                report(() -> metrics.attempted(events.size(), nanos, ok, attempt));
             }
+        }
+    }
+
+    /** Runs a piece of reporting; its failure is logged, never thrown into the worker. */
+    private void report(Runnable reporting) {
+        try {
+            reporting.run();
+        } catch (RuntimeException e) {
+            LOG.debug("Projection '{}': could not report a batch", projection, e);
         }
     }
 
     /** A failed attempt will be retried. */
     void retrying(boolean replaying) {
         if (metrics != null && !replaying) {
-            metrics.retrying();
+            report(metrics::retrying);
         }
     }
 
     /** A worker read {@code events} events (0 when the read found none). */
     void polled(int events, boolean replaying) {
         if (metrics != null && !replaying) {
-            metrics.polled(events);
+            report(() -> metrics.polled(events));
         }
     }
 
     /** A worker committed a batch of {@code counts} events per source partition. */
     void applied(Map<String, Long> counts, boolean replaying) {
         if (metrics != null && !replaying) {
-            metrics.applied(counts);
+            report(() -> metrics.applied(counts));
         }
     }
 

@@ -270,8 +270,7 @@ public final class VersionWorker<E> implements Runnable {
                     instrumentation.attempt(r, batch.events(), attempt, replay, version(),
                             observed -> applyOnce(batch.events(), batch.positions(), counts, lastTimes, observed));
                 }
-                instrumentation.applied(counts, replaying);
-                return true;
+                break;
             } catch (Throwable t) {
                 if (stopRequested || t instanceof InterruptedException) {
                     throw new StopSignal();
@@ -298,6 +297,9 @@ public final class VersionWorker<E> implements Runnable {
                 }
             }
         }
+        // Outside the retried block: the batch is committed, and nothing reporting it may cause it to be applied again.
+        instrumentation.applied(counts, replaying);
+        return true;
     }
 
     private void applyOnce(List<E> events, Map<String, Long> positions, Map<String, Long> counts,
