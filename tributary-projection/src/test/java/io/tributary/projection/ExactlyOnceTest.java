@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -106,6 +107,76 @@ class ExactlyOnceTest {
             }
         } finally {
             db.drop(prefix, List.of(table + "_v1"));
+        }
+    }
+
+    /** Regression: a batch whose commit succeeded but whose connection failed to close was applied a second time. */
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void aBatchWhoseConnectionFailsToCloseAfterItsCommitIsNotAppliedAgain(TestDatabase db) throws Exception {
+        String prefix = TestDatabase.unique("tp");
+        String table = TestDatabase.unique("seen");
+        ProjectionConfig config = ProjectionConfig.of("close-fails").withCatalogPrefix(prefix).withMaxBatchEvents(100)
+                .withRetry(RetryPolicy.defaults());
+        AtomicBoolean armed = new AtomicBoolean();
+        AtomicInteger failedCloses = new AtomicInteger();
+        javax.sql.DataSource flaky = closeFailsOnceAfterCommit(db.dataSource(), armed, failedCloses);
+        try (EventLog log = Fixtures.openLog(dir)) {
+            Fixtures.createTopic(log, "orders", 2);
+            Fixtures.produce(log, "orders", 0, 1000);
+            AtomicInteger batches = new AtomicInteger();
+            ProjectionHandler<LogRecord> rows = Fixtures.insertRows(table);
+            ProjectionHandler<LogRecord> arming = (events, ctx) -> {
+                rows.apply(events, ctx);
+                if (batches.incrementAndGet() == 3) {
+                    armed.set(true); // this batch commits, then closing its connection fails
+                }
+            };
+            try (Projection<LogRecord> p = Projection.start(flaky, new LogTopicSource(log, "orders"),
+                    Fixtures.rowsPerEvent(table), arming, config)) {
+                assertThat(p.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
+                assertThat(failedCloses.get()).as("the close after the third batch's commit failed").isEqualTo(1);
+                assertThat(p.state()).isEqualTo(ProjectionState.RUNNING);
+                assertExactlyOnce(db, table + "_v1", 1000);
+            }
+        } finally {
+            db.drop(prefix, List.of(table + "_v1"));
+        }
+    }
+
+    /** Connections whose close() throws once, after a commit, when armed: the commit itself went through. */
+    private static javax.sql.DataSource closeFailsOnceAfterCommit(javax.sql.DataSource target, AtomicBoolean armed,
+                                                                  AtomicInteger failedCloses) {
+        return (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(ExactlyOnceTest.class.getClassLoader(),
+                new Class<?>[] {javax.sql.DataSource.class}, (proxy, method, args) -> {
+                    Object result = invoke(target, method, args);
+                    if (!method.getName().equals("getConnection")) {
+                        return result;
+                    }
+                    java.sql.Connection real = (java.sql.Connection) result;
+                    AtomicBoolean committed = new AtomicBoolean();
+                    return java.lang.reflect.Proxy.newProxyInstance(ExactlyOnceTest.class.getClassLoader(),
+                            new Class<?>[] {java.sql.Connection.class}, (cp, m, a) -> {
+                                if (m.getName().equals("commit")) {
+                                    Object r = invoke(real, m, a);
+                                    committed.set(true);
+                                    return r;
+                                }
+                                if (m.getName().equals("close") && committed.get() && armed.compareAndSet(true, false)) {
+                                    real.close();
+                                    failedCloses.incrementAndGet();
+                                    throw new java.sql.SQLException("simulated: connection reset after the commit");
+                                }
+                                return invoke(real, m, a);
+                            });
+                });
+    }
+
+    private static Object invoke(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
         }
     }
 

@@ -263,6 +263,11 @@ public final class VersionWorker<E> implements Runnable {
         RetryPolicy retry = config.retry();
         for (int attempt = 1; ; attempt++) {
             try {
+                if (attempt > 1 && alreadyCommitted(batch.positions())) {
+                    // The last attempt committed and then failed (closing the connection, or a commit whose reply
+                    // was lost): applying it again would apply its events twice.
+                    break;
+                }
                 if (batch.events().isEmpty()) {
                     applyOnce(batch.events(), batch.positions(), counts, lastTimes, null);
                 } else {
@@ -299,6 +304,21 @@ public final class VersionWorker<E> implements Runnable {
         }
         // Outside the retried block: the batch is committed, and nothing reporting it may cause it to be applied again.
         instrumentation.applied(counts, replaying);
+        return true;
+    }
+
+    /** True when the stored checkpoints already cover this batch on every partition it touches. */
+    private boolean alreadyCommitted(Map<String, Long> positions) {
+        if (positions.isEmpty()) {
+            return false;
+        }
+        Map<String, Catalog.Checkpoint> stored = catalog.checkpoints(version());
+        for (Map.Entry<String, Long> e : positions.entrySet()) {
+            Catalog.Checkpoint checkpoint = stored.get(e.getKey());
+            if (checkpoint == null || checkpoint.position() < e.getValue()) {
+                return false;
+            }
+        }
         return true;
     }
 
