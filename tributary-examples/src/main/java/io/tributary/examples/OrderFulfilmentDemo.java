@@ -241,10 +241,12 @@ public final class OrderFulfilmentDemo {
                     endLine();
                     say("killing the payment processor (calls commit to the database, then die before committing "
                             + "their offsets) ...");
+                    long crashStart = System.nanoTime();
                     payments.crash();
                     Thread.sleep(300);
                     payments.restart();
-                    say("payment processor restarted; the inbox will see the redelivered events");
+                    say(String.format("payment processor restarted after %,d ms down; the inbox will see the "
+                            + "redelivered events", (System.nanoTime() - crashStart) / 1_000_000));
                 }
                 Thread.sleep(100);
                 long now = System.nanoTime();

@@ -34,6 +34,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
@@ -93,6 +94,9 @@ public final class PaymentService implements AutoCloseable {
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong crashedEvents = new AtomicLong();
     private final AtomicLong transactions = new AtomicLong();
+    /** Calls of {@code OrderPlaced} in the handler now, and how many of them hang in the simulated crash. */
+    private final AtomicInteger inCalls = new AtomicInteger();
+    private final AtomicInteger hungCalls = new AtomicInteger();
     private final GroupCommit commits = new GroupCommit();
 
     private PaymentService(EventLog log, ProcessorConfig config, DataSource db, String tablePrefix,
@@ -123,13 +127,14 @@ public final class PaymentService implements AutoCloseable {
      * The service's default processor settings: per-event handling with 16 orders in flight per partition (one at a
      * time per order; more would only queue for the 24 pooled connections the demo's services share), poison orders
      * are not retried and go to the dead-letter topic {@code payments.dlq} in sequenced mode, and a stop lets
-     * in-flight calls finish for at most 2 s (the simulated crash hangs its calls until that stop interrupts them).
+     * in-flight calls finish for at most 500 ms (the simulated crash hangs its calls until that stop interrupts them;
+     * {@link #crash} waits for every call in flight to reach its hang first, so the wait is dead time: keep it short).
      */
     public static ProcessorConfig defaultConfig(String ordersTopic) {
         return ProcessorConfig.of("payments", ordersTopic)
                 .withConcurrencyPerPartition(16).withMaxBufferedPerPartition(4000)
                 .withCommitInterval(Duration.ofMillis(200))
-                .withShutdownTimeout(Duration.ofSeconds(2))
+                .withShutdownTimeout(Duration.ofMillis(500))
                 .withRetry(RetryPolicy.defaults().withNonRetryable(RetryPolicy.DEFAULT_NON_RETRYABLE
                         .or(t -> t instanceof UnprocessableOrderException)))
                 .withDeadLetter(DeadLetterPolicy.sequenced());
@@ -164,35 +169,45 @@ public final class PaymentService implements AutoCloseable {
         if (!EventSchemas.ORDER_PLACED.equals(e.headers().eventType().orElse(""))) {
             return;   // the orders topic carries every order event; payments needs only OrderPlaced
         }
-        UUID eventId = e.headers().eventId().orElseThrow(() -> new IllegalStateException("Event at "
-                + e.topic() + "/" + e.partition() + "@" + e.offset() + " has no event id header; the "
-                + "inbox needs it to apply the event once. Publish order events through the forwarder"));
-        // Decide before opening a transaction: a poison order fails here, having written nothing.
-        PlacedOrder order = decode(eventId, e.value());
-        PaymentDecision decision = rules.decide(order.orderId(), order.amountCents(), order.currency());
-        if (decision instanceof PaymentDecision.Unprocessable un) {
-            rejected.add(eventId);
-            throw new UnprocessableOrderException(un.error());
-        }
-        boolean applied = commits.write(e.partition(), new DecidedOrder(eventId, order, decision));
-        if (!applied) {
-            duplicates.incrementAndGet();
-        } else {
-            switch (decision) {
-                case PaymentDecision.Charge ch -> charged.incrementAndGet();
-                case PaymentDecision.Decline de -> declined.incrementAndGet();
-                case PaymentDecision.Unprocessable un -> throw new IllegalStateException("decided above");
+        inCalls.incrementAndGet();
+        try {
+            UUID eventId = e.headers().eventId().orElseThrow(() -> new IllegalStateException("Event at "
+                    + e.topic() + "/" + e.partition() + "@" + e.offset() + " has no event id header; the "
+                    + "inbox needs it to apply the event once. Publish order events through the forwarder"));
+            // Decide before opening a transaction: a poison order fails here, having written nothing.
+            PlacedOrder order = decode(eventId, e.value());
+            PaymentDecision decision = rules.decide(order.orderId(), order.amountCents(), order.currency());
+            if (decision instanceof PaymentDecision.Unprocessable un) {
+                rejected.add(eventId);
+                throw new UnprocessableOrderException(un.error());
             }
-            if (rejected.contains(eventId)) {
-                redriven.add(eventId);
+            boolean applied = commits.write(e.partition(), new DecidedOrder(eventId, order, decision));
+            if (!applied) {
+                duplicates.incrementAndGet();
+            } else {
+                switch (decision) {
+                    case PaymentDecision.Charge ch -> charged.incrementAndGet();
+                    case PaymentDecision.Decline de -> declined.incrementAndGet();
+                    case PaymentDecision.Unprocessable un -> throw new IllegalStateException("decided above");
+                }
+                if (rejected.contains(eventId)) {
+                    redriven.add(eventId);
+                }
             }
-        }
-        if (crashing) {
-            // The simulated crash: the database commit happened, the offset commit will not. The call blocks until
-            // the processor's stop interrupts it; an interrupted call is neither committed nor dead-lettered, which
-            // is what a process dying at this point looks like to the log: the event is delivered again.
-            crashedEvents.incrementAndGet();
-            new CountDownLatch(1).await();
+            if (crashing) {
+                // The simulated crash: the database commit happened, the offset commit will not. The call blocks until
+                // the processor's stop interrupts it; an interrupted call is neither committed nor dead-lettered, which
+                // is what a process dying at this point looks like to the log: the event is delivered again.
+                crashedEvents.incrementAndGet();
+                hungCalls.incrementAndGet();
+                try {
+                    new CountDownLatch(1).await();
+                } finally {
+                    hungCalls.decrementAndGet();
+                }
+            }
+        } finally {
+            inCalls.decrementAndGet();
         }
     }
 
@@ -407,16 +422,26 @@ public final class PaymentService implements AutoCloseable {
 
     /**
      * Kills the processor the hard way, as a crash would: calls that finish from now on commit their database
-     * transaction and then hang; once one has (or after 1 s), the processor stops taking new events and, after its
-     * shutdown timeout, interrupts the hung calls, so their offsets are never committed. Their events will be
-     * delivered again to the next instance ({@link #restart}); the inbox must absorb every one of them.
+     * transaction and then hang. Once one has (or after 1 s if none is in flight), and every call in flight has reached
+     * that point (or after 2 s), the processor stops taking new events and, after its shutdown timeout, interrupts
+     * the hung calls, so their offsets are never committed. Their events will be delivered again to the next instance
+     * ({@link #restart}); the inbox must absorb every one of them.
      */
     public void crash() {
+        long before = crashedEvents.get();
         crashing = true;
         // Give a call in flight up to 1 s to reach its commit, so that the crash hits one after its commit, the case
-        // the inbox exists for; an idle processor is stopped without.
-        long until = System.nanoTime() + Duration.ofSeconds(1).toNanos();
-        while (crashedEvents.get() == 0 && System.nanoTime() < until) {
+        // the inbox exists for (an idle processor is stopped without); then wait until no call is half-way through
+        // its transaction, so the stop interrupts only hung calls and can use a short shutdown timeout.
+        long start = System.nanoTime();
+        while (true) {
+            long waited = System.nanoTime() - start;
+            boolean noneHit = crashedEvents.get() == before;
+            boolean midway = inCalls.get() > hungCalls.get();
+            if (waited > Duration.ofSeconds(2).toNanos() || (!noneHit && !midway)
+                    || (noneHit && waited > Duration.ofSeconds(1).toNanos())) {
+                break;
+            }
             try {
                 Thread.sleep(5);
             } catch (InterruptedException e) {
