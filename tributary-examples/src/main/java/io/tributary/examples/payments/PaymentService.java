@@ -26,12 +26,17 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
@@ -41,9 +46,12 @@ import org.apache.avro.generic.GenericRecord;
  * The Payments service: charges each placed order exactly once in effect, although the log delivers at least once.
  *
  * <p>It runs a per-event {@link Processor} on the {@code orders} topic. Each {@code OrderPlaced} is decided first,
- * outside any transaction; a decided order is one database transaction: the {@link Inbox} row (a redelivered event is
- * skipped), then the payment row and the {@code PaymentSucceeded}/{@code PaymentFailed} event through the
+ * outside any transaction; a decided order is written in a database transaction: the {@link Inbox} row (a redelivered
+ * event is skipped), then the payment row and the {@code PaymentSucceeded}/{@code PaymentFailed} event through the
  * {@link Outbox}. The commit makes all of it durable at once, and the offset is committed to the log only afterwards.
+ * <b>Group commit:</b> the orders of one partition decided while a transaction of that partition is being written
+ * share the next transaction (one commit for many orders, not one per order); a shared transaction that fails is
+ * rolled back and its orders are written again one by one, so an order that cannot be written fails only its own call.
  * A crash between the two redelivers the event, and the inbox turns the redelivery into a no-op.
  *
  * <p><b>Poison events</b> (see {@link PaymentDecision.Unprocessable}) make the handler throw
@@ -85,6 +93,11 @@ public final class PaymentService implements AutoCloseable {
     private final Set<UUID> redriven = ConcurrentHashMap.newKeySet();
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong crashedEvents = new AtomicLong();
+    private final AtomicLong transactions = new AtomicLong();
+    /** Calls of {@code OrderPlaced} in the handler now, and how many of them hang in the simulated crash. */
+    private final AtomicInteger inCalls = new AtomicInteger();
+    private final AtomicInteger hungCalls = new AtomicInteger();
+    private final GroupCommit commits = new GroupCommit();
 
     private PaymentService(EventLog log, ProcessorConfig config, DataSource db, String tablePrefix,
                            OutboxTables outboxTables, String paymentsTopic, SchemaRegistryClient registry,
@@ -114,13 +127,14 @@ public final class PaymentService implements AutoCloseable {
      * The service's default processor settings: per-event handling with 16 orders in flight per partition (one at a
      * time per order; more would only queue for the 24 pooled connections the demo's services share), poison orders
      * are not retried and go to the dead-letter topic {@code payments.dlq} in sequenced mode, and a stop lets
-     * in-flight calls finish for at most 2 s (the simulated crash hangs its calls until that stop interrupts them).
+     * in-flight calls finish for at most 500 ms (the simulated crash hangs its calls until that stop interrupts them;
+     * {@link #crash} waits for every call in flight to reach its hang first, so the wait is dead time: keep it short).
      */
     public static ProcessorConfig defaultConfig(String ordersTopic) {
         return ProcessorConfig.of("payments", ordersTopic)
                 .withConcurrencyPerPartition(16).withMaxBufferedPerPartition(4000)
                 .withCommitInterval(Duration.ofMillis(200))
-                .withShutdownTimeout(Duration.ofSeconds(2))
+                .withShutdownTimeout(Duration.ofMillis(500))
                 .withRetry(RetryPolicy.defaults().withNonRetryable(RetryPolicy.DEFAULT_NON_RETRYABLE
                         .or(t -> t instanceof UnprocessableOrderException)))
                 .withDeadLetter(DeadLetterPolicy.sequenced());
@@ -155,23 +169,169 @@ public final class PaymentService implements AutoCloseable {
         if (!EventSchemas.ORDER_PLACED.equals(e.headers().eventType().orElse(""))) {
             return;   // the orders topic carries every order event; payments needs only OrderPlaced
         }
-        UUID eventId = e.headers().eventId().orElseThrow(() -> new IllegalStateException("Event at "
-                + e.topic() + "/" + e.partition() + "@" + e.offset() + " has no event id header; the "
-                + "inbox needs it to apply the event once. Publish order events through the forwarder"));
-        // Decide before opening a transaction: a poison order fails here, having written nothing.
-        PlacedOrder order = decode(eventId, e.value());
-        PaymentDecision decision = rules.decide(order.orderId(), order.amountCents(), order.currency());
-        if (decision instanceof PaymentDecision.Unprocessable un) {
-            rejected.add(eventId);
-            throw new UnprocessableOrderException(un.error());
+        inCalls.incrementAndGet();
+        try {
+            UUID eventId = e.headers().eventId().orElseThrow(() -> new IllegalStateException("Event at "
+                    + e.topic() + "/" + e.partition() + "@" + e.offset() + " has no event id header; the "
+                    + "inbox needs it to apply the event once. Publish order events through the forwarder"));
+            // Decide before opening a transaction: a poison order fails here, having written nothing.
+            PlacedOrder order = decode(eventId, e.value());
+            PaymentDecision decision = rules.decide(order.orderId(), order.amountCents(), order.currency());
+            if (decision instanceof PaymentDecision.Unprocessable un) {
+                rejected.add(eventId);
+                throw new UnprocessableOrderException(un.error());
+            }
+            boolean applied = commits.write(e.partition(), new DecidedOrder(eventId, order, decision));
+            if (!applied) {
+                duplicates.incrementAndGet();
+            } else {
+                switch (decision) {
+                    case PaymentDecision.Charge ch -> charged.incrementAndGet();
+                    case PaymentDecision.Decline de -> declined.incrementAndGet();
+                    case PaymentDecision.Unprocessable un -> throw new IllegalStateException("decided above");
+                }
+                if (rejected.contains(eventId)) {
+                    redriven.add(eventId);
+                }
+            }
+            if (crashing) {
+                // The simulated crash: the database commit happened, the offset commit will not. The call blocks until
+                // the processor's stop interrupts it; an interrupted call is neither committed nor dead-lettered, which
+                // is what a process dying at this point looks like to the log: the event is delivered again.
+                crashedEvents.incrementAndGet();
+                hungCalls.incrementAndGet();
+                try {
+                    new CountDownLatch(1).await();
+                } finally {
+                    hungCalls.decrementAndGet();
+                }
+            }
+        } finally {
+            inCalls.decrementAndGet();
         }
-        boolean applied;
+    }
+
+    /** An order decided by the rules, waiting to be written with its inbox row. */
+    private record DecidedOrder(UUID eventId, PlacedOrder order, PaymentDecision decision) {
+    }
+
+    /**
+     * Writes decided orders in shared transactions: the calls of one partition that arrive while a transaction of
+     * theirs is being written wait for it, and the next of them to get the lane writes all of them in one transaction
+     * (inbox rows, payment rows, outbox events) with one commit. A call returns only once its own order committed, so
+     * the offset is still committed only after the database. A failed shared transaction is rolled back and each of
+     * its orders is written again alone, so one order that cannot be written fails only its own call.
+     * Thread-safe; one lane per partition (mod {@value #LANES}), so partitions commit in parallel.
+     */
+    private final class GroupCommit {
+        private static final int LANES = 8;
+        private final Lane[] lanes = new Lane[LANES];
+
+        GroupCommit() {
+            for (int i = 0; i < LANES; i++) {
+                lanes[i] = new Lane();
+            }
+        }
+
+        /** Writes {@code order} in the next shared transaction of its partition's lane; true if the inbox applied it. */
+        boolean write(int partition, DecidedOrder order) throws Exception {
+            return lanes[Math.floorMod(partition, LANES)].write(order);
+        }
+    }
+
+    private final class Lane {
+        private final ReentrantLock lock = new ReentrantLock();
+        private final ConcurrentLinkedQueue<Waiting> queue = new ConcurrentLinkedQueue<>();
+
+        private static final class Waiting {
+            final DecidedOrder order;
+            volatile boolean done;
+            boolean again;
+            boolean applied;
+            @org.jspecify.annotations.Nullable Exception failure;
+
+            Waiting(DecidedOrder order) {
+                this.order = order;
+            }
+        }
+
+        boolean write(DecidedOrder order) throws Exception {
+            Waiting me = new Waiting(order);
+            while (true) {
+                queue.add(me);
+                lock.lock();
+                try {
+                    if (!me.done) {
+                        List<Waiting> group = new ArrayList<>();
+                        for (Waiting w; (w = queue.poll()) != null; ) {
+                            group.add(w);
+                        }
+                        writeGroup(group, me);
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                if (!me.again) {
+                    break;
+                }
+                me.again = false;   // the writer of our group was interrupted (a stop): write it ourselves
+                me.done = false;
+            }
+            if (me.failure != null) {
+                throw me.failure;
+            }
+            return me.applied;
+        }
+
+        private void writeGroup(List<Waiting> group, Waiting mine) {
+            try {
+                boolean[] applied = transaction(group.stream().map(w -> w.order).toList());
+                for (int i = 0; i < group.size(); i++) {
+                    group.get(i).applied = applied[i];
+                }
+            } catch (Exception groupFailed) {
+                boolean interrupted = Thread.currentThread().isInterrupted();
+                for (Waiting w : group) {
+                    if (interrupted) {
+                        // This call is being stopped: it fails, the others are not its to fail and try again.
+                        if (w == mine) {
+                            w.failure = groupFailed;
+                        } else {
+                            w.again = true;
+                        }
+                        continue;
+                    }
+                    try {
+                        w.applied = group.size() == 1 ? rethrow(groupFailed)
+                                : transaction(List.of(w.order))[0];   // alone, so it fails only itself
+                    } catch (Exception e) {
+                        w.failure = e;
+                    }
+                }
+            } finally {
+                for (Waiting w : group) {
+                    w.done = true;
+                }
+            }
+        }
+    }
+
+    private static boolean rethrow(Exception e) throws Exception {
+        throw e;
+    }
+
+    /** One database transaction for {@code orders}: per order, the inbox row first, then (if new) its outcome. */
+    private boolean[] transaction(List<DecidedOrder> orders) throws Exception {
+        boolean[] applied = new boolean[orders.size()];
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
             try {
-                applied = inbox.markProcessed(c, INBOX_CONSUMER, eventId);
-                if (applied) {
-                    apply(c, eventId, order, decision);
+                for (int i = 0; i < orders.size(); i++) {
+                    DecidedOrder d = orders.get(i);
+                    applied[i] = inbox.markProcessed(c, INBOX_CONSUMER, d.eventId());
+                    if (applied[i]) {
+                        apply(c, d.eventId(), d.order(), d.decision());
+                    }
                 }
                 c.commit();
             } catch (Exception ex) {
@@ -179,25 +339,8 @@ public final class PaymentService implements AutoCloseable {
                 throw ex;
             }
         }
-        if (!applied) {
-            duplicates.incrementAndGet();
-        } else {
-            switch (decision) {
-                case PaymentDecision.Charge ch -> charged.incrementAndGet();
-                case PaymentDecision.Decline de -> declined.incrementAndGet();
-                case PaymentDecision.Unprocessable un -> throw new IllegalStateException("decided above");
-            }
-            if (rejected.contains(eventId)) {
-                redriven.add(eventId);
-            }
-        }
-        if (crashing) {
-            // The simulated crash: the database commit happened, the offset commit will not. The call blocks until
-            // the processor's stop interrupts it; an interrupted call is neither committed nor dead-lettered, which
-            // is what a process dying at this point looks like to the log: the event is delivered again.
-            crashedEvents.incrementAndGet();
-            new CountDownLatch(1).await();
-        }
+        transactions.incrementAndGet();
+        return applied;
     }
 
     /** The fields of an {@code OrderPlaced} the payment handler reads, decoded with its reader schema (v1). */
@@ -279,16 +422,26 @@ public final class PaymentService implements AutoCloseable {
 
     /**
      * Kills the processor the hard way, as a crash would: calls that finish from now on commit their database
-     * transaction and then hang; once one has (or after 1 s), the processor stops taking new events and, after its
-     * shutdown timeout, interrupts the hung calls, so their offsets are never committed. Their events will be
-     * delivered again to the next instance ({@link #restart}); the inbox must absorb every one of them.
+     * transaction and then hang. Once one has (or after 1 s if none is in flight), and every call in flight has reached
+     * that point (or after 2 s), the processor stops taking new events and, after its shutdown timeout, interrupts
+     * the hung calls, so their offsets are never committed. Their events will be delivered again to the next instance
+     * ({@link #restart}); the inbox must absorb every one of them.
      */
     public void crash() {
+        long before = crashedEvents.get();
         crashing = true;
         // Give a call in flight up to 1 s to reach its commit, so that the crash hits one after its commit, the case
-        // the inbox exists for; an idle processor is stopped without.
-        long until = System.nanoTime() + Duration.ofSeconds(1).toNanos();
-        while (crashedEvents.get() == 0 && System.nanoTime() < until) {
+        // the inbox exists for (an idle processor is stopped without); then wait until no call is half-way through
+        // its transaction, so the stop interrupts only hung calls and can use a short shutdown timeout.
+        long start = System.nanoTime();
+        while (true) {
+            long waited = System.nanoTime() - start;
+            boolean noneHit = crashedEvents.get() == before;
+            boolean midway = inCalls.get() > hungCalls.get();
+            if (waited > Duration.ofSeconds(2).toNanos() || (!noneHit && !midway)
+                    || (noneHit && waited > Duration.ofSeconds(1).toNanos())) {
+                break;
+            }
             try {
                 Thread.sleep(5);
             } catch (InterruptedException e) {
@@ -333,6 +486,11 @@ public final class PaymentService implements AutoCloseable {
     /** Calls that committed to the database and then "died" with the processor, before their offsets were committed. */
     public long crashedEvents() {
         return crashedEvents.get();
+    }
+
+    /** Database transactions committed for orders; fewer than the orders written when orders shared them. */
+    public long transactions() {
+        return transactions.get();
     }
 
     /** The processor instance running now. */

@@ -122,7 +122,9 @@ public final class OrderSummaryProjection implements AutoCloseable {
         long a = 0, s = 0;
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
-            try {
+            // Each statement is prepared once per batch and reused for every order in it; saves go as JDBC batches.
+            try (PreparedStatement loadRow = c.prepareStatement("SELECT customer_id, amount_cents, status, version, "
+                    + "placed_schema_version, sales_channel FROM " + orders + " WHERE order_id = ? FOR UPDATE")) {
                 for (LogRecord e : events) {
                     maxOffset = Math.max(maxOffset, e.offset());
                     String orderId = new String(Objects.requireNonNull(e.key()), StandardCharsets.UTF_8);
@@ -131,7 +133,7 @@ public final class OrderSummaryProjection implements AutoCloseable {
                                     + "@" + e.offset() + " has no " + EventSchemas.STREAM_VERSION_HEADER + " header")));
                     Row row = rows.get(orderId);
                     if (row == null) {
-                        row = load(c, orderId);
+                        row = load(loadRow, orderId);
                         rows.put(orderId, row);
                     }
                     if (version <= row.version) {
@@ -149,11 +151,7 @@ public final class OrderSummaryProjection implements AutoCloseable {
                     row.dirty = true;
                     a++;
                 }
-                for (Map.Entry<String, Row> r : rows.entrySet()) {
-                    if (r.getValue().dirty) {
-                        save(c, r.getKey(), r.getValue());
-                    }
-                }
+                save(c, rows);
                 for (Map.Entry<String, long[]> d : revenueDelta.entrySet()) {
                     addRevenue(c, d.getKey(), d.getValue()[0], d.getValue()[1]);
                 }
@@ -212,35 +210,51 @@ public final class OrderSummaryProjection implements AutoCloseable {
                 .map(RegisteredSchema::version).orElse(0));
     }
 
-    private Row load(Connection c, String orderId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT customer_id, amount_cents, status, version, "
-                + "placed_schema_version, sales_channel FROM " + orders + " WHERE order_id = ? FOR UPDATE")) {
-            ps.setString(1, orderId);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    return new Row(true, rs.getString(1), rs.getLong(2), rs.getString(3), rs.getLong(4), rs.getInt(5),
-                            rs.getString(6));
-                }
-                return new Row(false, "", 0, "NEW", -1, 0, "");
+    private static Row load(PreparedStatement loadRow, String orderId) throws SQLException {
+        loadRow.setString(1, orderId);
+        try (ResultSet rs = loadRow.executeQuery()) {
+            if (rs.next()) {
+                return new Row(true, rs.getString(1), rs.getLong(2), rs.getString(3), rs.getLong(4), rs.getInt(5),
+                        rs.getString(6));
             }
+            return new Row(false, "", 0, "NEW", -1, 0, "");
         }
     }
 
-    private void save(Connection c, String orderId, Row r) throws SQLException {
-        String sql = r.exists
-                ? "UPDATE " + orders + " SET customer_id = ?, amount_cents = ?, status = ?, version = ?, "
-                        + "placed_schema_version = ?, sales_channel = ? WHERE order_id = ?"
-                : "INSERT INTO " + orders + " (customer_id, amount_cents, status, version, placed_schema_version, "
-                        + "sales_channel, order_id) VALUES (?, ?, ?, ?, ?, ?, ?)";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, r.customer);
-            ps.setLong(2, r.amount);
-            ps.setString(3, r.status);
-            ps.setLong(4, r.version);
-            ps.setInt(5, r.schemaVersion);
-            ps.setString(6, r.channel);
-            ps.setString(7, orderId);
-            ps.executeUpdate();
+    /** Writes the batch's changed rows: one batched INSERT for new orders, one batched UPDATE for known ones. */
+    private void save(Connection c, Map<String, Row> rows) throws SQLException {
+        try (PreparedStatement update = c.prepareStatement("UPDATE " + orders + " SET customer_id = ?, amount_cents = ?, "
+                + "status = ?, version = ?, placed_schema_version = ?, sales_channel = ? WHERE order_id = ?");
+             PreparedStatement insert = c.prepareStatement("INSERT INTO " + orders + " (customer_id, amount_cents, "
+                     + "status, version, placed_schema_version, sales_channel, order_id) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            int updates = 0;
+            int inserts = 0;
+            for (Map.Entry<String, Row> entry : rows.entrySet()) {
+                Row r = entry.getValue();
+                if (!r.dirty) {
+                    continue;
+                }
+                PreparedStatement ps = r.exists ? update : insert;
+                ps.setString(1, r.customer);
+                ps.setLong(2, r.amount);
+                ps.setString(3, r.status);
+                ps.setLong(4, r.version);
+                ps.setInt(5, r.schemaVersion);
+                ps.setString(6, r.channel);
+                ps.setString(7, entry.getKey());
+                ps.addBatch();
+                if (r.exists) {
+                    updates++;
+                } else {
+                    inserts++;
+                }
+            }
+            if (updates > 0) {
+                update.executeBatch();
+            }
+            if (inserts > 0) {
+                insert.executeBatch();
+            }
         }
     }
 

@@ -253,9 +253,11 @@ final class EmbeddedConsumer implements LogConsumer {
             interrupted = true;
         } finally {
             if (!waitState.compareAndSet(WAITING, RUNNING)) {
-                // Someone is interrupting us on purpose: let them finish, then clear the flag they set.
+                // Someone is interrupting us on purpose: let them finish, then clear the flag they set. Yield rather
+                // than spin: the interrupter may be descheduled right after its unpark woke us, and on a busy machine
+                // a spin would burn this thread's whole time slice while it waits for that thread to run again.
                 while (waitState.get() != INTERRUPTED) {
-                    Thread.onSpinWait();
+                    Thread.yield();
                 }
                 Thread.interrupted();
                 waitState.set(RUNNING);

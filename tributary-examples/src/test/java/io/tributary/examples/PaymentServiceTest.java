@@ -1,0 +1,156 @@
+package io.tributary.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.tributary.core.Headers;
+import io.tributary.core.Record;
+import io.tributary.core.StandardHeaders;
+import io.tributary.core.UuidV7;
+import io.tributary.examples.contracts.EventSchemas;
+import io.tributary.examples.orders.Order;
+import io.tributary.examples.orders.OrderEventCodec;
+import io.tributary.examples.payments.PaymentRules;
+import io.tributary.examples.payments.PaymentService;
+import io.tributary.log.EmbeddedLogConfig;
+import io.tributary.log.EventLog;
+import io.tributary.log.EventLogs;
+import io.tributary.log.LogProducer;
+import io.tributary.log.NewTopic;
+import io.tributary.outbox.OutboxSchema;
+import io.tributary.processing.DeadLetter;
+import io.tributary.schema.SchemaRegistry;
+import io.tributary.schema.SchemaText;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The payment service on a real embedded log and H2: group commit, and what a failing order does to its group. */
+class PaymentServiceTest {
+
+    private static final String ORDERS = "demo-paytest-orders";
+    private static final String PAYMENTS = "demo-paytest-payments";
+
+    @TempDir
+    Path dir;
+
+    private EventLog log;
+    private SchemaRegistry registry;
+    private HikariDataSource db;
+    private OrderEventCodec codec;
+
+    @BeforeEach
+    void open() throws Exception {
+        log = EventLogs.open(Map.of(EmbeddedLogConfig.DATA_DIR, dir.resolve("log").toString()));
+        log.admin().createTopic(NewTopic.of(ORDERS, 1));
+        log.admin().createTopic(NewTopic.of(PAYMENTS, 1));
+        registry = SchemaRegistry.open(log);
+        registry.register(EventSchemas.subject(ORDERS, EventSchemas.ORDER_PLACED_V1),
+                SchemaText.avro(EventSchemas.ORDER_PLACED_V1.toString()));
+        for (var s : List.of(EventSchemas.PAYMENT_SUCCEEDED, EventSchemas.PAYMENT_FAILED)) {
+            registry.register(EventSchemas.subject(PAYMENTS, s), SchemaText.avro(s.toString()));
+        }
+        codec = new OrderEventCodec(registry, ORDERS);
+        db = OrderFulfilmentDemo.dataSource(OrderFulfilmentDemo.embeddedJdbcUrl(dir), Optional.empty(), 8);
+        try (Connection c = db.getConnection()) {
+            PaymentService.createTables(c, OrderFulfilmentDemo.TABLE_PREFIX);
+        }
+        OutboxSchema.create(db, OrderFulfilmentDemo.OUTBOX_TABLES);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        db.close();
+        registry.close();
+        log.close();
+    }
+
+    /** Publishes {@code OrderPlaced} for each id, as the forwarder would, all before the service starts. */
+    private void publish(List<String> orderIds) {
+        try (LogProducer producer = log.producer()) {
+            for (String id : orderIds) {
+                byte[] value = codec.encode(new Order.Placed(id, "c1", 1000, "EUR", 1, "web"));
+                Headers headers = Headers.empty().with(StandardHeaders.EVENT_ID, UuidV7.next().toString())
+                        .with(StandardHeaders.EVENT_TYPE, EventSchemas.ORDER_PLACED)
+                        .with(EventSchemas.STREAM_VERSION_HEADER, "0");
+                producer.append(ORDERS, new Record(id.getBytes(StandardCharsets.UTF_8), value, headers,
+                        System.currentTimeMillis())).join();
+            }
+        }
+    }
+
+    private Map<String, Integer> chargesPerOrder() throws Exception {
+        Map<String, Integer> charges = new HashMap<>();
+        try (Connection c = db.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT order_id FROM " + OrderFulfilmentDemo.TABLE_PREFIX
+                     + "payments WHERE status = 'CHARGED'")) {
+            while (rs.next()) {
+                charges.merge(rs.getString(1), 1, Integer::sum);
+            }
+        }
+        return charges;
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("waited 60 s for " + what).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    private PaymentService start() {
+        return PaymentService.start(log, PaymentService.defaultConfig(ORDERS), db, OrderFulfilmentDemo.TABLE_PREFIX,
+                OrderFulfilmentDemo.OUTBOX_TABLES, PAYMENTS, registry, PaymentRules.defaults());
+    }
+
+    @Test
+    void ordersThatArriveTogetherShareDatabaseTransactionsAndAreEachChargedOnce() throws Exception {
+        List<String> ids = java.util.stream.IntStream.range(0, 300).mapToObj(i -> String.format("o%04d", i)).toList();
+        publish(ids);
+
+        try (PaymentService payments = start()) {
+            await(() -> payments.charged() == ids.size(), "300 charges");
+            assertThat(payments.transactions()).as("one commit for many orders").isLessThan(ids.size());
+        }
+        Map<String, Integer> charges = chargesPerOrder();
+        assertThat(charges).hasSize(ids.size());
+        assertThat(charges.values()).containsOnly(1);
+    }
+
+    @Test
+    void anOrderThatCannotBeWrittenFailsAloneAndTheOthersInItsTransactionAreCharged() throws Exception {
+        // An order id longer than the payments table's order_id column: its insert fails in the database, after the
+        // orders around it were written in the same shared transaction.
+        String unwritable = "o" + "x".repeat(80);
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            ids.add(String.format("o%04d", i));
+        }
+        ids.add(50, unwritable);
+        publish(ids);
+
+        try (PaymentService payments = start()) {
+            await(() -> payments.charged() == 100, "the 100 writable orders to be charged");
+            await(() -> payments.deadLetters().list().stream().anyMatch(d -> d.status() == DeadLetter.Status.DEAD),
+                    "the unwritable order to be dead-lettered after its retries");
+            List<DeadLetter> dead = payments.deadLetters().list();
+            assertThat(dead).singleElement().satisfies(d -> assertThat(new String(d.key(), StandardCharsets.UTF_8))
+                    .isEqualTo(unwritable));
+        }
+        Map<String, Integer> charges = chargesPerOrder();
+        assertThat(charges).hasSize(100).doesNotContainKey(unwritable);
+        assertThat(charges.values()).containsOnly(1);
+    }
+}
