@@ -17,12 +17,10 @@ CREATE TABLE IF NOT EXISTS tributary_outbox (
     last_error      VARCHAR(2000),
     published_at    BIGINT,
     INDEX tributary_outbox_pending (status, id),
-    INDEX tributary_outbox_by_key (msg_key, key_seq)
+    INDEX tributary_outbox_by_key (msg_key, key_seq),
+    -- lets the relay's claim skip keys blocked by a failed row (status 2) with one exact probe
+    INDEX tributary_outbox_failed (status, msg_key)
 ) ENGINE=InnoDB;
-
--- Lets the relay skip keys blocked by a failed row (status 2) with one probe per key. A separate statement so that
--- OutboxSchema.create adds it to tables created by an earlier version too.
-CREATE INDEX IF NOT EXISTS tributary_outbox_failed ON tributary_outbox (status, msg_key);
 
 CREATE TABLE IF NOT EXISTS tributary_outbox_key (
     msg_key    VARBINARY(1024) NOT NULL PRIMARY KEY,
