@@ -79,8 +79,8 @@ public final class OutboxRelay implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OutboxRelay.class);
     private static final int MARK_CHUNK = 1_000;
     private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
-    /** Consecutive empty rounds after which the idle wait reaches its cap (1 ms doubled this often is &gt; 100 s). */
-    private static final int QUIET_CAP = 17;
+    /** Consecutive empty rounds counted at most: 1 ms doubled this often (12 days) exceeds any poll interval. */
+    private static final int QUIET_CAP = 30;
     /** Longest single wait of the listener thread for a NOTIFY (it then waits again). */
     private static final long LISTEN_WAIT_MS = 250;
 
