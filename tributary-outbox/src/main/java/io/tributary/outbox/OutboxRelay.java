@@ -36,6 +36,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import javax.sql.DataSource;
@@ -57,13 +58,19 @@ import org.slf4j.LoggerFactory;
  * off exponentially with jitter, then resumes in order. A non-transient one (say, the topic does not exist) counts
  * an attempt on that row; after {@link RelayConfig#maxAttempts()} it is marked failed, which blocks its key (visible in
  * metrics and {@link OutboxAdmin}) until an operator retries or skips it.
- * <p><b>Wake-ups:</b> on PostgreSQL the relay LISTENs on the outbox's channel; a NOTIFY (sent by a trigger at commit)
- * ends its wait early. The table stays the source of truth: the relay also polls every {@link RelayConfig#pollInterval()}.
+ * <p><b>Wake-ups:</b> after a round that published rows the relay goes round again at once; after an empty one it
+ * waits 1 ms, then 2, 4, … up to {@link RelayConfig#pollInterval()} while the outbox stays empty, so a steady flow is
+ * picked up within milliseconds and an idle outbox costs one query per poll interval. On PostgreSQL a NOTIFY (sent by
+ * a trigger at commit) ends any wait early: a listener thread of its own reads them (pgjdbc's
+ * {@code getNotifications} keeps reading while notifications follow each other within a millisecond, so under a
+ * steady stream of commits it can take far longer than its timeout: on the round thread it held rounds up). The table
+ * stays the source of truth; a NOTIFY is only a hint.
  * <p><b>Rounds:</b> claim, order check, append every eligible row, mark them published <em>while</em> the log syncs
  * (uncommitted; rows the log then does not acknowledge are un-marked through a savepoint), wait for the
  * acknowledgements, commit. While rounds come back full the next one claims twice as many rows, up to
  * {@link RelayConfig#maxBatchSize()}; the first round that is not full drops back to {@link RelayConfig#batchSize()}.
- * <p><b>Threads:</b> one virtual thread runs rounds, another (short-lived) refreshes the gauges and purges;
+ * <p><b>Threads:</b> one virtual thread runs rounds, one listens for NOTIFY (PostgreSQL, {@code useNotify}), another
+ * (short-lived) refreshes the gauges and purges;
  * {@link #relayOnce()} may instead be called by the caller (not both at once). Thread-safe to {@link #close()} from
  * any thread: it lets the current round finish and commit.
  */
@@ -72,6 +79,10 @@ public final class OutboxRelay implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OutboxRelay.class);
     private static final int MARK_CHUNK = 1_000;
     private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
+    /** Consecutive empty rounds counted at most: 1 ms doubled this often (12 days) exceeds any poll interval. */
+    private static final int QUIET_CAP = 30;
+    /** Longest single wait of the listener thread for a NOTIFY (it then waits again). */
+    private static final long LISTEN_WAIT_MS = 250;
 
     private final DataSource dataSource;
     private final OutboxTables tables;
@@ -86,7 +97,10 @@ public final class OutboxRelay implements AutoCloseable {
     private final AtomicLong oldestPendingMillis = new AtomicLong(-1);
     private final AtomicLong blockedKeysGauge = new AtomicLong();
     private volatile boolean running;
-    private @Nullable Thread loop;
+    /** Set by the listener on a NOTIFY, cleared by the round thread before each claim. */
+    private final AtomicBoolean notified = new AtomicBoolean();
+    private volatile @Nullable Thread loop;
+    private volatile @Nullable Thread listenerThread;
     private @Nullable OutboxSql sql;
     private @Nullable Connection listenConnection;
     private volatile @Nullable Thread housekeeper;
@@ -137,13 +151,20 @@ public final class OutboxRelay implements AutoCloseable {
         OutboxRelay relay = new OutboxRelay(dataSource, log, tables, config, registry, observer);
         relay.running = true;
         relay.loop = Thread.ofVirtual().name("tributary-" + config.relayName()).start(relay::runLoop);
+        if (config.useNotify()) {
+            relay.listenerThread = Thread.ofVirtual().name("tributary-" + config.relayName() + "-listener")
+                    .start(relay::listenLoop);
+        }
         return relay;
     }
 
     private void runLoop() {
         int limit = config.batchSize();
+        int quiet = QUIET_CAP; // consecutive empty rounds; idle at start
         while (running) {
             RelayRound round;
+            // A NOTIFY that arrived before this point is for a commit this round's claim sees.
+            notified.set(false);
             try {
                 round = relayOnce(limit);
                 housekeeping();
@@ -156,9 +177,11 @@ public final class OutboxRelay implements AutoCloseable {
                 consecutiveFailures++;
                 long wait = backoffMillis(consecutiveFailures);
                 LOG.warn("Outbox relay '{}' round failed ({}); retrying in {} ms", config.relayName(), e.getMessage(), wait);
-                closeListener();
                 sleep(wait);
                 continue;
+            }
+            if (round.claimed() > 0) {
+                quiet = 0;
             }
             if (round.claimed() >= limit) {
                 // More is waiting: claim more next time, so the fixed cost of a round (round trips, the log's sync,
@@ -176,9 +199,11 @@ public final class OutboxRelay implements AutoCloseable {
                 sleep(config.pollInterval().toMillis()); // blocked by another relay's rows: don't spin
                 continue;
             }
-            awaitWork();
+            // Empty: rows were flowing a moment ago, so look again soon, then less and less often. Under a steady
+            // flow an empty round is a gap between commits, and the next rows come within milliseconds.
+            awaitWork(Math.min(config.pollInterval().toMillis(), 1L << Math.min(quiet, QUIET_CAP)));
+            quiet = Math.min(QUIET_CAP, quiet + 1);
         }
-        closeListener();
     }
 
     /**
@@ -545,23 +570,71 @@ public final class OutboxRelay implements AutoCloseable {
         return deleted;
     }
 
-    private void awaitWork() {
-        long waitMs = config.pollInterval().toMillis();
-        if (!config.useNotify()) {
-            sleep(waitMs);
-            return;
-        }
-        try {
-            Connection listen = listener();
-            if (listen == null) {
-                sleep(waitMs);
-                return;
+    /** Parks the round thread for up to {@code ms}, or until a NOTIFY arrives or the relay closes. */
+    private void awaitWork(long ms) {
+        long start = System.nanoTime();
+        long deadline = start + TimeUnit.MILLISECONDS.toNanos(ms);
+        long left;
+        while (running && !notified.get() && (left = deadline - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(this, left);
+            if (Thread.currentThread().isInterrupted()) {
+                running = false;
             }
-            org.postgresql.PGConnection pg = listen.unwrap(org.postgresql.PGConnection.class);
-            pg.getNotifications((int) Math.max(1, waitMs));
-        } catch (SQLException | NoClassDefFoundError e) {
+        }
+        if (LOG.isTraceEnabled()) {
+            LOG.trace("Outbox relay '{}' idle {} ms (of {}), {}", config.relayName(), millis(System.nanoTime() - start),
+                    ms, notified.get() ? "woken by NOTIFY" : "timed out");
+        }
+    }
+
+    /**
+     * The listener thread: LISTENs on its own connection and wakes the round thread on each batch of notifications.
+     * Ends at once where there is no NOTIFY (not PostgreSQL); reconnects with backoff after a failure.
+     */
+    private void listenLoop() {
+        // Short enough that close() is not kept waiting; wake-ups do not depend on it.
+        long waitMs = Math.max(1, Math.min(LISTEN_WAIT_MS, config.pollInterval().toMillis()));
+        int failures = 0;
+        try {
+            while (running) {
+                try {
+                    Connection listen = listener();
+                    if (listen == null) {
+                        return; // no NOTIFY here: the round thread polls
+                    }
+                    long t0 = System.nanoTime();
+                    org.postgresql.PGNotification[] got = listen.unwrap(org.postgresql.PGConnection.class)
+                            .getNotifications((int) waitMs);
+                    failures = 0;
+                    if (got != null && got.length > 0) {
+                        notified.set(true);
+                        Thread t = loop;
+                        if (t != null) {
+                            LockSupport.unpark(t);
+                        }
+                    }
+                    long took = System.nanoTime() - t0;
+                    if (took > TimeUnit.MILLISECONDS.toNanos(waitMs) + TimeUnit.MILLISECONDS.toNanos(10)
+                            && LOG.isDebugEnabled()) {
+                        LOG.debug("Outbox relay '{}': reading NOTIFYs took {} ms ({} of them, a steady stream)",
+                                config.relayName(), millis(took), got == null ? 0 : got.length);
+                    }
+                } catch (SQLException e) {
+                    closeListener();
+                    if (!running) {
+                        return;
+                    }
+                    failures++;
+                    long wait = backoffMillis(failures);
+                    LOG.debug("Outbox relay '{}' lost its LISTEN connection ({}); the round thread polls, listening "
+                            + "again in {} ms", config.relayName(), e.getMessage(), wait);
+                    sleep(wait);
+                }
+            }
+        } catch (NoClassDefFoundError e) {
+            LOG.debug("Outbox relay '{}': no PostgreSQL driver, so no NOTIFY; polling", config.relayName());
+        } finally {
             closeListener();
-            sleep(waitMs);
         }
     }
 
@@ -641,10 +714,14 @@ public final class OutboxRelay implements AutoCloseable {
     public void close() {
         running = false;
         Thread t = loop;
+        Thread l = listenerThread;
+        if (l != null) {
+            LockSupport.unpark(l);
+        }
         if (t != null) {
             LockSupport.unpark(t);
             try {
-                // A round in progress finishes and commits (a NOTIFY wait ends within pollInterval); only a round
+                // A round in progress finishes and commits (an idle wait ends at once: it is unparked); only a round
                 // stuck for longer is interrupted.
                 if (!t.join(config.pollInterval().plus(CLOSE_GRACE))) {
                     t.interrupt();
@@ -662,7 +739,17 @@ public final class OutboxRelay implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        closeListener();
+        if (l != null) {
+            try {
+                // It notices within LISTEN_WAIT_MS, or when a stream of notifications pauses for a millisecond.
+                if (!l.join(Duration.ofMillis(LISTEN_WAIT_MS).plus(CLOSE_GRACE))) {
+                    l.interrupt();
+                    l.join(Duration.ofSeconds(30));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         producer.close();
     }
 

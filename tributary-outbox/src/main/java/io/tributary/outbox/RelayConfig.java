@@ -16,8 +16,9 @@ import java.util.Objects;
  *                        to this many, and drops back to {@code batchSize} after the first round that is not full:
  *                        fewer, larger rounds drain a backlog faster, small ones keep live latency low. Values below
  *                        {@code batchSize} mean {@code batchSize} (no growth); default 5,000
- * @param pollInterval    wait between rounds when the outbox is drained; on PostgreSQL a NOTIFY wakes the relay
- *                        sooner; default 100 ms
+ * @param pollInterval    longest wait between rounds while the outbox is empty: after the last rows the relay looks
+ *                        again after 1 ms, then 2, 4, … up to this; on PostgreSQL a NOTIFY ends a wait early;
+ *                        default 100 ms
  * @param useNotify       listen for PostgreSQL NOTIFY as a wake-up hint; default true (ignored elsewhere)
  * @param maxAttempts     a row that fails this many times for a non-transient reason is marked failed and blocks its
  *                        key until an operator retries or skips it; default 10

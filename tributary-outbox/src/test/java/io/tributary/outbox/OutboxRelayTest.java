@@ -204,6 +204,118 @@ class OutboxRelayTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void rightAfterPublishingTheRelayLooksAgainWithinMillisecondsNotAfterAPollInterval(TestDatabase db) throws Exception {
+        OutboxTables tables = db.freshTables();
+        try (EventLog log = LogFixture.open(logDir)) {
+            LogFixture.createTopic(log, "orders", 1);
+            Outbox outbox = new Outbox(tables);
+            addInTransaction(db, outbox, OutboxEvent.of("orders", bytes("a"), "T", bytes("a1")));
+            List<String> published = Collections.synchronizedList(new ArrayList<>());
+            RelayObserver observer = new RelayObserver() {
+                @Override
+                public void published(List<UUID> eventIds) {
+                    published.add("batch");
+                }
+            };
+            // Polling only, with a poll interval far longer than the test may take: under a flow of rows the relay
+            // must not wait it out between two rows.
+            OutboxRelay relay = OutboxRelay.start(db.dataSource(), log, tables,
+                    fast().withUseNotify(false).withPollInterval(Duration.ofSeconds(60)), new SimpleMeterRegistry(), observer);
+            try {
+                awaitPublished(db, tables, 1, Duration.ofSeconds(30));
+                addInTransaction(db, outbox, OutboxEvent.of("orders", bytes("a"), "T", bytes("a2")));
+                long t0 = System.nanoTime();
+                awaitPublished(db, tables, 2, Duration.ofSeconds(20));
+                assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("second row, added just after the first "
+                        + "was published").isLessThan(Duration.ofSeconds(10));
+            } finally {
+                relay.close();
+            }
+            assertThat(payloads(LogFixture.readAll(log, "orders"))).containsExactly("a1", "a2");
+        } finally {
+            db.drop(tables);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = TestDatabase.class, names = "POSTGRESQL")
+    void anIdleRelayIsWokenByTheNotifyOfACommitLongBeforeItsPollInterval(TestDatabase db) throws Exception {
+        OutboxTables tables = db.freshTables();
+        try (EventLog log = LogFixture.open(logDir)) {
+            LogFixture.createTopic(log, "orders", 1);
+            Outbox outbox = new Outbox(tables);
+            OutboxRelay relay = OutboxRelay.start(db.dataSource(), log, tables,
+                    fast().withPollInterval(Duration.ofSeconds(60)), new SimpleMeterRegistry(), RelayObserver.NONE);
+            try {
+                Thread.sleep(1_000); // the relay found nothing and waits: up to 60 s, or a NOTIFY
+                addInTransaction(db, outbox, OutboxEvent.of("orders", bytes("a"), "T", bytes("a1")));
+                long t0 = System.nanoTime();
+                awaitPublished(db, tables, 1, Duration.ofSeconds(20));
+                assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+            } finally {
+                long c0 = System.nanoTime();
+                relay.close();
+                assertThat(Duration.ofNanos(System.nanoTime() - c0)).as("close does not wait out a poll interval")
+                        .isLessThan(Duration.ofSeconds(10));
+            }
+        } finally {
+            db.drop(tables);
+        }
+    }
+
+    private static void awaitPublished(TestDatabase db, OutboxTables tables, long n, Duration max) throws Exception {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (OutboxAdmin.stats(db.dataSource(), tables).published() < n && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(OutboxAdmin.stats(db.dataSource(), tables).published()).as("published within " + max).isEqualTo(n);
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void aBlockedKeyWithMoreRowsBehindItThanARoundHoldsDoesNotStarveOtherKeys(TestDatabase db) throws Exception {
+        OutboxTables tables = db.freshTables();
+        try (EventLog log = LogFixture.open(logDir)) {
+            LogFixture.createTopic(log, "orders", 2);
+            Outbox outbox = new Outbox(tables);
+            // Key 'k' is blocked by a row that can never be published, with more rows behind it than a round claims;
+            // they all come before the other keys' rows.
+            addInTransaction(db, outbox, OutboxEvent.of("no-such-topic", bytes("k"), "T", bytes("k0")));
+            OutboxRelay relay = OutboxRelay.create(db.dataSource(), log, tables,
+                    fast().withBatchSize(5).withMaxBatchSize(5).withMaxAttempts(1), new SimpleMeterRegistry(),
+                    RelayObserver.NONE);
+            relay.relayOnce();
+            assertThat(OutboxAdmin.stats(db.dataSource(), tables).blockedKeys()).as("k is blocked").isEqualTo(1);
+            for (int i = 1; i <= 12; i++) {
+                addInTransaction(db, outbox, OutboxEvent.of("orders", bytes("k"), "T", bytes("k" + i)));
+            }
+            addInTransaction(db, outbox, OutboxEvent.of("orders", bytes("j"), "T", bytes("j1")));
+            addInTransaction(db, outbox, OutboxEvent.of("orders", null, "T", bytes("n1")));
+
+            RelayRound round = relay.relayOnce();
+
+            assertThat(round.published()).as("the other keys' rows, in the first round").isEqualTo(2);
+            assertThat(round.deferred()).as("the blocked key's rows are not even claimed").isZero();
+            assertThat(payloads(LogFixture.readAll(log, "orders"))).containsExactlyInAnyOrder("j1", "n1");
+            assertThat(OutboxAdmin.stats(db.dataSource(), tables).pending()).as("k1..k12 wait behind k0").isEqualTo(12);
+
+            OutboxAdmin.skip(db.dataSource(), tables, OutboxAdmin.list(db.dataSource(), tables, OutboxRow.Status.FAILED, 1)
+                    .get(0).id());
+            int published = 0;
+            for (int i = 0; i < 10 && published < 12; i++) {
+                published += relay.relayOnce().published();
+            }
+            relay.close();
+            assertThat(published).as("once skipped, the key's rows flow again").isEqualTo(12);
+            List<LogRecord> records = LogFixture.readAll(log, "orders");
+            assertPerKeyOrder(records.stream().filter(r -> r.key() != null).toList());
+        } finally {
+            db.drop(tables);
+        }
+    }
+
     /**
      * Many business transactions at once, some long, some rolled back, each bumping its aggregate's version and
      * adding an event carrying that version; two relays publish. Every committed event must appear exactly once,

@@ -69,6 +69,16 @@ class OutboxBenchCommandTest {
     }
 
     @Test
+    void liveOnlyMeasuresTheLiveCasesAndNoDrain() throws Exception {
+        JsonNode report = run(concat(SMALL, "--live-only"));
+
+        List<String> names = names(report);
+        assertThat(names).contains("live.notify.p99", "live.poll.p99", "live.notify.write_rate");
+        assertThat(names).noneMatch(n -> n.startsWith("drain."));
+        assertThat(figure(report, "live.notify.p99").get("value").asDouble()).isGreaterThanOrEqualTo(0);
+    }
+
+    @Test
     void rejectsAnUnknownPeer() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         int exit = new CommandLine(new OutboxBenchCommand(new PrintStream(bytes, true, StandardCharsets.UTF_8)))

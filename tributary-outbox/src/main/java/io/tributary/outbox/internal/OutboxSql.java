@@ -72,8 +72,12 @@ public final class OutboxSql {
                 + " SELECT ?, ?, msg_key, seq, ?, ?, ?, ?, ? FROM " + k + " WHERE msg_key = ?";
         this.insertKeyless = "INSERT INTO " + t + " " + insertColumns + " VALUES (?, ?, NULL, 0, ?, ?, ?, ?, ?)";
         String limit = dialect == OutboxDialect.MARIADB ? " LIMIT ?" : " FETCH FIRST ? ROWS ONLY";
+        // Rows of a key blocked by a failed row are not claimed: they could not be published anyway, and with enough
+        // of them behind the failed row every round would fill with them and starve the other keys. The probe uses
+        // the small index of failed rows (tributary_outbox_failed).
         this.claim = "SELECT " + COLUMNS + " FROM " + t + " WHERE status = " + PENDING + " AND next_attempt_at <= ?"
-                + " ORDER BY id" + limit + " FOR UPDATE SKIP LOCKED";
+                + " AND NOT EXISTS (SELECT 1 FROM " + t + " f WHERE f.status = " + FAILED + " AND f.msg_key = " + t
+                + ".msg_key)" + " ORDER BY id" + limit + " FOR UPDATE SKIP LOCKED";
         this.markPublished = "UPDATE " + t + " SET status = " + PUBLISHED + ", published_at = ?, attempts = attempts + 1,"
                 + " last_error = NULL WHERE id = ?";
         this.deletePublished = "DELETE FROM " + t + " WHERE id = ?";

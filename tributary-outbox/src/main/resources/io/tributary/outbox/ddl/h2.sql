@@ -18,6 +18,7 @@ CREATE TABLE IF NOT EXISTS tributary_outbox (
 );
 CREATE INDEX IF NOT EXISTS tributary_outbox_pending ON tributary_outbox (status, id);
 CREATE INDEX IF NOT EXISTS tributary_outbox_by_key ON tributary_outbox (msg_key, key_seq);
+CREATE INDEX IF NOT EXISTS tributary_outbox_failed ON tributary_outbox (status, msg_key);
 
 CREATE TABLE IF NOT EXISTS tributary_outbox_key (
     msg_key    VARBINARY(1024) NOT NULL PRIMARY KEY,

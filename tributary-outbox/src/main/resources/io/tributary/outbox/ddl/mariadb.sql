@@ -17,7 +17,9 @@ CREATE TABLE IF NOT EXISTS tributary_outbox (
     last_error      VARCHAR(2000),
     published_at    BIGINT,
     INDEX tributary_outbox_pending (status, id),
-    INDEX tributary_outbox_by_key (msg_key, key_seq)
+    INDEX tributary_outbox_by_key (msg_key, key_seq),
+    -- lets the relay's claim skip keys blocked by a failed row (status 2) with one exact probe
+    INDEX tributary_outbox_failed (status, msg_key)
 ) ENGINE=InnoDB;
 
 CREATE TABLE IF NOT EXISTS tributary_outbox_key (

@@ -24,6 +24,8 @@ CREATE TABLE IF NOT EXISTS tributary_outbox (
 CREATE INDEX IF NOT EXISTS tributary_outbox_pending ON tributary_outbox (id) WHERE status = 0;
 CREATE INDEX IF NOT EXISTS tributary_outbox_by_key ON tributary_outbox (msg_key, key_seq) WHERE status IN (0, 2);
 CREATE INDEX IF NOT EXISTS tributary_outbox_done ON tributary_outbox (published_at) WHERE status IN (1, 3);
+-- Failed rows only (normally none): the relay skips the keys they block without scanning those keys' pending rows.
+CREATE INDEX IF NOT EXISTS tributary_outbox_failed ON tributary_outbox (msg_key) WHERE status = 2;
 
 -- The per-key sequence. Its row is locked by the business transaction that adds an event for the key, so two
 -- transactions adding events for one key are serialised and key_seq order is their commit order.
