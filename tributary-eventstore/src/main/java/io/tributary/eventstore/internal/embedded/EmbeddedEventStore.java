@@ -105,6 +105,9 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     private volatile @Nullable Throwable broken;
     private volatile long lastCheckpointOffset;
     private final AtomicBoolean checkpointing = new AtomicBoolean();
+    private final ReentrantLock checkpointLock = new ReentrantLock();
+    /** Test hook: runs in {@link #checkpoint()} after the capture, with no lock of the store held. */
+    volatile @Nullable Runnable afterCapture;
     private final long recoveredRecords;
 
     private EmbeddedEventStore(EventLog log, boolean ownsLog, EmbeddedEventStoreConfig config, LogReader reader,
@@ -784,7 +787,9 @@ public final class EmbeddedEventStore extends AbstractEventStore {
                 || !checkpointing.compareAndSet(false, true)) {
             return;
         }
-        Thread.ofVirtual().name("eventstore-index-checkpoint").start(() -> {
+        // A platform thread, not a virtual one: encoding a large index is long CPU work, and a virtual thread would
+        // hold one of the (on 2 cores, two) carrier threads the appending virtual threads run on until it finished.
+        Thread.ofPlatform().daemon().name("tributary-eventstore-checkpoint").start(() -> {
             try {
                 checkpoint();
             } catch (IOException | RuntimeException e) {
@@ -796,32 +801,55 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         });
     }
 
-    /** Writes the index checkpoint now, covering every acknowledged record. */
+    /**
+     * Writes the index checkpoint now, covering every record sent to the log before the call. Appends wait only
+     * while the index is captured (reference copies, see {@link StreamIndex#capture()}); then, without the lock, this
+     * waits until the last record the capture includes is durable, and encodes and writes the checkpoint, which
+     * therefore covers exactly the log up to that record. Does nothing if the log failed a write meanwhile.
+     */
     public void checkpoint() throws IOException {
-        byte[] bytes;
+        checkpointLock.lock(); // one writer of the checkpoint file at a time (close may race a background one)
+        try {
+            writeCheckpoint();
+        } finally {
+            checkpointLock.unlock();
+        }
+    }
+
+    private void writeCheckpoint() throws IOException {
+        StreamIndex.Image image;
+        @Nullable PendingWrite last;
         long covered;
         lock.writeLock().lock();
         try {
-            synchronized (ackLock) {
-                while (!pending.isEmpty() && broken == null) {
-                    try {
-                        ackLock.wait();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
-                }
-            }
             if (broken != null) {
                 return;
             }
-            covered = durableEnd;
-            index.coveredOffset = covered;
-            bytes = index.encode();
+            image = index.capture();
+            synchronized (ackLock) {
+                // Every record sent so far is in the capture (records are queued under the write lock, and control
+                // records are applied to the index only once durable), and none sent later is.
+                last = pending.peekLast();
+                covered = durableEnd;
+            }
         } finally {
             lock.writeLock().unlock();
         }
-        StreamIndex.write(config.indexDirectory(), bytes);
+        Runnable hook = afterCapture;
+        if (hook != null) {
+            hook.run();
+        }
+        if (last != null) {
+            try {
+                covered = last.durable.get(60, java.util.concurrent.TimeUnit.SECONDS) + 1;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                return; // the log failed (the store stops writing) or is stuck: keep the previous checkpoint
+            }
+        }
+        StreamIndex.write(config.indexDirectory(), image, covered);
         lastCheckpointOffset = covered;
     }
 
@@ -832,7 +860,7 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     public String indexFingerprint() {
         lock.readLock().lock();
         try {
-            return fingerprint(index);
+            return index.fingerprint();
         } finally {
             lock.readLock().unlock();
         }
@@ -842,22 +870,7 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     public String rebuiltIndexFingerprint() {
         StreamIndex rebuilt = new StreamIndex();
         replay(reader, rebuilt, reader.beginningOffset(), durableEnd);
-        return fingerprint(rebuilt);
-    }
-
-    private static String fingerprint(StreamIndex ix) {
-        StringBuilder sb = new StringBuilder();
-        new TreeMap<>(ix.streams).forEach((name, s) -> {
-            sb.append(name).append(" last=").append(s.lastVersion).append(" del<").append(s.deletedBefore)
-                    .append(s.softDeleted ? " soft" : "").append(s.tombstoned ? " tomb" : "").append(' ')
-                    .append(s.metadata).append(" segs=");
-            for (Segment seg : s.segments) {
-                sb.append(seg.firstVersion).append('+').append(seg.count).append('@').append(seg.offset).append(',');
-            }
-            sb.append(" snaps=").append(s.snapshots).append('\n');
-        });
-        sb.append("ids=").append(ix.ids.size());
-        return sb.toString();
+        return rebuilt.fingerprint();
     }
 
     @Override
