@@ -233,7 +233,8 @@ public final class EmbeddedEventStore extends AbstractEventStore {
                     (lastOffset << INDEX_BITS) | last.index(), true);
         }
         long offset = await(seg.acked, stream);
-        signalAppended();
+        // no signalAppended() here: drain() signalled when it moved the watermark over this record, and a second
+        // signal per append only made every appender contend for the signal's monitor
         return new WriteResult(stream, seg.lastVersion(), offset << INDEX_BITS, (offset << INDEX_BITS) + seg.count - 1, false);
     }
 
