@@ -145,6 +145,40 @@ final class StreamIndex {
     final Map<UUID, IdRef> ids = new HashMap<>();
     /** The log offset after the last record applied. */
     long coveredOffset;
+    /** False for a checkpoint's own index, which never looks ids up and so does not spend memory on them. */
+    private final boolean trackIds;
+
+    StreamIndex() {
+        this(true);
+    }
+
+    private StreamIndex(boolean trackIds) {
+        this.trackIds = trackIds;
+    }
+
+    /** An index without the id map, holding what {@code image} captured (segments shared, not copied). */
+    static StreamIndex fromImage(Image image) {
+        StreamIndex ix = new StreamIndex(false);
+        for (StreamImage si : image.streams()) {
+            StreamState s = ix.stream(si.name());
+            s.segments.addAll(java.util.Arrays.asList(si.segments()));
+            s.lastVersion = si.lastVersion();
+            s.deletedBefore = si.deletedBefore();
+            s.softDeleted = (si.flags() & 1) != 0;
+            s.tombstoned = (si.flags() & 2) != 0;
+            s.metadata = si.metadata();
+            for (int i = 0; i < si.snapshots().length; i += 2) {
+                s.snapshots.put(si.snapshots()[i], si.snapshots()[i + 1]);
+            }
+        }
+        return ix;
+    }
+
+    /** Applies an acknowledged APPEND record whose segment the live index already made (shared, not copied). */
+    void addDurableSegment(String stream, Segment seg) {
+        addSegment(stream(stream), seg);
+        coveredOffset = Math.max(coveredOffset, seg.offset + 1);
+    }
 
     StreamState stream(String name) {
         return streams.computeIfAbsent(name, StreamState::new);
@@ -170,7 +204,7 @@ final class StreamIndex {
         s.segments.add(seg);
         s.lastVersion = seg.lastVersion();
         s.softDeleted = false;
-        for (int i = 0; i < seg.count; i++) {
+        for (int i = 0; trackIds && i < seg.count; i++) {
             ids.put(seg.id(i), new IdRef(s, seg, i));
         }
     }

@@ -133,4 +133,41 @@ class EmbeddedCheckpointTest {
             assertThat(events).isEqualTo(16 * 60);
         }
     }
+
+    @Test
+    void laterCheckpointsFollowTheLogThroughAppendsDeletesMetadataAndSnapshots() throws Exception {
+        Path dir = EmbeddedStores.newDir();
+        long covered;
+        long total;
+        try (EmbeddedEventStore store = EmbeddedStores.open(dir, 1_000_000)) {
+            for (int i = 0; i < 20; i++) {
+                store.append("cart-" + i, ExpectedVersion.noStream(), List.of(event("a" + i), event("b" + i)));
+            }
+            store.checkpoint(); // the first one seeds the checkpoint's own index from the live one
+            for (int round = 0; round < 3; round++) {
+                store.append("cart-1", ExpectedVersion.any(), List.of(event("more " + round)));
+                store.setStreamMetadata("cart-2", StreamMetadata.none().withMaxCount(round + 1));
+                store.saveSnapshot(new io.tributary.eventstore.Snapshot("cart-3", 1, "S", new byte[] {(byte) round},
+                        System.currentTimeMillis()));
+                store.append("new-" + round, ExpectedVersion.noStream(), List.of(event("n" + round)));
+                store.checkpoint(); // these apply only the records that became durable since the last one
+            }
+            store.deleteStream("cart-4", ExpectedVersion.any());
+            store.tombstoneStream("cart-5", ExpectedVersion.any());
+            store.append("cart-4", ExpectedVersion.noStream(), List.of(event("recreated")));
+            store.checkpoint();
+            covered = StreamIndex.read(dir.resolve("index")).orElseThrow().coveredOffset;
+            total = (store.committedPosition() + 1) >>> 20;
+            assertThat(covered).isEqualTo(total);
+            store.append("cart-6", ExpectedVersion.any(), List.of(event("after the checkpoint")));
+            java.nio.file.Files.copy(dir.resolve("index").resolve(StreamIndex.FILE), dir.resolve("last.ckpt"));
+        }
+        java.nio.file.Files.copy(dir.resolve("last.ckpt"), dir.resolve("index").resolve(StreamIndex.FILE),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        try (EmbeddedEventStore reopened = EmbeddedStores.open(dir, 1_000_000)) {
+            assertThat(reopened.recoveredRecords()).isEqualTo(1);
+            assertThat(reopened.indexFingerprint()).isEqualTo(reopened.rebuiltIndexFingerprint());
+            assertThat(reopened.indexFingerprint()).contains("cart-5 last=1 del<0 tomb").contains("cart-4 last=2 del<2");
+        }
+    }
 }
