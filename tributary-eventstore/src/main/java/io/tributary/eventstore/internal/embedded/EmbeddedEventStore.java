@@ -239,7 +239,8 @@ public final class EmbeddedEventStore extends AbstractEventStore {
                 long now = System.currentTimeMillis();
                 byte[] value = LogEntry.encode(new LogEntry.Append(stream, firstVersion, now, events));
                 seg = index.addAppend(stream, firstVersion, now, events, -1);
-                send(stream, value, now, seg.acked, seg, null);
+                // the index's own name string: the checkpoint journal keeps it until the next checkpoint
+                send(s != null ? s.name : stream, value, now, seg.acked, seg, null);
             } else {
                 seg = null;
             }
