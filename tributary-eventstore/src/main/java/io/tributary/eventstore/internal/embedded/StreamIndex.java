@@ -32,10 +32,12 @@ import org.jspecify.annotations.Nullable;
  * metadata and snapshots, and every live event id. Built by applying log records in offset order; saved to a
  * checkpoint file so opening a large store reads only the records after the checkpoint.
  *
- * <p>Not thread-safe: the store guards it with a read-write lock.
+ * <p>Not thread-safe: the store guards its live index with a read-write lock, and the checkpoint's own index (built
+ * by {@link #fromImage} and fed acknowledged records) with its checkpoint lock. {@link Segment}s are shared between
+ * the two; a segment never changes once the log has acknowledged it.
  *
- * <p>Checkpoint file {@code stream-index.ckpt} (big-endian; written to a temp file, fsynced, renamed; the store
- * {@link #capture() captures} the index under its write lock and encodes and writes it outside the lock):
+ * <p>Checkpoint file {@code stream-index.ckpt} (big-endian; streamed to a temp file with a running checksum, fsynced,
+ * renamed; written from a {@link #capture() capture}, never while the store's lock is held):
  * <pre>
  * magic i32 "TRSI" | format i32 (=1) | coveredOffset i64 | streamCount i32
  * per stream: nameLen u16 | name UTF-8 | lastVersion i64 | deletedBefore i64 | flags u8 (1 soft-deleted, 2 tombstoned)
