@@ -76,16 +76,26 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     /** Most records handed to the log in one group; bounds one appendAll's memory and keeps acks flowing. */
     private static final int MAX_GROUP = 1024;
 
-    /** A record sent to the log and not yet part of the durable prefix. */
+    /**
+     * A record sent to the log and not yet part of the durable prefix; once durable, it waits in the checkpoint
+     * journal until the next checkpoint applies it to the checkpoint's own index.
+     */
     private static final class PendingWrite {
         final CompletableFuture<Long> durable;
+        final String stream;
+        /** The events of an APPEND record; null for a control record. */
         final @Nullable Segment segment;
+        /** A control record (metadata, delete, snapshot); null for an APPEND record. */
+        final @Nullable LogEntry control;
         volatile long offset = -1;
         volatile boolean acked;
 
-        PendingWrite(CompletableFuture<Long> durable, @Nullable Segment segment) {
+        PendingWrite(CompletableFuture<Long> durable, String stream, @Nullable Segment segment,
+                     @Nullable LogEntry control) {
             this.durable = durable;
+            this.stream = stream;
             this.segment = segment;
+            this.control = control;
         }
     }
 
@@ -105,6 +115,22 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     private volatile @Nullable Throwable broken;
     private volatile long lastCheckpointOffset;
     private final AtomicBoolean checkpointing = new AtomicBoolean();
+    private final ReentrantLock checkpointLock = new ReentrantLock();
+    /**
+     * Durable records in log order, not yet applied to {@link #shadow}. Bounded by the checkpoint interval: each
+     * checkpoint empties it (about {@code checkpointEveryRecords} entries of a few dozen bytes each).
+     */
+    private final ConcurrentLinkedQueue<PendingWrite> journal = new ConcurrentLinkedQueue<>();
+    /**
+     * The checkpoint's own index, exactly what recovery would build from the log up to {@link #shadowCovered}: the
+     * live index's segments (immutable once acknowledged) shared, its own stream states, no id map. Seeded once by a
+     * capture of the live index, then kept up to date from {@link #journal}, so later checkpoints need no store
+     * lock at all. Guarded by {@link #checkpointLock}.
+     */
+    private @Nullable StreamIndex shadow;
+    private long shadowCovered;
+    /** Test hook: runs in {@link #checkpoint()} once its index is up to date, before encoding, no store lock held. */
+    volatile @Nullable Runnable afterCapture;
     private final long recoveredRecords;
 
     private EmbeddedEventStore(EventLog log, boolean ownsLog, EmbeddedEventStoreConfig config, LogReader reader,
@@ -213,7 +239,8 @@ public final class EmbeddedEventStore extends AbstractEventStore {
                 long now = System.currentTimeMillis();
                 byte[] value = LogEntry.encode(new LogEntry.Append(stream, firstVersion, now, events));
                 seg = index.addAppend(stream, firstVersion, now, events, -1);
-                send(stream, value, now, seg.acked, seg);
+                // the index's own name string: the checkpoint journal keeps it until the next checkpoint
+                send(s != null ? s.name : stream, value, now, seg.acked, seg, null);
             } else {
                 seg = null;
             }
@@ -230,7 +257,8 @@ public final class EmbeddedEventStore extends AbstractEventStore {
                     (lastOffset << INDEX_BITS) | last.index(), true);
         }
         long offset = await(seg.acked, stream);
-        signalAppended();
+        // no signalAppended() here: drain() signalled when it moved the watermark over this record, and a second
+        // signal per append only made every appender contend for the signal's monitor
         return new WriteResult(stream, seg.lastVersion(), offset << INDEX_BITS, (offset << INDEX_BITS) + seg.count - 1, false);
     }
 
@@ -277,8 +305,8 @@ public final class EmbeddedEventStore extends AbstractEventStore {
      * record is sent by {@link #flushOutbox()}, which the caller runs after releasing the lock.
      */
     private void send(String stream, byte[] value, long timestamp, CompletableFuture<Long> durable,
-                      @Nullable Segment segment) {
-        PendingWrite pw = new PendingWrite(durable, segment);
+                      @Nullable Segment segment, @Nullable LogEntry control) {
+        PendingWrite pw = new PendingWrite(durable, stream, segment, control);
         synchronized (ackLock) {
             pending.addLast(pw);
         }
@@ -347,6 +375,7 @@ public final class EmbeddedEventStore extends AbstractEventStore {
                 }
                 durableEnd = pw.offset + 1;
                 done.add(pw);
+                journal.offer(pw); // in log order: the checkpoint replays these onto its own index
             }
             if (pending.isEmpty()) {
                 ackLock.notifyAll();
@@ -418,7 +447,7 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     /** Runs a rare write (metadata, delete, snapshot): the record is made durable while holding the write lock. */
     private long writeControl(LogEntry entry) {
         CompletableFuture<Long> durable = new CompletableFuture<>();
-        send(entry.stream(), LogEntry.encode(entry), System.currentTimeMillis(), durable, null);
+        send(entry.stream(), LogEntry.encode(entry), System.currentTimeMillis(), durable, null, entry);
         flushOutbox(); // if another thread is sending, it sends this record before it lets go of the send lock
         return await(durable, entry.stream());
     }
@@ -784,7 +813,9 @@ public final class EmbeddedEventStore extends AbstractEventStore {
                 || !checkpointing.compareAndSet(false, true)) {
             return;
         }
-        Thread.ofVirtual().name("eventstore-index-checkpoint").start(() -> {
+        // A platform thread, not a virtual one: encoding a large index is long CPU work, and a virtual thread would
+        // hold one of the (on 2 cores, two) carrier threads the appending virtual threads run on until it finished.
+        Thread.ofPlatform().daemon().name("tributary-eventstore-checkpoint").start(() -> {
             try {
                 checkpoint();
             } catch (IOException | RuntimeException e) {
@@ -796,33 +827,94 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         });
     }
 
-    /** Writes the index checkpoint now, covering every acknowledged record. */
+    /**
+     * Writes the index checkpoint now, covering every durable record (on the first call of this instance: every
+     * record sent before the call). The checkpoint keeps its own index, fed in log order with the records that
+     * became durable since the last checkpoint, and encodes and writes that, so it covers exactly the log up to
+     * its last record and takes no store lock; only the first call of an instance captures the live index under
+     * the write lock (reference copies) to seed it. Does nothing if the log failed a write meanwhile.
+     */
     public void checkpoint() throws IOException {
-        byte[] bytes;
+        checkpointLock.lock(); // one writer of the checkpoint file at a time (close may race a background one)
+        try {
+            writeCheckpoint();
+        } finally {
+            checkpointLock.unlock();
+        }
+    }
+
+    private void writeCheckpoint() throws IOException {
+        StreamIndex sh = shadow;
+        if (sh == null) {
+            sh = seedShadow();
+            if (sh == null) {
+                return;
+            }
+        }
+        // Bring the checkpoint's index up to every durable record, in log order, as recovery would apply them.
+        PendingWrite pw;
+        while ((pw = journal.poll()) != null) {
+            long offset = pw.offset;
+            if (offset < shadowCovered) {
+                continue; // already in the seed
+            }
+            if (pw.segment != null) {
+                sh.addDurableSegment(pw.stream, pw.segment);
+            } else if (pw.control != null) {
+                sh.apply(offset, pw.control);
+            }
+            shadowCovered = offset + 1;
+        }
+        if (broken != null) {
+            return;
+        }
+        Runnable hook = afterCapture;
+        if (hook != null) {
+            hook.run();
+        }
+        long covered = shadowCovered;
+        StreamIndex.write(config.indexDirectory(), sh.capture(), covered);
+        lastCheckpointOffset = covered;
+    }
+
+    /**
+     * The first checkpoint of this store instance seeds the checkpoint's index from one capture of the live index
+     * under the write lock (reference copies, see {@link StreamIndex#capture()}); then, without the lock, it waits
+     * until the last record the capture includes is durable. Null if the log failed meanwhile.
+     */
+    private @Nullable StreamIndex seedShadow() {
+        StreamIndex.Image image;
+        @Nullable PendingWrite last;
         long covered;
         lock.writeLock().lock();
         try {
-            synchronized (ackLock) {
-                while (!pending.isEmpty() && broken == null) {
-                    try {
-                        ackLock.wait();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
-                }
-            }
             if (broken != null) {
-                return;
+                return null;
             }
-            covered = durableEnd;
-            index.coveredOffset = covered;
-            bytes = index.encode();
+            image = index.capture();
+            synchronized (ackLock) {
+                // Every record sent so far is in the capture (records are queued under the write lock, and control
+                // records are applied to the index only once durable), and none sent later is.
+                last = pending.peekLast();
+                covered = durableEnd;
+            }
         } finally {
             lock.writeLock().unlock();
         }
-        StreamIndex.write(config.indexDirectory(), bytes);
-        lastCheckpointOffset = covered;
+        if (last != null) {
+            try {
+                covered = last.durable.get(60, java.util.concurrent.TimeUnit.SECONDS) + 1;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                return null; // the log failed (the store stops writing) or is stuck: no checkpoint
+            }
+        }
+        StreamIndex sh = StreamIndex.fromImage(image);
+        shadowCovered = covered;
+        shadow = sh;
+        return sh;
     }
 
     /**
@@ -832,7 +924,7 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     public String indexFingerprint() {
         lock.readLock().lock();
         try {
-            return fingerprint(index);
+            return index.fingerprint();
         } finally {
             lock.readLock().unlock();
         }
@@ -842,22 +934,7 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     public String rebuiltIndexFingerprint() {
         StreamIndex rebuilt = new StreamIndex();
         replay(reader, rebuilt, reader.beginningOffset(), durableEnd);
-        return fingerprint(rebuilt);
-    }
-
-    private static String fingerprint(StreamIndex ix) {
-        StringBuilder sb = new StringBuilder();
-        new TreeMap<>(ix.streams).forEach((name, s) -> {
-            sb.append(name).append(" last=").append(s.lastVersion).append(" del<").append(s.deletedBefore)
-                    .append(s.softDeleted ? " soft" : "").append(s.tombstoned ? " tomb" : "").append(' ')
-                    .append(s.metadata).append(" segs=");
-            for (Segment seg : s.segments) {
-                sb.append(seg.firstVersion).append('+').append(seg.count).append('@').append(seg.offset).append(',');
-            }
-            sb.append(" snaps=").append(s.snapshots).append('\n');
-        });
-        sb.append("ids=").append(ix.ids.size());
-        return sb.toString();
+        return rebuilt.fingerprint();
     }
 
     @Override

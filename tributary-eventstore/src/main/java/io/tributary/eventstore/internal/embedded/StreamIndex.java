@@ -3,9 +3,7 @@ package io.tributary.eventstore.internal.embedded;
 import io.tributary.eventstore.EventData;
 import io.tributary.eventstore.StreamInfo;
 import io.tributary.eventstore.StreamMetadata;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.ByteArrayInputStream;
@@ -34,9 +32,12 @@ import org.jspecify.annotations.Nullable;
  * metadata and snapshots, and every live event id. Built by applying log records in offset order; saved to a
  * checkpoint file so opening a large store reads only the records after the checkpoint.
  *
- * <p>Not thread-safe: the store guards it with a read-write lock.
+ * <p>Not thread-safe: the store guards its live index with a read-write lock, and the checkpoint's own index (built
+ * by {@link #fromImage} and fed acknowledged records) with its checkpoint lock. {@link Segment}s are shared between
+ * the two; a segment never changes once the log has acknowledged it.
  *
- * <p>Checkpoint file {@code stream-index.ckpt} (big-endian; written to a temp file, fsynced, renamed):
+ * <p>Checkpoint file {@code stream-index.ckpt} (big-endian; streamed to a temp file with a running checksum, fsynced,
+ * renamed; written from a {@link #capture() capture}, never while the store's lock is held):
  * <pre>
  * magic i32 "TRSI" | format i32 (=1) | coveredOffset i64 | streamCount i32
  * per stream: nameLen u16 | name UTF-8 | lastVersion i64 | deletedBefore i64 | flags u8 (1 soft-deleted, 2 tombstoned)
@@ -146,6 +147,40 @@ final class StreamIndex {
     final Map<UUID, IdRef> ids = new HashMap<>();
     /** The log offset after the last record applied. */
     long coveredOffset;
+    /** False for a checkpoint's own index, which never looks ids up and so does not spend memory on them. */
+    private final boolean trackIds;
+
+    StreamIndex() {
+        this(true);
+    }
+
+    private StreamIndex(boolean trackIds) {
+        this.trackIds = trackIds;
+    }
+
+    /** An index without the id map, holding what {@code image} captured (segments shared, not copied). */
+    static StreamIndex fromImage(Image image) {
+        StreamIndex ix = new StreamIndex(false);
+        for (StreamImage si : image.streams()) {
+            StreamState s = ix.stream(si.name());
+            s.segments.addAll(java.util.Arrays.asList(si.segments()));
+            s.lastVersion = si.lastVersion();
+            s.deletedBefore = si.deletedBefore();
+            s.softDeleted = (si.flags() & 1) != 0;
+            s.tombstoned = (si.flags() & 2) != 0;
+            s.metadata = si.metadata();
+            for (int i = 0; i < si.snapshots().length; i += 2) {
+                s.snapshots.put(si.snapshots()[i], si.snapshots()[i + 1]);
+            }
+        }
+        return ix;
+    }
+
+    /** Applies an acknowledged APPEND record whose segment the live index already made (shared, not copied). */
+    void addDurableSegment(String stream, Segment seg) {
+        addSegment(stream(stream), seg);
+        coveredOffset = Math.max(coveredOffset, seg.offset + 1);
+    }
 
     StreamState stream(String name) {
         return streams.computeIfAbsent(name, StreamState::new);
@@ -171,7 +206,7 @@ final class StreamIndex {
         s.segments.add(seg);
         s.lastVersion = seg.lastVersion();
         s.softDeleted = false;
-        for (int i = 0; i < seg.count; i++) {
+        for (int i = 0; trackIds && i < seg.count; i++) {
             ids.put(seg.id(i), new IdRef(s, seg, i));
         }
     }
@@ -205,60 +240,111 @@ final class StreamIndex {
         s.snapshots.clear();
     }
 
-    // ---- checkpoint ----
-
-    /** Encodes the whole index; the caller guarantees no write is pending. */
-    byte[] encode() throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + streams.size() * 64 + ids.size() * 16);
-        DataOutputStream out = new DataOutputStream(bytes);
-        out.writeInt(MAGIC);
-        out.writeInt(FORMAT);
-        out.writeLong(coveredOffset);
-        out.writeInt(streams.size());
-        for (StreamState s : streams.values()) {
-            byte[] name = s.name.getBytes(StandardCharsets.UTF_8);
-            out.writeShort(name.length);
-            out.write(name);
-            out.writeLong(s.lastVersion);
-            out.writeLong(s.deletedBefore);
-            out.writeByte((s.softDeleted ? 1 : 0) | (s.tombstoned ? 2 : 0));
-            out.writeLong(s.metadata.maxAge().map(Duration::toMillis).orElse(-1L));
-            out.writeLong(s.metadata.maxCount().orElse(-1));
-            out.writeLong(s.metadata.truncateBefore().orElse(-1));
-            out.writeInt(s.segments.size());
+    /**
+     * A canonical description of the index (every stream's state, versions, offsets and snapshots), to compare an
+     * index loaded from a checkpoint with one rebuilt from the whole log.
+     */
+    String fingerprint() {
+        StringBuilder sb = new StringBuilder();
+        new TreeMap<>(streams).forEach((name, s) -> {
+            sb.append(name).append(" last=").append(s.lastVersion).append(" del<").append(s.deletedBefore)
+                    .append(s.softDeleted ? " soft" : "").append(s.tombstoned ? " tomb" : "").append(' ')
+                    .append(s.metadata).append(" segs=");
             for (Segment seg : s.segments) {
-                out.writeLong(seg.firstVersion);
-                out.writeInt(seg.count);
-                out.writeLong(seg.offset);
-                out.writeLong(seg.recordedAt);
-                for (long bits : seg.ids) {
-                    out.writeLong(bits);
-                }
+                sb.append(seg.firstVersion).append('+').append(seg.count).append('@').append(seg.offset).append(',');
             }
-            out.writeInt(s.snapshots.size());
-            for (Map.Entry<Long, Long> e : s.snapshots.entrySet()) {
-                out.writeLong(e.getKey());
-                out.writeLong(e.getValue());
-            }
-        }
-        out.flush();
-        CRC32C crc = new CRC32C();
-        crc.update(bytes.toByteArray());
-        out.writeInt((int) crc.getValue());
-        out.flush();
-        return bytes.toByteArray();
+            sb.append(" snaps=").append(s.snapshots).append('\n');
+        });
+        sb.append("ids=").append(ids.size());
+        return sb.toString();
     }
 
-    /** Writes {@code encoded} durably and atomically into {@code dir}. */
-    static void write(Path dir, byte[] encoded) throws IOException {
+    // ---- checkpoint ----
+
+    /**
+     * What one stream looked like at {@link #capture()}: its scalars, its segments (the array is a copy, and a
+     * {@link Segment}'s fields never change once made, except {@code offset}, which is set once when the log
+     * acknowledges it) and its snapshots. Safe to read on any thread after the capture.
+     */
+    record StreamImage(String name, long lastVersion, long deletedBefore, int flags, StreamMetadata metadata,
+                       Segment[] segments, long[] snapshots) {
+    }
+
+    /**
+     * The whole index as of one moment, for a checkpoint to encode and write without holding the store's lock. Its
+     * segments may still be waiting for the log's acknowledgement; {@link #write} needs every one acknowledged.
+     */
+    record Image(List<StreamImage> streams) {
+    }
+
+    /**
+     * Copies the index's mutable state: O(streams + segments) reference copies, no encoding, so the store's write
+     * lock is held only for this (about a millisecond per 100,000 segments) instead of for the whole encoding. The
+     * caller holds the write lock.
+     */
+    Image capture() {
+        List<StreamImage> out = new ArrayList<>(streams.size());
+        for (StreamState s : streams.values()) {
+            long[] snaps = new long[s.snapshots.size() * 2];
+            int i = 0;
+            for (Map.Entry<Long, Long> e : s.snapshots.entrySet()) {
+                snaps[i++] = e.getKey();
+                snaps[i++] = e.getValue();
+            }
+            out.add(new StreamImage(s.name, s.lastVersion, s.deletedBefore,
+                    (s.softDeleted ? 1 : 0) | (s.tombstoned ? 2 : 0), s.metadata,
+                    s.segments.toArray(new Segment[0]), snaps));
+        }
+        return new Image(out);
+    }
+
+    /**
+     * Encodes {@code image} as a checkpoint covering the log up to {@code coveredOffset} (exclusive) and writes it
+     * durably and atomically into {@code dir}: streamed through a fixed buffer into a temp file with a running
+     * checksum (no copy of the whole index in memory), fsynced, renamed over the previous checkpoint, and the
+     * directory fsynced. Every segment of the image must have its log offset by now.
+     */
+    static void write(Path dir, Image image, long coveredOffset) throws IOException {
         Files.createDirectories(dir);
         Path tmp = dir.resolve(FILE + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer buf = ByteBuffer.wrap(encoded);
-            while (buf.hasRemaining()) {
-                ch.write(buf);
+            CheckpointOutput out = new CheckpointOutput(ch);
+            out.putInt(MAGIC);
+            out.putInt(FORMAT);
+            out.putLong(coveredOffset);
+            out.putInt(image.streams().size());
+            for (StreamImage s : image.streams()) {
+                byte[] name = s.name().getBytes(StandardCharsets.UTF_8);
+                out.putShort(name.length);
+                out.put(name);
+                out.putLong(s.lastVersion());
+                out.putLong(s.deletedBefore());
+                out.putByte(s.flags());
+                out.putLong(s.metadata().maxAge().map(Duration::toMillis).orElse(-1L));
+                out.putLong(s.metadata().maxCount().orElse(-1));
+                out.putLong(s.metadata().truncateBefore().orElse(-1));
+                out.putInt(s.segments().length);
+                for (Segment seg : s.segments()) {
+                    long offset = seg.offset;
+                    if (offset < 0 || offset >= coveredOffset) {
+                        throw new IllegalStateException("segment " + seg.firstVersion + "+" + seg.count + " of stream '"
+                                + s.name() + "' is at offset " + offset + ", not below the checkpoint's " + coveredOffset);
+                    }
+                    out.putLong(seg.firstVersion);
+                    out.putInt(seg.count);
+                    out.putLong(offset);
+                    out.putLong(seg.recordedAt);
+                    for (long bits : seg.ids) {
+                        out.putLong(bits);
+                    }
+                }
+                out.putInt(s.snapshots().length / 2);
+                for (long v : s.snapshots()) {
+                    out.putLong(v);
+                }
             }
+            out.finish();
             ch.force(true);
         }
         Files.move(tmp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -266,6 +352,71 @@ final class StreamIndex {
             d.force(true); // make the rename itself durable
         } catch (IOException ignored) {
             // some file systems cannot open a directory; the rename is still atomic
+        }
+    }
+
+    /** Big-endian output through one reused buffer into a file, with a CRC-32C of every byte written. */
+    private static final class CheckpointOutput {
+        private final FileChannel ch;
+        private final ByteBuffer buf = ByteBuffer.allocate(256 * 1024);
+        private final CRC32C crc = new CRC32C();
+
+        CheckpointOutput(FileChannel ch) {
+            this.ch = ch;
+        }
+
+        private void room(int bytes) throws IOException {
+            if (buf.remaining() < bytes) {
+                flush();
+            }
+        }
+
+        private void flush() throws IOException {
+            buf.flip();
+            crc.update(buf.array(), 0, buf.limit());
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            buf.clear();
+        }
+
+        void putByte(int v) throws IOException {
+            room(1);
+            buf.put((byte) v);
+        }
+
+        void putShort(int v) throws IOException {
+            room(2);
+            buf.putShort((short) v);
+        }
+
+        void putInt(int v) throws IOException {
+            room(4);
+            buf.putInt(v);
+        }
+
+        void putLong(long v) throws IOException {
+            room(8);
+            buf.putLong(v);
+        }
+
+        void put(byte[] bytes) throws IOException {
+            for (int at = 0; at < bytes.length; ) {
+                room(1);
+                int n = Math.min(buf.remaining(), bytes.length - at);
+                buf.put(bytes, at, n);
+                at += n;
+            }
+        }
+
+        /** Writes what is buffered, then the checksum of everything before it. */
+        void finish() throws IOException {
+            flush();
+            buf.putInt((int) crc.getValue());
+            buf.flip();
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
         }
     }
 

@@ -1,0 +1,173 @@
+package io.tributary.eventstore.internal.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tributary.eventstore.Direction;
+import io.tributary.eventstore.EventData;
+import io.tributary.eventstore.ExpectedVersion;
+import io.tributary.eventstore.StreamMetadata;
+import io.tributary.eventstore.embedded.EmbeddedStores;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The index checkpoint holds the store's write lock only to capture the index: appends are neither stalled by its
+ * encoding nor by its wait for the log, and the checkpoint covers exactly the records it captured.
+ */
+class EmbeddedCheckpointTest {
+
+    private static EventData event(String text) {
+        return EventData.of("E", text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void appendsReadsAndMetadataChangesGoOnWhileACheckpointIsBeingWritten() throws Exception {
+        Path dir = EmbeddedStores.newDir();
+        try (EmbeddedEventStore store = EmbeddedStores.open(dir, 1_000_000)) {
+            for (int i = 0; i < 100; i++) {
+                store.append("order-" + i, ExpectedVersion.noStream(), List.of(event("placed " + i)));
+            }
+            CountDownLatch captured = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            store.afterCapture = () -> {
+                captured.countDown();
+                try {
+                    release.await(60, TimeUnit.SECONDS); // the checkpoint is "encoding" until the test lets it go
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            };
+            // own threads: the common pool has one thread on 2 cores, and the checkpoint holds it
+            ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+            Future<?> checkpoint = threads.submit(() -> {
+                store.checkpoint();
+                return null;
+            });
+            assertThat(captured.await(30, TimeUnit.SECONDS)).as("the checkpoint captured the index").isTrue();
+            try {
+                Future<?> work = threads.submit(() -> {
+                    for (int i = 0; i < 100; i++) {
+                        store.append("order-" + i, ExpectedVersion.exactly(0), List.of(event("paid " + i)));
+                    }
+                    store.setStreamMetadata("order-1", StreamMetadata.none().withMaxCount(10));
+                    store.deleteStream("order-2", ExpectedVersion.exactly(1));
+                    return null;
+                });
+                work.get(30, TimeUnit.SECONDS);
+                assertThat(store.readStream("order-5", Direction.FORWARD, 0, 10)).hasSize(2);
+                assertThat(checkpoint).isNotDone();
+            } finally {
+                release.countDown();
+            }
+            checkpoint.get(30, TimeUnit.SECONDS);
+            threads.close();
+            store.afterCapture = null;
+        }
+    }
+
+    @RepeatedTest(3)
+    void aCheckpointTakenDuringConcurrentAppendsCoversExactlyWhatItCaptured() throws Exception {
+        Path dir = EmbeddedStores.newDir();
+        long recordsAtCheckpoint;
+        long recordsAtClose;
+        try (EmbeddedEventStore store = EmbeddedStores.open(dir, 1_000_000)) {
+            CountDownLatch captured = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                List<Future<?>> writers = new ArrayList<>();
+                for (int w = 0; w < 16; w++) {
+                    int writer = w;
+                    writers.add(pool.submit(() -> {
+                        for (int i = 0; i < 60; i++) {
+                            store.append("acct-" + (writer % 5), ExpectedVersion.any(), List.of(event(writer + "/" + i)));
+                            if (i == 20 && writer == 0) {
+                                // checkpoint in the middle of the stream of appends, with appends still in flight
+                                store.afterCapture = () -> {
+                                    captured.countDown();
+                                    try {
+                                        release.await(60, TimeUnit.SECONDS);
+                                    } catch (InterruptedException e) {
+                                        Thread.currentThread().interrupt();
+                                    }
+                                };
+                                pool.submit(() -> {
+                                    store.checkpoint();
+                                    return null;
+                                });
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                assertThat(captured.await(30, TimeUnit.SECONDS)).isTrue();
+                for (Future<?> f : writers) {
+                    f.get(60, TimeUnit.SECONDS); // every writer finishes while the checkpoint is held after its capture
+                }
+                release.countDown();
+            }
+            store.afterCapture = null;
+            recordsAtClose = (store.committedPosition() + 1) >>> 20;
+            recordsAtCheckpoint = StreamIndex.read(dir.resolve("index")).orElseThrow().coveredOffset;
+            assertThat(recordsAtCheckpoint).isBetween(1L, recordsAtClose);
+            // Remove the checkpoint close() writes, keep the one taken mid-stream: copy it aside, close, put it back.
+            java.nio.file.Files.copy(dir.resolve("index").resolve(StreamIndex.FILE), dir.resolve("mid.ckpt"));
+        }
+        java.nio.file.Files.copy(dir.resolve("mid.ckpt"), dir.resolve("index").resolve(StreamIndex.FILE),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        try (EmbeddedEventStore reopened = EmbeddedStores.open(dir, 1_000_000)) {
+            assertThat(reopened.recoveredRecords()).isEqualTo(recordsAtClose - recordsAtCheckpoint);
+            assertThat(reopened.indexFingerprint()).isEqualTo(reopened.rebuiltIndexFingerprint());
+            long events = 0;
+            for (int s = 0; s < 5; s++) {
+                events += reopened.readStream("acct-" + s, Direction.FORWARD, 0, 10_000).size();
+            }
+            assertThat(events).isEqualTo(16 * 60);
+        }
+    }
+
+    @Test
+    void laterCheckpointsFollowTheLogThroughAppendsDeletesMetadataAndSnapshots() throws Exception {
+        Path dir = EmbeddedStores.newDir();
+        long covered;
+        long total;
+        try (EmbeddedEventStore store = EmbeddedStores.open(dir, 1_000_000)) {
+            for (int i = 0; i < 20; i++) {
+                store.append("cart-" + i, ExpectedVersion.noStream(), List.of(event("a" + i), event("b" + i)));
+            }
+            store.checkpoint(); // the first one seeds the checkpoint's own index from the live one
+            for (int round = 0; round < 3; round++) {
+                store.append("cart-1", ExpectedVersion.any(), List.of(event("more " + round)));
+                store.setStreamMetadata("cart-2", StreamMetadata.none().withMaxCount(round + 1));
+                store.saveSnapshot(new io.tributary.eventstore.Snapshot("cart-3", 1, "S", new byte[] {(byte) round},
+                        System.currentTimeMillis()));
+                store.append("new-" + round, ExpectedVersion.noStream(), List.of(event("n" + round)));
+                store.checkpoint(); // these apply only the records that became durable since the last one
+            }
+            store.deleteStream("cart-4", ExpectedVersion.any());
+            store.tombstoneStream("cart-5", ExpectedVersion.any());
+            store.append("cart-4", ExpectedVersion.noStream(), List.of(event("recreated")));
+            store.checkpoint();
+            covered = StreamIndex.read(dir.resolve("index")).orElseThrow().coveredOffset;
+            total = (store.committedPosition() + 1) >>> 20;
+            assertThat(covered).isEqualTo(total);
+            store.append("cart-6", ExpectedVersion.any(), List.of(event("after the checkpoint")));
+            java.nio.file.Files.copy(dir.resolve("index").resolve(StreamIndex.FILE), dir.resolve("last.ckpt"));
+        }
+        java.nio.file.Files.copy(dir.resolve("last.ckpt"), dir.resolve("index").resolve(StreamIndex.FILE),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        try (EmbeddedEventStore reopened = EmbeddedStores.open(dir, 1_000_000)) {
+            assertThat(reopened.recoveredRecords()).isEqualTo(1);
+            assertThat(reopened.indexFingerprint()).isEqualTo(reopened.rebuiltIndexFingerprint());
+            assertThat(reopened.indexFingerprint()).contains("cart-5 last=1 del<0 tomb").contains("cart-4 last=2 del<2");
+        }
+    }
+}
