@@ -1,48 +1,47 @@
 package io.tributary.core;
 
-import java.security.SecureRandom;
 import java.util.UUID;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Generates UUIDv7 event ids (RFC 9562): 48 bits of Unix milliseconds, then version 7, then a 12-bit counter seeded
  * at random each millisecond (method 1 of RFC 9562 §6.2), then the variant and 62 random bits. Ids from one generator
- * are strictly increasing, also when the clock stalls or steps back, so they sort in creation order.
+ * are strictly increasing, also when the clock stalls or steps back, so they sort in creation order: an id handed out
+ * after another returns (on any thread) sorts after it.
  *
- * <p>Thread-safe: one process-wide generator, guarded by a lock held for a few nanoseconds.
+ * <p>Thread-safe and lock-free: one process-wide generator whose millisecond and counter live in one atomic word, so
+ * concurrent callers never block each other. The random bits come from {@link ThreadLocalRandom}: ids are unique (the
+ * ordered part is never reused in this process; the 62 random bits separate processes), but not unguessable — never
+ * use one as a secret or a token.
  */
 public final class UuidV7 {
 
-    private static final SecureRandom RANDOM = new SecureRandom();
-    private static final ReentrantLock LOCK = new ReentrantLock();
-    private static long lastMillis = -1;
-    private static int counter;
+    private static final int COUNTER_BITS = 12;
+    private static final long COUNTER_MASK = (1L << COUNTER_BITS) - 1;
+
+    /** (milliseconds << 12) | counter of the last id handed out. */
+    private static final AtomicLong LAST = new AtomicLong();
 
     private UuidV7() {
     }
 
     /** The next id. */
     public static UUID next() {
-        long millis;
-        int seq;
-        LOCK.lock();
-        try {
-            long now = System.currentTimeMillis();
-            if (now > lastMillis) {
-                lastMillis = now;
-                counter = RANDOM.nextInt(1 << 11); // leave headroom so a busy millisecond rarely overflows
-            } else if (++counter >= (1 << 12)) {
-                // 4096 ids in one millisecond: borrow the next millisecond rather than break monotonicity.
-                lastMillis++;
-                counter = 0;
-            }
-            millis = lastMillis;
-            seq = counter;
-        } finally {
-            LOCK.unlock();
-        }
-        long msb = (millis << 16) | 0x7000L | seq;
-        long lsb = (RANDOM.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long now = System.currentTimeMillis();
+        long seed = random.nextInt(1 << 11); // leave headroom so a busy millisecond rarely overflows
+        long prev;
+        long next;
+        do {
+            prev = LAST.get();
+            // A new millisecond starts a fresh random counter. Otherwise (same millisecond, or the clock stepped
+            // back) count on; after 4096 ids in one millisecond the increment carries into the millisecond field,
+            // borrowing the next millisecond rather than breaking monotonicity.
+            next = now > (prev >>> COUNTER_BITS) ? (now << COUNTER_BITS) | seed : prev + 1;
+        } while (!LAST.compareAndSet(prev, next));
+        long msb = ((next >>> COUNTER_BITS) << 16) | 0x7000L | (next & COUNTER_MASK);
+        long lsb = (random.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
         return new UUID(msb, lsb);
     }
 

@@ -8,6 +8,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
 class UuidV7Test {
@@ -32,6 +34,54 @@ class UuidV7Test {
         }
         Set<UUID> unique = new HashSet<>(ids);
         assertThat(unique).hasSize(ids.size());
+    }
+
+    @Test
+    void idsFromConcurrentThreadsAreUniqueAndEachThreadSeesThemIncrease() throws Exception {
+        int threads = 8;
+        int perThread = 50_000;
+        Set<UUID> all = ConcurrentHashMap.newKeySet();
+        List<Throwable> failures = new ArrayList<>();
+        CountDownLatch start = new CountDownLatch(1);
+        List<Thread> workers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            workers.add(Thread.ofPlatform().start(() -> {
+                try {
+                    start.await();
+                    long previous = 0;
+                    for (int i = 0; i < perThread; i++) {
+                        UUID id = UuidV7.next();
+                        assertThat(id.version()).isEqualTo(7);
+                        assertThat(id.variant()).isEqualTo(2);
+                        assertThat(Long.compareUnsigned(id.getMostSignificantBits(), previous))
+                                .as("an id must sort after the one this thread got before it").isPositive();
+                        previous = id.getMostSignificantBits();
+                        all.add(id);
+                    }
+                } catch (Throwable e) {
+                    synchronized (failures) {
+                        failures.add(e);
+                    }
+                }
+            }));
+        }
+        start.countDown();
+        for (Thread w : workers) {
+            w.join();
+        }
+        assertThat(failures).isEmpty();
+        // The ordered part (milliseconds and counter) is never handed out twice, whatever the random bits.
+        assertThat(all).hasSize(threads * perThread);
+        assertThat(all.stream().map(UUID::getMostSignificantBits).distinct().count()).isEqualTo((long) threads * perThread);
+    }
+
+    @Test
+    void theLowBitsAreRandomPerId() {
+        Set<Long> low = new HashSet<>();
+        for (int i = 0; i < 10_000; i++) {
+            low.add(UuidV7.next().getLeastSignificantBits());
+        }
+        assertThat(low).hasSize(10_000);
     }
 
     @Test

@@ -6,11 +6,13 @@ import io.tributary.core.RetriableException;
 import io.tributary.outbox.internal.OutboxSql;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 
 /**
@@ -28,12 +30,14 @@ import javax.sql.DataSource;
  * }</pre>
  *
  * <p><b>Concurrency:</b> two deliveries of one event in two concurrent transactions: the second insert waits for the
- * first transaction (row lock) and then sees the duplicate, so only one applies. Thread-safe (stateless).
+ * first transaction (row lock) and then sees the duplicate, so only one applies. Thread-safe (its only state is the
+ * SQL text, built once per dialect).
  * <p><b>Retention:</b> rows must outlive any redelivery window; {@link #purgeOlderThan} deletes older ones.
  */
 public final class Inbox {
 
     private final OutboxTables tables;
+    private final Map<OutboxDialect, OutboxSql> sqlByDialect = new ConcurrentHashMap<>(new EnumMap<>(OutboxDialect.class));
 
     public Inbox(OutboxTables tables) {
         this.tables = Objects.requireNonNull(tables, "tables");
@@ -58,18 +62,9 @@ public final class Inbox {
                         + "auto-commit mode, so the inbox row for event " + eventId + " would not commit with the "
                         + "handler's changes; call connection.setAutoCommit(false) and commit yourself.");
             }
-            OutboxSql s = new OutboxSql(OutboxDialect.detect(connection), tables);
-            if (s.dialect == OutboxDialect.H2) {
-                try (PreparedStatement ps = connection.prepareStatement(s.inboxExists)) {
-                    ps.setString(1, consumer);
-                    ps.setString(2, eventId.toString());
-                    try (ResultSet rs = ps.executeQuery()) {
-                        if (rs.next()) {
-                            return false;
-                        }
-                    }
-                }
-            }
+            // One statement: PostgreSQL and MariaDB skip a duplicate in the insert itself (0 rows); on H2 the unique
+            // key rejects it (23505), which fails only that statement, not the transaction.
+            OutboxSql s = sql(connection);
             try (PreparedStatement ps = connection.prepareStatement(s.inboxInsert)) {
                 ps.setString(1, consumer);
                 ps.setString(2, eventId.toString());
@@ -88,13 +83,19 @@ public final class Inbox {
         }
     }
 
+    private OutboxSql sql(Connection connection) {
+        // Detected per call (drivers answer from memory): one Inbox may serve pools of different databases.
+        OutboxDialect dialect = OutboxDialect.detect(connection);
+        return sqlByDialect.computeIfAbsent(dialect, d -> new OutboxSql(d, tables));
+    }
+
     /** Deletes inbox rows older than {@code age}; returns how many. Keep {@code age} above any redelivery window. */
     public long purgeOlderThan(DataSource ds, Duration age) {
         long cutoff = System.currentTimeMillis() - age.toMillis();
         long deleted = 0;
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(true);
-            OutboxSql s = new OutboxSql(OutboxDialect.detect(c), tables);
+            OutboxSql s = sql(c);
             int n;
             do {
                 try (PreparedStatement ps = c.prepareStatement(s.inboxPurge)) {

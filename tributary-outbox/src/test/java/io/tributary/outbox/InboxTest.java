@@ -41,6 +41,32 @@ class InboxTest {
 
     @ParameterizedTest
     @EnumSource(TestDatabase.class)
+    void aDuplicateMidTransactionLeavesTheTransactionsOtherWorkToCommit(TestDatabase db) throws SQLException {
+        // Regression: on H2 the duplicate is now detected by the unique key rejecting the insert (no existence
+        // query first); the rejected statement must not roll back or poison the rest of the transaction.
+        OutboxTables tables = db.freshTables();
+        try (Connection c = db.dataSource().getConnection()) {
+            Inbox inbox = new Inbox(tables);
+            UUID seen = UuidV7.next();
+            UUID fresh = UuidV7.next();
+            UUID later = UuidV7.next();
+            c.setAutoCommit(false);
+            assertThat(inbox.markProcessed(c, "payments", seen)).isTrue();
+            c.commit();
+            assertThat(inbox.markProcessed(c, "payments", fresh)).isTrue();
+            assertThat(inbox.markProcessed(c, "payments", seen)).as("the redelivery is skipped").isFalse();
+            assertThat(inbox.markProcessed(c, "payments", later)).as("the transaction goes on").isTrue();
+            c.commit();
+            assertThat(inbox.markProcessed(c, "payments", fresh)).as("committed before the duplicate").isFalse();
+            assertThat(inbox.markProcessed(c, "payments", later)).as("committed after the duplicate").isFalse();
+            c.commit();
+        } finally {
+            db.drop(tables);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
     void aRolledBackHandlerLeavesTheEventUnprocessed(TestDatabase db) throws SQLException {
         OutboxTables tables = db.freshTables();
         try (Connection c = db.dataSource().getConnection()) {
