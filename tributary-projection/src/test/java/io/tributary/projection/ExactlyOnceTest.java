@@ -144,6 +144,80 @@ class ExactlyOnceTest {
         }
     }
 
+    /**
+     * Regression: the commit's reply is lost and the commit lands only while the retry is already applying the batch
+     * again; the checkpoint's compare-and-set makes the retry roll back instead of applying the events twice.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void aCommitThatLandsWhileTheRetryRunsDoesNotApplyTheBatchTwice(TestDatabase db) throws Exception {
+        String prefix = TestDatabase.unique("tp");
+        String table = TestDatabase.unique("seen");
+        ProjectionConfig config = ProjectionConfig.of("late-commit").withCatalogPrefix(prefix).withMaxBatchEvents(100)
+                .withRetry(RetryPolicy.defaults());
+        AtomicBoolean armed = new AtomicBoolean();
+        AtomicInteger lateCommits = new AtomicInteger();
+        javax.sql.DataSource late = commitLandsLateOnce(db.dataSource(), armed, lateCommits);
+        try (EventLog log = Fixtures.openLog(dir)) {
+            Fixtures.createTopic(log, "orders", 2);
+            Fixtures.produce(log, "orders", 0, 1000);
+            AtomicInteger batches = new AtomicInteger();
+            ProjectionHandler<LogRecord> rows = Fixtures.insertRows(table);
+            ProjectionHandler<LogRecord> arming = (events, ctx) -> {
+                rows.apply(events, ctx);
+                if (batches.incrementAndGet() == 3) {
+                    armed.set(true); // this batch's commit is reported failed, and lands 1.5 s later
+                }
+            };
+            try (Projection<LogRecord> p = Projection.start(late, new LogTopicSource(log, "orders"),
+                    Fixtures.rowsPerEvent(table), arming, config)) {
+                assertThat(p.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
+                assertThat(lateCommits.get()).isEqualTo(1);
+                assertThat(batches.get()).as("the retry ran the handler again before the late commit landed")
+                        .isGreaterThan(10);
+                assertThat(p.state()).isEqualTo(ProjectionState.RUNNING);
+                assertExactlyOnce(db, table + "_v1", 1000);
+            }
+        } finally {
+            db.drop(prefix, List.of(table + "_v1"));
+        }
+    }
+
+    /** Connections whose commit(), when armed, throws at once and really commits 1.5 s later on another thread. */
+    private static javax.sql.DataSource commitLandsLateOnce(javax.sql.DataSource target, AtomicBoolean armed,
+                                                            AtomicInteger lateCommits) {
+        return (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(ExactlyOnceTest.class.getClassLoader(),
+                new Class<?>[] {javax.sql.DataSource.class}, (proxy, method, args) -> {
+                    Object result = invoke(target, method, args);
+                    if (!method.getName().equals("getConnection")) {
+                        return result;
+                    }
+                    java.sql.Connection real = (java.sql.Connection) result;
+                    AtomicBoolean detached = new AtomicBoolean();
+                    return java.lang.reflect.Proxy.newProxyInstance(ExactlyOnceTest.class.getClassLoader(),
+                            new Class<?>[] {java.sql.Connection.class}, (cp, m, a) -> {
+                                if (m.getName().equals("commit") && armed.compareAndSet(true, false)) {
+                                    detached.set(true);
+                                    Thread.ofPlatform().daemon().start(() -> {
+                                        try {
+                                            Thread.sleep(1500);
+                                            real.commit();
+                                            lateCommits.incrementAndGet();
+                                            real.close();
+                                        } catch (Exception e) {
+                                            throw new IllegalStateException(e);
+                                        }
+                                    });
+                                    throw new java.sql.SQLException("simulated: connection lost before the commit's reply");
+                                }
+                                if (detached.get() && (m.getName().equals("rollback") || m.getName().equals("close"))) {
+                                    return null; // the late committer owns the real connection now
+                                }
+                                return invoke(real, m, a);
+                            });
+                });
+    }
+
     /** Connections whose close() throws once, after a commit, when armed: the commit itself went through. */
     private static javax.sql.DataSource closeFailsOnceAfterCommit(javax.sql.DataSource target, AtomicBoolean armed,
                                                                   AtomicInteger failedCloses) {

@@ -238,29 +238,38 @@ public final class Catalog {
     }
 
     /**
-     * Writes checkpoints inside the caller's transaction (the one holding the handler's rows). A single writer per
-     * version is assumed, so update-then-insert needs no dialect-specific upsert.
+     * Writes checkpoints inside the caller's transaction (the one holding the handler's rows), as a compare-and-set:
+     * each partition's row moves only from the position this worker last committed ({@code expected}; absent = no row
+     * yet). When another transaction moved it first (an earlier attempt of the same batch whose commit went through
+     * although its client saw an error), this throws {@link CheckpointMoved} and the caller must roll back: the
+     * batch is already applied. The row lock the UPDATE takes makes the check exact on PostgreSQL, MariaDB and H2.
      */
-    public void writeCheckpoints(Connection c, int version, Map<String, Long> positions, Map<String, Long> added,
-                                 Map<String, Long> lastEventTimes) throws SQLException {
+    public void writeCheckpoints(Connection c, int version, Map<String, Long> positions, Map<String, Long> expected,
+                                 Map<String, Long> added, Map<String, Long> lastEventTimes) throws SQLException {
         long now = System.currentTimeMillis();
         try (PreparedStatement update = c.prepareStatement("UPDATE " + checkpoints + " SET next_position = ?, "
                 + "event_count = event_count + ?, last_event_time = ?, updated_at = ? WHERE projection_name = ? "
-                + "AND version_no = ? AND source_partition = ?");
+                + "AND version_no = ? AND source_partition = ? AND next_position = ?");
              PreparedStatement insert = c.prepareStatement("INSERT INTO " + checkpoints + " (projection_name, "
                      + "version_no, source_partition, next_position, event_count, last_event_time, updated_at) "
                      + "VALUES (?, ?, ?, ?, ?, ?, ?)")) {
             for (Map.Entry<String, Long> e : positions.entrySet()) {
                 long count = added.getOrDefault(e.getKey(), 0L);
                 long time = lastEventTimes.getOrDefault(e.getKey(), 0L);
-                update.setLong(1, e.getValue());
-                update.setLong(2, count);
-                update.setLong(3, time);
-                update.setLong(4, now);
-                update.setString(5, projection);
-                update.setInt(6, version);
-                update.setString(7, e.getKey());
-                if (update.executeUpdate() == 0) {
+                Long from = expected.get(e.getKey());
+                if (from != null) {
+                    update.setLong(1, e.getValue());
+                    update.setLong(2, count);
+                    update.setLong(3, time);
+                    update.setLong(4, now);
+                    update.setString(5, projection);
+                    update.setInt(6, version);
+                    update.setString(7, e.getKey());
+                    update.setLong(8, from);
+                    if (update.executeUpdate() == 0) {
+                        throw new CheckpointMoved(e.getKey(), from);
+                    }
+                } else {
                     insert.setString(1, projection);
                     insert.setInt(2, version);
                     insert.setString(3, e.getKey());
@@ -268,9 +277,27 @@ public final class Catalog {
                     insert.setLong(5, count);
                     insert.setLong(6, time);
                     insert.setLong(7, now);
-                    insert.executeUpdate();
+                    try {
+                        insert.executeUpdate();
+                    } catch (SQLException duplicate) {
+                        // 23xxx: integrity constraint violation, here the primary key: the row exists already.
+                        if (duplicate.getSQLState() != null && duplicate.getSQLState().startsWith("23")) {
+                            throw new CheckpointMoved(e.getKey(), -1);
+                        }
+                        throw duplicate;
+                    }
                 }
             }
+        }
+    }
+
+    /** A checkpoint row was not where this worker left it: its batch was committed by an earlier attempt. */
+    public static final class CheckpointMoved extends SQLException {
+        private static final long serialVersionUID = 1L;
+
+        CheckpointMoved(String partition, long expected) {
+            super("checkpoint of partition '" + partition + "' is no longer at " + (expected < 0 ? "its start"
+                    : "position " + expected) + ": an earlier attempt of this batch committed");
         }
     }
 

@@ -221,11 +221,15 @@ public final class ProjectionRuntime<E> {
             // Under the lock, so a concurrent restartLive() either sees it or has already published its worker.
             closed = true;
         }
-        RebuildTask<E> task = rebuild;
-        if (task != null && !task.isDone()) {
-            task.stopForClose();
+        try {
+            RebuildTask<E> task = rebuild;
+            if (task != null && !task.isDone()) {
+                task.stopForClose();
+            }
+            live.stop(config.stopTimeout());
+        } finally {
+            // Even when interrupted while stopping: the lag sampler, its consumer and the meters must not outlive us.
+            instrumentation.close();
         }
-        live.stop(config.stopTimeout());
-        instrumentation.close();
     }
 }

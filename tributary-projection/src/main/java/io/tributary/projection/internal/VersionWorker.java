@@ -75,6 +75,8 @@ public final class VersionWorker<E> implements Runnable {
     private final CountDownLatch exited = new CountDownLatch(1);
     private final Thread thread;
 
+    /** The checkpoint positions this worker last committed (or found stored at start); worker thread only. */
+    private final Map<String, Long> committedPositions = new HashMap<>();
     private volatile boolean replaying;
     private volatile @Nullable Bound bound;
     private volatile boolean stopRequested;
@@ -203,6 +205,7 @@ public final class VersionWorker<E> implements Runnable {
                 from.put(e.getKey(), e.getValue().position());
                 count += e.getValue().events();
             }
+            committedPositions.putAll(from);
             Map<String, Long> positions = new HashMap<>(r.seek(from));
             progress = new Progress(positions, count);
             positioned = true;
@@ -268,6 +271,8 @@ public final class VersionWorker<E> implements Runnable {
                     // was lost): applying it again would apply its events twice.
                     break;
                 }
+                // If that commit lands only while this attempt runs, the checkpoint's compare-and-set refuses this
+                // attempt (CheckpointMoved), which rolls it back and ends the batch as committed below.
                 if (batch.events().isEmpty()) {
                     applyOnce(batch.events(), batch.positions(), counts, lastTimes, null);
                 } else {
@@ -279,6 +284,9 @@ public final class VersionWorker<E> implements Runnable {
             } catch (Throwable t) {
                 if (stopRequested || t instanceof InterruptedException) {
                     throw new StopSignal();
+                }
+                if (t instanceof Catalog.CheckpointMoved && committedElsewhere(batch.positions())) {
+                    break;
                 }
                 if (!retry.shouldRetry(t, attempt)) {
                     fail(new ProjectionFailure(config.name(), version(), committed(), batch.events().size(), attempt,
@@ -302,6 +310,7 @@ public final class VersionWorker<E> implements Runnable {
                 }
             }
         }
+        committedPositions.putAll(batch.positions());
         // Outside the retried block: the batch is committed, and nothing reporting it may cause it to be applied again.
         instrumentation.applied(counts, replaying);
         return true;
@@ -322,6 +331,14 @@ public final class VersionWorker<E> implements Runnable {
         return true;
     }
 
+    private boolean committedElsewhere(Map<String, Long> positions) {
+        try {
+            return alreadyCommitted(positions);
+        } catch (RuntimeException unreadable) {
+            return false; // the retry policy decides, and the next attempt checks again
+        }
+    }
+
     private void applyOnce(List<E> events, Map<String, Long> positions, Map<String, Long> counts,
                            Map<String, Long> lastTimes, ProjectionInstrumentation.@Nullable Observed<E> observed)
             throws Exception {
@@ -332,7 +349,7 @@ public final class VersionWorker<E> implements Runnable {
                     Context context = new Context(c, observed);
                     observed.handler(() -> handler.apply(events, context));
                 }
-                catalog.writeCheckpoints(c, version(), positions, counts, lastTimes);
+                catalog.writeCheckpoints(c, version(), positions, committedPositions, counts, lastTimes);
                 if (Thread.currentThread().isInterrupted()) {
                     // Stopped while the handler ran: the batch must not commit half-observed.
                     throw new InterruptedException("projection stopped during a batch");
