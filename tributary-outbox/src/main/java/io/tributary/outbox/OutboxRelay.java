@@ -183,7 +183,7 @@ public final class OutboxRelay implements AutoCloseable {
             if (round.claimed() > 0) {
                 quiet = 0;
             }
-            if (round.claimed() >= limit) {
+            if (round.claimed() >= limit && round.published() > 0) {
                 // More is waiting: claim more next time, so the fixed cost of a round (round trips, the log's sync,
                 // the commit) is spread over more rows while a backlog lasts.
                 limit = Math.min(config.largestBatch(), limit * 2);
@@ -196,7 +196,8 @@ public final class OutboxRelay implements AutoCloseable {
                 continue;
             }
             if (round.deferred() > 0) {
-                sleep(config.pollInterval().toMillis()); // blocked by another relay's rows: don't spin
+                // Blocked by another relay's rows or by rows in backoff: don't spin, even when the round was full.
+                sleep(config.pollInterval().toMillis());
                 continue;
             }
             // Empty: rows were flowing a moment ago, so look again soon, then less and less often. Under a steady
@@ -481,13 +482,15 @@ public final class OutboxRelay implements AutoCloseable {
 
     private void recordFailures(Connection c, OutboxSql s, List<Row> rows, List<String> messages, long now)
             throws SQLException {
+        long[] retryAt = new long[rows.size()];
         try (PreparedStatement ps = c.prepareStatement(s.recordFailure)) {
             for (int i = 0; i < rows.size(); i++) {
                 Row r = rows.get(i);
                 String msg = messages.get(i);
+                retryAt[i] = now + backoffMillis(r.attempts + 1);
                 ps.setInt(1, config.maxAttempts());
                 ps.setString(2, msg.length() > 2000 ? msg.substring(0, 2000) : msg);
-                ps.setLong(3, now + backoffMillis(r.attempts + 1));
+                ps.setLong(3, retryAt[i]);
                 ps.setLong(4, r.id);
                 ps.addBatch();
                 failureCount.increment();
@@ -498,6 +501,28 @@ public final class OutboxRelay implements AutoCloseable {
                 }
             }
             ps.executeBatch();
+        }
+        // A keyed row that stays pending waits out its backoff; the rows behind it could not be published before it
+        // anyway, so they wait as long. Otherwise a key with a round's worth of rows behind a row in backoff would
+        // fill every claim with rows that are only deferred, and starve the other keys until the backoff ends.
+        try (PreparedStatement ps = c.prepareStatement(s.deferKeyBehind)) {
+            boolean any = false;
+            for (int i = 0; i < rows.size(); i++) {
+                Row r = rows.get(i);
+                if (r.key() == null || r.attempts + 1 >= config.maxAttempts()) {
+                    continue; // keyless rows block nothing; a failed row blocks its key through the claim itself
+                }
+                long until = retryAt[i];
+                ps.setLong(1, until);
+                ps.setBytes(2, r.key());
+                ps.setLong(3, r.keySeq());
+                ps.setLong(4, until);
+                ps.addBatch();
+                any = true;
+            }
+            if (any) {
+                ps.executeBatch();
+            }
         }
     }
 
@@ -643,14 +668,19 @@ public final class OutboxRelay implements AutoCloseable {
             return listenConnection;
         }
         Connection c = dataSource.getConnection();
-        OutboxDialect dialect = OutboxDialect.detect(c);
-        if (dialect != OutboxDialect.POSTGRESQL || !c.isWrapperFor(org.postgresql.PGConnection.class)) {
-            c.close();
-            return null;
-        }
-        c.setAutoCommit(true);
-        try (Statement st = c.createStatement()) {
-            st.execute("LISTEN " + tables.outbox());
+        try {
+            OutboxDialect dialect = OutboxDialect.detect(c);
+            if (dialect != OutboxDialect.POSTGRESQL || !c.isWrapperFor(org.postgresql.PGConnection.class)) {
+                c.close();
+                return null;
+            }
+            c.setAutoCommit(true);
+            try (Statement st = c.createStatement()) {
+                st.execute("LISTEN " + tables.outbox());
+            }
+        } catch (SQLException | RuntimeException e) {
+            c.close(); // the listener retries with backoff: each failed try must give its connection back
+            throw e;
         }
         listenConnection = c;
         return c;

@@ -31,6 +31,8 @@ public final class OutboxSql {
     public final String claim;
     public final String markPublished;
     public final String deletePublished;
+    /** Moves a key's later pending rows behind its row in backoff: (until, key, key_seq, until). */
+    public final String deferKeyBehind;
     public final String recordFailure;
     public final String purgePublished;
     public final String purgeKeys;
@@ -80,6 +82,8 @@ public final class OutboxSql {
                 + ".msg_key)" + " ORDER BY id" + limit + " FOR UPDATE SKIP LOCKED";
         this.markPublished = "UPDATE " + t + " SET status = " + PUBLISHED + ", published_at = ?, attempts = attempts + 1,"
                 + " last_error = NULL WHERE id = ?";
+        this.deferKeyBehind = "UPDATE " + t + " SET next_attempt_at = ? WHERE msg_key = ? AND key_seq > ? AND status = "
+                + PENDING + " AND next_attempt_at < ?";
         this.deletePublished = "DELETE FROM " + t + " WHERE id = ?";
         // status first: MariaDB evaluates SET assignments left to right, so later ones see earlier results.
         this.recordFailure = "UPDATE " + t + " SET status = CASE WHEN attempts + 1 >= ? THEN " + FAILED + " ELSE "
