@@ -447,7 +447,12 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     /** Runs a rare write (metadata, delete, snapshot): the record is made durable while holding the write lock. */
     private long writeControl(LogEntry entry) {
         CompletableFuture<Long> durable = new CompletableFuture<>();
-        send(entry.stream(), LogEntry.encode(entry), System.currentTimeMillis(), durable, null, entry);
+        // The checkpoint journal keeps the entry until the next checkpoint, and its index needs only a snapshot's
+        // stream and version: don't hold the snapshot's payload (it may be large) in memory until then.
+        LogEntry journalled = entry instanceof LogEntry.SnapshotEntry sn
+                ? new LogEntry.SnapshotEntry(sn.stream(), sn.version(), sn.recordedAt(), sn.type(), NO_DATA)
+                : entry;
+        send(entry.stream(), LogEntry.encode(entry), System.currentTimeMillis(), durable, null, journalled);
         flushOutbox(); // if another thread is sending, it sends this record before it lets go of the send lock
         return await(durable, entry.stream());
     }
@@ -808,6 +813,8 @@ public final class EmbeddedEventStore extends AbstractEventStore {
 
     // ---- checkpoint, close, consistency ----
 
+    private static final byte[] NO_DATA = new byte[0];
+
     private void maybeCheckpoint() {
         if (durableEnd - lastCheckpointOffset < config.checkpointEveryRecords() || isClosed()
                 || !checkpointing.compareAndSet(false, true)) {
@@ -817,7 +824,16 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         // hold one of the (on 2 cores, two) carrier threads the appending virtual threads run on until it finished.
         Thread.ofPlatform().daemon().name("tributary-eventstore-checkpoint").start(() -> {
             try {
-                checkpoint();
+                checkpointLock.lock();
+                try {
+                    // close() may have written the final checkpoint while this thread was starting: writing after
+                    // close() returned could race a reopened store on the same files.
+                    if (!isClosed()) {
+                        writeCheckpoint();
+                    }
+                } finally {
+                    checkpointLock.unlock();
+                }
             } catch (IOException | RuntimeException e) {
                 // The log is the truth; a missing checkpoint only makes the next open replay more. Retry next time.
                 lastCheckpointOffset = durableEnd;
