@@ -67,6 +67,13 @@ public final class KafkaLogConsumer implements LogConsumer {
     private boolean closing;
     private boolean crashing;
     private boolean subscribed;
+    /** Whether {@code assign} or {@code subscribe} gave this consumer something to read (Kafka's getters copy). */
+    private boolean reading;
+    /**
+     * Per partition, the offsets of the first and one past the last record the latest poll returned for it: a
+     * seek into that range needs no look-up of the partition's bounds (those records were just read from it).
+     */
+    private final Map<org.apache.kafka.common.TopicPartition, long[]> lastPolled = new HashMap<>();
     private @Nullable RuntimeException listenerFailure;
 
     KafkaLogConsumer(ConsumerConfig config, Properties properties, TopicCatalog catalog, KafkaErrors errors,
@@ -136,6 +143,8 @@ public final class KafkaLogConsumer implements LogConsumer {
     public void assign(Collection<TopicPartition> partitions) {
         run("assign " + partitions, () -> consumer.assign(kafka(partitions)));
         subscribed = false;
+        reading = !partitions.isEmpty();
+        lastPolled.clear();
     }
 
     @Override
@@ -144,6 +153,7 @@ public final class KafkaLogConsumer implements LogConsumer {
         run("subscribe to " + topics, () -> consumer.subscribe(List.copyOf(topics), new ConsumerRebalanceListener() {
             @Override
             public void onPartitionsRevoked(Collection<org.apache.kafka.common.TopicPartition> partitions) {
+                partitions.forEach(lastPolled::remove);
                 notify(() -> listener.onPartitionsRevoked(ours(partitions)));
             }
 
@@ -155,6 +165,7 @@ public final class KafkaLogConsumer implements LogConsumer {
             @Override
             public void onPartitionsLost(Collection<org.apache.kafka.common.TopicPartition> partitions) {
                 // Our API has one way to lose partitions: revoked (commits for them will fail, as they should).
+                partitions.forEach(lastPolled::remove);
                 notify(() -> listener.onPartitionsRevoked(ours(partitions)));
             }
 
@@ -171,12 +182,16 @@ public final class KafkaLogConsumer implements LogConsumer {
             }
         }));
         subscribed = true;
+        reading = !topics.isEmpty();
+        lastPolled.clear();
     }
 
     @Override
     public void unsubscribe() {
         run("unsubscribe", consumer::unsubscribe);
         subscribed = false;
+        reading = false;
+        lastPolled.clear();
     }
 
     @Override
@@ -188,7 +203,7 @@ public final class KafkaLogConsumer implements LogConsumer {
     @Override
     public List<LogRecord> poll(Duration timeout) {
         checkOpen();
-        if (consumer.assignment().isEmpty() && consumer.subscription().isEmpty()) {
+        if (!reading) {
             throw new InvalidRequestException(LogErrors.NOT_ASSIGNED, "This consumer reads nothing: call assign(...) "
                     + "or subscribe(...) before poll.");
         }
@@ -221,21 +236,31 @@ public final class KafkaLogConsumer implements LogConsumer {
         long bytes = 0;
         // Where each partition cut short by maxPollBytes resumes; rare, so made only when needed.
         @Nullable Map<org.apache.kafka.common.TopicPartition, Long> rewind = null;
+        long maxBytes = config.maxPollBytes();
         for (org.apache.kafka.common.TopicPartition tp : records.partitions()) {
+            long first = -1;
+            long last = -1;
             for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
-                if (rewind != null && rewind.containsKey(tp)) {
-                    break;
-                }
                 LogRecord lr = toLogRecord(r);
-                if (!out.isEmpty() && (rewind != null || bytes + lr.sizeInBytes() > config.maxPollBytes())) {
+                int size = lr.sizeInBytes();
+                if (!out.isEmpty() && (rewind != null || bytes + size > maxBytes)) {
                     if (rewind == null) {
                         rewind = new LinkedHashMap<>();
                     }
                     rewind.put(tp, r.offset());
                     break;
                 }
-                bytes += lr.sizeInBytes();
+                bytes += size;
                 out.add(lr);
+                if (first < 0) {
+                    first = r.offset();
+                }
+                last = r.offset();
+            }
+            if (first >= 0) {
+                long[] range = lastPolled.computeIfAbsent(tp, k -> new long[2]);
+                range[0] = first;
+                range[1] = last + 1;
             }
         }
         // Records past maxPollBytes are read again by the next poll: move those partitions back to them.
@@ -261,9 +286,16 @@ public final class KafkaLogConsumer implements LogConsumer {
 
     @Override
     public void seek(TopicPartition partition, long offset) {
-        requireAssigned(List.of(partition));
+        requireAssigned(partition);
         var tp = kafka(partition);
         String what = "seek " + partition + " to offset " + offset;
+        long[] polled = lastPolled.get(tp);
+        if (polled != null && offset >= polled[0] && offset <= polled[1]) {
+            // Back into (or just past) what the latest poll returned, as a processor does to re-read what it could
+            // not buffer: those offsets were just read, so they are in range without asking the broker twice.
+            run(what, () -> consumer.seek(tp, offset));
+            return;
+        }
         long start = call(what, () -> consumer.beginningOffsets(List.of(tp))).get(tp);
         long end = call(what, () -> consumer.endOffsets(List.of(tp))).get(tp);
         if (offset < start || offset > end) {
@@ -304,7 +336,7 @@ public final class KafkaLogConsumer implements LogConsumer {
 
     @Override
     public long position(TopicPartition partition) {
-        requireAssigned(List.of(partition));
+        requireAssigned(partition);
         return call("get the position of " + partition, () -> consumer.position(kafka(partition)));
     }
 
@@ -491,9 +523,27 @@ public final class KafkaLogConsumer implements LogConsumer {
         }
     }
 
+    private void requireAssigned(TopicPartition partition) {
+        checkOpen();
+        if (!consumer.assignment().contains(kafka(partition))) {
+            requireAssigned(List.of(partition));
+        }
+    }
+
     private void requireAssigned(Collection<TopicPartition> partitions) {
         checkOpen();
-        Set<TopicPartition> assigned = ours(consumer.assignment());
+        Set<org.apache.kafka.common.TopicPartition> kafkaAssigned = consumer.assignment();
+        boolean all = true;
+        for (TopicPartition p : partitions) {
+            if (!kafkaAssigned.contains(kafka(p))) {
+                all = false;
+                break;
+            }
+        }
+        if (all) {
+            return;
+        }
+        Set<TopicPartition> assigned = ours(kafkaAssigned);
         Set<TopicPartition> missing = new TreeSet<>(partitions);
         missing.removeAll(assigned);
         if (!missing.isEmpty()) {
