@@ -44,6 +44,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.common.config.ConfigResource;
@@ -266,6 +267,53 @@ class KafkaEventLogTest {
             assertThat(beyond.code()).isEqualTo(LogErrors.OFFSET_OUT_OF_RANGE);
             assertThat(beyond.getMessage()).contains("0 to 10", topic);
         }
+    }
+
+    /**
+     * A seek back into the latest poll hands its records back instead of making Kafka drop its read-ahead and fetch
+     * again: they come back in order, not while the partition is paused, count as unread for position and commit,
+     * and any other seek drops them.
+     */
+    @Test
+    void recordsHandedBackBySeekingIntoTheLatestPollComeAgainInOrderAndCountAsUnread() {
+        String topic = topic("kafka-hand-back", 1, Map.of());
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (LogProducer p = log.producer()) {
+            append(p, topic, IntStream.range(0, 10).mapToObj(i -> Record.of(null, bytes("v" + i))).toList());
+        }
+        try (LogConsumer c = log.consumer(ConsumerConfig.forGroup(unique("kafka-hand-back")).withMaxPollRecords(4))) {
+            c.assign(List.of(tp));
+            List<LogRecord> latest = firstNonEmptyPoll(c);
+            c.seek(tp, latest.getFirst().offset());
+            c.seek(tp, 0); // another seek drops what was handed back
+            assertThat(firstNonEmptyPoll(c).getFirst().offset()).isEqualTo(0);
+
+            c.seek(tp, 0);
+            latest = firstNonEmptyPoll(c);
+            long from = latest.getLast().offset(); // the last record of the poll: one handed back
+            c.seek(tp, from);
+            c.pause(List.of(tp));
+            assertThat(c.poll(Duration.ofMillis(200))).as("paused, handed-back records included").isEmpty();
+            assertThat(c.position(tp)).isEqualTo(from);
+            c.commitSync();
+            assertThat(c.committed(Set.of(tp))).containsEntry(tp, from);
+
+            c.resume(List.of(tp));
+            assertThat(pollAtLeast(c, (int) (10 - from), Duration.ofSeconds(30))).extracting(LogRecord::offset)
+                    .containsExactlyElementsOf(LongStream.range(from, 10).boxed().toList());
+            assertThat(c.position(tp)).isEqualTo(10);
+        }
+    }
+
+    private static List<LogRecord> firstNonEmptyPoll(LogConsumer c) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            List<LogRecord> got = c.poll(Duration.ofMillis(200));
+            if (!got.isEmpty()) {
+                return got;
+            }
+        }
+        throw new AssertionError("no records within 30 s");
     }
 
     @Test

@@ -12,6 +12,7 @@ import io.tributary.log.LogRecord;
 import io.tributary.log.RebalanceListener;
 import io.tributary.log.TopicPartition;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.ConcurrentModificationException;
@@ -20,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
@@ -69,11 +71,10 @@ public final class KafkaLogConsumer implements LogConsumer {
     private boolean subscribed;
     /** Whether {@code assign} or {@code subscribe} gave this consumer something to read (Kafka's getters copy). */
     private boolean reading;
-    /**
-     * Per partition, the offsets of the first and one past the last record the latest poll returned for it: a
-     * seek into that range needs no look-up of the partition's bounds (those records were just read from it).
-     */
-    private final Map<org.apache.kafka.common.TopicPartition, long[]> lastPolled = new HashMap<>();
+    /** Per partition: what the latest poll returned of it, and records handed back by a seek into those. */
+    private final Map<org.apache.kafka.common.TopicPartition, Held> held = new HashMap<>();
+    /** How many partitions have records handed back (so a poll knows at once whether to look). */
+    private int partitionsWithHandedBack;
     private @Nullable RuntimeException listenerFailure;
 
     KafkaLogConsumer(ConsumerConfig config, Properties properties, TopicCatalog catalog, KafkaErrors errors,
@@ -144,7 +145,7 @@ public final class KafkaLogConsumer implements LogConsumer {
         run("assign " + partitions, () -> consumer.assign(kafka(partitions)));
         subscribed = false;
         reading = !partitions.isEmpty();
-        lastPolled.clear();
+        forgetHeld();
     }
 
     @Override
@@ -153,8 +154,11 @@ public final class KafkaLogConsumer implements LogConsumer {
         run("subscribe to " + topics, () -> consumer.subscribe(List.copyOf(topics), new ConsumerRebalanceListener() {
             @Override
             public void onPartitionsRevoked(Collection<org.apache.kafka.common.TopicPartition> partitions) {
-                partitions.forEach(lastPolled::remove);
-                notify(() -> listener.onPartitionsRevoked(ours(partitions)));
+                try {
+                    notify(() -> listener.onPartitionsRevoked(ours(partitions)));
+                } finally {
+                    partitions.forEach(KafkaLogConsumer.this::forgetHeld);
+                }
             }
 
             @Override
@@ -165,8 +169,11 @@ public final class KafkaLogConsumer implements LogConsumer {
             @Override
             public void onPartitionsLost(Collection<org.apache.kafka.common.TopicPartition> partitions) {
                 // Our API has one way to lose partitions: revoked (commits for them will fail, as they should).
-                partitions.forEach(lastPolled::remove);
-                notify(() -> listener.onPartitionsRevoked(ours(partitions)));
+                try {
+                    notify(() -> listener.onPartitionsRevoked(ours(partitions)));
+                } finally {
+                    partitions.forEach(KafkaLogConsumer.this::forgetHeld);
+                }
             }
 
             private void notify(Runnable r) {
@@ -183,7 +190,7 @@ public final class KafkaLogConsumer implements LogConsumer {
         }));
         subscribed = true;
         reading = !topics.isEmpty();
-        lastPolled.clear();
+        forgetHeld();
     }
 
     @Override
@@ -191,7 +198,7 @@ public final class KafkaLogConsumer implements LogConsumer {
         run("unsubscribe", consumer::unsubscribe);
         subscribed = false;
         reading = false;
-        lastPolled.clear();
+        forgetHeld();
     }
 
     @Override
@@ -206,6 +213,13 @@ public final class KafkaLogConsumer implements LogConsumer {
         if (!reading) {
             throw new InvalidRequestException(LogErrors.NOT_ASSIGNED, "This consumer reads nothing: call assign(...) "
                     + "or subscribe(...) before poll.");
+        }
+        if (partitionsWithHandedBack > 0) {
+            List<LogRecord> again = takeHandedBack();
+            if (!again.isEmpty()) {
+                wakeupPending = false; // this poll returns at once, as a wake-up asks
+                return again;
+            }
         }
         ConsumerRecords<byte[], byte[]> records;
         inPoll = true;
@@ -238,8 +252,7 @@ public final class KafkaLogConsumer implements LogConsumer {
         @Nullable Map<org.apache.kafka.common.TopicPartition, Long> rewind = null;
         long maxBytes = config.maxPollBytes();
         for (org.apache.kafka.common.TopicPartition tp : records.partitions()) {
-            long first = -1;
-            long last = -1;
+            int from = out.size();
             for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
                 LogRecord lr = toLogRecord(r);
                 int size = lr.sizeInBytes();
@@ -252,16 +265,8 @@ public final class KafkaLogConsumer implements LogConsumer {
                 }
                 bytes += size;
                 out.add(lr);
-                if (first < 0) {
-                    first = r.offset();
-                }
-                last = r.offset();
             }
-            if (first >= 0) {
-                long[] range = lastPolled.computeIfAbsent(tp, k -> new long[2]);
-                range[0] = first;
-                range[1] = last + 1;
-            }
+            rememberPolled(tp, out, from);
         }
         // Records past maxPollBytes are read again by the next poll: move those partitions back to them.
         if (rewind != null) {
@@ -284,16 +289,101 @@ public final class KafkaLogConsumer implements LogConsumer {
         return new LogRecord(r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value(), headers);
     }
 
+    /**
+     * What this consumer keeps of one partition beyond Kafka's state; touched by the owner thread only.
+     *
+     * <p>A processor that cannot buffer everything a poll returned seeks each such partition back to the first record
+     * it refused, and pauses it. A Kafka seek drops whatever Kafka had fetched ahead for the partition (up to
+     * {@code max.partition.fetch.bytes}, thousands of small records), so each refusal cost a fetch again, and the
+     * broker re-read data it had already sent. Instead, a seek into what the latest poll returned hands those records
+     * back: the next polls return them first (not while the partition is paused), and Kafka's position and read-ahead
+     * stay where they are. {@link #position} and {@link #commitSync()} count the handed-back records as not read.
+     * Any other seek, an assignment change or a revocation drops them.
+     */
+    private static final class Held {
+        /** The records the latest poll that returned any of this partition returned of it, in offset order. */
+        LogRecord[] polled = NONE;
+        /** Records handed back by a seek, in offset order, all before Kafka's position for the partition. */
+        final ArrayDeque<LogRecord> handedBack = new ArrayDeque<>();
+    }
+
+    private static final LogRecord[] NONE = new LogRecord[0];
+
+    private void rememberPolled(org.apache.kafka.common.TopicPartition tp, List<LogRecord> out, int from) {
+        if (out.size() > from) {
+            held.computeIfAbsent(tp, k -> new Held()).polled = out.subList(from, out.size()).toArray(NONE);
+        }
+    }
+
+    /** Handed-back records of partitions not paused, within maxPollRecords and maxPollBytes (at least one). */
+    private List<LogRecord> takeHandedBack() {
+        Set<org.apache.kafka.common.TopicPartition> paused = consumer.paused();
+        List<LogRecord> out = new ArrayList<>();
+        long bytes = 0;
+        int max = config.maxPollRecords();
+        long maxBytes = config.maxPollBytes();
+        boolean full = false;
+        for (Map.Entry<org.apache.kafka.common.TopicPartition, Held> e : held.entrySet()) {
+            Held h = e.getValue();
+            if (full || h.handedBack.isEmpty() || paused.contains(e.getKey())) {
+                continue;
+            }
+            int from = out.size();
+            while (!h.handedBack.isEmpty()) {
+                LogRecord r = h.handedBack.peekFirst();
+                int size = r.sizeInBytes();
+                if (out.size() >= max || (!out.isEmpty() && bytes + size > maxBytes)) {
+                    full = true;
+                    break;
+                }
+                bytes += size;
+                out.add(h.handedBack.pollFirst());
+            }
+            if (h.handedBack.isEmpty()) {
+                partitionsWithHandedBack--;
+            }
+            rememberPolled(e.getKey(), out, from);
+        }
+        return out;
+    }
+
+    private void forgetHeld() {
+        held.clear();
+        partitionsWithHandedBack = 0;
+    }
+
+    private void forgetHeld(org.apache.kafka.common.TopicPartition tp) {
+        Held h = held.remove(tp);
+        if (h != null && !h.handedBack.isEmpty()) {
+            partitionsWithHandedBack--;
+        }
+    }
+
+    /** The offset of the first handed-back record of the partition, if any. */
+    private OptionalLong handedBackFrom(org.apache.kafka.common.TopicPartition tp) {
+        Held h = held.get(tp);
+        return h == null || h.handedBack.isEmpty() ? OptionalLong.empty()
+                : OptionalLong.of(h.handedBack.getFirst().offset());
+    }
+
     @Override
     public void seek(TopicPartition partition, long offset) {
         requireAssigned(partition);
         var tp = kafka(partition);
         String what = "seek " + partition + " to offset " + offset;
-        long[] polled = lastPolled.get(tp);
-        if (polled != null && offset >= polled[0] && offset <= polled[1]) {
-            // Back into (or just past) what the latest poll returned, as a processor does to re-read what it could
-            // not buffer: those offsets were just read, so they are in range without asking the broker twice.
-            run(what, () -> consumer.seek(tp, offset));
+        Held h = held.get(tp);
+        if (h != null && h.polled.length > 0 && offset >= h.polled[0].offset()
+                && offset <= h.polled[h.polled.length - 1].offset() + 1) {
+            // Back into (or just past) what the latest poll returned: those offsets were just read, so they are in
+            // range, and the records are handed back instead of fetched again (see Held).
+            boolean had = !h.handedBack.isEmpty();
+            for (int i = h.polled.length - 1; i >= 0 && h.polled[i].offset() >= offset; i--) {
+                h.handedBack.addFirst(h.polled[i]);
+            }
+            h.polled = NONE; // a second seek takes the checked way below
+            if (!had && !h.handedBack.isEmpty()) {
+                partitionsWithHandedBack++;
+            }
             return;
         }
         long start = call(what, () -> consumer.beginningOffsets(List.of(tp))).get(tp);
@@ -305,18 +395,21 @@ public final class KafkaLogConsumer implements LogConsumer {
                     + "seekToBeginning / seekToEnd / seekToTimestamp.");
         }
         run(what, () -> consumer.seek(tp, offset));
+        forgetHeld(tp);
     }
 
     @Override
     public void seekToBeginning(Collection<TopicPartition> partitions) {
         requireAssigned(partitions);
         run("seek " + partitions + " to the beginning", () -> consumer.seekToBeginning(kafka(partitions)));
+        partitions.forEach(p -> forgetHeld(kafka(p)));
     }
 
     @Override
     public void seekToEnd(Collection<TopicPartition> partitions) {
         requireAssigned(partitions);
         run("seek " + partitions + " to the end", () -> consumer.seekToEnd(kafka(partitions)));
+        partitions.forEach(p -> forgetHeld(kafka(p)));
     }
 
     @Override
@@ -331,12 +424,17 @@ public final class KafkaLogConsumer implements LogConsumer {
             OffsetAndTimestamp o = found.get(tp);
             long target = o == null ? ends.get(tp) : o.offset();
             run(what, () -> consumer.seek(tp, target));
+            forgetHeld(tp);
         }
     }
 
     @Override
     public long position(TopicPartition partition) {
         requireAssigned(partition);
+        OptionalLong handedBack = handedBackFrom(kafka(partition));
+        if (handedBack.isPresent()) {
+            return handedBack.getAsLong();
+        }
         return call("get the position of " + partition, () -> consumer.position(kafka(partition)));
     }
 
@@ -361,7 +459,25 @@ public final class KafkaLogConsumer implements LogConsumer {
     @Override
     public void commitSync() {
         requireGroup("commit offsets");
-        run("commit the positions of " + ours(consumer.assignment()), consumer::commitSync);
+        if (partitionsWithHandedBack == 0) {
+            run("commit the positions of " + ours(consumer.assignment()), consumer::commitSync);
+            return;
+        }
+        // Kafka's positions are past the handed-back records, which were not returned again yet: commit theirs.
+        Map<org.apache.kafka.common.TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (var tp : consumer.assignment()) {
+            OptionalLong handedBack = handedBackFrom(tp);
+            if (handedBack.isPresent()) {
+                offsets.put(tp, new OffsetAndMetadata(handedBack.getAsLong()));
+            } else {
+                try {
+                    offsets.put(tp, new OffsetAndMetadata(consumer.position(tp, Duration.ZERO)));
+                } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                    // no position yet (nothing read): Kafka's own commitSync() leaves such partitions out too
+                }
+            }
+        }
+        run("commit the positions of " + ours(consumer.assignment()), () -> consumer.commitSync(offsets));
     }
 
     @Override
