@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.ConcurrentModificationException;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,6 +76,8 @@ public final class KafkaLogConsumer implements LogConsumer {
     private final Map<org.apache.kafka.common.TopicPartition, Held> held = new HashMap<>();
     /** How many partitions have records handed back (so a poll knows at once whether to look). */
     private int partitionsWithHandedBack;
+    /** Partitions paused only for the duration of {@link #keepGroupAlive()}. */
+    private Set<org.apache.kafka.common.TopicPartition> pausedForHandBack = Set.of();
     private @Nullable RuntimeException listenerFailure;
 
     KafkaLogConsumer(ConsumerConfig config, Properties properties, TopicCatalog catalog, KafkaErrors errors,
@@ -217,6 +220,7 @@ public final class KafkaLogConsumer implements LogConsumer {
         if (partitionsWithHandedBack > 0) {
             List<LogRecord> again = takeHandedBack();
             if (!again.isEmpty()) {
+                keepGroupAlive();
                 wakeupPending = false; // this poll returns at once, as a wake-up asks
                 return again;
             }
@@ -347,6 +351,47 @@ public final class KafkaLogConsumer implements LogConsumer {
         return out;
     }
 
+    /**
+     * Runs Kafka's poll without taking records, while this poll returns handed-back ones: group membership and
+     * rebalances happen inside Kafka's poll, so a caller that keeps seeking back into what it just got must not stop
+     * them. Every partition is paused around it (so Kafka returns nothing and keeps its read-ahead); the partitions
+     * paused here are hidden from {@link #paused()} meanwhile and resumed after, unless a rebalance listener paused
+     * them itself or they were revoked. Records of a partition assigned during this call, which Kafka may return
+     * though it is paused for too short a time to be included, are put back with a seek.
+     */
+    private void keepGroupAlive() {
+        Set<org.apache.kafka.common.TopicPartition> toPause = new HashSet<>(consumer.assignment());
+        toPause.removeAll(consumer.paused());
+        pausedForHandBack = toPause;
+        consumer.pause(toPause);
+        ConsumerRecords<byte[], byte[]> stray = ConsumerRecords.empty();
+        inPoll = true;
+        try {
+            if (!wakeupPending) {
+                stray = consumer.poll(Duration.ZERO);
+            }
+        } catch (WakeupException e) {
+            // a wake-up for a poll that is returning at once anyway
+        } catch (KafkaException e) {
+            RuntimeException fromListener = listenerFailure;
+            listenerFailure = null;
+            if (fromListener != null) {
+                throw fromListener;
+            }
+            throw errors.translate(e, "poll " + (subscribed ? "topics " + consumer.subscription()
+                    : "partitions " + ours(consumer.assignment())), timeoutMs);
+        } finally {
+            inPoll = false;
+            Set<org.apache.kafka.common.TopicPartition> resume = new HashSet<>(pausedForHandBack);
+            pausedForHandBack = Set.of();
+            resume.retainAll(consumer.assignment());
+            consumer.resume(resume);
+        }
+        for (org.apache.kafka.common.TopicPartition tp : stray.partitions()) {
+            consumer.seek(tp, stray.records(tp).getFirst().offset());
+        }
+    }
+
     private void forgetHeld() {
         held.clear();
         partitionsWithHandedBack = 0;
@@ -442,18 +487,29 @@ public final class KafkaLogConsumer implements LogConsumer {
     public void pause(Collection<TopicPartition> partitions) {
         requireAssigned(partitions);
         run("pause " + partitions, () -> consumer.pause(kafka(partitions)));
+        if (!pausedForHandBack.isEmpty()) {
+            pausedForHandBack.removeAll(kafka(partitions)); // paused by the caller now: stays paused
+        }
     }
 
     @Override
     public void resume(Collection<TopicPartition> partitions) {
         requireAssigned(partitions);
         run("resume " + partitions, () -> consumer.resume(kafka(partitions)));
+        if (!pausedForHandBack.isEmpty()) {
+            pausedForHandBack.removeAll(kafka(partitions));
+        }
     }
 
     @Override
     public Set<TopicPartition> paused() {
         checkOpen();
-        return ours(consumer.paused());
+        if (pausedForHandBack.isEmpty()) {
+            return ours(consumer.paused());
+        }
+        Set<org.apache.kafka.common.TopicPartition> byCaller = new HashSet<>(consumer.paused());
+        byCaller.removeAll(pausedForHandBack);
+        return ours(byCaller);
     }
 
     @Override
