@@ -218,9 +218,10 @@ public final class KafkaLogConsumer implements LogConsumer {
                     + "or subscribe(...) before poll.");
         }
         if (partitionsWithHandedBack > 0) {
+            // Kafka's poll first: a rebalance in it drops what was handed back of the partitions it revokes.
+            keepGroupAlive();
             List<LogRecord> again = takeHandedBack();
             if (!again.isEmpty()) {
-                keepGroupAlive();
                 wakeupPending = false; // this poll returns at once, as a wake-up asks
                 return again;
             }
@@ -352,7 +353,7 @@ public final class KafkaLogConsumer implements LogConsumer {
     }
 
     /**
-     * Runs Kafka's poll without taking records, while this poll returns handed-back ones: group membership and
+     * Runs Kafka's poll without taking records, before this poll returns handed-back ones: group membership and
      * rebalances happen inside Kafka's poll, so a caller that keeps seeking back into what it just got must not stop
      * them. Every partition is paused around it (so Kafka returns nothing and keeps its read-ahead); the partitions
      * paused here are hidden from {@link #paused()} meanwhile and resumed after, unless a rebalance listener paused
