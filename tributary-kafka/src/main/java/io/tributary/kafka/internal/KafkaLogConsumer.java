@@ -217,7 +217,7 @@ public final class KafkaLogConsumer implements LogConsumer {
             throw new InvalidRequestException(LogErrors.NOT_ASSIGNED, "This consumer reads nothing: call assign(...) "
                     + "or subscribe(...) before poll.");
         }
-        if (partitionsWithHandedBack > 0) {
+        if (partitionsWithHandedBack > 0 && anyHandedBackToReturn()) {
             // Kafka's poll first: a rebalance in it drops what was handed back of the partitions it revokes.
             keepGroupAlive();
             List<LogRecord> again = takeHandedBack();
@@ -318,6 +318,17 @@ public final class KafkaLogConsumer implements LogConsumer {
         if (out.size() > from) {
             held.computeIfAbsent(tp, k -> new Held()).polled = out.subList(from, out.size()).toArray(NONE);
         }
+    }
+
+    /** Whether a partition that is not paused has records handed back (a processor pauses what it seeks back). */
+    private boolean anyHandedBackToReturn() {
+        Set<org.apache.kafka.common.TopicPartition> paused = consumer.paused();
+        for (Map.Entry<org.apache.kafka.common.TopicPartition, Held> e : held.entrySet()) {
+            if (!e.getValue().handedBack.isEmpty() && !paused.contains(e.getKey())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Handed-back records of partitions not paused, within maxPollRecords and maxPollBytes (at least one). */
