@@ -9,7 +9,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>A {@code null} key means "no key" (the record is spread over partitions); a {@code null} value is a
  * <em>tombstone</em>: on a compacted topic it deletes the key. Immutable and thread-safe; byte arrays are copied in
- * and out, so a caller may reuse its buffers.
+ * and out, so a caller may reuse its buffers ({@link #sharedKey()} and {@link #sharedValue()} skip the copy out, for
+ * readers that promise not to modify).
  *
  * @param key       key bytes, or {@code null} for none
  * @param value     value bytes, or {@code null} for a tombstone
@@ -46,6 +47,25 @@ public record Record(byte @Nullable [] key, byte @Nullable [] value, Headers hea
     @Override
     public byte @Nullable [] value() {
         return value == null ? null : value.clone();
+    }
+
+    /**
+     * The key array itself, not a copy: for code on a hot path that only reads it, such as a log backend handing it
+     * to a client that copies it into its own buffer before returning. Never modify the returned array; doing so
+     * would change this record (and any other holder of it). Use {@link #key()} when in doubt.
+     */
+    public byte @Nullable [] sharedKey() {
+        return key;
+    }
+
+    /**
+     * The value array itself, not a copy: for code on a hot path that only reads it, such as a log backend handing it
+     * to a client that copies it into its own buffer before returning (one copy less per record than
+     * {@link #value()}). Never modify the returned array; doing so would change this record (and any other holder of
+     * it). Use {@link #value()} when in doubt.
+     */
+    public byte @Nullable [] sharedValue() {
+        return value;
     }
 
     public boolean isTombstone() {

@@ -36,6 +36,18 @@ class RecordTest {
     }
 
     @Test
+    void sharedAccessorsReturnTheRecordsOwnArraysWhileTheCopyingOnesDoNot() {
+        byte[] key = {1};
+        byte[] value = {2, 3};
+        Record r = new Record(key, value, Headers.empty(), 0);
+        assertThat(r.sharedKey()).containsExactly(1).isNotSameAs(key).isSameAs(r.sharedKey());
+        assertThat(r.sharedValue()).containsExactly(2, 3).isNotSameAs(value).isSameAs(r.sharedValue());
+        assertThat(r.value()).isNotSameAs(r.sharedValue());
+        assertThat(Record.of(null, null).sharedKey()).isNull();
+        assertThat(Record.of(null, null).sharedValue()).isNull();
+    }
+
+    @Test
     void sizeCountsKeyValueAndHeaders() {
         Record r = new Record(new byte[3], new byte[4], Headers.empty().with("n", "vv"), 0);
         assertThat(r.sizeInBytes()).isEqualTo(3 + 4 + 3);

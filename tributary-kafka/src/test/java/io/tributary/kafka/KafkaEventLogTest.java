@@ -44,6 +44,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.common.config.ConfigResource;
@@ -237,6 +238,149 @@ class KafkaEventLogTest {
             TributaryException notAssigned = catchThrowableOfType(TributaryException.class,
                     () -> c.position(new TopicPartition(topic, 1)));
             assertThat(notAssigned.code()).isEqualTo(LogErrors.NOT_ASSIGNED);
+        }
+    }
+
+    @Test
+    void seekingBackIntoWhatTheLatestPollReturnedReadsAgainFromThereAndOtherSeeksAreStillChecked() {
+        String topic = topic("kafka-seek-back", 1, Map.of());
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (LogProducer p = log.producer()) {
+            append(p, topic, IntStream.range(0, 10).mapToObj(i -> Record.of(null, bytes("v" + i))).toList());
+        }
+        try (LogConsumer c = log.consumer(ConsumerConfig.defaults().withMaxPollRecords(6))) {
+            c.assign(List.of(tp));
+            List<LogRecord> first = pollAtLeast(c, 6, Duration.ofSeconds(30));
+            assertThat(first).extracting(LogRecord::offset).containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
+
+            c.seek(tp, 3); // inside the latest poll, as a processor re-reads what it could not buffer
+            assertThat(c.position(tp)).isEqualTo(3);
+            assertThat(pollAtLeast(c, 6, Duration.ofSeconds(30))).extracting(r -> text(r.value()))
+                    .startsWith("v3", "v4", "v5", "v6", "v7", "v8");
+            c.seek(tp, 9);
+            assertThat(pollAtLeast(c, 1, Duration.ofSeconds(30))).extracting(r -> text(r.value()))
+                    .containsExactly("v9");
+
+            c.seek(tp, 0); // outside the latest poll (9): asks the broker, and it is in range
+            assertThat(c.position(tp)).isEqualTo(0);
+            InvalidRequestException beyond = catchThrowableOfType(InvalidRequestException.class, () -> c.seek(tp, 11));
+            assertThat(beyond.code()).isEqualTo(LogErrors.OFFSET_OUT_OF_RANGE);
+            assertThat(beyond.getMessage()).contains("0 to 10", topic);
+        }
+    }
+
+    /**
+     * A seek back into the latest poll hands its records back instead of making Kafka drop its read-ahead and fetch
+     * again: they come back in order, not while the partition is paused, count as unread for position and commit,
+     * and any other seek drops them.
+     */
+    @Test
+    void recordsHandedBackBySeekingIntoTheLatestPollComeAgainInOrderAndCountAsUnread() {
+        String topic = topic("kafka-hand-back", 1, Map.of());
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (LogProducer p = log.producer()) {
+            append(p, topic, IntStream.range(0, 10).mapToObj(i -> Record.of(null, bytes("v" + i))).toList());
+        }
+        try (LogConsumer c = log.consumer(ConsumerConfig.forGroup(unique("kafka-hand-back")).withMaxPollRecords(4))) {
+            c.assign(List.of(tp));
+            List<LogRecord> latest = firstNonEmptyPoll(c);
+            c.seek(tp, latest.getFirst().offset());
+            c.seek(tp, 0); // another seek drops what was handed back
+            assertThat(firstNonEmptyPoll(c).getFirst().offset()).isEqualTo(0);
+
+            c.seek(tp, 0);
+            latest = firstNonEmptyPoll(c);
+            long from = latest.getLast().offset(); // the last record of the poll: one handed back
+            c.seek(tp, from);
+            c.pause(List.of(tp));
+            assertThat(c.poll(Duration.ofMillis(200))).as("paused, handed-back records included").isEmpty();
+            assertThat(c.position(tp)).isEqualTo(from);
+            c.commitSync();
+            assertThat(c.committed(Set.of(tp))).containsEntry(tp, from);
+
+            c.resume(List.of(tp));
+            assertThat(pollAtLeast(c, (int) (10 - from), Duration.ofSeconds(30))).extracting(LogRecord::offset)
+                    .containsExactlyElementsOf(LongStream.range(from, 10).boxed().toList());
+            assertThat(c.position(tp)).isEqualTo(10);
+        }
+    }
+
+    private static List<LogRecord> firstNonEmptyPoll(LogConsumer c) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            List<LogRecord> got = c.poll(Duration.ofMillis(200));
+            if (!got.isEmpty()) {
+                return got;
+            }
+        }
+        throw new AssertionError("no records within 30 s");
+    }
+
+    @Test
+    void pollRefusesOnceAConsumerWasLeftWithNothingToRead() {
+        String topic = topic("kafka-nothing-to-read", 1, Map.of());
+        try (LogConsumer c = log.consumer(ConsumerConfig.forGroup(unique("kafka-g")))) {
+            TributaryException fresh = catchThrowableOfType(TributaryException.class, () -> c.poll(Duration.ZERO));
+            assertThat(fresh.code()).isEqualTo(LogErrors.NOT_ASSIGNED);
+            c.assign(List.of(new TopicPartition(topic, 0)));
+            assertThat(c.poll(Duration.ZERO)).isEmpty();
+            c.assign(List.of());
+            TributaryException emptied = catchThrowableOfType(TributaryException.class, () -> c.poll(Duration.ZERO));
+            assertThat(emptied.code()).isEqualTo(LogErrors.NOT_ASSIGNED);
+            c.subscribe(List.of(topic), RebalanceListener.NONE);
+            c.poll(Duration.ZERO);
+            c.unsubscribe();
+            TributaryException unsubscribed = catchThrowableOfType(TributaryException.class,
+                    () -> c.poll(Duration.ZERO));
+            assertThat(unsubscribed.code()).isEqualTo(LogErrors.NOT_ASSIGNED);
+        }
+    }
+
+    /**
+     * Regression guard for the producer's reuse of the last boxed timestamp (one {@code Long} per millisecond, shared
+     * racily between appending threads): every record keeps its own timestamp, whatever the interleaving.
+     */
+    @Test
+    void recordsAppendedConcurrentlyWithRepeatingAndChangingTimestampsKeepTheirOwn() throws Exception {
+        String topic = topic("kafka-timestamps", 1, Map.of());
+        int threads = 4;
+        int perThread = 2_000;
+        try (LogProducer p = log.producer()) {
+            List<Thread> workers = IntStream.range(0, threads).mapToObj(t -> Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < perThread; i++) {
+                    long ts = 1_000L * t + i / 3; // each timestamp three times in a row, different per thread
+                    p.append(topic, new Record(null, bytes(t + ":" + ts), Headers.empty(), ts));
+                }
+            })).toList();
+            for (Thread w : workers) {
+                w.join();
+            }
+            p.flush();
+        }
+        try (LogConsumer c = log.consumer(ConsumerConfig.defaults())) {
+            c.assign(List.of(new TopicPartition(topic, 0)));
+            List<LogRecord> all = pollAtLeast(c, threads * perThread, Duration.ofSeconds(60));
+            assertThat(all).hasSize(threads * perThread);
+            assertThat(all).allSatisfy(r -> assertThat(r.timestamp())
+                    .isEqualTo(Long.parseLong(text(r.value()).split(":")[1])));
+        }
+    }
+
+    @Test
+    void appendingHandsTheRecordsOwnBytesToKafkaWithoutChangingThem() {
+        String topic = topic("kafka-shared-bytes", 1, Map.of());
+        Record r = new Record(bytes("k"), bytes("value"), Headers.empty().with("h", "x"), 42);
+        try (LogProducer p = log.producer()) {
+            await(p.append(topic, r));
+            await(p.append(topic, r));
+        }
+        assertThat(r.key()).isEqualTo(bytes("k"));
+        assertThat(r.value()).isEqualTo(bytes("value"));
+        try (LogConsumer c = log.consumer(ConsumerConfig.defaults())) {
+            c.assign(List.of(new TopicPartition(topic, 0)));
+            assertThat(pollAtLeast(c, 2, Duration.ofSeconds(30))).allSatisfy(lr -> {
+                assertThat(lr.toRecord()).isEqualTo(r);
+            });
         }
     }
 

@@ -12,14 +12,17 @@ import io.tributary.log.LogRecord;
 import io.tributary.log.RebalanceListener;
 import io.tributary.log.TopicPartition;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.ConcurrentModificationException;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
@@ -67,6 +70,14 @@ public final class KafkaLogConsumer implements LogConsumer {
     private boolean closing;
     private boolean crashing;
     private boolean subscribed;
+    /** Whether {@code assign} or {@code subscribe} gave this consumer something to read (Kafka's getters copy). */
+    private boolean reading;
+    /** Per partition: what the latest poll returned of it, and records handed back by a seek into those. */
+    private final Map<org.apache.kafka.common.TopicPartition, Held> held = new HashMap<>();
+    /** How many partitions have records handed back (so a poll knows at once whether to look). */
+    private int partitionsWithHandedBack;
+    /** Partitions paused only for the duration of {@link #keepGroupAlive()}. */
+    private Set<org.apache.kafka.common.TopicPartition> pausedForHandBack = Set.of();
     private @Nullable RuntimeException listenerFailure;
 
     KafkaLogConsumer(ConsumerConfig config, Properties properties, TopicCatalog catalog, KafkaErrors errors,
@@ -136,6 +147,8 @@ public final class KafkaLogConsumer implements LogConsumer {
     public void assign(Collection<TopicPartition> partitions) {
         run("assign " + partitions, () -> consumer.assign(kafka(partitions)));
         subscribed = false;
+        reading = !partitions.isEmpty();
+        forgetHeld();
     }
 
     @Override
@@ -144,7 +157,11 @@ public final class KafkaLogConsumer implements LogConsumer {
         run("subscribe to " + topics, () -> consumer.subscribe(List.copyOf(topics), new ConsumerRebalanceListener() {
             @Override
             public void onPartitionsRevoked(Collection<org.apache.kafka.common.TopicPartition> partitions) {
-                notify(() -> listener.onPartitionsRevoked(ours(partitions)));
+                try {
+                    notify(() -> listener.onPartitionsRevoked(ours(partitions)));
+                } finally {
+                    partitions.forEach(KafkaLogConsumer.this::forgetHeld);
+                }
             }
 
             @Override
@@ -155,7 +172,11 @@ public final class KafkaLogConsumer implements LogConsumer {
             @Override
             public void onPartitionsLost(Collection<org.apache.kafka.common.TopicPartition> partitions) {
                 // Our API has one way to lose partitions: revoked (commits for them will fail, as they should).
-                notify(() -> listener.onPartitionsRevoked(ours(partitions)));
+                try {
+                    notify(() -> listener.onPartitionsRevoked(ours(partitions)));
+                } finally {
+                    partitions.forEach(KafkaLogConsumer.this::forgetHeld);
+                }
             }
 
             private void notify(Runnable r) {
@@ -171,12 +192,16 @@ public final class KafkaLogConsumer implements LogConsumer {
             }
         }));
         subscribed = true;
+        reading = !topics.isEmpty();
+        forgetHeld();
     }
 
     @Override
     public void unsubscribe() {
         run("unsubscribe", consumer::unsubscribe);
         subscribed = false;
+        reading = false;
+        forgetHeld();
     }
 
     @Override
@@ -188,9 +213,18 @@ public final class KafkaLogConsumer implements LogConsumer {
     @Override
     public List<LogRecord> poll(Duration timeout) {
         checkOpen();
-        if (consumer.assignment().isEmpty() && consumer.subscription().isEmpty()) {
+        if (!reading) {
             throw new InvalidRequestException(LogErrors.NOT_ASSIGNED, "This consumer reads nothing: call assign(...) "
                     + "or subscribe(...) before poll.");
+        }
+        if (partitionsWithHandedBack > 0 && anyHandedBackToReturn()) {
+            // Kafka's poll first: a rebalance in it drops what was handed back of the partitions it revokes.
+            keepGroupAlive();
+            List<LogRecord> again = takeHandedBack();
+            if (!again.isEmpty()) {
+                wakeupPending = false; // this poll returns at once, as a wake-up asks
+                return again;
+            }
         }
         ConsumerRecords<byte[], byte[]> records;
         inPoll = true;
@@ -221,22 +255,23 @@ public final class KafkaLogConsumer implements LogConsumer {
         long bytes = 0;
         // Where each partition cut short by maxPollBytes resumes; rare, so made only when needed.
         @Nullable Map<org.apache.kafka.common.TopicPartition, Long> rewind = null;
+        long maxBytes = config.maxPollBytes();
         for (org.apache.kafka.common.TopicPartition tp : records.partitions()) {
+            int from = out.size();
             for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
-                if (rewind != null && rewind.containsKey(tp)) {
-                    break;
-                }
                 LogRecord lr = toLogRecord(r);
-                if (!out.isEmpty() && (rewind != null || bytes + lr.sizeInBytes() > config.maxPollBytes())) {
+                int size = lr.sizeInBytes();
+                if (!out.isEmpty() && (rewind != null || bytes + size > maxBytes)) {
                     if (rewind == null) {
                         rewind = new LinkedHashMap<>();
                     }
                     rewind.put(tp, r.offset());
                     break;
                 }
-                bytes += lr.sizeInBytes();
+                bytes += size;
                 out.add(lr);
             }
+            rememberPolled(tp, out, from);
         }
         // Records past maxPollBytes are read again by the next poll: move those partitions back to them.
         if (rewind != null) {
@@ -259,11 +294,155 @@ public final class KafkaLogConsumer implements LogConsumer {
         return new LogRecord(r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value(), headers);
     }
 
+    /**
+     * What this consumer keeps of one partition beyond Kafka's state; touched by the owner thread only.
+     *
+     * <p>A processor that cannot buffer everything a poll returned seeks each such partition back to the first record
+     * it refused, and pauses it. A Kafka seek drops whatever Kafka had fetched ahead for the partition (up to
+     * {@code max.partition.fetch.bytes}, thousands of small records), so each refusal cost a fetch again, and the
+     * broker re-read data it had already sent. Instead, a seek into what the latest poll returned hands those records
+     * back: the next polls return them first (not while the partition is paused), and Kafka's position and read-ahead
+     * stay where they are. {@link #position} and {@link #commitSync()} count the handed-back records as not read.
+     * Any other seek, an assignment change or a revocation drops them.
+     */
+    private static final class Held {
+        /** The records the latest poll that returned any of this partition returned of it, in offset order. */
+        LogRecord[] polled = NONE;
+        /** Records handed back by a seek, in offset order, all before Kafka's position for the partition. */
+        final ArrayDeque<LogRecord> handedBack = new ArrayDeque<>();
+    }
+
+    private static final LogRecord[] NONE = new LogRecord[0];
+
+    private void rememberPolled(org.apache.kafka.common.TopicPartition tp, List<LogRecord> out, int from) {
+        if (out.size() > from) {
+            held.computeIfAbsent(tp, k -> new Held()).polled = out.subList(from, out.size()).toArray(NONE);
+        }
+    }
+
+    /** Whether a partition that is not paused has records handed back (a processor pauses what it seeks back). */
+    private boolean anyHandedBackToReturn() {
+        Set<org.apache.kafka.common.TopicPartition> paused = consumer.paused();
+        for (Map.Entry<org.apache.kafka.common.TopicPartition, Held> e : held.entrySet()) {
+            if (!e.getValue().handedBack.isEmpty() && !paused.contains(e.getKey())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Handed-back records of partitions not paused, within maxPollRecords and maxPollBytes (at least one). */
+    private List<LogRecord> takeHandedBack() {
+        Set<org.apache.kafka.common.TopicPartition> paused = consumer.paused();
+        List<LogRecord> out = new ArrayList<>();
+        long bytes = 0;
+        int max = config.maxPollRecords();
+        long maxBytes = config.maxPollBytes();
+        boolean full = false;
+        for (Map.Entry<org.apache.kafka.common.TopicPartition, Held> e : held.entrySet()) {
+            Held h = e.getValue();
+            if (full || h.handedBack.isEmpty() || paused.contains(e.getKey())) {
+                continue;
+            }
+            int from = out.size();
+            while (!h.handedBack.isEmpty()) {
+                LogRecord r = h.handedBack.peekFirst();
+                int size = r.sizeInBytes();
+                if (out.size() >= max || (!out.isEmpty() && bytes + size > maxBytes)) {
+                    full = true;
+                    break;
+                }
+                bytes += size;
+                out.add(h.handedBack.pollFirst());
+            }
+            if (h.handedBack.isEmpty()) {
+                partitionsWithHandedBack--;
+            }
+            rememberPolled(e.getKey(), out, from);
+        }
+        return out;
+    }
+
+    /**
+     * Runs Kafka's poll without taking records, before this poll returns handed-back ones: group membership and
+     * rebalances happen inside Kafka's poll, so a caller that keeps seeking back into what it just got must not stop
+     * them. Every partition is paused around it (so Kafka returns nothing and keeps its read-ahead); the partitions
+     * paused here are hidden from {@link #paused()} meanwhile and resumed after, unless a rebalance listener paused
+     * them itself or they were revoked. Records of a partition assigned during this call, which Kafka may return
+     * though it is paused for too short a time to be included, are put back with a seek.
+     */
+    private void keepGroupAlive() {
+        Set<org.apache.kafka.common.TopicPartition> toPause = new HashSet<>(consumer.assignment());
+        toPause.removeAll(consumer.paused());
+        pausedForHandBack = toPause;
+        consumer.pause(toPause);
+        ConsumerRecords<byte[], byte[]> stray = ConsumerRecords.empty();
+        inPoll = true;
+        try {
+            if (!wakeupPending) {
+                stray = consumer.poll(Duration.ZERO);
+            }
+        } catch (WakeupException e) {
+            // a wake-up for a poll that is returning at once anyway
+        } catch (KafkaException e) {
+            RuntimeException fromListener = listenerFailure;
+            listenerFailure = null;
+            if (fromListener != null) {
+                throw fromListener;
+            }
+            throw errors.translate(e, "poll " + (subscribed ? "topics " + consumer.subscription()
+                    : "partitions " + ours(consumer.assignment())), timeoutMs);
+        } finally {
+            inPoll = false;
+            Set<org.apache.kafka.common.TopicPartition> resume = new HashSet<>(pausedForHandBack);
+            pausedForHandBack = Set.of();
+            resume.retainAll(consumer.assignment());
+            consumer.resume(resume);
+        }
+        for (org.apache.kafka.common.TopicPartition tp : stray.partitions()) {
+            consumer.seek(tp, stray.records(tp).getFirst().offset());
+        }
+    }
+
+    private void forgetHeld() {
+        held.clear();
+        partitionsWithHandedBack = 0;
+    }
+
+    private void forgetHeld(org.apache.kafka.common.TopicPartition tp) {
+        Held h = held.remove(tp);
+        if (h != null && !h.handedBack.isEmpty()) {
+            partitionsWithHandedBack--;
+        }
+    }
+
+    /** The offset of the first handed-back record of the partition, if any. */
+    private OptionalLong handedBackFrom(org.apache.kafka.common.TopicPartition tp) {
+        Held h = held.get(tp);
+        return h == null || h.handedBack.isEmpty() ? OptionalLong.empty()
+                : OptionalLong.of(h.handedBack.getFirst().offset());
+    }
+
     @Override
     public void seek(TopicPartition partition, long offset) {
-        requireAssigned(List.of(partition));
+        requireAssigned(partition);
         var tp = kafka(partition);
         String what = "seek " + partition + " to offset " + offset;
+        Held h = held.get(tp);
+        if (h != null && h.polled.length > 0 && offset >= h.polled[0].offset()
+                && offset <= h.polled[h.polled.length - 1].offset() + 1) {
+            // Back into (or just past) what the latest poll returned: those offsets were just read, so they are in
+            // range, and the records are handed back instead of fetched again (see Held).
+            boolean had = !h.handedBack.isEmpty();
+            for (int i = h.polled.length - 1; i >= 0 && h.polled[i].offset() >= offset; i--) {
+                h.handedBack.addFirst(h.polled[i]);
+            }
+            h.polled = NONE; // a second seek takes the checked way below
+            if (!had && !h.handedBack.isEmpty()) {
+                partitionsWithHandedBack++;
+            }
+            return;
+        }
         long start = call(what, () -> consumer.beginningOffsets(List.of(tp))).get(tp);
         long end = call(what, () -> consumer.endOffsets(List.of(tp))).get(tp);
         if (offset < start || offset > end) {
@@ -273,18 +452,21 @@ public final class KafkaLogConsumer implements LogConsumer {
                     + "seekToBeginning / seekToEnd / seekToTimestamp.");
         }
         run(what, () -> consumer.seek(tp, offset));
+        forgetHeld(tp);
     }
 
     @Override
     public void seekToBeginning(Collection<TopicPartition> partitions) {
         requireAssigned(partitions);
         run("seek " + partitions + " to the beginning", () -> consumer.seekToBeginning(kafka(partitions)));
+        partitions.forEach(p -> forgetHeld(kafka(p)));
     }
 
     @Override
     public void seekToEnd(Collection<TopicPartition> partitions) {
         requireAssigned(partitions);
         run("seek " + partitions + " to the end", () -> consumer.seekToEnd(kafka(partitions)));
+        partitions.forEach(p -> forgetHeld(kafka(p)));
     }
 
     @Override
@@ -299,12 +481,17 @@ public final class KafkaLogConsumer implements LogConsumer {
             OffsetAndTimestamp o = found.get(tp);
             long target = o == null ? ends.get(tp) : o.offset();
             run(what, () -> consumer.seek(tp, target));
+            forgetHeld(tp);
         }
     }
 
     @Override
     public long position(TopicPartition partition) {
-        requireAssigned(List.of(partition));
+        requireAssigned(partition);
+        OptionalLong handedBack = handedBackFrom(kafka(partition));
+        if (handedBack.isPresent()) {
+            return handedBack.getAsLong();
+        }
         return call("get the position of " + partition, () -> consumer.position(kafka(partition)));
     }
 
@@ -312,24 +499,53 @@ public final class KafkaLogConsumer implements LogConsumer {
     public void pause(Collection<TopicPartition> partitions) {
         requireAssigned(partitions);
         run("pause " + partitions, () -> consumer.pause(kafka(partitions)));
+        if (!pausedForHandBack.isEmpty()) {
+            pausedForHandBack.removeAll(kafka(partitions)); // paused by the caller now: stays paused
+        }
     }
 
     @Override
     public void resume(Collection<TopicPartition> partitions) {
         requireAssigned(partitions);
         run("resume " + partitions, () -> consumer.resume(kafka(partitions)));
+        if (!pausedForHandBack.isEmpty()) {
+            pausedForHandBack.removeAll(kafka(partitions));
+        }
     }
 
     @Override
     public Set<TopicPartition> paused() {
         checkOpen();
-        return ours(consumer.paused());
+        if (pausedForHandBack.isEmpty()) {
+            return ours(consumer.paused());
+        }
+        Set<org.apache.kafka.common.TopicPartition> byCaller = new HashSet<>(consumer.paused());
+        byCaller.removeAll(pausedForHandBack);
+        return ours(byCaller);
     }
 
     @Override
     public void commitSync() {
         requireGroup("commit offsets");
-        run("commit the positions of " + ours(consumer.assignment()), consumer::commitSync);
+        if (partitionsWithHandedBack == 0) {
+            run("commit the positions of " + ours(consumer.assignment()), consumer::commitSync);
+            return;
+        }
+        // Kafka's positions are past the handed-back records, which were not returned again yet: commit theirs.
+        Map<org.apache.kafka.common.TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (var tp : consumer.assignment()) {
+            OptionalLong handedBack = handedBackFrom(tp);
+            if (handedBack.isPresent()) {
+                offsets.put(tp, new OffsetAndMetadata(handedBack.getAsLong()));
+            } else {
+                try {
+                    offsets.put(tp, new OffsetAndMetadata(consumer.position(tp, Duration.ZERO)));
+                } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                    // no position yet (nothing read): Kafka's own commitSync() leaves such partitions out too
+                }
+            }
+        }
+        run("commit the positions of " + ours(consumer.assignment()), () -> consumer.commitSync(offsets));
     }
 
     @Override
@@ -491,9 +707,27 @@ public final class KafkaLogConsumer implements LogConsumer {
         }
     }
 
+    private void requireAssigned(TopicPartition partition) {
+        checkOpen();
+        if (!consumer.assignment().contains(kafka(partition))) {
+            requireAssigned(List.of(partition));
+        }
+    }
+
     private void requireAssigned(Collection<TopicPartition> partitions) {
         checkOpen();
-        Set<TopicPartition> assigned = ours(consumer.assignment());
+        Set<org.apache.kafka.common.TopicPartition> kafkaAssigned = consumer.assignment();
+        boolean all = true;
+        for (TopicPartition p : partitions) {
+            if (!kafkaAssigned.contains(kafka(p))) {
+                all = false;
+                break;
+            }
+        }
+        if (all) {
+            return;
+        }
+        Set<TopicPartition> assigned = ours(kafkaAssigned);
         Set<TopicPartition> missing = new TreeSet<>(partitions);
         missing.removeAll(assigned);
         if (!missing.isEmpty()) {

@@ -47,6 +47,7 @@ class KafkaLogProducer implements LogProducer {
     private final long deliveryTimeoutMs;
     private final Consumer<AutoCloseable> onClose;
     private final java.util.Set<String> topicsWithMetadata = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private @Nullable Long lastTimestamp;
     private volatile boolean closed;
 
     KafkaLogProducer(Properties properties, TopicCatalog catalog, KafkaErrors errors, long maxBlockMs,
@@ -94,8 +95,10 @@ class KafkaLogProducer implements LogProducer {
         checkCanAppend(topic);
         catalog.checkAppend(topic, partition, record);
         awaitMetadata(topic);
+        // The record's own arrays, not copies: Kafka copies them into its batch before send() returns, and never
+        // writes to them (ByteArraySerializer hands them over as they are).
         ProducerRecord<byte[], byte[]> pr = new ProducerRecord<>(topic, partition < 0 ? null : partition,
-                record.timestamp(), record.key(), record.value(), kafkaHeaders(record.headers()));
+                boxed(record.timestamp()), record.sharedKey(), record.sharedValue(), kafkaHeaders(record.headers()));
         Delivery delivery = new Delivery(topic, partition);
         // Kafka reports some failures inside send() itself, on this thread (buffer full after max.block.ms, metadata
         // not available in time, record too large for the client): those were known before sending.
@@ -105,8 +108,6 @@ class KafkaLogProducer implements LogProducer {
             throw closedOr(e, delivery.what());
         } catch (KafkaException e) {
             throw errors.translate(e, delivery.what(), maxBlockMs);
-        } finally {
-            delivery.sent = true;
         }
         if (delivery.isCompletedExceptionally()) {
             try {
@@ -120,6 +121,21 @@ class KafkaLogProducer implements LogProducer {
             }
         }
         return delivery;
+    }
+
+    /**
+     * The timestamp as the {@code Long} a {@link ProducerRecord} takes, reusing the last one while it repeats (it
+     * does for every record appended within the same millisecond): one allocation per millisecond, not per record.
+     * Racy on purpose: a thread that reads another's {@code Long} gets a complete immutable object, at worst the
+     * wrong one for its value, which the comparison catches.
+     */
+    private Long boxed(long timestamp) {
+        Long last = lastTimestamp;
+        if (last == null || last != timestamp) {
+            last = timestamp;
+            lastTimestamp = last;
+        }
+        return last;
     }
 
     /** Kafka's headers for ours; {@code null} (Kafka's own empty headers) for none, the common case. */
@@ -143,8 +159,12 @@ class KafkaLogProducer implements LogProducer {
     private final class Delivery extends CompletableFuture<AppendResult> implements Callback {
         private final String topic;
         private final int partition;
-        /** Set once {@code send()} returned: a failure reported after that was not known before sending. */
-        volatile boolean sent;
+        /**
+         * The appending thread. Kafka calls back either on it, inside {@code send()} (a failure known before
+         * sending), or later on its I/O thread; comparing threads tells the two apart without a volatile flag
+         * written per append.
+         */
+        private final Thread appender = Thread.currentThread();
 
         Delivery(String topic, int partition) {
             this.topic = topic;
@@ -154,7 +174,8 @@ class KafkaLogProducer implements LogProducer {
         @Override
         public void onCompletion(RecordMetadata md, @Nullable Exception ex) {
             if (ex != null) {
-                completeExceptionally(errors.translate(ex, what(), sent ? deliveryTimeoutMs : maxBlockMs));
+                boolean insideSend = Thread.currentThread() == appender;
+                completeExceptionally(errors.translate(ex, what(), insideSend ? maxBlockMs : deliveryTimeoutMs));
             } else {
                 complete(new AppendResult(md.topic(), md.partition(), md.offset(), md.timestamp()));
             }

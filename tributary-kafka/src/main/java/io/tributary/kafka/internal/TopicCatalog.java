@@ -2,92 +2,124 @@ package io.tributary.kafka.internal;
 
 import io.tributary.core.InvalidRequestException;
 import io.tributary.core.NotFoundException;
-import io.tributary.log.LogErrors;
 import io.tributary.core.Record;
+import io.tributary.log.LogErrors;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What producers must know of a topic before sending, so that an unknown topic, a partition out of range or a record
  * over {@code max.message.bytes} is thrown by the append call itself (as the API promises), not minutes later: the
- * partition count and the size limit, fetched with the admin client and kept for {@link #MAX_AGE_MS}. A cached value
- * that would reject a record is refreshed once before rejecting (the topic may have grown). Absent topics are never
- * cached. Thread-safe.
+ * partition count and the size limit, fetched with the admin client.
+ *
+ * <p><b>Freshness.</b> The first use of a topic fetches it, waiting (an unknown topic fails right there). After that
+ * an append never waits for the admin client, and never reads a clock: {@link #maxAgeMs} after each fetch a timer
+ * marks the entry stale, and the next append that sees the mark starts one asynchronous re-fetch and goes on with the
+ * entry it has; the re-fetch replaces the entry, or removes it if the topic is gone (so the append after that waits
+ * for a fresh look-up and fails with {@code TOPIC_NOT_FOUND}). A cached value that would <em>reject</em> a record is
+ * re-fetched at once, waiting, before rejecting (the topic may have grown or its limit been raised). Lookups for
+ * consumers ({@link #partitionCount}) re-fetch a stale entry waiting, as they are not on a per-record path. A topic
+ * that is not used is never re-fetched. Absent topics are never cached.
+ *
+ * <p>Thread-safe.
  */
 final class TopicCatalog {
 
     static final long MAX_AGE_MS = 10_000;
 
-    record Entry(int partitions, int maxMessageBytes, long fetchedAtNanos) {
+    /** What is known of one topic. {@code stale} is set by a timer; {@code refreshing} lets one re-fetch start. */
+    static final class Entry {
+        final int partitions;
+        final int maxMessageBytes;
+        volatile boolean stale;
+        final AtomicBoolean refreshing = new AtomicBoolean();
+
+        Entry(int partitions, int maxMessageBytes) {
+            this.partitions = partitions;
+            this.maxMessageBytes = maxMessageBytes;
+        }
     }
 
     private final Admin admin;
     private final KafkaErrors errors;
     private final long timeoutMs;
+    private final long maxAgeMs;
+    private final Executor staleTimer;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
 
     TopicCatalog(Admin admin, KafkaErrors errors, long timeoutMs) {
+        this(admin, errors, timeoutMs, MAX_AGE_MS);
+    }
+
+    TopicCatalog(Admin admin, KafkaErrors errors, long timeoutMs, long maxAgeMs) {
         this.admin = admin;
         this.errors = errors;
         this.timeoutMs = timeoutMs;
+        this.maxAgeMs = maxAgeMs;
+        // The JDK's shared delay scheduler (one daemon thread for the whole JVM): a task per fetch, every maxAgeMs.
+        this.staleTimer = CompletableFuture.delayedExecutor(maxAgeMs, TimeUnit.MILLISECONDS);
     }
 
     void forget(String topic) {
         entries.remove(topic);
     }
 
-    /** Checks the topic exists, the partition (if any) is in range and the record fits; throws otherwise. */
+    /**
+     * Checks the topic exists, the partition (if any) is in range and the record fits; throws otherwise. Waits for
+     * the admin client only on the topic's first use and before rejecting a record.
+     */
     void checkAppend(String topic, int partition, Record record) {
-        Entry e = entry(topic, false);
-        boolean partitionBad = partition >= e.partitions();
-        boolean tooLarge = record.sizeInBytes() > e.maxMessageBytes();
-        if (partitionBad || tooLarge) {
-            e = entry(topic, true);
+        Entry e = entries.get(topic);
+        if (e == null) {
+            e = fetchAndCache(topic);
+        } else if (e.stale) {
+            refreshInBackground(topic, e);
         }
-        if (partition >= e.partitions() || partition < -1) {
+        int size = record.sizeInBytes();
+        if (partition >= e.partitions || size > e.maxMessageBytes) {
+            e = fetchAndCache(topic);
+        }
+        if (partition >= e.partitions || partition < -1) {
             throw new InvalidRequestException(LogErrors.PARTITION_OUT_OF_RANGE, "Partition " + partition
-                    + " of topic '" + topic + "' does not exist: the topic has " + e.partitions() + " partitions (0 to "
-                    + (e.partitions() - 1) + "); append to one of those, or add partitions to the topic.");
+                    + " of topic '" + topic + "' does not exist: the topic has " + e.partitions + " partitions (0 to "
+                    + (e.partitions - 1) + "); append to one of those, or add partitions to the topic.");
         }
-        if (record.sizeInBytes() > e.maxMessageBytes()) {
-            throw new InvalidRequestException(LogErrors.RECORD_TOO_LARGE, "A record of " + record.sizeInBytes()
-                    + " bytes (key + value + headers) is larger than max.message.bytes=" + e.maxMessageBytes()
+        if (size > e.maxMessageBytes) {
+            throw new InvalidRequestException(LogErrors.RECORD_TOO_LARGE, "A record of " + size
+                    + " bytes (key + value + headers) is larger than max.message.bytes=" + e.maxMessageBytes
                     + " of topic '" + topic + "'; make it smaller, or raise the limit with alterTopicConfig('" + topic
                     + "', {max.message.bytes: ...}).");
         }
     }
 
+    /** The topic's partition count; a stale entry is re-fetched first (waiting). */
     int partitionCount(String topic) {
-        return entry(topic, false).partitions();
-    }
-
-    private Entry entry(String topic, boolean refresh) {
         Entry e = entries.get(topic);
-        if (e != null && !refresh && System.nanoTime() - e.fetchedAtNanos() < TimeUnit.MILLISECONDS.toNanos(MAX_AGE_MS)) {
-            return e;
+        if (e == null || e.stale) {
+            e = fetchAndCache(topic);
         }
-        Entry fresh = fetch(topic);
-        entries.put(topic, fresh);
-        return fresh;
+        return e.partitions;
     }
 
-    private Entry fetch(String topic) {
+    /** The cached entry, without fetching; for tests. */
+    @Nullable Entry cached(String topic) {
+        return entries.get(topic);
+    }
+
+    private Entry fetchAndCache(String topic) {
+        Entry fresh;
         try {
-            TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames()
-                    .get(timeoutMs, TimeUnit.MILLISECONDS).get(topic);
-            ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-            Config c = admin.describeConfigs(List.of(r)).all().get(timeoutMs, TimeUnit.MILLISECONDS).get(r);
-            ConfigEntry max = c.get("max.message.bytes");
-            int maxBytes = max == null || max.value() == null ? Integer.MAX_VALUE : Integer.parseInt(max.value());
-            return new Entry(d.partitions().size(), maxBytes, System.nanoTime());
+            fresh = describe(topic).get(timeoutMs, TimeUnit.MILLISECONDS);
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
             throw errors.translate(ex, "look up topic '" + topic + "'", timeoutMs);
@@ -96,10 +128,59 @@ final class TopicCatalog {
                     "look up topic '" + topic + "'", timeoutMs);
         } catch (Exception ex) {
             if (KafkaErrors.unwrap(ex) instanceof UnknownTopicOrPartitionException) {
+                entries.remove(topic);
                 throw topicNotFound(topic);
             }
             throw errors.translate(ex, "look up topic '" + topic + "'", timeoutMs);
         }
+        cache(topic, fresh);
+        return fresh;
+    }
+
+    /** Starts one re-fetch of a stale entry unless one runs; the caller goes on with {@code stale}. */
+    private void refreshInBackground(String topic, Entry stale) {
+        if (!stale.refreshing.compareAndSet(false, true)) {
+            return;
+        }
+        describe(topic).whenComplete((fresh, ex) -> {
+            if (ex == null) {
+                // Only replaces the entry it refreshed: a forget() (topic deleted or changed by us) meanwhile wins.
+                if (entries.replace(topic, stale, fresh)) {
+                    armStaleTimer(fresh);
+                }
+            } else if (KafkaErrors.unwrap(ex) instanceof UnknownTopicOrPartitionException) {
+                entries.remove(topic, stale);
+            } else {
+                // The broker did not answer: keep what we know, and try again after another maxAgeMs.
+                stale.stale = false;
+                stale.refreshing.set(false);
+                armStaleTimer(stale);
+            }
+        });
+    }
+
+    private void cache(String topic, Entry fresh) {
+        entries.put(topic, fresh);
+        armStaleTimer(fresh);
+    }
+
+    private void armStaleTimer(Entry e) {
+        staleTimer.execute(() -> e.stale = true);
+    }
+
+    /** Partition count and {@code max.message.bytes} of a topic, with the two admin requests sent at once. */
+    private CompletableFuture<Entry> describe(String topic) {
+        ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        CompletableFuture<Integer> partitions = admin.describeTopics(List.of(topic)).allTopicNames()
+                .toCompletionStage().toCompletableFuture()
+                .thenApply(d -> d.get(topic).partitions().size());
+        CompletableFuture<Integer> maxBytes = admin.describeConfigs(List.of(r)).all()
+                .toCompletionStage().toCompletableFuture()
+                .thenApply(c -> {
+                    ConfigEntry max = c.get(r).get("max.message.bytes");
+                    return max == null || max.value() == null ? Integer.MAX_VALUE : Integer.parseInt(max.value());
+                });
+        return partitions.thenCombine(maxBytes, Entry::new);
     }
 
     static NotFoundException topicNotFound(String topic) {
