@@ -126,6 +126,7 @@ DECLARE
     v_effective BIGINT;
     v_n         INT := cardinality(p_ids);
     v_base      BIGINT;
+    v_now       BIGINT;
     v_check     RECORD;
 BEGIN
     -- Serialise appends to this stream before a transaction id exists (see the header comment).
@@ -164,9 +165,10 @@ BEGIN
         v_base := (pg_current_xact_id()::TEXT::BIGINT) << 20;
     END IF;
     -- An id already stored raises unique_violation out of the call (see above: the caller resolves it).
+    -- One clock reading per append (extract() is numeric arithmetic; per row it was a measurable part of a batch).
+    v_now := (extract(epoch FROM clock_timestamp()) * 1000)::BIGINT;
     INSERT INTO __SCHEMA__.es_events (position, stream_id, version, event_id, event_type, category, data, metadata, recorded_at)
-      SELECT v_base + x.i - 1, v_stream_id, v_last + x.i, x.id, p_types[x.i], p_category, p_data[x.i], p_meta[x.i],
-             (extract(epoch FROM clock_timestamp()) * 1000)::BIGINT
+      SELECT v_base + x.i - 1, v_stream_id, v_last + x.i, x.id, p_types[x.i], p_category, p_data[x.i], p_meta[x.i], v_now
         FROM unnest(p_ids) WITH ORDINALITY AS x(id, i);
     r_status := 0; r_version := v_last + v_n; r_first := v_base; r_last := v_base + v_n - 1;
 END
