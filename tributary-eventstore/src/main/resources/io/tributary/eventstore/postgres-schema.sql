@@ -61,8 +61,11 @@ INSERT INTO __SCHEMA__.es_position_counter (id, last) VALUES (1, -1) ON CONFLICT
 -- same transaction would collide). Status: 0 written, 1 idempotent repeat, 2 wrong expected version (r_version holds
 -- the actual version, -1 = no stream), 3 tombstoned, 4 event id already used elsewhere (r_conflict_id names it).
 -- p_expected: -2 any, -1 no stream, -4 stream exists, >= 0 exact version.
--- Event ids are only looked up when something is off (a failed expectation or a unique-index violation), so the
--- common path is: lock, read the stream row, insert, update.
+-- Event ids are only looked up when something is off. A failed expectation is answered here (es_id_check). An id
+-- that is already stored makes the insert fail with unique_violation (23505): the whole call rolls back, and the
+-- caller asks es_resolve whether it was an idempotent repeat (1) or a conflict (4). Catching that error here would
+-- wrap every insert in a subtransaction, which costs every append CPU and a subtransaction id for a rare case.
+-- The common path is: lock, read the stream row, insert the events, insert or update the stream row.
 CREATE OR REPLACE FUNCTION __SCHEMA__.es_id_check(p_stream_id BIGINT, p_expected BIGINT, p_ids UUID[])
 RETURNS TABLE (r_status INT, r_version BIGINT, r_first BIGINT, r_last BIGINT, r_conflict_id UUID)
 LANGUAGE plpgsql AS $fn$
@@ -100,10 +103,20 @@ BEGIN
 END
 $fn$;
 
+-- Before 0.1 es_append returned a set (RETURNS TABLE); a function's result type cannot be replaced in place.
+DO $mig$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+               WHERE n.nspname = '__SCHEMA__' AND p.proname = 'es_append' AND p.proretset) THEN
+        DROP FUNCTION __SCHEMA__.es_append(TEXT, TEXT, BIGINT, UUID[], TEXT[], BYTEA[], BYTEA[], BOOLEAN, INT);
+    END IF;
+END
+$mig$;
+
 CREATE OR REPLACE FUNCTION __SCHEMA__.es_append(
     p_stream TEXT, p_category TEXT, p_expected BIGINT, p_ids UUID[], p_types TEXT[], p_data BYTEA[],
-    p_meta BYTEA[], p_serialised BOOLEAN, p_lock_key INT)
-RETURNS TABLE (r_status INT, r_version BIGINT, r_first BIGINT, r_last BIGINT, r_conflict_id UUID)
+    p_meta BYTEA[], p_serialised BOOLEAN, p_lock_key INT,
+    OUT r_status INT, OUT r_version BIGINT, OUT r_first BIGINT, OUT r_last BIGINT, OUT r_conflict_id UUID)
 LANGUAGE plpgsql AS $fn$
 DECLARE
     v_stream_id BIGINT;
@@ -113,6 +126,7 @@ DECLARE
     v_effective BIGINT;
     v_n         INT := cardinality(p_ids);
     v_base      BIGINT;
+    v_now       BIGINT;
     v_check     RECORD;
 BEGIN
     -- Serialise appends to this stream before a transaction id exists (see the header comment).
@@ -120,7 +134,7 @@ BEGIN
     SELECT s.stream_id, s.last_version, s.soft_deleted, s.tombstoned INTO v_stream_id, v_last, v_soft, v_tomb
       FROM __SCHEMA__.es_streams s WHERE s.stream_name = p_stream;
     IF v_tomb THEN
-        RETURN QUERY SELECT 3, v_last, NULL::BIGINT, NULL::BIGINT, NULL::UUID; RETURN;
+        r_status := 3; r_version := v_last; RETURN;
     END IF;
     v_effective := CASE WHEN v_stream_id IS NULL OR v_soft OR v_last < 0 THEN -1 ELSE v_last END;
 
@@ -129,39 +143,43 @@ BEGIN
         -- A retry of an append that already succeeded fails its expectation: answer it as the repeat it is.
         SELECT * INTO v_check FROM __SCHEMA__.es_id_check(v_stream_id, p_expected, p_ids);
         IF FOUND THEN
-            RETURN QUERY SELECT v_check.r_status, CASE WHEN v_check.r_status = 4 THEN v_effective ELSE v_check.r_version END,
-                                v_check.r_first, v_check.r_last, v_check.r_conflict_id;
+            r_status := v_check.r_status;
+            r_version := CASE WHEN v_check.r_status = 4 THEN v_effective ELSE v_check.r_version END;
+            r_first := v_check.r_first; r_last := v_check.r_last; r_conflict_id := v_check.r_conflict_id;
             RETURN;
         END IF;
-        RETURN QUERY SELECT 2, v_effective, NULL::BIGINT, NULL::BIGINT, NULL::UUID; RETURN;
+        r_status := 2; r_version := v_effective; RETURN;
     END IF;
 
     IF v_stream_id IS NULL THEN
-        INSERT INTO __SCHEMA__.es_streams (stream_name, category) VALUES (p_stream, p_category)
-          RETURNING stream_id INTO v_stream_id;
+        -- A new stream's row is written once, already at its last version.
         v_last := -1;
+        INSERT INTO __SCHEMA__.es_streams (stream_name, category, last_version) VALUES (p_stream, p_category, v_n - 1)
+          RETURNING stream_id INTO v_stream_id;
+    ELSE
+        UPDATE __SCHEMA__.es_streams SET last_version = v_last + v_n, soft_deleted = FALSE WHERE stream_id = v_stream_id;
     END IF;
     IF p_serialised THEN
         UPDATE __SCHEMA__.es_position_counter SET last = last + v_n WHERE id = 1 RETURNING last - v_n + 1 INTO v_base;
     ELSE
         v_base := (pg_current_xact_id()::TEXT::BIGINT) << 20;
     END IF;
-    BEGIN
-        INSERT INTO __SCHEMA__.es_events (position, stream_id, version, event_id, event_type, category, data, metadata, recorded_at)
-          SELECT v_base + x.i - 1, v_stream_id, v_last + x.i, x.id, p_types[x.i], p_category, p_data[x.i], p_meta[x.i],
-                 (extract(epoch FROM clock_timestamp()) * 1000)::BIGINT
-            FROM unnest(p_ids) WITH ORDINALITY AS x(id, i);
-    EXCEPTION WHEN unique_violation THEN
-        -- An id is already stored: an idempotent repeat (expectation 'any') or a conflict.
-        SELECT * INTO v_check FROM __SCHEMA__.es_id_check(v_stream_id, p_expected, p_ids);
-        IF FOUND THEN
-            RETURN QUERY SELECT v_check.r_status, CASE WHEN v_check.r_status = 4 THEN v_effective ELSE v_check.r_version END,
-                                v_check.r_first, v_check.r_last, v_check.r_conflict_id;
-            RETURN;
-        END IF;
-        RAISE;
-    END;
-    UPDATE __SCHEMA__.es_streams SET last_version = v_last + v_n, soft_deleted = FALSE WHERE stream_id = v_stream_id;
-    RETURN QUERY SELECT 0, v_last + v_n, v_base, v_base + v_n - 1, NULL::UUID;
+    -- An id already stored raises unique_violation out of the call (see above: the caller resolves it).
+    -- One clock reading per append (extract() is numeric arithmetic; per row it was a measurable part of a batch).
+    v_now := (extract(epoch FROM clock_timestamp()) * 1000)::BIGINT;
+    INSERT INTO __SCHEMA__.es_events (position, stream_id, version, event_id, event_type, category, data, metadata, recorded_at)
+      SELECT v_base + x.i - 1, v_stream_id, v_last + x.i, x.id, p_types[x.i], p_category, p_data[x.i], p_meta[x.i], v_now
+        FROM unnest(p_ids) WITH ORDINALITY AS x(id, i);
+    r_status := 0; r_version := v_last + v_n; r_first := v_base; r_last := v_base + v_n - 1;
 END
+$fn$;
+
+-- After es_append failed with unique_violation (23505): was it a repeat of an append that is already stored
+-- (status 1, with its version and positions) or a conflict (status 4, r_conflict_id names the id)? No row: none of
+-- the ids is stored (the other writer rolled back); append again.
+CREATE OR REPLACE FUNCTION __SCHEMA__.es_resolve(p_stream TEXT, p_expected BIGINT, p_ids UUID[])
+RETURNS TABLE (r_status INT, r_version BIGINT, r_first BIGINT, r_last BIGINT, r_conflict_id UUID)
+LANGUAGE sql AS $fn$
+    SELECT c.* FROM __SCHEMA__.es_id_check((SELECT s.stream_id FROM __SCHEMA__.es_streams s WHERE s.stream_name = p_stream),
+                                           p_expected, p_ids) c
 $fn$;

@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tributary.core.ErrorCode;
 import io.tributary.core.InvalidRequestException;
+import io.tributary.eventstore.DuplicateEventIdException;
 import io.tributary.eventstore.EventData;
 import io.tributary.eventstore.EventFilter;
 import io.tributary.eventstore.EventStore;
 import io.tributary.eventstore.EventStores;
 import io.tributary.eventstore.ExpectedVersion;
+import io.tributary.eventstore.PositionStrategy;
 import io.tributary.eventstore.PostgresEventStoreConfig;
 import io.tributary.eventstore.RecordedEvent;
 import io.tributary.eventstore.Subscription;
@@ -80,6 +82,58 @@ class PostgresEventStoreTest {
                     assertThat(seen.get(i).position()).isGreaterThan(seen.get(i - 1).position());
                 }
             }
+        }
+    }
+
+    /**
+     * The append path is one plain transaction: no subtransaction (an exception block would give the events a
+     * subtransaction id of their own and cost every append), and a new stream's row is inserted at its last version
+     * rather than inserted and then updated.
+     */
+    @Test
+    void anAppendIsOneTransactionWithoutSubtransactionsAndWritesANewStreamsRowOnce() throws Exception {
+        PostgresEventStoreConfig config = PostgresSupport.freshConfig();
+        try (EventStore store = PostgresTestStores.open(config); Connection c = PostgresSupport.connect();
+             Statement st = c.createStatement()) {
+            WriteResult written = store.append("order-1", ExpectedVersion.noStream(), batch(3));
+            assertThat(written.lastVersion()).isEqualTo(2);
+            try (ResultSet rs = st.executeQuery("SELECT e.xmin::TEXT::BIGINT, (e.position >> 20) % 4294967296,"
+                    + " s.xmin::TEXT::BIGINT, s.ctid::TEXT, s.last_version FROM " + config.schema() + ".es_events e JOIN "
+                    + config.schema() + ".es_streams s USING (stream_id)")) {
+                int rows = 0;
+                while (rs.next()) {
+                    rows++;
+                    assertThat(rs.getLong(1)).as("the events' xmin is the appending transaction's own id")
+                            .isEqualTo(rs.getLong(2)).isEqualTo(rs.getLong(3));
+                    assertThat(rs.getString(4)).as("the stream row's first and only version").isEqualTo("(0,1)");
+                    assertThat(rs.getLong(5)).isEqualTo(2);
+                }
+                assertThat(rows).isEqualTo(3);
+            }
+        }
+    }
+
+    /**
+     * An append refused because one of its event ids is stored elsewhere leaves nothing behind: no empty row for
+     * the stream it would have created and, with the serialised strategy, no hole in the positions.
+     */
+    @Test
+    void anAppendRefusedForAnEventIdStoredElsewhereLeavesNoTrace() throws Exception {
+        PostgresEventStoreConfig config = PostgresSupport.freshConfig().withPositionStrategy(PositionStrategy.SERIALISED);
+        try (EventStore store = PostgresTestStores.open(config); Connection c = PostgresSupport.connect();
+             Statement st = c.createStatement()) {
+            EventData taken = EventData.of("Tick", new byte[] {1});
+            assertThat(store.append("a-1", ExpectedVersion.any(), List.of(taken)).firstPosition()).isZero();
+            assertThatThrownBy(() -> store.append("b-1", ExpectedVersion.any(), List.of(EventData.of("Tick", new byte[] {2}), taken)))
+                    .isInstanceOf(DuplicateEventIdException.class).hasMessageContaining(taken.eventId().toString());
+            assertThat(store.streamInfo("b-1").exists()).isFalse();
+            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM " + config.schema() + ".es_streams WHERE stream_name = 'b-1'")) {
+                rs.next();
+                assertThat(rs.getLong(1)).isZero();
+            }
+            assertThat(store.append("c-1", ExpectedVersion.any(), batch(1)).firstPosition())
+                    .as("positions stay dense after a refused append").isEqualTo(1);
+            assertThat(store.append("a-1", ExpectedVersion.any(), List.of(taken)).idempotent()).isTrue();
         }
     }
 

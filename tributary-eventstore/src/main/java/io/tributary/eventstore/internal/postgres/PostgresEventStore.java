@@ -30,6 +30,7 @@ import io.tributary.eventstore.internal.HeaderCodec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -47,7 +48,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The PostgreSQL event store. Every append is one call of the {@code es_append} function (one round trip, one
- * commit); reads are single statements. See {@code postgres-schema.sql} for the tables and how global positions are
+ * commit; a second read-only call only when an event id is already stored); reads are single statements. See {@code postgres-schema.sql} for the tables and how global positions are
  * kept gap-safe. Thread-safe: every call borrows a pooled connection.
  */
 public final class PostgresEventStore extends AbstractEventStore {
@@ -65,6 +66,7 @@ public final class PostgresEventStore extends AbstractEventStore {
     private final String schema;
     private final PositionStrategy strategy;
     private final String appendSql;
+    private final String resolveSql;
     private final String gateSql;
 
     private PostgresEventStore(DataSource dataSource, @Nullable HikariDataSource ownedPool, PostgresEventStoreConfig config) {
@@ -74,6 +76,8 @@ public final class PostgresEventStore extends AbstractEventStore {
         this.strategy = config.positionStrategy();
         this.appendSql = "SELECT r_status, r_version, r_first, r_last, r_conflict_id FROM " + schema
                 + ".es_append(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        this.resolveSql = "SELECT r_status, r_version, r_first, r_last, r_conflict_id FROM " + schema
+                + ".es_resolve(?, ?, ?)";
         this.gateSql = strategy == PositionStrategy.TRANSACTION_ID
                 ? "(pg_snapshot_xmin(pg_current_snapshot())::TEXT::BIGINT << 20)"
                 : "(SELECT last + 1 FROM " + schema + ".es_position_counter WHERE id = 1)";
@@ -184,47 +188,70 @@ public final class PostgresEventStore extends AbstractEventStore {
             data[i] = e.dataUnsafe();
             meta[i] = HeaderCodec.encode(e.metadata());
         }
-        // A unique-index violation means another stream wrote one of these ids concurrently; the second attempt sees
-        // that commit and reports it precisely (or as an idempotent repeat).
+        // es_append does not catch a unique-index violation (that would cost every append a subtransaction): the
+        // call rolls back and es_resolve tells an idempotent repeat from a conflict. No answer means the writer that
+        // held one of these ids rolled back, so the append is tried again.
         for (int attempt = 1; ; attempt++) {
-            try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(appendSql)) {
-                ps.setString(1, stream);
-                ps.setString(2, category);
-                ps.setLong(3, code(expected));
-                ps.setArray(4, c.createArrayOf("uuid", ids));
-                ps.setArray(5, c.createArrayOf("text", types));
-                ps.setArray(6, c.createArrayOf("bytea", data));
-                ps.setArray(7, c.createArrayOf("bytea", meta));
-                ps.setBoolean(8, strategy == PositionStrategy.SERIALISED);
-                ps.setInt(9, stream.hashCode());
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    int status = rs.getInt(1);
-                    long version = rs.getLong(2);
-                    switch (status) {
-                        case 0, 1 -> {
-                            if (status == 0) {
-                                signalAppended();
+            try (Connection c = dataSource.getConnection()) {
+                Array idArray = c.createArrayOf("uuid", ids);
+                try (PreparedStatement ps = c.prepareStatement(appendSql)) {
+                    ps.setString(1, stream);
+                    ps.setString(2, category);
+                    ps.setLong(3, code(expected));
+                    ps.setArray(4, idArray);
+                    ps.setArray(5, c.createArrayOf("text", types));
+                    ps.setArray(6, c.createArrayOf("bytea", data));
+                    ps.setArray(7, c.createArrayOf("bytea", meta));
+                    ps.setBoolean(8, strategy == PositionStrategy.SERIALISED);
+                    ps.setInt(9, stream.hashCode());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        return answer(rs, stream, expected);
+                    }
+                } catch (SQLException e) {
+                    if (!"23505".equals(e.getSQLState())) {
+                        throw e;
+                    }
+                    try (PreparedStatement ps = c.prepareStatement(resolveSql)) {
+                        ps.setString(1, stream);
+                        ps.setLong(2, code(expected));
+                        ps.setArray(3, idArray);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            if (rs.next()) {
+                                return answer(rs, stream, expected);
                             }
-                            return new WriteResult(stream, version, rs.getLong(3), rs.getLong(4), status == 1);
                         }
-                        case 2 -> throw new WrongExpectedVersionException(stream, expected, version);
-                        case 3 -> throw new StreamDeletedException(stream);
-                        case 4 -> {
-                            UUID id = rs.getObject(5, UUID.class);
-                            throw new DuplicateEventIdException(stream, id, "which is already stored at another "
-                                    + "position (another stream or version, or the batch differs from the one written)");
-                        }
-                        default -> throw new IllegalStateException("es_append returned unknown status " + status);
+                    }
+                    if (attempt >= 3) {
+                        throw e;
                     }
                 }
             } catch (SQLException e) {
-                if ("23505".equals(e.getSQLState()) && attempt < 3) {
-                    continue;
-                }
                 throw map("append to stream '" + stream + "'", e, stream);
             }
         }
+    }
+
+    /** Turns an es_append or es_resolve row into the result or the exception it stands for. */
+    private WriteResult answer(ResultSet rs, String stream, ExpectedVersion expected) throws SQLException {
+        int status = rs.getInt(1);
+        long version = rs.getLong(2);
+        return switch (status) {
+            case 0, 1 -> {
+                if (status == 0) {
+                    signalAppended();
+                }
+                yield new WriteResult(stream, version, rs.getLong(3), rs.getLong(4), status == 1);
+            }
+            case 2 -> throw new WrongExpectedVersionException(stream, expected, version);
+            case 3 -> throw new StreamDeletedException(stream);
+            case 4 -> {
+                UUID id = rs.getObject(5, UUID.class);
+                throw new DuplicateEventIdException(stream, id, "which is already stored at another "
+                        + "position (another stream or version, or the batch differs from the one written)");
+            }
+            default -> throw new IllegalStateException("es_append returned unknown status " + status);
+        };
     }
 
     private static long code(ExpectedVersion expected) {
