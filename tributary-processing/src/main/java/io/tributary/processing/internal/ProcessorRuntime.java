@@ -22,8 +22,11 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,6 +69,13 @@ public final class ProcessorRuntime {
     private volatile Map<TopicPartition, BufferFill> fills = Map.of();
     private volatile Map<TopicPartition, Long> committedOffsets = Map.of();
     private long lastCommitNanos = System.nanoTime();
+    /** The interval commit in flight (at most one), or null; only the poll loop reads and replaces it. */
+    private @Nullable CommitInFlight commitInFlight;
+
+    /** An asynchronous commit: its offsets, the partition work they belong to, and the outcome. */
+    private record CommitInFlight(Map<TopicPartition, Long> offsets, Map<TopicPartition, PartitionWork> works,
+                                  CompletableFuture<Void> result) {
+    }
 
     /**
      * Creates the consumer and subscribes on the calling thread (so bad settings fail here), then starts the poll
@@ -167,8 +177,10 @@ public final class ProcessorRuntime {
                     dispatchAll();
                 }
                 adjustPauses();
-                if (System.nanoTime() - lastCommitNanos >= config.commitInterval().toNanos()) {
-                    commit(works.values());
+                applyCommitResult();
+                if (commitInFlight == null
+                        && System.nanoTime() - lastCommitNanos >= config.commitInterval().toNanos()) {
+                    commitAsync();
                 }
                 publishFill();
             }
@@ -180,7 +192,9 @@ public final class ProcessorRuntime {
         }
         state = ProcessorState.STOPPING;
         try {
-            finishInFlight(works.values(), System.nanoTime() + config.shutdownTimeout().toNanos());
+            long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
+            finishInFlight(works.values(), deadline);
+            awaitCommitInFlight(deadline);
             commit(works.values());
             for (PartitionWork w : works.values()) {
                 w.interruptRunning();
@@ -484,12 +498,93 @@ public final class ProcessorRuntime {
         }
     }
 
-    /** Commits each partition's position below its lowest unfinished event, if it advanced. */
+    /**
+     * The interval commit: starts committing each partition's position below its lowest unfinished event (if it
+     * advanced) and returns without waiting for the offset store's sync, so dispatch goes on meanwhile. The loop
+     * applies the outcome when it sees it ({@link #applyCommitResult}) and starts the next commit only then, with
+     * the positions of that moment: one commit in flight, the latest positions win.
+     */
+    private void commitAsync() {
+        lastCommitNanos = System.nanoTime();
+        Map<TopicPartition, Long> offsets = new HashMap<>();
+        Map<TopicPartition, PartitionWork> owners = new HashMap<>();
+        for (PartitionWork w : works.values()) {
+            w.uncommittedPosition().ifPresent(p -> {
+                offsets.put(w.partition, p);
+                owners.put(w.partition, w);
+            });
+        }
+        if (offsets.isEmpty()) {
+            return;
+        }
+        CompletableFuture<Void> result;
+        try {
+            result = consumer.commitAsync(offsets);
+        } catch (RuntimeException e) {
+            LOG.warn("Processor '{}' could not commit {}; it will retry on the next interval", config.name(),
+                    offsets, e);
+            return;
+        }
+        CommitInFlight c = new CommitInFlight(offsets, owners, result);
+        commitInFlight = c;
+        if (!result.isDone()) {
+            // Wakes the loop from its poll, so the committed offsets are published without waiting for a record.
+            result.whenComplete((ok, e) -> consumer.wakeup());
+        } else {
+            applyCommitResult();
+        }
+    }
+
+    /** Applies the in-flight commit's outcome once it is known; no-op while it is still running. */
+    private void applyCommitResult() {
+        CommitInFlight c = commitInFlight;
+        if (c == null || !c.result().isDone()) {
+            return;
+        }
+        commitInFlight = null;
+        try {
+            c.result().join();
+        } catch (RuntimeException e) {
+            LOG.warn("Processor '{}' could not commit {}; it will retry on the next interval", config.name(),
+                    c.offsets(), e.getCause() != null ? e.getCause() : e);
+            return;
+        }
+        recordCommitted(c.offsets(), c.works());
+    }
+
+    /**
+     * Waits (up to the deadline) for the in-flight interval commit, so a final synchronous commit is not overtaken
+     * by it on a backend whose asynchronous commits may complete out of order.
+     */
+    private void awaitCommitInFlight(long deadlineNanos) {
+        CommitInFlight c = commitInFlight;
+        if (c == null) {
+            return;
+        }
+        try {
+            c.result().get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            // As in finishInFlight: a consumer wake-up, not a request to stop; the final commit still follows.
+            Thread.interrupted();
+        } catch (ExecutionException | TimeoutException e) {
+            // Reported by applyCommitResult, or (still running) left to complete on its own.
+        }
+        applyCommitResult();
+    }
+
+    /**
+     * Commits each partition's position below its lowest unfinished event, if it advanced, and waits until it is
+     * durable: the final commit on revoke and close.
+     */
     private void commit(Collection<PartitionWork> which) {
         lastCommitNanos = System.nanoTime();
         Map<TopicPartition, Long> offsets = new HashMap<>();
+        Map<TopicPartition, PartitionWork> owners = new HashMap<>();
         for (PartitionWork w : which) {
-            w.uncommittedPosition().ifPresent(p -> offsets.put(w.partition, p));
+            w.uncommittedPosition().ifPresent(p -> {
+                offsets.put(w.partition, p);
+                owners.put(w.partition, w);
+            });
         }
         if (offsets.isEmpty()) {
             return;
@@ -501,12 +596,17 @@ public final class ProcessorRuntime {
                     offsets, e);
             return;
         }
+        recordCommitted(offsets, owners);
+    }
+
+    /** Records durable commits: in each partition's work (if this instance still owns it) and the published map. */
+    private void recordCommitted(Map<TopicPartition, Long> offsets, Map<TopicPartition, PartitionWork> owners) {
         Map<TopicPartition, Long> all = new TreeMap<>(committedOffsets);
-        for (PartitionWork w : which) {
-            Long p = offsets.get(w.partition);
-            if (p != null) {
-                w.committed(p);
-                all.put(w.partition, p);
+        for (Map.Entry<TopicPartition, Long> e : offsets.entrySet()) {
+            PartitionWork w = owners.get(e.getKey());
+            w.committed(e.getValue());
+            if (works.get(e.getKey()) == w) {
+                all.put(e.getKey(), w.lastCommitted());
             }
         }
         committedOffsets = Map.copyOf(all);
@@ -534,7 +634,9 @@ public final class ProcessorRuntime {
                     revoked.add(w);
                 }
             }
-            finishInFlight(revoked, System.nanoTime() + config.revokeTimeout().toNanos());
+            long deadline = System.nanoTime() + config.revokeTimeout().toNanos();
+            finishInFlight(revoked, deadline);
+            awaitCommitInFlight(deadline);
             commit(revoked);
             for (PartitionWork w : revoked) {
                 w.interruptRunning();
