@@ -13,6 +13,7 @@ import io.tributary.processing.Processor;
 import io.tributary.processing.ProcessorConfig;
 import io.tributary.processing.ProcessorFailure;
 import io.tributary.processing.ProcessorState;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -159,6 +160,29 @@ final class ProcessorPipeline implements PipelineSystem {
                 throw e;
             }
             f.whenComplete(onDone);
+        }
+
+        @Override
+        public void sendAll(String topic, byte[][] keys, byte[][] values, int count) {
+            List<Record> records = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                records.add(Record.of(keys[i], values[i]));
+            }
+            inFlight.acquireUninterruptibly(count);
+            CompletableFuture<List<AppendResult>> f;
+            try {
+                f = producer.appendAll(topic, records);
+            } catch (RuntimeException e) {
+                inFlight.release(count);
+                throw e;
+            }
+            f.whenComplete((r, e) -> {
+                inFlight.release(count);
+                if (e != null) {
+                    failures.addAndGet(count);
+                    first.compareAndSet(null, e);
+                }
+            });
         }
 
         @Override
