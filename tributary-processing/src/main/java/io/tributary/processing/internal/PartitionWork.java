@@ -337,10 +337,7 @@ final class PartitionWork {
     /** Interrupts every handler still running (their results are then ignored). */
     void interruptRunning() {
         for (Iterator<HandlerTask> it = running.iterator(); it.hasNext(); ) {
-            Thread t = it.next().thread;
-            if (t != null) {
-                t.interrupt();
-            }
+            it.next().interrupt();
         }
     }
 }

@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The engine behind {@link io.tributary.processing.Processor}: one platform thread runs the poll loop and owns the
- * {@link LogConsumer} and every {@link PartitionWork}; handler calls run on virtual threads and hand their outcome
+ * {@link LogConsumer} and every {@link PartitionWork}; handler calls run on reused virtual threads
+ * ({@link HandlerWorkers}) and hand their outcome
  * back through a completion queue (waking the poll loop), so all scheduling state has a single owner.
  *
  * <p>Each loop turn: poll (bounded by the earliest batch deadline), accept records within each partition's bound
@@ -63,6 +64,7 @@ public final class ProcessorRuntime {
     private final Map<TopicPartition, PartitionWork> works = new HashMap<>();
     private final LinkedBlockingQueue<HandlerTask> completions = new LinkedBlockingQueue<>();
     private final Thread pollThread;
+    private final HandlerWorkers workers;
     private volatile ProcessorState state = ProcessorState.RUNNING;
     private volatile boolean closeRequested;
     private volatile @Nullable ProcessorFailure failure;
@@ -112,6 +114,7 @@ public final class ProcessorRuntime {
             closeDesk();
             throw e;
         }
+        this.workers = new HandlerWorkers("tributary-" + config.name() + "-handler", this::runHandler, this::publish);
         this.pollThread = Thread.ofPlatform().name("tributary-processor-" + config.name()).unstarted(this::run);
         pollThread.start();
     }
@@ -209,6 +212,7 @@ public final class ProcessorRuntime {
                 LOG.warn("Processor '{}' could not close its consumer cleanly", config.name(), e);
             }
             closeDesk();
+            workers.close();
             instrumentation.close();
             state = failure == null ? ProcessorState.STOPPED : ProcessorState.FAILED;
         }
@@ -371,14 +375,17 @@ public final class ProcessorRuntime {
     }
 
     private void start(HandlerTask task) {
-        Thread t = Thread.ofVirtual().name("tributary-" + config.name() + "-" + task.work.partition)
-                .unstarted(() -> runHandler(task));
-        task.thread = t;
         task.work.running.add(task);
-        t.start();
+        workers.start(task);
     }
 
-    /** Runs on the task's virtual thread; the outcome is read by the poll loop from the completion queue. */
+    /** Hands a finished task to the poll loop, which reads its outcome from the completion queue. */
+    private void publish(HandlerTask task) {
+        completions.add(task);
+        consumer.wakeup();
+    }
+
+    /** Runs on a worker thread; {@link #publish} follows. */
     private void runHandler(HandlerTask task) {
         try {
             switch (task.kind) {
@@ -396,9 +403,6 @@ public final class ProcessorRuntime {
         } catch (RuntimeException e) {
             // Only dead-letter writes throw here (handler failures are caught in attempt()).
             task.dlqFailure = e;
-        } finally {
-            completions.add(task);
-            consumer.wakeup();
         }
     }
 
