@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each loop turn: poll (bounded by the earliest batch deadline), accept records within each partition's bound
  * (seeking back and pausing at the bound), read new dead-letter actions, apply completions, dispatch (events of parked
- * keys to the dead-letter topic, then dead-letter entry work, then ready keys to the handler), pause/resume, commit on
- * the interval, publish buffer fill. Dead-lettered and parked events count as completed only once their dead-letter
+ * keys to the dead-letter topic, then dead-letter entry work, then ready keys to the handler), pause/resume, apply a
+ * finished commit and start the next one on the interval (asynchronously, at most one in flight), publish buffer fill. Dead-lettered and parked events count as completed only once their dead-letter
  * record is acknowledged, so the commit rule (never past an unfinished event) covers them unchanged.
  */
 public final class ProcessorRuntime {
