@@ -556,7 +556,7 @@ final class EmbeddedConsumer implements LogConsumer {
 
     /**
      * As a member: checks ownership and writes the commit here, in call order, and waits for the offset store's sync
-     * on a virtual thread, which completes the future. A consumer without a group membership commits synchronously.
+     * on a thread of its own, which completes the future. A consumer without a group membership commits synchronously.
      */
     @Override
     public CompletableFuture<Void> commitAsync(Map<TopicPartition, Long> offsets) {
@@ -572,7 +572,10 @@ final class EmbeddedConsumer implements LogConsumer {
         }
         long ticket = coordinator.stageAsOwner(m, copy);
         CompletableFuture<Void> done = new CompletableFuture<>();
-        Thread.ofVirtual().name("tributary-commit-" + config.clientId()).start(() -> {
+        // A platform thread: the sync is a blocking fdatasync, tens of ms on a busy disk, and on a virtual thread it
+        // would hold one of the few carriers (as many as cores) that handler threads run on for that long (the JDK
+        // can at best compensate by adding a carrier).
+        Thread.ofPlatform().daemon().name("tributary-commit-" + config.clientId()).start(() -> {
             try {
                 coordinator.awaitDurable(ticket);
                 done.complete(null);
