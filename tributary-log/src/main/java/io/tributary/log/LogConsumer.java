@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Reads records, either from partitions it is {@link #assign assigned} or as a member of a consumer group it
@@ -73,6 +74,25 @@ public interface LogConsumer extends AutoCloseable {
      * fail with {@link LogErrors#NOT_PARTITION_OWNER} and nothing is committed.
      */
     void commitSync(Map<TopicPartition, Long> offsets);
+
+    /**
+     * Starts committing these offsets (each the next offset to read) for the group and returns without waiting for
+     * them to become durable, so the calling thread can go on polling while, on the embedded engine, the offset store
+     * syncs. The checks of {@link #commitSync(Map)} (valid offsets, partitions owned) happen in this call and throw as
+     * there; the future completes once the offsets are stored as durably as {@code commitSync} stores them (and
+     * {@link #committed} returns them), or exceptionally if storing them failed.
+     *
+     * <p><b>Ordering:</b> the commits of one consumer take effect in call order (async or sync), so an earlier
+     * commit never overwrites a later one. <b>Threads:</b> the future may complete on another thread; code chained
+     * on it must not call this consumer, except {@link #wakeup()}.
+     *
+     * <p>The default commits synchronously ({@link #commitSync(Map)}) and returns a completed future; a backend that
+     * can overlap the sync with polling overrides it.
+     */
+    default CompletableFuture<Void> commitAsync(Map<TopicPartition, Long> offsets) {
+        commitSync(offsets);
+        return CompletableFuture.completedFuture(null);
+    }
 
     /** The group's committed offsets for these partitions; partitions with none are absent. */
     Map<TopicPartition, Long> committed(Set<TopicPartition> partitions);

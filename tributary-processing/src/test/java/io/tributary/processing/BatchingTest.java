@@ -86,6 +86,26 @@ class BatchingTest {
     }
 
     @Test
+    void aPartialBatchGoesWhenItsWaitPassesThoughThePollWouldWaitMuchLonger() throws Exception {
+        try (EventLog log = openLog()) {
+            createTopic(log, "orders", 1);
+            List<Integer> sizes = new CopyOnWriteArrayList<>();
+            // No commit (whose acknowledgement also wakes the loop) and no poll timeout for 20 s or more: only the
+            // batch's own deadline can end the poll's wait.
+            ProcessorConfig cfg = Fixtures.config("billing", "orders").withBatching(500, 1 << 20, Duration.ofMillis(20))
+                    .withPollTimeout(Duration.ofSeconds(20)).withCommitInterval(Duration.ofSeconds(60));
+            try (Processor p = Processor.startBatched(log, cfg, events -> sizes.add(events.size()))) {
+                await("the partition assigned", WAIT, () -> p.bufferFill().size() == 1);
+                long t0 = System.nanoTime();
+                produce(log, "orders", List.of("a", "b", "c"), 1);
+                await("the three events handed over", WAIT, () -> sizes.stream().mapToInt(i -> i).sum() == 3);
+                assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+            }
+            assertThat(sizes).containsExactly(3);
+        }
+    }
+
+    @Test
     void aFailedBatchIsRetriedWholeBeforeLaterEventsOfItsKeys() throws Exception {
         try (EventLog log = openLog()) {
             createTopic(log, "orders", 1);

@@ -1,7 +1,6 @@
 package io.tributary.bench.internal;
 
 import io.tributary.core.Record;
-import io.tributary.log.AppendResult;
 import io.tributary.log.ConsumerConfig;
 import io.tributary.log.Durability;
 import io.tributary.log.EventLog;
@@ -17,12 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BiConsumer;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Drives a log through our public EventLog API, exactly as an application would: keyless {@link Record}s stamped
@@ -112,63 +105,42 @@ public final class EventLogClient implements LogClient {
         log.close();
     }
 
+    /** The log suite's sender: keyless records through the shared {@link BoundedAppends}. */
     private static final class LogSender implements Sender {
-        private final LogProducer producer;
-        private final Semaphore inFlight;
-        private final AtomicLong failures = new AtomicLong();
-        private final AtomicReference<@Nullable Throwable> first = new AtomicReference<>();
-        // One shared callback: counting failures must not allocate per record.
-        private final BiConsumer<AppendResult, @Nullable Throwable> onDone;
+        private final BoundedAppends appends;
 
         LogSender(LogProducer producer, int maxInFlight) {
-            this.producer = producer;
-            this.inFlight = new Semaphore(maxInFlight);
-            this.onDone = (r, e) -> {
-                inFlight.release();
-                if (e != null) {
-                    failures.incrementAndGet();
-                    first.compareAndSet(null, e);
-                }
-            };
+            this.appends = new BoundedAppends(producer, maxInFlight);
         }
 
         @Override
         public void send(String topic, int partition, byte[] value) {
-            Record r = Record.of(null, value);
-            inFlight.acquireUninterruptibly();
-            CompletableFuture<AppendResult> f;
-            try {
-                f = partition < 0 ? producer.append(topic, r) : producer.append(topic, partition, r);
-            } catch (RuntimeException e) {
-                inFlight.release();
-                throw e;
-            }
-            f.whenComplete(onDone);
+            appends.append(topic, partition, Record.of(null, value));
         }
 
         @Override
         public void sendAndWait(String topic, int partition, byte[] value) throws Exception {
-            producer.append(topic, partition, Record.of(null, value)).get();
+            appends.producer().append(topic, partition, Record.of(null, value)).get();
         }
 
         @Override
         public void flush() {
-            producer.flush();
+            appends.flush();
         }
 
         @Override
         public long failures() {
-            return failures.get();
+            return appends.failures();
         }
 
         @Override
         public Optional<Throwable> firstFailure() {
-            return Optional.ofNullable(first.get());
+            return appends.firstFailure();
         }
 
         @Override
         public void close() {
-            producer.close();
+            appends.close();
         }
     }
 }

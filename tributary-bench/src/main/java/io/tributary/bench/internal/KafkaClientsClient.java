@@ -10,11 +10,8 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -24,7 +21,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -32,7 +28,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Raw kafka-clients against a broker, tuned as the Kafka peer run was: {@code acks=all}, and for throughput
@@ -137,11 +132,16 @@ public final class KafkaClientsClient implements LogClient {
 
     @Override
     public Sender newSender(Tuning tuning, int maxInFlight) {
+        return new KafkaSender(new BoundedKafkaSends(producer(bootstrap, tuning, "bench-producer"), maxInFlight));
+    }
+
+    /** A byte-array producer with the peer's settings for throughput or latency runs. */
+    public static KafkaProducer<byte[], byte[]> producer(String bootstrapServers, Tuning tuning, String clientId) {
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.putAll(tuning == Tuning.THROUGHPUT ? THROUGHPUT_TUNING : LATENCY_TUNING);
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "bench-producer");
-        return new KafkaSender(new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer()), maxInFlight);
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     @Override
@@ -181,60 +181,42 @@ public final class KafkaClientsClient implements LogClient {
         admin.close(Duration.ofSeconds(10));
     }
 
+    /** The log suite's sender: keyless records through the shared {@link BoundedKafkaSends}. */
     private static final class KafkaSender implements Sender {
-        private final KafkaProducer<byte[], byte[]> producer;
-        private final Semaphore inFlight;
-        private final AtomicLong failures = new AtomicLong();
-        private final AtomicReference<@Nullable Throwable> first = new AtomicReference<>();
-        private final Callback onDone;
+        private final BoundedKafkaSends sends;
 
-        KafkaSender(KafkaProducer<byte[], byte[]> producer, int maxInFlight) {
-            this.producer = producer;
-            this.inFlight = new Semaphore(maxInFlight);
-            this.onDone = (m, e) -> {
-                inFlight.release();
-                if (e != null) {
-                    failures.incrementAndGet();
-                    first.compareAndSet(null, e);
-                }
-            };
+        KafkaSender(BoundedKafkaSends sends) {
+            this.sends = sends;
         }
 
         @Override
         public void send(String topic, int partition, byte[] value) {
-            inFlight.acquireUninterruptibly();
-            try {
-                // The producer copies the value into its batch during send(), so the caller may reuse the array.
-                producer.send(new ProducerRecord<>(topic, partition < 0 ? null : partition, null, value), onDone);
-            } catch (RuntimeException e) {
-                inFlight.release();
-                throw e;
-            }
+            sends.send(new ProducerRecord<>(topic, partition < 0 ? null : partition, null, value));
         }
 
         @Override
         public void sendAndWait(String topic, int partition, byte[] value) throws Exception {
-            producer.send(new ProducerRecord<>(topic, partition, null, value)).get();
+            sends.producer().send(new ProducerRecord<>(topic, partition, null, value)).get();
         }
 
         @Override
         public void flush() {
-            producer.flush();
+            sends.flush();
         }
 
         @Override
         public long failures() {
-            return failures.get();
+            return sends.failures();
         }
 
         @Override
         public Optional<Throwable> firstFailure() {
-            return Optional.ofNullable(first.get());
+            return sends.firstFailure();
         }
 
         @Override
         public void close() {
-            producer.close(Duration.ofSeconds(10));
+            sends.close();
         }
     }
 }

@@ -1,6 +1,8 @@
 package io.tributary.bench.pipeline;
 
+import io.tributary.bench.internal.BoundedKafkaSends;
 import io.tributary.bench.internal.KafkaClientsClient;
+import io.tributary.bench.internal.LogClient.Tuning;
 import io.tributary.log.Durability;
 import java.time.Duration;
 import java.util.Collection;
@@ -9,23 +11,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.Callback;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -68,11 +63,8 @@ final class KafkaClientsPipeline implements PipelineSystem {
 
     @Override
     public Feed feed(boolean latencyTuning) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.putAll(latencyTuning ? KafkaClientsClient.LATENCY_TUNING : KafkaClientsClient.THROUGHPUT_TUNING);
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "bench-pipeline-producer");
-        return new KafkaFeed(new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer()), maxInFlight);
+        return new KafkaFeed(new BoundedKafkaSends(KafkaClientsClient.producer(bootstrap,
+                latencyTuning ? Tuning.LATENCY : Tuning.THROUGHPUT, "bench-pipeline-producer"), maxInFlight));
     }
 
     @Override
@@ -215,55 +207,37 @@ final class KafkaClientsPipeline implements PipelineSystem {
         }
     }
 
+    /** The poll loop's producer: keyed records through the shared {@link BoundedKafkaSends}. */
     private static final class KafkaFeed implements Feed {
-        private final KafkaProducer<byte[], byte[]> producer;
-        private final Semaphore inFlight;
-        private final AtomicLong failures = new AtomicLong();
-        private final AtomicReference<@Nullable Throwable> first = new AtomicReference<>();
-        private final Callback onDone;
+        private final BoundedKafkaSends sends;
 
-        KafkaFeed(KafkaProducer<byte[], byte[]> producer, int maxInFlight) {
-            this.producer = producer;
-            this.inFlight = new Semaphore(maxInFlight);
-            this.onDone = (m, e) -> {
-                inFlight.release();
-                if (e != null) {
-                    failures.incrementAndGet();
-                    first.compareAndSet(null, e);
-                }
-            };
+        KafkaFeed(BoundedKafkaSends sends) {
+            this.sends = sends;
         }
 
         @Override
         public void send(String topic, byte[] key, byte[] value) {
-            inFlight.acquireUninterruptibly();
-            try {
-                // send() serialises key and value into the batch before it returns, so the caller may reuse them.
-                producer.send(new ProducerRecord<>(topic, key, value), onDone);
-            } catch (RuntimeException e) {
-                inFlight.release();
-                throw e;
-            }
+            sends.send(new ProducerRecord<>(topic, key, value));
         }
 
         @Override
         public void flush() {
-            producer.flush();
+            sends.flush();
         }
 
         @Override
         public long failures() {
-            return failures.get();
+            return sends.failures();
         }
 
         @Override
         public Optional<Throwable> firstFailure() {
-            return Optional.ofNullable(first.get());
+            return sends.firstFailure();
         }
 
         @Override
         public void close() {
-            producer.close(Duration.ofSeconds(10));
+            sends.close();
         }
     }
 }

@@ -99,6 +99,11 @@ public final class PipelineBenchCommand implements Callable<Integer> {
     @Option(names = "--size", paramLabel = "BYTES", description = "Value size; the first 8 bytes are the stamp (default: 100).")
     int size = 100;
 
+    @Option(names = "--produce-batch", paramLabel = "N", description = "Records per producer call in the throughput "
+            + "runs: 1 appends one at a time; more hands them to the producer together (LogProducer.appendAll on ours, "
+            + "N sends on the poll loop's KafkaProducer) (default: 500).")
+    int produceBatch = 500;
+
     @Option(names = "--fsync", paramLabel = "MODE", description = "Topic durability: never (page cache; stock Kafka) "
             + "or always (embedded group commit; Kafka flush.messages=1) (default: never).")
     String fsync = "never";
@@ -153,7 +158,7 @@ public final class PipelineBenchCommand implements Callable<Integer> {
         Durability durability = Durability.parse(fsync);
         PipelineWorkloads.Settings settings = new PipelineWorkloads.Settings(partitions, keys, size,
                 duration(seconds, 5, 1), duration(warmupSeconds, 2, 0.5), duration(latencySeconds, 5, 1), rate,
-                maxMib * 1024 * 1024, Duration.ofSeconds(timeoutSeconds));
+                maxMib * 1024 * 1024, Duration.ofSeconds(timeoutSeconds), produceBatch);
         PipelineWorkloads workloads = new PipelineWorkloads(settings, err);
         int maxInFlight = Math.max(1, 16 * 1024 * 1024 / size);
         UnaryOperator<ProcessorConfig> tuning = c -> c.withCommitInterval(Duration.ofMillis(commitIntervalMs))
@@ -304,9 +309,10 @@ public final class PipelineBenchCommand implements Callable<Integer> {
                 Throughput t = throughputs.get(key(sys, mode));
                 if (t != null) {
                     Figure e2e = Figure.of(name("e2e", mode, sys), "records/s", t.e2eRate(), String.format(Locale.ROOT,
-                            "%,d events of %d B (%d keys, %d partitions) appended flat out by one producer thread for "
-                                    + "%.1f s (it reached %,.0f/s) while the %s handler ran: events / (first append to "
-                                    + "every event committed)", t.events(), s.size(), s.keys(), s.partitions(),
+                            "%,d events of %d B (%d keys, %d partitions) appended flat out by one producer thread, %s, "
+                                    + "for %.1f s (it reached %,.0f/s) while the %s handler ran: events / (first append "
+                                    + "to every event committed)", t.events(), s.size(), s.keys(), s.partitions(),
+                            s.produceBatch() == 1 ? "one record per call" : s.produceBatch() + " records per call",
                             s.seconds().toMillis() / 1e3, t.produceRate(), mode));
                     if (mode == Mode.batched && sys.equals("embedded")) {
                         e2e = e2e.withTarget(new Verdict(">= 1000000 records/s", t.e2eRate() >= THROUGHPUT_TARGET));
@@ -442,6 +448,9 @@ public final class PipelineBenchCommand implements Callable<Integer> {
         if (concurrency < 1) {
             problems.add("--concurrency " + concurrency + " must be at least 1");
         }
+        if (produceBatch < 1 || produceBatch > 100_000) {
+            problems.add("--produce-batch " + produceBatch + " must be between 1 and 100000");
+        }
         if (maxMib < 1) {
             problems.add("--max-mib " + maxMib + " must be at least 1");
         }
@@ -476,6 +485,7 @@ public final class PipelineBenchCommand implements Callable<Integer> {
         m.put("warmup_seconds", s.warmup().toMillis() / 1000.0);
         m.put("latency_seconds", s.latencySeconds().toMillis() / 1000.0);
         m.put("rate", s.rate());
+        m.put("produce_batch", s.produceBatch());
         m.put("commit_interval_ms", commitIntervalMs);
         m.put("batch_events", batchEvents);
         m.put("batch_wait_ms", batchWaitMs);

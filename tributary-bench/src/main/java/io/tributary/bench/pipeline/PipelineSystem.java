@@ -40,6 +40,17 @@ interface PipelineSystem extends AutoCloseable {
         /** Appends; the caller may reuse {@code key} and {@code value} once this returns. */
         void send(String topic, byte[] key, byte[] value);
 
+        /**
+         * Appends the first {@code count} records ({@code keys[i]}, {@code values[i]}) in one call where the system's
+         * producer API has one ({@code LogProducer.appendAll}); by default one {@link #send} each. Counts as
+         * {@code count} records against the bound. The caller may reuse the arrays once this returns.
+         */
+        default void sendAll(String topic, byte[][] keys, byte[][] values, int count) {
+            for (int i = 0; i < count; i++) {
+                send(topic, keys[i], values[i]);
+            }
+        }
+
         /** Blocks until every record sent so far is acknowledged or failed. */
         void flush();
 

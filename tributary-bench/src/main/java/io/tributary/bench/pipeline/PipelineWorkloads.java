@@ -15,7 +15,8 @@ import org.HdrHistogram.Histogram;
  * afterwards, with keyed records ({@code keys} distinct keys, round robin) of {@code size} bytes whose first 8 bytes
  * are a {@link System#nanoTime()} stamp.
  * <ul>
- *   <li>{@link #throughput}: one producer thread appends as fast as the system accepts for {@code seconds}, while the
+ *   <li>{@link #throughput}: one producer thread appends as fast as the system accepts for {@code seconds} (one
+ *       record per call, or {@code produceBatch} records per call), while the
  *       consumer side handles and commits; the figure is events / (first append to every event committed). Then a
  *       fresh group drains the same topic from the beginning: events / (first handled to every event committed).</li>
  *   <li>{@link #latency}: the producer appends at a fixed open-loop {@code rate}; each value is stamped with the
@@ -38,9 +39,11 @@ final class PipelineWorkloads {
      * @param rate           events/s of the latency runs
      * @param maxBytes       most value bytes per throughput run (bounds disk use)
      * @param timeout        longest wait for the consumer side to commit everything, or to join its group
+     * @param produceBatch   records per producer call in throughput runs: 1 appends them one by one, more hands
+     *                       them over together ({@link Feed#sendAll}, {@code LogProducer.appendAll} on ours)
      */
     record Settings(int partitions, int keys, int size, Duration seconds, Duration warmup, Duration latencySeconds,
-                    int rate, long maxBytes, Duration timeout) {
+                    int rate, long maxBytes, Duration timeout, int produceBatch) {
     }
 
     /**
@@ -166,13 +169,38 @@ final class PipelineWorkloads {
     }
 
     private long produceFlatOut(Feed feed, String topic, long endNanos) {
-        byte[] value = new byte[s.size()];
         long maxEvents = Math.max(1, s.maxBytes() / s.size());
+        if (s.produceBatch() > 1) {
+            return produceFlatOutInBatches(feed, topic, endNanos, maxEvents);
+        }
+        byte[] value = new byte[s.size()];
         long i = 0;
         while (i < maxEvents && ((i & 255) != 0 || System.nanoTime() < endNanos)) {
             HandlerWork.putStamp(value, System.nanoTime());
             feed.send(topic, keys[(int) (i % keys.length)], value);
             i++;
+        }
+        return i;
+    }
+
+    /** As {@link #produceFlatOut}, {@code produceBatch} records per producer call (the last one may be shorter). */
+    private long produceFlatOutInBatches(Feed feed, String topic, long endNanos, long maxEvents) {
+        int batch = s.produceBatch();
+        byte[][] batchKeys = new byte[batch][];
+        byte[][] values = new byte[batch][];
+        for (int j = 0; j < batch; j++) {
+            values[j] = new byte[s.size()];
+        }
+        long i = 0;
+        while (i < maxEvents && System.nanoTime() < endNanos) {
+            int n = (int) Math.min(batch, maxEvents - i);
+            long now = System.nanoTime();
+            for (int j = 0; j < n; j++) {
+                batchKeys[j] = keys[(int) ((i + j) % keys.length)];
+                HandlerWork.putStamp(values[j], now);
+            }
+            feed.sendAll(topic, batchKeys, values, n);
+            i += n;
         }
         return i;
     }

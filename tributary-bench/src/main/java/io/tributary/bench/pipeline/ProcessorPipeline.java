@@ -1,7 +1,7 @@
 package io.tributary.bench.pipeline;
 
+import io.tributary.bench.internal.BoundedAppends;
 import io.tributary.core.Record;
-import io.tributary.log.AppendResult;
 import io.tributary.log.Durability;
 import io.tributary.log.EventLog;
 import io.tributary.log.LogProducer;
@@ -13,16 +13,11 @@ import io.tributary.processing.Processor;
 import io.tributary.processing.ProcessorConfig;
 import io.tributary.processing.ProcessorFailure;
 import io.tributary.processing.ProcessorState;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BiConsumer;
 import java.util.function.UnaryOperator;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Our side: records appended through a {@link LogProducer}, handled by a {@link Processor} (per event with
@@ -126,59 +121,47 @@ final class ProcessorPipeline implements PipelineSystem {
         log.close();
     }
 
+    /** The pipeline suite's feed on our API: keyed records through the shared {@link BoundedAppends}. */
     private static final class LogFeed implements Feed {
-        private final LogProducer producer;
-        private final Semaphore inFlight;
-        private final AtomicLong failures = new AtomicLong();
-        private final AtomicReference<@Nullable Throwable> first = new AtomicReference<>();
-        // One shared callback: counting acknowledgements must not allocate per record.
-        private final BiConsumer<AppendResult, @Nullable Throwable> onDone;
+        private final BoundedAppends appends;
 
         LogFeed(LogProducer producer, int maxInFlight) {
-            this.producer = producer;
-            this.inFlight = new Semaphore(maxInFlight);
-            this.onDone = (r, e) -> {
-                inFlight.release();
-                if (e != null) {
-                    failures.incrementAndGet();
-                    first.compareAndSet(null, e);
-                }
-            };
+            this.appends = new BoundedAppends(producer, maxInFlight);
         }
 
         @Override
         public void send(String topic, byte[] key, byte[] value) {
             // Record copies key and value, so the caller may reuse them.
-            Record r = Record.of(key, value);
-            inFlight.acquireUninterruptibly();
-            CompletableFuture<AppendResult> f;
-            try {
-                f = producer.append(topic, r);
-            } catch (RuntimeException e) {
-                inFlight.release();
-                throw e;
+            appends.append(topic, -1, Record.of(key, value));
+        }
+
+        @Override
+        public void sendAll(String topic, byte[][] keys, byte[][] values, int count) {
+            List<Record> records = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                records.add(Record.of(keys[i], values[i]));
             }
-            f.whenComplete(onDone);
+            appends.appendAll(topic, records);
         }
 
         @Override
         public void flush() {
-            producer.flush();
+            appends.flush();
         }
 
         @Override
         public long failures() {
-            return failures.get();
+            return appends.failures();
         }
 
         @Override
         public Optional<Throwable> firstFailure() {
-            return Optional.ofNullable(first.get());
+            return appends.firstFailure();
         }
 
         @Override
         public void close() {
-            producer.close();
+            appends.close();
         }
     }
 }

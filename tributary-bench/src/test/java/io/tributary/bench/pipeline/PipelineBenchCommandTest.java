@@ -83,6 +83,20 @@ class PipelineBenchCommandTest {
         assertThat(figure(root, "latency.per-event.embedded.p99").path("met").isBoolean()).isTrue();
         assertThat(figure(root, "latency.batched.embedded.p50").path("description").asText())
                 .contains("5,000/s offered");
+        assertThat(root.path("settings").path("produce_batch").asInt()).isEqualTo(500);
+        assertThat(e2e.path("description").asText()).contains("500 records per call");
+    }
+
+    @Test
+    void oneRecordPerCallGivesTheSingleAppendWorkload() throws Exception {
+        Run run = bench(args("--embedded-only", "--modes", "batched", "--produce-batch", "1", "--dir", dir.toString()));
+
+        assertThat(run.exitCode()).as("exit code; stderr:\n%s", run.err()).isZero();
+        JsonNode root = run.lastLineJson();
+        assertThat(root.path("errors")).isEmpty();
+        JsonNode e2e = figure(root, "e2e.batched.embedded");
+        assertThat(e2e.path("value").asDouble()).isPositive();
+        assertThat(e2e.path("description").asText()).contains("one record per call");
     }
 
     @Test
@@ -107,11 +121,12 @@ class PipelineBenchCommandTest {
 
     @Test
     void rejectsBadOptionsAllAtOnceAndSaysWhereTheDefaultsAre() {
-        Run run = bench("pipeline", "--rate", "0", "--size", "4", "--fsync", "sometimes", "--seconds", "0");
+        Run run = bench("pipeline", "--rate", "0", "--size", "4", "--fsync", "sometimes", "--seconds", "0",
+                "--produce-batch", "0");
 
         assertThat(run.exitCode()).isNotZero();
         assertThat(run.err()).contains("--rate 0", "--size 4", "--fsync 'sometimes'", "--seconds 0.0",
-                "tributary bench pipeline --help");
+                "--produce-batch 0", "tributary bench pipeline --help");
     }
 
     private static JsonNode figure(JsonNode root, String name) {

@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -173,6 +174,19 @@ final class DeadLetterDesk implements AutoCloseable {
         }
         Map<Object, TreeMap<Long, DeadLetter>> byKey = open.get(tp);
         return byKey != null && byKey.containsKey(key);
+    }
+
+    /**
+     * {@link #parked} for one partition, resolved once: null when no key of it is parked (the usual case), so the
+     * poll loop skips the per-key checks altogether. Valid until the desk next changes (completions applied, actions
+     * read, partitions assigned or revoked).
+     */
+    @Nullable Predicate<Object> parkedKeys(TopicPartition tp) {
+        if (!sequenced) {
+            return null;
+        }
+        Map<Object, TreeMap<Long, DeadLetter>> byKey = open.get(tp);
+        return byKey == null || byKey.isEmpty() ? null : byKey::containsKey;
     }
 
     /**

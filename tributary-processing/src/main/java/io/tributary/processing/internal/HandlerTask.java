@@ -8,7 +8,7 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One unit of work run on its own virtual thread: a handler call (an event or a batch) with its retries, the parking
+ * One unit of work run on a worker thread ({@link HandlerWorkers}): a handler call (an event or a batch) with its retries, the parking
  * of events behind a dead-lettered key, or an operator action on one dead-letter entry. The poll loop creates it and
  * reads its outcome only after taking it from the completion queue, which orders the virtual thread's writes before
  * those reads.
@@ -34,7 +34,10 @@ final class HandlerTask {
     /** REDRIVE: the entry and what to do with it. */
     final @Nullable DeadLetter letter;
     final DeadLetterAction.@Nullable Kind action;
-    @Nullable Thread thread;
+    /** The worker running this task, set when it is handed over; read by {@link #interrupt()}. */
+    volatile HandlerWorkers.@Nullable Worker worker;
+    /** Set by {@link #interrupt()}; a task handed over but not yet started then starts interrupted. */
+    volatile boolean interruptRequested;
     int attempts;
     long firstFailureMillis;
     long lastFailureMillis;
@@ -70,6 +73,15 @@ final class HandlerTask {
     static HandlerTask redrive(PartitionWork work, DeadLetter letter, DeadLetterAction.Kind action) {
         PendingEvent e = new PendingEvent(letter.original(), PartitionWork.keyOf(letter.original()), System.nanoTime());
         return new HandlerTask(Kind.REDRIVE, work, List.of(e), List.of(), letter, action);
+    }
+
+    /** Interrupts this task's handler (backoff sleeps and blocking calls end); later tasks on its worker are spared. */
+    void interrupt() {
+        interruptRequested = true;
+        HandlerWorkers.Worker w = worker;
+        if (w != null) {
+            w.interrupt(this);
+        }
     }
 
     boolean succeeded() {

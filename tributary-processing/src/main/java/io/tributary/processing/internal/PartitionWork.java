@@ -262,10 +262,43 @@ final class PartitionWork {
             s = next;
         }
         if (!sorted) {
-            batch.sort(Comparator.comparingLong(e -> e.record.offset()));
+            batch = inOffsetOrder(batch);
         }
         inFlightEvents += batch.size();
         return batch;
+    }
+
+    /**
+     * The batch sorted by offset. Its offsets are distinct and nearly dense (the window holds a partition's fetched
+     * events contiguously), so each event is placed by its distance from the lowest offset: linear, with no
+     * comparisons; a comparison sort was a fifth of a batched poll loop with 1,000 keys (JFR). A batch spread wider
+     * than four slots per event (large compaction gaps) is sorted by comparison instead.
+     */
+    static List<PendingEvent> inOffsetOrder(List<PendingEvent> batch) {
+        long min = Long.MAX_VALUE;
+        long max = Long.MIN_VALUE;
+        for (PendingEvent e : batch) {
+            long o = e.record.offset();
+            min = Math.min(min, o);
+            max = Math.max(max, o);
+        }
+        long span = max - min + 1;
+        if (span > 4L * batch.size() + 64) {
+            List<PendingEvent> sorted = new ArrayList<>(batch);
+            sorted.sort(Comparator.comparingLong(e -> e.record.offset()));
+            return sorted;
+        }
+        PendingEvent[] slots = new PendingEvent[(int) span];
+        for (PendingEvent e : batch) {
+            slots[(int) (e.record.offset() - min)] = e;
+        }
+        List<PendingEvent> sorted = new ArrayList<>(batch.size());
+        for (PendingEvent e : slots) {
+            if (e != null) {
+                sorted.add(e);
+            }
+        }
+        return sorted;
     }
 
     /**
@@ -337,10 +370,7 @@ final class PartitionWork {
     /** Interrupts every handler still running (their results are then ignored). */
     void interruptRunning() {
         for (Iterator<HandlerTask> it = running.iterator(); it.hasNext(); ) {
-            Thread t = it.next().thread;
-            if (t != null) {
-                t.interrupt();
-            }
+            it.next().interrupt();
         }
     }
 }

@@ -22,21 +22,26 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The engine behind {@link io.tributary.processing.Processor}: one platform thread runs the poll loop and owns the
- * {@link LogConsumer} and every {@link PartitionWork}; handler calls run on virtual threads and hand their outcome
+ * {@link LogConsumer} and every {@link PartitionWork}; handler calls run on reused virtual threads
+ * ({@link HandlerWorkers}) and hand their outcome
  * back through a completion queue (waking the poll loop), so all scheduling state has a single owner.
  *
  * <p>Each loop turn: poll (bounded by the earliest batch deadline), accept records within each partition's bound
  * (seeking back and pausing at the bound), read new dead-letter actions, apply completions, dispatch (events of parked
- * keys to the dead-letter topic, then dead-letter entry work, then ready keys to the handler), pause/resume, commit on
- * the interval, publish buffer fill. Dead-lettered and parked events count as completed only once their dead-letter
+ * keys to the dead-letter topic, then dead-letter entry work, then ready keys to the handler), pause/resume, apply a
+ * finished commit and start the next one on the interval (asynchronously, at most one in flight), publish buffer fill. Dead-lettered and parked events count as completed only once their dead-letter
  * record is acknowledged, so the commit rule (never past an unfinished event) covers them unchanged.
  */
 public final class ProcessorRuntime {
@@ -60,12 +65,26 @@ public final class ProcessorRuntime {
     private final Map<TopicPartition, PartitionWork> works = new HashMap<>();
     private final LinkedBlockingQueue<HandlerTask> completions = new LinkedBlockingQueue<>();
     private final Thread pollThread;
+    private final HandlerWorkers workers;
     private volatile ProcessorState state = ProcessorState.RUNNING;
     private volatile boolean closeRequested;
     private volatile @Nullable ProcessorFailure failure;
     private volatile Map<TopicPartition, BufferFill> fills = Map.of();
     private volatile Map<TopicPartition, Long> committedOffsets = Map.of();
     private long lastCommitNanos = System.nanoTime();
+    /** The interval commit in flight (at most one), or null; only the poll loop reads and replaces it. */
+    private @Nullable CommitInFlight commitInFlight;
+    /**
+     * When the earliest partial batch left waiting by the last {@link #dispatchAll} becomes due (its oldest event
+     * waited {@code maxBatchWait}), or {@code Long.MAX_VALUE}; bounds the next poll's wait. Nothing changes the ready
+     * keys between dispatching and polling, so it need not be recomputed there.
+     */
+    private long nextBatchDueNanos = Long.MAX_VALUE;
+
+    /** An asynchronous commit: its offsets, the partition work they belong to, and the outcome. */
+    private record CommitInFlight(Map<TopicPartition, Long> offsets, Map<TopicPartition, PartitionWork> works,
+                                  CompletableFuture<Void> result) {
+    }
 
     /**
      * Creates the consumer and subscribes on the calling thread (so bad settings fail here), then starts the poll
@@ -102,6 +121,7 @@ public final class ProcessorRuntime {
             closeDesk();
             throw e;
         }
+        this.workers = new HandlerWorkers("tributary-" + config.name() + "-handler", this::runHandler, this::publish);
         this.pollThread = Thread.ofPlatform().name("tributary-processor-" + config.name()).unstarted(this::run);
         pollThread.start();
     }
@@ -167,8 +187,10 @@ public final class ProcessorRuntime {
                     dispatchAll();
                 }
                 adjustPauses();
-                if (System.nanoTime() - lastCommitNanos >= config.commitInterval().toNanos()) {
-                    commit(works.values());
+                applyCommitResult();
+                if (commitInFlight == null
+                        && System.nanoTime() - lastCommitNanos >= config.commitInterval().toNanos()) {
+                    commitAsync();
                 }
                 publishFill();
             }
@@ -180,7 +202,9 @@ public final class ProcessorRuntime {
         }
         state = ProcessorState.STOPPING;
         try {
-            finishInFlight(works.values(), System.nanoTime() + config.shutdownTimeout().toNanos());
+            long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
+            finishInFlight(works.values(), deadline);
+            awaitCommitInFlight(deadline);
             commit(works.values());
             for (PartitionWork w : works.values()) {
                 w.interruptRunning();
@@ -195,6 +219,7 @@ public final class ProcessorRuntime {
                 LOG.warn("Processor '{}' could not close its consumer cleanly", config.name(), e);
             }
             closeDesk();
+            workers.close();
             instrumentation.close();
             state = failure == null ? ProcessorState.STOPPED : ProcessorState.FAILED;
         }
@@ -215,14 +240,8 @@ public final class ProcessorRuntime {
             return 0;
         }
         long timeout = config.pollTimeout().toNanos();
-        if (maxBatchWaitNanos > 0) {
-            long now = System.nanoTime();
-            for (PartitionWork w : works.values()) {
-                OptionalLong oldest = w.oldestReadyArrival();
-                if (oldest.isPresent() && w.dispatching && w.runningTasks() < config.concurrencyPerPartition()) {
-                    timeout = Math.min(timeout, Math.max(0, oldest.getAsLong() + maxBatchWaitNanos - now));
-                }
-            }
+        if (nextBatchDueNanos != Long.MAX_VALUE) {
+            timeout = Math.min(timeout, Math.max(0, nextBatchDueNanos - System.nanoTime()));
         }
         return timeout;
     }
@@ -231,15 +250,26 @@ public final class ProcessorRuntime {
     private void accept(List<LogRecord> records) {
         long now = System.nanoTime();
         Set<TopicPartition> overflowed = new HashSet<>();
+        // A poll returns runs of records of one partition: the partition's work is looked up once per run, not per
+        // record (TopicPartition is a record whose hashCode/equals were 3% of a per-event poll loop).
+        @Nullable String runTopic = null;
+        int runPartition = -1;
+        @Nullable TopicPartition tp = null;
+        @Nullable PartitionWork w = null;
         for (LogRecord r : records) {
-            TopicPartition tp = r.topicPartition();
-            PartitionWork w = works.get(tp);
-            if (w == null || overflowed.contains(tp)) {
+            if (r.partition() != runPartition || !r.topic().equals(runTopic)) {
+                runTopic = r.topic();
+                runPartition = r.partition();
+                tp = r.topicPartition();
+                w = overflowed.contains(tp) ? null : works.get(tp);
+            }
+            if (w == null) {
                 continue;
             }
             if (!w.hasRoom()) {
                 overflowed.add(tp);
                 consumer.seek(tp, r.offset());
+                w = null;
                 continue;
             }
             w.add(r, now);
@@ -310,36 +340,61 @@ public final class ProcessorRuntime {
         LOG.error(failure.message(), cause);
     }
 
+    /**
+     * Starts handler calls on every partition while it has ready events and room to run them. A full batch goes at
+     * once; only when the ready events do not fill one does the oldest ready arrival (a scan over the ready keys)
+     * decide whether the batch wait has passed, and if not, when it will ({@link #nextBatchDueNanos}). Without a
+     * batch wait (per-event mode) every ready event is due at once and nothing is scanned.
+     */
     private void dispatchAll() {
         long now = System.nanoTime();
+        long nextDue = Long.MAX_VALUE;
         for (PartitionWork w : works.values()) {
             if (desk != null && w.dispatching) {
                 dispatchDeadLetterWork(w);
             }
+            Predicate<Object> parked = parkedKeys(w);
             while (w.dispatching && w.runningTasks() < config.concurrencyPerPartition()) {
-                // Without a batch wait every ready event is due at once; skipping the scan over the ready keys
-                // matters in per-event mode, where this runs once per event.
-                boolean flush = maxBatchWaitNanos == 0 || isDue(w.oldestReadyArrival(), now);
-                List<PendingEvent> batch = w.takeBatch(maxBatchEvents, config.maxBatchBytes(), flush,
-                        k -> desk != null && desk.parked(w.partition, k));
+                List<PendingEvent> batch = w.takeBatch(maxBatchEvents, config.maxBatchBytes(),
+                        maxBatchWaitNanos == 0, parked);
+                if (batch.isEmpty() && maxBatchWaitNanos > 0 && w.readyKeys() > 0) {
+                    OptionalLong oldest = w.oldestReadyArrival();
+                    if (oldest.isPresent()) {
+                        long due = oldest.getAsLong() + maxBatchWaitNanos;
+                        if (now - due >= 0) {
+                            batch = w.takeBatch(maxBatchEvents, config.maxBatchBytes(), true, parked);
+                        } else {
+                            nextDue = Math.min(nextDue, due);
+                        }
+                    }
+                }
                 if (batch.isEmpty()) {
                     break;
                 }
                 start(new HandlerTask(w, batch));
             }
         }
+        nextBatchDueNanos = nextDue;
     }
 
-    private boolean isDue(OptionalLong oldestArrival, long now) {
-        return oldestArrival.isPresent() && now - oldestArrival.getAsLong() >= maxBatchWaitNanos;
+    private static final Predicate<Object> NOTHING_PARKED = k -> false;
+
+    /**
+     * Which keys of the partition are parked, resolved once per dispatch round: the desk's per-key test cost about a
+     * fifth of the per-event poll loop when it was asked per ready key (a {@code TopicPartition} lookup each).
+     */
+    private Predicate<Object> parkedKeys(PartitionWork w) {
+        @Nullable Predicate<Object> p = desk == null ? null : desk.parkedKeys(w.partition);
+        return p == null ? NOTHING_PARKED : p;
     }
 
     /** Parks new events of parked keys, then starts entry work (operator actions, released followers). */
     private void dispatchDeadLetterWork(PartitionWork w) {
         DeadLetterDesk d = java.util.Objects.requireNonNull(desk);
         int limit = config.concurrencyPerPartition();
-        while (w.runningTasks() < limit) {
-            List<PendingEvent> parked = w.takeParked(k -> d.parked(w.partition, k));
+        Predicate<Object> parkedKeys = d.parkedKeys(w.partition);
+        while (parkedKeys != null && w.runningTasks() < limit) {
+            List<PendingEvent> parked = w.takeParked(parkedKeys);
             if (parked.isEmpty()) {
                 break;
             }
@@ -357,14 +412,17 @@ public final class ProcessorRuntime {
     }
 
     private void start(HandlerTask task) {
-        Thread t = Thread.ofVirtual().name("tributary-" + config.name() + "-" + task.work.partition)
-                .unstarted(() -> runHandler(task));
-        task.thread = t;
         task.work.running.add(task);
-        t.start();
+        workers.start(task);
     }
 
-    /** Runs on the task's virtual thread; the outcome is read by the poll loop from the completion queue. */
+    /** Hands a finished task to the poll loop, which reads its outcome from the completion queue. */
+    private void publish(HandlerTask task) {
+        completions.add(task);
+        consumer.wakeup();
+    }
+
+    /** Runs on a worker thread; {@link #publish} follows. */
     private void runHandler(HandlerTask task) {
         try {
             switch (task.kind) {
@@ -382,9 +440,6 @@ public final class ProcessorRuntime {
         } catch (RuntimeException e) {
             // Only dead-letter writes throw here (handler failures are caught in attempt()).
             task.dlqFailure = e;
-        } finally {
-            completions.add(task);
-            consumer.wakeup();
         }
     }
 
@@ -484,12 +539,93 @@ public final class ProcessorRuntime {
         }
     }
 
-    /** Commits each partition's position below its lowest unfinished event, if it advanced. */
+    /**
+     * The interval commit: starts committing each partition's position below its lowest unfinished event (if it
+     * advanced) and returns without waiting for the offset store's sync, so dispatch goes on meanwhile. The loop
+     * applies the outcome when it sees it ({@link #applyCommitResult}) and starts the next commit only then, with
+     * the positions of that moment: one commit in flight, the latest positions win.
+     */
+    private void commitAsync() {
+        lastCommitNanos = System.nanoTime();
+        Map<TopicPartition, Long> offsets = new HashMap<>();
+        Map<TopicPartition, PartitionWork> owners = new HashMap<>();
+        for (PartitionWork w : works.values()) {
+            w.uncommittedPosition().ifPresent(p -> {
+                offsets.put(w.partition, p);
+                owners.put(w.partition, w);
+            });
+        }
+        if (offsets.isEmpty()) {
+            return;
+        }
+        CompletableFuture<Void> result;
+        try {
+            result = consumer.commitAsync(offsets);
+        } catch (RuntimeException e) {
+            LOG.warn("Processor '{}' could not commit {}; it will retry on the next interval", config.name(),
+                    offsets, e);
+            return;
+        }
+        CommitInFlight c = new CommitInFlight(offsets, owners, result);
+        commitInFlight = c;
+        if (!result.isDone()) {
+            // Wakes the loop from its poll, so the committed offsets are published without waiting for a record.
+            result.whenComplete((ok, e) -> consumer.wakeup());
+        } else {
+            applyCommitResult();
+        }
+    }
+
+    /** Applies the in-flight commit's outcome once it is known; no-op while it is still running. */
+    private void applyCommitResult() {
+        CommitInFlight c = commitInFlight;
+        if (c == null || !c.result().isDone()) {
+            return;
+        }
+        commitInFlight = null;
+        try {
+            c.result().join();
+        } catch (RuntimeException e) {
+            LOG.warn("Processor '{}' could not commit {}; it will retry on the next interval", config.name(),
+                    c.offsets(), e.getCause() != null ? e.getCause() : e);
+            return;
+        }
+        recordCommitted(c.offsets(), c.works());
+    }
+
+    /**
+     * Waits (up to the deadline) for the in-flight interval commit, so a final synchronous commit is not overtaken
+     * by it on a backend whose asynchronous commits may complete out of order.
+     */
+    private void awaitCommitInFlight(long deadlineNanos) {
+        CommitInFlight c = commitInFlight;
+        if (c == null) {
+            return;
+        }
+        try {
+            c.result().get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            // As in finishInFlight: a consumer wake-up, not a request to stop; the final commit still follows.
+            Thread.interrupted();
+        } catch (ExecutionException | TimeoutException e) {
+            // Reported by applyCommitResult, or (still running) left to complete on its own.
+        }
+        applyCommitResult();
+    }
+
+    /**
+     * Commits each partition's position below its lowest unfinished event, if it advanced, and waits until it is
+     * durable: the final commit on revoke and close.
+     */
     private void commit(Collection<PartitionWork> which) {
         lastCommitNanos = System.nanoTime();
         Map<TopicPartition, Long> offsets = new HashMap<>();
+        Map<TopicPartition, PartitionWork> owners = new HashMap<>();
         for (PartitionWork w : which) {
-            w.uncommittedPosition().ifPresent(p -> offsets.put(w.partition, p));
+            w.uncommittedPosition().ifPresent(p -> {
+                offsets.put(w.partition, p);
+                owners.put(w.partition, w);
+            });
         }
         if (offsets.isEmpty()) {
             return;
@@ -501,12 +637,17 @@ public final class ProcessorRuntime {
                     offsets, e);
             return;
         }
+        recordCommitted(offsets, owners);
+    }
+
+    /** Records durable commits: in each partition's work (if this instance still owns it) and the published map. */
+    private void recordCommitted(Map<TopicPartition, Long> offsets, Map<TopicPartition, PartitionWork> owners) {
         Map<TopicPartition, Long> all = new TreeMap<>(committedOffsets);
-        for (PartitionWork w : which) {
-            Long p = offsets.get(w.partition);
-            if (p != null) {
-                w.committed(p);
-                all.put(w.partition, p);
+        for (Map.Entry<TopicPartition, Long> e : offsets.entrySet()) {
+            PartitionWork w = owners.get(e.getKey());
+            w.committed(e.getValue());
+            if (works.get(e.getKey()) == w) {
+                all.put(e.getKey(), w.lastCommitted());
             }
         }
         committedOffsets = Map.copyOf(all);
@@ -534,7 +675,9 @@ public final class ProcessorRuntime {
                     revoked.add(w);
                 }
             }
-            finishInFlight(revoked, System.nanoTime() + config.revokeTimeout().toNanos());
+            long deadline = System.nanoTime() + config.revokeTimeout().toNanos();
+            finishInFlight(revoked, deadline);
+            awaitCommitInFlight(deadline);
             commit(revoked);
             for (PartitionWork w : revoked) {
                 w.interruptRunning();

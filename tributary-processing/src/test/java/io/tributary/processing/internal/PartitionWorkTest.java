@@ -51,6 +51,20 @@ class PartitionWorkTest {
     }
 
     @Test
+    void batchesAreInOffsetOrderWhetherTheirOffsetsAreDenseOrFarApart() {
+        java.util.Random random = new java.util.Random(42);
+        for (long gap : new long[] {1, 3, 1_000_000}) {
+            List<PendingEvent> events = new java.util.ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                events.add(new PendingEvent(record(1_000 + i * gap, "k" + (i % 7)), "k" + (i % 7), 0));
+            }
+            java.util.Collections.shuffle(events, random);
+            assertThat(offsets(PartitionWork.inOffsetOrder(events))).as("gap %d", gap)
+                    .isSorted().hasSize(200).doesNotHaveDuplicates();
+        }
+    }
+
+    @Test
     void aBatchThatIsNotFullIsLeftInPlaceUntilFlushed() {
         work.add(record(0, "a"), 10);
         work.add(record(1, "b"), 20);

@@ -25,6 +25,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
@@ -45,7 +46,9 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Positions</b> start at the group's committed offset, or by {@link ConsumerConfig#autoOffsetReset()} when
  * there is none or it lies outside the stored range (e.g. retention removed it); they are resolved lazily, after
  * {@code onPartitionsAssigned}, so a seek there wins.
- * <p><b>Durability:</b> {@code commitSync} returns once the offsets are fsynced ({@link OffsetStore}).
+ * <p><b>Durability:</b> {@code commitSync} returns once the offsets are fsynced ({@link OffsetStore});
+ * {@code commitAsync} writes them in the call and completes its future once they are fsynced (concurrent commits
+ * share one fsync).
  */
 final class EmbeddedConsumer implements LogConsumer {
 
@@ -540,6 +543,53 @@ final class EmbeddedConsumer implements LogConsumer {
 
     @Override
     public void commitSync(Map<TopicPartition, Long> offsets) {
+        String group = checkCommit(offsets);
+        if (offsets.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, Long> copy = Map.copyOf(offsets);
+        Membership m = membership;
+        if (mode == Mode.SUBSCRIBED && m != null) {
+            coordinator.commitAsOwner(m, copy);
+        } else {
+            commitUnowned(group, copy);
+        }
+    }
+
+    /**
+     * As a member: checks ownership and writes the commit here, in call order, and waits for the offset store's sync
+     * on a thread of its own, which completes the future. A consumer without a group membership commits synchronously.
+     */
+    @Override
+    public CompletableFuture<Void> commitAsync(Map<TopicPartition, Long> offsets) {
+        String group = checkCommit(offsets);
+        Membership m = membership;
+        if (offsets.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        Map<TopicPartition, Long> copy = Map.copyOf(offsets);
+        if (mode != Mode.SUBSCRIBED || m == null) {
+            commitUnowned(group, copy);
+            return CompletableFuture.completedFuture(null);
+        }
+        long ticket = coordinator.stageAsOwner(m, copy);
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        // A platform thread: the sync is a blocking fdatasync, tens of ms on a busy disk, and on a virtual thread it
+        // would hold one of the few carriers (as many as cores) that handler threads run on for that long (the JDK
+        // can at best compensate by adding a carrier).
+        Thread.ofPlatform().daemon().name("tributary-commit-" + config.clientId()).start(() -> {
+            try {
+                coordinator.awaitDurable(ticket);
+                done.complete(null);
+            } catch (RuntimeException | Error e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
+    }
+
+    /** The checks every commit makes before writing anything; returns the group. */
+    private String checkCommit(Map<TopicPartition, Long> offsets) {
         ensureOpen();
         String group = requireGroup("commit");
         for (var e : offsets.entrySet()) {
@@ -549,24 +599,19 @@ final class EmbeddedConsumer implements LogConsumer {
                         + "read, 0 or more; nothing was committed");
             }
         }
-        if (offsets.isEmpty()) {
-            return;
+        return group;
+    }
+
+    private void commitUnowned(String group, Map<TopicPartition, Long> copy) {
+        Set<TopicPartition> notAssigned = new TreeSet<>(copy.keySet());
+        notAssigned.removeAll(owned.keySet());
+        if (!notAssigned.isEmpty()) {
+            throw new ConflictException(LogErrors.NOT_PARTITION_OWNER, "Consumer '"
+                    + config.clientId() + "' (group '" + group + "', no group membership) is not assigned "
+                    + notAssigned + "; nothing was committed. Assign those partitions first, or commit only "
+                    + "partitions in assignment()");
         }
-        Map<TopicPartition, Long> copy = Map.copyOf(offsets);
-        Membership m = membership;
-        if (mode == Mode.SUBSCRIBED && m != null) {
-            coordinator.commitAsOwner(m, copy);
-        } else {
-            Set<TopicPartition> notAssigned = new TreeSet<>(copy.keySet());
-            notAssigned.removeAll(owned.keySet());
-            if (!notAssigned.isEmpty()) {
-                throw new ConflictException(LogErrors.NOT_PARTITION_OWNER, "Consumer '"
-                        + config.clientId() + "' (group '" + group + "', no group membership) is not assigned "
-                        + notAssigned + "; nothing was committed. Assign those partitions first, or commit only "
-                        + "partitions in assignment()");
-            }
-            coordinator.commitUnowned(group, config.clientId(), copy);
-        }
+        coordinator.commitUnowned(group, config.clientId(), copy);
     }
 
     @Override

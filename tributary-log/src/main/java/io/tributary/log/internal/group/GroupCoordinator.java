@@ -225,6 +225,15 @@ final class GroupCoordinator implements AutoCloseable {
      * {@code NOT_PARTITION_OWNER} otherwise, with nothing committed.
      */
     void commitAsOwner(Membership m, Map<TopicPartition, Long> offsets) {
+        // The sync waits outside the lock so rebalances go on meanwhile and concurrent commits share one fsync.
+        store.awaitDurable(stageAsOwner(m, offsets));
+    }
+
+    /**
+     * The ownership check and write of {@link #commitAsOwner}, without waiting for the sync: returns the ticket to
+     * pass to {@link #awaitDurable}. Commits staged in this order are applied in this order.
+     */
+    long stageAsOwner(Membership m, Map<TopicPartition, Long> offsets) {
         long ticket;
         lock.lock();
         try {
@@ -246,7 +255,11 @@ final class GroupCoordinator implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        // The sync waits outside the lock so rebalances go on meanwhile and concurrent commits share one fsync.
+        return ticket;
+    }
+
+    /** Returns once the commit staged with this ticket is durable and visible (one sync serves many tickets). */
+    void awaitDurable(long ticket) {
         store.awaitDurable(ticket);
     }
 

@@ -103,4 +103,32 @@ class CommittedOffsetTest extends GroupTestSupport {
                 .satisfies(e -> assertThat(((TributaryException) e).code()).isEqualTo(LogErrors.NOT_PARTITION_OWNER));
         assertThat(c.committed(Set.of(P0))).isEmpty();
     }
+
+    @Test
+    void commitAsyncByAMemberChecksOwnershipInTheCallAndStoresTheOffsetsDurablyInCallOrder() throws Exception {
+        reads.createTopic("orders", 2);
+        fill("orders", 2, 10);
+        LogConsumer c = consumer(fast("billing", "a"));
+        c.subscribe(List.of("orders"), listener("a"));
+        pollUntil(() -> c.assignment().size() == 2, c);
+
+        assertThatThrownBy(() -> c.commitAsync(Map.of(new TopicPartition("orders", 5), 1L)))
+                .satisfies(e -> assertThat(((TributaryException) e).code()).isEqualTo(LogErrors.NOT_PARTITION_OWNER));
+        assertThatThrownBy(() -> c.commitAsync(Map.of(P0, -1L))).hasMessageContaining("0 or more");
+
+        java.util.concurrent.CompletableFuture<Void> first = c.commitAsync(Map.of(P0, 3L));
+        java.util.concurrent.CompletableFuture<Void> second = c.commitAsync(Map.of(P0, 6L));
+        c.commitSync(Map.of(new TopicPartition("orders", 1), 4L));
+        second.get(30, TimeUnit.SECONDS);
+        first.get(30, TimeUnit.SECONDS);
+        assertThat(c.committed(Set.of(P0, new TopicPartition("orders", 1))))
+                .as("the later commit of P0 wins although both synced together")
+                .isEqualTo(Map.of(P0, 6L, new TopicPartition("orders", 1), 4L));
+        c.close();
+
+        reopenGroups();
+        LogConsumer again = consumer(ConsumerConfig.forGroup("billing"));
+        again.assign(partitions("orders", 2));
+        assertThat(again.committed(Set.of(P0))).as("durable across reopening").isEqualTo(Map.of(P0, 6L));
+    }
 }

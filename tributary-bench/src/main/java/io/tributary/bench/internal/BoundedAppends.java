@@ -1,0 +1,104 @@
+package io.tributary.bench.internal;
+
+import io.tributary.core.Record;
+import io.tributary.log.AppendResult;
+import io.tributary.log.LogProducer;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Asynchronous appends through one {@link LogProducer} with at most {@code maxInFlight} records unacknowledged: an
+ * append first waits while the bound is reached. Failed acknowledgements are counted (and the first kept), by one
+ * shared callback for single appends, so counting does not allocate per record. The benchmarks' producer side on our
+ * API: the log suite's {@link EventLogClient} and the pipeline suite's feed.
+ *
+ * <p><b>Thread-safety:</b> safe from several threads (the producer is); the bound is shared.
+ */
+public final class BoundedAppends implements AutoCloseable {
+
+    private final LogProducer producer;
+    private final Semaphore inFlight;
+    private final AtomicLong failures = new AtomicLong();
+    private final AtomicReference<@Nullable Throwable> first = new AtomicReference<>();
+    private final BiConsumer<AppendResult, @Nullable Throwable> onDone;
+
+    /** @param producer closed with this object */
+    public BoundedAppends(LogProducer producer, int maxInFlight) {
+        this.producer = producer;
+        this.inFlight = new Semaphore(maxInFlight);
+        this.onDone = (r, e) -> {
+            inFlight.release();
+            if (e != null) {
+                failed(1, e);
+            }
+        };
+    }
+
+    /** The producer, for appends that wait for their own acknowledgement. */
+    public LogProducer producer() {
+        return producer;
+    }
+
+    /** Appends to {@code partition}, or where the producer places it when {@code partition < 0}. */
+    public void append(String topic, int partition, Record record) {
+        inFlight.acquireUninterruptibly();
+        CompletableFuture<AppendResult> f;
+        try {
+            f = partition < 0 ? producer.append(topic, record) : producer.append(topic, partition, record);
+        } catch (RuntimeException e) {
+            inFlight.release();
+            throw e;
+        }
+        f.whenComplete(onDone);
+    }
+
+    /** Appends the records in one {@link LogProducer#appendAll} call; they count as {@code records.size()}. */
+    public void appendAll(String topic, List<Record> records) {
+        int count = records.size();
+        inFlight.acquireUninterruptibly(count);
+        CompletableFuture<List<AppendResult>> f;
+        try {
+            f = producer.appendAll(topic, records);
+        } catch (RuntimeException e) {
+            inFlight.release(count);
+            throw e;
+        }
+        f.whenComplete((r, e) -> {
+            inFlight.release(count);
+            if (e != null) {
+                failed(count, e);
+            }
+        });
+    }
+
+    private void failed(int records, Throwable e) {
+        failures.addAndGet(records);
+        first.compareAndSet(null, e);
+    }
+
+    /** Blocks until every record appended so far is acknowledged or failed. */
+    public void flush() {
+        producer.flush();
+    }
+
+    /** Records whose append failed so far. */
+    public long failures() {
+        return failures.get();
+    }
+
+    public Optional<Throwable> firstFailure() {
+        return Optional.ofNullable(first.get());
+    }
+
+    /** Flushes and closes the producer. */
+    @Override
+    public void close() {
+        producer.close();
+    }
+}
