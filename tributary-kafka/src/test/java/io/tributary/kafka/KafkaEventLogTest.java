@@ -305,6 +305,31 @@ class KafkaEventLogTest {
         }
     }
 
+    /** Regression (review): re-assigning a partition dropped its handed-back records, and a commit skipped them. */
+    @Test
+    void reassigningAPartitionKeepsItsHandedBackRecordsUnread() {
+        String topic = topic("kafka-hand-back-reassign", 1, Map.of());
+        String other = topic("kafka-hand-back-other", 1, Map.of());
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (LogProducer p = log.producer()) {
+            append(p, topic, IntStream.range(0, 10).mapToObj(i -> Record.of(null, bytes("v" + i))).toList());
+        }
+        try (LogConsumer c = log.consumer(ConsumerConfig.forGroup(unique("kafka-hand-back-reassign"))
+                .withMaxPollRecords(10))) {
+            c.assign(List.of(tp));
+            List<LogRecord> latest = firstNonEmptyPoll(c);
+            long from = latest.getFirst().offset();
+            c.seek(tp, from); // hands back what the poll returned
+            c.assign(List.of(tp, new TopicPartition(other, 0)));
+            assertThat(c.position(tp)).as("the re-assigned partition resumes at the first unread record")
+                    .isEqualTo(from);
+            c.commitSync();
+            assertThat(c.committed(Set.of(tp))).containsEntry(tp, from);
+            assertThat(pollAtLeast(c, (int) (10 - from), Duration.ofSeconds(30))).extracting(LogRecord::offset)
+                    .containsExactlyElementsOf(LongStream.range(from, 10).boxed().toList());
+        }
+    }
+
     private static List<LogRecord> firstNonEmptyPoll(LogConsumer c) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {

@@ -145,7 +145,10 @@ public final class KafkaLogConsumer implements LogConsumer {
 
     @Override
     public void assign(Collection<TopicPartition> partitions) {
-        run("assign " + partitions, () -> consumer.assign(kafka(partitions)));
+        run("assign " + partitions, () -> {
+            rewindHeld(); // Kafka keeps the position of a partition that stays assigned: it must be the unread one
+            consumer.assign(kafka(partitions));
+        });
         subscribed = false;
         reading = !partitions.isEmpty();
         forgetHeld();
@@ -154,6 +157,9 @@ public final class KafkaLogConsumer implements LogConsumer {
     @Override
     public void subscribe(Collection<String> topics, RebalanceListener listener) {
         requireGroup("subscribe to " + topics);
+        // A partition kept through the change keeps Kafka's position, and a revoke listener commits that position:
+        // both must be the first handed-back record, not past it.
+        run("rewind handed-back records", this::rewindHeld);
         run("subscribe to " + topics, () -> consumer.subscribe(List.copyOf(topics), new ConsumerRebalanceListener() {
             @Override
             public void onPartitionsRevoked(Collection<org.apache.kafka.common.TopicPartition> partitions) {
@@ -229,11 +235,15 @@ public final class KafkaLogConsumer implements LogConsumer {
         ConsumerRecords<byte[], byte[]> records;
         inPoll = true;
         try {
+            Duration wait = timeout;
             if (wakeupPending) {
+                // A wake-up asks this poll to return at once. It still polls Kafka, without waiting: handler
+                // completions wake the consumer all the time under load, and a member whose polls all skip Kafka's
+                // poll is evicted after max.poll.interval.ms.
                 wakeupPending = false;
-                return List.of();
+                wait = Duration.ZERO;
             }
-            records = consumer.poll(timeout);
+            records = consumer.poll(wait);
         } catch (WakeupException e) {
             wakeupPending = false;
             return List.of();
@@ -379,11 +389,15 @@ public final class KafkaLogConsumer implements LogConsumer {
         ConsumerRecords<byte[], byte[]> stray = ConsumerRecords.empty();
         inPoll = true;
         try {
-            if (!wakeupPending) {
+            // Always poll Kafka here, even with a wake-up pending: handler completions wake the consumer all the time
+            // under load, and a member whose polls all skip Kafka's poll is evicted after max.poll.interval.ms.
+            try {
                 stray = consumer.poll(Duration.ZERO);
+            } catch (WakeupException e) {
+                stray = consumer.poll(Duration.ZERO); // that consumed Kafka's wake-up flag: poll once for real
             }
         } catch (WakeupException e) {
-            // a wake-up for a poll that is returning at once anyway
+            // a second wake-up for a poll that is returning at once anyway
         } catch (KafkaException e) {
             RuntimeException fromListener = listenerFailure;
             listenerFailure = null;
@@ -402,6 +416,19 @@ public final class KafkaLogConsumer implements LogConsumer {
         for (org.apache.kafka.common.TopicPartition tp : stray.partitions()) {
             consumer.seek(tp, stray.records(tp).getFirst().offset());
         }
+    }
+
+    /** Moves Kafka back to the first handed-back record of each partition that has some, then forgets them. */
+    private void rewindHeld() {
+        if (partitionsWithHandedBack > 0) {
+            Set<org.apache.kafka.common.TopicPartition> assigned = consumer.assignment();
+            for (Map.Entry<org.apache.kafka.common.TopicPartition, Held> e : held.entrySet()) {
+                if (!e.getValue().handedBack.isEmpty() && assigned.contains(e.getKey())) {
+                    consumer.seek(e.getKey(), e.getValue().handedBack.getFirst().offset());
+                }
+            }
+        }
+        forgetHeld();
     }
 
     private void forgetHeld() {
@@ -532,20 +559,24 @@ public final class KafkaLogConsumer implements LogConsumer {
             return;
         }
         // Kafka's positions are past the handed-back records, which were not returned again yet: commit theirs.
-        Map<org.apache.kafka.common.TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        for (var tp : consumer.assignment()) {
-            OptionalLong handedBack = handedBackFrom(tp);
-            if (handedBack.isPresent()) {
-                offsets.put(tp, new OffsetAndMetadata(handedBack.getAsLong()));
-            } else {
-                try {
-                    offsets.put(tp, new OffsetAndMetadata(consumer.position(tp, Duration.ZERO)));
-                } catch (org.apache.kafka.common.errors.TimeoutException e) {
-                    // no position yet (nothing read): Kafka's own commitSync() leaves such partitions out too
+        // Built inside run(...): position() is a Kafka call too, and its failures (a late wake-up included) must be
+        // handled and translated like the commit's.
+        run("commit the positions of " + ours(consumer.assignment()), () -> {
+            Map<org.apache.kafka.common.TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+            for (var tp : consumer.assignment()) {
+                OptionalLong handedBack = handedBackFrom(tp);
+                if (handedBack.isPresent()) {
+                    offsets.put(tp, new OffsetAndMetadata(handedBack.getAsLong()));
+                } else {
+                    try {
+                        offsets.put(tp, new OffsetAndMetadata(consumer.position(tp, Duration.ZERO)));
+                    } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                        // no position yet (nothing read): Kafka's own commitSync() leaves such partitions out too
+                    }
                 }
             }
-        }
-        run("commit the positions of " + ours(consumer.assignment()), () -> consumer.commitSync(offsets));
+            consumer.commitSync(offsets);
+        });
     }
 
     @Override

@@ -49,6 +49,8 @@ class KafkaLogProducer implements LogProducer {
     private final java.util.Set<String> topicsWithMetadata = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private @Nullable Long lastTimestamp;
     private volatile boolean closed;
+    /** A user's producer interceptor sees the arrays and may write to them: then each record gets its own copies. */
+    private final boolean copyArrays;
 
     KafkaLogProducer(Properties properties, TopicCatalog catalog, KafkaErrors errors, long maxBlockMs,
                      Consumer<AutoCloseable> onClose) {
@@ -57,6 +59,7 @@ class KafkaLogProducer implements LogProducer {
         this.maxBlockMs = maxBlockMs;
         this.deliveryTimeoutMs = Long.parseLong(properties.getProperty(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000"));
         this.onClose = onClose;
+        this.copyArrays = properties.containsKey(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG);
         try {
             this.producer = new KafkaProducer<>(properties);
         } catch (KafkaException e) {
@@ -96,9 +99,10 @@ class KafkaLogProducer implements LogProducer {
         catalog.checkAppend(topic, partition, record);
         awaitMetadata(topic);
         // The record's own arrays, not copies: Kafka copies them into its batch before send() returns, and never
-        // writes to them (ByteArraySerializer hands them over as they are).
+        // writes to them (ByteArraySerializer hands them over as they are). Only an interceptor could: copies then.
         ProducerRecord<byte[], byte[]> pr = new ProducerRecord<>(topic, partition < 0 ? null : partition,
-                boxed(record.timestamp()), record.sharedKey(), record.sharedValue(), kafkaHeaders(record.headers()));
+                boxed(record.timestamp()), copyArrays ? record.key() : record.sharedKey(),
+                copyArrays ? record.value() : record.sharedValue(), kafkaHeaders(record.headers()));
         Delivery delivery = new Delivery(topic, partition);
         // Kafka reports some failures inside send() itself, on this thread (buffer full after max.block.ms, metadata
         // not available in time, record too large for the client): those were known before sending.
