@@ -94,11 +94,16 @@ public final class PooledTestDatabase {
 
     /** {@code base + "_" + hexChars} random hex digits: a name no other test, build or engineer uses. */
     public static String unique(String base, int hexChars) {
+        return base + "_" + randomHex(hexChars);
+    }
+
+    /** {@code hexChars} random lower-case hex digits (8 to 32), for a test that builds several names on one suffix. */
+    public static String randomHex(int hexChars) {
         if (hexChars < 8 || hexChars > 32) {
             throw new IllegalArgumentException("use 8 to 32 random hex digits (fewer collide, a UUID has 32), was "
                     + hexChars);
         }
-        return base + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, hexChars);
+        return UUID.randomUUID().toString().replace("-", "").substring(0, hexChars);
     }
 
     /** Runs each statement in order, auto-committed; the first failure stops and names the statement. */
