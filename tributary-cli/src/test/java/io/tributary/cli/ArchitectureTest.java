@@ -46,11 +46,12 @@ class ArchitectureTest {
     /**
      * The layers: a module may use modules of its own layer or below, never above. core &lt;- log &lt;- {kafka,
      * eventstore, processing, outbox, schema, and the test kits} &lt;- projection &lt;- {bench, examples} &lt;- cli (which runs the examples as
-     * {@code tributary demo}). A new module must be
+     * {@code tributary demo}); testdb sits beside core at the bottom. A new module must be
      * placed here (and in docs/architecture.md).
      */
     static final Map<String, Integer> LAYER = Map.ofEntries(
             Map.entry("tributary-core", 0),
+            Map.entry("tributary-testdb", 0), // the test databases: uses no module of ours, only test scopes use it
             Map.entry("tributary-log", 1),
             Map.entry("tributary-kafka", 2),
             Map.entry("tributary-eventstore", 2),
@@ -80,7 +81,7 @@ class ArchitectureTest {
         Set<String> modules = ours.stream().map(ArchitectureTest::moduleOf).flatMap(Optional::stream)
                 .collect(Collectors.toCollection(TreeSet::new));
         assertThat(modules).as("modules whose classes were imported")
-                .contains("tributary-core", "tributary-log", "tributary-bench", "tributary-cli");
+                .contains("tributary-core", "tributary-log", "tributary-bench", "tributary-cli", "tributary-testdb");
         assertThat(LAYER.keySet()).as("every module found has a layer; add new ones to LAYER").containsAll(modules);
     }
 
@@ -131,6 +132,18 @@ class ArchitectureTest {
                 .check(ours);
         noClasses().that(inModule("tributary-log"))
                 .should().dependOnClassesThat(inAModuleOtherThan("tributary-core", "tributary-log"))
+                .check(ours);
+    }
+
+    /** The test databases are a test library: they use no module of ours, and no module's main code uses them. */
+    @Test
+    void testdbIsUsedOnlyByTestsAndUsesNoModuleOfOurs() {
+        noClasses().that(inModule("tributary-testdb"))
+                .should().dependOnClassesThat(inAModuleOtherThan("tributary-testdb"))
+                .check(ours);
+        noClasses().that(inAModuleOtherThan("tributary-testdb"))
+                .should().dependOnClassesThat(inModule("tributary-testdb"))
+                .because("tributary-testdb is for test scopes only (<scope>test</scope>)")
                 .check(ours);
     }
 

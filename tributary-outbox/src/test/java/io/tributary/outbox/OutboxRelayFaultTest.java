@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tributary.core.RetriableException;
 import io.tributary.log.EventLog;
 import io.tributary.log.LogRecord;
+import io.tributary.testdb.TestPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -115,12 +116,11 @@ class OutboxRelayFaultTest {
     void whenTheDatabaseRestartsTheRelayReconnectsAndLosesOrReordersNothing() throws Exception {
         Path pgData = Files.createDirectories(dir.resolve("pg"));
         int port;
-        EmbeddedPostgres pg = EmbeddedPostgres.builder().setDataDirectory(pgData).setCleanDataDirectory(false)
-                .setServerConfig("listen_addresses", "127.0.0.1").start();
+        EmbeddedPostgres pg = TestPostgres.startEmbedded(pgData, 0);
         port = pg.getPort();
         HikariConfig hc = new HikariConfig();
-        hc.setJdbcUrl("jdbc:postgresql://127.0.0.1:" + port + "/postgres");
-        hc.setUsername("postgres");
+        hc.setJdbcUrl(TestPostgres.urlOf(port));
+        hc.setUsername(TestPostgres.user());
         hc.setMaximumPoolSize(6);
         hc.setConnectionTimeout(2_000);
         hc.setInitializationFailTimeout(-1);
@@ -138,8 +138,7 @@ class OutboxRelayFaultTest {
             }
             pg.close(); // fast shutdown: open connections are cut
             Thread.sleep(500);
-            pg = EmbeddedPostgres.builder().setDataDirectory(pgData).setCleanDataDirectory(false).setPort(port)
-                    .setServerConfig("listen_addresses", "127.0.0.1").start();
+            pg = TestPostgres.startEmbedded(pgData, port);
             w.join(Duration.ofSeconds(90));
             assertThat(written.get()).isEqualTo(600);
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();

