@@ -7,10 +7,11 @@ import io.tributary.bench.internal.KafkaUnderTest;
 import io.tributary.bench.internal.LogClient;
 import io.tributary.bench.internal.LogSuite;
 import io.tributary.bench.internal.Machine;
+import io.tributary.bench.internal.OutputOptions;
+import io.tributary.bench.internal.ScratchDir;
 import io.tributary.log.EventLogs;
 import io.tributary.log.ProducerConfig;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,6 +24,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -50,8 +52,8 @@ public final class LogBenchCommand implements Callable<Integer> {
     @Spec
     @Nullable CommandSpec spec;
 
-    @Option(names = "--json", description = "Print every figure as one JSON object on the last stdout line.")
-    boolean json;
+    @Mixin
+    OutputOptions output = new OutputOptions();
 
     @Option(names = "--vs", paramLabel = "PEER", description = "Also run a peer in the same run and print ratios: "
             + "kafka (a real Kafka 4 broker in this JVM, acks=all) or chronicle (Chronicle Queue in a child JVM). Repeatable.")
@@ -126,8 +128,8 @@ public final class LogBenchCommand implements Callable<Integer> {
             err.println("Run 'tributary bench log --help' for every option and its default.");
             return sp.exitCodeOnInvalidInput();
         }
-        boolean ownDir = dir == null;
-        Path root = ownDir ? Files.createTempDirectory("tributary-bench-") : dir.toAbsolutePath();
+        ScratchDir scratch = ScratchDir.open(dir, "tributary-bench-", err);
+        Path root = scratch.root();
         LogSuite.Settings settings = new LogSuite.Settings(root, sizes, partitions, threads, intervalMs,
                 seconds(seconds, 5, 0.3), seconds(warmupSeconds, 2, 0.3),
                 (maxMib != null ? maxMib : quick ? 256 : 2048) * 1024 * 1024,
@@ -145,9 +147,7 @@ public final class LogBenchCommand implements Callable<Integer> {
                 runKafkaBackend(suite, root);
             }
         } finally {
-            if (ownDir) {
-                deleteQuietly(root, err);
-            }
+            scratch.close();
         }
         out.println();
         out.print(suite.report().table());
@@ -156,7 +156,7 @@ public final class LogBenchCommand implements Callable<Integer> {
             out.println("Failed workloads (" + suite.errors().size() + "):");
             suite.errors().forEach(e -> out.println("  " + e));
         }
-        if (json) {
+        if (output.json()) {
             Map<String, Object> meta = new LinkedHashMap<>();
             meta.put("suite", "log");
             meta.put("backend", backend.name());
@@ -269,13 +269,4 @@ public final class LogBenchCommand implements Callable<Integer> {
         return m;
     }
 
-    private static void deleteQuietly(Path root, PrintWriter err) {
-        try (var walk = Files.walk(root)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (Exception e) {
-            err.println("[bench] could not delete the scratch folder " + root + ": " + e);
-        }
-    }
 }

@@ -3,10 +3,7 @@ package io.tributary.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tributary.bench.internal.LogSuite;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,7 +14,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Runs {@code tributary bench log --quick --json} for real (embedded engine, child JVMs) and checks the shape of what
@@ -27,32 +23,14 @@ import picocli.CommandLine;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class LogBenchCommandTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> UNITS = Set.of("records/s", "us", "ms", "MiB");
 
     @TempDir
     Path dir;
 
-    record Run(int exitCode, String out, String err) {
-        JsonNode lastLineJson() throws Exception {
-            String[] lines = out.strip().split("\n");
-            return JSON.readTree(lines[lines.length - 1]);
-        }
-    }
-
-    private static Run bench(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cmd = new CommandLine(new BenchCommand());
-        cmd.setOut(new PrintWriter(out, true));
-        cmd.setErr(new PrintWriter(err, true));
-        int code = cmd.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     @Test
     void quickJsonRunReportsEveryEmbeddedFigureAsOneJsonObjectOnTheLastLine() throws Exception {
-        Run run = bench("log", "--quick", "--json", "--dir", dir.toString());
+        BenchRun run = BenchRun.of("log", "--quick", "--json", "--dir", dir.toString());
 
         assertThat(run.exitCode()).as("exit code; stderr:\n%s", run.err()).isZero();
         JsonNode root = run.lastLineJson();
@@ -89,8 +67,8 @@ class LogBenchCommandTest {
 
     @Test
     void vsChronicleAttachesChroniclesFiguresWithRatiosAndTargets() throws Exception {
-        Run run = bench("log", "--quick", "--json", "--vs", "chronicle", "--sizes", "100", "--partitions", "1",
-                "--startup-runs", "0", "--dir", dir.toString());
+        BenchRun run = BenchRun.of("log", "--quick", "--json", "--vs", "chronicle", "--sizes", "100",
+                "--partitions", "1", "--startup-runs", "0", "--dir", dir.toString());
 
         assertThat(run.exitCode()).as("exit code; stderr:\n%s", run.err()).isZero();
         JsonNode root = run.lastLineJson();
@@ -115,7 +93,7 @@ class LogBenchCommandTest {
 
     @Test
     void vsKafkaComparesOurDurableModeWithFlushEveryMessageAndPageCacheModeWithStockKafka() throws Exception {
-        Run run = bench("log", "--quick", "--json", "--vs", "kafka", "--sizes", "1024", "--partitions", "1",
+        BenchRun run = BenchRun.of("log", "--quick", "--json", "--vs", "kafka", "--sizes", "1024", "--partitions", "1",
                 "--startup-runs", "0", "--dir", dir.toString());
 
         assertThat(run.exitCode()).as("exit code; stderr:\n%s", run.err()).isZero();
@@ -138,8 +116,8 @@ class LogBenchCommandTest {
 
     @Test
     void backendKafkaRunsTheWorkloadThroughOurSpiAndHoldsItWithinTenPercentOfRawKafkaClients() throws Exception {
-        Run run = bench("log", "--quick", "--json", "--backend", "kafka", "--sizes", "100", "--partitions", "1",
-                "--dir", dir.toString());
+        BenchRun run = BenchRun.of("log", "--quick", "--json", "--backend", "kafka", "--sizes", "100",
+                "--partitions", "1", "--dir", dir.toString());
 
         assertThat(run.exitCode()).as("exit code; stderr:\n%s", run.err()).isZero();
         JsonNode root = run.lastLineJson();
@@ -159,7 +137,7 @@ class LogBenchCommandTest {
 
     @Test
     void rejectsContradictoryOptionsWithAMessageThatSaysWhatToDrop() {
-        Run run = bench("log", "--backend", "kafka", "--vs", "chronicle", "--sizes", "8");
+        BenchRun run = BenchRun.of("log", "--backend", "kafka", "--vs", "chronicle", "--sizes", "8");
 
         assertThat(run.exitCode()).as(run.err()).isEqualTo(2);
         assertThat(run.err()).contains("drop --vs chronicle").contains("--sizes [8] must each be between 16 and 1000000");

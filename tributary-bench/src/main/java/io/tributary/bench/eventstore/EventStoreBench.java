@@ -1,5 +1,6 @@
 package io.tributary.bench.eventstore;
 
+import io.tributary.bench.internal.ScratchDir;
 import io.tributary.eventstore.AggregateRepository;
 import io.tributary.eventstore.AllSlice;
 import io.tributary.eventstore.Decider;
@@ -17,15 +18,14 @@ import io.tributary.eventstore.Snapshot;
 import io.tributary.eventstore.StateCodec;
 import io.tributary.log.EmbeddedLogConfig;
 import io.tributary.log.EventLogs;
+import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -37,7 +37,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -130,8 +129,8 @@ public final class EventStoreBench implements Callable<Integer> {
     // ---- backends ----
 
     private void runEmbedded() throws Exception {
-        Path root = dir != null ? dir : Files.createTempDirectory("tributary-bench-es-");
-        try {
+        try (ScratchDir scratch = ScratchDir.open(dir, "tributary-bench-es-", new PrintWriter(System.err, true))) {
+            Path root = scratch.root();
             int[] n = {0};
             Supplier<EventStore> fresh = () -> {
                 Path d = root.resolve("run-" + n[0]++);
@@ -146,12 +145,6 @@ public final class EventStoreBench implements Callable<Integer> {
             }
             try (EventStore s = fresh.get()) {
                 readWorkloads("embedded", s);
-            }
-        } finally {
-            if (dir == null) {
-                try (Stream<Path> files = Files.walk(root)) {
-                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                }
             }
         }
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tributary.bench.internal.ScratchDir;
 import io.tributary.log.EventLog;
 import io.tributary.log.EventLogs;
 import io.tributary.log.NewTopic;
@@ -14,6 +15,7 @@ import io.tributary.outbox.RelayConfig;
 import io.tributary.outbox.RelayObserver;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -27,7 +29,6 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -110,7 +111,8 @@ public final class OutboxBenchCommand implements Callable<Integer> {
         boolean debezium = vs != null;
         String loadBefore = loadAverage();
         long started = System.nanoTime();
-        workDir = Files.createTempDirectory("tributary-outbox-bench");
+        ScratchDir scratch = ScratchDir.open(null, "tributary-outbox-bench", new PrintWriter(System.err, true));
+        workDir = scratch.root();
         Path logDir = Files.createDirectories(workDir.resolve("log"));
         List<Figure> figures = new ArrayList<>();
         Map<String, Object> notes = new LinkedHashMap<>();
@@ -163,7 +165,7 @@ public final class OutboxBenchCommand implements Callable<Integer> {
             }
             figures.sort(Comparator.comparingInt(f -> order(f.name())));
         } finally {
-            deleteRecursively(workDir);
+            scratch.close();
         }
         double elapsed = (System.nanoTime() - started) / 1e9;
         printTable(figures);
@@ -454,14 +456,4 @@ public final class OutboxBenchCommand implements Callable<Integer> {
         }
     }
 
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 }

@@ -6,7 +6,9 @@ import io.tributary.bench.internal.Figure.Verdict;
 import io.tributary.bench.internal.KafkaClientsClient;
 import io.tributary.bench.internal.KafkaUnderTest;
 import io.tributary.bench.internal.Machine;
+import io.tributary.bench.internal.OutputOptions;
 import io.tributary.bench.internal.Report;
+import io.tributary.bench.internal.ScratchDir;
 import io.tributary.bench.pipeline.PipelineWorkloads.Latency;
 import io.tributary.bench.pipeline.PipelineWorkloads.Throughput;
 import io.tributary.log.Durability;
@@ -14,12 +16,10 @@ import io.tributary.log.EventLogs;
 import io.tributary.log.ProducerConfig;
 import io.tributary.processing.ProcessorConfig;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -30,6 +30,7 @@ import java.util.function.UnaryOperator;
 import org.HdrHistogram.Histogram;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -62,8 +63,8 @@ public final class PipelineBenchCommand implements Callable<Integer> {
     @Spec
     @Nullable CommandSpec spec;
 
-    @Option(names = "--json", description = "Print every figure as one JSON object on the last stdout line.")
-    boolean json;
+    @Mixin
+    OutputOptions output = new OutputOptions();
 
     @Option(names = "--quick", description = "A short smoke run: 1 s workloads, 0.5 s warm-up.")
     boolean quick;
@@ -165,8 +166,8 @@ public final class PipelineBenchCommand implements Callable<Integer> {
                 .withBatching(batchEvents, c.maxBatchBytes(), Duration.ofMillis(batchWaitMs))
                 .withMaxBufferedPerPartition(maxBuffered)
                 .withConcurrencyPerPartition(concurrency);
-        boolean ownDir = dir == null;
-        Path root = ownDir ? Files.createTempDirectory("tributary-bench-pipeline-") : dir.toAbsolutePath();
+        ScratchDir scratch = ScratchDir.open(dir, "tributary-bench-pipeline-", err);
+        Path root = scratch.root();
         Instant started = Instant.now();
         Object loadAtStart = Machine.facts().get("loadavg");
         err.println("[bench] pipeline suite: modes=" + modes + ", partitions=" + partitions + ", keys=" + keys
@@ -184,9 +185,7 @@ public final class PipelineBenchCommand implements Callable<Integer> {
                 runKafka(workloads, durability, tuning, maxInFlight, root, err);
             }
         } finally {
-            if (ownDir) {
-                deleteQuietly(root, err);
-            }
+            scratch.close();
         }
         return report(out, settings, durability, started, loadAtStart);
     }
@@ -233,7 +232,7 @@ public final class PipelineBenchCommand implements Callable<Integer> {
             out.println("Failed workloads (" + errors.size() + "):");
             errors.forEach(e -> out.println("  " + e));
         }
-        if (json) {
+        if (output.json()) {
             Map<String, Object> meta = new LinkedHashMap<>();
             meta.put("suite", "pipeline");
             meta.put("systems", embeddedOnly ? List.of("embedded") : List.of("embedded", "kafka-backend", "kafka-clients"));
@@ -495,13 +494,4 @@ public final class PipelineBenchCommand implements Callable<Integer> {
         return m;
     }
 
-    private static void deleteQuietly(Path root, PrintWriter err) {
-        try (var walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (Exception e) {
-            err.println("[bench] could not delete the scratch folder " + root + ": " + e);
-        }
-    }
 }

@@ -3,11 +3,8 @@ package io.tributary.bench.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tributary.bench.BenchCommand;
+import io.tributary.bench.BenchRun;
 import io.tributary.bench.pipeline.PipelineBenchCommand.Mode;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +14,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Runs {@code tributary bench pipeline} for real (our processor on the embedded engine, and on an in-JVM Kafka broker
@@ -28,27 +24,8 @@ import picocli.CommandLine;
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class PipelineBenchCommandTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @TempDir
     Path dir;
-
-    record Run(int exitCode, String out, String err) {
-        JsonNode lastLineJson() throws Exception {
-            String[] lines = out.strip().split("\n");
-            return JSON.readTree(lines[lines.length - 1]);
-        }
-    }
-
-    private static Run bench(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cmd = new CommandLine(new BenchCommand());
-        cmd.setOut(new PrintWriter(out, true));
-        cmd.setErr(new PrintWriter(err, true));
-        int code = cmd.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     private static final String[] TINY = {"--seconds", "0.5", "--warmup-seconds", "0", "--latency-seconds", "0.5",
             "--rate", "5000", "--keys", "50", "--partitions", "2"};
@@ -62,7 +39,7 @@ class PipelineBenchCommandTest {
 
     @Test
     void embeddedRunReportsThroughputDrainAndLatencyOfBothModesWithTheirTargets() throws Exception {
-        Run run = bench(args("--embedded-only", "--dir", dir.toString()));
+        BenchRun run = BenchRun.of(args("--embedded-only", "--dir", dir.toString()));
 
         assertThat(run.exitCode()).as("exit code; stderr:\n%s", run.err()).isZero();
         JsonNode root = run.lastLineJson();
@@ -89,7 +66,8 @@ class PipelineBenchCommandTest {
 
     @Test
     void oneRecordPerCallGivesTheSingleAppendWorkload() throws Exception {
-        Run run = bench(args("--embedded-only", "--modes", "batched", "--produce-batch", "1", "--dir", dir.toString()));
+        BenchRun run = BenchRun.of(args("--embedded-only", "--modes", "batched", "--produce-batch", "1", "--dir",
+                dir.toString()));
 
         assertThat(run.exitCode()).as("exit code; stderr:\n%s", run.err()).isZero();
         JsonNode root = run.lastLineJson();
@@ -101,7 +79,7 @@ class PipelineBenchCommandTest {
 
     @Test
     void kafkaRunComparesOurProcessorOnBothBackendsWithThePlainPollLoop() throws Exception {
-        Run run = bench(args("--modes", "batched", "--dir", dir.toString()));
+        BenchRun run = BenchRun.of(args("--modes", "batched", "--dir", dir.toString()));
 
         assertThat(run.exitCode()).as("exit code; stderr:\n%s", run.err()).isZero();
         JsonNode root = run.lastLineJson();
@@ -121,7 +99,7 @@ class PipelineBenchCommandTest {
 
     @Test
     void rejectsBadOptionsAllAtOnceAndSaysWhereTheDefaultsAre() {
-        Run run = bench("pipeline", "--rate", "0", "--size", "4", "--fsync", "sometimes", "--seconds", "0",
+        BenchRun run = BenchRun.of("pipeline", "--rate", "0", "--size", "4", "--fsync", "sometimes", "--seconds", "0",
                 "--produce-batch", "0");
 
         assertThat(run.exitCode()).isNotZero();
