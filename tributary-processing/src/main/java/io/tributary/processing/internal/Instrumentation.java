@@ -7,6 +7,7 @@ import io.tributary.core.StandardHeaders;
 import io.tributary.log.LogConsumer;
 import io.tributary.log.LogRecord;
 import io.tributary.log.TopicPartition;
+import io.tributary.processing.ConsumeSpans;
 import io.tributary.processing.ProcessingContext;
 import io.tributary.processing.ProcessorConfig;
 import io.tributary.processing.ProcessorTelemetry;
@@ -70,7 +71,7 @@ public final class Instrumentation {
             });
             succeeded = true;
         } catch (Throwable e) {
-            ProcessorTracing.failed(span, e);
+            ConsumeSpans.failed(span, e);
             throw e;
         } finally {
             long nanos = System.nanoTime() - start;

@@ -5,6 +5,7 @@ import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.context.Scope;
 import io.tributary.core.StandardHeaders;
 import io.tributary.log.LogRecord;
+import io.tributary.processing.ConsumeSpans;
 import io.tributary.processing.ProcessingContext;
 import io.tributary.processing.ProcessorTelemetry;
 import io.tributary.projection.ProjectionConfig;
@@ -84,7 +85,7 @@ public final class ProjectionInstrumentation {
             call.run(new Observed<>(reader, context));
             succeeded = true;
         } catch (Throwable e) {
-            ProjectionTracing.failed(span, e);
+            ConsumeSpans.failed(span, e);
             throw e;
         } finally {
             long nanos = System.nanoTime() - start;
