@@ -60,6 +60,17 @@ class TopicCatalogTest {
     private String createTopic(String purpose, int partitions) throws Exception {
         String name = "kafka-catalog-" + purpose + "-" + System.nanoTime();
         admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        // The broker answers the create before its metadata shows the topic: wait until a look-up sees it.
+        ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, name);
+        awaitTrue("topic " + name + " is visible to look-ups", () -> {
+            try {
+                admin.describeTopics(List.of(name)).allTopicNames().get(30, TimeUnit.SECONDS);
+                admin.describeConfigs(List.of(r)).all().get(30, TimeUnit.SECONDS);
+                return true;
+            } catch (Exception e) {
+                return false;
+            }
+        });
         return name;
     }
 
