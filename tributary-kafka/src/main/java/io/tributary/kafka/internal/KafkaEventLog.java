@@ -131,6 +131,7 @@ public final class KafkaEventLog implements EventLog {
             closeQuietly(c);
         }
         children.clear();
+        catalog.close();
         admin.close();
     }
 

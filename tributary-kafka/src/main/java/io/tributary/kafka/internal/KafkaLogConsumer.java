@@ -27,6 +27,11 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.CloseOptions;
@@ -36,6 +41,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.clients.consumer.RetriableCommitFailedException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.jspecify.annotations.Nullable;
@@ -45,6 +51,11 @@ import org.jspecify.annotations.Nullable;
  * ({@code enable.auto.commit=false}); Kafka's rebalance listener calls ours on the polling thread, lost partitions
  * as revoked ones. {@code poll} returns at most {@code maxPollBytes} of record bytes (the first record always): what
  * Kafka fetched beyond that is fetched again by the next poll.
+ *
+ * <p>{@link #commitAsync} sends the commit with Kafka's {@code commitAsync} and returns. Kafka runs its callback, which
+ * completes our future, on the owner thread inside a later {@code poll}, {@code commitSync} or {@code close}: a caller
+ * that keeps polling sees it complete. Waiting on the future ({@code get}/{@code join}) from the owner thread drives
+ * the pending commits itself (an empty {@code commitSync}), so such a wait does not hang until a poll that never comes.
  *
  * <p>Not thread-safe, like {@link KafkaConsumer}: one thread calls it; {@link #wakeup()} may come from any thread.
  */
@@ -79,6 +90,8 @@ public final class KafkaLogConsumer implements LogConsumer {
     /** Partitions paused only for the duration of {@link #keepGroupAlive()}. */
     private Set<org.apache.kafka.common.TopicPartition> pausedForHandBack = Set.of();
     private @Nullable RuntimeException listenerFailure;
+    /** Futures of asynchronous commits whose Kafka callback has not run yet; failed by close. */
+    private final ConcurrentLinkedQueue<CommitFuture> commitsInFlight = new ConcurrentLinkedQueue<>();
 
     KafkaLogConsumer(ConsumerConfig config, Properties properties, TopicCatalog catalog, KafkaErrors errors,
                      long timeoutMs, Consumer<AutoCloseable> onClose) {
@@ -581,6 +594,114 @@ public final class KafkaLogConsumer implements LogConsumer {
 
     @Override
     public void commitSync(Map<TopicPartition, Long> offsets) {
+        Map<org.apache.kafka.common.TopicPartition, OffsetAndMetadata> kafkaOffsets = checkCommit(offsets);
+        run("commit offsets " + new TreeMap<>(offsets), () -> consumer.commitSync(kafkaOffsets));
+    }
+
+    /**
+     * Checks ownership in the call (as {@link #commitSync(Map)}) and hands the commit to Kafka's {@code commitAsync}:
+     * Kafka sends commits in call order, and a later {@code commitSync} returns only after the earlier asynchronous
+     * ones completed, so commits take effect in call order. The offsets are the caller's, sent as given: a processor
+     * takes them from {@link #position}, which counts handed-back records as unread, so they never pass the first
+     * handed-back record. The future fails with the translated error ({@code NOT_PARTITION_OWNER} after a
+     * rebalance, {@code UNAVAILABLE} for a retriable broker error), or with {@code CLOSED} if the consumer closed
+     * before Kafka answered (the commit may or may not be stored).
+     */
+    @Override
+    public CompletableFuture<Void> commitAsync(Map<TopicPartition, Long> offsets) {
+        Map<org.apache.kafka.common.TopicPartition, OffsetAndMetadata> kafkaOffsets = checkCommit(offsets);
+        if (offsets.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        String what = "commit offsets " + new TreeMap<>(offsets);
+        CommitFuture done = new CommitFuture(Thread.currentThread(), Set.copyOf(kafkaOffsets.keySet()));
+        commitsInFlight.add(done);
+        try {
+            run(what, () -> consumer.commitAsync(kafkaOffsets, (committed, error) -> {
+                commitsInFlight.remove(done);
+                if (error == null) {
+                    done.complete(null);
+                } else {
+                    Throwable cause = error instanceof RetriableCommitFailedException && error.getCause() != null
+                            ? error.getCause() : error;
+                    done.completeExceptionally(errors.translate(cause, what, timeoutMs));
+                }
+            }));
+        } catch (RuntimeException e) {
+            commitsInFlight.remove(done);
+            throw e;
+        }
+        return done;
+    }
+
+    /**
+     * The future of one asynchronous commit. Kafka completes it only inside a call on the owner thread, so a wait on
+     * it from that thread first asks Kafka to finish the pending commits (an empty {@code commitSync} does that).
+     */
+    private final class CommitFuture extends CompletableFuture<Void> {
+        private final Thread owner;
+        private final Set<org.apache.kafka.common.TopicPartition> partitions;
+
+        CommitFuture(Thread owner, Set<org.apache.kafka.common.TopicPartition> partitions) {
+            this.owner = owner;
+            this.partitions = partitions;
+        }
+
+        private static Duration remaining(long deadlineNanos) {
+            return Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()));
+        }
+
+        private void drive(long timeoutMs) {
+            if (isDone() || Thread.currentThread() != owner || closed || closing) {
+                return;
+            }
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, timeoutMs));
+            try {
+                call("wait for pending commits", () -> {
+                    // A commit made while the group coordinator is unknown waits for it, and only a call that looks
+                    // it up sends the commit (the empty commitSync below waits only for sent ones): reading the
+                    // committed offsets does, and its answer comes after the commit's on the same connection.
+                    consumer.committed(partitions, remaining(deadline));
+                    consumer.commitSync(Map.of(), remaining(deadline));
+                    return null;
+                });
+            } catch (RuntimeException e) {
+                // the commits' own callbacks report their failures; this only made Kafka run them
+            }
+        }
+
+        @Override
+        public Void get() throws InterruptedException, ExecutionException {
+            drive(KafkaLogConsumer.this.timeoutMs);
+            return super.get();
+        }
+
+        @Override
+        public Void get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
+            long deadline = System.nanoTime() + unit.toNanos(timeout);
+            drive(unit.toMillis(timeout));
+            return super.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public Void join() {
+            drive(KafkaLogConsumer.this.timeoutMs);
+            return super.join();
+        }
+    }
+
+    /** Fails the futures of commits Kafka never answered, once it is closed. */
+    private void failCommitsInFlight() {
+        CommitFuture f;
+        while ((f = commitsInFlight.poll()) != null) {
+            f.completeExceptionally(new InvalidRequestException(ErrorCode.CLOSED, "The consumer closed before Kafka "
+                    + "confirmed an asynchronous commit; it may or may not be stored: read committed(...) with a new "
+                    + "consumer, or call commitSync before close to know."));
+        }
+    }
+
+    /** The checks every commit makes in the call: a group, and only owned partitions. */
+    private Map<org.apache.kafka.common.TopicPartition, OffsetAndMetadata> checkCommit(Map<TopicPartition, Long> offsets) {
         requireGroup("commit offsets");
         Set<TopicPartition> owned = assignment();
         Set<TopicPartition> notOwned = new TreeSet<>(offsets.keySet());
@@ -591,8 +712,15 @@ public final class KafkaLogConsumer implements LogConsumer {
                     + owned + "); nothing was committed. Commit only partitions you were assigned.");
         }
         Map<org.apache.kafka.common.TopicPartition, OffsetAndMetadata> kafkaOffsets = new HashMap<>();
-        offsets.forEach((tp, o) -> kafkaOffsets.put(kafka(tp), new OffsetAndMetadata(o)));
-        run("commit offsets " + new TreeMap<>(offsets), () -> consumer.commitSync(kafkaOffsets));
+        for (var e : offsets.entrySet()) {
+            if (e.getValue() == null || e.getValue() < 0) {
+                throw new InvalidRequestException(ErrorCode.INVALID_ARGUMENT, "Cannot commit offset " + e.getValue()
+                        + " for " + e.getKey() + ": a committed offset is the next offset to read, 0 or more; "
+                        + "nothing was committed");
+            }
+            kafkaOffsets.put(kafka(e.getKey()), new OffsetAndMetadata(e.getValue()));
+        }
+        return kafkaOffsets;
     }
 
     @Override
@@ -667,10 +795,14 @@ public final class KafkaLogConsumer implements LogConsumer {
         }
         // Still open while Kafka's close runs: it calls the rebalance listener, which may commit (as on a rebalance).
         closing = true;
+        boolean ownerBusy = false;
         try {
             consumer.close();
         } catch (WakeupException e) {
             consumer.close();
+        } catch (ConcurrentModificationException e) {
+            ownerBusy = true; // closeFromOwner: the owner thread closes it on its next call, answering the commits
+            throw e;
         } catch (KafkaException e) {
             RuntimeException fromListener = listenerFailure;
             listenerFailure = null;
@@ -678,6 +810,9 @@ public final class KafkaLogConsumer implements LogConsumer {
         } finally {
             closed = true;
             closing = false;
+            if (!ownerBusy) {
+                failCommitsInFlight();
+            }
             onClose.accept(this);
         }
     }
@@ -698,6 +833,7 @@ public final class KafkaLogConsumer implements LogConsumer {
         } finally {
             closed = true;
             closing = false;
+            failCommitsInFlight();
             onClose.accept(this);
         }
     }

@@ -8,9 +8,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.common.config.ConfigResource;
@@ -29,11 +32,15 @@ import org.jspecify.annotations.Nullable;
  * for a fresh look-up and fails with {@code TOPIC_NOT_FOUND}). A cached value that would <em>reject</em> a record is
  * re-fetched at once, waiting, before rejecting (the topic may have grown or its limit been raised). Lookups for
  * consumers ({@link #partitionCount}) re-fetch a stale entry waiting, as they are not on a per-record path. A topic
- * that is not used is never re-fetched. Absent topics are never cached.
+ * that is not used is never re-fetched. Absent topics are never cached. A fetch that started before a
+ * {@link #forget} (the topic was deleted, created or changed through our admin) does not store what it found: it may
+ * describe the topic as it was before.
+ *
+ * <p>The stale marks are set by one daemon timer thread per catalog, stopped by {@link #close()}.
  *
  * <p>Thread-safe.
  */
-final class TopicCatalog {
+final class TopicCatalog implements AutoCloseable {
 
     static final long MAX_AGE_MS = 10_000;
 
@@ -54,8 +61,10 @@ final class TopicCatalog {
     private final KafkaErrors errors;
     private final long timeoutMs;
     private final long maxAgeMs;
-    private final Executor staleTimer;
+    private final ScheduledExecutorService staleTimer;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    /** Counts {@link #forget} calls: a synchronous fetch stores its entry only if none happened while it ran. */
+    private final AtomicLong forgets = new AtomicLong();
 
     TopicCatalog(Admin admin, KafkaErrors errors, long timeoutMs) {
         this(admin, errors, timeoutMs, MAX_AGE_MS);
@@ -66,12 +75,21 @@ final class TopicCatalog {
         this.errors = errors;
         this.timeoutMs = timeoutMs;
         this.maxAgeMs = maxAgeMs;
-        // The JDK's shared delay scheduler (one daemon thread for the whole JVM): a task per fetch, every maxAgeMs.
-        this.staleTimer = CompletableFuture.delayedExecutor(maxAgeMs, TimeUnit.MILLISECONDS);
+        // One daemon thread of our own, not the JDK's shared delay scheduler (whose tasks run on the common pool).
+        this.staleTimer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
+                .name("tributary-kafka-topic-catalog").factory());
     }
 
+    /** Drops what is known of the topic; a fetch running now does not store its (possibly older) answer. */
     void forget(String topic) {
+        forgets.incrementAndGet(); // before the removal: a fetch storing after the removal sees the new count
         entries.remove(topic);
+    }
+
+    /** Stops the stale timer; entries are no longer marked stale after this. Idempotent. */
+    @Override
+    public void close() {
+        staleTimer.shutdownNow();
     }
 
     /**
@@ -117,6 +135,7 @@ final class TopicCatalog {
     }
 
     private Entry fetchAndCache(String topic) {
+        long forgetsBefore = forgets.get();
         Entry fresh;
         try {
             fresh = describe(topic).get(timeoutMs, TimeUnit.MILLISECONDS);
@@ -133,7 +152,7 @@ final class TopicCatalog {
             }
             throw errors.translate(ex, "look up topic '" + topic + "'", timeoutMs);
         }
-        cache(topic, fresh);
+        cache(topic, fresh, forgetsBefore);
         return fresh;
     }
 
@@ -159,13 +178,24 @@ final class TopicCatalog {
         });
     }
 
-    private void cache(String topic, Entry fresh) {
-        entries.put(topic, fresh);
-        armStaleTimer(fresh);
+    /**
+     * Stores what a synchronous fetch found, unless the topic was forgotten while it ran (its answer may predate the
+     * change). Decided under the map's lock for the topic, so a forget either comes before (and is seen here) or
+     * removes what is stored here.
+     */
+    private void cache(String topic, Entry fresh, long forgetsBefore) {
+        Entry stored = entries.compute(topic, (t, current) -> forgets.get() == forgetsBefore ? fresh : current);
+        if (stored == fresh) {
+            armStaleTimer(fresh);
+        }
     }
 
     private void armStaleTimer(Entry e) {
-        staleTimer.execute(() -> e.stale = true);
+        try {
+            staleTimer.schedule(() -> e.stale = true, maxAgeMs, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closed) {
+            // the log is closed: nothing will append any more
+        }
     }
 
     /** Partition count and {@code max.message.bytes} of a topic, with the two admin requests sent at once. */
