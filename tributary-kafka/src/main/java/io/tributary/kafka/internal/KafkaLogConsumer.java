@@ -261,13 +261,7 @@ public final class KafkaLogConsumer implements LogConsumer {
             wakeupPending = false;
             return List.of();
         } catch (KafkaException e) {
-            RuntimeException fromListener = listenerFailure;
-            listenerFailure = null;
-            if (fromListener != null) {
-                throw fromListener;
-            }
-            throw errors.translate(e, "poll " + (subscribed ? "topics " + consumer.subscription()
-                    : "partitions " + ours(consumer.assignment())), timeoutMs);
+            throw pollFailure(e);
         } finally {
             inPoll = false;
         }
@@ -412,13 +406,7 @@ public final class KafkaLogConsumer implements LogConsumer {
         } catch (WakeupException e) {
             // a second wake-up for a poll that is returning at once anyway
         } catch (KafkaException e) {
-            RuntimeException fromListener = listenerFailure;
-            listenerFailure = null;
-            if (fromListener != null) {
-                throw fromListener;
-            }
-            throw errors.translate(e, "poll " + (subscribed ? "topics " + consumer.subscription()
-                    : "partitions " + ours(consumer.assignment())), timeoutMs);
+            throw pollFailure(e);
         } finally {
             inPoll = false;
             Set<org.apache.kafka.common.TopicPartition> resume = new HashSet<>(pausedForHandBack);
@@ -429,6 +417,17 @@ public final class KafkaLogConsumer implements LogConsumer {
         for (org.apache.kafka.common.TopicPartition tp : stray.partitions()) {
             consumer.seek(tp, stray.records(tp).getFirst().offset());
         }
+    }
+
+    /** What a failed Kafka poll throws: our rebalance listener's own failure first, else Kafka's, translated. */
+    private RuntimeException pollFailure(KafkaException e) {
+        RuntimeException fromListener = listenerFailure;
+        listenerFailure = null;
+        if (fromListener != null) {
+            return fromListener;
+        }
+        return errors.translate(e, "poll " + (subscribed ? "topics " + consumer.subscription()
+                : "partitions " + ours(consumer.assignment())), timeoutMs);
     }
 
     /** Moves Kafka back to the first handed-back record of each partition that has some, then forgets them. */
