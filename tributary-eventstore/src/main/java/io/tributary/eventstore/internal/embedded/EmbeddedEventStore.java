@@ -131,6 +131,8 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     private long shadowCovered;
     /** Test hook: runs in {@link #checkpoint()} once its index is up to date, before encoding, no store lock held. */
     volatile @Nullable Runnable afterCapture;
+    /** Test hook: runs in {@link #writeControl} after the record is sent, before waiting for it to be durable. */
+    volatile @Nullable Runnable beforeControlWait;
     private final long recoveredRecords;
 
     private EmbeddedEventStore(EventLog log, boolean ownsLog, EmbeddedEventStoreConfig config, LogReader reader,
@@ -454,7 +456,31 @@ public final class EmbeddedEventStore extends AbstractEventStore {
                 : entry;
         send(entry.stream(), LogEntry.encode(entry), System.currentTimeMillis(), durable, null, journalled);
         flushOutbox(); // if another thread is sending, it sends this record before it lets go of the send lock
-        return await(durable, entry.stream());
+        Runnable hook = beforeControlWait;
+        if (hook != null) {
+            hook.run();
+        }
+        // Not interruptible: once sent, the record becomes durable (or the log fails) whatever this thread is told, and
+        // the caller must then apply it to the index. Giving up on an interrupt would leave a durable tombstone,
+        // deletion or metadata change that this instance does not know of, until a reopen applies it.
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return await(durable, entry.stream());
+                } catch (RetriableException e) {
+                    if (!(e.getCause() instanceof InterruptedException)) {
+                        throw e;
+                    }
+                    interrupted = true;
+                    Thread.interrupted(); // await() set it again; clear it to wait on
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     @Override

@@ -170,4 +170,28 @@ class EmbeddedCheckpointTest {
             assertThat(reopened.indexFingerprint()).contains("cart-5 last=1 del<0 tomb").contains("cart-4 last=2 del<2");
         }
     }
+
+    /**
+     * Regression (review): an interrupt while a control record (here a metadata change) waited to become durable made
+     * the call fail although the record was stored, so this instance kept the old metadata until a reopen.
+     */
+    @Test
+    void anInterruptWhileAMetadataChangeBecomesDurableStillAppliesIt() throws Exception {
+        StreamMetadata limited = StreamMetadata.none().withMaxCount(2);
+        Path dir = EmbeddedStores.newDir();
+        try (EmbeddedEventStore store = EmbeddedStores.open(dir, 1_000_000)) {
+            store.append("order-1", ExpectedVersion.noStream(), List.of(event("placed")));
+            store.beforeControlWait = () -> Thread.currentThread().interrupt();
+            try {
+                store.setStreamMetadata("order-1", limited);
+            } finally {
+                store.beforeControlWait = null;
+                assertThat(Thread.interrupted()).as("the interrupt is kept for the caller").isTrue();
+            }
+            assertThat(store.streamMetadata("order-1")).isEqualTo(limited);
+        }
+        try (EmbeddedEventStore reopened = EmbeddedStores.open(dir, 1_000_000)) {
+            assertThat(reopened.streamMetadata("order-1")).isEqualTo(limited);
+        }
+    }
 }
