@@ -207,10 +207,20 @@ public final class OrderFulfilmentDemo {
                     });
             // Latency covers the flow itself: redriven orders waited for the fix on purpose and are not counted.
             java.util.concurrent.atomic.AtomicBoolean measuring = new java.util.concurrent.atomic.AtomicBoolean(true);
+            // The same without the warm-up: orders placed at or after the moment the driver placed order number
+            // warmupOrders(); until then no confirmed order is past the warm-up.
+            ConcurrentHistogram steadyLatency = new ConcurrentHistogram(TimeUnit.MINUTES.toMicros(30), 3);
+            AtomicLong steadyFromMicros = new AtomicLong(Long.MAX_VALUE);
             PaymentSaga saga = PaymentSaga.start(topics, PaymentSaga.defaultConfig(paymentsTopic), orders, registry,
                     micros -> {
                         if (measuring.get()) {
-                            latency.recordValue(Math.max(0, Math.min(micros, latency.getHighestTrackableValue())));
+                            long value = Math.max(0, Math.min(micros, latency.getHighestTrackableValue()));
+                            latency.recordValue(value);
+                            // Placed at now - micros: the saga measured micros a few microseconds ago, far less than
+                            // the gap between two orders' placing times.
+                            if (wallMicros() - micros >= steadyFromMicros.get()) {
+                                steadyLatency.recordValue(value);
+                            }
                         }
                     });
             OrderSummaryProjection projection = OrderSummaryProjection.start(topics,
@@ -220,7 +230,7 @@ public final class OrderFulfilmentDemo {
             // --- Drive the load and watch it.
             say(String.format("placing %,d orders (%s, %d partitions) ...", config.orders(), backendName,
                     config.partitions()));
-            Driver driver = new Driver(orders, codec, registry, ordersTopic);
+            Driver driver = new Driver(orders, codec, registry, ordersTopic, steadyFromMicros);
             long startNanos = System.nanoTime();
             Thread driverThread = Thread.ofPlatform().name("demo-driver").start(driver);
             boolean crashed = !config.crash();
@@ -308,6 +318,7 @@ public final class OrderFulfilmentDemo {
             long events = input.eventStore().values().stream().mapToLong(List::size).sum()
                     + input.paymentEvents().size();
             Histogram h = latency.copy();
+            Histogram steady = steadyLatency.copy();
             Map<String, Long> counts = queries.statusCounts();
             return new DemoReport(backendName, database, config.partitions(), driver.placed.get(),
                     driver.failures.get(), flowSeconds, driver.placed.get() / flowSeconds, events, events / flowSeconds,
@@ -316,7 +327,9 @@ public final class OrderFulfilmentDemo {
                     dlq.topic(), dlqExample, payments.redriven(), dlqLeft, redriveSeconds, payments.crashedEvents(),
                     payments.duplicatesSkipped(),
                     saga.repeats(), projection.skipped(), queries.ordersBySchemaVersion(), counts,
-                    queries.topCustomers(5), checks);
+                    queries.topCustomers(5), checks, new DemoReport.SteadyState(warmupOrders(),
+                            steady.getTotalCount(), steady.getValueAtPercentile(50) / 1000.0,
+                            steady.getValueAtPercentile(99) / 1000.0, steady.getMaxValue() / 1000.0));
         } finally {
             for (int i = resources.size() - 1; i >= 0; i--) {
                 try {
@@ -341,14 +354,17 @@ public final class OrderFulfilmentDemo {
         final AtomicLong failures = new AtomicLong();
         final AtomicLong submitted = new AtomicLong();
         final AtomicReference<String> lastFailure = new AtomicReference<>("");
+        /** When order number {@link #warmupOrders()} was placed (wall clock, µs); set by the driver. */
+        final AtomicLong steadyFromMicros;
         volatile boolean finished;
 
         Driver(Orders orders, OrderEventCodec codec,
-               SchemaRegistry registry, String ordersTopic) {
+               SchemaRegistry registry, String ordersTopic, AtomicLong steadyFromMicros) {
             this.orders = orders;
             this.codec = codec;
             this.registry = registry;
             this.ordersTopic = ordersTopic;
+            this.steadyFromMicros = steadyFromMicros;
         }
 
         boolean done() {
@@ -359,6 +375,7 @@ public final class OrderFulfilmentDemo {
         public void run() {
             Semaphore inFlight = new Semaphore(config.maxInFlight());
             long start = System.nanoTime();
+            long startMicros = wallMicros();
             try (ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor()) {
                 for (long i = 0; i < config.orders(); i++) {
                     if (i == config.orders() / 2) {
@@ -372,7 +389,14 @@ public final class OrderFulfilmentDemo {
                         }
                     }
                     inFlight.acquire();
-                    Order.Place command = order(i, codec.orderPlacedWriter() == EventSchemas.ORDER_PLACED_V2);
+                    // Open loop: an order counts as placed when it was due, so the time it waited for the driver
+                    // (a full --max-in-flight, a slow schema switch, a descheduled thread) is part of its latency, as
+                    // it would be for a client that sends on a schedule. Otherwise a stall would hide its own cost.
+                    long placedAt = config.rate() > 0 ? startMicros + (long) (i * 1e6 / config.rate()) : wallMicros();
+                    if (i == warmupOrders()) {
+                        steadyFromMicros.set(placedAt);
+                    }
+                    Order.Place command = order(i, codec.orderPlacedWriter() == EventSchemas.ORDER_PLACED_V2, placedAt);
                     submitted.incrementAndGet();
                     exec.submit(() -> {
                         try {
@@ -415,14 +439,25 @@ public final class OrderFulfilmentDemo {
     }
 
     /** Order {@code i}: deterministic, so two runs with the same settings place the same orders. */
-    private Order.Place order(long i, boolean v2) {
+    private Order.Place order(long i, boolean v2, long placedAtMicros) {
         SplittableRandom r = new SplittableRandom(i * 0x9E3779B97F4A7C15L);
         long amount = 500 + r.nextLong(99_500);   // 5.00 .. 999.99: about 5% above the 950.00 card limit
         boolean poison = config.poisonEvery() > 0 && i % config.poisonEvery() == config.poisonEvery() - 1;
         String currency = poison ? POISON_CURRENCY : CURRENCIES[r.nextInt(CURRENCIES.length)];
         String customer = String.format("c%04d", r.nextInt(config.customers()));
-        long nowMicros = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
-        return new Order.Place(orderId(i), customer, amount, currency, nowMicros, v2 ? (i % 3 == 0 ? "app" : "web") : "web");
+        return new Order.Place(orderId(i), customer, amount, currency, placedAtMicros, v2 ? (i % 3 == 0 ? "app" : "web") : "web");
+    }
+
+    /**
+     * Orders that make the warm-up: the first fifth of the run. Their latency is in the whole-run figures only (see
+     * {@link DemoReport.SteadyState}); a fifth covers the JIT's first seconds at the rates the demo sustains.
+     */
+    long warmupOrders() {
+        return config.orders() / 5;
+    }
+
+    private static long wallMicros() {
+        return ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
     }
 
     static String orderId(long i) {

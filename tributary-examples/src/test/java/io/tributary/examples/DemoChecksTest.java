@@ -170,7 +170,8 @@ class DemoChecksTest {
             return c;
         });
         DemoReport report = new DemoReport("embedded", "H2", 1, 3, 0, 1, 3, 10, 10, 1, 2, 3, 2, 1, 0, "payments.dlq",
-                "", 0, 0, 0, 0, 0, 0, 0, Map.of(1, 3L), Map.of("SHIPPED", 2L), List.of(), DemoChecks.check(broken));
+                "", 0, 0, 0, 0, 0, 0, 0, Map.of(1, 3L), Map.of("SHIPPED", 2L), List.of(), DemoChecks.check(broken),
+                new DemoReport.SteadyState(1, 2, 1, 2, 3));
         assertThat(report.passed()).isFalse();
         assertThat(String.join("\n", report.lines())).contains("FAIL", "order o1 is SHIPPED with 2 charge(s)",
                 "[CHARGED_EXACTLY_ONCE]");
