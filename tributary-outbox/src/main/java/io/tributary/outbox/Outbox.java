@@ -151,13 +151,14 @@ public final class Outbox {
     }
 
     /**
-     * Adds {@code events} in the connection's current transaction, in list order, and returns their event ids in the
-     * same order: the same rows, key sequences and headers as calling {@link #add} for each, with each statement
+     * Adds {@code events} in the connection's current transaction and returns their event ids in list order: the
+     * same rows, key sequences and headers as calling {@link #add} for each in list order, with each statement
      * prepared once for the whole list. On PostgreSQL the rows go in JDBC batches (a round trip for the keyed ones
      * and one for the keyless ones, whatever their number); on MariaDB and H2 each keyed event still takes its key's
      * sequence and its insert, on the prepared statements. Every event is checked (auto-commit, key length) before
      * anything is written. <b>Ordering</b> is that of {@link #add}: events of one key are numbered in list order, and
-     * the transaction holds each key's sequence row until it ends.
+     * the transaction holds each key's sequence row until it ends; keyless events have no order (on PostgreSQL they
+     * are inserted after the keyed ones). <b>Thread-safety:</b> as {@link #add}; the connection is the caller's.
      */
     public List<UUID> addAll(Connection connection, List<OutboxEvent> events) {
         if (events.isEmpty()) {
