@@ -413,15 +413,27 @@ public final class OutboxRelay implements AutoCloseable {
         return rows;
     }
 
+    /**
+     * The lowest unfinished (pending or failed) key sequence of each key among {@code rows}. A key whose claimed rows
+     * include its sequence 1 needs no query: that row is its first ever (a key's sequence restarts only after the
+     * purge removed the key row, which it does only once the key has no outbox rows left), it is unfinished, and no
+     * sequence is lower. Keys with one event each, such as entity ids with a single outcome, so cost no order check.
+     */
     private static Map<ByteBuffer, Long> minUnfinishedSeq(Connection c, OutboxSql s, List<Row> rows) throws SQLException {
+        Map<ByteBuffer, Long> out = new HashMap<>();
+        for (Row r : rows) {
+            if (r.key != null && r.keySeq == 1) {
+                out.put(ByteBuffer.wrap(r.key), 1L);
+            }
+        }
         List<byte[]> keys = new ArrayList<>();
         Set<ByteBuffer> seen = new HashSet<>();
         for (Row r : rows) {
-            if (r.key != null && seen.add(ByteBuffer.wrap(r.key))) {
+            ByteBuffer k = r.key == null ? null : ByteBuffer.wrap(r.key);
+            if (k != null && !out.containsKey(k) && seen.add(k)) {
                 keys.add(r.key);
             }
         }
-        Map<ByteBuffer, Long> out = new HashMap<>();
         if (keys.isEmpty()) {
             return out;
         }

@@ -67,6 +67,65 @@ class InboxTest {
 
     @ParameterizedTest
     @EnumSource(TestDatabase.class)
+    void markProcessedAllFlagsEachNewEventAndEachDuplicateInListOrder(TestDatabase db) throws SQLException {
+        OutboxTables tables = db.freshTables();
+        try (Connection c = db.dataSource().getConnection()) {
+            Inbox inbox = new Inbox(tables);
+            UUID seen = UuidV7.next();
+            UUID fresh = UuidV7.next();
+            UUID later = UuidV7.next();
+            c.setAutoCommit(false);
+            assertThat(inbox.markProcessed(c, "payments", seen)).isTrue();
+            c.commit();
+            assertThat(inbox.markProcessedAll(c, "payments", List.of(fresh, seen, later)))
+                    .as("the redelivery in the middle is skipped, the rest applied").containsExactly(true, false, true);
+            c.commit();
+            assertThat(inbox.markProcessedAll(c, "payments", List.of(later, fresh)))
+                    .as("both committed by the batch").containsExactly(false, false);
+            assertThat(inbox.markProcessedAll(c, "payments", List.of())).isEmpty();
+            c.commit();
+        } finally {
+            db.drop(tables);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void markProcessedAllCountsAnIdRepeatedInTheListOnce(TestDatabase db) throws SQLException {
+        OutboxTables tables = db.freshTables();
+        try (Connection c = db.dataSource().getConnection()) {
+            Inbox inbox = new Inbox(tables);
+            UUID twice = UuidV7.next();
+            UUID other = UuidV7.next();
+            c.setAutoCommit(false);
+            assertThat(inbox.markProcessedAll(c, "payments", List.of(twice, other, twice)))
+                    .containsExactly(true, true, false);
+            c.commit();
+        } finally {
+            db.drop(tables);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void markProcessedAllIsRolledBackWithTheHandler(TestDatabase db) throws SQLException {
+        OutboxTables tables = db.freshTables();
+        try (Connection c = db.dataSource().getConnection()) {
+            Inbox inbox = new Inbox(tables);
+            UUID a = UuidV7.next();
+            UUID b = UuidV7.next();
+            c.setAutoCommit(false);
+            assertThat(inbox.markProcessedAll(c, "payments", List.of(a, b))).containsExactly(true, true);
+            c.rollback();
+            assertThat(inbox.markProcessedAll(c, "payments", List.of(b, a))).containsExactly(true, true);
+            c.commit();
+        } finally {
+            db.drop(tables);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
     void aRolledBackHandlerLeavesTheEventUnprocessed(TestDatabase db) throws SQLException {
         OutboxTables tables = db.freshTables();
         try (Connection c = db.dataSource().getConnection()) {

@@ -146,6 +146,75 @@ class OutboxTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void addAllNumbersEachKeysEventsInListOrderAfterTheKeysEarlierOnes(TestDatabase db) throws SQLException {
+        OutboxTables tables = db.freshTables();
+        try {
+            Outbox outbox = new Outbox(tables);
+            try (Connection c = db.dataSource().getConnection()) {
+                c.setAutoCommit(false);
+                outbox.add(c, OutboxEvent.of("orders", bytes("a"), "T", bytes("a0")));
+                c.commit();
+                List<UUID> ids = outbox.addAll(c, List.of(
+                        OutboxEvent.of("orders", bytes("a"), "T", bytes("a1")),
+                        OutboxEvent.of("orders", bytes("b"), "T", bytes("b0")),
+                        OutboxEvent.of("orders", null, "T", bytes("n0")),
+                        OutboxEvent.of("orders", bytes("a"), "T", bytes("a2")),
+                        OutboxEvent.of("orders", bytes("b"), "T", bytes("b1"))));
+                c.commit();
+                assertThat(ids).hasSize(5).doesNotHaveDuplicates();
+                assertThat(eventIds(db, tables)).hasSize(6).containsAll(ids.stream().map(UUID::toString).toList());
+            }
+            assertThat(keySequences(db, tables, "a")).containsExactly(1L, 2L, 3L);
+            assertThat(payloadsByKeySequence(db, tables, "a")).containsExactly("a0", "a1", "a2");
+            assertThat(keySequences(db, tables, "b")).containsExactly(1L, 2L);
+            assertThat(payloadsByKeySequence(db, tables, "b")).containsExactly("b0", "b1");
+        } finally {
+            db.drop(tables);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void addAllWritesNothingWhenOneEventsKeyIsTooLong(TestDatabase db) throws SQLException {
+        OutboxTables tables = db.freshTables();
+        try {
+            try (Connection c = db.dataSource().getConnection()) {
+                c.setAutoCommit(false);
+                assertThatThrownBy(() -> new Outbox(tables).addAll(c, List.of(
+                        OutboxEvent.of("orders", bytes("fine"), "T", bytes("1")),
+                        OutboxEvent.of("orders", new byte[1025], "T", null))))
+                        .isInstanceOf(InvalidRequestException.class).hasMessageContaining("1025-byte key");
+                c.commit();
+            }
+            assertThat(eventIds(db, tables)).isEmpty();
+        } finally {
+            db.drop(tables);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void addAllIsRolledBackWithTheCallersTransaction(TestDatabase db) throws SQLException {
+        OutboxTables tables = db.freshTables();
+        try {
+            Outbox outbox = new Outbox(tables);
+            try (Connection c = db.dataSource().getConnection()) {
+                c.setAutoCommit(false);
+                outbox.addAll(c, List.of(OutboxEvent.of("orders", bytes("k"), "T", bytes("gone")),
+                        OutboxEvent.of("orders", null, "T", bytes("gone too"))));
+                c.rollback();
+                outbox.addAll(c, List.of(OutboxEvent.of("orders", bytes("k"), "T", bytes("kept"))));
+                c.commit();
+            }
+            assertThat(keySequences(db, tables, "k")).containsExactly(1L);
+            assertThat(eventIds(db, tables)).hasSize(1);
+        } finally {
+            db.drop(tables);
+        }
+    }
+
     @org.junit.jupiter.api.Test
     void fillsMissingStandardHeadersAndKeepsGivenOnes() {
         Headers given = Headers.empty().with(StandardHeaders.CORRELATION_ID, "flow-7").with("x-tenant", "acme");
