@@ -17,6 +17,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
@@ -104,6 +105,8 @@ public final class OrderSummaryProjection implements AutoCloseable {
     /** The state of one order row, as read at the start of a batch and changed by it. */
     private static final class Row {
         final boolean exists;
+        /** The version the row had when the batch read it: its update applies only if the row still has it. */
+        final long readVersion;
         String customer;
         long amount;
         String status;
@@ -118,6 +121,7 @@ public final class OrderSummaryProjection implements AutoCloseable {
             this.amount = amount;
             this.status = status;
             this.version = version;
+            this.readVersion = version;
             this.schemaVersion = schemaVersion;
             this.channel = channel;
         }
@@ -222,10 +226,12 @@ public final class OrderSummaryProjection implements AutoCloseable {
     static final int LOAD_CHUNK = 64;
 
     /**
-     * Reads the rows of {@code orderIds} into {@code rows} (locked for update), up to {@value #LOAD_CHUNK} per
-     * statement; an order with no row gets a new, not yet existing one. Each read's id list is padded with repeats of
-     * its first id to a power of two, so the batches use at most seven statement texts and the database keeps their
-     * plans cached ({@code IN} ignores the repeats; a repeated row would only be read twice).
+     * Reads the rows of {@code orderIds} into {@code rows}, up to {@value #LOAD_CHUNK} per statement; an order with no
+     * row gets a new, not yet existing one. Each read's id list is padded with repeats of its first id to a power of
+     * two, so the batches use at most seven statement texts and the database keeps their plans cached ({@code IN}
+     * ignores the repeats; a repeated row would only be read twice). The read takes no locks ({@code FOR UPDATE} made
+     * H2 parse the statement again on every use): {@link #save} writes a row only if it still has the version read
+     * here.
      */
     private void loadAll(Connection c, Collection<String> orderIds, Map<String, Row> rows) throws SQLException {
         List<String> ids = List.copyOf(orderIds);
@@ -235,7 +241,7 @@ public final class OrderSummaryProjection implements AutoCloseable {
                     : Integer.highestOneBit(chunk.size()) << 1;
             try (PreparedStatement ps = c.prepareStatement("SELECT order_id, customer_id, amount_cents, status, "
                     + "version, placed_schema_version, sales_channel FROM " + orders + " WHERE order_id IN ("
-                    + String.join(", ", Collections.nCopies(size, "?")) + ") FOR UPDATE")) {
+                    + String.join(", ", Collections.nCopies(size, "?")) + ")")) {
                 for (int i = 0; i < size; i++) {
                     ps.setString(i + 1, chunk.get(i < chunk.size() ? i : 0));
                 }
@@ -252,10 +258,17 @@ public final class OrderSummaryProjection implements AutoCloseable {
         }
     }
 
-    /** Writes the batch's changed rows: one batched INSERT for new orders, one batched UPDATE for known ones. */
+    /**
+     * Writes the batch's changed rows: one batched INSERT for new orders, one batched UPDATE for known ones. An update
+     * applies only if the row still has the version the batch read; if another writer (say, a second instance during a
+     * rebalance) changed it meanwhile, or inserted an order the batch found missing (the primary key rejects it), the
+     * batch fails, its transaction rolls back whole, and the processor retries it on fresh rows.
+     */
     private void save(Connection c, Map<String, Row> rows) throws SQLException {
+        List<String> updated = new ArrayList<>();
         try (PreparedStatement update = c.prepareStatement("UPDATE " + orders + " SET customer_id = ?, amount_cents = ?, "
-                + "status = ?, version = ?, placed_schema_version = ?, sales_channel = ? WHERE order_id = ?");
+                + "status = ?, version = ?, placed_schema_version = ?, sales_channel = ? WHERE order_id = ? "
+                + "AND version = ?");
              PreparedStatement insert = c.prepareStatement("INSERT INTO " + orders + " (customer_id, amount_cents, "
                      + "status, version, placed_schema_version, sales_channel, order_id) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
             int updates = 0;
@@ -273,6 +286,10 @@ public final class OrderSummaryProjection implements AutoCloseable {
                 ps.setInt(5, r.schemaVersion);
                 ps.setString(6, r.channel);
                 ps.setString(7, entry.getKey());
+                if (r.exists) {
+                    ps.setLong(8, r.readVersion);
+                    updated.add(entry.getKey());
+                }
                 ps.addBatch();
                 if (r.exists) {
                     updates++;
@@ -281,7 +298,16 @@ public final class OrderSummaryProjection implements AutoCloseable {
                 }
             }
             if (updates > 0) {
-                update.executeBatch();
+                int[] counts = update.executeBatch();
+                for (int i = 0; i < counts.length; i++) {
+                    if (counts[i] != 1) {
+                        throw new IllegalStateException("Order " + updated.get(i) + " in " + orders + " changed after "
+                                + "this batch read it (update count " + counts[i] + "; " + Statement.SUCCESS_NO_INFO
+                                + " means the JDBC driver did not say, e.g. with batch rewriting on); the batch is "
+                                + "rolled back and retried on fresh rows. If it keeps failing, check that no other "
+                                + "writer updates the read model and that the driver reports update counts");
+                    }
+                }
             }
             if (inserts > 0) {
                 insert.executeBatch();
