@@ -38,9 +38,33 @@ public record Header(String name, byte[] value) {
         return new String(value, StandardCharsets.UTF_8);
     }
 
-    /** Size in bytes of name (UTF-8) plus value; used for batch size accounting. */
+    /**
+     * Size in bytes of name (UTF-8) plus value; used for batch size accounting. Counted without encoding the name:
+     * this runs for every header of every record a batch is sized by, and encoding allocated a copy each time.
+     */
     public int sizeInBytes() {
-        return name.getBytes(StandardCharsets.UTF_8).length + value.length;
+        return utf8Length(name) + value.length;
+    }
+
+    /** What {@code s.getBytes(UTF_8).length} returns, without the array (a lone surrogate encodes as '?'). */
+    private static int utf8Length(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n += 1;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (!Character.isSurrogate(c)) {
+                n += 3;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else {
+                n += 1;
+            }
+        }
+        return n;
     }
 
     @Override

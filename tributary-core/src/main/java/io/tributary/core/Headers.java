@@ -1,6 +1,5 @@
 package io.tributary.core;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -64,9 +63,14 @@ public final class Headers {
         return Optional.empty();
     }
 
-    /** The value of the last header with this name, decoded as UTF-8. */
+    /** The value of the last header with this name, decoded as UTF-8 (straight from the header, with no copy). */
     public Optional<String> lastString(String name) {
-        return lastValue(name).map(v -> new String(v, StandardCharsets.UTF_8));
+        for (int i = headers.size() - 1; i >= 0; i--) {
+            if (headers.get(i).name().equals(name)) {
+                return Optional.of(headers.get(i).valueAsString());
+            }
+        }
+        return Optional.empty();
     }
 
     /** A copy with {@code header} appended. */

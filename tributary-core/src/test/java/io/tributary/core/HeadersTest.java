@@ -90,4 +90,12 @@ class HeadersTest {
     void sizeCountsNamesAndValues() {
         assertThat(Headers.empty().with("ab", "cde").sizeInBytes()).isEqualTo(5);
     }
+
+    @Test
+    void sizeCountsTheNameInUtf8BytesLikeEncodingItWould() {
+        for (String name : new String[] {"a", "é", "ab-€", "x\uD83D\uDE00y", "lone\uD83D", "\uDE00end", "ß€\uD83D\uDE00"}) {
+            assertThat(new Header(name, new byte[3]).sizeInBytes()).as(name)
+                    .isEqualTo(name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 3);
+        }
+    }
 }
