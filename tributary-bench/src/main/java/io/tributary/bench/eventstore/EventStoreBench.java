@@ -71,9 +71,9 @@ public final class EventStoreBench implements Callable<Integer> {
     @Option(names = "--only", description = "run one group of workloads: appends, paced (embedded only) or reads (default: all)")
     String only;
 
-    @Option(names = "--log-setting", description = "an embedded log setting for the embedded store, key=value, repeatable "
-            + "(e.g. tributary.log.embedded.segment-preallocate-bytes=0 for an A/B run)")
-    Map<String, String> logSettings = new java.util.LinkedHashMap<>();
+    @Option(names = "--setting", description = "a setting of the embedded store or its log, key=value, repeatable, for "
+            + "A/B runs (e.g. tributary.log.embedded.segment-preallocate-bytes=0)")
+    Map<String, String> embeddedSettings = new java.util.LinkedHashMap<>();
 
     @Option(names = "--pg-url", defaultValue = "jdbc:postgresql://127.0.0.1:5432/postgres", description = "PostgreSQL JDBC URL (user postgres)")
     String pgUrl = "jdbc:postgresql://127.0.0.1:5432/postgres";
@@ -146,7 +146,7 @@ public final class EventStoreBench implements Callable<Integer> {
             Supplier<EventStore> fresh = () -> {
                 Path d = root.resolve("run-" + n[0]++);
                 // Through the settings, as an application would: the store opens (and closes) its own log.
-                Map<String, String> settings = new java.util.HashMap<>(logSettings);
+                Map<String, String> settings = new java.util.HashMap<>(embeddedSettings);
                 settings.putAll(Map.of(EventStores.BACKEND, "embedded",
                         "tributary.eventstore.embedded.index-dir", d.resolve("index").toString(),
                         EventLogs.BACKEND, "embedded", EmbeddedLogConfig.DATA_DIR, d.resolve("log").toString()));
