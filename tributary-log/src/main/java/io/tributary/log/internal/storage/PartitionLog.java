@@ -582,7 +582,8 @@ final class PartitionLog {
                 seg.fill(to);
             } catch (IOException e) {
                 // Only the zeros failed (e.g. the disk is full): appends go on, on a growing file, and report
-                // their own errors; bytes the fill did write past the end are a zero tail recovery skips.
+                // their own errors; bytes the fill did write past the end are a zero tail recovery skips. The
+                // segment tries again once the appends have passed where this fill started.
                 LOG.log(System.Logger.Level.DEBUG, () -> "Preallocation of " + seg.file + " up to byte " + to
                         + " stopped: " + e);
             }

@@ -63,6 +63,11 @@ final class Segment {
     private int fillGeneration;
     /** No more fills: the segment was rolled or is closing. */
     private volatile boolean fillsStopped;
+    /**
+     * After a failed fill (e.g. the disk is full), the next is tried only once the end passes where it started, so a
+     * failing fill is not retried, with a new thread, on every append.
+     */
+    private volatile long nextFillAt;
     /** Zeros written per call by a fill; the writer waits for at most one such write when it catches up with a fill. */
     static final int FILL_CHUNK = 1 << 20;
 
@@ -419,7 +424,7 @@ final class Segment {
      * {@link #awaitFillPast} and its write while the reservation is made.
      */
     synchronized boolean beginFill(long from) {
-        if (filling || fillsStopped || closedForGood || from < size) {
+        if (filling || fillsStopped || closedForGood || from < size || size < nextFillAt) {
             return false;
         }
         filling = true;
@@ -442,9 +447,9 @@ final class Segment {
         synchronized (this) {
             generation = fillGeneration;
         }
+        long from = fillFrom;
         try {
             int block = blockSize();
-            long from = fillFrom;
             FileChannel direct = openDirect(block, from, to);
             long end;
             try (FileChannel ch = direct != null ? direct
@@ -478,6 +483,9 @@ final class Segment {
                     zeroedEnd = Math.max(zeroedEnd, end);
                 }
             }
+        } catch (IOException e) {
+            nextFillAt = from; // before the fill counts as ended, so no append starts the same failing fill again
+            throw e;
         } finally {
             synchronized (this) {
                 filling = false;
