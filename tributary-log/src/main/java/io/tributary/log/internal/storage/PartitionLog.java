@@ -61,9 +61,10 @@ import org.jspecify.annotations.Nullable;
  * and extents to the file system's journal, about doubling its latency, and that sync is on every acknowledgement's
  * path. So the writer keeps {@code segment-preallocate-bytes} ahead of the active segment's end zero-filled and
  * synced: when less than half is left after a write, it reserves the next stretch and a short-lived thread fills it
- * ({@link Segment#fill}), never the writer or the sync thread. The stretch starts {@link #FILL_GAP} past the end when
- * nothing is filled yet (after a roll or reopen), so the first appends do not wait for the first chunk. The writer
- * waits only if it catches up with a running fill, for at most one chunk. A roll and a clean close cut the zeros
+ * ({@link Segment#fill}), never the writer or the sync thread. When nothing is filled yet (a new segment, a reopen),
+ * a short first stretch ({@link #FIRST_FILL}) starts {@link #FILL_GAP} past the end, so the first appends neither wait
+ * for it nor run long on a growing file. The writer waits only if it catches up with a running fill, for at most one
+ * chunk. A roll and a clean close cut the zeros
  * off; recovery takes the zeros of the last segment as its tail, not as a torn write (see {@link Segment}).
  *
  * <p><b>Recovery</b> ({@link #open}): segments before the recovery point are trusted (their index files are
@@ -91,10 +92,16 @@ final class PartitionLog {
     private static final int GATHER_PROBE_INTERVAL = 1024;
     private static final int READ_CHUNK = 256 * 1024;
     /**
-     * Where the first fill of a segment starts, past its end: 256 KiB of appends (under 0.1 s at 10,000 small appends/s)
-     * grow the file as before instead of waiting behind the fill's first chunk.
+     * Where the first fill of a segment starts, past its end: the next 64 KiB of appends grow the file as before
+     * instead of waiting behind the fill's first chunk.
      */
-    static final long FILL_GAP = 256 * 1024;
+    static final long FILL_GAP = 64 * 1024;
+    /**
+     * The first fill of a segment is short, so its zeros are synced, and appends reach them, within milliseconds (until
+     * a fill's own sync commits the new length, an append's sync does it, slowly); the next fill, started by the first
+     * append past it, reaches {@link #preallocateBytes} ahead.
+     */
+    static final long FIRST_FILL = 1 << 20;
     /** Fill boundaries are multiples of this, so the zeros can bypass the page cache (O_DIRECT needs aligned I/O). */
     private static final long FILL_ALIGN = 4096;
     /**
@@ -572,8 +579,10 @@ final class PartitionLog {
         if (ahead == 0 || zeroed - end >= ahead / 2) {
             return;
         }
-        long from = alignUp(zeroed > end ? zeroed : end + FILL_GAP);
-        long to = Math.min(end + ahead, segmentBytes) / FILL_ALIGN * FILL_ALIGN;
+        boolean first = zeroed <= end; // nothing zero-filled ahead: a new or reopened segment, or appends overtook a fill
+        long from = alignUp(first ? end + FILL_GAP : zeroed);
+        long limit = Math.min(end + ahead, segmentBytes);
+        long to = Math.min(first ? from + FIRST_FILL : limit, limit) / FILL_ALIGN * FILL_ALIGN;
         if (to <= from || !seg.beginFill(from)) {
             return;
         }
