@@ -35,11 +35,12 @@ import java.util.TreeSet;
  *   <tr><td>{@code autoCreatePartitions}</td><td>{@code auto-create-partitions}</td><td>1</td><td>partitions of an
  *       auto-created topic (1 to 10000)</td></tr>
  *   <tr><td>{@code segmentPreallocateBytes}</td><td>{@code segment-preallocate-bytes}</td><td>8388608 (8 MiB)</td>
- *       <td>under {@code fsync=always}, keep this many bytes ahead of the write position of each written-to
- *       partition's active segment zero-filled and synced, so an append's fdatasync overwrites allocated blocks
- *       instead of growing the file (which also commits the new size and extents to the file system's journal,
- *       about doubling the sync's latency); 0 turns it off (0 to 1073741824). Costs up to this much disk per
- *       partition written under {@code fsync=always}; the tail is cut off on roll and on close</td></tr>
+ *       <td>under {@code fsync=always}, keep up to this many bytes ahead of the write position of each written-to
+ *       partition's active segment zero-filled and synced (as many as the segment already holds, at least 1 MiB), so
+ *       an append's fdatasync overwrites allocated blocks instead of growing the file (which also commits the new
+ *       size and extents to the file system's journal, about doubling the sync's latency); 0 turns it off (0 to
+ *       1073741824). Costs up to this much disk per partition written under {@code fsync=always}; the zeros are cut
+ *       off on roll and on close</td></tr>
  * </table>
  *
  * @param dataDir              folder holding the log

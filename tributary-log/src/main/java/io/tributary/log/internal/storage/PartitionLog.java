@@ -59,8 +59,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Preallocation.</b> Under {@code fsync=always} an fdatasync of a growing file must also commit the new length
  * and extents to the file system's journal, about doubling its latency, and that sync is on every acknowledgement's
- * path. So the writer keeps {@code segment-preallocate-bytes} ahead of the active segment's end zero-filled and
- * synced: when less than half is left after a write, it reserves the next stretch and a short-lived thread fills it
+ * path. So the writer keeps up to {@code segment-preallocate-bytes} (as much as the segment already holds, at least
+ * {@link #FIRST_FILL}) ahead of the active segment's end zero-filled and synced: when less than half is left after a
+ * write, it reserves the next stretch and a short-lived thread fills it
  * ({@link Segment#fill}), never the writer or the sync thread. When nothing is filled yet (a new segment, a reopen),
  * a short first stretch ({@link #FIRST_FILL}) starts {@link #FILL_GAP} past the end, so the first appends neither wait
  * for it nor run long on a growing file. The writer waits only if it catches up with a running fill, for at most one
@@ -98,8 +99,8 @@ final class PartitionLog {
     static final long FILL_GAP = 64 * 1024;
     /**
      * The first fill of a segment is short, so its zeros are synced, and appends reach them, within milliseconds (until
-     * a fill's own sync commits the new length, an append's sync does it, slowly); the next fill, started by the first
-     * append past it, reaches {@link #preallocateBytes} ahead.
+     * a fill's own sync commits the new length, an append's sync does it, slowly); later fills grow with the segment
+     * up to {@link #preallocateBytes} (see {@link #preallocate}).
      */
     static final long FIRST_FILL = 1 << 20;
     /** Fill boundaries are multiples of this, so the zeros can bypass the page cache (O_DIRECT needs aligned I/O). */
@@ -569,14 +570,18 @@ final class PartitionLog {
     }
 
     /**
-     * Starts a fill of {@code seg} if less than half of {@link #preallocateBytes} is zero-filled past {@code end}, its
-     * end (see the class comment); caller holds the write lock. Never past {@code segment.bytes}: the segment rolls
-     * there.
+     * Starts a fill of {@code seg} if less than half of the stretch it should have is zero-filled past {@code end}, its
+     * end (see the class comment); caller holds the write lock. The stretch is as long as the segment already is,
+     * from {@link #FIRST_FILL} up to {@link #preallocateBytes}: a partition that writes little keeps little disk in
+     * zeros, a busy one the whole setting. Never past {@code segment.bytes}: the segment rolls there.
      */
     private void preallocate(Segment seg, long end) {
-        int ahead = preallocateBytes;
+        if (preallocateBytes == 0) {
+            return;
+        }
+        long ahead = Math.min(preallocateBytes, Math.max(FIRST_FILL, end));
         long zeroed = seg.zeroedEnd;
-        if (ahead == 0 || zeroed - end >= ahead / 2) {
+        if (zeroed - end >= ahead / 2) {
             return;
         }
         boolean first = zeroed <= end; // nothing zero-filled ahead: a new or reopened segment, or appends overtook a fill

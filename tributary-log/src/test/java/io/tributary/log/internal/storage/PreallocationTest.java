@@ -141,6 +141,21 @@ class PreallocationTest {
     }
 
     @Test
+    void aPartitionThatWritesLittleKeepsLittleDiskInZeros() throws Exception {
+        try (EmbeddedStorage s = EmbeddedStorage.open(StorageFixture.config(dir))) { // the default: up to 8 MiB
+            StorageFixture.topic(s, "t", 1, Map.of("fsync", "always"));
+            append(s, 0, 20, 100);
+            Segment seg = active(s);
+            awaitPreallocated(seg);
+            append(s, 20, 20, 100); // appends after the first fill start no larger one: the segment is still small
+            Thread.sleep(100);
+            assertThat(seg.filling()).isFalse();
+            assertThat(Files.size(seg.file)).as("about the first fill's 1 MiB past a %d-byte segment, not 8 MiB", seg.size)
+                    .isLessThanOrEqualTo(seg.size + PartitionLog.FILL_GAP + PartitionLog.FIRST_FILL);
+        }
+    }
+
+    @Test
     void readsStopAtTheEndAndNeverReturnBytesFromTheZeroTail() throws Exception {
         try (EmbeddedStorage s = open()) {
             StorageFixture.topic(s, "t", 1, Map.of("fsync", "always"));
