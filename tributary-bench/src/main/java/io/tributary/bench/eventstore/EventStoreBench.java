@@ -50,7 +50,8 @@ import picocli.CommandLine.Option;
  * PostgreSQL with both position strategies.
  *
  * <p>Run: {@code ./tributary bench eventstore [--backend embedded|postgres|both] [--events 20000] [--threads 4]
- * [--rate 10000] [--only appends|paced|reads] [--json]}. Every append workload starts on an empty store.
+ * [--rate 10000] [--only appends|paced|reads] [--setting key=value]... [--json]}. Every append workload starts on
+ * an empty store.
  */
 @Command(name = "eventstore", mixinStandardHelpOptions = true,
         description = "Event store: durable appends, latency at a fixed rate, rehydrate with/without snapshot, $all catch-up.")
