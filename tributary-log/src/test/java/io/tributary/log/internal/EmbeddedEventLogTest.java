@@ -69,10 +69,10 @@ class EmbeddedEventLogTest {
 
     @Test
     void theConfigReportsEveryBadFieldAtOnce() {
-        assertThatThrownBy(() -> new EmbeddedLogConfig(dir, Duration.ZERO, Duration.ofDays(2), false, 1, false, 0))
+        assertThatThrownBy(() -> new EmbeddedLogConfig(dir, Duration.ZERO, Duration.ofDays(2), false, 1, false, 0, -1))
                 .isInstanceOf(InvalidRequestException.class)
-                .hasMessageContainingAll("4 problems", "cleanerInterval", "checkpointInterval", "indexIntervalBytes",
-                        "autoCreatePartitions");
+                .hasMessageContainingAll("5 problems", "cleanerInterval", "checkpointInterval", "indexIntervalBytes",
+                        "autoCreatePartitions", "segmentPreallocateBytes=-1 must be between 0 (off)");
         EmbeddedLogConfig d = EmbeddedLogConfig.defaults();
         assertThat(d.dataDir()).isEqualTo(Path.of("data"));
         assertThat(d.repairOnOpen()).isFalse();

@@ -50,6 +50,12 @@ import org.jspecify.annotations.Nullable;
  * whose baseOffset is not the offset expected at that point is invalid: recovery truncates there (a torn tail) or
  * refuses to open (corruption before the recovery point).
  *
+ * <p><b>Preallocated tail.</b> The last segment of a partition may end in zeros written ahead of the writer (see
+ * {@link Segment}). A zero batchLength (no valid batch is shorter than 24) where a batch should start marks that tail:
+ * if every byte from there to the end of the file is zero, that position is the segment's end and the zeros are no
+ * torn write. Zeros followed by other bytes, zeros in any other segment, and zeros before the recovery point are
+ * invalid as above.
+ *
  * <p>Stateless and thread-safe.
  */
 public final class BatchFormat {

@@ -112,6 +112,11 @@ public final class EmbeddedStorage implements PartitionReads, AutoCloseable {
         this.cleaner = Thread.ofPlatform().daemon().name("tributary-log-cleaner").unstarted(this::cleanerLoop);
     }
 
+    /** Bytes kept zero-filled ahead of each {@code fsync=always} active segment (0 = off); see {@link Segment}. */
+    int segmentPreallocateBytes() {
+        return config.segmentPreallocateBytes();
+    }
+
     /** Locks the data folder, reads the catalog and recovers every partition. */
     public static EmbeddedStorage open(EmbeddedLogConfig config) {
         Path dir = config.dataDir();

@@ -57,6 +57,17 @@ import org.jspecify.annotations.Nullable;
  * it began. Under {@code interval:<ms>} it syncs on that period and batches are acknowledged once written; under
  * {@code never} there is no sync thread. Only the data file is synced before an ack: indexes are rebuilt on recovery.
  *
+ * <p><b>Preallocation.</b> Under {@code fsync=always} an fdatasync of a growing file must also commit the new length
+ * and extents to the file system's journal, about doubling its latency, and that sync is on every acknowledgement's
+ * path. So the writer keeps up to {@code segment-preallocate-bytes} (as much as the segment already holds, at least
+ * {@link #FIRST_FILL}) ahead of the active segment's end zero-filled and synced: when less than half is left after a
+ * write, it reserves the next stretch and a short-lived thread fills it
+ * ({@link Segment#fill}), never the writer or the sync thread. When nothing is filled yet (a new segment, a reopen),
+ * a short first stretch ({@link #FIRST_FILL}) starts {@link #FILL_GAP} past the end, so the first appends neither wait
+ * for it nor run long on a growing file. The writer waits only if it catches up with a running fill, for at most one
+ * chunk. A roll and a clean close cut the zeros
+ * off; recovery takes the zeros of the last segment as its tail, not as a torn write (see {@link Segment}).
+ *
  * <p><b>Recovery</b> ({@link #open}): segments before the recovery point are trusted (their index files are
  * sanity-checked and rebuilt if they fail); the last segment and every segment from the recovery point on are read
  * in full and checked batch by batch (length, magic, version, CRC-32C, offset continuity). An invalid batch after the
@@ -82,6 +93,19 @@ final class PartitionLog {
     private static final int GATHER_PROBE_INTERVAL = 1024;
     private static final int READ_CHUNK = 256 * 1024;
     /**
+     * Where the first fill of a segment starts, past its end: the next 64 KiB of appends grow the file as before
+     * instead of waiting behind the fill's first chunk.
+     */
+    static final long FILL_GAP = 64 * 1024;
+    /**
+     * The first fill of a segment is short, so its zeros are synced, and appends reach them, within milliseconds (until
+     * a fill's own sync commits the new length, an append's sync does it, slowly); later fills grow with the segment
+     * up to {@link #preallocateBytes} (see {@link #preallocate}).
+     */
+    static final long FIRST_FILL = 1 << 20;
+    /** Fill boundaries are multiples of this, so the zeros can bypass the page cache (O_DIRECT needs aligned I/O). */
+    private static final long FILL_ALIGN = 4096;
+    /**
      * Each platform reader thread's read buffer, reused: a poll used to allocate (and zero) a fresh buffer of up to
      * {@link #READ_CHUNK} per partition read, about 3% of a busy consumer thread. Safe because decoding copies every
      * key, value and header out of it. Virtual threads (possibly very many, each short-lived) allocate as before.
@@ -92,6 +116,7 @@ final class PartitionLog {
     final Path dir;
     private final EmbeddedStorage storage;
     private final int indexIntervalBytes;
+    private final int preallocateBytes;
     private volatile TopicConfig config;
     private volatile Durability durability;
     private volatile int segmentBytes;
@@ -140,6 +165,7 @@ final class PartitionLog {
         this.tp = tp;
         this.dir = dir;
         this.indexIntervalBytes = indexIntervalBytes;
+        this.preallocateBytes = storage.segmentPreallocateBytes();
         applyConfig(config);
     }
 
@@ -217,14 +243,22 @@ final class PartitionLog {
                 expected = knownNext;
                 continue;
             }
-            Segment.ScanResult r = seg.scan();
+            Segment.ScanResult r = seg.scan(knownNext < 0);
             log.segments.put(base, seg);
-            if (r.problem() != null) {
+            boolean beforeRecoveryPoint = cp.isPresent() && (base < cp.get().segmentBase()
+                    || (base == cp.get().segmentBase() && r.validEnd() < cp.get().position()));
+            String problem = r.problem();
+            if (r.zeroTail() && beforeRecoveryPoint) {
+                // zeros where synced batches were: the preallocated tail never reaches back past the recovery point
+                problem = "zero bytes where a batch should start, before the recovery point (byte "
+                        + cp.get().position() + " of segment " + cp.get().segmentBase() + ")";
+            } else if (r.zeroTail()) {
+                seg.truncate(r.validEnd()); // the preallocated tail, not data; the next fill lays a fresh one
+            }
+            if (problem != null) {
                 long fileSize = seg.fileSize();
-                boolean beforeRecoveryPoint = cp.isPresent() && (base < cp.get().segmentBase()
-                        || (base == cp.get().segmentBase() && r.validEnd() < cp.get().position()));
                 if (beforeRecoveryPoint && !repair) {
-                    corruption.add(corruptionMessage(tp, seg.file, r.validEnd(), r.nextOffset(), r.problem()));
+                    corruption.add(corruptionMessage(tp, seg.file, r.validEnd(), r.nextOffset(), problem));
                     log.closeSegments();
                     return log;
                 }
@@ -234,7 +268,7 @@ final class PartitionLog {
                 }
                 seg.truncate(r.validEnd());
                 deleteSegmentsFrom(dir, bases.subList(i + 1, bases.size()));
-                report(events, new RecoveryEvent(tp, seg.file, r.validEnd(), lost, r.nextOffset(), r.problem(),
+                report(events, new RecoveryEvent(tp, seg.file, r.validEnd(), lost, r.nextOffset(), problem,
                         beforeRecoveryPoint));
                 expected = r.nextOffset();
                 break;
@@ -495,6 +529,7 @@ final class PartitionLog {
                 continue;
             }
             long position = seg.size;
+            seg.awaitFillPast(position + bytes);
             try {
                 writeAt(seg, batch, bytes, position);
             } catch (IOException e) {
@@ -517,6 +552,7 @@ final class PartitionLog {
             seg.size = pos;
             nextOffset = next;
             if (durability instanceof Durability.Always) {
+                preallocate(seg, pos);
                 awaitingSync.addAll(batch);
                 written = new WrittenMark(seg, next);
                 Thread s = syncer;
@@ -531,6 +567,45 @@ final class PartitionLog {
             }
         }
         return acked;
+    }
+
+    /**
+     * Starts a fill of {@code seg} if less than half of the stretch it should have is zero-filled past {@code end}, its
+     * end (see the class comment); caller holds the write lock. The stretch is as long as the segment already is,
+     * from {@link #FIRST_FILL} up to {@link #preallocateBytes}: a partition that writes little keeps little disk in
+     * zeros, a busy one the whole setting. Never past {@code segment.bytes}: the segment rolls there.
+     */
+    private void preallocate(Segment seg, long end) {
+        if (preallocateBytes == 0) {
+            return;
+        }
+        long ahead = Math.min(preallocateBytes, Math.max(FIRST_FILL, end));
+        long zeroed = seg.zeroedEnd;
+        if (zeroed - end >= ahead / 2) {
+            return;
+        }
+        boolean first = zeroed <= end; // nothing zero-filled ahead: a new or reopened segment, or appends overtook a fill
+        long from = alignUp(first ? end + FILL_GAP : zeroed);
+        long limit = Math.min(end + ahead, segmentBytes);
+        long to = Math.min(first ? from + FIRST_FILL : limit, limit) / FILL_ALIGN * FILL_ALIGN;
+        if (to <= from || !seg.beginFill(from)) {
+            return;
+        }
+        Thread.ofPlatform().daemon().name("tributary-prealloc-" + tp).start(() -> {
+            try {
+                seg.fill(to);
+            } catch (IOException e) {
+                // Only the zeros failed (e.g. the disk is full): appends go on, on a growing file, and report
+                // their own errors; bytes the fill did write past the end are a zero tail recovery skips. The
+                // segment tries again once the appends have passed where this fill started.
+                LOG.log(System.Logger.Level.DEBUG, () -> "Preallocation of " + seg.file + " up to byte " + to
+                        + " stopped: " + e);
+            }
+        });
+    }
+
+    private static long alignUp(long position) {
+        return (position + FILL_ALIGN - 1) / FILL_ALIGN * FILL_ALIGN;
     }
 
     private void failLater(PendingAppend p, TributaryException e) {
@@ -569,7 +644,7 @@ final class PartitionLog {
     /** Closes the active segment (synced, indexes written) and starts a new one; caller holds the write lock. */
     private void roll() throws IOException {
         Segment old = active;
-        old.force(false);
+        old.cutTail(); // synced before the next segment exists: only the last segment may end in zeros
         old.seal();
         Segment s = Segment.create(dir, nextOffset, indexIntervalBytes);
         segments.put(s.baseOffset, s);
@@ -1052,7 +1127,7 @@ final class PartitionLog {
         try {
             Segment a = active;
             if (failure == null && !deleted) {
-                a.force(false);
+                a.cutTail(); // a clean close leaves no zero tail: the file's length is the partition's end
                 new RecoveryCheckpoint(nextOffset, a.baseOffset, a.size).writeTo(dir);
             }
         } catch (IOException e) {

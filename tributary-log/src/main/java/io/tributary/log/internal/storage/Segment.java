@@ -9,14 +9,24 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One segment of a partition: a data file {@code <baseOffset>.log} (20 digits) of {@link BatchFormat batches} with
  * its {@link SegmentIndex offset index} and {@link SegmentIndex time index}.
  *
+ * <p><b>The end is {@link #size}, not the file's length.</b> The active segment of an {@code fsync=always} partition
+ * is preallocated: zeros are written and synced ahead of the writer ({@link #fill}) so that an append's fdatasync
+ * overwrites allocated blocks instead of growing the file, which would also commit the new length and extents to the
+ * file system's journal. So the file may end in zeros: a zero batchLength where a batch should start marks the
+ * preallocated tail (see {@link BatchFormat}). Recovery takes the first such position of the <em>last</em> segment as
+ * its end when every byte from there to the end of the file is zero ({@link #scan(boolean)}), and cuts the zeros off;
+ * a roll and a clean close cut the tail too ({@link #cutTail()}), so a closed segment's file length is its end.
+ *
  * <p>Thread-safety: the partition's writer appends and updates {@link #size}, {@link #nextOffset} and
  * {@link #maxTimestamp} (all volatile, published after the bytes are in the file); readers read concurrently up to
- * {@link #size}.
+ * {@link #size}. One fill at a time runs on its own thread; it writes only at or above {@link #fillFrom}, which only
+ * grows while it runs, and the writer waits ({@link #awaitFillPast}) rather than write there.
  */
 final class Segment {
 
@@ -40,6 +50,26 @@ final class Segment {
     volatile SegmentIndex timeIndex = SegmentIndex.emptyTimes();
     private final int indexIntervalBytes;
     private long bytesSinceIndex = Long.MAX_VALUE / 2;
+    /**
+     * File bytes below this are data or zeros that a completed {@link #fill} wrote and synced: appends there change
+     * no file-system metadata. Only grows, except when the file is cut ({@link #cutAt}).
+     */
+    volatile long zeroedEnd;
+    /** While a fill runs, it writes zeros at and above this position (only grows); {@code Long.MAX_VALUE} otherwise. */
+    private volatile long fillFrom = Long.MAX_VALUE;
+    /** Whether a fill runs; guarded by {@code this}. */
+    private boolean filling;
+    /** Bumped to make a running fill stop at its next chunk (a cut); guarded by {@code this}. */
+    private int fillGeneration;
+    /** No more fills: the segment was rolled or is closing. */
+    private volatile boolean fillsStopped;
+    /**
+     * After a failed fill (e.g. the disk is full), the next is tried only once the end passes where it started, so a
+     * failing fill is not retried, with a new thread, on every append.
+     */
+    private volatile long nextFillAt;
+    /** Zeros written per call by a fill; the writer waits for at most one such write when it catches up with a fill. */
+    static final int FILL_CHUNK = 1 << 20;
 
     private Segment(long baseOffset, Path file, FileChannel channel, long size, int indexIntervalBytes) {
         this.baseOffset = baseOffset;
@@ -233,15 +263,21 @@ final class Segment {
         }
     }
 
-    /** What a scan of the data found. */
-    record ScanResult(long validEnd, long nextOffset, long maxTimestamp, String problem) {
+    /**
+     * What a scan of the data found: the end of the valid batches, and either the problem found there or, if
+     * {@code zeroTail}, that every byte from there to the end of the file is zero (a preallocated tail).
+     */
+    record ScanResult(long validEnd, long nextOffset, long maxTimestamp, @Nullable String problem, boolean zeroTail) {
     }
 
     /**
      * Walks every batch from the start, checking length, magic, version, CRC and offset continuity (the first batch
      * must start at {@code baseOffset}), and rebuilds both indexes from what it read. Stops at the first invalid batch.
+     * If {@code lastSegment} and every byte from there to the end of the file is zero, that is the preallocated tail
+     * (no problem, {@code zeroTail}); in any other segment zeros are reported like any invalid batch, since a roll
+     * cuts the tail off before the next segment exists.
      */
-    ScanResult scan() throws IOException {
+    ScanResult scan(boolean lastSegment) throws IOException {
         offsetIndex = SegmentIndex.emptyOffsets();
         timeIndex = SegmentIndex.emptyTimes();
         bytesSinceIndex = Long.MAX_VALUE / 2;
@@ -293,7 +329,37 @@ final class Segment {
             pos += batchSize;
         }
         size = pos;
-        return new ScanResult(pos, expected, maxTimestamp, problem);
+        boolean zeroTail = false;
+        if (problem != null && lastSegment && zerosFrom(pos, fileSize)) {
+            problem = null;
+            zeroTail = true;
+        }
+        return new ScanResult(pos, expected, maxTimestamp, problem, zeroTail);
+    }
+
+    /** Whether every byte of the file in {@code [from, fileSize)} is zero. */
+    private boolean zerosFrom(long from, long fileSize) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(FILL_CHUNK, Math.max(8, fileSize - from)));
+        long pos = from;
+        while (pos < fileSize) {
+            int n = fill(buf, pos, fileSize);
+            if (n == 0) {
+                return false; // the file shrank under us: not the tail we were asked about
+            }
+            int i = 0;
+            for (; i + 8 <= n; i += 8) {
+                if (buf.getLong(i) != 0) {
+                    return false;
+                }
+            }
+            for (; i < n; i++) {
+                if (buf.get(i) != 0) {
+                    return false;
+                }
+            }
+            pos += n;
+        }
+        return true;
     }
 
     private int fill(ByteBuffer buf, long pos, long fileSize) throws IOException {
@@ -310,8 +376,27 @@ final class Segment {
         size = position;
     }
 
-    /** Cuts the file at {@code position} (after a failed write), reopening once if an interrupt closed it. */
+    /**
+     * Stops preallocating for good and cuts the zero tail off (synced), so the file's length is the segment's end
+     * again; just syncs if there is no tail. For a roll and a clean close (caller holds the partition's write lock).
+     */
+    void cutTail() throws IOException {
+        stopFills();
+        long end = size;
+        if (fileSize() > end) {
+            truncate(end);
+        } else {
+            force(false);
+        }
+    }
+
+    /**
+     * Cuts the file at {@code position} (after a failed write, or in recovery), reopening once if an interrupt closed
+     * it. A running fill is stopped first so it cannot write zeros past the cut.
+     */
     void cutAt(long position) throws IOException {
+        cancelFill();
+        zeroedEnd = Math.min(zeroedEnd, position);
         FileChannel ch = channel;
         try {
             ch.truncate(position);
@@ -331,7 +416,178 @@ final class Segment {
         }
     }
 
+    // ------------------------------------------------------------------------------------------------ preallocation
+
+    /**
+     * Reserves a fill starting at {@code from} (at or past {@link #size}, so never over data); false if a fill runs
+     * or fills were stopped. The caller holds the partition's write lock, so no append is between its check of
+     * {@link #awaitFillPast} and its write while the reservation is made.
+     */
+    synchronized boolean beginFill(long from) {
+        if (filling || fillsStopped || closedForGood || from < size || size < nextFillAt) {
+            return false;
+        }
+        filling = true;
+        fillFrom = from;
+        return true;
+    }
+
+    /**
+     * The fill reserved by {@link #beginFill}: writes zeros up to {@code to} in {@link #FILL_CHUNK} writes, syncs
+     * them, then reads them back so their pages are cached (an append into a page that is not cached would first read
+     * it from disk). Runs on its own thread, never the writer's.
+     *
+     * <p>The zeros bypass the page cache (O_DIRECT) where the file system allows it: an fdatasync flushes every dirty
+     * page of the file, so buffered zeros would be flushed by the next append's sync, adding megabytes to it. Where
+     * O_DIRECT is refused (e.g. tmpfs, where syncs cost nothing anyway) the zeros are written buffered.
+     * Stops early, leaving {@link #zeroedEnd} as it was, if a cut or close intervenes.
+     */
+    void fill(long to) throws IOException {
+        int generation;
+        synchronized (this) {
+            generation = fillGeneration;
+        }
+        long from = fillFrom;
+        try {
+            int block = blockSize();
+            FileChannel direct = openDirect(block, from, to);
+            long end;
+            try (FileChannel ch = direct != null ? direct
+                    : FileChannel.open(file, StandardOpenOption.WRITE)) {
+                ByteBuffer zeros = ByteBuffer.allocateDirect(FILL_CHUNK + block).alignedSlice(block);
+                long pos = from;
+                while (pos < to) {
+                    synchronized (this) {
+                        if (fillGeneration != generation || fillsStopped) {
+                            return;
+                        }
+                    }
+                    int n = (int) Math.min(FILL_CHUNK, to - pos);
+                    zeros.clear().limit(n);
+                    long at = pos;
+                    while (zeros.hasRemaining()) {
+                        at += ch.write(zeros, at);
+                    }
+                    pos = at;
+                    fillFrom = pos; // the writer may now write below pos
+                    synchronized (this) {
+                        notifyAll();
+                    }
+                }
+                end = pos;
+                ch.force(false); // commits the new length and extents once, for the whole fill
+            }
+            warm(from, end);
+            synchronized (this) {
+                if (fillGeneration == generation && !fillsStopped) {
+                    zeroedEnd = Math.max(zeroedEnd, end);
+                }
+            }
+        } catch (IOException e) {
+            nextFillAt = from; // before the fill counts as ended, so no append starts the same failing fill again
+            throw e;
+        } finally {
+            synchronized (this) {
+                filling = false;
+                fillFrom = Long.MAX_VALUE;
+                notifyAll();
+            }
+        }
+    }
+
+    private int blockSize() {
+        try {
+            return (int) Math.max(512, Math.min(FILL_CHUNK, Files.getFileStore(file).getBlockSize()));
+        } catch (IOException | UnsupportedOperationException e) {
+            return 4096; // then O_DIRECT may refuse the alignment, and the zeros go through the page cache
+        }
+    }
+
+    /** A channel writing around the page cache, if the file system allows it and the range is block-aligned. */
+    private @Nullable FileChannel openDirect(int block, long from, long to) {
+        if (from % block != 0 || to % block != 0) {
+            return null;
+        }
+        try {
+            return FileChannel.open(file, StandardOpenOption.WRITE, com.sun.nio.file.ExtendedOpenOption.DIRECT);
+        } catch (IOException | UnsupportedOperationException e) {
+            return null;
+        }
+    }
+
+    /** Reads {@code [from, to)} through the page cache, so appends there find their pages cached (clean). */
+    private void warm(long from, long to) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocateDirect(256 * 1024);
+        long pos = from;
+        while (pos < to && !fillsStopped) {
+            buf.clear().limit((int) Math.min(buf.capacity(), to - pos));
+            read(buf, pos);
+            int n = buf.position();
+            if (n <= 0) {
+                break;
+            }
+            pos += n;
+        }
+    }
+
+    /**
+     * Waits until no running fill can write below {@code end}, the end of the bytes the writer is about to write
+     * (writer only, under the partition's write lock). Returns at once unless the writer caught up with a fill.
+     */
+    void awaitFillPast(long end) {
+        if (fillFrom >= end) {
+            return; // fillFrom only grows while a fill runs, and a new fill starts only under the write lock we hold
+        }
+        boolean interrupted = false;
+        synchronized (this) {
+            while (filling && fillFrom < end) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    interrupted = true; // other producers' batches are in this write: finish it, keep the interrupt
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops a running fill at its next chunk and waits for it; later fills may start. */
+    private void cancelFill() {
+        synchronized (this) {
+            fillGeneration++;
+        }
+        awaitNoFill();
+    }
+
+    /** Stops fills for good (roll, close) and waits for a running one. */
+    void stopFills() {
+        fillsStopped = true;
+        awaitNoFill();
+    }
+
+    private synchronized void awaitNoFill() {
+        boolean interrupted = false;
+        while (filling) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Test support: whether a fill is running. */
+    synchronized boolean filling() {
+        return filling;
+    }
+
     void close() {
+        stopFills(); // a fill must not write into a file that is closed, deleted or reopened by recovery
         closedForGood = true;
         try {
             channel.close();

@@ -5,12 +5,14 @@ import io.tributary.core.Record;
 import io.tributary.log.EmbeddedLogConfig;
 import io.tributary.log.NewTopic;
 import io.tributary.log.ProducerConfig;
+import io.tributary.log.TopicConfig;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
@@ -19,9 +21,12 @@ import java.util.zip.CRC32C;
 /**
  * The process {@link CrashTest} kills: appends to topic {@code crash} (fsync=always) from four threads, with up to 256
  * appends in flight, and prints {@code ACK <offset> <crc32c of value> <key>} for each acknowledged record, flushed at
- * once, until it is killed. Arguments: data folder, round number, random seed.
+ * once, until it is killed. Arguments: data folder, round number, random seed. Segments of 2 MiB with 1 MiB
+ * preallocated ahead, so kills land during fills, rolls (which cut the zeros off) and appends into zeros.
  */
 public final class CrashChild {
+
+    static final int PREALLOCATE_BYTES = 1 << 20;
 
     private CrashChild() {
     }
@@ -31,9 +36,10 @@ public final class CrashChild {
         int round = Integer.parseInt(args[1]);
         long seed = Long.parseLong(args[2]);
         EmbeddedStorage storage = EmbeddedStorage.open(EmbeddedLogConfig.at(dir)
-                .withCleanerInterval(Duration.ofMillis(50)).withCheckpointInterval(Duration.ofMillis(100)));
+                .withCleanerInterval(Duration.ofMillis(50)).withCheckpointInterval(Duration.ofMillis(100))
+                .withSegmentPreallocateBytes(PREALLOCATE_BYTES));
         if (!storage.topicExists("crash")) {
-            storage.createTopic(NewTopic.of("crash", 1));
+            storage.createTopic(new NewTopic("crash", 1, TopicConfig.of(Map.of(TopicConfig.SEGMENT_BYTES, "2097152"))));
         }
         EmbeddedProducer producer = new EmbeddedProducer(storage, ProducerConfig.defaults(), () -> { });
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
