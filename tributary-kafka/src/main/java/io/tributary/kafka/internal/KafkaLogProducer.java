@@ -97,11 +97,11 @@ class KafkaLogProducer implements LogProducer {
     public CompletableFuture<List<AppendResult>> appendAll(String topic, List<Record> records) {
         checkOpen();
         checkCanAppend(topic);
+        catalog.checkAppendAll(topic, records); // an unknown topic fails even with nothing to append, as embedded
         int count = records.size();
         if (count == 0) {
             return CompletableFuture.completedFuture(List.of());
         }
-        catalog.checkAppendAll(topic, records);
         awaitMetadata(topic);
         Batch batch = new Batch(topic, count);
         for (int i = 0; i < count; i++) {
