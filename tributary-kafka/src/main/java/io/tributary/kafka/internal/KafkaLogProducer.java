@@ -13,6 +13,7 @@ import io.tributary.log.LogProducer;
 import java.util.AbstractList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.RandomAccess;
 import java.util.concurrent.CompletableFuture;
@@ -91,7 +92,7 @@ class KafkaLogProducer implements LogProducer {
      * {@code send()}, as {@link #append(String, Record)} would place it; Kafka batches them as it batches single
      * sends. What this saves over {@code append} per record is ours, not Kafka's: one topic look-up per call, and per
      * record a small callback slot instead of a future, a caller's completion stage and an {@link AppendResult}
-     * (results are kept in arrays, and made into {@code AppendResult}s only when the list is read).
+     * (Kafka's own {@link RecordMetadata} is kept, and made into an {@code AppendResult} only when the list is read).
      */
     @Override
     public CompletableFuture<List<AppendResult>> appendAll(String topic, List<Record> records) {
@@ -226,16 +227,14 @@ class KafkaLogProducer implements LogProducer {
     /**
      * The records of one {@code appendAll} in flight: the future its caller holds, completed when every record is
      * acknowledged or failed (exceptionally with the first failure if any failed). Kafka's callbacks ({@link Slot}s)
-     * write each record's placement into arrays; the countdown that completes the future publishes them.
+     * keep each record's {@link RecordMetadata} (which Kafka allocates anyway) in list order; the countdown that
+     * completes the future publishes them.
      */
     private final class Batch extends CompletableFuture<List<AppendResult>> {
         private final String topic;
-        private final int[] partitions;
-        private final long[] offsets;
-        private final long[] timestamps;
+        private final @Nullable RecordMetadata[] placed;
         private final AtomicInteger remaining;
-        private final AtomicReference<@Nullable TributaryException> firstError =
-                new AtomicReference<>();
+        private final AtomicReference<@Nullable TributaryException> firstError = new AtomicReference<>();
         /** The appending thread; see {@link Delivery#appender}. */
         private final Thread appender = Thread.currentThread();
         /** A failure Kafka reported inside {@code send()}; written and read by the appending thread only. */
@@ -243,9 +242,7 @@ class KafkaLogProducer implements LogProducer {
 
         Batch(String topic, int count) {
             this.topic = topic;
-            this.partitions = new int[count];
-            this.offsets = new long[count];
-            this.timestamps = new long[count];
+            this.placed = new RecordMetadata[count];
             this.remaining = new AtomicInteger(count);
         }
 
@@ -257,23 +254,21 @@ class KafkaLogProducer implements LogProducer {
                     failedInsideSend = error;
                 }
                 firstError.compareAndSet(null, error);
-            } else if (md != null) {
-                partitions[index] = md.partition();
-                offsets[index] = md.offset();
-                timestamps[index] = md.timestamp();
+            } else {
+                placed[index] = md;
             }
             if (remaining.decrementAndGet() == 0) {
                 TributaryException error = firstError.get();
                 if (error != null) {
                     completeExceptionally(error);
                 } else {
-                    complete(new Placements(topic, partitions, offsets, timestamps));
+                    complete(new Placements(topic, placed));
                 }
             }
         }
 
         String what() {
-            return "append " + partitions.length + " records to topic '" + topic + "'";
+            return "append " + placed.length + " records to topic '" + topic + "'";
         }
     }
 
@@ -285,28 +280,28 @@ class KafkaLogProducer implements LogProducer {
         }
     }
 
-    /** The results of a {@link Batch} in list order, each made when read; immutable once the batch completed. */
+    /**
+     * The results of a completed {@link Batch} in list order, each made when read; immutable (every record was
+     * acknowledged, so no entry is {@code null}).
+     */
     private static final class Placements extends AbstractList<AppendResult> implements RandomAccess {
         private final String topic;
-        private final int[] partitions;
-        private final long[] offsets;
-        private final long[] timestamps;
+        private final @Nullable RecordMetadata[] placed;
 
-        Placements(String topic, int[] partitions, long[] offsets, long[] timestamps) {
+        Placements(String topic, @Nullable RecordMetadata[] placed) {
             this.topic = topic;
-            this.partitions = partitions;
-            this.offsets = offsets;
-            this.timestamps = timestamps;
+            this.placed = placed;
         }
 
         @Override
         public AppendResult get(int index) {
-            return new AppendResult(topic, partitions[index], offsets[index], timestamps[index]);
+            RecordMetadata md = Objects.requireNonNull(placed[index], "acknowledged");
+            return new AppendResult(topic, md.partition(), md.offset(), md.timestamp());
         }
 
         @Override
         public int size() {
-            return partitions.length;
+            return placed.length;
         }
     }
 
