@@ -37,6 +37,16 @@ import picocli.CommandLine.Spec;
  * kafka-clients. Prints a table of figures, ratios and targets; with {@code --json} the last stdout line is one JSON
  * object holding every figure. Progress goes to stderr. Exit code 1 if any workload failed (the others are still
  * reported). See {@code docs/benchmarks.md} for the workloads and recorded results.
+ *
+ * <p><b>Method of {@code --backend kafka}</b> (issue 3: ours within 10% of raw kafka-clients' records/s). Both sides
+ * run the same workload code ({@code LogWorkloads}) against the same broker, alternating run by run: the same keyless
+ * 100 B / 1 KiB values (one constant payload per thread, never modified), the same producer settings ({@code acks=all},
+ * idempotence, {@code linger.ms=5}, {@code batch.size=65536}), the same bound of 16 MiB of unacknowledged values, and
+ * the clock stops when every record is acknowledged ({@code flush()}). Each side hands records over with its own
+ * API's bulk path: raw kafka-clients {@code send(record, callback)} per record (Kafka batches inside the producer);
+ * ours {@code appendAll} of 64 {@code Record.wrapping} records per call (one future per call; records count against
+ * the bound until the whole call is acknowledged, which holds ours to a tighter bound, never a looser one).
+ * {@code --append-batch 1} measures ours with {@code append()} per record instead.
  */
 @Command(name = "log", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Benchmark the event log: append and consume throughput, ack and produce-to-consume latency, "
