@@ -228,7 +228,8 @@ class KafkaLogProducer implements LogProducer {
      * The records of one {@code appendAll} in flight: the future its caller holds, completed when every record is
      * acknowledged or failed (exceptionally with the first failure if any failed). Kafka's callbacks ({@link Slot}s)
      * keep each record's {@link RecordMetadata} (which Kafka allocates anyway) in list order; the countdown that
-     * completes the future publishes them.
+     * completes the future publishes them. Callbacks run on Kafka's I/O thread, or on the appending thread for a
+     * failure inside {@code send()}; each writes only its own slot, and the atomic countdown orders them.
      */
     private final class Batch extends CompletableFuture<List<AppendResult>> {
         private final String topic;
