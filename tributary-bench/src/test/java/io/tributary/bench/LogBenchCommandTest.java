@@ -40,6 +40,9 @@ class LogBenchCommandTest {
         assertThat(root.path("errors").isArray()).isTrue();
         assertThat(root.path("errors")).isEmpty();
         assertThat(root.path("machine").path("cores").asInt()).isPositive();
+        assertThat(root.path("settings").path("append_batch").asInt()).as("the embedded engine appends one by one")
+                .isEqualTo(1);
+        assertThat(figure(root, "append.100B.p1.never").path("description").asText()).contains("append() per record");
 
         List<String> names = new ArrayList<>();
         for (JsonNode f : root.path("figures")) {
@@ -122,8 +125,9 @@ class LogBenchCommandTest {
         assertThat(run.exitCode()).as("exit code; stderr:\n%s", run.err()).isZero();
         JsonNode root = run.lastLineJson();
         assertThat(root.path("backend").asText()).isEqualTo("kafka");
+        assertThat(root.path("settings").path("append_batch").asInt()).isEqualTo(64);
         JsonNode append = figure(root, "append.100B.p1.never");
-        assertThat(append.path("description").asText()).contains("append throughput");
+        assertThat(append.path("description").asText()).contains("append throughput", "appendAll() of 64 records");
         JsonNode vs = append.path("vs").get(0);
         assertThat(vs.path("peer").asText()).isEqualTo("raw kafka-clients");
         assertThat(vs.path("peer_value").asDouble()).isPositive();
@@ -141,6 +145,16 @@ class LogBenchCommandTest {
 
         assertThat(run.exitCode()).as(run.err()).isEqualTo(2);
         assertThat(run.err()).contains("drop --vs chronicle").contains("--sizes [8] must each be between 16 and 1000000");
+    }
+
+    @Test
+    void rejectsAnAppendBatchOutsideOneToTheWorkloadsBulkSize() {
+        for (String bad : List.of("0", "65")) {
+            BenchRun run = BenchRun.of("log", "--append-batch", bad);
+
+            assertThat(run.exitCode()).as(run.err()).isEqualTo(2);
+            assertThat(run.err()).contains("--append-batch " + bad + " must be between 1 and 64");
+        }
     }
 
     private static JsonNode figure(JsonNode root, String name) {

@@ -8,45 +8,94 @@ import org.jspecify.annotations.Nullable;
  * What a producer writes: a key, a value, headers and a timestamp. The log assigns the partition and offset.
  *
  * <p>A {@code null} key means "no key" (the record is spread over partitions); a {@code null} value is a
- * <em>tombstone</em>: on a compacted topic it deletes the key. Immutable and thread-safe; byte arrays are copied in
- * and out, so a caller may reuse its buffers ({@link #sharedKey()} and {@link #sharedValue()} skip the copy out, for
- * readers that promise not to modify).
+ * <em>tombstone</em>: on a compacted topic it deletes the key. Immutable and thread-safe. The constructor and
+ * {@link #of} copy the byte arrays in, and {@link #key()}/{@link #value()} copy them out, so a caller may reuse its
+ * buffers. Two doors skip a copy on a hot path: {@link #wrapping} takes arrays the caller hands over for good (no copy
+ * in), and {@link #sharedKey()}/{@link #sharedValue()} lend the record's own arrays to readers that promise not to
+ * modify them (no copy out).
  *
- * @param key       key bytes, or {@code null} for none
- * @param value     value bytes, or {@code null} for a tombstone
- * @param headers   ordered headers (names may repeat)
- * @param timestamp event time in milliseconds since the epoch, {@code >= 0}
+ * <p>A final class rather than a Java {@code record}: a record's every constructor runs the canonical one, which
+ * must copy (callers of {@code new Record(...)} may reuse their buffers), so {@link #wrapping} could not skip the
+ * copy. Accessors, {@code equals}, {@code hashCode} and {@code toString} are those a record would have.
  */
-public record Record(byte @Nullable [] key, byte @Nullable [] value, Headers headers, long timestamp) {
+public final class Record {
 
-    public Record {
+    private final byte @Nullable [] key;
+    private final byte @Nullable [] value;
+    private final Headers headers;
+    private final long timestamp;
+
+    /**
+     * A record with copies of {@code key} and {@code value}.
+     *
+     * @param key       key bytes, or {@code null} for none
+     * @param value     value bytes, or {@code null} for a tombstone
+     * @param headers   ordered headers (names may repeat)
+     * @param timestamp event time in milliseconds since the epoch, {@code >= 0}
+     */
+    public Record(byte @Nullable [] key, byte @Nullable [] value, Headers headers, long timestamp) {
+        this(key == null ? null : key.clone(), value == null ? null : value.clone(), headers, timestamp, true);
+    }
+
+    /** Takes the arrays as they are; {@code owned} only tells this constructor from the copying one. */
+    private Record(byte @Nullable [] key, byte @Nullable [] value, Headers headers, long timestamp, boolean owned) {
         Objects.requireNonNull(headers, "headers");
         if (timestamp < 0) {
             throw new InvalidRequestException(ErrorCode.INVALID_RECORD,
                     "Record timestamp " + timestamp + " is negative; use milliseconds since the epoch (e.g. System.currentTimeMillis()).");
         }
-        key = key == null ? null : key.clone();
-        value = value == null ? null : value.clone();
+        this.key = key;
+        this.value = value;
+        this.headers = headers;
+        this.timestamp = timestamp;
     }
 
-    /** A record stamped with the current time and no headers. */
+    /** A record stamped with the current time and no headers; copies the arrays. */
     public static Record of(byte @Nullable [] key, byte @Nullable [] value) {
         return new Record(key, value, Headers.empty(), System.currentTimeMillis());
     }
 
-    /** A record stamped with the current time. */
+    /** A record stamped with the current time; copies the arrays. */
     public static Record of(byte @Nullable [] key, byte @Nullable [] value, Headers headers) {
         return new Record(key, value, headers, System.currentTimeMillis());
     }
 
-    @Override
+    /**
+     * A record that takes {@code key} and {@code value} as they are, without copying: the caller hands the arrays
+     * over and must never modify them afterwards (the record, and whatever log it is appended to before the append
+     * returns, would see the change). Several records may share one array that nobody modifies. For producers on a
+     * hot path that build a fresh array per record anyway, or send one constant payload; use {@link #of} when in
+     * doubt.
+     *
+     * @param timestamp event time in milliseconds since the epoch, {@code >= 0}
+     */
+    public static Record wrapping(byte @Nullable [] key, byte @Nullable [] value, Headers headers, long timestamp) {
+        return new Record(key, value, headers, timestamp, true);
+    }
+
+    /** {@link #wrapping(byte[], byte[], Headers, long)} stamped with the current time and no headers. */
+    public static Record wrapping(byte @Nullable [] key, byte @Nullable [] value) {
+        return new Record(key, value, Headers.empty(), System.currentTimeMillis(), true);
+    }
+
+    /** A copy of the key bytes, or {@code null} for none. */
     public byte @Nullable [] key() {
         return key == null ? null : key.clone();
     }
 
-    @Override
+    /** A copy of the value bytes, or {@code null} for a tombstone. */
     public byte @Nullable [] value() {
         return value == null ? null : value.clone();
+    }
+
+    /** The ordered headers (names may repeat). */
+    public Headers headers() {
+        return headers;
+    }
+
+    /** Event time in milliseconds since the epoch. */
+    public long timestamp() {
+        return timestamp;
     }
 
     /**
@@ -72,8 +121,9 @@ public record Record(byte @Nullable [] key, byte @Nullable [] value, Headers hea
         return value == null;
     }
 
+    /** The same key, value and timestamp with other headers; shares this record's arrays (both are immutable). */
     public Record withHeaders(Headers newHeaders) {
-        return new Record(key, value, newHeaders, timestamp);
+        return new Record(key, value, newHeaders, timestamp, true);
     }
 
     /** Bytes of key, value and headers: what counts against size limits. */

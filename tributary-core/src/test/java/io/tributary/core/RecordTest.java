@@ -52,4 +52,29 @@ class RecordTest {
         Record r = new Record(new byte[3], new byte[4], Headers.empty().with("n", "vv"), 0);
         assertThat(r.sizeInBytes()).isEqualTo(3 + 4 + 3);
     }
+
+    @Test
+    void wrappingTakesTheCallersArraysWithoutCopyingThem() {
+        byte[] key = {1};
+        byte[] value = {2, 3};
+        Record r = Record.wrapping(key, value, Headers.empty(), 9);
+        assertThat(r.sharedKey()).isSameAs(key);
+        assertThat(r.sharedValue()).isSameAs(value);
+        assertThat(r.value()).containsExactly(2, 3).isNotSameAs(value);
+        assertThat(r).isEqualTo(new Record(new byte[] {1}, new byte[] {2, 3}, Headers.empty(), 9));
+        assertThat(Record.wrapping(null, value).sharedValue()).isSameAs(value);
+    }
+
+    @Test
+    void wrappingRejectsANegativeTimestampLikeTheConstructor() {
+        assertThatThrownBy(() -> Record.wrapping(null, new byte[0], Headers.empty(), -1))
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("milliseconds since the epoch");
+    }
+
+    @Test
+    void withHeadersKeepsKeyValueAndTimestamp() {
+        Record r = new Record(new byte[] {1}, new byte[] {2}, Headers.empty(), 4).withHeaders(Headers.empty().with("h", "v"));
+        assertThat(r).isEqualTo(new Record(new byte[] {1}, new byte[] {2}, Headers.empty().with("h", "v"), 4));
+    }
 }

@@ -141,6 +141,58 @@ class KafkaEventLogTest {
     }
 
     @Test
+    void appendAllAcknowledgesEveryKeylessRecordWithItsPlaceInListOrder() {
+        String topic = topic("append-all", 3, Map.of());
+        long t0 = System.currentTimeMillis() - 10_000;
+        List<Record> records = IntStream.range(0, 500)
+                .mapToObj(i -> Record.wrapping(null, bytes("v" + i), Headers.empty(), t0 + i)).toList();
+        List<AppendResult> results;
+        try (LogProducer p = log.producer()) {
+            results = await(p.appendAll(topic, records));
+        }
+
+        assertThat(results).hasSize(records.size());
+        Map<Integer, List<Long>> offsetsByPartition = new java.util.HashMap<>();
+        for (int i = 0; i < results.size(); i++) {
+            AppendResult r = results.get(i);
+            assertThat(r.topic()).isEqualTo(topic);
+            assertThat(r.partition()).isBetween(0, 2);
+            assertThat(r.timestamp()).as("timestamp of record %d", i).isEqualTo(t0 + i);
+            offsetsByPartition.computeIfAbsent(r.partition(), k -> new java.util.ArrayList<>()).add(r.offset());
+        }
+        offsetsByPartition.forEach((partition, offsets) -> assertThat(offsets)
+                .as("offsets of partition %d, in list order", partition).isSorted().doesNotHaveDuplicates());
+        try (LogConsumer c = log.consumer(ConsumerConfig.defaults())) {
+            List<TopicPartition> all = IntStream.range(0, 3).mapToObj(i -> new TopicPartition(topic, i)).toList();
+            c.assign(all);
+            c.seekToBeginning(all);
+            List<LogRecord> stored = pollAtLeast(c, records.size(), Duration.ofSeconds(30));
+            for (LogRecord s : stored) {
+                int i = results.indexOf(new AppendResult(topic, s.partition(), s.offset(), s.timestamp()));
+                assertThat(i).as("record at %d@%d is one of the acknowledged", s.partition(), s.offset()).isNotNegative();
+                assertThat(text(s.value())).isEqualTo("v" + i);
+            }
+        }
+        assertThat(catchThrowableOfType(UnsupportedOperationException.class, () -> results.set(0, results.get(1))))
+                .as("the results cannot be changed").isNotNull();
+    }
+
+    @Test
+    void appendAllChecksEveryRecordBeforeSendingAnyAndNamesTheOneTooLarge() {
+        String topic = topic("append-all-limit", 1, Map.of(TopicConfig.MAX_MESSAGE_BYTES, "1000"));
+        try (LogProducer p = log.producer()) {
+            InvalidRequestException large = catchThrowableOfType(InvalidRequestException.class,
+                    () -> p.appendAll(topic, List.of(Record.of(null, bytes("a")), Record.of(null, bytes("b")),
+                            Record.of(null, new byte[2000]))));
+            assertThat(large.code()).isEqualTo(LogErrors.RECORD_TOO_LARGE);
+            assertThat(large.getMessage()).contains("Record 2 of the list", "2000 bytes", "max.message.bytes=1000", topic);
+            assertThat(await(p.appendAll(topic, List.of()))).isEmpty();
+            p.flush();
+        }
+        assertThat(log.admin().describeTopic(topic).partitions().getFirst().endOffset()).as("nothing stored").isZero();
+    }
+
+    @Test
     void throwsPreSendErrorsFromTheAppendCallWithTheirCodes() {
         String topic = topic("limits", 2, Map.of(TopicConfig.MAX_MESSAGE_BYTES, "1000"));
         String missing = unique("missing");

@@ -56,6 +56,34 @@ class ProducerBackPressureTest {
         }
     }
 
+    @Test
+    void appendAllFailsWithTheSameBufferFullErrorWhenARecordCannotBeBufferedInTime() throws Exception {
+        String clientId = unique("throttled-all");
+        throttle(clientId, 2048.0);
+        try (EventLog log = KafkaTestSupport.openLog()) {
+            String topic = unique("back-pressure-all");
+            log.admin().createTopic(NewTopic.of(topic, 1));
+            ProducerConfig config = ProducerConfig.defaults().withClientId(clientId).withBufferMemoryBytes(16 * 1024)
+                    .withMaxBlock(Duration.ofMillis(300)).withProperties(Map.of("batch.size", "2048"));
+            List<Record> eight = java.util.Collections.nCopies(8, Record.of(null, new byte[1024]));
+            try (LogProducer p = log.producer(config)) {
+                RetriableException full = null;
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (full == null && System.nanoTime() < deadline) {
+                    try {
+                        p.appendAll(topic, eight);
+                    } catch (RetriableException e) {
+                        full = e;
+                    }
+                }
+                assertThat(full).as("an appendAll failed once the buffer stayed full").isNotNull();
+                assertThat(full.code()).isEqualTo(LogErrors.PRODUCER_BUFFER_FULL);
+                assertThat(full.getMessage()).contains("maxBlock=300 ms", "bufferMemoryBytes", topic);
+                throttle(clientId, null);
+            }
+        }
+    }
+
     private static void throttle(String clientId, Double bytesPerSecond) throws Exception {
         try (Admin admin = Admin.create(KafkaTestSupport.broker().clientProperties())) {
             admin.alterClientQuotas(List.of(new ClientQuotaAlteration(

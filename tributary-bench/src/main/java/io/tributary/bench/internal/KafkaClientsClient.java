@@ -69,6 +69,11 @@ public final class KafkaClientsClient implements LogClient {
     }
 
     @Override
+    public String appendCalls() {
+        return "send() per record";
+    }
+
+    @Override
     public void createTopic(String topic, int partitions, Durability durability) {
         NewTopic t = new NewTopic(topic, partitions, (short) 1);
         if (durability instanceof Durability.Always) {

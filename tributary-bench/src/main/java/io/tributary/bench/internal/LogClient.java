@@ -6,7 +6,8 @@ import java.time.Duration;
 /**
  * The few operations the log workloads need, so the same workload code drives our EventLog SPI (embedded or Kafka
  * backend) and raw kafka-clients. Implementations add no buffering or batching of their own: each call maps to one
- * call of the underlying client.
+ * call of the underlying client ({@link Sender#sendAll} to one bulk call where the client's API has one and the client
+ * is configured to use it, else one call per record).
  */
 public interface LogClient extends AutoCloseable {
 
@@ -17,6 +18,9 @@ public interface LogClient extends AutoCloseable {
     boolean supports(Durability durability);
 
     void createTopic(String topic, int partitions, Durability durability);
+
+    /** How {@link Sender#sendAll} reaches the client, for the report, e.g. {@code send() per record}. */
+    String appendCalls();
 
     void deleteTopic(String topic);
 
@@ -38,9 +42,22 @@ public interface LogClient extends AutoCloseable {
 
         /**
          * Appends asynchronously, first waiting while the in-flight bound is reached; {@code partition < 0} lets the
-         * client spread records. Failures are counted.
+         * client spread records. Failures are counted. The caller may change {@code value} once this returns.
          */
         void send(String topic, int partition, byte[] value);
+
+        /**
+         * Appends {@code count} keyless records whose value is {@code value}, spread by the client, asynchronously,
+         * waiting while the in-flight bound is reached; failures are counted. A client with a bulk call in its
+         * public API may use it (our {@code LogProducer.appendAll}, when configured to); otherwise this is
+         * {@code count} calls of {@link #send}. The caller never modifies {@code value}, so it may be shared by the
+         * records without a copy.
+         */
+        default void sendAll(String topic, byte[] value, int count) {
+            for (int i = 0; i < count; i++) {
+                send(topic, -1, value);
+            }
+        }
 
         /** Appends and waits for the acknowledgement. */
         void sendAndWait(String topic, int partition, byte[] value) throws Exception;

@@ -336,7 +336,8 @@ public final class LogSuite {
                         if (!a.isEmpty()) {
                             put(clients.get(i), out.get(i), name, medianRate(a), "records/s", "append throughput, "
                                     + size + " B values, " + partitions + " partition(s), fsync=" + mode + ", "
-                                    + s.threads() + " producer thread(s); " + runs(a));
+                                    + s.threads() + " producer thread(s), " + clients.get(i).appendCalls() + "; "
+                                    + runs(a));
                         }
                         List<Throughput> cs = consumes.get(i);
                         if (!cs.isEmpty()) {

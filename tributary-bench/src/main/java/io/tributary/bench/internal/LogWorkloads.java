@@ -31,6 +31,11 @@ public final class LogWorkloads {
     private static final long HIGHEST_NANOS = TimeUnit.SECONDS.toNanos(120);
     /** Most value bytes unacknowledged at once in a throughput run, for every client alike (half a producer buffer). */
     public static final int MAX_IN_FLIGHT_BYTES = 16 * 1024 * 1024;
+    /**
+     * Records per {@link Sender#sendAll} call of a throughput run: how many the appending thread hands over between
+     * two checks of the clock and the record bound, and the most one bulk call of our API carries.
+     */
+    public static final int RECORDS_PER_SEND_ALL = 64;
 
     private LogWorkloads() {
     }
@@ -58,8 +63,10 @@ public final class LogWorkloads {
 
     /**
      * Appends keyless {@code size}-byte values from {@code threads} threads, as fast as the client accepts them with at
-     * most {@link #MAX_IN_FLIGHT_BYTES} of values unacknowledged, until {@code duration} passes or {@code maxRecords} were sent, then waits for every acknowledgement. The time
-     * runs from the first send to the last acknowledgement.
+     * most {@link #MAX_IN_FLIGHT_BYTES} of values unacknowledged, until {@code duration} passes or {@code maxRecords}
+     * were sent, then waits for every acknowledgement. Each thread hands its records over
+     * {@link #RECORDS_PER_SEND_ALL} at a time ({@link Sender#sendAll}: the client's bulk call, or one call per
+     * record). The time runs from the first send to the last acknowledgement.
      */
     public static Throughput append(LogClient client, String topic, int size, Duration duration, long maxRecords,
                                     int threads) throws InterruptedException {
@@ -74,10 +81,8 @@ public final class LogWorkloads {
                     byte[] value = payload(size);
                     try {
                         while (System.nanoTime() < deadline && sent.get() < maxRecords) {
-                            for (int i = 0; i < 64; i++) {
-                                sender.send(topic, -1, value);
-                            }
-                            sent.addAndGet(64);
+                            sender.sendAll(topic, value, RECORDS_PER_SEND_ALL);
+                            sent.addAndGet(RECORDS_PER_SEND_ALL);
                         }
                     } catch (RuntimeException e) {
                         error.compareAndSet(null, e);

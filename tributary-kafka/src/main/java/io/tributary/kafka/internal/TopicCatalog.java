@@ -113,11 +113,37 @@ final class TopicCatalog implements AutoCloseable {
                     + (e.partitions - 1) + "); append to one of those, or add partitions to the topic.");
         }
         if (size > e.maxMessageBytes) {
-            throw new InvalidRequestException(LogErrors.RECORD_TOO_LARGE, "A record of " + size
-                    + " bytes (key + value + headers) is larger than max.message.bytes=" + e.maxMessageBytes
-                    + " of topic '" + topic + "'; make it smaller, or raise the limit with alterTopicConfig('" + topic
-                    + "', {max.message.bytes: ...}).");
+            throw tooLarge(topic, size, e.maxMessageBytes, "A record");
         }
+    }
+
+    /**
+     * {@link #checkAppend} for the records of one {@code appendAll} (each placed by the producer): one look-up of the
+     * topic for the whole list, and every record checked before the caller sends any.
+     */
+    void checkAppendAll(String topic, List<Record> records) {
+        Entry e = entries.get(topic);
+        if (e == null) {
+            e = fetchAndCache(topic);
+        } else if (e.stale) {
+            refreshInBackground(topic, e);
+        }
+        for (int i = 0; i < records.size(); i++) {
+            int size = records.get(i).sizeInBytes();
+            if (size > e.maxMessageBytes) {
+                e = fetchAndCache(topic);
+                if (size > e.maxMessageBytes) {
+                    throw tooLarge(topic, size, e.maxMessageBytes, "Record " + i + " of the list (counting from 0)");
+                }
+            }
+        }
+    }
+
+    private static InvalidRequestException tooLarge(String topic, int size, int maxMessageBytes, String which) {
+        return new InvalidRequestException(LogErrors.RECORD_TOO_LARGE, which + " of " + size
+                + " bytes (key + value + headers) is larger than max.message.bytes=" + maxMessageBytes
+                + " of topic '" + topic + "'; make it smaller, or raise the limit with alterTopicConfig('" + topic
+                + "', {max.message.bytes: ...}).");
     }
 
     /** The topic's partition count; a stale entry is re-fetched first (waiting). */

@@ -2171,6 +2171,8 @@ public abstract class EventLogConformanceKit {
                         LogErrors.TOPIC_NOT_FOUND, unknown), unknown);
                 assertSaysHowToCreate(assertRejected(() -> p.append(unknown, 0, record("k", "v")),
                         NotFoundException.class, LogErrors.TOPIC_NOT_FOUND, unknown), unknown);
+                assertSaysHowToCreate(assertRejected(() -> p.appendAll(unknown, List.of(record("k", "v"))),
+                        NotFoundException.class, LogErrors.TOPIC_NOT_FOUND, unknown), unknown);
             }
             assertThat(admin().topicExists(unknown)).as("auto-create is off").isFalse();
         }
@@ -2227,8 +2229,11 @@ public abstract class EventLogConformanceKit {
                 await(p.append(topic, Record.of(bytes("k"), new byte[500])));
                 assertRejected(() -> p.append(topic, Record.of(bytes("k"), new byte[2000])),
                         InvalidRequestException.class, LogErrors.RECORD_TOO_LARGE, "max.message.bytes", "1000", topic);
-                assertRejected(() -> p.appendAll(topic, List.of(Record.of(bytes("k"), new byte[2000]))),
+                // Every record of a list is checked before any is stored: the small one before the large one is not.
+                assertRejected(() -> p.appendAll(topic, List.of(Record.of(bytes("k"), new byte[10]),
+                                Record.of(bytes("k"), new byte[2000]))),
                         InvalidRequestException.class, LogErrors.RECORD_TOO_LARGE, "max.message.bytes");
+                p.flush();
             }
             assertThat(admin().describeTopic(topic).partitions().getFirst().endOffset()).as("nothing stored").isEqualTo(1);
         }

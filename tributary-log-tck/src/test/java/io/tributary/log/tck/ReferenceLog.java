@@ -258,9 +258,7 @@ final class ReferenceLog implements EventLog {
                 }
                 int max = t.config().maxMessageBytes();
                 if (record.sizeInBytes() > max) {
-                    throw new InvalidRequestException(LogErrors.RECORD_TOO_LARGE, "A record of " + record.sizeInBytes()
-                            + " bytes is over topic '" + topic + "' max.message.bytes=" + max
-                            + "; split it or raise max.message.bytes.");
+                    throw tooLarge(topic, record, max);
                 }
                 List<LogRecord> p = t.partitions().get(partition);
                 Headers headers = record.headers();
@@ -280,11 +278,26 @@ final class ReferenceLog implements EventLog {
 
         @Override
         public CompletableFuture<List<AppendResult>> appendAll(String topic, List<Record> records) {
+            synchronized (lock) {
+                Topic t = topic(topic);
+                int max = t.config().maxMessageBytes();
+                for (Record r : records) {
+                    if (r.sizeInBytes() > max) {
+                        throw tooLarge(topic, r, max); // before any of the list is stored
+                    }
+                }
+            }
             List<AppendResult> out = new ArrayList<>();
             for (Record r : records) {
                 out.add(append(topic, r).join());
             }
             return CompletableFuture.completedFuture(out);
+        }
+
+        private static InvalidRequestException tooLarge(String topic, Record record, int max) {
+            return new InvalidRequestException(LogErrors.RECORD_TOO_LARGE, "A record of " + record.sizeInBytes()
+                    + " bytes is over topic '" + topic + "' max.message.bytes=" + max
+                    + "; split it or raise max.message.bytes.");
         }
 
         @Override
