@@ -119,8 +119,8 @@ public final class BatchFormat {
         int size = HEADER_SIZE;
         for (int i = 0; i < n; i++) {
             Record r = records.get(from + i);
-            keys[i] = r.key();
-            values[i] = r.value();
+            keys[i] = r.sharedKey(); // only read: copied into the batch below, before this call returns
+            values[i] = r.sharedValue();
             headers[i] = headerParts(r.headers());
             size += recordSize(keys[i], values[i], headers[i]);
         }
@@ -138,12 +138,15 @@ public final class BatchFormat {
 
     /** Encodes one record as a batch of one. */
     public static byte[] encodeOne(Record r) {
-        return encodeOne(r, r.key());
+        return encodeOne(r, r.sharedKey());
     }
 
-    /** Encodes one record whose key the caller already copied out (saves a copy). */
+    /**
+     * Encodes one record whose key the caller already took out. Key and value are the record's own arrays
+     * ({@link Record#sharedKey()}): they are only read, and copied into the batch before this returns.
+     */
     static byte[] encodeOne(Record r, byte @Nullable [] key) {
-        byte[] value = r.value();
+        byte[] value = r.sharedValue();
         byte[][] headers = headerParts(r.headers());
         ByteBuffer buf = ByteBuffer.allocate(HEADER_SIZE + recordSize(key, value, headers));
         buf.position(HEADER_SIZE);

@@ -56,7 +56,7 @@ public final class EmbeddedProducer implements LogProducer {
     public CompletableFuture<AppendResult> append(String topic, Record record) {
         checkOpen();
         EmbeddedStorage.TopicState t = storage.topic(topic, true);
-        byte[] key = record.key();
+        byte[] key = record.sharedKey(); // only read (partitioning, then copied into the batch)
         int n = t.partitions.length;
         int p = key != null ? KeyPartitioner.partitionForKey(key, n) : Math.floorMod(roundRobin.getAndIncrement(), n);
         return appendTo(t, p, record, key);
@@ -67,7 +67,7 @@ public final class EmbeddedProducer implements LogProducer {
         checkOpen();
         EmbeddedStorage.TopicState t = storage.topic(topic, true);
         storage.partitionFor(t, partition);
-        return appendTo(t, partition, record, record.key());
+        return appendTo(t, partition, record, record.sharedKey());
     }
 
     private CompletableFuture<AppendResult> appendTo(EmbeddedStorage.TopicState t, int p, Record record,
@@ -109,7 +109,7 @@ public final class EmbeddedProducer implements LogProducer {
         for (int i = 0; i < count; i++) {
             Record r = records.get(i);
             checkSize(t, r);
-            byte[] key = r.key();
+            byte[] key = r.sharedKey(); // only read, to place the record
             int p = key != null ? KeyPartitioner.partitionForKey(key, n) : Math.floorMod(roundRobin.getAndIncrement(), n);
             partitionOf[i] = p;
             perPartition[p]++;
