@@ -3,9 +3,11 @@ package io.tributary.outbox;
 import io.tributary.core.ErrorCode;
 import io.tributary.core.InvalidRequestException;
 import io.tributary.core.RetriableException;
+import io.tributary.outbox.internal.JdbcFailure;
 import io.tributary.outbox.internal.OutboxSql;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -13,6 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
@@ -61,21 +64,24 @@ public final class Inbox {
             // key rejects it (23505), which fails only that statement, not the transaction.
             OutboxSql s = sql(connection);
             try (PreparedStatement ps = connection.prepareStatement(s.inboxInsert)) {
-                return insert(ps, s, consumer, eventId, System.currentTimeMillis());
+                return insert(ps, s, consumer, eventId.toString(), System.currentTimeMillis());
             }
         } catch (SQLException e) {
-            throw databaseError(consumer, eventId, e);
+            throw databaseError(consumer, "event " + eventId, e);
         }
     }
 
     /**
-     * Records, in the connection's transaction, that {@code consumer} applies each of {@code eventIds}, in list order;
-     * returns one flag per id, {@code true} where {@link #markProcessed} would have returned {@code true}. The same
+     * Records, in the connection's transaction, that {@code consumer} applies each of {@code eventIds}; returns one
+     * flag per id in list order, {@code true} where {@link #markProcessed} would have returned {@code true}. The same
      * id twice in the list is a duplicate the second time. For a handler that applies several events in one
-     * transaction (a group commit): the statement is prepared once for the whole list, and on PostgreSQL the rows go
-     * in one JDBC batch (one round trip). Nothing is written if the connection is in auto-commit mode or the consumer
-     * name is invalid; a database error leaves the rows written so far in the transaction, to be rolled back by the
-     * caller like any other failure of the handler.
+     * transaction (a group commit). On PostgreSQL it is one statement whatever the list's length (the ids go as one
+     * array; the rows it inserted come back), elsewhere one insert per distinct id on one prepared statement.
+     * <b>Ordering:</b> rows are written, and their keys locked, in sorted id order, not list order, so two concurrent
+     * transactions with overlapping ids wait for each other instead of deadlocking; the flags are in list order.
+     * Nothing is written if the connection is in auto-commit mode or the consumer name is invalid; a database error
+     * leaves the rows written so far in the transaction, to be rolled back by the caller like any other failure of
+     * the handler. A driver that answers an insert with neither 0 nor 1 rows fails the call rather than guess.
      */
     public boolean[] markProcessedAll(Connection connection, String consumer, List<UUID> eventIds) {
         checkConsumer(consumer);
@@ -83,51 +89,67 @@ public final class Inbox {
         if (eventIds.isEmpty()) {
             return applied;
         }
-        UUID current = eventIds.getFirst();
+        List<String> sorted = eventIds.stream().map(UUID::toString).distinct().sorted().toList();
+        // What a database error names: the one event being inserted, or the whole list for the single statement.
+        String failing = "event " + sorted.getFirst();
+        Set<String> inserted = new HashSet<>();
         try {
-            checkInTransaction(connection, current);
+            checkInTransaction(connection, eventIds.getFirst());
             OutboxSql s = sql(connection);
             long now = System.currentTimeMillis();
-            try (PreparedStatement ps = connection.prepareStatement(s.inboxInsert)) {
-                if (s.dialect == OutboxDialect.POSTGRESQL && distinct(eventIds)) {
-                    // ON CONFLICT DO NOTHING reports each row's count (1 inserted, 0 duplicate) also in a batch, and a
-                    // duplicate does not abort the batch. A repeated id would count 1 twice here (the batch sees
-                    // neither row yet), so such lists take the statement-by-statement path below.
-                    for (UUID id : eventIds) {
-                        ps.setString(1, consumer);
-                        ps.setString(2, id.toString());
-                        ps.setLong(3, now);
-                        ps.addBatch();
-                    }
-                    int[] counts = ps.executeBatch();
-                    for (int i = 0; i < counts.length; i++) {
-                        applied[i] = counts[i] == 1;
-                    }
-                    return applied;
+            if (s.dialect == OutboxDialect.POSTGRESQL) {
+                // One statement that returns what it inserted, instead of a JDBC batch whose update counts say which
+                // rows were new: pgjdbc with reWriteBatchedInserts=true answers SUCCESS_NO_INFO for them, and reading
+                // that as "duplicate" made handlers skip new events.
+                if (sorted.size() > 1) {
+                    failing = "one of " + sorted.size() + " events (" + sorted.getFirst() + " to " + sorted.getLast() + ")";
                 }
-                for (int i = 0; i < applied.length; i++) {
-                    current = eventIds.get(i);
-                    applied[i] = insert(ps, s, consumer, current, now);
+                try (PreparedStatement ps = connection.prepareStatement(s.inboxInsertArray)) {
+                    ps.setString(1, consumer);
+                    ps.setLong(2, now);
+                    ps.setArray(3, connection.createArrayOf("varchar", sorted.toArray()));
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            inserted.add(rs.getString(1));
+                        }
+                    }
+                }
+            } else {
+                try (PreparedStatement ps = connection.prepareStatement(s.inboxInsert)) {
+                    for (String id : sorted) {
+                        failing = "event " + id;
+                        if (insert(ps, s, consumer, id, now)) {
+                            inserted.add(id);
+                        }
+                    }
                 }
             }
-            return applied;
         } catch (SQLException e) {
-            throw databaseError(consumer, current, e);
+            throw databaseError(consumer, failing, e);
         }
-    }
-
-    private static boolean distinct(List<UUID> ids) {
-        return ids.size() == 1 || new HashSet<>(ids).size() == ids.size();
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < applied.length; i++) {
+            String id = eventIds.get(i).toString();
+            applied[i] = seen.add(id) && inserted.contains(id);
+        }
+        return applied;
     }
 
     /** One inbox insert on a prepared {@code inboxInsert}: true if the row is new, false for a duplicate. */
-    private static boolean insert(PreparedStatement ps, OutboxSql s, String consumer, UUID eventId, long now)
+    private static boolean insert(PreparedStatement ps, OutboxSql s, String consumer, String eventId, long now)
             throws SQLException {
         ps.setString(1, consumer);
-        ps.setString(2, eventId.toString());
+        ps.setString(2, eventId);
         ps.setLong(3, now);
         try {
-            return ps.executeUpdate() == 1;
+            int count = ps.executeUpdate();
+            if (count != 0 && count != 1) {
+                // Only 1 (inserted) and 0 (duplicate skipped) say which it was; a guess here would either apply an
+                // event twice or skip it for good.
+                throw new SQLException("the driver answered the inbox insert with update count " + count
+                        + ", which does not tell whether the row was inserted", "XX000");
+            }
+            return count == 1;
         } catch (SQLException e) {
             if ("23505".equals(e.getSQLState()) && s.dialect == OutboxDialect.H2) {
                 return false; // inserted before, or by a concurrent transaction first
@@ -151,9 +173,9 @@ public final class Inbox {
         }
     }
 
-    private RetriableException databaseError(String consumer, UUID eventId, SQLException e) {
-        return new RetriableException(OutboxErrors.OUTBOX_DATABASE_ERROR, "Could not record event " + eventId
-                + " for consumer '" + consumer + "' in inbox table '" + tables.inbox() + "': " + e.getMessage()
+    private RetriableException databaseError(String consumer, String events, SQLException e) {
+        return new RetriableException(OutboxErrors.OUTBOX_DATABASE_ERROR, "Could not record " + events
+                + " for consumer '" + consumer + "' in inbox table '" + tables.inbox() + "': " + JdbcFailure.reason(e)
                 + "; roll back and let the event be redelivered.", e);
     }
 

@@ -8,18 +8,22 @@ import io.tributary.core.RetriableException;
 import io.tributary.core.StandardHeaders;
 import io.tributary.core.UuidV7;
 import io.tributary.outbox.internal.HeadersCodec;
+import io.tributary.outbox.internal.JdbcFailure;
 import io.tributary.outbox.internal.OutboxSql;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Writes events into the outbox table <em>inside the caller's transaction</em>, so an event is stored if and only if
@@ -61,12 +65,12 @@ public final class Outbox {
      * {@link OutboxErrors#OUTBOX_NOT_IN_TRANSACTION}.
      */
     public UUID add(Connection connection, OutboxEvent event) {
+        Headers headers = completeHeaders(event);
+        UUID eventId = headers.eventId().orElseThrow();
         try {
             check(connection, event);
             byte[] key = event.key();
             OutboxSql sql = sql(connection);
-            Headers headers = completeHeaders(event);
-            UUID eventId = headers.eventId().orElseThrow();
             long now = System.currentTimeMillis();
             byte[] encoded = HeadersCodec.encode(headers);
             if (key == null) {
@@ -88,7 +92,7 @@ public final class Outbox {
             }
             return eventId;
         } catch (SQLException e) {
-            throw databaseError(event, e);
+            throw databaseError(event, eventId.toString(), e);
         }
     }
 
@@ -143,89 +147,109 @@ public final class Outbox {
         ps.setBytes(8, event.key());
     }
 
-    private RetriableException databaseError(OutboxEvent event, SQLException e) {
-        return new RetriableException(OutboxErrors.OUTBOX_DATABASE_ERROR, "Could not add the outbox event for topic '"
-                + event.topic() + "' to table '" + tables.outbox() + "': " + e.getMessage()
-                + " (SQLState " + e.getSQLState() + "); roll back and retry the transaction. If the table is missing,"
+    /** {@code which} names the event (its id, and where it was in a list) when known. */
+    private RetriableException databaseError(OutboxEvent event, @Nullable String which, SQLException e) {
+        return new RetriableException(OutboxErrors.OUTBOX_DATABASE_ERROR, "Could not add the outbox event "
+                + (which == null ? "" : which + " ") + "for topic '" + event.topic() + "' to table '" + tables.outbox()
+                + "': " + JdbcFailure.reason(e) + "; roll back and retry the transaction. If the table is missing,"
                 + " create it with OutboxSchema.create(...) or your migration tool.", e);
     }
 
     /**
      * Adds {@code events} in the connection's current transaction and returns their event ids in list order: the
-     * same rows, key sequences and headers as calling {@link #add} for each in list order, with each statement
-     * prepared once for the whole list. On PostgreSQL the rows go in JDBC batches (a round trip for the keyed ones
-     * and one for the keyless ones, whatever their number); on MariaDB and H2 each keyed event still takes its key's
-     * sequence and its insert, on the prepared statements. Every event is checked (auto-commit, key length) before
-     * anything is written. <b>Ordering</b> is that of {@link #add}: events of one key are numbered in list order, and
-     * the transaction holds each key's sequence row until it ends; keyless events have no order (on PostgreSQL they
-     * are inserted after the keyed ones). <b>Thread-safety:</b> as {@link #add}; the connection is the caller's.
+     * same rows, key sequences and headers as calling {@link #add} for each, with each statement prepared once for the
+     * whole list. On PostgreSQL the rows go in JDBC batches (a round trip for the keyed ones and one for the keyless
+     * ones, whatever their number); on MariaDB and H2 each keyed event still takes its key's sequence and its insert,
+     * on the prepared statements. Every event is checked (auto-commit, key length) before anything is written.
+     * <b>Ordering:</b> events of one key are numbered in list order, as with {@link #add}. The keyed events are
+     * written grouped by key, keys in sorted (unsigned byte) order, so the transaction takes its keys' sequence-row
+     * locks in that order: two transactions sharing keys wait for each other instead of deadlocking, whatever the
+     * order of their lists. Keyless events have no order and are written after the keyed ones. The transaction holds
+     * each key's sequence row until it ends. A database error names the event at fault when the driver tells which
+     * batch entry failed. <b>Thread-safety:</b> as {@link #add}; the connection is the caller's.
      */
     public List<UUID> addAll(Connection connection, List<OutboxEvent> events) {
         if (events.isEmpty()) {
             return List.of();
         }
-        OutboxEvent current = events.getFirst();
-        try {
-            for (OutboxEvent e : events) {
-                current = e;
+        for (OutboxEvent e : events) {
+            try {
                 check(connection, e);
+            } catch (SQLException ex) {
+                throw databaseError(e, null, ex);
             }
+        }
+        List<UUID> ids = new ArrayList<>(events.size());
+        List<byte[]> encodedHeaders = new ArrayList<>(events.size());
+        List<Integer> keyed = new ArrayList<>();
+        List<Integer> keyless = new ArrayList<>();
+        for (int i = 0; i < events.size(); i++) {
+            OutboxEvent e = events.get(i);
+            Headers headers = completeHeaders(e);
+            ids.add(headers.eventId().orElseThrow());
+            encodedHeaders.add(HeadersCodec.encode(headers));
+            (e.key() == null ? keyless : keyed).add(i);
+        }
+        // Stable sort: a key's events keep their list order, so its sequence numbers still follow the list.
+        keyed.sort(Comparator.comparing((Integer i) -> Objects.requireNonNull(events.get(i).key()),
+                Arrays::compareUnsigned));
+        // The list positions the failing statement or batch covers, in execution order: what an error names.
+        List<Integer> failing = List.of(0);
+        try {
             OutboxSql sql = sql(connection);
             long now = System.currentTimeMillis();
-            List<UUID> ids = new ArrayList<>(events.size());
-            List<byte[]> encodedHeaders = new ArrayList<>(events.size());
-            boolean anyKeyed = false;
-            boolean anyKeyless = false;
-            for (OutboxEvent e : events) {
-                Headers headers = completeHeaders(e);
-                ids.add(headers.eventId().orElseThrow());
-                encodedHeaders.add(HeadersCodec.encode(headers));
-                anyKeyed |= e.key() != null;
-                anyKeyless |= e.key() == null;
-            }
             boolean batch = sql.dialect == OutboxDialect.POSTGRESQL;
-            try (PreparedStatement keyless = anyKeyless ? connection.prepareStatement(sql.insertKeyless) : null;
-                 PreparedStatement keyed = anyKeyed ? connection.prepareStatement(
-                         batch ? sql.addKeyedSingle : sql.insertKeyedFromKeyTable) : null;
-                 PreparedStatement upsert = anyKeyed && !batch ? connection.prepareStatement(sql.upsertKey) : null) {
-                for (int i = 0; i < events.size(); i++) {
-                    current = events.get(i);
+            try (PreparedStatement keylessPs = keyless.isEmpty() ? null : connection.prepareStatement(sql.insertKeyless);
+                 PreparedStatement keyedPs = keyed.isEmpty() ? null : connection.prepareStatement(
+                         batch ? sql.addKeyedSingle : sql.insertKeyedFromKeyTable);
+                 PreparedStatement upsert = keyed.isEmpty() || batch ? null : connection.prepareStatement(sql.upsertKey)) {
+                for (int i : keyed) {
                     String eventId = ids.get(i).toString();
-                    byte[] key = current.key();
-                    if (key == null) {
-                        bindKeyless(Objects.requireNonNull(keyless), current, eventId, encodedHeaders.get(i), now);
-                        run(keyless, batch);
-                    } else if (batch) {
-                        bindKeyedSingle(Objects.requireNonNull(keyed), current, eventId, encodedHeaders.get(i), now);
-                        keyed.addBatch();
+                    if (batch) {
+                        bindKeyedSingle(Objects.requireNonNull(keyedPs), events.get(i), eventId, encodedHeaders.get(i), now);
+                        keyedPs.addBatch();
                     } else {
-                        upsertKey(Objects.requireNonNull(upsert), sql, key, now);
-                        bindKeyedFromKeyTable(Objects.requireNonNull(keyed), current, eventId, encodedHeaders.get(i), now);
-                        keyed.executeUpdate();
+                        failing = List.of(i);
+                        upsertKey(Objects.requireNonNull(upsert), sql, Objects.requireNonNull(events.get(i).key()), now);
+                        bindKeyedFromKeyTable(Objects.requireNonNull(keyedPs), events.get(i), eventId,
+                                encodedHeaders.get(i), now);
+                        keyedPs.executeUpdate();
                     }
                 }
-                if (batch) {
+                if (batch && keyedPs != null) {
                     // Each keyed statement bumps its key's sequence and inserts in one, and the statements of a batch
                     // run in order, so a key repeated in the list is numbered in list order as with add().
-                    if (keyed != null) {
-                        keyed.executeBatch();
+                    failing = keyed;
+                    keyedPs.executeBatch();
+                }
+                for (int i : keyless) {
+                    bindKeyless(Objects.requireNonNull(keylessPs), events.get(i), ids.get(i).toString(),
+                            encodedHeaders.get(i), now);
+                    if (batch) {
+                        keylessPs.addBatch();
+                    } else {
+                        failing = List.of(i);
+                        keylessPs.executeUpdate();
                     }
-                    if (keyless != null) {
-                        keyless.executeBatch();
-                    }
+                }
+                if (batch && keylessPs != null) {
+                    failing = keyless;
+                    keylessPs.executeBatch();
                 }
             }
             return ids;
         } catch (SQLException e) {
-            throw databaseError(current, e);
-        }
-    }
-
-    private static void run(PreparedStatement ps, boolean batch) throws SQLException {
-        if (batch) {
-            ps.addBatch();
-        } else {
-            ps.executeUpdate();
+            // Both PostgreSQL batch statements are INSERT ... SELECT, never rewritten by pgjdbc, so the entry number
+            // in its message is the statement's index in the batch.
+            int entry = JdbcFailure.failedEntry(e, failing.size(), true);
+            if (entry >= 0) {
+                int i = failing.get(entry);
+                throw databaseError(events.get(i), ids.get(i) + " (event " + (i + 1) + " of " + events.size()
+                        + " in the list)", e);
+            }
+            throw databaseError(events.get(failing.getFirst()), "in a batch of " + failing.size() + " of the "
+                    + events.size() + " events (the driver did not say which; the first is " + ids.get(failing.getFirst())
+                    + ")", e);
         }
     }
 

@@ -1,7 +1,9 @@
 package io.tributary.outbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tributary.core.RetriableException;
 import io.tributary.core.UuidV7;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -85,6 +87,92 @@ class InboxTest {
             assertThat(inbox.markProcessedAll(c, "payments", List.of())).isEmpty();
             c.commit();
         } finally {
+            db.drop(tables);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void markProcessedAllReportsNewEventsAsNewWhenTheDriverRewritesBatchedInserts(TestDatabase db) throws SQLException {
+        // Regression: the PostgreSQL path read a JDBC batch's update counts as flags, and with reWriteBatchedInserts
+        // pgjdbc answers SUCCESS_NO_INFO (-2) for rewritten rows: new events came back as duplicates, their inbox rows
+        // committed and their handlers skipped them, so the events were lost.
+        OutboxTables tables = db.freshTables();
+        try (Connection c = db.rewritingBatchedInserts().getConnection()) {
+            Inbox inbox = new Inbox(tables);
+            UUID a = UuidV7.next();
+            UUID b = UuidV7.next();
+            UUID d = UuidV7.next();
+            UUID e = UuidV7.next();
+            c.setAutoCommit(false);
+            assertThat(inbox.markProcessedAll(c, "payments", List.of(a, b, d))).containsExactly(true, true, true);
+            c.commit();
+            assertThat(inbox.markProcessedAll(c, "payments", List.of(e, b, e, a)))
+                    .containsExactly(true, false, false, false);
+            c.commit();
+            assertThat(inbox.markProcessedAll(c, "payments", List.of(d, e))).containsExactly(false, false);
+            c.rollback();
+        } finally {
+            db.drop(tables);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void markProcessedAllNamesTheEventsItCouldNotRecordWithoutQuotingTheStatement(TestDatabase db) throws SQLException {
+        OutboxTables tables = db.freshTables();
+        db.drop(tables);
+        try (Connection c = db.rewritingBatchedInserts().getConnection()) {
+            UUID first = UUID.fromString("00000000-0000-7000-8000-000000000001");
+            UUID second = UUID.fromString("00000000-0000-7000-8000-000000000002");
+            c.setAutoCommit(false);
+            assertThatThrownBy(() -> new Inbox(tables).markProcessedAll(c, "payments", List.of(second, first)))
+                    .isInstanceOf(RetriableException.class)
+                    .hasMessageContaining(db == TestDatabase.POSTGRESQL ? "one of 2 events (" + first + " to " + second
+                            : "event " + first)
+                    .hasMessageContaining("SQLState ")
+                    .hasMessageNotContaining("INSERT");
+            c.rollback();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void markProcessedAllInOppositeOrdersConcurrentlyNeverDeadlocks(TestDatabase db) throws Exception {
+        // Two handlers applying the same events in different orders: rows are locked in sorted id order, so one
+        // waits for the other instead of each holding a row the other needs.
+        OutboxTables tables = db.freshTables();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Inbox inbox = new Inbox(tables);
+            for (int round = 0; round < 10; round++) {
+                List<UUID> ids = new ArrayList<>();
+                for (int i = 0; i < 50; i++) {
+                    ids.add(UuidV7.next());
+                }
+                List<UUID> reversed = new ArrayList<>(ids.reversed());
+                List<Callable<Integer>> handlers = new ArrayList<>();
+                for (List<UUID> order : List.of(ids, reversed)) {
+                    handlers.add(() -> {
+                        try (Connection c = db.dataSource().getConnection()) {
+                            c.setAutoCommit(false);
+                            int applied = 0;
+                            for (boolean first : inbox.markProcessedAll(c, "payments", order)) {
+                                applied += first ? 1 : 0;
+                            }
+                            c.commit();
+                            return applied;
+                        }
+                    });
+                }
+                int applied = 0;
+                for (Future<Integer> f : pool.invokeAll(handlers)) {
+                    applied += f.get();
+                }
+                assertThat(applied).as("round %d: each event applied once", round).isEqualTo(ids.size());
+            }
+        } finally {
+            pool.shutdownNow();
             db.drop(tables);
         }
     }

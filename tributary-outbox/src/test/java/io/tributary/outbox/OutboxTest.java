@@ -177,6 +177,80 @@ class OutboxTest {
 
     @ParameterizedTest
     @EnumSource(TestDatabase.class)
+    void addAllNamesTheEventWhoseInsertFailedAndDoesNotQuoteItsPayload(TestDatabase db) throws SQLException {
+        // Regression: a failed batch was reported against the list's last event, with pgjdbc's message quoting the
+        // whole statement and its bound values (payloads hex-encoded) in ours.
+        OutboxTables tables = db.freshTables();
+        try {
+            Outbox outbox = new Outbox(tables);
+            try (Connection c = db.rewritingBatchedInserts().getConnection()) {
+                c.setAutoCommit(false);
+                UUID taken = outbox.add(c, OutboxEvent.of("orders", null, "T", bytes("first")));
+                c.commit();
+                Headers reused = Headers.empty().with(StandardHeaders.EVENT_ID, taken.toString());
+                byte[] secret = bytes("card 4111-1111-1111-1111");
+                for (byte[] key : new byte[][] {bytes("k"), null}) {
+                    assertThatThrownBy(() -> outbox.addAll(c, List.of(
+                            OutboxEvent.of("orders", key, "T", bytes("fine")),
+                            new OutboxEvent("orders", key, "T", secret, reused),
+                            OutboxEvent.of("orders", key, "T", bytes("fine too")))))
+                            .as(key == null ? "keyless" : "keyed")
+                            .isInstanceOf(io.tributary.core.RetriableException.class)
+                            .hasMessageContaining("event " + taken + " (event 2 of 3 in the list)")
+                            .hasMessageContaining("SQLState 23")
+                            .hasMessageNotContaining("INSERT")
+                            .hasMessageNotContaining(java.util.HexFormat.of().formatHex(secret))
+                            .hasMessageNotContaining("4111");
+                    c.rollback();
+                }
+            }
+        } finally {
+            db.drop(tables);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void addAllForTheSameKeysInOppositeOrdersConcurrentlyNeverDeadlocks(TestDatabase db) throws Exception {
+        // Each transaction locks its keys' sequence rows in sorted key order, whatever its list's order, so one waits
+        // for the other instead of each holding a key the other needs.
+        OutboxTables tables = db.freshTables();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            Outbox outbox = new Outbox(tables);
+            List<OutboxEvent> forward = new ArrayList<>();
+            for (int k = 0; k < 30; k++) {
+                forward.add(OutboxEvent.of("orders", bytes("key-" + k), "T", bytes("f" + k)));
+            }
+            List<OutboxEvent> backward = new ArrayList<>();
+            for (OutboxEvent e : forward.reversed()) {
+                backward.add(OutboxEvent.of("orders", e.key(), "T", bytes("b")));
+            }
+            for (int round = 0; round < 10; round++) {
+                List<java.util.concurrent.Callable<Integer>> writers = new ArrayList<>();
+                for (List<OutboxEvent> events : List.of(forward, backward)) {
+                    writers.add(() -> {
+                        try (Connection c = db.dataSource().getConnection()) {
+                            c.setAutoCommit(false);
+                            int added = outbox.addAll(c, events).size();
+                            c.commit();
+                            return added;
+                        }
+                    });
+                }
+                for (java.util.concurrent.Future<Integer> f : pool.invokeAll(writers)) {
+                    assertThat(f.get()).as("round %d", round).isEqualTo(30);
+                }
+            }
+            assertThat(keySequences(db, tables, "key-7")).hasSize(20).doesNotHaveDuplicates();
+        } finally {
+            pool.shutdownNow();
+            db.drop(tables);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
     void addAllWritesNothingWhenOneEventsKeyIsTooLong(TestDatabase db) throws SQLException {
         OutboxTables tables = db.freshTables();
         try {

@@ -5,6 +5,7 @@ import io.tributary.testdb.TestServer;
 import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * The real databases the outbox runs on (see {@link TestServer}), each with the outbox's {@link OutboxDialect}. One
@@ -27,6 +28,23 @@ enum TestDatabase {
     /** A shared pool; the server must be reachable (probed once). */
     DataSource dataSource() {
         return db.dataSource();
+    }
+
+    /**
+     * A data source whose driver rewrites JDBC batches of inserts into multi-row inserts where it can, as pools often
+     * configure it: pgjdbc with {@code reWriteBatchedInserts=true}, which then answers {@code SUCCESS_NO_INFO} for the
+     * rows and numbers batch entries by rewritten statement. Not pooled. The other databases: {@link #dataSource()}.
+     */
+    DataSource rewritingBatchedInserts() {
+        if (dialect != OutboxDialect.POSTGRESQL) {
+            return dataSource();
+        }
+        dataSource(); // probes the server once, like every other test
+        PGSimpleDataSource pg = new PGSimpleDataSource();
+        pg.setUrl(TestServer.POSTGRESQL.jdbcUrl(""));
+        pg.setUser(TestServer.POSTGRESQL.user());
+        pg.setReWriteBatchedInserts(true);
+        return pg;
     }
 
     /** Fresh tables with unique names, created through {@link OutboxSchema#create}. */

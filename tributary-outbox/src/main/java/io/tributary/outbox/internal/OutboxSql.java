@@ -45,6 +45,12 @@ public final class OutboxSql {
     public final String skipById;
     public final String skipByKey;
     public final String inboxInsert;
+    /**
+     * PostgreSQL: inserts the inbox rows of consumer (parameter 1) for the event ids in the {@code varchar[]}
+     * parameter 3, at processed time parameter 2, in array order, skipping those already there; returns the ids it
+     * inserted. Empty on other dialects.
+     */
+    public final String inboxInsertArray;
     public final String inboxExists;
     public final String inboxPurge;
 
@@ -72,7 +78,11 @@ public final class OutboxSql {
         };
         this.insertKeyedFromKeyTable = "INSERT INTO " + t + " " + insertColumns
                 + " SELECT ?, ?, msg_key, seq, ?, ?, ?, ?, ? FROM " + k + " WHERE msg_key = ?";
-        this.insertKeyless = "INSERT INTO " + t + " " + insertColumns + " VALUES (?, ?, NULL, 0, ?, ?, ?, ?, ?)";
+        // PostgreSQL: INSERT ... SELECT, not VALUES, so that pgjdbc with reWriteBatchedInserts does not fold a batch
+        // into multi-row statements: the batch entry pgjdbc names in an error is then the event's own index.
+        this.insertKeyless = "INSERT INTO " + t + " " + insertColumns
+                + (dialect == OutboxDialect.POSTGRESQL ? " SELECT" : " VALUES (") + " ?, ?, NULL, 0, ?, ?, ?, ?, ?"
+                + (dialect == OutboxDialect.POSTGRESQL ? "" : ")");
         String limit = dialect == OutboxDialect.MARIADB ? " LIMIT ?" : " FETCH FIRST ? ROWS ONLY";
         // Rows of a key blocked by a failed row are not claimed: they could not be published anyway, and with enough
         // of them behind the failed row every round would fill with them and starve the other keys. The probe uses
@@ -112,6 +122,12 @@ public final class OutboxSql {
             case MARIADB -> "INSERT IGNORE INTO " + i + " (consumer, event_id, processed_at) VALUES (?, ?, ?)";
             case H2 -> "INSERT INTO " + i + " (consumer, event_id, processed_at) VALUES (?, ?, ?)";
         };
+        // WITH ORDINALITY ... ORDER BY: rows are inserted (and their keys locked) in the array's order, which the
+        // caller sorts so that two transactions with overlapping ids wait on each other instead of deadlocking.
+        this.inboxInsertArray = dialect == OutboxDialect.POSTGRESQL
+                ? "INSERT INTO " + i + " (consumer, event_id, processed_at) SELECT ?, u.id, ? FROM unnest(?::varchar[])"
+                        + " WITH ORDINALITY AS u(id, n) ORDER BY u.n ON CONFLICT DO NOTHING RETURNING event_id"
+                : "";
         this.inboxExists = "SELECT 1 FROM " + i + " WHERE consumer = ? AND event_id = ?";
         this.inboxPurge = dialect == OutboxDialect.MARIADB
                 ? "DELETE FROM " + i + " WHERE processed_at < ? LIMIT ?"
