@@ -22,8 +22,9 @@ import java.util.Objects;
  * @param events               events written: order events in the event store plus payment events published
  * @param eventsPerSecond      {@code events / flowSeconds}
  * @param latencyP50Ms         order placed to order confirmed over every order of the run (warm-up included), median
- *                             (ms); redriven orders are not counted. With {@code --rate} an order counts as placed
- *                             when the schedule said it was due, so time it waited for the driver counts too
+ *                             (ms); redriven orders are not counted. With {@code --rate} an order's latency counts
+ *                             from when the schedule said it was due, so time it waited for the driver counts too
+ *                             (the order still records when it was really placed)
  * @param latencyP99Ms         99th percentile (ms), every order
  * @param latencyMaxMs         maximum (ms), every order
  * @param shipped              orders shipped

@@ -69,7 +69,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
-import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -197,7 +196,8 @@ public final class OrderFulfilmentDemo {
             Orders orders = new Orders(store, codec);
 
             // --- The services, each started the way a team would start it in its own process.
-            ConcurrentHistogram latency = new ConcurrentHistogram(TimeUnit.MINUTES.toMicros(30), 3);
+            // Latency covers the flow itself: redriven orders waited for the fix on purpose and are not counted.
+            OrderLatency latency = new OrderLatency(config.rate(), warmupOrders());
             OrderForwarder forwarder = OrderForwarder.start(store, topics, db, TABLE_PREFIX, ordersTopic);
             PaymentService payments = PaymentService.start(topics, paymentsConfig, db,
                     TABLE_PREFIX, OUTBOX_TABLES, paymentsTopic, registry, PaymentRules.defaults());
@@ -214,24 +214,8 @@ public final class OrderFulfilmentDemo {
                             relayed.addAndGet(eventIds.size());
                         }
                     });
-            // Latency covers the flow itself: redriven orders waited for the fix on purpose and are not counted.
-            java.util.concurrent.atomic.AtomicBoolean measuring = new java.util.concurrent.atomic.AtomicBoolean(true);
-            // The same without the warm-up: orders placed at or after the moment the driver placed order number
-            // warmupOrders(); until then no confirmed order is past the warm-up.
-            ConcurrentHistogram steadyLatency = new ConcurrentHistogram(TimeUnit.MINUTES.toMicros(30), 3);
-            AtomicLong steadyFromMicros = new AtomicLong(Long.MAX_VALUE);
             PaymentSaga saga = PaymentSaga.start(topics, PaymentSaga.defaultConfig(paymentsTopic), orders, registry,
-                    micros -> {
-                        if (measuring.get()) {
-                            long value = Math.max(0, Math.min(micros, latency.getHighestTrackableValue()));
-                            latency.recordValue(value);
-                            // Placed at now - micros: the saga measured micros a few microseconds ago, far less than
-                            // the gap between two orders' placing times.
-                            if (wallMicros() - micros >= steadyFromMicros.get()) {
-                                steadyLatency.recordValue(value);
-                            }
-                        }
-                    });
+                    latency::confirmed);
             OrderSummaryProjection projection = OrderSummaryProjection.start(topics,
                     OrderSummaryProjection.defaultConfig(ordersTopic), db, TABLE_PREFIX, registry);
             OrderSummaryQueries queries = new OrderSummaryQueries(db, TABLE_PREFIX);
@@ -239,7 +223,7 @@ public final class OrderFulfilmentDemo {
             // --- Drive the load and watch it.
             say(String.format("placing %,d orders (%s, %d partitions) ...", config.orders(), backendName,
                     config.partitions()));
-            Driver driver = new Driver(orders, codec, registry, ordersTopic, steadyFromMicros);
+            Driver driver = new Driver(orders, codec, registry, ordersTopic, latency);
             long startNanos = System.nanoTime();
             Thread driverThread = Thread.ofPlatform().name("demo-driver").start(driver);
             boolean crashed = !config.crash();
@@ -283,7 +267,7 @@ public final class OrderFulfilmentDemo {
             endLine();
 
             // --- Look at the dead-letter queue, fix the payment handler and redrive what the runtime dead-lettered.
-            measuring.set(false);
+            latency.stop();
             DeadLetters dlq = payments.deadLetters();
             List<DeadLetter> dead = awaitDeadLetters(dlq, payments.rejected(), deadline);
             String dlqExample = dead.stream().flatMap(d -> d.failure().stream()).findFirst()
@@ -326,8 +310,8 @@ public final class OrderFulfilmentDemo {
             List<DemoChecks.CheckResult> checks = DemoChecks.check(input);
             long events = input.eventStore().values().stream().mapToLong(List::size).sum()
                     + input.paymentEvents().size();
-            Histogram h = latency.copy();
-            Histogram steady = steadyLatency.copy();
+            Histogram h = latency.all();
+            Histogram steady = latency.steady();
             Map<String, Long> counts = queries.statusCounts();
             return new DemoReport(backendName, database, config.partitions(), driver.placed.get(),
                     driver.failures.get(), flowSeconds, driver.placed.get() / flowSeconds, events, events / flowSeconds,
@@ -363,17 +347,16 @@ public final class OrderFulfilmentDemo {
         final AtomicLong failures = new AtomicLong();
         final AtomicLong submitted = new AtomicLong();
         final AtomicReference<String> lastFailure = new AtomicReference<>("");
-        /** When order number {@link #warmupOrders()} was placed (wall clock, µs); set by the driver. */
-        final AtomicLong steadyFromMicros;
+        final OrderLatency latency;
         volatile boolean finished;
 
         Driver(Orders orders, OrderEventCodec codec,
-               SchemaRegistry registry, String ordersTopic, AtomicLong steadyFromMicros) {
+               SchemaRegistry registry, String ordersTopic, OrderLatency latency) {
             this.orders = orders;
             this.codec = codec;
             this.registry = registry;
             this.ordersTopic = ordersTopic;
-            this.steadyFromMicros = steadyFromMicros;
+            this.latency = latency;
         }
 
         boolean done() {
@@ -384,7 +367,7 @@ public final class OrderFulfilmentDemo {
         public void run() {
             Semaphore inFlight = new Semaphore(config.maxInFlight());
             long start = System.nanoTime();
-            long startMicros = wallMicros();
+            latency.started(wallMicros());
             try (ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor()) {
                 for (long i = 0; i < config.orders(); i++) {
                     if (i == config.orders() / 2) {
@@ -398,13 +381,10 @@ public final class OrderFulfilmentDemo {
                         }
                     }
                     inFlight.acquire();
-                    // Open loop: an order counts as placed when it was due, so the time it waited for the driver
-                    // (a full --max-in-flight, a slow schema switch, a descheduled thread) is part of its latency, as
-                    // it would be for a client that sends on a schedule. Otherwise a stall would hide its own cost.
-                    long placedAt = config.rate() > 0 ? startMicros + (long) (i * 1e6 / config.rate()) : wallMicros();
-                    if (i == warmupOrders()) {
-                        steadyFromMicros.set(placedAt);
-                    }
+                    // The order records when it was really placed (business data); under --rate its latency still
+                    // counts from when it was due (OrderLatency), so a stall of the driver shows in the figures.
+                    long placedAt = wallMicros();
+                    latency.placed(i, placedAt);
                     Order.Place command = order(i, codec.orderPlacedWriter() == EventSchemas.ORDER_PLACED_V2, placedAt);
                     submitted.incrementAndGet();
                     exec.submit(() -> {
@@ -471,6 +451,14 @@ public final class OrderFulfilmentDemo {
 
     static String orderId(long i) {
         return String.format("o%07d", i);
+    }
+
+    /** The number {@code i} of the order {@link #orderId}{@code (i)} names. */
+    static long orderNumber(String orderId) {
+        if (orderId.length() < 2 || orderId.charAt(0) != 'o') {
+            throw new IllegalArgumentException("'" + orderId + "' is not a demo order id (o<number>, e.g. o0000042)");
+        }
+        return Long.parseLong(orderId, 1, orderId.length(), 10);
     }
 
     // ----------------------------------------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongConsumer;
 import org.apache.avro.generic.GenericRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,27 +36,40 @@ public final class PaymentSaga implements AutoCloseable {
 
     private final Orders orders;
     private final AvroDeserializer deserializer;
-    private final LongConsumer placedToConfirmedMicros;
+    private final Confirmations confirmations;
     private final AtomicLong confirmed = new AtomicLong();
     private final AtomicLong cancelled = new AtomicLong();
     private final AtomicLong repeats = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
     private final Processor processor;
 
-    private PaymentSaga(EventLog log, ProcessorConfig config, Orders orders, SchemaRegistryClient registry, LongConsumer placedToConfirmedMicros) {
+    private PaymentSaga(EventLog log, ProcessorConfig config, Orders orders, SchemaRegistryClient registry,
+                        Confirmations confirmations) {
         this.orders = orders;
         this.deserializer = new AvroDeserializer(registry);
-        this.placedToConfirmedMicros = placedToConfirmedMicros;
+        this.confirmations = confirmations;
         this.processor = Processor.start(log, config, this::handle);
     }
 
     /**
      * Starts the saga as consumer group {@code config.name()} on {@code config.topics()}.
      *
-     * @param placedToConfirmedMicros told, for each order it confirms, the time from placing to confirming (µs)
+     * @param confirmations told of each order it confirms, once (not of redelivered confirmations)
      */
-    public static PaymentSaga start(EventLog log, ProcessorConfig config, Orders orders, SchemaRegistryClient registry, LongConsumer placedToConfirmedMicros) {
-        return new PaymentSaga(log, config, orders, registry, placedToConfirmedMicros);
+    public static PaymentSaga start(EventLog log, ProcessorConfig config, Orders orders, SchemaRegistryClient registry,
+                                    Confirmations confirmations) {
+        return new PaymentSaga(log, config, orders, registry, confirmations);
+    }
+
+    /** Told of each order the saga confirms, on the saga's handler threads (concurrently): must be thread-safe. */
+    @FunctionalInterface
+    public interface Confirmations {
+        /**
+         * @param orderId           the order
+         * @param placedAtMicros    when it was placed, as its {@code OrderPlaced} event records it (wall clock, µs)
+         * @param confirmedAtMicros when the saga's confirmation was appended (wall clock, µs)
+         */
+        void confirmed(String orderId, long placedAtMicros, long confirmedAtMicros);
     }
 
     private void handle(LogRecord event) {
@@ -77,7 +89,7 @@ public final class PaymentSaga implements AutoCloseable {
                         new Order.ConfirmPayment(paymentId, (Long) g.get("amountCents")), meta);
                 switch (result) {
                     case CommandResult.Accepted<Order.State> a when !a.events().isEmpty() -> {
-                        placedToConfirmedMicros.accept(nowMicros() - a.state().placedAtMicros());
+                        confirmations.confirmed(orderId, a.state().placedAtMicros(), nowMicros());
                         confirmed.incrementAndGet();
                     }
                     case CommandResult.Accepted<Order.State> a -> repeats.incrementAndGet();
