@@ -247,9 +247,9 @@ public final class Outbox {
                 throw databaseError(events.get(i), ids.get(i) + " (event " + (i + 1) + " of " + events.size()
                         + " in the list)", e);
             }
-            throw databaseError(events.get(failing.getFirst()), "in a batch of " + failing.size() + " of the "
-                    + events.size() + " events (the driver did not say which; the first is " + ids.get(failing.getFirst())
-                    + ")", e);
+            throw databaseError(events.get(failing.getFirst()), "(one of a batch of " + failing.size() + " of the "
+                    + events.size() + " events in the list; the driver did not say which, the batch's first is "
+                    + ids.get(failing.getFirst()) + ")", e);
         }
     }
 
