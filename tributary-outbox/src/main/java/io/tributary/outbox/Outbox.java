@@ -193,8 +193,9 @@ public final class Outbox {
         // Stable sort: a key's events keep their list order, so its sequence numbers still follow the list.
         keyed.sort(Comparator.comparing((Integer i) -> Objects.requireNonNull(events.get(i).key()),
                 Arrays::compareUnsigned));
-        // The list positions the failing statement or batch covers, in execution order: what an error names.
-        List<Integer> failing = List.of(0);
+        // The list positions the running statement or batch covers, in execution order: what an error names. Empty
+        // until the first statement runs (an error then is about the table or connection, not an event).
+        List<Integer> failing = List.of();
         try {
             OutboxSql sql = sql(connection);
             long now = System.currentTimeMillis();
@@ -241,6 +242,10 @@ public final class Outbox {
         } catch (SQLException e) {
             // Both PostgreSQL batch statements are INSERT ... SELECT, never rewritten by pgjdbc, so the entry number
             // in its message is the statement's index in the batch.
+            if (failing.isEmpty()) {
+                throw databaseError(events.getFirst(), "(none of the " + events.size() + " events in the list was "
+                        + "written yet)", e);
+            }
             int entry = JdbcFailure.failedEntry(e, failing.size(), true);
             if (entry >= 0) {
                 int i = failing.get(entry);
