@@ -51,8 +51,9 @@ import picocli.CommandLine.Option;
  * PostgreSQL with both position strategies.
  *
  * <p>Run: {@code ./tributary bench eventstore [--backend embedded|postgres|both] [--events 20000] [--threads 4]
- * [--rate 10000] [--paced-seconds 2] [--only appends|paced|reads] [--setting key=value]... [--json]}. Every
- * append workload starts on an empty store; the paced one measures after a warm-up of 1 s at the same rate.
+ * [--rate 10000] [--paced-seconds 2] [--paced-baseline] [--only appends|paced|reads] [--setting key=value]...
+ * [--json]}. Every append workload starts on an empty store; the paced one measures after a warm-up of 1 s at the
+ * same rate.
  */
 @Command(name = "eventstore", mixinStandardHelpOptions = true,
         description = "Event store: durable appends, latency at a fixed rate, rehydrate with/without snapshot, $all catch-up.")
@@ -73,6 +74,10 @@ public final class EventStoreBench implements Callable<Integer> {
     @Option(names = "--paced-seconds", defaultValue = "2", description = "measured seconds of the paced workload, "
             + "after a warm-up of 1 s at the same rate that is not counted (default ${DEFAULT-VALUE})")
     int pacedSeconds = 2;
+
+    @Option(names = "--paced-baseline", description = "before the paced workload, run it against a no-op store: "
+            + "the latency the harness and the machine add with no store involved")
+    boolean pacedBaseline;
 
     @Option(names = "--only", description = "run one group of workloads: appends, paced (embedded only) or reads (default: all)")
     String only;
@@ -166,30 +171,14 @@ public final class EventStoreBench implements Callable<Integer> {
                 appendWorkloads("embedded", fresh);
             }
             if (runs("paced")) {
+                if (pacedBaseline) {
+                    // The harness alone: the same 64 pacing threads, appends that do nothing. Its tail is what the
+                    // machine's scheduling (and the pacing) adds before any store is involved.
+                    pacedFigures("harness only (no-op store)", stream -> { });
+                }
                 try (EventStore s = fresh.get()) {
-                    // Warm-up at the same rate, not counted: a cold JVM (interpreted code, class loading, the first
-                    // G1 pause) used to put most of the run's over-2-ms appends in its first 200 ms, so the p99 was
-                    // the JIT's more than the store's. The measured pass runs on the warmed store, checkpoints included.
-                    paced(s, rate, GROUP_COMMIT_WRITERS, Math.max(rate, 2_500), "warm-", null);
-                    Histogram latency = new Histogram(60_000_000_000L, 3);
-                    // a whole number of appends per writer, so the per-append figures divide by what actually ran
-                    int total = Math.max(rate * pacedSeconds, 5_000) / GROUP_COMMIT_WRITERS * GROUP_COMMIT_WRITERS;
-                    // CPU time and allocation per append do not depend on what else the machine runs (unlike the
-                    // latencies on a shared one), so they show a store change's cost when the tail is noise.
-                    var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-                    var threadsBean = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-                    long cpu0 = os.getProcessCpuTime();
-                    long alloc0 = threadsBean.getTotalThreadAllocatedBytes();
-                    double perSecond = paced(s, rate, GROUP_COMMIT_WRITERS, total, "", latency);
-                    long cpuNs = os.getProcessCpuTime() - cpu0;
-                    long allocated = threadsBean.getTotalThreadAllocatedBytes() - alloc0;
-                    String name = String.format("embedded paced 1 event/append at %d appends/s, %d threads", rate,
-                            GROUP_COMMIT_WRITERS);
-                    report(name, perSecond, "appends/s", latency);
-                    // The paced target is a tail figure: p99.9 shows whether a p99 under target hides a cliff behind it.
-                    figure(name + " p99.9", latency.getValueAtPercentile(99.9) / 1000.0, "us");
-                    figure(name + " process CPU per append", cpuNs / 1000.0 / total, "us");
-                    figure(name + " allocated per append", (double) allocated / total, "bytes");
+                    pacedFigures("embedded",
+                            stream -> s.append(stream, ExpectedVersion.any(), EventData.of("Tick", PAYLOAD)));
                 }
             }
             if (runs("reads")) {
@@ -329,12 +318,45 @@ public final class EventStoreBench implements Callable<Integer> {
         }
     }
 
+    /** One append of the paced workload to {@code stream}. */
+    @FunctionalInterface
+    private interface PacedAppend {
+        void append(String stream) throws Exception;
+    }
+
+    /** Warm-up, then the measured paced pass, and its figures (latency, CPU and allocation per append). */
+    private void pacedFigures(String label, PacedAppend append) throws Exception {
+        // Warm-up at the same rate, not counted: a cold JVM (interpreted code, class loading, the first G1 pause)
+        // used to put most of the run's over-2-ms appends in its first 200 ms, so the p99 was the JIT's more than
+        // the store's. The measured pass runs on the warmed store, checkpoints included.
+        paced(append, rate, GROUP_COMMIT_WRITERS, Math.max(rate, 2_500), "warm-", null);
+        Histogram latency = new Histogram(60_000_000_000L, 3);
+        // a whole number of appends per writer, so the per-append figures divide by what actually ran
+        int total = Math.max(rate * pacedSeconds, 5_000) / GROUP_COMMIT_WRITERS * GROUP_COMMIT_WRITERS;
+        // CPU time and allocation per append do not depend on what else the machine runs (unlike the latencies on
+        // a shared one), so they show a store change's cost when the tail is noise.
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        var threadsBean = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long cpu0 = os.getProcessCpuTime();
+        long alloc0 = threadsBean.getTotalThreadAllocatedBytes();
+        double perSecond = paced(append, rate, GROUP_COMMIT_WRITERS, total, "", latency);
+        long cpuNs = os.getProcessCpuTime() - cpu0;
+        long allocated = threadsBean.getTotalThreadAllocatedBytes() - alloc0;
+        String name = String.format("%s paced 1 event/append at %d appends/s, %d threads", label, rate,
+                GROUP_COMMIT_WRITERS);
+        report(name, perSecond, "appends/s", latency);
+        // The paced target is a tail figure: p99.9 shows whether a p99 under target hides a cliff just behind it.
+        figure(name + " p99.9", latency.getValueAtPercentile(99.9) / 1000.0, "us");
+        figure(name + " process CPU per append", cpuNs / 1000.0 / total, "us");
+        figure(name + " allocated per append", (double) allocated / total, "bytes");
+    }
+
     /**
      * {@code total} appends of 1 event paced at {@code perSecond} over streams {@code prefix + "paced-" + n}; each
      * latency runs from the append's intended start (no coordinated omission) into {@code latency} if not null.
      * Returns the appends/s achieved.
      */
-    private double paced(EventStore store, int perSecond, int writers, int total, String prefix,
+    private double paced(PacedAppend append, int perSecond, int writers, int total, String prefix,
                          @Nullable Histogram latency) throws Exception {
         long intervalNs = 1_000_000_000L * writers / perSecond;
         long start = System.nanoTime() + 50_000_000L;
@@ -356,7 +378,7 @@ public final class EventStoreBench implements Callable<Integer> {
                         while ((now = System.nanoTime()) < intended) {
                             java.util.concurrent.locks.LockSupport.parkNanos(intended - now);
                         }
-                        store.append(prefix + "paced-" + (i % 10_000), ExpectedVersion.any(), EventData.of("Tick", PAYLOAD));
+                        append.append(prefix + "paced-" + (i % 10_000));
                         mine[i] = System.nanoTime() - intended;
                     }
                     if (latency != null) {
