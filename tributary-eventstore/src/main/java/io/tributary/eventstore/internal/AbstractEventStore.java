@@ -113,6 +113,10 @@ public abstract class AbstractEventStore implements EventStore {
                     + "' has " + events.size() + " events; the limit per append is " + MAX_BATCH_EVENTS
                     + ". Split it into several appends with expected versions.");
         }
+        if (events.size() == 1) {
+            Objects.requireNonNull(events.getFirst(), "event"); // one event cannot repeat an id: no set to allocate
+            return StreamName.categoryOf(stream);
+        }
         Set<UUID> ids = new HashSet<>();
         for (EventData e : events) {
             Objects.requireNonNull(e, "event");

@@ -1,0 +1,100 @@
+package io.tributary.bench.eventstore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * Runs {@code bench eventstore --backend embedded --only paced} for real at a low rate and checks what the paced
+ * workload reports (latency tail, CPU and allocation per append) and how many appends it measured, never the speed:
+ * speed is for docs/benchmarks.md, taken on a quiet machine.
+ */
+@Tag("slow")
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class EventStoreBenchPacedTest {
+
+    private static final String NAME = "embedded paced 1 event/append at 2500 appends/s, 64 threads";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void reportsThePacedTailAndPerAppendCostsOfTheMeasuredPass() throws Exception {
+        JsonNode report = run("--backend", "embedded", "--only", "paced", "--rate", "2500", "--paced-seconds", "2",
+                "--json", "--dir", dir.toString());
+
+        List<String> names = new ArrayList<>();
+        report.get("figures").forEach(f -> names.add(f.get("name").asText()));
+        assertThat(names).containsExactly(NAME, NAME + " p50", NAME + " p99", NAME + " p99.9",
+                NAME + " process CPU per append", NAME + " allocated per append");
+        assertThat(value(report, NAME + " p50")).isPositive();
+        assertThat(value(report, NAME + " p99")).isGreaterThanOrEqualTo(value(report, NAME + " p50"));
+        assertThat(value(report, NAME + " process CPU per append")).isPositive();
+        assertThat(value(report, NAME + " allocated per append")).isPositive();
+        // 4,992 measured appends (2 s at 2,500/s, a whole number per writer) in about 2 s: the rate is the measured
+        // pass's own, so a timer that also ran over the warm-up would put it far below 2,500/s.
+        assertThat(value(report, NAME)).isBetween(500.0, 5_000.0);
+    }
+
+    @Test
+    void baselineReportsTheHarnessAloneAfterTheStoreWithTheSameFigures() throws Exception {
+        JsonNode report = run("--backend", "embedded", "--only", "paced", "--rate", "2500", "--paced-seconds", "1",
+                "--paced-baseline", "--json", "--dir", dir.toString());
+
+        String harness = "harness only (no-op store) paced 1 event/append at 2500 appends/s, 64 threads";
+        List<String> names = new ArrayList<>();
+        report.get("figures").forEach(f -> names.add(f.get("name").asText()));
+        assertThat(names).containsExactly(NAME, NAME + " p50", NAME + " p99", NAME + " p99.9",
+                NAME + " process CPU per append", NAME + " allocated per append",
+                harness, harness + " p50", harness + " p99", harness + " p99.9",
+                harness + " process CPU per append", harness + " allocated per append");
+        // the store's appends allocate (an event, its encoding, the log batch); the no-op ones only the harness's
+        assertThat(value(report, NAME + " allocated per append"))
+                .isGreaterThan(value(report, harness + " allocated per append"));
+    }
+
+    @Test
+    void rejectsPacedSecondsBelowOne() throws Exception {
+        assertThat(new CommandLine(new EventStoreBench()).execute("--backend", "embedded", "--only", "paced",
+                "--paced-seconds", "0", "--dir", dir.toString())).isEqualTo(2);
+    }
+
+    private static double value(JsonNode report, String name) {
+        for (JsonNode f : report.get("figures")) {
+            if (f.get("name").asText().equals(name)) {
+                return f.get("value").asDouble();
+            }
+        }
+        throw new AssertionError("no figure named '" + name + "' in " + report);
+    }
+
+    /** Runs the suite in this JVM with stdout captured (it prints there); the last line is its JSON report. */
+    private static JsonNode run(String... args) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream previous = System.out;
+        int exit;
+        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        try {
+            exit = new CommandLine(new EventStoreBench()).execute(args);
+        } finally {
+            System.setOut(previous);
+        }
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertThat(exit).as("exit code; output:%n%s", out).isZero();
+        String[] lines = out.strip().split("\n");
+        return new ObjectMapper().readTree(lines[lines.length - 1]);
+    }
+}
