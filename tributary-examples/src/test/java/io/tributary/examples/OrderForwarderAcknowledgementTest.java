@@ -107,6 +107,7 @@ class OrderForwarderAcknowledgementTest {
 
         private final LogProducer real;
         private final List<Group> groups = new ArrayList<>();
+        private final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
         private volatile boolean autoAck;
         private int maxOutstanding;
         /** The call (1-based) that stores the first half of its group and then blocks until interrupted; 0: none. */
@@ -119,10 +120,7 @@ class OrderForwarderAcknowledgementTest {
 
         @Override
         public CompletableFuture<List<AppendResult>> appendAll(String topic, List<Record> records) {
-            int call;
-            synchronized (this) {
-                call = groups.size() + 1;
-            }
+            int call = calls.incrementAndGet();
             if (call == interruptCall) {
                 // Like the embedded producer interrupted while waiting for buffer space after storing earlier chunks.
                 real.appendAll(topic, records.subList(0, records.size() / 2)).join();
