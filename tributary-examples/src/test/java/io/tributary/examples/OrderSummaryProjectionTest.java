@@ -290,4 +290,38 @@ class OrderSummaryProjectionTest {
             assertThat(new OrderSummaryQueries(db, "p_").revenueByCustomer()).isEqualTo(expectedRevenue);
         }
     }
+
+    @Test
+    void refusesToStartOnADriverThatAnswersBatchedUpdatesWithoutCounts() {
+        // Like MariaDB's bulk statements: every batched update says SUCCESS_NO_INFO.
+        javax.sql.DataSource noCounts = (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[]{javax.sql.DataSource.class}, (p, m, args) -> {
+                    Object conn = invoke(m, db, args);
+                    if (!m.getName().equals("getConnection")) {
+                        return conn;
+                    }
+                    return java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                            new Class<?>[]{Connection.class}, (p2, m2, args2) -> {
+                                Object st = invoke(m2, conn, args2);
+                                if (!m2.getName().equals("prepareStatement")) {
+                                    return st;
+                                }
+                                return java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                                        new Class<?>[]{java.sql.PreparedStatement.class}, (p3, m3, args3) -> {
+                                            Object r = invoke(m3, st, args3);
+                                            if (m3.getName().equals("executeBatch")) {
+                                                int[] counts = ((int[]) r).clone();
+                                                java.util.Arrays.fill(counts, java.sql.Statement.SUCCESS_NO_INFO);
+                                                return counts;
+                                            }
+                                            return r;
+                                        });
+                            });
+                });
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> OrderSummaryProjection.start(log,
+                        OrderSummaryProjection.defaultConfig(TOPIC), noCounts, "t_", registry))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("SUCCESS_NO_INFO").hasMessageContaining("rewriteBatchedStatements=false");
+    }
 }
