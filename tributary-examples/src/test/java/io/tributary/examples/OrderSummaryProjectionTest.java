@@ -126,4 +126,202 @@ class OrderSummaryProjectionTest {
             assertThat(queries.revenueByCustomer()).isEqualTo(expectedRevenue);
         }
     }
+
+    /**
+     * A data source whose connections run the read model's batched UPDATE of order rows through {@link #beforeUpdate}:
+     * the test plays a second writer there, between the batch's read and its save.
+     */
+    private final class ConflictingWriter {
+        /** Conflicts still to cause, all on the thread of the first (one handler call and its redos). */
+        final java.util.concurrent.atomic.AtomicInteger remaining;
+        volatile Thread target;
+        final List<String> taken = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+        ConflictingWriter(int conflicts) {
+            remaining = new java.util.concurrent.atomic.AtomicInteger(conflicts);
+        }
+
+        javax.sql.DataSource dataSource() {
+            return (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[]{javax.sql.DataSource.class}, (p, m, args) -> {
+                        Object result = invoke(m, db, args);
+                        return m.getName().equals("getConnection") ? connection((Connection) result) : result;
+                    });
+        }
+
+        private Connection connection(Connection real) {
+            return (Connection) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[]{Connection.class}, (p, m, args) -> {
+                        Object result = invoke(m, real, args);
+                        if (m.getName().equals("prepareStatement") && args.length == 1
+                                && ((String) args[0]).startsWith("UPDATE t_order_summary SET customer_id")) {
+                            return statement((java.sql.PreparedStatement) result);
+                        }
+                        return result;
+                    });
+        }
+
+        private java.sql.PreparedStatement statement(java.sql.PreparedStatement real) {
+            Map<Integer, Object> params = new HashMap<>();
+            List<Map<Integer, Object>> batch = new java.util.ArrayList<>();
+            return (java.sql.PreparedStatement) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[]{java.sql.PreparedStatement.class}, (p, m, args) -> {
+                        switch (m.getName()) {
+                            case "setString", "setLong", "setInt" -> params.put((Integer) args[0], args[1]);
+                            case "addBatch" -> batch.add(new HashMap<>(params));
+                            case "executeBatch" -> {
+                                beforeUpdate(batch);
+                                batch.clear();
+                            }
+                            default -> {
+                            }
+                        }
+                        return invoke(m, real, args);
+                    });
+        }
+
+        /** Applies one row of the batch as another instance would (row and revenue), so this batch's update misses. */
+        private void beforeUpdate(List<Map<Integer, Object>> rows) throws Exception {
+            Thread me = Thread.currentThread();
+            if (remaining.get() == 0 || (target != null && target != me)) {
+                return;
+            }
+            for (Map<Integer, Object> r : rows) {
+                if (!"SHIPPED".equals(r.get(3))) {
+                    continue;
+                }
+                target = me;
+                try (Connection other = db.getConnection();
+                     var up = other.prepareStatement("UPDATE t_order_summary SET status = ?, version = ? "
+                             + "WHERE order_id = ? AND version = ?");
+                     var rev = other.prepareStatement("UPDATE t_customer_revenue SET shipped_orders = "
+                             + "shipped_orders + 1, revenue_cents = revenue_cents + ? WHERE customer_id = ?")) {
+                    up.setString(1, "SHIPPED");
+                    up.setLong(2, (Long) r.get(4));
+                    up.setString(3, (String) r.get(7));
+                    up.setLong(4, (Long) r.get(8));
+                    assertThat(up.executeUpdate()).isEqualTo(1);
+                    rev.setLong(1, (Long) r.get(2));
+                    rev.setString(2, (String) r.get(1));
+                    if (rev.executeUpdate() == 0) {
+                        try (var in = other.prepareStatement("INSERT INTO t_customer_revenue (customer_id, "
+                                + "shipped_orders, revenue_cents) VALUES (?, 1, ?)")) {
+                            in.setString(1, (String) r.get(1));
+                            in.setLong(2, (Long) r.get(2));
+                            in.executeUpdate();
+                        }
+                    }
+                }
+                taken.add((String) r.get(7));
+                remaining.decrementAndGet();
+                return;
+            }
+        }
+    }
+
+    private static Object invoke(java.lang.reflect.Method m, Object target, Object[] args) throws Throwable {
+        try {
+            return m.invoke(target, args);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
+    @Test
+    void redoesABatchWhoseRowAnotherWriterChangedAfterTheReadAndCountsEachShippedOrderOnce() throws Exception {
+        Orders orders = new Orders(store, new OrderEventCodec(registry, TOPIC));
+        Map<String, String> expectedStatus = new HashMap<>();
+        Map<String, Long> expectedRevenue = new HashMap<>();
+        for (int i = 0; i < 200; i++) {
+            orders.place(new Order.Place("o" + i, "c" + (i % 11), 1000 + i, "EUR", 1, "web"));
+            expectedStatus.put("o" + i, "PLACED");
+        }
+        ConflictingWriter writer = new ConflictingWriter(7);   // more than the processor's 5 attempts of one batch
+        try (OrderForwarder forwarder = OrderForwarder.start(store, log, db, "a_", TOPIC);
+             OrderSummaryProjection projection = OrderSummaryProjection.start(log,
+                     OrderSummaryProjection.defaultConfig(TOPIC), writer.dataSource(), "t_", registry)) {
+            awaitTrue(() -> projection.applied() == 200, "the placed orders");
+            for (int i = 0; i < 200; i += 2) {
+                orders.confirmAndShip("o" + i, new Order.ConfirmPayment("p" + i, 1000 + i), Headers.empty());
+                expectedStatus.put("o" + i, "SHIPPED");
+                expectedRevenue.merge("c" + (i % 11), 1000L + i, Long::sum);
+            }
+            awaitTrue(() -> projection.applied() + projection.skipped() == 400
+                    || projection.processor().deadLetterDepth() > 0, "the shipments");
+
+            assertThat(writer.taken).as("rows the other writer changed under a batch").hasSize(7);
+            assertThat(projection.conflicts()).isEqualTo(7);
+            assertThat(projection.processor().deadLetterDepth()).isZero();
+            // The other writer applied the taken orders' events; the redone batch skipped them.
+            assertThat(projection.applied() + projection.skipped()).isEqualTo(400);
+            assertThat(projection.skipped()).isGreaterThanOrEqualTo(7);
+            OrderSummaryQueries queries = new OrderSummaryQueries(db, "t_");
+            assertThat(queries.statusByOrder()).isEqualTo(expectedStatus);
+            assertThat(queries.revenueByCustomer()).as("each shipped order counted once").isEqualTo(expectedRevenue);
+        }
+    }
+
+    @Test
+    void keysRowsByTheRequestedIdWhenTheDatabaseReturnsThemPadded() throws Exception {
+        try (Connection c = db.getConnection(); var s = c.createStatement()) {
+            // As a table created by hand on an external database might be: CHAR comes back padded with spaces.
+            s.execute("CREATE TABLE p_order_summary (order_id CHAR(64) PRIMARY KEY, customer_id VARCHAR(64) NOT NULL, "
+                    + "amount_cents BIGINT NOT NULL, status VARCHAR(16) NOT NULL, version BIGINT NOT NULL, "
+                    + "placed_schema_version INT NOT NULL, sales_channel VARCHAR(32) NOT NULL)");
+            OrderSummaryProjection.createTables(c, "p_");
+            OrderSummaryProjection.initOffsets(c, "p_", TOPIC, 2);
+        }
+        Orders orders = new Orders(store, new OrderEventCodec(registry, TOPIC));
+        Map<String, Long> expectedRevenue = new HashMap<>();
+        for (int i = 0; i < 50; i++) {
+            orders.place(new Order.Place("o" + i, "c" + (i % 5), 1000 + i, "EUR", 1, "web"));
+        }
+        try (OrderForwarder forwarder = OrderForwarder.start(store, log, db, "a_", TOPIC);
+             OrderSummaryProjection projection = OrderSummaryProjection.start(log,
+                     OrderSummaryProjection.defaultConfig(TOPIC), db, "p_", registry)) {
+            awaitTrue(() -> projection.applied() == 50, "the placed orders");
+            for (int i = 0; i < 50; i++) {   // later batches: every row is read back from the CHAR column
+                orders.confirmAndShip("o" + i, new Order.ConfirmPayment("p" + i, 1000 + i), Headers.empty());
+                expectedRevenue.merge("c" + (i % 5), 1000L + i, Long::sum);
+            }
+            awaitTrue(() -> projection.applied() == 150 || projection.processor().deadLetterDepth() > 0,
+                    "the shipments");
+            assertThat(projection.processor().deadLetterDepth()).isZero();
+            assertThat(new OrderSummaryQueries(db, "p_").revenueByCustomer()).isEqualTo(expectedRevenue);
+        }
+    }
+
+    @Test
+    void refusesToStartOnADriverThatAnswersBatchedUpdatesWithoutCounts() {
+        // Like MariaDB's bulk statements: every batched update says SUCCESS_NO_INFO.
+        javax.sql.DataSource noCounts = (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[]{javax.sql.DataSource.class}, (p, m, args) -> {
+                    Object conn = invoke(m, db, args);
+                    if (!m.getName().equals("getConnection")) {
+                        return conn;
+                    }
+                    return java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                            new Class<?>[]{Connection.class}, (p2, m2, args2) -> {
+                                Object st = invoke(m2, conn, args2);
+                                if (!m2.getName().equals("prepareStatement")) {
+                                    return st;
+                                }
+                                return java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                                        new Class<?>[]{java.sql.PreparedStatement.class}, (p3, m3, args3) -> {
+                                            Object r = invoke(m3, st, args3);
+                                            if (m3.getName().equals("executeBatch")) {
+                                                int[] counts = ((int[]) r).clone();
+                                                java.util.Arrays.fill(counts, java.sql.Statement.SUCCESS_NO_INFO);
+                                                return counts;
+                                            }
+                                            return r;
+                                        });
+                            });
+                });
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> OrderSummaryProjection.start(log,
+                        OrderSummaryProjection.defaultConfig(TOPIC), noCounts, "t_", registry))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("SUCCESS_NO_INFO").hasMessageContaining("rewriteBatchedStatements=false");
+    }
 }

@@ -25,6 +25,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 
@@ -32,72 +34,109 @@ import javax.sql.DataSource;
  * Publishes every order event from the event store to the {@code orders} topic, keyed by order id, so other services
  * react to orders without reading the event store.
  *
- * <p>A catch-up subscription on the {@code order} category delivers events in global position order; the forwarder
- * collects them and appends them with one {@code appendAll} per group (one producer, one thread, so a key's events
- * reach its partition in order), without waiting for each acknowledgement. A group is sent when it holds
- * {@value #MAX_GROUP} events or when the subscription has caught up with the store (so the last events of a burst
- * never wait for more to come). Every {@value #CHECKPOINT_EVERY} events it stores, in
- * {@code <prefix>forwarder_checkpoint}, the position of the last event whose append <i>and every earlier one</i> the
- * log acknowledged, so the checkpoint is never ahead of what was published. At most {@value #MAX_UNACKNOWLEDGED}
- * events are outstanding; beyond that the handler waits, which slows the subscription (its buffer is bounded) rather
- * than growing memory. After a crash it resumes from the checkpoint: events after it are published again (at least
- * once), which consumers absorb because every record carries the event's id and stream version.
- * Thread-safety: the subscription calls the handler on one thread; the counters are safe to read from any thread.
+ * <p><b>Ordering.</b> A catch-up subscription on the {@code order} category delivers events in global position order;
+ * the forwarder collects them and appends them with one {@code appendAll} per group (one producer, and the appends
+ * are serialized by one lock, so a key's events reach its partition in order), without waiting for each
+ * acknowledgement. A group is sent when it holds {@link OrderForwarderConfig#maxGroup()} events, when its first event
+ * has waited {@link OrderForwarderConfig#maxGroupWait()} (checked as each event arrives), or when the subscription has
+ * caught up with the store (so the last events of a burst never wait for more to come).
+ *
+ * <p><b>Durability (at least once).</b> Every {@link OrderForwarderConfig#checkpointEvery()} events, and on close, it
+ * stores in {@code <prefix>forwarder_checkpoint} the position of the last event whose append <i>and every earlier
+ * one</i> the log acknowledged, so the checkpoint is never ahead of what was published. After a crash, or after an
+ * append that failed or was interrupted by {@link #close()}, it resumes from the checkpoint: events after it are
+ * published again, which consumers absorb because every record carries the event's id and stream version. A group
+ * handed to the log is never handed over again by the same run (not even when its append failed part-way, which may
+ * have stored part of it), so a clean close repeats nothing.
+ *
+ * <p><b>Back-pressure.</b> At most {@link OrderForwarderConfig#maxUnacknowledged()} events are handed to the log and
+ * not yet acknowledged: a group that would pass the bound waits for the oldest appends first, which slows the
+ * subscription (its buffer is bounded) rather than growing memory.
+ *
+ * <p><b>Thread-safety.</b> The subscription calls the handler on one thread; {@link #close()} runs on another, so the
+ * collected group, the appends in flight and the counters behind the checkpoint are guarded by one lock. The
+ * {@link #forwarded()} counter is safe to read from any thread.
  */
 public final class OrderForwarder implements AutoCloseable {
 
-    static final int CHECKPOINT_EVERY = 512;
-    static final int MAX_UNACKNOWLEDGED = 8192;
-    /** Most events per {@code appendAll}: one log batch and one acknowledgement for the group instead of one each. */
-    static final int MAX_GROUP = 256;
-
     /** A group's append in flight, how many events it holds and the event-store position of its last event. */
-    private record Pending(CompletableFuture<List<AppendResult>> ack, int events, long position) {
+    private record Pending(CompletableFuture<List<AppendResult>> ack, int events, long position,
+                           boolean interruptedByClose) {
     }
 
     private final DataSource db;
     private final String checkpointTable;
     private final String topic;
+    private final OrderForwarderConfig config;
+    private final long maxGroupWaitNanos;
     private final LogProducer producer;
+    private final ReentrantLock lock = new ReentrantLock();
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
-    private final List<Record> group = new ArrayList<>(MAX_GROUP);
+    private final List<Record> group;
+    private long groupStartNanos;
     private long groupPosition;
     private int unacknowledged;
     private long sinceCheckpoint;
     private long acknowledgedPosition;
+    private long lastPosition;
+    /** Set by {@link #close()} before it stops the subscription: an append that fails from then on was interrupted. */
+    private volatile boolean closing;
+    /** Set once close stored the final checkpoint: a handler call that outlived the subscription's stop does nothing. */
+    private boolean closed;
     private final AtomicLong forwarded = new AtomicLong();
     private final Subscription subscription;
-    private long lastPosition;
 
-    private OrderForwarder(EventStore store, EventLog log, DataSource db, String tablePrefix, String topic) throws SQLException {
+    private OrderForwarder(EventStore store, EventLog log, DataSource db, String tablePrefix, String topic,
+                           OrderForwarderConfig config) throws SQLException {
         this.db = db;
         this.checkpointTable = tablePrefix + "forwarder_checkpoint";
         this.topic = topic;
+        this.config = config;
+        this.maxGroupWaitNanos = config.maxGroupWait().toNanos();
+        this.group = new ArrayList<>(config.maxGroup());
         this.producer = log.producer();
         this.lastPosition = loadCheckpoint();
         this.acknowledgedPosition = lastPosition;
         this.subscription = store.subscribe(EventFilter.category("order"), lastPosition, new EventHandler() {
             @Override
             public void handle(RecordedEvent event) throws Exception {
-                forward(event);
+                lock.lock();
+                try {
+                    if (!closed) {
+                        forward(event);
+                    }
+                } finally {
+                    lock.unlock();
+                }
             }
 
             @Override
             public void onCaughtUp(long position) {
+                lock.lock();
                 try {
-                    sendGroup();
+                    if (!closed) {
+                        sendGroup();
+                    }
                 } catch (Exception e) {
                     throw new IllegalStateException("Could not forward the order events up to position " + lastPosition
                             + " to topic '" + topic + "'; they are forwarded again after a restart", e);
+                } finally {
+                    lock.unlock();
                 }
             }
         });
     }
 
-    /** Starts forwarding after the stored checkpoint (from the beginning on the first run). */
+    /** Starts forwarding after the stored checkpoint (from the beginning on the first run), with default settings. */
     public static OrderForwarder start(EventStore store, EventLog log, DataSource db, String tablePrefix, String topic)
             throws SQLException {
-        return new OrderForwarder(store, log, db, tablePrefix, topic);
+        return start(store, log, db, tablePrefix, topic, OrderForwarderConfig.defaults());
+    }
+
+    /** Starts forwarding after the stored checkpoint (from the beginning on the first run). */
+    public static OrderForwarder start(EventStore store, EventLog log, DataSource db, String tablePrefix, String topic,
+                                       OrderForwarderConfig config) throws SQLException {
+        return new OrderForwarder(store, log, db, tablePrefix, topic, config);
     }
 
     /** The checkpoint table, created if missing. */
@@ -122,43 +161,62 @@ public final class OrderForwarder implements AutoCloseable {
             h[5] = Header.ofString(StandardHeaders.CORRELATION_ID, correlation.get());
         }
         Headers headers = Headers.of(h);
-        group.add(new Record(orderId.getBytes(StandardCharsets.UTF_8), e.data(), headers, e.recordedAt()));
+        if (group.isEmpty()) {
+            groupStartNanos = System.nanoTime();
+        }
+        // The key array is fresh and nobody else holds it, so the record takes it without a copy; the event's data
+        // array is never modified after it was read (the constructor used before copied both).
+        group.add(Record.wrapping(orderId.getBytes(StandardCharsets.UTF_8), e.data(), headers, e.recordedAt()));
         groupPosition = e.position();
         lastPosition = e.position();
-        if (group.size() >= MAX_GROUP) {
+        if (group.size() >= config.maxGroup() || System.nanoTime() - groupStartNanos >= maxGroupWaitNanos) {
             sendGroup();
         }
     }
 
-    /** Appends the collected events as one group, then moves the checkpoint over what the log acknowledged. */
+    /**
+     * Appends the collected events as one group, then moves the checkpoint over what the log acknowledged. Waits
+     * first, while the group would take the events in flight past the bound: waiting for the oldest append only once
+     * (as before) let the bound drift upwards whenever the oldest group was smaller than the new one.
+     */
     private void sendGroup() throws Exception {
         if (group.isEmpty()) {
             return;
         }
         int n = group.size();
-        pending.add(new Pending(producer.appendAll(topic, List.copyOf(group)), n, groupPosition));
+        while (unacknowledged + n > config.maxUnacknowledged() && !pending.isEmpty()) {
+            // An interrupt here (close) leaves the group collected and not yet handed over: close sends it.
+            pending.peekFirst().ack().get();
+            drainAcknowledged();
+        }
+        List<Record> records = List.copyOf(group);
+        long position = groupPosition;
+        // Cleared before the append, not after: if appendAll throws (e.g. interrupted by close after storing part of
+        // the group), the group was handed over and must not be sent again by close, which would repeat what was
+        // stored. It is tracked as a failed append instead, so the checkpoint stops before it.
         group.clear();
+        CompletableFuture<List<AppendResult>> ack;
+        try {
+            ack = producer.appendAll(topic, records);
+        } catch (RuntimeException e) {
+            pending.add(new Pending(CompletableFuture.failedFuture(e), n, position, closing));
+            throw e;
+        }
+        pending.add(new Pending(ack, n, position, false));
         unacknowledged += n;
         forwarded.addAndGet(n);
-        drainAcknowledged(unacknowledged > MAX_UNACKNOWLEDGED);
+        drainAcknowledged();
         sinceCheckpoint += n;
-        if (sinceCheckpoint >= CHECKPOINT_EVERY) {
+        if (sinceCheckpoint >= config.checkpointEvery()) {
             sinceCheckpoint = 0;
             saveCheckpoint(acknowledgedPosition);
         }
     }
 
-    /** Moves the acknowledged position over the appends done so far, in order; waits for the oldest if asked to. */
-    private void drainAcknowledged(boolean waitForOldest) throws Exception {
-        while (!pending.isEmpty()) {
+    /** Moves the acknowledged position over the appends acknowledged so far, in order; throws if one failed. */
+    private void drainAcknowledged() throws Exception {
+        while (!pending.isEmpty() && pending.peekFirst().ack().isDone()) {
             Pending head = pending.peekFirst();
-            if (!head.ack().isDone()) {
-                if (!waitForOldest) {
-                    return;
-                }
-                head.ack().get();
-                waitForOldest = false;
-            }
             head.ack().get();   // throws if the append failed: the subscription stops, the checkpoint stays behind it
             acknowledgedPosition = head.position();
             unacknowledged -= head.events();
@@ -166,27 +224,57 @@ public final class OrderForwarder implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the subscription, sends the group it was collecting, waits for every append so far and stores the position
+     * reached. An append interrupted by this close is not repeated: the checkpoint stays before it, so its events
+     * are forwarded again after a restart. Throws if another append failed (after storing the checkpoint before it)
+     * or the checkpoint cannot be stored.
+     */
     @Override
     public void close() {
+        closing = true;
         subscription.close();
+        lock.lock();
         try {
             checkpoint();
         } catch (Exception e) {
-            throw new IllegalStateException("Could not store the forwarder's checkpoint at position " + lastPosition
-                    + " on close; the events after the previous checkpoint will be forwarded again on restart", e);
+            throw new IllegalStateException("Could not forward every order event up to position " + lastPosition
+                    + " to topic '" + topic + "' on close; the checkpoint stays at position " + acknowledgedPosition
+                    + ", so the events after it are forwarded again on restart", e);
         } finally {
+            closed = true;
+            lock.unlock();
             producer.close();
         }
     }
 
-    /** Sends what is collected, waits for every append so far, then stores the position reached. */
     private void checkpoint() throws Exception {
-        sendGroup();
+        boolean appendFailed = false;
         for (Pending p : pending) {
-            p.ack().get();
+            appendFailed |= p.ack().isCompletedExceptionally();
         }
-        drainAcknowledged(false);
+        if (!appendFailed) {
+            // Sending after a failed append could not move the checkpoint past it and would only repeat events.
+            sendGroup();
+        }
+        Throwable failure = null;
+        while (!pending.isEmpty()) {
+            Pending p = pending.peekFirst();
+            try {
+                p.ack().get();
+            } catch (ExecutionException e) {
+                failure = p.interruptedByClose() ? null : e.getCause();
+                break;
+            }
+            acknowledgedPosition = p.position();
+            unacknowledged -= p.events();
+            pending.pollFirst();
+        }
         saveCheckpoint(acknowledgedPosition);
+        if (failure != null) {
+            throw new IllegalStateException("The append of the order events up to position " + pending.peekFirst()
+                    .position() + " failed", failure);
+        }
     }
 
     private void saveCheckpoint(long position) throws SQLException {

@@ -11,6 +11,7 @@ import io.tributary.schema.SchemaRegistryClient;
 import io.tributary.schema.SchemaText;
 import io.tributary.schema.WireFormat;
 import java.nio.charset.StandardCharsets;
+import java.sql.BatchUpdateException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -30,6 +31,7 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.apache.avro.generic.GenericRecord;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Projects the {@code orders} topic into the order-summary read model: one row per order (status, customer, amount,
@@ -42,6 +44,13 @@ import org.apache.avro.generic.GenericRecord;
  * not be enough here: batches of one partition run concurrently for different orders, so their offsets interleave.)
  * The table {@code <prefix>projection_offsets} keeps the highest offset applied per partition, in the same
  * transaction, for lag and for operators.
+ *
+ * <p><b>Conflicts.</b> The reads take no locks; an update applies only if the row still has the version the batch
+ * read. A batch that finds a row changed (or inserted) under it by another writer, say a second instance during a
+ * rebalance, rolls back and is redone at once on freshly read rows, up to {@value #MAX_CONFLICT_ATTEMPTS} times, inside
+ * the same handler call: a conflict costs one more transaction, not a processor retry with backoff, and never
+ * dead-letters the batch. The redo skips what the other writer applied, so each event counts once. A JDBC driver that
+ * answers batched updates without counts ({@code SUCCESS_NO_INFO}) is refused when the projection starts.
  *
  * <p>This class is deliberately self-contained (tables, SQL, processor) so it can later move onto the platform's
  * projection module without touching the rest of the demo. Thread-safety: batches run concurrently on virtual
@@ -59,6 +68,7 @@ public final class OrderSummaryProjection implements AutoCloseable {
     private final SchemaRegistryClient registry;
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
+    private final AtomicLong conflicts = new AtomicLong();
     private final Processor processor;
 
     private OrderSummaryProjection(EventLog log, ProcessorConfig config, DataSource db, String tablePrefix,
@@ -69,6 +79,7 @@ public final class OrderSummaryProjection implements AutoCloseable {
         this.offsets = tablePrefix + "projection_offsets";
         this.registry = registry;
         this.deserializer = new AvroDeserializer(registry);
+        checkUpdateCounts(db, orders);
         this.processor = Processor.startBatched(log, config, this::project);
     }
 
@@ -127,61 +138,92 @@ public final class OrderSummaryProjection implements AutoCloseable {
         }
     }
 
+    /** Most attempts of one batch that finds rows changed under it, before it fails like any other error. */
+    static final int MAX_CONFLICT_ATTEMPTS = 10;
+
+    /**
+     * A row the batch read was changed (or inserted) by another writer before the batch saved it. Cheap to fix: read
+     * the rows again and redo the batch at once, so it is retried inside the handler rather than counted as a failed
+     * attempt by the processor (whose retries back off and, after the last, dead-letter the whole batch).
+     */
+    private static final class VersionConflict extends Exception {
+        VersionConflict(String message, @Nullable Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     private void project(List<LogRecord> events) throws Exception {
+        String[] keys = new String[events.size()];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = new String(Objects.requireNonNull(events.get(i).key()), StandardCharsets.UTF_8);
+        }
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    projectOnce(c, events, keys);
+                    return;
+                } catch (VersionConflict conflict) {
+                    if (attempt >= MAX_CONFLICT_ATTEMPTS) {
+                        throw new IllegalStateException(conflict.getMessage() + ". The batch met a changed row "
+                                + attempt + " times in a row; check that no other writer keeps updating the read model",
+                                conflict.getCause());
+                    }
+                    conflicts.incrementAndGet();
+                }
+            }
+        }
+    }
+
+    /** One attempt at a batch: one transaction, committed, or rolled back whole if anything fails. */
+    private void projectOnce(Connection c, List<LogRecord> events, String[] keys) throws Exception {
         Map<String, Row> rows = new HashMap<>();
         Map<String, long[]> revenueDelta = new TreeMap<>();   // sorted: lock customers in one order
         long maxOffset = -1;
         long a = 0, s = 0;
-        try (Connection c = db.getConnection()) {
-            c.setAutoCommit(false);
-            // The batch's rows are read with a few multi-row statements, not one per order, and saved as JDBC
-            // batches: per-statement overhead, not the rows, was most of this projection's database time.
-            try {
-                String[] keys = new String[events.size()];
-                for (int i = 0; i < keys.length; i++) {
-                    keys[i] = new String(Objects.requireNonNull(events.get(i).key()), StandardCharsets.UTF_8);
+        // The batch's rows are read with a few multi-row statements, not one per order, and saved as JDBC
+        // batches: per-statement overhead, not the rows, was most of this projection's database time.
+        try {
+            loadAll(c, new LinkedHashSet<>(Arrays.asList(keys)), rows);
+            for (int i = 0; i < keys.length; i++) {
+                LogRecord e = events.get(i);
+                maxOffset = Math.max(maxOffset, e.offset());
+                String orderId = keys[i];
+                long version = Long.parseLong(e.headers().lastString(EventSchemas.STREAM_VERSION_HEADER)
+                        .orElseThrow(() -> new IllegalStateException("Event at " + e.topic() + "/" + e.partition()
+                                + "@" + e.offset() + " has no " + EventSchemas.STREAM_VERSION_HEADER + " header")));
+                Row row = rows.get(orderId);
+                if (version <= row.version) {
+                    s++;   // already applied: a redelivery
+                    continue;
                 }
-                loadAll(c, new LinkedHashSet<>(Arrays.asList(keys)), rows);
-                for (int i = 0; i < keys.length; i++) {
-                    LogRecord e = events.get(i);
-                    maxOffset = Math.max(maxOffset, e.offset());
-                    String orderId = keys[i];
-                    long version = Long.parseLong(e.headers().lastString(EventSchemas.STREAM_VERSION_HEADER)
-                            .orElseThrow(() -> new IllegalStateException("Event at " + e.topic() + "/" + e.partition()
-                                    + "@" + e.offset() + " has no " + EventSchemas.STREAM_VERSION_HEADER + " header")));
-                    Row row = rows.get(orderId);
-                    if (version <= row.version) {
-                        s++;   // already applied: a redelivery
-                        continue;
-                    }
-                    if (version != row.version + 1) {
-                        throw new IllegalStateException("Order " + orderId + ": event version " + version
-                                + " arrived after version " + row.version + "; versions " + (row.version + 1) + ".."
-                                + (version - 1) + " are missing, which per-key ordering rules out. Rebuild the read "
-                                + "model from the beginning of the topic");
-                    }
-                    apply(row, e, revenueDelta);
-                    row.version = version;
-                    row.dirty = true;
-                    a++;
+                if (version != row.version + 1) {
+                    throw new IllegalStateException("Order " + orderId + ": event version " + version
+                            + " arrived after version " + row.version + "; versions " + (row.version + 1) + ".."
+                            + (version - 1) + " are missing, which per-key ordering rules out. Rebuild the read "
+                            + "model from the beginning of the topic");
                 }
-                save(c, rows);
-                addRevenue(c, revenueDelta);
-                if (maxOffset >= 0) {
-                    LogRecord first = events.get(0);
-                    try (PreparedStatement ps = c.prepareStatement("UPDATE " + offsets + " SET last_offset = "
-                            + "GREATEST(last_offset, ?) WHERE topic = ? AND partition_id = ?")) {
-                        ps.setLong(1, maxOffset);
-                        ps.setString(2, first.topic());
-                        ps.setInt(3, first.partition());
-                        ps.executeUpdate();
-                    }
-                }
-                c.commit();
-            } catch (Exception ex) {
-                c.rollback();
-                throw ex;
+                apply(row, e, revenueDelta);
+                row.version = version;
+                row.dirty = true;
+                a++;
             }
+            save(c, rows);
+            addRevenue(c, revenueDelta);
+            if (maxOffset >= 0) {
+                LogRecord first = events.get(0);
+                try (PreparedStatement ps = c.prepareStatement("UPDATE " + offsets + " SET last_offset = "
+                        + "GREATEST(last_offset, ?) WHERE topic = ? AND partition_id = ?")) {
+                    ps.setLong(1, maxOffset);
+                    ps.setString(2, first.topic());
+                    ps.setInt(3, first.partition());
+                    ps.executeUpdate();
+                }
+            }
+            c.commit();
+        } catch (Exception ex) {
+            c.rollback();
+            throw ex;
         }
         applied.addAndGet(a);
         skipped.addAndGet(s);
@@ -247,8 +289,16 @@ public final class OrderSummaryProjection implements AutoCloseable {
                 }
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        rows.put(rs.getString(1), new Row(true, rs.getString(2), rs.getLong(3), rs.getString(4),
-                                rs.getLong(5), rs.getInt(6), rs.getString(7)));
+                        String returned = rs.getString(1);
+                        Row row = new Row(true, rs.getString(2), rs.getLong(3), rs.getString(4), rs.getLong(5),
+                                rs.getInt(6), rs.getString(7));
+                        // Keyed by the id the batch asked for, not the string the database returns: with a CHAR column
+                        // or a case- or pad-insensitive collation (an external jdbcUrl) they differ, and the row would
+                        // look missing (an insert that the primary key rejects, on every retry).
+                        String requested = chunk.contains(returned) ? returned : matching(chunk, returned);
+                        if (requested != null) {
+                            rows.put(requested, row);
+                        }
                     }
                 }
             }
@@ -258,13 +308,24 @@ public final class OrderSummaryProjection implements AutoCloseable {
         }
     }
 
+    /** The requested id the database matched as {@code returned}: equal but for trailing spaces and case. */
+    private static @Nullable String matching(List<String> requested, String returned) {
+        String wanted = returned.stripTrailing();
+        for (String id : requested) {
+            if (id.stripTrailing().equalsIgnoreCase(wanted)) {
+                return id;
+            }
+        }
+        return null;
+    }
+
     /**
      * Writes the batch's changed rows: one batched INSERT for new orders, one batched UPDATE for known ones. An update
      * applies only if the row still has the version the batch read; if another writer (say, a second instance during a
      * rebalance) changed it meanwhile, or inserted an order the batch found missing (the primary key rejects it), the
-     * batch fails, its transaction rolls back whole, and the processor retries it on fresh rows.
+     * batch's transaction rolls back whole and the batch is redone at once on fresh rows (see {@link #project}).
      */
-    private void save(Connection c, Map<String, Row> rows) throws SQLException {
+    private void save(Connection c, Map<String, Row> rows) throws SQLException, VersionConflict {
         List<String> updated = new ArrayList<>();
         try (PreparedStatement update = c.prepareStatement("UPDATE " + orders + " SET customer_id = ?, amount_cents = ?, "
                 + "status = ?, version = ?, placed_schema_version = ?, sales_channel = ? WHERE order_id = ? "
@@ -298,20 +359,73 @@ public final class OrderSummaryProjection implements AutoCloseable {
                 }
             }
             if (updates > 0) {
-                int[] counts = update.executeBatch();
+                int[] counts = executeBatch(update);
                 for (int i = 0; i < counts.length; i++) {
+                    if (counts[i] == Statement.SUCCESS_NO_INFO) {
+                        throw noUpdateCounts();
+                    }
                     if (counts[i] != 1) {
-                        throw new IllegalStateException("Order " + updated.get(i) + " in " + orders + " changed after "
-                                + "this batch read it (update count " + counts[i] + "; " + Statement.SUCCESS_NO_INFO
-                                + " means the JDBC driver did not say, e.g. with batch rewriting on); the batch is "
-                                + "rolled back and retried on fresh rows. If it keeps failing, check that no other "
-                                + "writer updates the read model and that the driver reports update counts");
+                        throw new VersionConflict("Order " + updated.get(i) + " in " + orders + " changed after this "
+                                + "batch read it (update count " + counts[i] + ")", null);
                     }
                 }
             }
             if (inserts > 0) {
-                insert.executeBatch();
+                executeBatch(insert);
             }
+        }
+    }
+
+    /**
+     * Runs a batch; a constraint violation (SQLState class 23: another writer inserted the same key first) is a
+     * conflict, solved by reading again. {@link BatchUpdateException} extends {@link SQLException}, so both land here.
+     */
+    private static int[] executeBatch(PreparedStatement ps) throws SQLException, VersionConflict {
+        try {
+            return ps.executeBatch();
+        } catch (SQLException e) {
+            String state = e.getSQLState();
+            if (state != null && state.startsWith("23")) {
+                throw new VersionConflict("Another writer inserted a row this batch found missing (" + e.getMessage()
+                        + ")", e);
+            }
+            throw e;
+        }
+    }
+
+    /** The driver does not report update counts, which version-conditioned updates depend on. */
+    private static IllegalStateException noUpdateCounts() {
+        return new IllegalStateException("The JDBC driver answered a batched update with SUCCESS_NO_INFO (no update "
+                + "count), so the read model cannot tell whether its version-conditioned update applied; turn off "
+                + "batch rewriting or bulk statements in the JDBC URL (e.g. rewriteBatchedStatements=false, "
+                + "useBulkStmts=false) for the read model");
+    }
+
+    /**
+     * Fails at start, before any batch, if the driver answers batched updates without counts: every batch would
+     * then fail the same way and be dead-lettered, so the projection stops with that error instead. The probe
+     * updates no row (an id no order has) and is rolled back.
+     */
+    private static void checkUpdateCounts(DataSource db, String orders) {
+        try (Connection c = db.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + orders + " SET version = version "
+                    + "WHERE order_id = ?")) {
+                ps.setString(1, "~probe-1");
+                ps.addBatch();
+                ps.setString(1, "~probe-2");
+                ps.addBatch();
+                for (int count : ps.executeBatch()) {
+                    if (count == Statement.SUCCESS_NO_INFO) {
+                        throw noUpdateCounts();
+                    }
+                }
+            } finally {
+                c.rollback();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Could not check how the JDBC driver reports batched updates on " + orders
+                    + "; create the read model's tables first (OrderSummaryProjection.createTables)", e);
         }
     }
 
@@ -319,9 +433,9 @@ public final class OrderSummaryProjection implements AutoCloseable {
      * Adds each customer's shipped orders and revenue: one JDBC batch of updates in customer order (so concurrent
      * batches lock revenue rows in the same order and never deadlock), then one batch of inserts for the customers
      * that had no row yet. Two batches racing to insert one customer: one insert fails on the primary key, its
-     * transaction rolls back whole and the processor retries the batch, which then takes the update path.
+     * transaction rolls back whole and the batch is redone at once, then taking the update path.
      */
-    private void addRevenue(Connection c, Map<String, long[]> revenueDelta) throws SQLException {
+    private void addRevenue(Connection c, Map<String, long[]> revenueDelta) throws SQLException, VersionConflict {
         if (revenueDelta.isEmpty()) {
             return;
         }
@@ -337,11 +451,9 @@ public final class OrderSummaryProjection implements AutoCloseable {
             }
             updated = up.executeBatch();
         }
-        for (int i = 0; i < updated.length; i++) {
-            if (updated[i] == Statement.SUCCESS_NO_INFO) {
-                throw new IllegalStateException("The JDBC driver did not say whether the revenue row of customer "
-                        + deltas.get(i).getKey() + " exists (batched update count SUCCESS_NO_INFO); turn off batch "
-                        + "rewriting in the JDBC URL (e.g. rewriteBatchedStatements=false) for the read model");
+        for (int count : updated) {
+            if (count == Statement.SUCCESS_NO_INFO) {
+                throw noUpdateCounts();
             }
         }
         try (PreparedStatement in = c.prepareStatement("INSERT INTO " + revenue
@@ -358,7 +470,7 @@ public final class OrderSummaryProjection implements AutoCloseable {
                 }
             }
             if (inserts > 0) {
-                in.executeBatch();
+                executeBatch(in);
             }
         }
     }
@@ -393,6 +505,11 @@ public final class OrderSummaryProjection implements AutoCloseable {
     /** Redelivered events recognised by their version and skipped. */
     public long skipped() {
         return skipped.get();
+    }
+
+    /** Batch attempts that met a row changed by another writer and were redone at once on fresh rows. */
+    public long conflicts() {
+        return conflicts.get();
     }
 
     /** The processor underneath. */
