@@ -113,6 +113,16 @@ public record EmbeddedLogConfig(Path dataDir, Duration cleanerInterval, Duration
                 + problems.size() + " problem" + (problems.size() == 1 ? "" : "s") + "): " + String.join("; ", problems));
     }
 
+    /**
+     * The constructor before {@code segmentPreallocateBytes} existed, kept so code written against it compiles and
+     * links: preallocation is {@link #DEFAULT_SEGMENT_PREALLOCATE_BYTES}.
+     */
+    public EmbeddedLogConfig(Path dataDir, Duration cleanerInterval, Duration checkpointInterval, boolean repairOnOpen,
+                             int indexIntervalBytes, boolean autoCreateTopics, int autoCreatePartitions) {
+        this(dataDir, cleanerInterval, checkpointInterval, repairOnOpen, indexIntervalBytes, autoCreateTopics,
+                autoCreatePartitions, DEFAULT_SEGMENT_PREALLOCATE_BYTES);
+    }
+
     /** Defaults, with the data in {@code ./data}. */
     public static EmbeddedLogConfig defaults() {
         return new EmbeddedLogConfig(Path.of("data"), Duration.ofSeconds(30), Duration.ofSeconds(10), false, 4096,
