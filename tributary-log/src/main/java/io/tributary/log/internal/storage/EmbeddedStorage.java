@@ -107,7 +107,8 @@ public final class EmbeddedStorage implements PartitionReads, AutoCloseable {
     /**
      * Runs every partition's preallocation fills: two threads, so a slow fill (a full disk, a busy device) delays the
      * others by at most one, and no thread is created per fill (a fill is short, and creating a thread can fail).
-     * The queue holds at most one fill per active segment (a segment reserves one at a time). Idle threads end after
+     * The queue holds at most one live fill per active segment (a segment reserves one at a time; a writer that reaches
+     * a fill still queued releases it, leaving a task that does nothing, rather than wait). Idle threads end after
      * a minute; shut down on close and abandon, after the partitions released their fills.
      */
     private final java.util.concurrent.ThreadPoolExecutor fills;

@@ -603,7 +603,7 @@ final class Segment {
                 try {
                     writeFully(out, zeros, n, pos);
                 } catch (IOException e) {
-                    if (out != direct || e instanceof ClosedChannelException) {
+                    if (out != direct || !directRefused(e)) {
                         throw e;
                     }
                     // O_DIRECT allowed at open but refused at write (e.g. EINVAL: an alignment the file system did
@@ -644,6 +644,16 @@ final class Segment {
         while (zeros.hasRemaining()) {
             at += ch.write(zeros, at);
         }
+    }
+
+    /**
+     * Whether a failed O_DIRECT write was refused for its alignment (EINVAL from the kernel, or the JDK's own check
+     * against the block size it found), not failed for a reason a buffered write would meet too (a full disk, EIO).
+     */
+    private static boolean directRefused(IOException e) {
+        String m = e.getMessage();
+        return !(e instanceof ClosedChannelException) && m != null
+                && (m.contains("Invalid argument") || m.contains("block size"));
     }
 
     private static boolean isDiskFull(Throwable e) {
@@ -740,7 +750,9 @@ final class Segment {
     /**
      * Waits until no reserved or running fill can write below {@code end}, the end of the bytes the writer is about
      * to write (writer only, under the partition's write lock). Returns at once unless the writer caught up with a
-     * fill's chunks; never waits for a fill's sync or read-back.
+     * running fill's chunks; never waits for a fill's sync or read-back. A reserved fill that has not started yet
+     * (its task waits behind other partitions' fills) is released instead of waited for: this write then grows the
+     * file as without preallocation, and the writer reserves a fresh fill after it.
      */
     void awaitFillPast(long end) {
         if (fillFrom >= end) {
@@ -748,6 +760,11 @@ final class Segment {
         }
         boolean interrupted = false;
         synchronized (this) {
+            if (filling && !fillStarted && fillFrom < end) {
+                fillGeneration++; // its task finds the generation changed and does nothing
+                releaseReservation();
+                return;
+            }
             while (filling && fillFrom < end) {
                 try {
                     wait();

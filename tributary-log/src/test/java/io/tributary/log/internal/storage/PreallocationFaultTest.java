@@ -80,6 +80,23 @@ class PreallocationFaultTest {
         assertThat(Files.size(seg.file)).as("a released fill writes nothing").isZero();
     }
 
+    @Test
+    void aWriterReachingAFillStillQueuedReleasesItInsteadOfWaitingBehindOtherFills() throws Exception {
+        Segment seg = Segment.create(dir, 0, 4096);
+        ConcurrentLinkedQueue<Runnable> queued = new ConcurrentLinkedQueue<>(); // fill threads busy elsewhere
+        assertThat(seg.startFill(65536, 65536 + (1 << 20), queued::add, IGNORE)).isTrue();
+        Thread writer = Thread.ofPlatform().start(() -> seg.awaitFillPast(65536 + 100));
+        writer.join(5000);
+        assertThat(writer.isAlive()).as("the writer waited for a fill that had not started").isFalse();
+        assertThat(seg.filling()).isFalse();
+        queued.forEach(Runnable::run);
+        assertThat(Files.size(seg.file)).as("the released fill writes nothing when its turn comes").isZero();
+        assertThat(seg.startFill(131072, 131072 + (1 << 20), Runnable::run, IGNORE))
+                .as("the writer may reserve a fresh fill after its write").isTrue();
+        assertThat(seg.zeroedEnd).isEqualTo(131072 + (1 << 20));
+        seg.close();
+    }
+
     /**
      * Once a fill wrote its last chunk it writes nothing more, so a writer whose bytes run past the fill's end must
      * not wait (holding the partition's write lock) through the fill's fsync and its read-back of every byte.
