@@ -229,6 +229,51 @@ class PreallocationFaultTest {
         }
     }
 
+    /**
+     * Large appends from four threads keep catching up with 32 MiB fills (waiting on running ones, releasing queued
+     * ones, writing while a fill syncs): no zeros may land on data.
+     */
+    @Test
+    @org.junit.jupiter.api.Tag("slow")
+    void writersCatchingUpWithFillsNeverLoseBytes() throws Exception {
+        int n = 300;
+        String big = "x".repeat(200_000);
+        try (EmbeddedStorage s = EmbeddedStorage.open(StorageFixture.config(dir).withSegmentPreallocateBytes(32 << 20))) {
+            StorageFixture.topic(s, "t", 1, Map.of("fsync", "always", "segment.bytes", String.valueOf(48 << 20)));
+            EmbeddedProducer p = StorageFixture.producer(s);
+            ExecutorService writers = Executors.newFixedThreadPool(4);
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            for (int w = 0; w < 4; w++) {
+                int first = w;
+                done.add(writers.submit(() -> {
+                    for (int i = first; i < n; i += 4) {
+                        p.append("t", 0, record("k" + i, i + ":" + big, 1000 + i)).join();
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get();
+            }
+            writers.shutdown();
+            s.abandon();
+        }
+        try (EmbeddedStorage s = EmbeddedStorage.open(StorageFixture.config(dir))) {
+            assertThat(s.recoveryEvents()).isEmpty();
+            assertThat(s.endOffset(TP)).isEqualTo(n);
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            long next = 0;
+            while (next < n) {
+                for (io.tributary.log.LogRecord r : s.read(TP, next, 100, Long.MAX_VALUE)) {
+                    String v = StorageFixture.text(r.value());
+                    assertThat(v).endsWith(big);
+                    seen.add(v.substring(0, v.indexOf(':')));
+                    next = r.offset() + 1;
+                }
+            }
+            assertThat(seen).hasSize(n);
+        }
+    }
+
     @Test
     void theConstructorWithoutThePreallocationSettingStillWorksWithTheDefault() {
         EmbeddedLogConfig c = new EmbeddedLogConfig(dir, Duration.ofSeconds(30), Duration.ofSeconds(10), false, 4096,
