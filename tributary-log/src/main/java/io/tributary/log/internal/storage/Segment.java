@@ -16,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  * its {@link SegmentIndex offset index} and {@link SegmentIndex time index}.
  *
  * <p><b>The end is {@link #size}, not the file's length.</b> The active segment of an {@code fsync=always} partition
- * is preallocated: zeros are written and synced ahead of the writer ({@link #fill}) so that an append's fdatasync
+ * is preallocated: zeros are written and synced ahead of the writer ({@link #startFill}) so that an append's fdatasync
  * overwrites allocated blocks instead of growing the file, which would also commit the new length and extents to the
  * file system's journal. So the file may end in zeros: a zero batchLength where a batch should start marks the
  * preallocated tail (see {@link BatchFormat}). Recovery takes the first such position of the <em>last</em> segment of
@@ -53,7 +53,7 @@ final class Segment {
     private final int indexIntervalBytes;
     private long bytesSinceIndex = Long.MAX_VALUE / 2;
     /**
-     * File bytes below this are data or zeros that a completed {@link #fill} wrote and synced: appends there change
+     * File bytes below this are data or zeros that a completed fill ({@link #startFill}) wrote and synced: appends there change
      * no file-system metadata. Only grows, except when the file is cut ({@link #cutAt}).
      */
     volatile long zeroedEnd;
