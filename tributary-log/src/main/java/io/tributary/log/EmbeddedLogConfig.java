@@ -40,7 +40,8 @@ import java.util.TreeSet;
  *       an append's fdatasync overwrites allocated blocks instead of growing the file (which also commits the new
  *       size and extents to the file system's journal, about doubling the sync's latency); 0 turns it off (0 to
  *       1073741824). Costs up to this much disk per partition written under {@code fsync=always}; the zeros are cut
- *       off on roll and on close</td></tr>
+ *       off on roll and on close. Set 0 on tmpfs and on copy-on-write or compressing file systems (btrfs, ZFS), where
+ *       it gains nothing</td></tr>
  * </table>
  *
  * @param dataDir              folder holding the log
@@ -111,6 +112,16 @@ public record EmbeddedLogConfig(Path dataDir, Duration cleanerInterval, Duration
     private static InvalidRequestException invalid(List<String> problems) {
         return new InvalidRequestException(ErrorCode.INVALID_CONFIG, "Invalid embedded log config ("
                 + problems.size() + " problem" + (problems.size() == 1 ? "" : "s") + "): " + String.join("; ", problems));
+    }
+
+    /**
+     * The constructor before {@code segmentPreallocateBytes} existed, kept so code written against it compiles and
+     * links: preallocation is {@link #DEFAULT_SEGMENT_PREALLOCATE_BYTES}.
+     */
+    public EmbeddedLogConfig(Path dataDir, Duration cleanerInterval, Duration checkpointInterval, boolean repairOnOpen,
+                             int indexIntervalBytes, boolean autoCreateTopics, int autoCreatePartitions) {
+        this(dataDir, cleanerInterval, checkpointInterval, repairOnOpen, indexIntervalBytes, autoCreateTopics,
+                autoCreatePartitions, DEFAULT_SEGMENT_PREALLOCATE_BYTES);
     }
 
     /** Defaults, with the data in {@code ./data}. */

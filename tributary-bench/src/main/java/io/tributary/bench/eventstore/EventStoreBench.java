@@ -121,6 +121,20 @@ public final class EventStoreBench implements Callable<Integer> {
             System.err.println("--paced-seconds " + pacedSeconds + " and --rate " + rate + " must be at least 1");
             return 2;
         }
+        // refuse what would silently run something other than what was asked
+        if (backend.equals("postgres") && ("paced".equals(only) || !embeddedSettings.isEmpty())) {
+            System.err.println(("paced".equals(only) ? "--only paced" : "--setting") + " applies to the embedded"
+                    + " backend only, so with --backend postgres it would run or change nothing; use --backend embedded or both");
+            return 2;
+        }
+        for (String key : List.of(EventStores.BACKEND, "tributary.eventstore.embedded.index-dir", EventLogs.BACKEND,
+                EmbeddedLogConfig.DATA_DIR)) {
+            if (embeddedSettings.containsKey(key)) {
+                System.err.println("--setting " + key + " cannot be overridden: the bench sets it for each run (use --dir"
+                        + " for the folder)");
+                return 2;
+            }
+        }
         System.out.printf("tributary bench eventstore: %d events per append workload, %d threads, %d cores%n",
                 events, threads, Runtime.getRuntime().availableProcessors());
         if (backend.equals("embedded") || backend.equals("both")) {

@@ -104,17 +104,35 @@ public final class EmbeddedStorage implements PartitionReads, AutoCloseable {
             new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final java.util.concurrent.atomic.AtomicInteger writeBuffersCreated = new java.util.concurrent.atomic.AtomicInteger();
     private static final int MAX_WRITE_BUFFERS = Math.max(2, 2 * Runtime.getRuntime().availableProcessors());
+    /**
+     * Runs every partition's preallocation fills: two threads, so a slow fill (a full disk, a busy device) delays the
+     * others by at most one, and no thread is created per fill (a fill is short, and creating a thread can fail).
+     * The queue holds at most one live fill per active segment (a segment reserves one at a time; a writer that reaches
+     * a fill still queued releases it, leaving a task that does nothing, rather than wait). Idle threads end after
+     * a minute; shut down on close and abandon, after the partitions released their fills.
+     */
+    private final java.util.concurrent.ThreadPoolExecutor fills;
+    private static final int FILL_THREADS = 2;
 
     private EmbeddedStorage(EmbeddedLogConfig config, DataDirLock lock) {
         this.config = config;
         this.dataDir = config.dataDir();
         this.lock = lock;
         this.cleaner = Thread.ofPlatform().daemon().name("tributary-log-cleaner").unstarted(this::cleanerLoop);
+        this.fills = new java.util.concurrent.ThreadPoolExecutor(FILL_THREADS, FILL_THREADS, 60,
+                java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(),
+                Thread.ofPlatform().daemon().name("tributary-prealloc-", 0).factory());
+        this.fills.allowCoreThreadTimeOut(true);
     }
 
     /** Bytes kept zero-filled ahead of each {@code fsync=always} active segment (0 = off); see {@link Segment}. */
     int segmentPreallocateBytes() {
         return config.segmentPreallocateBytes();
+    }
+
+    /** The threads that preallocate segments ({@link Segment#startFill}); see {@link #fills}. */
+    java.util.concurrent.Executor fills() {
+        return fills;
     }
 
     /** Locks the data folder, reads the catalog and recovers every partition. */
@@ -521,6 +539,7 @@ public final class EmbeddedStorage implements PartitionReads, AutoCloseable {
         LockSupport.unpark(cleaner);
         joinCleaner();
         closePartitions(false);
+        fills.shutdown();
         signalChange();
         lock.close();
     }
@@ -531,6 +550,7 @@ public final class EmbeddedStorage implements PartitionReads, AutoCloseable {
         LockSupport.unpark(cleaner);
         joinCleaner();
         closePartitions(true);
+        fills.shutdown();
         lock.close();
     }
 

@@ -7,6 +7,7 @@ import io.tributary.core.NotFoundException;
 import io.tributary.core.RetriableException;
 import io.tributary.core.TributaryException;
 import io.tributary.log.Durability;
+import io.tributary.log.EmbeddedLogConfig;
 import io.tributary.log.LogErrors;
 import io.tributary.log.LogRecord;
 import io.tributary.log.TopicConfig;
@@ -61,12 +62,14 @@ import org.jspecify.annotations.Nullable;
  * and extents to the file system's journal, about doubling its latency, and that sync is on every acknowledgement's
  * path. So the writer keeps up to {@code segment-preallocate-bytes} (as much as the segment already holds, at least
  * {@link #FIRST_FILL}) ahead of the active segment's end zero-filled and synced: when less than half is left after a
- * write, it reserves the next stretch and a short-lived thread fills it
- * ({@link Segment#fill}), never the writer or the sync thread. When nothing is filled yet (a new segment, a reopen),
+ * write, it reserves the next stretch and one of the storage's few fill threads fills it
+ * ({@link Segment#startFill}), never the writer or the sync thread. When nothing is filled yet (a new segment, a reopen),
  * a short first stretch ({@link #FIRST_FILL}) starts {@link #FILL_GAP} past the end, so the first appends neither wait
- * for it nor run long on a growing file. The writer waits only if it catches up with a running fill, for at most one
- * chunk. A roll and a clean close cut the zeros
- * off; recovery takes the zeros of the last segment as its tail, not as a torn write (see {@link Segment}).
+ * for it nor run long on a growing file. The writer waits only if it catches up with a fill's chunks, for at most
+ * one chunk, never for the fill's sync. A fill that fails (disk full, O_DIRECT refused, no memory or threads) is
+ * logged as a WARNING once per partition, and the next is tried once the appends have passed where it started.
+ * A roll and a clean close cut the zeros off; recovery of an {@code fsync=always} partition takes the zeros of its
+ * last segment as its tail, not as a torn write (see {@link Segment}).
  *
  * <p><b>Recovery</b> ({@link #open}): segments before the recovery point are trusted (their index files are
  * sanity-checked and rebuilt if they fail); the last segment and every segment from the recovery point on are read
@@ -103,8 +106,7 @@ final class PartitionLog {
      * up to {@link #preallocateBytes} (see {@link #preallocate}).
      */
     static final long FIRST_FILL = 1 << 20;
-    /** Fill boundaries are multiples of this, so the zeros can bypass the page cache (O_DIRECT needs aligned I/O). */
-    private static final long FILL_ALIGN = 4096;
+    private static final long FILL_ALIGN = Segment.FILL_ALIGN;
     /**
      * Each platform reader thread's read buffer, reused: a poll used to allocate (and zero) a fresh buffer of up to
      * {@link #READ_CHUNK} per partition read, about 3% of a busy consumer thread. Safe because decoding copies every
@@ -117,6 +119,8 @@ final class PartitionLog {
     private final EmbeddedStorage storage;
     private final int indexIntervalBytes;
     private final int preallocateBytes;
+    /** Whether a failed fill was logged as a WARNING already (later ones go to DEBUG, see {@link #fillFailed}). */
+    private volatile boolean fillFailureLogged;
     private volatile TopicConfig config;
     private volatile Durability durability;
     private volatile int segmentBytes;
@@ -243,7 +247,9 @@ final class PartitionLog {
                 expected = knownNext;
                 continue;
             }
-            Segment.ScanResult r = seg.scan(knownNext < 0);
+            // only the last segment of an fsync=always partition can end in preallocated zeros; elsewhere zeros at
+            // the end can be acknowledged records lost (fsync=interval/never after a power loss), so they are reported
+            Segment.ScanResult r = seg.scan(knownNext < 0 && log.durability instanceof Durability.Always);
             log.segments.put(base, seg);
             boolean beforeRecoveryPoint = cp.isPresent() && (base < cp.get().segmentBase()
                     || (base == cp.get().segmentBase() && r.validEnd() < cp.get().position()));
@@ -263,12 +269,13 @@ final class PartitionLog {
                     return log;
                 }
                 long lost = fileSize - r.validEnd();
+                long zeros = seg.trailingZeros(r.validEnd()); // e.g. a preallocated tail behind a torn batch
                 for (int j = i + 1; j < bases.size(); j++) {
                     lost += Files.size(files.get(bases.get(j)));
                 }
                 seg.truncate(r.validEnd());
                 deleteSegmentsFrom(dir, bases.subList(i + 1, bases.size()));
-                report(events, new RecoveryEvent(tp, seg.file, r.validEnd(), lost, r.nextOffset(), problem,
+                report(events, new RecoveryEvent(tp, seg.file, r.validEnd(), lost, zeros, r.nextOffset(), problem,
                         beforeRecoveryPoint));
                 expected = r.nextOffset();
                 break;
@@ -588,20 +595,28 @@ final class PartitionLog {
         long from = alignUp(first ? end + FILL_GAP : zeroed);
         long limit = Math.min(end + ahead, segmentBytes);
         long to = Math.min(first ? from + FIRST_FILL : limit, limit) / FILL_ALIGN * FILL_ALIGN;
-        if (to <= from || !seg.beginFill(from)) {
-            return;
+        if (to > from) {
+            seg.startFill(from, to, storage.fills(), (f, t, cause, syncFailed) -> fillFailed(seg, f, t, cause,
+                    syncFailed));
         }
-        Thread.ofPlatform().daemon().name("tributary-prealloc-" + tp).start(() -> {
-            try {
-                seg.fill(to);
-            } catch (IOException e) {
-                // Only the zeros failed (e.g. the disk is full): appends go on, on a growing file, and report
-                // their own errors; bytes the fill did write past the end are a zero tail recovery skips. The
-                // segment tries again once the appends have passed where this fill started.
-                LOG.log(System.Logger.Level.DEBUG, () -> "Preallocation of " + seg.file + " up to byte " + to
-                        + " stopped: " + e);
-            }
-        });
+    }
+
+    /**
+     * Only the zeros failed (e.g. the disk is full): appends go on, on a growing file (slower syncs), and report their
+     * own errors; bytes the fill did write past the end are a zero tail recovery skips. The segment tries again once
+     * the appends have passed where the fill started. Logged as a WARNING the first time per partition (a file system
+     * that refuses every fill should be visible, not a DEBUG line per MiB), and every time its fsync failed other
+     * than for a full disk: that error may concern the file's data pages too.
+     */
+    private void fillFailed(Segment seg, long from, long to, Throwable cause, boolean syncFailed) {
+        boolean first = !fillFailureLogged;
+        fillFailureLogged = true;
+        System.Logger.Level level = first || syncFailed ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG;
+        LOG.log(level, () -> "partition " + tp + ": preallocating " + seg.file + " from byte " + from + " to " + to
+                + (syncFailed ? " failed to sync the zeros: " : " failed: ") + cause + ". Appends go on without it"
+                + " (each sync then also commits the file's growth) and the next fill is tried once the appends pass"
+                + " byte " + from + "; to stop preallocating set " + EmbeddedLogConfig.SEGMENT_PREALLOCATE_BYTES
+                + "=0" + (first ? "" : " (further failures of this partition are logged at DEBUG)"));
     }
 
     private static long alignUp(long position) {

@@ -16,17 +16,19 @@ import org.jspecify.annotations.Nullable;
  * its {@link SegmentIndex offset index} and {@link SegmentIndex time index}.
  *
  * <p><b>The end is {@link #size}, not the file's length.</b> The active segment of an {@code fsync=always} partition
- * is preallocated: zeros are written and synced ahead of the writer ({@link #fill}) so that an append's fdatasync
+ * is preallocated: zeros are written and synced ahead of the writer ({@link #startFill}) so that an append's fdatasync
  * overwrites allocated blocks instead of growing the file, which would also commit the new length and extents to the
  * file system's journal. So the file may end in zeros: a zero batchLength where a batch should start marks the
- * preallocated tail (see {@link BatchFormat}). Recovery takes the first such position of the <em>last</em> segment as
- * its end when every byte from there to the end of the file is zero ({@link #scan(boolean)}), and cuts the zeros off;
+ * preallocated tail (see {@link BatchFormat}). Recovery takes the first such position of the <em>last</em> segment of
+ * an {@code fsync=always} partition as its end when every byte from there to the end of the file is zero and the
+ * file's length is a multiple of {@link #FILL_ALIGN} ({@link #scan(boolean)}), and cuts the zeros off;
  * a roll and a clean close cut the tail too ({@link #cutTail()}), so a closed segment's file length is its end.
  *
  * <p>Thread-safety: the partition's writer appends and updates {@link #size}, {@link #nextOffset} and
  * {@link #maxTimestamp} (all volatile, published after the bytes are in the file); readers read concurrently up to
- * {@link #size}. One fill at a time runs on its own thread; it writes only at or above {@link #fillFrom}, which only
- * grows while it runs, and the writer waits ({@link #awaitFillPast}) rather than write there.
+ * {@link #size}. At most one fill is reserved or running at a time, on the storage's fill threads; it writes only at
+ * or above {@link #fillFrom}, which only grows while it runs, and the writer waits ({@link #awaitFillPast}) rather
+ * than write there.
  */
 final class Segment {
 
@@ -51,21 +53,24 @@ final class Segment {
     private final int indexIntervalBytes;
     private long bytesSinceIndex = Long.MAX_VALUE / 2;
     /**
-     * File bytes below this are data or zeros that a completed {@link #fill} wrote and synced: appends there change
+     * File bytes below this are data or zeros that a completed fill ({@link #startFill}) wrote and synced: appends there change
      * no file-system metadata. Only grows, except when the file is cut ({@link #cutAt}).
      */
     volatile long zeroedEnd;
     /** While a fill runs, it writes zeros at and above this position (only grows); {@code Long.MAX_VALUE} otherwise. */
     private volatile long fillFrom = Long.MAX_VALUE;
-    /** Whether a fill runs; guarded by {@code this}. */
+    /** Whether a fill is reserved or runs; guarded by {@code this}. */
     private boolean filling;
-    /** Bumped to make a running fill stop at its next chunk (a cut); guarded by {@code this}. */
+    /**
+     * Bumped to make a running fill stop at its next chunk (a cut, a close) and to mark a reserved one that has not
+     * started as released; guarded by {@code this}.
+     */
     private int fillGeneration;
     /** No more fills: the segment was rolled or is closing. */
     private volatile boolean fillsStopped;
     /**
      * After a failed fill (e.g. the disk is full), the next is tried only once the end passes where it started, so a
-     * failing fill is not retried, with a new thread, on every append.
+     * failing fill is not retried on every append.
      */
     private volatile long nextFillAt;
     /** Zeros written per call by a fill; the writer waits for at most one such write when it catches up with a fill. */
@@ -273,11 +278,14 @@ final class Segment {
     /**
      * Walks every batch from the start, checking length, magic, version, CRC and offset continuity (the first batch
      * must start at {@code baseOffset}), and rebuilds both indexes from what it read. Stops at the first invalid batch.
-     * If {@code lastSegment} and every byte from there to the end of the file is zero, that is the preallocated tail
-     * (no problem, {@code zeroTail}); in any other segment zeros are reported like any invalid batch, since a roll
-     * cuts the tail off before the next segment exists.
+     * If {@code mayBePreallocated}, the file's length is a multiple of {@link #FILL_ALIGN} (where every fill ends) and
+     * every byte from there to the end of the file is zero, that is the preallocated tail (no problem,
+     * {@code zeroTail}). Otherwise zeros are reported like any invalid batch: the caller passes false for a segment
+     * that is not the last (a roll cuts the tail off before the next segment exists) and for partitions that are not
+     * {@code fsync=always}, whose zeros can be acknowledged records a power loss took (the file's new length
+     * committed, its data pages not).
      */
-    ScanResult scan(boolean lastSegment) throws IOException {
+    ScanResult scan(boolean mayBePreallocated) throws IOException {
         offsetIndex = SegmentIndex.emptyOffsets();
         timeIndex = SegmentIndex.emptyTimes();
         bytesSinceIndex = Long.MAX_VALUE / 2;
@@ -330,11 +338,35 @@ final class Segment {
         }
         size = pos;
         boolean zeroTail = false;
-        if (problem != null && lastSegment && zerosFrom(pos, fileSize)) {
+        if (problem != null && mayBePreallocated && fileSize % FILL_ALIGN == 0 && zerosFrom(pos, fileSize)) {
             problem = null;
             zeroTail = true;
         }
         return new ScanResult(pos, expected, maxTimestamp, problem, zeroTail);
+    }
+
+    /**
+     * How many bytes at the end of the file, at or after {@code from}, are zero: of a cut tail, those that held no
+     * data (a preallocated tail, or pages a crash never wrote).
+     */
+    long trailingZeros(long from) throws IOException {
+        long fileSize = fileSize();
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.max(1, Math.min(FILL_CHUNK, fileSize - from)));
+        long end = fileSize;
+        while (end > from) {
+            long start = Math.max(from, end - buf.capacity());
+            int n = fill(buf, start, end);
+            if (n < end - start) {
+                return 0; // the file shrank under us
+            }
+            for (int i = n - 1; i >= 0; i--) {
+                if (buf.get(i) != 0) {
+                    return fileSize - (start + i + 1);
+                }
+            }
+            end = start;
+        }
+        return fileSize - from;
     }
 
     /** Whether every byte of the file in {@code [from, fileSize)} is zero. */
@@ -419,95 +451,277 @@ final class Segment {
     // ------------------------------------------------------------------------------------------------ preallocation
 
     /**
-     * Reserves a fill starting at {@code from} (at or past {@link #size}, so never over data); false if a fill runs
-     * or fills were stopped. The caller holds the partition's write lock, so no append is between its check of
-     * {@link #awaitFillPast} and its write while the reservation is made.
+     * Fill boundaries are multiples of this (a page), so the zeros can bypass the page cache (O_DIRECT needs aligned
+     * I/O), and a preallocated file's length is always a multiple of it: recovery takes trailing zeros as a
+     * preallocated tail only then ({@link #scan}).
      */
-    synchronized boolean beginFill(long from) {
-        if (filling || fillsStopped || closedForGood || from < size || size < nextFillAt) {
-            return false;
+    static final long FILL_ALIGN = 4096;
+    /** Alignment of the shared zero buffer; O_DIRECT is used only on file systems whose block size divides it. */
+    private static final int ZERO_ALIGN = 64 * 1024;
+    private static final int WARM_CHUNK = 256 * 1024;
+    /**
+     * The zeros every fill writes and the buffer every read-back ({@link #warm}) reads into: allocated once for the
+     * process, not per fill, so a fill needs no direct memory (under direct-memory pressure an allocation per fill
+     * would run a full GC and fail on every append). The zeros are read-only; the read-back bytes are never looked
+     * at, so fills on several threads may read into the same memory.
+     */
+    private static volatile @Nullable ByteBuffer sharedZeros;
+    private static volatile @Nullable ByteBuffer sharedSink;
+    /**
+     * File stores that refused an O_DIRECT write although they allowed the open (e.g. an alignment larger than the
+     * block size they report): later fills there write through the page cache straight away.
+     */
+    private static final java.util.Set<java.nio.file.FileStore> DIRECT_REFUSED =
+            java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * This segment's file store and block size, looked up once by the first fill (the lookup reads the mount table),
+     * on the fill's thread; null until then, or if the lookup failed.
+     */
+    private volatile java.nio.file.@Nullable FileStore store;
+    private volatile int storeBlockSize;
+    /** Whether a fill's task started running (else {@link #filling} is a reservation only); guarded by {@code this}. */
+    private boolean fillStarted;
+
+    /** How a fill that failed reports it (on the fill's thread, after the segment released the fill). */
+    interface FillFailure {
+        /**
+         * @param syncFailed whether the fill's fsync failed for a reason other than a full disk, which puts the
+         *                   file's other unsynced pages in doubt too
+         */
+        void failed(long from, long to, Throwable cause, boolean syncFailed);
+    }
+
+    /**
+     * Reserves a fill of {@code [from, to)} ({@code from} at or past {@link #size}, so never over data) and hands it
+     * to {@code fills}; false if a fill is reserved or running, fills were stopped, or a failed fill asked to wait
+     * until the end passes where it started. The caller holds the partition's write lock, so no append is between
+     * its check of {@link #awaitFillPast} and its write while the reservation is made.
+     *
+     * <p>A reservation always has a runner or is released: if {@code fills} refuses the task (or throws anything,
+     * e.g. an {@link OutOfMemoryError} "unable to create native thread"), the reservation is released, a waiting
+     * writer woken, {@code onFailure} told, and the next fill waits until the end passes {@code from}. A reserved
+     * fill whose task has not started yet is released by a cut or close ({@link #cancelFill}, {@link #stopFills})
+     * without waiting for it.
+     */
+    boolean startFill(long from, long to, java.util.concurrent.Executor fills, FillFailure onFailure) {
+        int generation;
+        synchronized (this) {
+            if (filling || fillsStopped || closedForGood || from < size || size < nextFillAt || to <= from) {
+                return false;
+            }
+            filling = true;
+            fillStarted = false;
+            fillFrom = from;
+            generation = fillGeneration;
         }
-        filling = true;
-        fillFrom = from;
+        try {
+            fills.execute(() -> runFill(generation, from, to, onFailure));
+        } catch (Throwable t) {
+            synchronized (this) {
+                if (generation == fillGeneration && filling && !fillStarted) {
+                    nextFillAt = from;
+                    releaseReservation();
+                }
+            }
+            onFailure.failed(from, to, t, false);
+        }
         return true;
     }
 
     /**
-     * The fill reserved by {@link #beginFill}: writes zeros up to {@code to} in {@link #FILL_CHUNK} writes, syncs
-     * them, then reads them back so their pages are cached (an append into a page that is not cached would first read
-     * it from disk). Runs on its own thread, never the writer's.
+     * The fill reserved by {@link #startFill}: writes zeros over {@code [from, to)} in {@link #FILL_CHUNK} writes,
+     * syncs them, then reads them back so their pages are cached (an append into a page that is not cached would
+     * first read it from disk). Runs on the storage's fill threads, never the writer's.
      *
      * <p>The zeros bypass the page cache (O_DIRECT) where the file system allows it: an fdatasync flushes every dirty
      * page of the file, so buffered zeros would be flushed by the next append's sync, adding megabytes to it. Where
-     * O_DIRECT is refused (e.g. tmpfs, where syncs cost nothing anyway) the zeros are written buffered.
-     * Stops early, leaving {@link #zeroedEnd} as it was, if a cut or close intervenes.
+     * O_DIRECT is refused, at open or at the first write (e.g. tmpfs, where syncs cost nothing anyway), the zeros are
+     * written buffered. Once the last chunk is written the writer may write anywhere ({@link #fillFrom} is released
+     * before the sync and the read-back, which write nothing). Stops early, leaving {@link #zeroedEnd} as it was, if
+     * a cut or close intervenes. A failure (any {@link Throwable}) makes the next fill wait until the end passes
+     * {@code from}, and is handed to {@code onFailure}.
      */
-    void fill(long to) throws IOException {
-        int generation;
+    private void runFill(int generation, long from, long to, FillFailure onFailure) {
         synchronized (this) {
-            generation = fillGeneration;
+            if (generation != fillGeneration) {
+                return; // cut or closed before it ran: the reservation was released then
+            }
+            fillStarted = true;
         }
-        long from = fillFrom;
+        Throwable failure = null;
+        boolean syncFailed = false;
         try {
-            int block = blockSize();
-            FileChannel direct = openDirect(block, from, to);
-            long end;
-            try (FileChannel ch = direct != null ? direct
-                    : FileChannel.open(file, StandardOpenOption.WRITE)) {
-                ByteBuffer zeros = ByteBuffer.allocateDirect(FILL_CHUNK + block).alignedSlice(block);
-                long pos = from;
-                while (pos < to) {
-                    synchronized (this) {
-                        if (fillGeneration != generation || fillsStopped) {
-                            return;
-                        }
-                    }
-                    int n = (int) Math.min(FILL_CHUNK, to - pos);
-                    zeros.clear().limit(n);
-                    long at = pos;
-                    while (zeros.hasRemaining()) {
-                        at += ch.write(zeros, at);
-                    }
-                    pos = at;
-                    fillFrom = pos; // the writer may now write below pos
-                    synchronized (this) {
-                        notifyAll();
+            long end = writeZeros(generation, from, to);
+            if (end >= 0) {
+                warm(generation, from, end);
+                synchronized (this) {
+                    if (fillGeneration == generation && !fillsStopped) {
+                        zeroedEnd = Math.max(zeroedEnd, end);
                     }
                 }
-                end = pos;
-                ch.force(false); // commits the new length and extents once, for the whole fill
             }
-            warm(from, end);
-            synchronized (this) {
-                if (fillGeneration == generation && !fillsStopped) {
-                    zeroedEnd = Math.max(zeroedEnd, end);
-                }
-            }
-        } catch (IOException e) {
-            nextFillAt = from; // before the fill counts as ended, so no append starts the same failing fill again
-            throw e;
+        } catch (FillSyncException e) {
+            failure = e.getCause();
+            syncFailed = !isDiskFull(e.getCause());
+        } catch (Throwable t) {
+            failure = t;
         } finally {
             synchronized (this) {
-                filling = false;
+                if (failure != null) {
+                    nextFillAt = from; // before the fill counts as ended, so no append starts the same failing fill
+                }
+                fillStarted = false;
+                releaseReservation();
+            }
+        }
+        if (failure != null) {
+            onFailure.failed(from, to, failure, syncFailed);
+        }
+    }
+
+    /** Thrown by {@link #writeZeros} when the fill's fsync failed; the cause is the I/O error. */
+    private static final class FillSyncException extends IOException {
+        FillSyncException(IOException cause) {
+            super(cause);
+        }
+    }
+
+    /** Writes and syncs the zeros; the end reached, or -1 if a cut or close stopped the fill. */
+    private long writeZeros(int generation, long from, long to) throws IOException {
+        int align = directAlignment();
+        FileChannel direct = align > 0 && from % align == 0 && to % align == 0 ? openDirect() : null;
+        FileChannel out = direct != null ? direct : FileChannel.open(file, StandardOpenOption.WRITE);
+        try {
+            ByteBuffer zeros = zeros();
+            long pos = from;
+            while (pos < to) {
+                if (stale(generation)) {
+                    return -1;
+                }
+                int n = (int) Math.min(FILL_CHUNK, to - pos);
+                try {
+                    writeFully(out, zeros, n, pos);
+                } catch (IOException e) {
+                    if (out != direct || !directRefused(e)) {
+                        throw e;
+                    }
+                    // O_DIRECT allowed at open but refused at write (e.g. EINVAL: an alignment the file system did
+                    // not report): write buffered from here on, and skip O_DIRECT on this file store from now on
+                    java.nio.file.FileStore s = store;
+                    if (s != null) {
+                        DIRECT_REFUSED.add(s);
+                    }
+                    out = FileChannel.open(file, StandardOpenOption.WRITE);
+                    direct.close();
+                    writeFully(out, zeros, n, pos);
+                }
+                pos += n;
+                fillFrom = pos; // the writer may now write below pos
+                synchronized (this) {
+                    notifyAll();
+                }
+            }
+            synchronized (this) {
+                // no more writes: a writer that caught up need not wait for the sync and the read-back
                 fillFrom = Long.MAX_VALUE;
                 notifyAll();
             }
+            try {
+                out.force(false); // commits the new length and extents once, for the whole fill
+            } catch (IOException e) {
+                throw new FillSyncException(e);
+            }
+            return pos;
+        } finally {
+            out.close();
         }
     }
 
-    private int blockSize() {
-        try {
-            return (int) Math.max(512, Math.min(FILL_CHUNK, Files.getFileStore(file).getBlockSize()));
-        } catch (IOException | UnsupportedOperationException e) {
-            return 4096; // then O_DIRECT may refuse the alignment, and the zeros go through the page cache
+    private static void writeFully(FileChannel ch, ByteBuffer zeros, int n, long position) throws IOException {
+        zeros.clear().limit(n);
+        long at = position;
+        while (zeros.hasRemaining()) {
+            at += ch.write(zeros, at);
         }
     }
 
-    /** A channel writing around the page cache, if the file system allows it and the range is block-aligned. */
-    private @Nullable FileChannel openDirect(int block, long from, long to) {
-        if (from % block != 0 || to % block != 0) {
-            return null;
+    /**
+     * Whether a failed O_DIRECT write was refused for its alignment (EINVAL from the kernel, or the JDK's own check
+     * against the block size it found), not failed for a reason a buffered write would meet too (a full disk, EIO).
+     */
+    private static boolean directRefused(IOException e) {
+        String m = e.getMessage();
+        return !(e instanceof ClosedChannelException) && m != null
+                && (m.contains("Invalid argument") || m.contains("block size"));
+    }
+
+    private static boolean isDiskFull(Throwable e) {
+        String m = e.getMessage();
+        return m != null && (m.contains("No space left") || m.contains("Disk quota exceeded"));
+    }
+
+    private synchronized boolean stale(int generation) {
+        return fillGeneration != generation || fillsStopped;
+    }
+
+    /** Releases the reserved or running fill and wakes its waiters; caller holds {@code this}. */
+    private void releaseReservation() {
+        filling = false;
+        fillFrom = Long.MAX_VALUE;
+        notifyAll();
+    }
+
+    private static ByteBuffer zeros() {
+        ByteBuffer z = sharedZeros;
+        if (z == null) {
+            synchronized (Segment.class) {
+                z = sharedZeros;
+                if (z == null) {
+                    z = ByteBuffer.allocateDirect(FILL_CHUNK + ZERO_ALIGN).alignedSlice(ZERO_ALIGN).asReadOnlyBuffer();
+                    sharedZeros = z;
+                }
+            }
         }
+        return z.duplicate();
+    }
+
+    private static ByteBuffer sink() {
+        ByteBuffer b = sharedSink;
+        if (b == null) {
+            synchronized (Segment.class) {
+                b = sharedSink;
+                if (b == null) {
+                    b = ByteBuffer.allocateDirect(WARM_CHUNK);
+                    sharedSink = b;
+                }
+            }
+        }
+        return b.duplicate();
+    }
+
+    /**
+     * The alignment O_DIRECT writes need here (the larger of a page and the file system's block size), or 0 if the
+     * zeros must go through the page cache: the block size is unknown or larger than the shared buffer's alignment,
+     * or the file store refused an O_DIRECT write before. Looked up once per segment.
+     */
+    private int directAlignment() {
+        java.nio.file.FileStore s = store;
+        if (s == null) {
+            try {
+                s = Files.getFileStore(file);
+                long bs = s.getBlockSize();
+                storeBlockSize = bs > 0 && bs <= ZERO_ALIGN ? (int) Math.max(FILL_ALIGN, bs) : 0;
+                store = s;
+            } catch (IOException | UnsupportedOperationException e) {
+                return 0;
+            }
+        }
+        return DIRECT_REFUSED.contains(s) ? 0 : storeBlockSize;
+    }
+
+    /** A channel writing around the page cache, if the file system allows it. */
+    private @Nullable FileChannel openDirect() {
         try {
             return FileChannel.open(file, StandardOpenOption.WRITE, com.sun.nio.file.ExtendedOpenOption.DIRECT);
         } catch (IOException | UnsupportedOperationException e) {
@@ -515,11 +729,14 @@ final class Segment {
         }
     }
 
-    /** Reads {@code [from, to)} through the page cache, so appends there find their pages cached (clean). */
-    private void warm(long from, long to) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocateDirect(256 * 1024);
+    /**
+     * Reads {@code [from, to)} through the page cache, so appends there find their pages cached (clean). Stops when
+     * the fill is cancelled, so a cut or close waits for at most one read.
+     */
+    private void warm(int generation, long from, long to) throws IOException {
+        ByteBuffer buf = sink();
         long pos = from;
-        while (pos < to && !fillsStopped) {
+        while (pos < to && !stale(generation)) {
             buf.clear().limit((int) Math.min(buf.capacity(), to - pos));
             read(buf, pos);
             int n = buf.position();
@@ -531,8 +748,11 @@ final class Segment {
     }
 
     /**
-     * Waits until no running fill can write below {@code end}, the end of the bytes the writer is about to write
-     * (writer only, under the partition's write lock). Returns at once unless the writer caught up with a fill.
+     * Waits until no reserved or running fill can write below {@code end}, the end of the bytes the writer is about
+     * to write (writer only, under the partition's write lock). Returns at once unless the writer caught up with a
+     * running fill's chunks; never waits for a fill's sync or read-back. A reserved fill that has not started yet
+     * (its task waits behind other partitions' fills) is released instead of waited for: this write then grows the
+     * file as without preallocation, and the writer reserves a fresh fill after it.
      */
     void awaitFillPast(long end) {
         if (fillFrom >= end) {
@@ -540,6 +760,11 @@ final class Segment {
         }
         boolean interrupted = false;
         synchronized (this) {
+            if (filling && !fillStarted && fillFrom < end) {
+                fillGeneration++; // its task finds the generation changed and does nothing
+                releaseReservation();
+                return;
+            }
             while (filling && fillFrom < end) {
                 try {
                     wait();
@@ -553,18 +778,26 @@ final class Segment {
         }
     }
 
-    /** Stops a running fill at its next chunk and waits for it; later fills may start. */
+    /**
+     * Stops a running fill at its next chunk (or read) and waits for it, or releases a reserved one that has not
+     * started; later fills may start.
+     */
     private void cancelFill() {
         synchronized (this) {
             fillGeneration++;
+            if (filling && !fillStarted) {
+                releaseReservation();
+            }
         }
         awaitNoFill();
     }
 
     /** Stops fills for good (roll, close) and waits for a running one. */
     void stopFills() {
-        fillsStopped = true;
-        awaitNoFill();
+        synchronized (this) {
+            fillsStopped = true;
+        }
+        cancelFill();
     }
 
     private synchronized void awaitNoFill() {

@@ -251,11 +251,19 @@ class PreallocationTest {
         try (FileChannel ch = FileChannel.open(segmentFile(0), StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.wrap(next, 0, 30), end); // a write into the zeros cut short by the crash
         }
+        int lastNonZero = 29;
+        while (next[lastNonZero] == 0) {
+            lastNonZero--;
+        }
+        long torn = lastNonZero + 1L; // the header's last bytes may be zeros, which count with the zero tail
         try (EmbeddedStorage s = open()) {
             assertThat(s.recoveryEvents()).singleElement().satisfies(e -> {
                 assertThat(e.position()).isEqualTo(end);
                 assertThat(e.firstLostOffset()).isEqualTo(30);
                 assertThat(e.bytesTruncated()).as("the torn bytes and the zeros after them").isEqualTo(length - end);
+                assertThat(e.zeroBytes()).as("the zeros after the last non-zero torn byte").isEqualTo(length - end - torn);
+                assertThat(e.describe()).contains("truncated " + torn + " bytes of data and " + (length - end - torn)
+                        + " trailing zero bytes");
             });
             assertRecords(s, 30, 100);
         }

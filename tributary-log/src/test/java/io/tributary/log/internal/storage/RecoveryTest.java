@@ -83,13 +83,22 @@ class RecoveryTest {
         try (FileChannel ch = FileChannel.open(segmentFile(), StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
             ch.write(ByteBuffer.wrap(next, 0, 30)); // a write cut short by the crash
         }
+        int lastNonZero = 29;
+        while (next[lastNonZero] == 0) {
+            lastNonZero--;
+        }
+        int torn = lastNonZero + 1;
         try (EmbeddedStorage s = StorageFixture.open(dir)) {
             assertThat(s.recoveryEvents()).singleElement().satisfies(e -> {
                 assertThat(e.partition()).isEqualTo(TP);
                 assertThat(e.bytesTruncated()).isEqualTo(30);
                 assertThat(e.firstLostOffset()).isEqualTo(100);
                 assertThat(e.repaired()).isFalse();
-                assertThat(e.describe()).contains("truncated 30 bytes", "00000000000000000000.log", "offsets from 100");
+                // the torn header may end in zero bytes: those are counted apart from the bytes that held data
+                assertThat(e.zeroBytes()).isEqualTo(30 - torn);
+                assertThat(e.describe()).contains(torn == 30 ? "truncated 30 bytes at" : "truncated " + torn
+                        + " bytes of data and " + (30 - torn) + " trailing zero bytes", "00000000000000000000.log",
+                        "offsets from 100");
             });
             assertRecords(s, 100);
             StorageFixture.producer(s).append("t", 0, record("k", "v100", 1)).join();
