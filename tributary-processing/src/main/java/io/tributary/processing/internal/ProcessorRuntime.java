@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -64,6 +65,14 @@ public final class ProcessorRuntime {
     private final @Nullable DeadLetterDesk desk;
     private final Map<TopicPartition, PartitionWork> works = new HashMap<>();
     private final LinkedBlockingQueue<HandlerTask> completions = new LinkedBlockingQueue<>();
+    /**
+     * Set by the first completion after the loop last drained the queue, which then wakes the consumer's poll; the
+     * completions after it find it set and leave the wake-up to that one. Each consumer wake-up of a waiting embedded
+     * poll costs an interrupt and an {@code InterruptedException}, and one that lands while the loop is busy makes its
+     * next poll return at once, an extra turn: one wake-up per drain suffices, since the drain takes every completion
+     * queued before it cleared the flag.
+     */
+    private final AtomicBoolean wakePending = new AtomicBoolean();
     private final Thread pollThread;
     private final HandlerWorkers workers;
     private volatile ProcessorState state = ProcessorState.RUNNING;
@@ -121,7 +130,8 @@ public final class ProcessorRuntime {
             closeDesk();
             throw e;
         }
-        this.workers = new HandlerWorkers("tributary-" + config.name() + "-handler", this::runHandler, this::publish);
+        this.workers = new HandlerWorkers("tributary-" + config.name() + "-handler", config.handlerThreads(),
+                this::runHandler, this::publish);
         this.pollThread = Thread.ofPlatform().name("tributary-processor-" + config.name()).unstarted(this::run);
         pollThread.start();
     }
@@ -277,6 +287,9 @@ public final class ProcessorRuntime {
     }
 
     private void drainCompletions() {
+        // Cleared before the drain: a completion queued after this line either is taken below or sets the flag
+        // again and wakes the next poll.
+        wakePending.set(false);
         HandlerTask t;
         while ((t = completions.poll()) != null) {
             applyCompletion(t);
@@ -416,11 +429,17 @@ public final class ProcessorRuntime {
         workers.start(task);
     }
 
-    /** Hands a finished task to the poll loop, which reads its outcome from the completion queue. */
+    /**
+     * Hands a finished task to the poll loop, which reads its outcome from the completion queue, and wakes the loop's
+     * poll unless an earlier completion since the last drain already did ({@link #wakePending}).
+     */
     private void publish(HandlerTask task) {
         completions.add(task);
-        consumer.wakeup();
+        if (!wakePending.getAndSet(true)) {
+            consumer.wakeup();
+        }
     }
+
 
     /** Runs on a worker thread; {@link #publish} follows. */
     private void runHandler(HandlerTask task) {
@@ -525,6 +544,9 @@ public final class ProcessorRuntime {
                 return;
             }
             try {
+                // This wait takes completions itself; cleared so that one arriving after it still wakes the poll
+                // that follows a revoke.
+                wakePending.set(false);
                 HandlerTask t = completions.poll(left, TimeUnit.NANOSECONDS);
                 if (t != null) {
                     applyCompletion(t);
