@@ -115,6 +115,36 @@ class HandlerThreadsTest {
         }
     }
 
+    @Test
+    void aCallStillWaitingForAPlatformThreadWhenTheProcessorClosesIsNeverHandedToTheHandler() throws Exception {
+        try (EventLog log = Fixtures.openLog(dir)) {
+            createTopic(log, "orders", 1);
+            ProcessorConfig c = config("billing", "orders").withHandlerThreads(HandlerThreads.platform(1))
+                    .withShutdownTimeout(Duration.ZERO);
+            CountDownLatch firstStarted = new CountDownLatch(1);
+            Set<String> called = ConcurrentHashMap.newKeySet();
+            Set<String> calledInterrupted = ConcurrentHashMap.newKeySet();
+            Processor p = Processor.start(log, c, e -> {
+                String key = Fixtures.key(e);
+                called.add(key);
+                if (Thread.currentThread().isInterrupted()) {
+                    calledInterrupted.add(key);
+                }
+                if (key.equals("a")) {
+                    firstStarted.countDown();
+                    new CountDownLatch(1).await(); // until the close interrupts it
+                }
+            });
+            produce(log, "orders", List.of("a", "b"), 1);
+            assertThat(firstStarted.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            await("b queued behind a", WAIT, () -> inFlight(p, new TopicPartition("orders", 0)) == 2);
+            p.close();
+            Thread.sleep(100); // a worker freed by the close's interrupt would take b now
+            assertThat(called).as("keys handed to the handler").containsExactly("a");
+            assertThat(calledInterrupted).isEmpty();
+        }
+    }
+
     private static int inFlight(Processor p, TopicPartition tp) {
         return p.bufferFill().stream().filter(f -> f.partition().equals(tp)).mapToInt(BufferFill::inFlight)
                 .findFirst().orElse(-1);

@@ -485,6 +485,15 @@ public final class ProcessorRuntime {
 
     /** Calls the handler with backoff until success, a final failure (kept in {@code task.failure}) or an interrupt. */
     private void attempt(HandlerTask task) throws InterruptedException {
+        if (Thread.currentThread().isInterrupted()) {
+            // Interrupted before its first call (revoked or closed while it waited for a thread, as queued tasks do
+            // with HandlerThreads.platform): the handler is not called at all. Called on an interrupted thread it
+            // would fail at its first blocking call, and an interruptible file channel it touches (an embedded
+            // database's file) is closed by the interrupt, breaking that database for every later call.
+            task.failure = new InterruptedException("Processor '" + config.name() + "': interrupted before the "
+                    + "handler was called; the event is left for the next owner");
+            return;
+        }
         RetryPolicy retry = config.retry();
         while (true) {
             task.attempts++;
