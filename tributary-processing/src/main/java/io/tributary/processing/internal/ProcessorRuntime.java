@@ -406,11 +406,9 @@ public final class ProcessorRuntime {
         DeadLetterDesk d = java.util.Objects.requireNonNull(desk);
         int limit = config.concurrencyPerPartition();
         Predicate<Object> parkedKeys = d.parkedKeys(w.partition);
-        while (parkedKeys != null && w.runningTasks() < limit) {
-            List<PendingEvent> parked = w.takeParked(parkedKeys);
-            if (parked.isEmpty()) {
-                break;
-            }
+        List<List<PendingEvent>> parkedRuns = parkedKeys == null || w.runningTasks() >= limit ? List.of()
+                : w.takeParked(parkedKeys, limit - w.runningTasks());
+        for (List<PendingEvent> parked : parkedRuns) {
             List<@Nullable String> behind = new ArrayList<>();
             for (PendingEvent e : parked) {
                 behind.add(d.parkBehind(w.partition, e));
