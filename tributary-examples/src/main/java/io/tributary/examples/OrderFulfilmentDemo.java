@@ -34,7 +34,6 @@ import io.tributary.processing.DeadLetter;
 import io.tributary.processing.DeadLetterPolicy;
 import io.tributary.processing.DeadLetterSelection;
 import io.tributary.processing.DeadLetters;
-import io.tributary.processing.HandlerThreads;
 import io.tributary.processing.ProcessorConfig;
 import io.tributary.processing.ProcessorState;
 import io.tributary.schema.CompatibilityResult;
@@ -185,12 +184,6 @@ public final class OrderFulfilmentDemo {
             HikariDataSource db = dataSource(jdbcUrl, config.jdbcUser(), 24);
             resources.add(db);
             String database = createTables(db, ordersTopic);
-            // Embedded H2 is CPU work in this JVM: on virtual threads a payments group commit or a projection batch
-            // holds one of the few carriers, and every other stage's virtual threads queue behind it. On platform
-            // threads, as many as cores, the OS time-slices them (docs/demo.md, "Known limits"). A remote database
-            // (--jdbc-url) is waiting, which virtual threads suit.
-            HandlerThreads databaseThreads = config.jdbcUrl().isPresent() ? HandlerThreads.virtual()
-                    : HandlerThreads.platform(Runtime.getRuntime().availableProcessors());
 
             EventStore store = EventStores.embedded(embedded,
                     EmbeddedEventStoreConfig.of(dir.resolve("eventstore-index")));
@@ -201,9 +194,8 @@ public final class OrderFulfilmentDemo {
             // --- The services, each started the way a team would start it in its own process.
             ConcurrentHistogram latency = new ConcurrentHistogram(TimeUnit.MINUTES.toMicros(30), 3);
             OrderForwarder forwarder = OrderForwarder.start(store, topics, db, TABLE_PREFIX, ordersTopic);
-            PaymentService payments = PaymentService.start(topics,
-                    paymentsConfig.withHandlerThreads(databaseThreads), db, TABLE_PREFIX, OUTBOX_TABLES, paymentsTopic,
-                    registry, PaymentRules.defaults());
+            PaymentService payments = PaymentService.start(topics, paymentsConfig, db,
+                    TABLE_PREFIX, OUTBOX_TABLES, paymentsTopic, registry, PaymentRules.defaults());
             AtomicLong relayed = new AtomicLong();
             OutboxRelay relay = OutboxRelay.start(db, topics, OUTBOX_TABLES, RelayConfig.defaults()
                     .withRelayName("payments-relay").withPollInterval(Duration.ofMillis(10)), new SimpleMeterRegistry(),
@@ -232,8 +224,7 @@ public final class OrderFulfilmentDemo {
                         }
                     });
             OrderSummaryProjection projection = OrderSummaryProjection.start(topics,
-                    OrderSummaryProjection.defaultConfig(ordersTopic).withHandlerThreads(databaseThreads), db,
-                    TABLE_PREFIX, registry);
+                    OrderSummaryProjection.defaultConfig(ordersTopic), db, TABLE_PREFIX, registry);
             OrderSummaryQueries queries = new OrderSummaryQueries(db, TABLE_PREFIX);
 
             // --- Drive the load and watch it.
