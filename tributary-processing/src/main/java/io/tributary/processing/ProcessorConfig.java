@@ -40,12 +40,16 @@ import java.util.Objects;
  *                                events of the key parked behind it)
  * @param telemetry               metrics, tracing and MDC; default {@link ProcessorTelemetry#defaults()} (no metrics,
  *                                the global OpenTelemetry, MDC on)
+ * @param handlerThreads          which threads run handler calls; default {@link HandlerThreads#virtual()} (a virtual
+ *                                thread per call in flight); {@link HandlerThreads#platform(int)} for handlers that
+ *                                compute in the process
  */
 public record ProcessorConfig(String name, List<String> topics, int concurrencyPerPartition,
                               int maxBufferedPerPartition, int maxBatchEvents, long maxBatchBytes,
                               Duration maxBatchWait, RetryPolicy retry, Duration commitInterval, Duration pollTimeout,
                               Duration revokeTimeout, Duration shutdownTimeout, ConsumerConfig consumer,
-                              DeadLetterPolicy deadLetter, ProcessorTelemetry telemetry) {
+                              DeadLetterPolicy deadLetter, ProcessorTelemetry telemetry,
+                              HandlerThreads handlerThreads) {
 
     public ProcessorConfig {
         Objects.requireNonNull(name, "name");
@@ -59,6 +63,7 @@ public record ProcessorConfig(String name, List<String> topics, int concurrencyP
         Objects.requireNonNull(consumer, "consumer");
         Objects.requireNonNull(deadLetter, "deadLetter");
         Objects.requireNonNull(telemetry, "telemetry");
+        Objects.requireNonNull(handlerThreads, "handlerThreads");
         topics = List.copyOf(topics);
         List<String> problems = new ArrayList<>();
         if (name.isBlank()) {
@@ -111,7 +116,7 @@ public record ProcessorConfig(String name, List<String> topics, int concurrencyP
         return new ProcessorConfig(name, List.of(topics), 16, 1000, 500, 1_048_576L, Duration.ofMillis(5),
                 RetryPolicy.defaults(), Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofSeconds(10),
                 Duration.ofSeconds(30), ConsumerConfig.defaults(), DeadLetterPolicy.sequenced(),
-                ProcessorTelemetry.defaults());
+                ProcessorTelemetry.defaults(), HandlerThreads.virtual());
     }
 
     /** The consumer settings the processor actually uses: {@link #consumer()} with group and client id = name. */
@@ -122,63 +127,63 @@ public record ProcessorConfig(String name, List<String> topics, int concurrencyP
     public ProcessorConfig withConcurrencyPerPartition(int v) {
         return new ProcessorConfig(name, topics, v, maxBufferedPerPartition, maxBatchEvents, maxBatchBytes,
                 maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer,
-                deadLetter, telemetry);
+                deadLetter, telemetry, handlerThreads);
     }
 
     public ProcessorConfig withMaxBufferedPerPartition(int v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, v, maxBatchEvents, maxBatchBytes,
                 maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer,
-                deadLetter, telemetry);
+                deadLetter, telemetry, handlerThreads);
     }
 
     /** Sets the batch limits: events, bytes and wait, whichever is reached first. */
     public ProcessorConfig withBatching(int events, long bytes, Duration wait) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, events, bytes,
                 wait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer,
-                deadLetter, telemetry);
+                deadLetter, telemetry, handlerThreads);
     }
 
     public ProcessorConfig withRetry(RetryPolicy v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, v, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer,
-                deadLetter, telemetry);
+                deadLetter, telemetry, handlerThreads);
     }
 
     public ProcessorConfig withCommitInterval(Duration v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, retry, v, pollTimeout, revokeTimeout, shutdownTimeout, consumer,
-                deadLetter, telemetry);
+                deadLetter, telemetry, handlerThreads);
     }
 
     public ProcessorConfig withPollTimeout(Duration v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, retry, commitInterval, v, revokeTimeout, shutdownTimeout, consumer,
-                deadLetter, telemetry);
+                deadLetter, telemetry, handlerThreads);
     }
 
     public ProcessorConfig withRevokeTimeout(Duration v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, v, shutdownTimeout, consumer,
-                deadLetter, telemetry);
+                deadLetter, telemetry, handlerThreads);
     }
 
     public ProcessorConfig withShutdownTimeout(Duration v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, v, consumer,
-                deadLetter, telemetry);
+                deadLetter, telemetry, handlerThreads);
     }
 
     public ProcessorConfig withConsumer(ConsumerConfig v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, v,
-                deadLetter, telemetry);
+                deadLetter, telemetry, handlerThreads);
     }
 
     /** Sets what happens when an event's last attempt fails, e.g. {@link DeadLetterPolicy#stopProcessor()}. */
     public ProcessorConfig withDeadLetter(DeadLetterPolicy v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout,
-                consumer, v, telemetry);
+                consumer, v, telemetry, handlerThreads);
     }
 
     /** The dead-letter topic this processor writes to ({@link DeadLetterPolicy#topicFor(String)}). */
@@ -189,7 +194,14 @@ public record ProcessorConfig(String name, List<String> topics, int concurrencyP
     public ProcessorConfig withTelemetry(ProcessorTelemetry v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout,
-                consumer, deadLetter, v);
+                consumer, deadLetter, v, handlerThreads);
+    }
+
+    /** Sets which threads run handler calls, e.g. {@code HandlerThreads.platform(2)} for in-process CPU work. */
+    public ProcessorConfig withHandlerThreads(HandlerThreads v) {
+        return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
+                maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout,
+                consumer, deadLetter, telemetry, v);
     }
 
     /** Registers the processor's meters in {@code registry} (shorthand for {@link #withTelemetry}). */

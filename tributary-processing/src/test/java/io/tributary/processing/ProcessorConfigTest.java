@@ -25,6 +25,23 @@ class ProcessorConfigTest {
         assertThat(c.retry()).isEqualTo(RetryPolicy.defaults().withNonRetryable(c.retry().nonRetryable()));
         assertThat(c.effectiveConsumerConfig().groupId()).contains("billing");
         assertThat(c.effectiveConsumerConfig().clientId()).isEqualTo("billing");
+        assertThat(c.handlerThreads()).isEqualTo(HandlerThreads.virtual());
+    }
+
+    @Test
+    void keepsAPlatformThreadPoolAcrossOtherChanges() {
+        ProcessorConfig c = ProcessorConfig.of("billing", "orders").withHandlerThreads(HandlerThreads.platform(3))
+                .withConcurrencyPerPartition(4).withTelemetry(ProcessorTelemetry.defaults());
+        assertThat(c.handlerThreads()).isEqualTo(new HandlerThreads.Platform(3));
+    }
+
+    @Test
+    void rejectsAPlatformThreadPoolWithoutThreads() {
+        assertThatThrownBy(() -> HandlerThreads.platform(0))
+                .isInstanceOfSatisfying(InvalidRequestException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIG))
+                .hasMessageContaining("HandlerThreads.platform(0)")
+                .hasMessageContaining("at least 1");
     }
 
     @Test
@@ -32,7 +49,7 @@ class ProcessorConfigTest {
         assertThatThrownBy(() -> new ProcessorConfig(" ", List.of(), 0, 0, 0, 0, Duration.ofMillis(-1),
                 RetryPolicy.defaults(), Duration.ZERO, Duration.ZERO, Duration.ofMinutes(5), Duration.ofSeconds(-1),
                 io.tributary.log.ConsumerConfig.defaults(), DeadLetterPolicy.sequenced(),
-                ProcessorTelemetry.defaults()))
+                ProcessorTelemetry.defaults(), HandlerThreads.virtual()))
                 .isInstanceOfSatisfying(InvalidRequestException.class,
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIG))
                 .hasMessageContaining("name is blank")

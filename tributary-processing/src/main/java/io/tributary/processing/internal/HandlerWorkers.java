@@ -1,5 +1,7 @@
 package io.tributary.processing.internal;
 
+import io.tributary.processing.HandlerThreads;
+import java.util.ArrayDeque;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -8,10 +10,15 @@ import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Long-lived virtual threads that run handler tasks, each reused from task to task: starting a new virtual thread per
+ * Long-lived threads that run handler tasks, each reused from task to task: starting a new virtual thread per
  * handler call cost the poll loop about 5% of its time in per-event mode. A worker that finishes a task returns
  * itself to the idle stack before the task's outcome is published, so the poll loop usually finds it there for the
- * next task; at most {@value #MAX_IDLE} idle workers are kept, the rest end.
+ * next task.
+ *
+ * <p><b>Threads</b> ({@link HandlerThreads}): virtual, one per task in flight, with at most {@value #MAX_IDLE} idle
+ * ones kept (the rest end); or platform, at most {@code threads} of them, started as needed and kept until close,
+ * with tasks beyond that queued in start order and taken by the next worker that finishes (before it would go idle,
+ * under the pool's lock, so a task never waits while a worker idles).
  *
  * <p><b>Interrupts</b> reach only the task they were meant for: a worker clears its interrupt flag between tasks,
  * and {@link HandlerTask#interrupt()} interrupts the worker only while it still runs that task (checked under the
@@ -29,15 +36,30 @@ final class HandlerWorkers implements AutoCloseable {
     private final ConcurrentLinkedDeque<Worker> idle = new ConcurrentLinkedDeque<>();
     private final AtomicInteger idleCount = new AtomicInteger();
     private final AtomicInteger started = new AtomicInteger();
+    /** Most platform threads, or 0 for virtual threads. */
+    private final int maxThreads;
+    /** Platform threads only: guards {@link #queued}, {@link #live} and moves between busy and idle. */
+    private final ReentrantLock poolLock = new ReentrantLock();
+    /** Platform threads only: tasks started while every thread was busy, oldest first. */
+    private final ArrayDeque<HandlerTask> queued = new ArrayDeque<>();
+    /** Platform threads only: threads started and not yet ended. */
+    private int live;
     private volatile boolean closed;
+
+    /** Virtual threads (the default). */
+    HandlerWorkers(String name, Consumer<HandlerTask> body, Consumer<HandlerTask> publish) {
+        this(name, HandlerThreads.virtual(), body, publish);
+    }
 
     /**
      * @param name thread name of the workers
+     * @param threads which threads run the tasks
      * @param body runs one task to its end, without publishing its outcome
-     * @param publish publishes a task's outcome (called after the worker is idle again)
+     * @param publish publishes a task's outcome (called after the worker is idle again, or has its next task)
      */
-    HandlerWorkers(String name, Consumer<HandlerTask> body, Consumer<HandlerTask> publish) {
+    HandlerWorkers(String name, HandlerThreads threads, Consumer<HandlerTask> body, Consumer<HandlerTask> publish) {
         this.name = name;
+        this.maxThreads = threads instanceof HandlerThreads.Platform p ? p.threads() : 0;
         this.body = t -> {
             try {
                 body.accept(t);
@@ -48,20 +70,64 @@ final class HandlerWorkers implements AutoCloseable {
         };
     }
 
-    /** Runs the task on an idle worker, or on a new one if none is idle. */
+    /**
+     * Runs the task on an idle worker, or on a new one if none is idle; with platform threads, queues it instead
+     * when all of them are busy.
+     */
     void start(HandlerTask task) {
+        if (maxThreads > 0) {
+            startBounded(task);
+            return;
+        }
         Worker w = idle.pollFirst();
         if (w != null) {
             idleCount.decrementAndGet();
             w.hand(task);
             return;
         }
-        w = new Worker();
+        launch(task);
+    }
+
+    private void startBounded(HandlerTask task) {
+        Worker w;
+        poolLock.lock();
+        try {
+            w = idle.pollFirst();
+            if (w == null) {
+                if (live >= maxThreads) {
+                    queued.addLast(task);
+                    return;
+                }
+                live++;
+            }
+        } finally {
+            poolLock.unlock();
+        }
+        if (w != null) {
+            w.hand(task);
+        } else {
+            launch(task);
+        }
+    }
+
+    private void launch(HandlerTask task) {
+        Worker w = new Worker();
         started.incrementAndGet();
         w.next = task;
         task.worker = w;
-        w.thread = Thread.ofVirtual().name(name).unstarted(w);
+        w.thread = maxThreads > 0 ? Thread.ofPlatform().name(name).daemon(true).unstarted(w)
+                : Thread.ofVirtual().name(name).unstarted(w);
         w.thread.start();
+    }
+
+    /** Tasks waiting for a platform thread (for tests). */
+    int queuedTasks() {
+        poolLock.lock();
+        try {
+            return queued.size();
+        } finally {
+            poolLock.unlock();
+        }
     }
 
     /** Worker threads started so far (for tests: reuse keeps this far below the number of tasks). */
@@ -113,6 +179,24 @@ final class HandlerWorkers implements AutoCloseable {
             } finally {
                 lock.unlock();
             }
+            if (maxThreads > 0) {
+                poolLock.lock();
+                try {
+                    HandlerTask queuedTask = closed ? null : queued.pollFirst();
+                    if (queuedTask != null) {
+                        queuedTask.worker = this;
+                        next = queuedTask;
+                    } else if (closed) {
+                        live--;
+                        retired = true;
+                    } else {
+                        idle.addFirst(this);
+                    }
+                } finally {
+                    poolLock.unlock();
+                }
+                return;
+            }
             if (!closed && idleCount.get() < MAX_IDLE) {
                 idleCount.incrementAndGet();
                 idle.addFirst(this);
@@ -131,7 +215,7 @@ final class HandlerWorkers implements AutoCloseable {
                     if (retired || closed) {
                         // After close the poll loop hands out nothing more (close runs on its thread after its last
                         // start), so an idle worker with no task handed over is done.
-                        if (idle.removeFirstOccurrence(this)) {
+                        if (idle.removeFirstOccurrence(this) && maxThreads == 0) {
                             idleCount.decrementAndGet();
                         }
                         return;

@@ -302,21 +302,30 @@ final class PartitionWork {
     }
 
     /**
-     * Takes every waiting event of one ready key for which {@code parked} holds (they go to the dead-letter topic
-     * instead of the handler), in offset order, making the key busy; empty if there is none.
+     * Takes the waiting events of up to {@code maxKeys} ready keys for which {@code parked} holds (they go to the
+     * dead-letter topic instead of the handler), one list per key in offset order, keys in ready order, making each
+     * key busy; empty if there is none. One pass over the ready keys: taking one key per call scanned them all again
+     * for each key and once more to find none left, about 2% of the demo's CPU while entries were open.
      */
-    List<PendingEvent> takeParked(Predicate<Object> parked) {
-        for (KeySlot s = readyHead; s != null; s = s.nextReady) {
+    List<List<PendingEvent>> takeParked(Predicate<Object> parked, int maxKeys) {
+        List<List<PendingEvent>> taken = List.of();
+        KeySlot s = readyHead;
+        while (s != null && taken.size() < maxKeys) {
+            KeySlot next = s.nextReady;
             if (parked.test(s.key)) {
                 unlinkReady(s);
                 s.busy = true;
                 List<PendingEvent> events = new ArrayList<>(s.waiting);
                 s.waiting.clear();
                 inFlightEvents += events.size();
-                return events;
+                if (taken.isEmpty()) {
+                    taken = new ArrayList<>();
+                }
+                taken.add(events);
             }
+            s = next;
         }
-        return List.of();
+        return taken;
     }
 
     /** Marks a task's events done and frees their keys; releases the done prefix of the window. */

@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -64,6 +65,14 @@ public final class ProcessorRuntime {
     private final @Nullable DeadLetterDesk desk;
     private final Map<TopicPartition, PartitionWork> works = new HashMap<>();
     private final LinkedBlockingQueue<HandlerTask> completions = new LinkedBlockingQueue<>();
+    /**
+     * Set by the first completion after the loop last drained the queue, which then wakes the consumer's poll; the
+     * completions after it find it set and leave the wake-up to that one. Each consumer wake-up of a waiting embedded
+     * poll costs an interrupt and an {@code InterruptedException}, and one that lands while the loop is busy makes its
+     * next poll return at once, an extra turn: one wake-up per drain suffices, since the drain takes every completion
+     * queued before it cleared the flag.
+     */
+    private final AtomicBoolean wakePending = new AtomicBoolean();
     private final Thread pollThread;
     private final HandlerWorkers workers;
     private volatile ProcessorState state = ProcessorState.RUNNING;
@@ -121,7 +130,8 @@ public final class ProcessorRuntime {
             closeDesk();
             throw e;
         }
-        this.workers = new HandlerWorkers("tributary-" + config.name() + "-handler", this::runHandler, this::publish);
+        this.workers = new HandlerWorkers("tributary-" + config.name() + "-handler", config.handlerThreads(),
+                this::runHandler, this::publish);
         this.pollThread = Thread.ofPlatform().name("tributary-processor-" + config.name()).unstarted(this::run);
         pollThread.start();
     }
@@ -277,6 +287,9 @@ public final class ProcessorRuntime {
     }
 
     private void drainCompletions() {
+        // Cleared before the drain: a completion queued after this line either is taken below or sets the flag
+        // again and wakes the next poll.
+        wakePending.set(false);
         HandlerTask t;
         while ((t = completions.poll()) != null) {
             applyCompletion(t);
@@ -393,11 +406,9 @@ public final class ProcessorRuntime {
         DeadLetterDesk d = java.util.Objects.requireNonNull(desk);
         int limit = config.concurrencyPerPartition();
         Predicate<Object> parkedKeys = d.parkedKeys(w.partition);
-        while (parkedKeys != null && w.runningTasks() < limit) {
-            List<PendingEvent> parked = w.takeParked(parkedKeys);
-            if (parked.isEmpty()) {
-                break;
-            }
+        List<List<PendingEvent>> parkedRuns = parkedKeys == null || w.runningTasks() >= limit ? List.of()
+                : w.takeParked(parkedKeys, limit - w.runningTasks());
+        for (List<PendingEvent> parked : parkedRuns) {
             List<@Nullable String> behind = new ArrayList<>();
             for (PendingEvent e : parked) {
                 behind.add(d.parkBehind(w.partition, e));
@@ -416,11 +427,17 @@ public final class ProcessorRuntime {
         workers.start(task);
     }
 
-    /** Hands a finished task to the poll loop, which reads its outcome from the completion queue. */
+    /**
+     * Hands a finished task to the poll loop, which reads its outcome from the completion queue, and wakes the loop's
+     * poll unless an earlier completion since the last drain already did ({@link #wakePending}).
+     */
     private void publish(HandlerTask task) {
         completions.add(task);
-        consumer.wakeup();
+        if (!wakePending.getAndSet(true)) {
+            consumer.wakeup();
+        }
     }
+
 
     /** Runs on a worker thread; {@link #publish} follows. */
     private void runHandler(HandlerTask task) {
@@ -466,6 +483,15 @@ public final class ProcessorRuntime {
 
     /** Calls the handler with backoff until success, a final failure (kept in {@code task.failure}) or an interrupt. */
     private void attempt(HandlerTask task) throws InterruptedException {
+        if (Thread.currentThread().isInterrupted()) {
+            // Interrupted before its first call (revoked or closed while it waited for a thread, as queued tasks do
+            // with HandlerThreads.platform): the handler is not called at all. Called on an interrupted thread it
+            // would fail at its first blocking call, and an interruptible file channel it touches (an embedded
+            // database's file) is closed by the interrupt, breaking that database for every later call.
+            task.failure = new InterruptedException("Processor '" + config.name() + "': interrupted before the "
+                    + "handler was called; the event is left for the next owner");
+            return;
+        }
         RetryPolicy retry = config.retry();
         while (true) {
             task.attempts++;
@@ -525,6 +551,9 @@ public final class ProcessorRuntime {
                 return;
             }
             try {
+                // This wait takes completions itself; cleared so that one arriving after it still wakes the poll
+                // that follows a revoke.
+                wakePending.set(false);
                 HandlerTask t = completions.poll(left, TimeUnit.NANOSECONDS);
                 if (t != null) {
                     applyCompletion(t);

@@ -127,4 +127,70 @@ class HandlerWorkersTest {
         workers.close();
         assertThat(worker.join(java.time.Duration.ofSeconds(10))).isTrue();
     }
+
+    @Test
+    void platformThreadsQueueTasksBeyondTheBoundAndRunThemInStartOrder() throws Exception {
+        List<HandlerTask> order = new java.util.concurrent.CopyOnWriteArrayList<>();
+        HandlerWorkers one = new HandlerWorkers("test-platform", io.tributary.processing.HandlerThreads.platform(1),
+                t -> {
+                    ranOn.put(t, Thread.currentThread());
+                    order.add(t);
+                    CountDownLatch gate = gates.get(t);
+                    try {
+                        if (gate != null) {
+                            gate.await();
+                        }
+                    } catch (InterruptedException e) {
+                        sawInterrupt.put(t, true);
+                    }
+                }, done::add);
+        HandlerTask a = task();
+        HandlerTask b = task();
+        HandlerTask c = task();
+        CountDownLatch hold = new CountDownLatch(1);
+        gates.put(a, hold);
+        one.start(a);
+        one.start(b);
+        one.start(c);
+        assertThat(one.queuedTasks()).as("b and c wait for the one thread").isEqualTo(2);
+        hold.countDown();
+        assertThat(List.of(done.poll(10, TimeUnit.SECONDS), done.poll(10, TimeUnit.SECONDS),
+                done.poll(10, TimeUnit.SECONDS))).containsExactly(a, b, c);
+        assertThat(order).containsExactly(a, b, c);
+        assertThat(one.workersStarted()).isEqualTo(1);
+        assertThat(ranOn.get(a)).isSameAs(ranOn.get(c));
+        assertThat(ranOn.get(a).isVirtual()).isFalse();
+        assertThat(one.queuedTasks()).isZero();
+        one.close();
+    }
+
+    @Test
+    void aQueuedTaskInterruptedBeforeAPlatformThreadTakesItStartsInterrupted() throws Exception {
+        HandlerWorkers one = new HandlerWorkers("test-platform", io.tributary.processing.HandlerThreads.platform(1),
+                t -> {
+                    CountDownLatch gate = gates.get(t);
+                    boolean interrupted = false;
+                    try {
+                        if (gate != null) {
+                            gate.await();
+                        }
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                    sawInterrupt.put(t, interrupted || Thread.currentThread().isInterrupted());
+                }, done::add);
+        HandlerTask first = task();
+        HandlerTask queued = task();
+        CountDownLatch hold = new CountDownLatch(1);
+        gates.put(first, hold);
+        one.start(first);
+        one.start(queued);
+        queued.interrupt(); // as on revoke: the task has no thread yet
+        hold.countDown();
+        assertThat(done.poll(10, TimeUnit.SECONDS)).isSameAs(first);
+        assertThat(done.poll(10, TimeUnit.SECONDS)).isSameAs(queued);
+        assertThat(sawInterrupt.get(first)).isFalse();
+        assertThat(sawInterrupt.get(queued)).isTrue();
+        one.close();
+    }
 }

@@ -99,8 +99,32 @@ class PartitionWorkTest {
         Object parkedKey = PartitionWork.keyOf(record(99, "a"));
 
         assertThat(offsets(work.takeBatch(10, Long.MAX_VALUE, true, parkedKey::equals))).containsExactly(1L);
-        assertThat(offsets(work.takeParked(parkedKey::equals))).containsExactly(0L, 2L);
+        List<List<PendingEvent>> parked = work.takeParked(parkedKey::equals, 10);
+        assertThat(parked).hasSize(1);
+        assertThat(offsets(parked.getFirst())).containsExactly(0L, 2L);
         assertThat(work.readyKeys()).isZero();
+    }
+
+    @Test
+    void takeParkedTakesEveryParkedKeyInOnePassUpToTheLimitInReadyOrder() {
+        work.add(record(0, "a"), 1);
+        work.add(record(1, "b"), 2);
+        work.add(record(2, "c"), 3);
+        work.add(record(3, "a"), 4);
+        work.add(record(4, "d"), 5);
+        java.util.Set<Object> parkedKeys = java.util.Set.of(PartitionWork.keyOf(record(99, "a")),
+                PartitionWork.keyOf(record(99, "c")), PartitionWork.keyOf(record(99, "d")));
+
+        List<List<PendingEvent>> first = work.takeParked(parkedKeys::contains, 2);
+        assertThat(first).hasSize(2);
+        assertThat(offsets(first.get(0))).containsExactly(0L, 3L);
+        assertThat(offsets(first.get(1))).containsExactly(2L);
+        List<List<PendingEvent>> rest = work.takeParked(parkedKeys::contains, 2);
+        assertThat(rest).hasSize(1);
+        assertThat(offsets(rest.getFirst())).containsExactly(4L);
+        assertThat(work.takeParked(parkedKeys::contains, 2)).isEmpty();
+        assertThat(work.readyKeys()).isEqualTo(1);
+        assertThat(work.inFlightEvents()).isEqualTo(4);
     }
 
     private HandlerTask task(List<PendingEvent> events) {
