@@ -47,6 +47,16 @@ import picocli.CommandLine.Spec;
  * ours {@code appendAll} of 64 {@code Record.wrapping} records per call (one future per call; records count against
  * the bound until the whole call is acknowledged, which holds ours to a tighter bound, never a looser one).
  * {@code --append-batch 1} measures ours with {@code append()} per record instead.
+ *
+ * <p><b>Figure names say how our side appended.</b> With {@code --append-batch 1} (the embedded default) the append
+ * throughput figures are {@code append.<size>.p<n>.<fsync>}, measured with {@code append()} of one
+ * {@code Record.of} (copying) record per call: the method of every recorded {@code append.*} figure. With
+ * {@code --append-batch N > 1} (the {@code --backend kafka} default, 64) they are {@code appendAll<N>.<size>...},
+ * e.g. {@code appendAll64.100B.p1.never}: {@code appendAll()} of {@code N} {@code Record.wrapping} (non-copying)
+ * records per call, so a bulk figure is never read as, or compared with, a per-record one. The peers' figures
+ * (raw kafka-clients, Kafka, Chronicle Queue) attach to whichever name our side has. {@code --append-batch} is at
+ * most 64 and at most the in-flight bound of the largest size ({@code 16 MiB / size} records); without the option,
+ * the Kafka default of 64 is lowered to that bound for sizes above 262,144 B.
  */
 @Command(name = "log", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Benchmark the event log: append and consume throughput, ack and produce-to-consume latency, "
@@ -96,11 +106,13 @@ public final class LogBenchCommand implements Callable<Integer> {
     int threads = 1;
 
     @Option(names = "--append-batch", paramLabel = "N", description = "Records per call of our producer API in the "
-            + "append throughput runs: 1 = append() per record, N > 1 = appendAll() of N records (at most "
-            + LogWorkloads.RECORDS_PER_SEND_ALL + "). Raw kafka-clients always send() per record, its own bulk API "
+            + "append throughput runs: 1 = append() of one copying Record.of per call, figures named append.<size>...; "
+            + "N > 1 = appendAll() of N non-copying Record.wrapping records, figures named appendAll<N>.<size>... "
+            + "(N at most " + LogWorkloads.RECORDS_PER_SEND_ALL + " and at most 16 MiB / the largest --sizes). "
+            + "Raw kafka-clients always send() per record, its own bulk API "
             + "(it batches by linger.ms/batch.size); both sides get the same records, settings and in-flight bound, "
             + "and the clock stops at the last acknowledgement (default: " + LogWorkloads.RECORDS_PER_SEND_ALL
-            + " with --backend kafka, 1 for the embedded engine).")
+            + " with --backend kafka, lowered to that bound for large sizes; 1 for the embedded engine).")
     @Nullable Integer appendBatch;
 
     @Option(names = "--interval-ms", paramLabel = "MS", description = "Interval of the fsync=interval:<ms> mode (default: 100).")
@@ -153,7 +165,7 @@ public final class LogBenchCommand implements Callable<Integer> {
                 seconds(seconds, 5, 0.3), seconds(warmupSeconds, 2, 0.3),
                 (maxMib != null ? maxMib : quick ? 256 : 2048) * 1024 * 1024,
                 seconds(latencySeconds, 3, 0.3), rate, seconds(p2cSeconds, 5, 0.5),
-                startupRuns != null ? startupRuns : quick ? 1 : 5, repeat);
+                startupRuns != null ? startupRuns : quick ? 1 : 5, repeat, appendBatch(backend));
         LogSuite suite = new LogSuite(settings, err);
         Instant started = Instant.now();
         Object loadAtStart = Machine.facts().get("loadavg");
@@ -212,6 +224,13 @@ public final class LogBenchCommand implements Callable<Integer> {
         }
         if (appendBatch != null && (appendBatch < 1 || appendBatch > LogWorkloads.RECORDS_PER_SEND_ALL)) {
             problems.add("--append-batch " + appendBatch + " must be between 1 and " + LogWorkloads.RECORDS_PER_SEND_ALL);
+        } else if (appendBatch != null && !sizes.isEmpty() && sizes.stream().allMatch(s -> s > 0)
+                && appendBatch > inFlightBound()) {
+            // One call's records all count against the bound: a call larger than it could never be let through whole.
+            int largest = sizes.stream().mapToInt(Integer::intValue).max().orElseThrow();
+            problems.add("--append-batch " + appendBatch + " is more than the " + inFlightBound() + " records that may "
+                    + "be unacknowledged at once with --sizes " + largest + " (16 MiB of values / " + largest
+                    + " B); use --append-batch " + inFlightBound() + " or less, or smaller --sizes");
         }
         if (intervalMs < 1) {
             problems.add("--interval-ms " + intervalMs + " must be at least 1");
@@ -277,7 +296,16 @@ public final class LogBenchCommand implements Callable<Integer> {
      * peers (Chronicle Queue) that append one by one.
      */
     int appendBatch(Backend of) {
-        return appendBatch != null ? appendBatch : of == Backend.kafka ? LogWorkloads.RECORDS_PER_SEND_ALL : 1;
+        if (appendBatch != null) {
+            return appendBatch;
+        }
+        return of == Backend.kafka ? Math.min(LogWorkloads.RECORDS_PER_SEND_ALL, inFlightBound()) : 1;
+    }
+
+    /** Most records unacknowledged at once in a throughput run of the largest size (as {@code LogWorkloads} bounds it). */
+    private int inFlightBound() {
+        int largest = sizes.stream().mapToInt(Integer::intValue).filter(s -> s > 0).max().orElse(1);
+        return LogWorkloads.maxInFlight(largest);
     }
 
     private Duration seconds(@Nullable Double given, double normal, double quickValue) {

@@ -34,11 +34,14 @@ public final class Record {
      * @param timestamp event time in milliseconds since the epoch, {@code >= 0}
      */
     public Record(byte @Nullable [] key, byte @Nullable [] value, Headers headers, long timestamp) {
-        this(key == null ? null : key.clone(), value == null ? null : value.clone(), headers, timestamp, true);
+        this(headers, timestamp, key == null ? null : key.clone(), value == null ? null : value.clone());
     }
 
-    /** Takes the arrays as they are; {@code owned} only tells this constructor from the copying one. */
-    private Record(byte @Nullable [] key, byte @Nullable [] value, Headers headers, long timestamp, boolean owned) {
+    /**
+     * Takes the arrays as they are. Its parameters come in another order than the public constructor's only so that
+     * the two have different signatures (both take two arrays, headers and a timestamp).
+     */
+    private Record(Headers headers, long timestamp, byte @Nullable [] key, byte @Nullable [] value) {
         Objects.requireNonNull(headers, "headers");
         if (timestamp < 0) {
             throw new InvalidRequestException(ErrorCode.INVALID_RECORD,
@@ -70,12 +73,12 @@ public final class Record {
      * @param timestamp event time in milliseconds since the epoch, {@code >= 0}
      */
     public static Record wrapping(byte @Nullable [] key, byte @Nullable [] value, Headers headers, long timestamp) {
-        return new Record(key, value, headers, timestamp, true);
+        return new Record(headers, timestamp, key, value);
     }
 
     /** {@link #wrapping(byte[], byte[], Headers, long)} stamped with the current time and no headers. */
     public static Record wrapping(byte @Nullable [] key, byte @Nullable [] value) {
-        return new Record(key, value, Headers.empty(), System.currentTimeMillis(), true);
+        return new Record(Headers.empty(), System.currentTimeMillis(), key, value);
     }
 
     /** A copy of the key bytes, or {@code null} for none. */
@@ -123,7 +126,7 @@ public final class Record {
 
     /** The same key, value and timestamp with other headers; shares this record's arrays (both are immutable). */
     public Record withHeaders(Headers newHeaders) {
-        return new Record(key, value, newHeaders, timestamp, true);
+        return new Record(newHeaders, timestamp, key, value);
     }
 
     /** Bytes of key, value and headers: what counts against size limits. */

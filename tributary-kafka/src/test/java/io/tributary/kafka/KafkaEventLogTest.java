@@ -193,6 +193,46 @@ class KafkaEventLogTest {
     }
 
     @Test
+    void appendAllRejectsARecordOverTheProducersBufferBeforeSendingAnyAndNamesBufferMemoryBytes() {
+        // The topic takes 3 MB records; the producer's 64 KiB buffer (which sets Kafka's max.request.size) cannot.
+        String topic = topic("append-all-buffer", 1, Map.of(TopicConfig.MAX_MESSAGE_BYTES, "3000000"));
+        try (LogProducer p = log.producer(ProducerConfig.defaults().withBufferMemoryBytes(64 * 1024))) {
+            // A LinkedList: the checks and sends walk the list instead of indexing it.
+            List<Record> records = new java.util.LinkedList<>(List.of(Record.of(null, bytes("a")),
+                    Record.of(null, bytes("b")), Record.of(null, new byte[100_000])));
+            InvalidRequestException large = catchThrowableOfType(InvalidRequestException.class,
+                    () -> p.appendAll(topic, records));
+            assertThat(large.code()).isEqualTo(LogErrors.RECORD_TOO_LARGE);
+            assertThat(large.getMessage()).contains("Record 2 of the list", topic, "65536 bytes",
+                    "ProducerConfig.withBufferMemoryBytes", "No record of the list was sent");
+
+            InvalidRequestException single = catchThrowableOfType(InvalidRequestException.class,
+                    () -> p.append(topic, Record.of(null, new byte[100_000])));
+            assertThat(single.code()).isEqualTo(LogErrors.RECORD_TOO_LARGE);
+            assertThat(single.getMessage()).contains("A record", "bufferMemoryBytes=65536")
+                    .doesNotContain("max.message.bytes");
+            p.flush();
+        }
+        assertThat(log.admin().describeTopic(topic).partitions().getFirst().endOffset()).as("nothing stored").isZero();
+    }
+
+    @Test
+    void appendsARecordJustUnderWhatTheProducerCanSendAsKafkaMeasuresIt() {
+        String topic = topic("append-buffer-edge", 1, Map.of(TopicConfig.MAX_MESSAGE_BYTES, "3000000"));
+        int buffer = 64 * 1024;
+        try (LogProducer p = log.producer(ProducerConfig.defaults().withBufferMemoryBytes(buffer))) {
+            // Kafka counts 61 + 21 bytes of framing, a 1-byte null key, a 3-byte varint length for this value and a
+            // 1-byte header count.
+            Record fits = Record.of(null, new byte[buffer - 61 - 21 - 1 - 3 - 1]);
+            Record over = Record.of(null, new byte[buffer - 61 - 21 - 1 - 3 - 1 + 1]);
+            assertThat(await(p.appendAll(topic, List.of(fits)))).hasSize(1);
+            assertThat(catchThrowableOfType(InvalidRequestException.class, () -> p.appendAll(topic, List.of(over))).code())
+                    .isEqualTo(LogErrors.RECORD_TOO_LARGE);
+        }
+        assertThat(log.admin().describeTopic(topic).partitions().getFirst().endOffset()).isEqualTo(1);
+    }
+
+    @Test
     void throwsPreSendErrorsFromTheAppendCallWithTheirCodes() {
         String topic = topic("limits", 2, Map.of(TopicConfig.MAX_MESSAGE_BYTES, "1000"));
         String missing = unique("missing");

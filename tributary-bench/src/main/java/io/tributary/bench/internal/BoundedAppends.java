@@ -23,14 +23,22 @@ import org.jspecify.annotations.Nullable;
 public final class BoundedAppends implements AutoCloseable {
 
     private final LogProducer producer;
+    private final int maxInFlight;
     private final Semaphore inFlight;
     private final AtomicLong failures = new AtomicLong();
     private final AtomicReference<@Nullable Throwable> first = new AtomicReference<>();
     private final BiConsumer<AppendResult, @Nullable Throwable> onDone;
 
-    /** @param producer closed with this object */
+    /**
+     * @param producer    closed with this object
+     * @param maxInFlight most records unacknowledged at once, at least 1
+     */
     public BoundedAppends(LogProducer producer, int maxInFlight) {
+        if (maxInFlight < 1) {
+            throw new IllegalArgumentException("maxInFlight " + maxInFlight + " must be at least 1");
+        }
         this.producer = producer;
+        this.maxInFlight = maxInFlight;
         this.inFlight = new Semaphore(maxInFlight);
         this.onDone = (r, e) -> {
             inFlight.release();
@@ -58,19 +66,24 @@ public final class BoundedAppends implements AutoCloseable {
         f.whenComplete(onDone);
     }
 
-    /** Appends the records in one {@link LogProducer#appendAll} call; they count as {@code records.size()}. */
+    /**
+     * Appends the records in one {@link LogProducer#appendAll} call; they count as {@code records.size()} against the
+     * bound until the whole call is acknowledged. A call of more records than the bound counts as the whole bound (it
+     * waits until nothing else is in flight): waiting for more permits than the semaphore has would never return.
+     */
     public void appendAll(String topic, List<Record> records) {
         int count = records.size();
-        inFlight.acquireUninterruptibly(count);
+        int permits = Math.min(count, maxInFlight);
+        inFlight.acquireUninterruptibly(permits);
         CompletableFuture<List<AppendResult>> f;
         try {
             f = producer.appendAll(topic, records);
         } catch (RuntimeException e) {
-            inFlight.release(count);
+            inFlight.release(permits);
             throw e;
         }
         f.whenComplete((r, e) -> {
-            inFlight.release(count);
+            inFlight.release(permits);
             if (e != null) {
                 failed(count, e);
             }

@@ -24,11 +24,13 @@ import java.util.Optional;
  * with the current time, one shared {@link LogProducer}, a {@link LogConsumer} assigned every partition.
  *
  * <p>Records whose value the workload may change after sending ({@link Sender#send}) are built with
- * {@link Record#of} (a copy, as an application reusing a buffer must); the throughput runs' constant payload
- * ({@link Sender#sendAll}) with {@link Record#wrapping} (no copy, as an application handing over immutable bytes
- * would). {@code appendBatch} says how {@code sendAll} reaches the producer: one {@link LogProducer#append} per record
- * (each record stamped as it is made) when 1, else {@link LogProducer#appendAll} of up to that many records per call
- * (stamped once per call), the records counting against the in-flight bound until the whole call is acknowledged.
+ * {@link Record#of} (a copy, as an application reusing a buffer must). {@code appendBatch} says how the throughput
+ * runs' {@link Sender#sendAll} reaches the producer: when 1, one {@link LogProducer#append} of a {@link Record#of}
+ * record per call (a copy, stamped as it is made): the per-record method every recorded {@code append.*} figure used;
+ * else {@link LogProducer#appendAll} of up to that many {@link Record#wrapping} records per call (no copy, as an
+ * application handing over an immutable payload would; stamped once per call), the records counting against the
+ * in-flight bound until the whole call is acknowledged. The suite names the two kinds of figure apart
+ * ({@code append.*} and {@code appendAll<N>.*}).
  */
 public final class EventLogClient implements LogClient {
 
@@ -74,7 +76,8 @@ public final class EventLogClient implements LogClient {
 
     @Override
     public String appendCalls() {
-        return appendBatch == 1 ? "append() per record" : "appendAll() of " + appendBatch + " records per call";
+        return appendBatch == 1 ? "append() per record (Record.of, copying)"
+                : "appendAll() of " + appendBatch + " records per call (Record.wrapping, no copy)";
     }
 
     @Override
@@ -146,8 +149,9 @@ public final class EventLogClient implements LogClient {
         @Override
         public void sendAll(String topic, byte[] value, int count) {
             if (appendBatch == 1) {
+                // The copying Record.of, as the append.* figures recorded before appendAll existed were measured.
                 for (int i = 0; i < count; i++) {
-                    appends.append(topic, -1, Record.wrapping(null, value));
+                    appends.append(topic, -1, Record.of(null, value));
                 }
                 return;
             }

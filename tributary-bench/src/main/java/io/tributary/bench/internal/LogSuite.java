@@ -23,7 +23,9 @@ import org.HdrHistogram.Histogram;
  * into {@link Figure}s with targets and ratios. Workloads (names as in the report):
  * <ul>
  *   <li>{@code append.<size>.p<n>.<fsync>}: append throughput, keyless records, one producer, {@code threads}
- *       threads, for one and several partitions in each durability mode;</li>
+ *       threads, for one and several partitions in each durability mode; named {@code appendAll<N>.<size>...}
+ *       instead when our side hands records over {@code N > 1} per {@code appendAll} call
+ *       ({@link Settings#appendBatch}, {@link #appendWorkload});</li>
  *   <li>{@code consume.<size>}: one consumer reading back the one-partition {@code fsync=never} topic;</li>
  *   <li>{@code fdatasync.100B}: raw append + {@code FileChannel.force(false)} in a loop, the disk's floor;</li>
  *   <li>{@code ack.100B.<fsync>}: append-to-acknowledgement with one append in flight;</li>
@@ -51,13 +53,18 @@ public final class LogSuite {
      * @param p2c            measured time per produce-to-consume run
      * @param startupRuns    child JVMs for the start-up figure (the median is reported)
      * @param repeat         runs of each throughput workload (the median is reported)
+     * @param appendBatch    records per producer call of our side in the throughput runs (1: {@code append}); names
+     *                       the append figures ({@link #appendWorkload})
      */
     public record Settings(Path dir, List<Integer> sizes, int partitions, int threads, long intervalMs,
                            Duration seconds, Duration warmup, long maxBytes, Duration latency, int rate,
-                           Duration p2c, int startupRuns, int repeat) {
+                           Duration p2c, int startupRuns, int repeat, int appendBatch) {
 
         public Settings {
             sizes = List.copyOf(sizes);
+            if (appendBatch < 1) {
+                throw new IllegalArgumentException("appendBatch " + appendBatch + " must be at least 1");
+            }
         }
 
         public List<Durability> modes() {
@@ -74,6 +81,19 @@ public final class LogSuite {
     }
 
     static final int LATENCY_SIZE = 100;
+
+    /**
+     * The first part of the append throughput figures' names: {@code append} for one record per call (the method of
+     * every recorded {@code append.*} figure), {@code appendAll<N>} for {@code N} records per {@code appendAll} call,
+     * so figures measured with the bulk call never share a name with per-record ones.
+     */
+    public static String appendWorkload(int appendBatch) {
+        return appendBatch == 1 ? "append" : "appendAll" + appendBatch;
+    }
+
+    private String appendName(String size, int partitions, String mode) {
+        return appendWorkload(s.appendBatch()) + "." + size + ".p" + partitions + "." + mode;
+    }
 
     private final Settings s;
     private final PrintWriter progress;
@@ -188,9 +208,9 @@ public final class LogSuite {
         Map<String, Measured> m = measure(kafka, false, false);
         m.forEach((name, v) -> {
             String peer = name.contains(".always") ? "kafka flush.messages=1" : "kafka (stock, no flush)";
-            if (name.equals("append.100B.p1.never")) {
+            if (name.equals(appendName("100B", 1, "never"))) {
                 report.compareAtLeast(name, peer, v.value(), 4);
-            } else if (name.equals("append.1KiB.p1.always")) {
+            } else if (name.equals(appendName("1KiB", 1, "always"))) {
                 report.compareAtLeast(name, peer, v.value(), 6);
             } else {
                 report.compare(name, peer, v.value());
@@ -235,11 +255,11 @@ public final class LogSuite {
         }
         for (int size : s.sizes()) {
             String sz = LogWorkloads.sizeName(size);
-            ifPresent(c, "append." + sz + ".default", v -> report.compareAtLeast("append." + sz + ".p1.never",
+            ifPresent(c, "append." + sz + ".default", v -> report.compareAtLeast(appendName(sz, 1, "never"),
                     "chronicle default (no msync)", v, 0.5));
-            ifPresent(c, "append." + sz + ".sync-each", v -> report.compare("append." + sz + ".p1.always",
+            ifPresent(c, "append." + sz + ".sync-each", v -> report.compare(appendName(sz, 1, "always"),
                     "chronicle SYNC, sync() every append", v));
-            ifPresent(c, "append." + sz + ".sync-100", v -> report.compareAtLeast("append." + sz + ".p1.always",
+            ifPresent(c, "append." + sz + ".sync-100", v -> report.compareAtLeast(appendName(sz, 1, "always"),
                     "chronicle SYNC, sync() every 100 appends", v, 1.5));
             ifPresent(c, "consume." + sz, v -> report.compare("consume." + sz, "chronicle tailer", v));
         }
@@ -302,7 +322,8 @@ public final class LogSuite {
                     if (clients.stream().anyMatch(c -> !c.supports(mode))) {
                         continue;
                     }
-                    String name = "append." + sz + ".p" + partitions + "." + modeName(mode);
+                    // Named after how our side (the first client) appends; a peer's figure attaches to ours.
+                    String name = appendName(sz, partitions, modeName(mode));
                     String cname = "consume." + sz;
                     boolean consume = partitions == 1 && mode instanceof Durability.Never;
                     List<List<Throughput>> appends = new ArrayList<>();
@@ -495,7 +516,7 @@ public final class LogSuite {
             String sz = LogWorkloads.sizeName(size);
             for (int p : s.partitionCounts()) {
                 for (Durability d : s.modes()) {
-                    names.add("append." + sz + ".p" + p + "." + modeName(d));
+                    names.add(appendWorkload(s.appendBatch()) + "." + sz + ".p" + p + "." + modeName(d));
                 }
             }
             names.add("consume." + sz);

@@ -40,6 +40,11 @@ public final class LogWorkloads {
     private LogWorkloads() {
     }
 
+    /** Most {@code size}-byte records unacknowledged at once in a throughput run: {@link #MAX_IN_FLIGHT_BYTES} of values. */
+    public static int maxInFlight(int size) {
+        return Math.max(1, MAX_IN_FLIGHT_BYTES / size);
+    }
+
     /** Records per second over a run, with what was counted. */
     public record Throughput(long records, long nanos) {
         public double perSecond() {
@@ -70,7 +75,7 @@ public final class LogWorkloads {
      */
     public static Throughput append(LogClient client, String topic, int size, Duration duration, long maxRecords,
                                     int threads) throws InterruptedException {
-        try (Sender sender = client.newSender(Tuning.THROUGHPUT, Math.max(1, MAX_IN_FLIGHT_BYTES / size))) {
+        try (Sender sender = client.newSender(Tuning.THROUGHPUT, maxInFlight(size))) {
             AtomicLong sent = new AtomicLong();
             AtomicReference<@Nullable Throwable> error = new AtomicReference<>();
             long start = System.nanoTime();

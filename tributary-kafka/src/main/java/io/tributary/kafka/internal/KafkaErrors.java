@@ -88,8 +88,10 @@ record KafkaErrors(String bootstrapServers) {
                     "Cannot " + what + ": the cluster's create/alter policy refused it; ask the cluster's operators "
                             + "which values are allowed" + kafka, e);
             case RecordTooLargeException e -> new InvalidRequestException(LogErrors.RECORD_TOO_LARGE,
-                    "Cannot " + what + ": the record is larger than the topic's max.message.bytes (or the producer's "
-                            + "max.request.size); make it smaller or raise max.message.bytes with alterTopicConfig" + kafka, e);
+                    "Cannot " + what + ": the record is larger than the topic's max.message.bytes or than the "
+                            + "producer can send (Kafka's max.request.size, which Tributary sets to "
+                            + "ProducerConfig.bufferMemoryBytes); make it smaller, raise max.message.bytes with "
+                            + "alterTopicConfig, or raise bufferMemoryBytes, as Kafka's message says" + kafka, e);
             case RecordBatchTooLargeException e -> new InvalidRequestException(LogErrors.RECORD_TOO_LARGE,
                     "Cannot " + what + ": the batch is larger than the topic's max.message.bytes; raise it with "
                             + "alterTopicConfig or lower the producer's batch.size" + kafka, e);

@@ -1,12 +1,16 @@
 package io.tributary.kafka.internal;
 
 import io.tributary.core.ConflictException;
+import io.tributary.core.CorruptionException;
 import io.tributary.core.ErrorCode;
 import io.tributary.core.Header;
 import io.tributary.core.Headers;
 import io.tributary.core.InvalidRequestException;
+import io.tributary.core.NotFoundException;
 import io.tributary.core.Record;
+import io.tributary.core.RetriableException;
 import io.tributary.core.TributaryException;
+import io.tributary.core.UnauthorizedException;
 import io.tributary.log.AppendResult;
 import io.tributary.log.LogErrors;
 import io.tributary.log.LogProducer;
@@ -36,8 +40,8 @@ import org.jspecify.annotations.Nullable;
  * {@link io.tributary.log.KeyPartitioner}; keyless ones are spread by Kafka's sticky partitioner.
  *
  * <p>Thread-safe, like {@link KafkaProducer}. Errors known before sending (unknown topic, partition out of range,
- * record over {@code max.message.bytes}, buffer full after {@code maxBlock}) are thrown by {@code append}; the rest
- * fail the returned future.
+ * record over the topic's {@code max.message.bytes} or over what this producer can send, buffer full after
+ * {@code maxBlock}) are thrown by {@code append}; the rest fail the returned future.
  */
 class KafkaLogProducer implements LogProducer {
 
@@ -55,6 +59,15 @@ class KafkaLogProducer implements LogProducer {
     private volatile boolean closed;
     /** A user's producer interceptor sees the arrays and may write to them: then each record gets its own copies. */
     private final boolean copyArrays;
+    /**
+     * The largest record Kafka's producer accepts in {@code send()}, as it measures records
+     * ({@link #kafkaSizeUpperBound}): the lower of {@code max.request.size} and {@code buffer.memory}. We set both to
+     * {@code ProducerConfig.bufferMemoryBytes}, so that is the setting to raise, unless the user passed a lower
+     * {@code max.request.size} through.
+     */
+    private final int maxRecordBytes;
+    /** The setting that gives {@link #maxRecordBytes}, as the error tells the user to raise it. */
+    private final String maxRecordSetting;
 
     KafkaLogProducer(Properties properties, TopicCatalog catalog, KafkaErrors errors, long maxBlockMs,
                      Consumer<AutoCloseable> onClose) {
@@ -64,6 +77,13 @@ class KafkaLogProducer implements LogProducer {
         this.deliveryTimeoutMs = Long.parseLong(properties.getProperty(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000"));
         this.onClose = onClose;
         this.copyArrays = properties.containsKey(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG);
+        long maxRequest = longProperty(properties, ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 1_048_576);
+        long bufferMemory = longProperty(properties, ProducerConfig.BUFFER_MEMORY_CONFIG, 33_554_432);
+        this.maxRecordBytes = (int) Math.min(Integer.MAX_VALUE, Math.min(maxRequest, bufferMemory));
+        this.maxRecordSetting = maxRequest < bufferMemory
+                ? "the producer's max.request.size=" + maxRequest + " (a Kafka property passed through); raise it"
+                : "the producer's buffer (ProducerConfig.bufferMemoryBytes=" + bufferMemory + ", which also sets Kafka's "
+                        + "max.request.size); raise it with ProducerConfig.withBufferMemoryBytes(...)";
         try {
             this.producer = new KafkaProducer<>(properties);
         } catch (KafkaException e) {
@@ -88,11 +108,13 @@ class KafkaLogProducer implements LogProducer {
     }
 
     /**
-     * Every record is checked (topic, size) before any is sent, then each goes to Kafka with its own
-     * {@code send()}, as {@link #append(String, Record)} would place it; Kafka batches them as it batches single
-     * sends. What this saves over {@code append} per record is ours, not Kafka's: one topic look-up per call, and per
-     * record a small callback slot instead of a future, a caller's completion stage and an {@link AppendResult}
-     * (Kafka's own {@link RecordMetadata} is kept, and made into an {@code AppendResult} only when the list is read).
+     * Every record is checked (topic, the topic's {@code max.message.bytes}, what this producer can send) before any
+     * is sent, then each goes to Kafka with its own {@code send()}, as {@link #append(String, Record)} would place
+     * it; Kafka batches them as it batches single sends. What this saves over {@code append} per record is ours, not
+     * Kafka's: one topic look-up per call, and per record a small callback slot instead of a future, a caller's
+     * completion stage and an {@link AppendResult} (Kafka's own {@link RecordMetadata} is kept, and made into an
+     * {@code AppendResult} only when the list is read). A failure inside {@code send()} after the checks (buffer full
+     * after {@code maxBlock}, producer closed) is thrown, saying how many records were already handed to Kafka.
      */
     @Override
     public CompletableFuture<List<AppendResult>> appendAll(String topic, List<Record> records) {
@@ -103,34 +125,124 @@ class KafkaLogProducer implements LogProducer {
         if (count == 0) {
             return CompletableFuture.completedFuture(List.of());
         }
+        // Iterated, never get(i): a caller's LinkedList would make that quadratic.
+        int index = 0;
+        for (Record record : records) {
+            checkFitsProducer(topic, record, index, count);
+            index++;
+        }
         awaitMetadata(topic);
         Batch batch = new Batch(topic, count);
-        for (int i = 0; i < count; i++) {
-            Record record = records.get(i);
+        int i = 0;
+        for (Record record : records) {
             ProducerRecord<byte[], byte[]> pr = new ProducerRecord<>(topic, null, boxed(record.timestamp()),
                     copyArrays ? record.key() : record.sharedKey(), copyArrays ? record.value() : record.sharedValue(),
                     kafkaHeaders(record.headers()));
             try {
                 producer.send(pr, new Slot(batch, i));
             } catch (IllegalStateException e) {
-                throw closedOr(e, batch.what());
+                throw partlySent(closedOr(e, batch.what()), topic, i, count);
             } catch (KafkaException e) {
-                throw errors.translate(e, batch.what(), maxBlockMs);
+                throw partlySent(errors.translate(e, batch.what(), maxBlockMs), topic, i, count);
             }
             // As for append: a failure Kafka reported inside send() was known before sending; the records before
             // this one are on their way (appendAll is not atomic), the rest are not sent.
             TributaryException failedInSend = batch.failedInsideSend;
             if (failedInSend != null) {
-                throw failedInSend;
+                throw partlySent(failedInSend, topic, i, count);
             }
+            i++;
         }
         return batch;
+    }
+
+    /**
+     * The error of an {@code appendAll} that failed inside {@code send()} of record {@code failed}, of the same kind
+     * and code, saying which records Kafka already has (they may be stored: a retry of the whole call would store
+     * them twice) and which were not sent.
+     */
+    private static TributaryException partlySent(TributaryException e, String topic, int failed, int count) {
+        String message = e.getMessage() + (failed == 0
+                ? " No record of the list was sent to topic '" + topic + "'; the call may be retried as it is."
+                : " Records 0.." + (failed - 1) + " of the list (" + failed + " of " + count + ") were sent to topic '"
+                        + topic + "' and may be stored; retrying the call would duplicate them: retry with records "
+                        + failed + ".." + (count - 1) + " only.");
+        return switch (e) {
+            case NotFoundException n -> new NotFoundException(n.code(), message, n);
+            case ConflictException c -> new ConflictException(c.code(), message, c);
+            case InvalidRequestException r -> new InvalidRequestException(r.code(), message, r);
+            case RetriableException r -> new RetriableException(r.code(), message, r);
+            case CorruptionException c -> new CorruptionException(c.code(), message, c);
+            case UnauthorizedException u -> new UnauthorizedException(u.code(), message, u);
+        };
+    }
+
+    /**
+     * Throws {@code RECORD_TOO_LARGE} for a record Kafka's producer would refuse inside {@code send()} (over
+     * {@code max.request.size} or {@code buffer.memory}, by its own measure), naming the setting to raise; the topic's
+     * {@code max.message.bytes} is checked by the {@link TopicCatalog}.
+     */
+    private void checkFitsProducer(String topic, Record record, int index, int count) {
+        int size = kafkaSizeUpperBound(record);
+        if (size > maxRecordBytes) {
+            String which = count < 0 ? "A record" : "Record " + index + " of the list (counting from 0)";
+            throw new InvalidRequestException(LogErrors.RECORD_TOO_LARGE, which + " for topic '" + topic + "' takes "
+                    + size + " bytes in a Kafka request (key + value + headers + " + (size - record.sizeInBytes())
+                    + " bytes of Kafka framing), more than this producer can send: " + maxRecordBytes + " bytes, "
+                    + maxRecordSetting + " above the largest record, or make the record smaller."
+                    + (count < 0 ? "" : " No record of the list was sent."));
+        }
+    }
+
+    /**
+     * The size Kafka's producer gives a record when it checks {@code max.request.size} and {@code buffer.memory} in
+     * {@code send()}: its upper bound of a record batch (format v2) holding only this record: 61 bytes of batch
+     * header, at most 21 bytes of record header, and each field with its varint length. Written out here because
+     * kafka-clients keeps it in an internal package; a test holds it equal to Kafka's.
+     */
+    static int kafkaSizeUpperBound(Record record) {
+        byte[] key = record.sharedKey();
+        byte[] value = record.sharedValue();
+        long size = 61 + 21;
+        size += key == null ? 1 : varintSize(key.length) + key.length;
+        size += value == null ? 1 : varintSize(value.length) + value.length;
+        List<Header> headers = record.headers().all();
+        size += varintSize(headers.size());
+        for (Header h : headers) {
+            int nameBytes = h.name().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            size += varintSize(nameBytes) + nameBytes + varintSize(h.value().length) + h.value().length;
+        }
+        return (int) Math.min(Integer.MAX_VALUE, size);
+    }
+
+    /** Bytes of Kafka's zig-zag varint of a non-negative {@code n}. */
+    private static int varintSize(int n) {
+        int zigzag = (n << 1) ^ (n >> 31);
+        int bytes = 1;
+        while ((zigzag & 0xffffff80) != 0) {
+            bytes++;
+            zigzag >>>= 7;
+        }
+        return bytes;
+    }
+
+    private static long longProperty(Properties properties, String name, long kafkaDefault) {
+        Object v = properties.get(name);
+        if (v == null) {
+            return kafkaDefault;
+        }
+        try {
+            return Long.parseLong(v.toString().trim());
+        } catch (NumberFormatException e) {
+            return kafkaDefault; // KafkaProducer's constructor has already refused a value it cannot read
+        }
     }
 
     private CompletableFuture<AppendResult> send(String topic, int partition, Record record) {
         checkOpen();
         checkCanAppend(topic);
         catalog.checkAppend(topic, partition, record);
+        checkFitsProducer(topic, record, -1, -1);
         awaitMetadata(topic);
         // The record's own arrays, not copies: Kafka copies them into its batch before send() returns, and never
         // writes to them (ByteArraySerializer hands them over as they are). Only an interceptor could: copies then.
@@ -306,7 +418,7 @@ class KafkaLogProducer implements LogProducer {
         }
     }
 
-    private RuntimeException closedOr(IllegalStateException e, String what) {
+    private TributaryException closedOr(IllegalStateException e, String what) {
         if (closed) {
             return closedError();
         }

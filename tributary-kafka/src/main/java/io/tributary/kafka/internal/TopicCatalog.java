@@ -128,14 +128,16 @@ final class TopicCatalog implements AutoCloseable {
         } else if (e.stale) {
             refreshInBackground(topic, e);
         }
-        for (int i = 0; i < records.size(); i++) {
-            int size = records.get(i).sizeInBytes();
+        int i = 0;
+        for (Record record : records) { // iterated, never get(i): a caller's LinkedList would make that quadratic
+            int size = record.sizeInBytes();
             if (size > e.maxMessageBytes) {
                 e = fetchAndCache(topic);
                 if (size > e.maxMessageBytes) {
                     throw tooLarge(topic, size, e.maxMessageBytes, "Record " + i + " of the list (counting from 0)");
                 }
             }
+            i++;
         }
     }
 
