@@ -521,6 +521,10 @@ final class Segment {
             synchronized (this) {
                 if (generation == fillGeneration && filling && !fillStarted) {
                     nextFillAt = from;
+                    // execute() may have queued the task before it threw (ThreadPoolExecutor queues, then fails to
+                    // start a worker): a new generation makes that task a no-op if it ever runs, so it can never
+                    // write zeros over appends made after this release.
+                    fillGeneration++;
                     releaseReservation();
                 }
             }
@@ -544,8 +548,8 @@ final class Segment {
      */
     private void runFill(int generation, long from, long to, FillFailure onFailure) {
         synchronized (this) {
-            if (generation != fillGeneration) {
-                return; // cut or closed before it ran: the reservation was released then
+            if (generation != fillGeneration || !filling) {
+                return; // cut, closed or refused before it ran: the reservation was released then
             }
             fillStarted = true;
         }

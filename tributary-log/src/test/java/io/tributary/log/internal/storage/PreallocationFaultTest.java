@@ -68,6 +68,25 @@ class PreallocationFaultTest {
     }
 
     @Test
+    void aFillTaskQueuedByAnExecutorThatThenThrowsNeverWritesWhenItRunsLater() throws Exception {
+        // ThreadPoolExecutor.execute queues the task and may then fail to start a worker (OOM: unable to create
+        // native thread): the task sits in the queue although execute threw, and a later worker runs it. By then
+        // the reservation was released and appends may have written into its range (review finding).
+        Segment seg = Segment.create(dir, 0, 4096);
+        ConcurrentLinkedQueue<Runnable> queued = new ConcurrentLinkedQueue<>();
+        boolean started = seg.startFill(65536, 65536 + (1 << 20), task -> {
+            queued.add(task);
+            throw new InternalError("unable to create native thread");
+        }, IGNORE);
+        assertThat(started).isTrue();
+        assertThat(seg.filling()).as("the reservation was released").isFalse();
+        queued.forEach(Runnable::run); // a worker started later takes the queued task
+        assertThat(Files.size(seg.file)).as("the task of a released reservation writes nothing").isZero();
+        assertThat(seg.filling()).isFalse();
+        seg.close();
+    }
+
+    @Test
     void aReservedFillThatHasNotStartedIsReleasedByCloseAndNeverWrites() throws Exception {
         Segment seg = Segment.create(dir, 0, 4096);
         ConcurrentLinkedQueue<Runnable> queued = new ConcurrentLinkedQueue<>();
