@@ -199,7 +199,7 @@ public final class OrderForwarder implements AutoCloseable {
         try {
             ack = producer.appendAll(topic, records);
         } catch (RuntimeException e) {
-            pending.add(new Pending(CompletableFuture.failedFuture(e), n, position, closing));
+            pending.add(new Pending(CompletableFuture.failedFuture(e), n, position, closing && interrupted(e)));
             throw e;
         }
         pending.add(new Pending(ack, n, position, false));
@@ -305,5 +305,22 @@ public final class OrderForwarder implements AutoCloseable {
     /** Why forwarding stopped, if it did. */
     public Optional<Throwable> failure() {
         return subscription.failure();
+    }
+
+    /**
+     * Whether an append failed because close interrupted it, as opposed to a real failure that merely happened while
+     * closing (the log closed under us, a record too large): only the first may be passed over quietly by close.
+     */
+    private static boolean interrupted(Throwable e) {
+        if (Thread.currentThread().isInterrupted()) {
+            return true;
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof InterruptedException || t instanceof java.io.InterruptedIOException
+                    || t instanceof java.nio.channels.ClosedByInterruptException) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -377,20 +377,30 @@ public final class OrderSummaryProjection implements AutoCloseable {
     }
 
     /**
-     * Runs a batch; a constraint violation (SQLState class 23: another writer inserted the same key first) is a
-     * conflict, solved by reading again. {@link BatchUpdateException} extends {@link SQLException}, so both land here.
+     * Runs a batch; a unique-key violation (another writer inserted the same key first) is a conflict, solved by
+     * reading again. Other integrity errors (NOT NULL, CHECK, foreign key) would fail on every retry, so they are
+     * not conflicts. {@link BatchUpdateException} extends {@link SQLException}, so both land here.
      */
     private static int[] executeBatch(PreparedStatement ps) throws SQLException, VersionConflict {
         try {
             return ps.executeBatch();
         } catch (SQLException e) {
             String state = e.getSQLState();
-            if (state != null && state.startsWith("23")) {
+            if (isUniqueViolation(e)) {
                 throw new VersionConflict("Another writer inserted a row this batch found missing (" + e.getMessage()
                         + ")", e);
             }
             throw e;
         }
+    }
+
+    /**
+     * A unique or primary-key violation: SQLState 23505 (PostgreSQL, H2), or MariaDB/MySQL's 23000 with error 1062
+     * (their 23000 also covers NOT NULL and foreign-key errors, told apart only by the error code).
+     */
+    static boolean isUniqueViolation(SQLException e) {
+        String state = e.getSQLState();
+        return "23505".equals(state) || ("23000".equals(state) && e.getErrorCode() == 1062);
     }
 
     /** The driver does not report update counts, which version-conditioned updates depend on. */
