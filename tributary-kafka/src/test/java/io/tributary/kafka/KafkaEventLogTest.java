@@ -69,6 +69,37 @@ class KafkaEventLogTest {
         log.close();
     }
 
+    @Test
+    void aWakeUpUsedUpByACommitInsideARebalanceListenerStillEndsThePoll() {
+        // Regression (review finding): a commit made by the rebalance listener inside poll swallowed the Kafka
+        // wake-up meant for that poll and retried; the poll then waited its whole timeout with the wake-up pending.
+        String topic = topic("wakeup-in-listener", 1, Map.of());
+        TopicPartition p0 = new TopicPartition(topic, 0);
+        java.util.concurrent.atomic.AtomicReference<LogConsumer> self = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean committed = new java.util.concurrent.atomic.AtomicBoolean();
+        try (LogConsumer c = log.consumer(ConsumerConfig.forGroup(unique("wakeup-in-listener")))) {
+            self.set(c);
+            c.subscribe(List.of(topic), new RebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(java.util.Collection<TopicPartition> partitions) {
+                }
+
+                @Override
+                public void onPartitionsAssigned(java.util.Collection<TopicPartition> partitions) {
+                    self.get().wakeup(); // e.g. a handler finishing while the listener runs
+                    self.get().commitSync(Map.of(p0, 0L));
+                    committed.set(true);
+                }
+            });
+            long start = System.nanoTime();
+            List<LogRecord> none = c.poll(Duration.ofSeconds(60)); // the topic is empty: only the wake-up ends it early
+            long tookMs = (System.nanoTime() - start) / 1_000_000;
+            assertThat(committed).as("the listener ran inside this poll").isTrue();
+            assertThat(none).isEmpty();
+            assertThat(tookMs).as("the poll ended on the pending wake-up, not after its 60 s timeout").isLessThan(30_000);
+        }
+    }
+
     private String topic(String purpose, int partitions, Map<String, String> config) {
         String name = unique(purpose);
         log.admin().createTopic(new NewTopic(name, partitions, TopicConfig.of(config)));

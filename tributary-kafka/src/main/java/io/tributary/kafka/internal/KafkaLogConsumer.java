@@ -133,12 +133,22 @@ public final class KafkaLogConsumer implements LogConsumer {
      */
     private <T> T call(String what, Supplier<T> action) {
         checkOpen();
+        boolean swallowedWakeup = false;
         try {
             while (true) {
                 try {
-                    return action.get();
+                    T result = action.get();
+                    if (swallowedWakeup && inPoll && wakeupPending) {
+                        // This call ran inside a poll (a rebalance listener committing) and used up the wake-up
+                        // meant for that poll: hand it back, or the poll waits its whole timeout with the wake-up
+                        // still pending (and later wake-ups, seeing it pending, do not wake Kafka again).
+                        consumer.wakeup();
+                    }
+                    return result;
                 } catch (WakeupException e) {
-                    // a late wake-up for a poll that already returned; the request itself is still pending
+                    // a late wake-up for a poll that already returned, or one meant for the poll this call runs
+                    // inside; the request itself is still pending, so it is made again
+                    swallowedWakeup = true;
                 }
             }
         } catch (KafkaException e) {
