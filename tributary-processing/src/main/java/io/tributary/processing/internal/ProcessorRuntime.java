@@ -318,6 +318,14 @@ public final class ProcessorRuntime {
             return;
         }
         t.work.fail(t);
+        if (t.interruptRequested && t.dlqFailure == null) {
+            // This runtime interrupted the call itself (its stop or a revoke gave up waiting for it, after committing
+            // below it), so whatever it threw says nothing about the handler: the event stays uncommitted and the
+            // next owner handles it again. Reporting it as a handler failure told users to fix a working handler.
+            LOG.debug("Processor '{}': {} was interrupted by the processor's stop or a revoke; it will be handled "
+                    + "again by the next owner", config.name(), describe(t));
+            return;
+        }
         if (failure == null && t.dlqFailure != null) {
             stopOnDeadLetterFailure(t);
         } else if (failure == null && t.failure != null) {
