@@ -7,27 +7,20 @@ import io.tributary.core.Headers;
 import io.tributary.core.Record;
 import io.tributary.core.RetriableException;
 import io.tributary.eventstore.AllSlice;
-import io.tributary.eventstore.EmbeddedEventStoreConfig;
 import io.tributary.eventstore.EventFilter;
 import io.tributary.eventstore.EventHandler;
 import io.tributary.eventstore.EventStore;
-import io.tributary.eventstore.EventStores;
 import io.tributary.eventstore.RecordedEvent;
-import io.tributary.examples.contracts.EventSchemas;
 import io.tributary.examples.orders.Order;
 import io.tributary.examples.orders.OrderEventCodec;
 import io.tributary.examples.orders.OrderForwarder;
 import io.tributary.examples.orders.OrderForwarderConfig;
 import io.tributary.examples.orders.Orders;
 import io.tributary.log.AppendResult;
-import io.tributary.log.EmbeddedLogConfig;
 import io.tributary.log.EventLog;
-import io.tributary.log.EventLogs;
 import io.tributary.log.LogErrors;
 import io.tributary.log.LogProducer;
-import io.tributary.log.NewTopic;
 import io.tributary.schema.SchemaRegistry;
-import io.tributary.schema.SchemaText;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
@@ -39,7 +32,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -64,6 +56,7 @@ class OrderForwarderAcknowledgementTest {
     @TempDir
     Path dir;
 
+    private OrderFlowFixture flow;
     private EventLog log;
     private SchemaRegistry registry;
     private EventStore store;
@@ -72,16 +65,12 @@ class OrderForwarderAcknowledgementTest {
 
     @BeforeEach
     void open() throws Exception {
-        log = EventLogs.open(Map.of(EmbeddedLogConfig.DATA_DIR, dir.resolve("log").toString()));
-        log.admin().createTopic(NewTopic.of(TOPIC, 3));
-        registry = SchemaRegistry.open(log);
-        for (var s : List.of(EventSchemas.ORDER_PLACED_V1, EventSchemas.PAYMENT_CONFIRMED, EventSchemas.ORDER_SHIPPED,
-                EventSchemas.ORDER_CANCELLED)) {
-            registry.register(EventSchemas.subject(TOPIC, s), SchemaText.avro(s.toString()));
-        }
-        store = EventStores.embedded(log, EmbeddedEventStoreConfig.of(dir.resolve("index")));
+        flow = new OrderFlowFixture(dir, TOPIC, 3, 4);
+        log = flow.log;
+        registry = flow.registry;
+        store = flow.store;
+        db = flow.db;
         orders = new Orders(store, new OrderEventCodec(registry, TOPIC));
-        db = OrderFulfilmentDemo.dataSource(OrderFulfilmentDemo.embeddedJdbcUrl(dir), Optional.empty(), 4);
         try (Connection c = db.getConnection()) {
             OrderForwarder.createTables(c, "t_");
         }
@@ -89,10 +78,7 @@ class OrderForwarderAcknowledgementTest {
 
     @AfterEach
     void close() throws Exception {
-        db.close();
-        store.close();
-        registry.close();
-        log.close();
+        flow.close();
     }
 
     /**

@@ -5,22 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.zaxxer.hikari.HikariDataSource;
 import io.tributary.core.Headers;
 import io.tributary.eventstore.AllSlice;
-import io.tributary.eventstore.EmbeddedEventStoreConfig;
 import io.tributary.eventstore.EventFilter;
 import io.tributary.eventstore.EventStore;
-import io.tributary.eventstore.EventStores;
 import io.tributary.eventstore.RecordedEvent;
-import io.tributary.examples.contracts.EventSchemas;
 import io.tributary.examples.orders.Order;
 import io.tributary.examples.orders.OrderEventCodec;
 import io.tributary.examples.orders.OrderForwarder;
 import io.tributary.examples.orders.Orders;
-import io.tributary.log.EmbeddedLogConfig;
 import io.tributary.log.EventLog;
-import io.tributary.log.EventLogs;
-import io.tributary.log.NewTopic;
 import io.tributary.schema.SchemaRegistry;
-import io.tributary.schema.SchemaText;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.ArrayList;
@@ -28,7 +21,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -48,6 +40,7 @@ class OrderForwarderTest {
     @TempDir
     Path dir;
 
+    private OrderFlowFixture flow;
     private EventLog log;
     private SchemaRegistry registry;
     private EventStore store;
@@ -56,16 +49,12 @@ class OrderForwarderTest {
 
     @BeforeEach
     void open() throws Exception {
-        log = EventLogs.open(Map.of(EmbeddedLogConfig.DATA_DIR, dir.resolve("log").toString()));
-        log.admin().createTopic(NewTopic.of(TOPIC, 3));
-        registry = SchemaRegistry.open(log);
-        for (var s : List.of(EventSchemas.ORDER_PLACED_V1, EventSchemas.PAYMENT_CONFIRMED, EventSchemas.ORDER_SHIPPED,
-                EventSchemas.ORDER_CANCELLED)) {
-            registry.register(EventSchemas.subject(TOPIC, s), SchemaText.avro(s.toString()));
-        }
-        store = EventStores.embedded(log, EmbeddedEventStoreConfig.of(dir.resolve("index")));
+        flow = new OrderFlowFixture(dir, TOPIC, 3, 4);
+        log = flow.log;
+        registry = flow.registry;
+        store = flow.store;
+        db = flow.db;
         orders = new Orders(store, new OrderEventCodec(registry, TOPIC));
-        db = OrderFulfilmentDemo.dataSource(OrderFulfilmentDemo.embeddedJdbcUrl(dir), Optional.empty(), 4);
         try (Connection c = db.getConnection()) {
             OrderForwarder.createTables(c, "t_");
         }
@@ -73,10 +62,7 @@ class OrderForwarderTest {
 
     @AfterEach
     void close() throws Exception {
-        db.close();
-        store.close();
-        registry.close();
-        log.close();
+        flow.close();
     }
 
     /** Places orders {@code from..to-1}; every third one is also confirmed and shipped (3 events), the rest stay placed. */

@@ -4,28 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.tributary.core.Headers;
-import io.tributary.eventstore.EmbeddedEventStoreConfig;
 import io.tributary.eventstore.EventStore;
-import io.tributary.eventstore.EventStores;
-import io.tributary.examples.contracts.EventSchemas;
 import io.tributary.examples.orders.Order;
 import io.tributary.examples.orders.OrderEventCodec;
 import io.tributary.examples.orders.OrderForwarder;
 import io.tributary.examples.orders.Orders;
 import io.tributary.examples.readmodel.OrderSummaryProjection;
 import io.tributary.examples.readmodel.OrderSummaryQueries;
-import io.tributary.log.EmbeddedLogConfig;
 import io.tributary.log.EventLog;
-import io.tributary.log.EventLogs;
-import io.tributary.log.NewTopic;
 import io.tributary.schema.SchemaRegistry;
-import io.tributary.schema.SchemaText;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,6 +35,7 @@ class OrderSummaryProjectionTest {
     @TempDir
     Path dir;
 
+    private OrderFlowFixture flow;
     private EventLog log;
     private SchemaRegistry registry;
     private EventStore store;
@@ -50,15 +43,11 @@ class OrderSummaryProjectionTest {
 
     @BeforeEach
     void open() throws Exception {
-        log = EventLogs.open(Map.of(EmbeddedLogConfig.DATA_DIR, dir.resolve("log").toString()));
-        log.admin().createTopic(NewTopic.of(TOPIC, 2));
-        registry = SchemaRegistry.open(log);
-        for (var s : List.of(EventSchemas.ORDER_PLACED_V1, EventSchemas.PAYMENT_CONFIRMED, EventSchemas.ORDER_SHIPPED,
-                EventSchemas.ORDER_CANCELLED)) {
-            registry.register(EventSchemas.subject(TOPIC, s), SchemaText.avro(s.toString()));
-        }
-        store = EventStores.embedded(log, EmbeddedEventStoreConfig.of(dir.resolve("index")));
-        db = OrderFulfilmentDemo.dataSource(OrderFulfilmentDemo.embeddedJdbcUrl(dir), Optional.empty(), 8);
+        flow = new OrderFlowFixture(dir, TOPIC, 2, 8);
+        log = flow.log;
+        registry = flow.registry;
+        store = flow.store;
+        db = flow.db;
         try (Connection c = db.getConnection()) {
             OrderForwarder.createTables(c, "a_");
             OrderForwarder.createTables(c, "b_");
@@ -69,10 +58,7 @@ class OrderSummaryProjectionTest {
 
     @AfterEach
     void close() throws Exception {
-        db.close();
-        store.close();
-        registry.close();
-        log.close();
+        flow.close();
     }
 
     private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
