@@ -19,9 +19,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Kill -9 while appending: a child JVM appends from four threads and is SIGKILLed at a random moment, ten times
- * over on the same store. After every kill the store reopens, every acknowledged event is there at its version, the
- * streams have no gaps, and the stream index (checkpoint plus replay) equals one rebuilt from the whole log.
+ * Kill -9 while appending and while checkpointing: a child JVM appends from four threads and is SIGKILLed at a random
+ * moment, ten times over on the same store. Every other round checkpoints the index every 20 records (a delta frame
+ * appended and fsynced that often, a new base whenever the delta file outgrew the last), so kills land inside
+ * checkpoint writes too. After every kill the store reopens, every acknowledged event is there at its version, the
+ * streams have no gaps, and the stream index (base, delta frames, replay) equals one rebuilt from the whole log.
  */
 @Tag("slow")
 @Timeout(value = 170, unit = TimeUnit.SECONDS)
@@ -29,6 +31,8 @@ class EmbeddedCrashTest {
 
     private static final int ROUNDS = 10;
     private static final int CHECKPOINT_EVERY = 200;
+    /** The rounds that checkpoint this often are mostly writing a checkpoint when the kill lands. */
+    private static final int CHECKPOINT_OFTEN = 20;
 
     @Test
     void everyAcknowledgedAppendSurvivesSigkillAndTheIndexMatchesTheLog() throws Exception {
@@ -37,11 +41,13 @@ class EmbeddedCrashTest {
         System.out.println("EmbeddedCrashTest seed=" + seed);
         Random random = new Random(seed);
         Map<String, String> acked = new HashMap<>(); // eventId -> "stream version"
+        long mostDeltaBytes = 0;
         for (int round = 1; round <= ROUNDS; round++) {
+            int checkpointEvery = round % 2 == 0 ? CHECKPOINT_OFTEN : CHECKPOINT_EVERY;
             int killAfterAcks = 20 + random.nextInt(400);
             Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx256m", "-cp", System.getProperty("java.class.path"), CrashAppender.class.getName(),
-                    dir.toString(), Integer.toString(CHECKPOINT_EVERY))
+                    dir.toString(), Integer.toString(checkpointEvery))
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
             int acks = 0;
             try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
@@ -69,8 +75,14 @@ class EmbeddedCrashTest {
                 }
             }
             assertThat(acks).as("round %d: the child acknowledged appends before the kill", round).isPositive();
+            Path delta = dir.resolve("index").resolve("stream-index.delta");
+            if (java.nio.file.Files.exists(delta)) {
+                mostDeltaBytes = Math.max(mostDeltaBytes, java.nio.file.Files.size(delta));
+            }
             checkStore(dir, acked, round);
         }
+        assertThat(mostDeltaBytes).as("some kill found delta frames after the base (the incremental path ran)")
+                .isGreaterThan(8);
     }
 
     private static void checkStore(Path dir, Map<String, String> acked, int round) {

@@ -37,6 +37,7 @@ import io.tributary.log.ProducerConfig;
 import io.tributary.log.TopicConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -129,6 +130,14 @@ public final class EmbeddedEventStore extends AbstractEventStore {
      */
     private @Nullable StreamIndex shadow;
     private long shadowCovered;
+    /**
+     * True once this instance wrote a base and emptied the delta file after it, until a write fails: only then may a
+     * checkpoint append a delta frame. Guarded by {@link #checkpointLock}, like the sizes below.
+     */
+    private boolean deltaContinuesBase;
+    private long baseBytes;
+    private long deltaBytes;
+    private int fullCheckpoints;
     /** Test hook: runs in {@link #checkpoint()} once its index is up to date, before encoding, no store lock held. */
     volatile @Nullable Runnable afterCapture;
     /** Test hook: runs in {@link #writeControl} after the record is sent, before waiting for it to be durable. */
@@ -875,9 +884,11 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     /**
      * Writes the index checkpoint now, covering every durable record (on the first call of this instance: every
      * record sent before the call). The checkpoint keeps its own index, fed in log order with the records that
-     * became durable since the last checkpoint, and encodes and writes that, so it covers exactly the log up to
-     * its last record and takes no store lock; only the first call of an instance captures the live index under
-     * the write lock (reference copies) to seed it. Does nothing if the log failed a write meanwhile.
+     * became durable since the last checkpoint, so it covers exactly the log up to its last record and takes no
+     * store lock; only the first call of an instance captures the live index under the write lock (reference
+     * copies) to seed it. Usually it appends only those records' changes to the delta file; the first call of an
+     * instance, and one after the delta file outgrew the base, writes that whole index as a new base instead (see
+     * {@link StreamIndex}). Does nothing if the log failed a write meanwhile.
      */
     public void checkpoint() throws IOException {
         checkpointLock.lock(); // one writer of the checkpoint file at a time (close may race a background one)
@@ -896,6 +907,12 @@ public final class EmbeddedEventStore extends AbstractEventStore {
                 return;
             }
         }
+        // A delta frame only after a base this instance wrote (frames must continue the base on disk: the records
+        // this instance replayed at open are in no frame), and a new base once the delta file outgrew the last one,
+        // so the bytes written stay proportional to the records appended and opening stays bounded.
+        boolean full = !deltaContinuesBase || deltaBytes > baseBytes;
+        long from = shadowCovered;
+        StreamIndex.DeltaFrame frame = full ? null : new StreamIndex.DeltaFrame(from);
         // Bring the checkpoint's index up to every durable record, in log order, as recovery would apply them.
         PendingWrite pw;
         while ((pw = journal.poll()) != null) {
@@ -905,8 +922,14 @@ public final class EmbeddedEventStore extends AbstractEventStore {
             }
             if (pw.segment != null) {
                 sh.addDurableSegment(pw.stream, pw.segment);
+                if (frame != null) {
+                    frame.append(pw.stream, pw.segment);
+                }
             } else if (pw.control != null) {
                 sh.apply(offset, pw.control);
+                if (frame != null) {
+                    frame.control(offset, pw.control);
+                }
             }
             shadowCovered = offset + 1;
         }
@@ -918,8 +941,38 @@ public final class EmbeddedEventStore extends AbstractEventStore {
             hook.run();
         }
         long covered = shadowCovered;
-        StreamIndex.write(config.indexDirectory(), sh.capture(), covered);
+        if (deltaContinuesBase && covered == from) {
+            lastCheckpointOffset = covered;
+            return; // nothing new since the last checkpoint
+        }
+        Path dir = config.indexDirectory();
+        if (frame == null) {
+            deltaContinuesBase = false; // until the new base is durable and the delta file emptied after it
+            baseBytes = StreamIndex.write(dir, sh.capture(), covered);
+            StreamIndex.resetDelta(dir);
+            deltaBytes = 0;
+            deltaContinuesBase = true;
+            fullCheckpoints++;
+        } else {
+            try {
+                deltaBytes = StreamIndex.appendDelta(dir, frame, covered);
+            } catch (IOException | RuntimeException e) {
+                // a frame may be half written: frames after it would never load, so the next checkpoint is a base
+                deltaContinuesBase = false;
+                throw e;
+            }
+        }
         lastCheckpointOffset = covered;
+    }
+
+    /** How many full (base) checkpoints this instance wrote; the others were delta frames. For tests. */
+    int fullCheckpoints() {
+        checkpointLock.lock();
+        try {
+            return fullCheckpoints;
+        } finally {
+            checkpointLock.unlock();
+        }
     }
 
     /**

@@ -7,6 +7,8 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -48,10 +50,43 @@ import org.jspecify.annotations.Nullable;
  * crc32c i32 over every byte before it
  * </pre>
  * {@code coveredOffset} is the log offset after the last record the checkpoint includes.
+ *
+ * <p>Delta file {@code stream-index.delta}: rewriting the whole index at every checkpoint cost time proportional to
+ * the store's size, every {@code checkpointEveryRecords} records, so a checkpoint only appends one frame holding the
+ * index changes of the records since the previous one; a full checkpoint (above, the <em>base</em>) is written only
+ * when the delta file has grown past the base. Each new base is then at least about twice the one before, so the
+ * bases written add up to at most about twice the delta bytes (the total written stays proportional to the records
+ * appended), and opening reads at most about twice the base. Big-endian:
+ * <pre>
+ * header: magic i32 "TRSD" | format i32 (=1)
+ * frame:  bodyLen i32 | body | crc32c i32 over bodyLen and body
+ * body:   fromOffset i64 | toOffset i64 | entryCount i32 | entryCount x entry
+ * entry:  kind u8 | offset i64 | nameLen u16 | name UTF-8 | by kind:
+ *         APPEND (1):      firstVersion i64 | count i32 | recordedAt i64 | count x (idMsb i64 | idLsb i64)
+ *         METADATA (2):    maxAgeMs i64 | maxCount i64 | truncateBefore i64   (-1 = unset)
+ *         SOFT_DELETE (3): deletedBefore i64
+ *         TOMBSTONE (4):   (nothing)
+ *         SNAPSHOT (5):    version i64
+ * </pre>
+ * A frame covers the log records {@code [fromOffset, toOffset)}, in log order. Loading applies, after the base, each
+ * frame whose {@code fromOffset} is what is covered so far, skips frames the base already covers (a compaction that
+ * was cut short before it emptied the delta file), and stops at the first frame that is torn, fails its checksum or
+ * leaves a gap: the records after that are replayed from the log, which is always correct, only slower. A delta file
+ * of another format is ignored the same way. The frames are fsynced, but only the chaining makes them safe: a frame
+ * written after the base it extends was replaced can never be applied to the wrong base.
  */
 final class StreamIndex {
 
     static final String FILE = "stream-index.ckpt";
+    static final String DELTA_FILE = "stream-index.delta";
+    private static final int DELTA_MAGIC = 0x54525344; // "TRSD"
+    private static final int DELTA_FORMAT = 1;
+    private static final int DELTA_HEADER_BYTES = 8;
+    private static final byte D_APPEND = 1;
+    private static final byte D_METADATA = 2;
+    private static final byte D_SOFT_DELETE = 3;
+    private static final byte D_TOMBSTONE = 4;
+    private static final byte D_SNAPSHOT = 5;
     private static final int MAGIC = 0x54525349; // "TRSI"
     private static final int FORMAT = 1;
 
@@ -302,11 +337,12 @@ final class StreamIndex {
      * Encodes {@code image} as a checkpoint covering the log up to {@code coveredOffset} (exclusive) and writes it
      * durably and atomically into {@code dir}: streamed through a fixed buffer into a temp file with a running
      * checksum (no copy of the whole index in memory), fsynced, renamed over the previous checkpoint, and the
-     * directory fsynced. Every segment of the image must have its log offset by now.
+     * directory fsynced. Every segment of the image must have its log offset by now. Returns the file's size.
      */
-    static void write(Path dir, Image image, long coveredOffset) throws IOException {
+    static long write(Path dir, Image image, long coveredOffset) throws IOException {
         Files.createDirectories(dir);
         Path tmp = dir.resolve(FILE + ".tmp");
+        long size;
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             CheckpointOutput out = new CheckpointOutput(ch);
@@ -346,13 +382,239 @@ final class StreamIndex {
             }
             out.finish();
             ch.force(true);
+            size = ch.size();
         }
         Files.move(tmp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        syncDirectory(dir); // make the rename itself durable before the delta file it replaces is emptied
+        return size;
+    }
+
+    private static void syncDirectory(Path dir) {
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true); // make the rename itself durable
+            d.force(true);
         } catch (IOException ignored) {
             // some file systems cannot open a directory; the rename is still atomic
         }
+    }
+
+    // ---- delta file (see the class comment) ----
+
+    /**
+     * One frame of the delta file being built: the index changes of the log records {@code [fromOffset, toOffset)},
+     * added in log order. Not thread-safe (the checkpoint thread builds it).
+     */
+    static final class DeltaFrame {
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 * 1024);
+        private final DataOutputStream out = new DataOutputStream(bytes);
+        private final long fromOffset;
+        private long toOffset;
+        private int entries;
+
+        DeltaFrame(long fromOffset) {
+            this.fromOffset = fromOffset;
+            this.toOffset = fromOffset;
+        }
+
+        long toOffset() {
+            return toOffset;
+        }
+
+        int entries() {
+            return entries;
+        }
+
+        private void head(byte kind, long offset, String stream) throws IOException {
+            if (offset < toOffset) {
+                throw new IllegalStateException("delta entry at offset " + offset + " of stream '" + stream
+                        + "' is not after the frame's last one (" + (toOffset - 1) + "): entries must come in log order");
+            }
+            byte[] name = stream.getBytes(StandardCharsets.UTF_8);
+            out.writeByte(kind);
+            out.writeLong(offset);
+            out.writeShort(name.length);
+            out.write(name);
+            toOffset = offset + 1;
+            entries++;
+        }
+
+        /** An APPEND record whose segment the log has acknowledged. */
+        void append(String stream, Segment seg) throws IOException {
+            head(D_APPEND, seg.offset, stream);
+            out.writeLong(seg.firstVersion);
+            out.writeInt(seg.count);
+            out.writeLong(seg.recordedAt);
+            for (long bits : seg.ids) {
+                out.writeLong(bits);
+            }
+        }
+
+        /** A control record at {@code offset} (a snapshot's payload is not kept: the index needs its version only). */
+        void control(long offset, LogEntry entry) throws IOException {
+            switch (entry) {
+                case LogEntry.Metadata m -> {
+                    head(D_METADATA, offset, m.stream());
+                    out.writeLong(m.metadata().maxAge().map(Duration::toMillis).orElse(-1L));
+                    out.writeLong(m.metadata().maxCount().orElse(-1));
+                    out.writeLong(m.metadata().truncateBefore().orElse(-1));
+                }
+                case LogEntry.SoftDelete d -> {
+                    head(D_SOFT_DELETE, offset, d.stream());
+                    out.writeLong(d.deletedBefore());
+                }
+                case LogEntry.Tombstone t -> head(D_TOMBSTONE, offset, t.stream());
+                case LogEntry.SnapshotEntry sn -> {
+                    head(D_SNAPSHOT, offset, sn.stream());
+                    out.writeLong(sn.version());
+                }
+                case LogEntry.Append a -> throw new IllegalArgumentException("an APPEND record of stream '" + a.stream()
+                        + "' goes into a delta frame through append(stream, segment)");
+            }
+        }
+
+        /** The frame as written: bodyLen | body | crc32c. Ends at {@code toOffset} (records without index changes included). */
+        byte[] encode(long endOffset) {
+            byte[] entryBytes = bytes.toByteArray();
+            int bodyLen = 8 + 8 + 4 + entryBytes.length;
+            ByteBuffer buf = ByteBuffer.allocate(4 + bodyLen + 4);
+            buf.putInt(bodyLen).putLong(fromOffset).putLong(Math.max(endOffset, toOffset)).putInt(entries).put(entryBytes);
+            CRC32C crc = new CRC32C();
+            crc.update(buf.array(), 0, 4 + bodyLen);
+            buf.putInt((int) crc.getValue());
+            return buf.array();
+        }
+    }
+
+    /**
+     * Empties the delta file (header only, fsynced): runs after a new base is durable, whose offsets cover every
+     * frame it held. Were this lost in a crash, loading would skip those frames anyway (the base covers them).
+     */
+    static void resetDelta(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir.resolve(DELTA_FILE), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.write(ByteBuffer.allocate(DELTA_HEADER_BYTES).putInt(DELTA_MAGIC).putInt(DELTA_FORMAT).flip());
+            ch.force(true);
+        }
+        syncDirectory(dir);
+    }
+
+    /**
+     * Appends {@code frame} (covering the log up to {@code endOffset}) to the delta file and fsyncs it; returns the
+     * file's size. The caller writes frames only after a base it wrote itself ({@link #resetDelta}), in log order.
+     */
+    static long appendDelta(Path dir, DeltaFrame frame, long endOffset) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir.resolve(DELTA_FILE), StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND)) {
+            ByteBuffer buf = ByteBuffer.wrap(frame.encode(endOffset));
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            ch.force(false);
+            return ch.size();
+        }
+    }
+
+    /**
+     * Applies the delta file's frames that continue {@code index} (see the class comment); stops at the first one
+     * that does not. Each frame is decoded whole before any of it is applied, so the index never holds half a frame.
+     */
+    private static void applyDeltas(Path dir, StreamIndex index) {
+        Path file = dir.resolve(DELTA_FILE);
+        if (!Files.exists(file)) {
+            return;
+        }
+        byte[] all;
+        try {
+            all = Files.readAllBytes(file);
+        } catch (IOException e) {
+            return;
+        }
+        ByteBuffer buf = ByteBuffer.wrap(all);
+        if (buf.remaining() < DELTA_HEADER_BYTES || buf.getInt() != DELTA_MAGIC || buf.getInt() != DELTA_FORMAT) {
+            return;
+        }
+        while (buf.remaining() >= 4) {
+            int start = buf.position();
+            int bodyLen = buf.getInt();
+            if (bodyLen < 20 || bodyLen > buf.remaining() - 4) {
+                return; // torn tail
+            }
+            CRC32C crc = new CRC32C();
+            crc.update(all, start, 4 + bodyLen);
+            ByteBuffer body = buf.slice(buf.position(), bodyLen);
+            buf.position(buf.position() + bodyLen);
+            if ((int) crc.getValue() != buf.getInt()) {
+                return;
+            }
+            long from = body.getLong();
+            long to = body.getLong();
+            if (to <= index.coveredOffset) {
+                continue; // the base already covers it
+            }
+            if (from != index.coveredOffset) {
+                return; // a gap (or overlap): replay the rest from the log
+            }
+            List<Runnable> changes;
+            try {
+                changes = decodeFrame(body, index);
+            } catch (RuntimeException e) {
+                return; // a well-checksummed frame that does not parse: written by something else; replay instead
+            }
+            changes.forEach(Runnable::run);
+            index.coveredOffset = to;
+        }
+    }
+
+    private static List<Runnable> decodeFrame(ByteBuffer body, StreamIndex index) {
+        int count = body.getInt();
+        List<Runnable> changes = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            byte kind = body.get();
+            long offset = body.getLong();
+            byte[] nameBytes = new byte[Short.toUnsignedInt(body.getShort())];
+            body.get(nameBytes);
+            String name = new String(nameBytes, StandardCharsets.UTF_8);
+            switch (kind) {
+                case D_APPEND -> {
+                    long first = body.getLong();
+                    int n = body.getInt();
+                    long recordedAt = body.getLong();
+                    if (n < 1 || n > body.remaining() / 16) {
+                        throw new IllegalStateException("bad event count " + n);
+                    }
+                    long[] bits = new long[2 * n];
+                    body.asLongBuffer().get(bits);
+                    body.position(body.position() + 16 * n);
+                    changes.add(() -> index.addSegment(index.stream(name), new Segment(first, n, recordedAt, bits, offset)));
+                }
+                case D_METADATA -> {
+                    long age = body.getLong();
+                    long max = body.getLong();
+                    long truncate = body.getLong();
+                    StreamMetadata m = metadata(age, max, truncate);
+                    changes.add(() -> index.apply(offset, new LogEntry.Metadata(name, m)));
+                }
+                case D_SOFT_DELETE -> {
+                    long before = body.getLong();
+                    changes.add(() -> index.apply(offset, new LogEntry.SoftDelete(name, before)));
+                }
+                case D_TOMBSTONE -> changes.add(() -> index.apply(offset, new LogEntry.Tombstone(name)));
+                case D_SNAPSHOT -> {
+                    long version = body.getLong();
+                    changes.add(() -> index.stream(name).snapshots.put(version, offset));
+                }
+                default -> throw new IllegalStateException("unknown delta entry kind " + kind);
+            }
+        }
+        if (body.hasRemaining()) {
+            throw new IllegalStateException(body.remaining() + " bytes after the last entry");
+        }
+        return changes;
+    }
+
+    private static StreamMetadata metadata(long age, long count, long truncate) {
+        return new StreamMetadata(age < 0 ? Optional.empty() : Optional.of(Duration.ofMillis(age)),
+                count < 0 ? OptionalLong.empty() : OptionalLong.of(count),
+                truncate < 0 ? OptionalLong.empty() : OptionalLong.of(truncate));
     }
 
     /** Big-endian output through one reused buffer into a file, with a CRC-32C of every byte written. */
@@ -421,10 +683,16 @@ final class StreamIndex {
     }
 
     /**
-     * Loads the checkpoint in {@code dir}; empty if there is none or it fails its checksum (the caller then rebuilds
-     * from the log, which is always correct, only slower).
+     * Loads the checkpoint in {@code dir}: the base, then the delta frames that continue it. Empty if there is no base
+     * or it fails its checksum (the caller then rebuilds from the log, which is always correct, only slower).
      */
     static Optional<StreamIndex> read(Path dir) {
+        Optional<StreamIndex> base = readBase(dir);
+        base.ifPresent(ix -> applyDeltas(dir, ix));
+        return base;
+    }
+
+    private static Optional<StreamIndex> readBase(Path dir) {
         Path file = dir.resolve(FILE);
         if (!Files.exists(file)) {
             return Optional.empty();
@@ -457,9 +725,7 @@ final class StreamIndex {
                 long age = in.readLong();
                 long count = in.readLong();
                 long truncate = in.readLong();
-                s.metadata = new StreamMetadata(age < 0 ? Optional.empty() : Optional.of(Duration.ofMillis(age)),
-                        count < 0 ? OptionalLong.empty() : OptionalLong.of(count),
-                        truncate < 0 ? OptionalLong.empty() : OptionalLong.of(truncate));
+                s.metadata = metadata(age, count, truncate);
                 int segments = in.readInt();
                 for (int j = 0; j < segments; j++) {
                     long first = in.readLong();

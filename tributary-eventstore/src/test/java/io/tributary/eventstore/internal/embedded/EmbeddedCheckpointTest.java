@@ -29,6 +29,17 @@ class EmbeddedCheckpointTest {
         return EventData.of("E", text.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Copies the checkpoint (base and delta file) from one folder to another, replacing what is there. */
+    static void copyIndex(Path from, Path to) throws java.io.IOException {
+        java.nio.file.Files.createDirectories(to);
+        for (String f : List.of(StreamIndex.FILE, StreamIndex.DELTA_FILE)) {
+            java.nio.file.Files.deleteIfExists(to.resolve(f));
+            if (java.nio.file.Files.exists(from.resolve(f))) {
+                java.nio.file.Files.copy(from.resolve(f), to.resolve(f));
+            }
+        }
+    }
+
     @Test
     void appendsReadsAndMetadataChangesGoOnWhileACheckpointIsBeingWritten() throws Exception {
         Path dir = EmbeddedStores.newDir();
@@ -119,10 +130,9 @@ class EmbeddedCheckpointTest {
             recordsAtCheckpoint = StreamIndex.read(dir.resolve("index")).orElseThrow().coveredOffset;
             assertThat(recordsAtCheckpoint).isBetween(1L, recordsAtClose);
             // Remove the checkpoint close() writes, keep the one taken mid-stream: copy it aside, close, put it back.
-            java.nio.file.Files.copy(dir.resolve("index").resolve(StreamIndex.FILE), dir.resolve("mid.ckpt"));
+            copyIndex(dir.resolve("index"), dir.resolve("mid"));
         }
-        java.nio.file.Files.copy(dir.resolve("mid.ckpt"), dir.resolve("index").resolve(StreamIndex.FILE),
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        copyIndex(dir.resolve("mid"), dir.resolve("index"));
         try (EmbeddedEventStore reopened = EmbeddedStores.open(dir, 1_000_000)) {
             assertThat(reopened.recoveredRecords()).isEqualTo(recordsAtClose - recordsAtCheckpoint);
             assertThat(reopened.indexFingerprint()).isEqualTo(reopened.rebuiltIndexFingerprint());
@@ -160,10 +170,9 @@ class EmbeddedCheckpointTest {
             total = (store.committedPosition() + 1) >>> 20;
             assertThat(covered).isEqualTo(total);
             store.append("cart-6", ExpectedVersion.any(), List.of(event("after the checkpoint")));
-            java.nio.file.Files.copy(dir.resolve("index").resolve(StreamIndex.FILE), dir.resolve("last.ckpt"));
+            copyIndex(dir.resolve("index"), dir.resolve("last"));
         }
-        java.nio.file.Files.copy(dir.resolve("last.ckpt"), dir.resolve("index").resolve(StreamIndex.FILE),
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        copyIndex(dir.resolve("last"), dir.resolve("index"));
         try (EmbeddedEventStore reopened = EmbeddedStores.open(dir, 1_000_000)) {
             assertThat(reopened.recoveredRecords()).isEqualTo(1);
             assertThat(reopened.indexFingerprint()).isEqualTo(reopened.rebuiltIndexFingerprint());

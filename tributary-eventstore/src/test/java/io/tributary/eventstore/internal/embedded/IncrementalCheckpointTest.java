@@ -1,0 +1,221 @@
+package io.tributary.eventstore.internal.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tributary.eventstore.EventData;
+import io.tributary.eventstore.ExpectedVersion;
+import io.tributary.eventstore.Snapshot;
+import io.tributary.eventstore.StreamMetadata;
+import io.tributary.eventstore.embedded.EmbeddedStores;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A checkpoint appends the index changes of the records since the previous one to the delta file instead of
+ * rewriting the whole index; a new base is written only once the delta file outgrew the last one; opening applies
+ * the frames that continue the base and replays from the log whatever a torn, foreign or disconnected frame left out.
+ */
+class IncrementalCheckpointTest {
+
+    private static List<EventData> events(String prefix, int n) {
+        List<EventData> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(EventData.of("E", (prefix + i).getBytes(StandardCharsets.UTF_8)));
+        }
+        return out;
+    }
+
+    private static Path base(Path dir) {
+        return dir.resolve("index").resolve(StreamIndex.FILE);
+    }
+
+    private static Path delta(Path dir) {
+        return dir.resolve("index").resolve(StreamIndex.DELTA_FILE);
+    }
+
+    @Test
+    void aCheckpointAfterTheFirstAppendsOnlyTheNewRecordsToTheDeltaFile() throws Exception {
+        Path dir = EmbeddedStores.newDir();
+        try (EmbeddedEventStore store = EmbeddedStores.open(dir, 1_000_000)) {
+            for (int i = 0; i < 500; i++) {
+                store.append("order-" + i, ExpectedVersion.noStream(), events("placed", 4));
+            }
+            store.checkpoint();
+            byte[] baseAfterFirst = Files.readAllBytes(base(dir));
+            long deltaAfterFirst = Files.size(delta(dir));
+            store.append("order-7", ExpectedVersion.exactly(3), events("paid", 1));
+            store.setStreamMetadata("order-8", StreamMetadata.none().withMaxCount(2));
+            store.saveSnapshot(new Snapshot("order-9", 2, "S", new byte[1000], 1L));
+            store.deleteStream("order-10", ExpectedVersion.any());
+            store.tombstoneStream("order-11", ExpectedVersion.any());
+            store.checkpoint();
+
+            assertThat(Files.readAllBytes(base(dir))).as("the base is not rewritten").isEqualTo(baseAfterFirst);
+            long frame = Files.size(delta(dir)) - deltaAfterFirst;
+            // five records' changes (one event id, no snapshot payload), not the 2,000 events of the index
+            assertThat(frame).isBetween(60L, 400L);
+            assertThat(store.fullCheckpoints()).isEqualTo(1);
+            assertThat(StreamIndex.read(dir.resolve("index")).orElseThrow().fingerprint().replaceAll("ids=\\d+", ""))
+                    .isEqualTo(store.indexFingerprint().replaceAll("ids=\\d+", ""));
+        }
+        try (EmbeddedEventStore reopened = EmbeddedStores.open(dir, 1_000_000)) {
+            assertThat(reopened.recoveredRecords()).isZero();
+            assertThat(reopened.indexFingerprint()).isEqualTo(reopened.rebuiltIndexFingerprint());
+            assertThat(reopened.indexFingerprint()).contains("order-10 last=3 del<4 soft").contains("order-11 last=3 del<0 tomb")
+                    .contains("order-7 last=4");
+        }
+    }
+
+    @Test
+    void theDeltaFileIsCompactedIntoANewBaseOnceItOutgrowsTheBase() throws Exception {
+        Path dir = EmbeddedStores.newDir();
+        try (EmbeddedEventStore store = EmbeddedStores.open(dir, 1_000_000)) {
+            store.append("seed", ExpectedVersion.noStream(), events("s", 50));
+            store.checkpoint(); // the first base: small
+            int appends = 0;
+            while (store.fullCheckpoints() == 1) {
+                store.append("cart-" + appends, ExpectedVersion.any(), events("c", 5));
+                appends++;
+                store.checkpoint();
+            }
+            assertThat(appends).as("delta frames until the delta file outgrew the base").isGreaterThan(2);
+            assertThat(Files.size(delta(dir))).as("emptied after the new base").isEqualTo(8);
+            long newBase = Files.size(base(dir));
+            // the next compaction needs at least as many bytes of frames again: the bases grow geometrically
+            int more = 0;
+            while (store.fullCheckpoints() == 2) {
+                store.append("cart-" + (appends + more), ExpectedVersion.any(), events("c", 5));
+                more++;
+                store.checkpoint();
+            }
+            assertThat(more).isGreaterThanOrEqualTo(appends);
+            assertThat(Files.size(base(dir))).isGreaterThan(newBase);
+            store.append("tail", ExpectedVersion.any(), events("t", 1));
+        }
+        try (EmbeddedEventStore reopened = EmbeddedStores.open(dir, 1_000_000)) {
+            assertThat(reopened.recoveredRecords()).isZero(); // close() wrote the last frame
+            assertThat(reopened.indexFingerprint()).isEqualTo(reopened.rebuiltIndexFingerprint());
+        }
+    }
+
+    @Test
+    void aTornLastFrameIsIgnoredAndItsRecordsReplayedFromTheLog() throws Exception {
+        Path dir = EmbeddedStores.newDir();
+        long sizeBeforeLastFrame;
+        try (EmbeddedEventStore store = EmbeddedStores.open(dir, 1_000_000)) {
+            store.append("a", ExpectedVersion.noStream(), events("a", 3));
+            store.checkpoint();
+            store.append("b", ExpectedVersion.noStream(), events("b", 3));
+            store.checkpoint();
+            sizeBeforeLastFrame = Files.size(delta(dir));
+            for (int i = 0; i < 7; i++) {
+                store.append("c", ExpectedVersion.any(), events("c" + i, 2));
+            }
+            store.checkpoint();
+            assertThat(Files.size(delta(dir))).isGreaterThan(sizeBeforeLastFrame);
+        }
+        for (long cut : List.of(Files.size(delta(dir)) - 1, sizeBeforeLastFrame + 3, sizeBeforeLastFrame + 40)) {
+            Path copy = EmbeddedStores.newDir();
+            Files.createDirectories(copy.resolve("index"));
+            copyTree(dir.resolve("log"), copy.resolve("log"));
+            Files.copy(base(dir), base(copy));
+            byte[] torn = java.util.Arrays.copyOf(Files.readAllBytes(delta(dir)), (int) cut);
+            Files.write(delta(copy), torn);
+            assertThat(StreamIndex.read(copy.resolve("index")).orElseThrow().coveredOffset).as("cut at %d", cut).isEqualTo(2);
+            try (EmbeddedEventStore reopened = EmbeddedStores.open(copy, 1_000_000)) {
+                assertThat(reopened.recoveredRecords()).as("cut at %d", cut).isEqualTo(7);
+                assertThat(reopened.indexFingerprint()).isEqualTo(reopened.rebuiltIndexFingerprint());
+            }
+        }
+    }
+
+    @Test
+    void aFrameWithABadChecksumStopsLoadingThere() throws Exception {
+        Path dir = EmbeddedStores.newDir();
+        long firstFrameEnd;
+        try (EmbeddedEventStore store = EmbeddedStores.open(dir, 1_000_000)) {
+            store.append("a", ExpectedVersion.noStream(), events("a", 1));
+            store.checkpoint();
+            store.append("a", ExpectedVersion.any(), events("a", 1));
+            store.checkpoint();
+            firstFrameEnd = Files.size(delta(dir));
+            store.append("a", ExpectedVersion.any(), events("a", 1));
+            store.checkpoint();
+        }
+        byte[] bytes = Files.readAllBytes(delta(dir));
+        bytes[(int) firstFrameEnd - 10] ^= 0x40; // inside the first frame: the second, intact, must not be applied alone
+        Files.write(delta(dir), bytes);
+        assertThat(StreamIndex.read(dir.resolve("index")).orElseThrow().coveredOffset).isEqualTo(1);
+        try (EmbeddedEventStore reopened = EmbeddedStores.open(dir, 1_000_000)) {
+            assertThat(reopened.recoveredRecords()).isEqualTo(2);
+            assertThat(reopened.indexFingerprint()).isEqualTo(reopened.rebuiltIndexFingerprint());
+        }
+    }
+
+    @Test
+    void framesTheBaseAlreadyCoversAreSkippedAndFramesAfterAGapAreNotApplied() throws Exception {
+        // a compaction cut short by a crash: the new base is in place, the delta file still holds the frames it covers
+        Path dir = EmbeddedStores.newDir();
+        StreamIndex index = new StreamIndex();
+        long offset = 0;
+        for (int i = 0; i < 3; i++) {
+            index.addAppend("s-" + i, 0, 1L, events("x", 2), offset++);
+        }
+        StreamIndex.write(dir, index.capture(), offset);
+        StreamIndex.resetDelta(dir);
+        StreamIndex.DeltaFrame frame = new StreamIndex.DeltaFrame(offset);
+        frame.append("s-0", index.addAppend("s-0", 2, 2L, events("y", 1), offset++));
+        frame.control(offset++, new LogEntry.Metadata("s-1", StreamMetadata.none().withMaxCount(1)));
+        index.apply(offset - 1, new LogEntry.Metadata("s-1", StreamMetadata.none().withMaxCount(1)));
+        StreamIndex.appendDelta(dir, frame, offset);
+        StreamIndex.write(dir, index.capture(), offset); // the compaction's base; the crash came before resetDelta
+        StreamIndex loaded = StreamIndex.read(dir).orElseThrow();
+        assertThat(loaded.coveredOffset).isEqualTo(offset);
+        assertThat(loaded.fingerprint()).isEqualTo(index.fingerprint());
+
+        // a frame that starts after what the base covers (a record missing in between) is not applied
+        StreamIndex.DeltaFrame gap = new StreamIndex.DeltaFrame(offset + 1);
+        gap.append("s-2", new StreamIndex.Segment(2, 1, 3L, new long[] {1, 2}, offset + 1));
+        StreamIndex.appendDelta(dir, gap, offset + 2);
+        assertThat(StreamIndex.read(dir).orElseThrow().fingerprint()).isEqualTo(index.fingerprint());
+    }
+
+    @Test
+    void aDeltaFileOfAnotherFormatIsIgnoredAndABaseWithoutOneStillLoads() throws Exception {
+        Path dir = EmbeddedStores.newDir();
+        StreamIndex index = new StreamIndex();
+        index.addAppend("s", 0, 1L, events("x", 2), 0);
+        StreamIndex.write(dir, index.capture(), 1); // a checkpoint as the version before the delta file wrote it
+        assertThat(StreamIndex.read(dir).orElseThrow().fingerprint()).isEqualTo(index.fingerprint());
+
+        StreamIndex.resetDelta(dir);
+        StreamIndex.DeltaFrame frame = new StreamIndex.DeltaFrame(1);
+        frame.append("s", new StreamIndex.Segment(2, 1, 3L, new long[] {1, 2}, 1));
+        StreamIndex.appendDelta(dir, frame, 2);
+        assertThat(StreamIndex.read(dir).orElseThrow().coveredOffset).isEqualTo(2);
+        byte[] bytes = Files.readAllBytes(dir.resolve(StreamIndex.DELTA_FILE));
+        ByteBuffer.wrap(bytes).putInt(4, 99); // a format this version does not know
+        Files.write(dir.resolve(StreamIndex.DELTA_FILE), bytes);
+        StreamIndex loaded = StreamIndex.read(dir).orElseThrow();
+        assertThat(loaded.coveredOffset).isEqualTo(1);
+        assertThat(loaded.fingerprint()).isEqualTo(index.fingerprint());
+    }
+
+    private static void copyTree(Path from, Path to) throws java.io.IOException {
+        try (var files = Files.walk(from)) {
+            for (Path p : files.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+}
