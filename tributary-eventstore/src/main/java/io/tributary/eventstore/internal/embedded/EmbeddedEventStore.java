@@ -138,6 +138,7 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     private long baseBytes;
     private long deltaBytes;
     private int fullCheckpoints;
+    private final StreamIndex.DeltaFrame deltaFrame = new StreamIndex.DeltaFrame(0);
     /** Test hook: runs in {@link #checkpoint()} once its index is up to date, before encoding, no store lock held. */
     volatile @Nullable Runnable afterCapture;
     /** Test hook: runs in {@link #writeControl} after the record is sent, before waiting for it to be durable. */
@@ -248,10 +249,11 @@ public final class EmbeddedEventStore extends AbstractEventStore {
                 }
                 long firstVersion = (s == null ? StreamInfo.NO_STREAM : s.lastVersion) + 1;
                 long now = System.currentTimeMillis();
-                byte[] value = LogEntry.encode(new LogEntry.Append(stream, firstVersion, now, events));
+                byte[] key = stream.getBytes(StandardCharsets.UTF_8); // the record key, and the name in its value
+                byte[] value = LogEntry.encode(new LogEntry.Append(stream, firstVersion, now, events), key);
                 seg = index.addAppend(stream, firstVersion, now, events, -1);
                 // the index's own name string: the checkpoint journal keeps it until the next checkpoint
-                send(s != null ? s.name : stream, value, now, seg.acked, seg, null);
+                send(s != null ? s.name : stream, key, value, now, seg.acked, seg, null);
             } else {
                 seg = null;
             }
@@ -279,17 +281,20 @@ public final class EmbeddedEventStore extends AbstractEventStore {
      */
     private @Nullable List<IdRef> idempotentRepeat(String stream, @Nullable StreamState s, ExpectedVersion expected,
                                                    List<EventData> events) {
-        List<IdRef> refs = new ArrayList<>(events.size());
+        List<IdRef> refs = null; // almost always none: no list per append for the common case
         UUID conflicting = null;
         for (EventData e : events) {
             IdRef r = index.ids.get(e.eventId());
             if (r != null) {
+                if (refs == null) {
+                    refs = new ArrayList<>(events.size());
+                }
                 refs.add(r);
             } else if (conflicting == null) {
                 conflicting = e.eventId();
             }
         }
-        if (refs.isEmpty()) {
+        if (refs == null) {
             return null;
         }
         boolean exact = refs.size() == events.size() && s != null && refs.getFirst().stream() == s
@@ -315,7 +320,7 @@ public final class EmbeddedEventStore extends AbstractEventStore {
      * caller holds the write lock, so the queue order is the order appends were checked against the index; the
      * record is sent by {@link #flushOutbox()}, which the caller runs after releasing the lock.
      */
-    private void send(String stream, byte[] value, long timestamp, CompletableFuture<Long> durable,
+    private void send(String stream, byte[] key, byte[] value, long timestamp, CompletableFuture<Long> durable,
                       @Nullable Segment segment, @Nullable LogEntry control) {
         PendingWrite pw = new PendingWrite(durable, stream, segment, control);
         synchronized (ackLock) {
@@ -323,8 +328,7 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         }
         // Wrapping, not copying: both arrays are made here for this record and never written again, and the log only
         // reads them (copies them into its batch) — a copy of each per append was pure garbage for the young GC.
-        outbox.offer(new Outgoing(Record.wrapping(stream.getBytes(StandardCharsets.UTF_8), value, Headers.empty(),
-                timestamp), pw));
+        outbox.offer(new Outgoing(Record.wrapping(key, value, Headers.empty(), timestamp), pw));
     }
 
     /**
@@ -336,7 +340,7 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     private void flushOutbox() {
         while (!outbox.isEmpty() && sendLock.tryLock()) {
             try {
-                List<Outgoing> group = new ArrayList<>();
+                List<Outgoing> group = new ArrayList<>(16); // the default 10 grew under load: more garbage
                 Outgoing o;
                 while (group.size() < MAX_GROUP && (o = outbox.poll()) != null) {
                     group.add(o);
@@ -347,6 +351,13 @@ public final class EmbeddedEventStore extends AbstractEventStore {
                 Throwable b = broken;
                 if (b != null) {
                     failQueued(group, b); // queued before the failure was seen; the log may be unusable now
+                    continue;
+                }
+                if (group.size() == 1) {
+                    // Paced appends mostly find the queue holding only their own record (the log's sync thread then
+                    // gathers them into one write and one fsync): appendAll's per-call placement arrays, result list
+                    // and chunking were per-append garbage for a group of one. The store's topic has one partition.
+                    sendOne(group.getFirst().write(), group.getFirst().record());
                     continue;
                 }
                 List<Record> records = new ArrayList<>(group.size());
@@ -378,9 +389,29 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         }
     }
 
+    /** {@link #flushOutbox()} for a group of one record; the caller holds the send lock. */
+    private void sendOne(PendingWrite pw, Record record) {
+        CompletableFuture<AppendResult> f;
+        try {
+            f = producer.append(topic, 0, record);
+        } catch (RuntimeException e) {
+            fail(e);
+            return;
+        }
+        f.whenComplete((result, err) -> {
+            if (err != null) {
+                fail(err);
+                return;
+            }
+            pw.offset = result.offset();
+            pw.acked = true;
+            drain();
+        });
+    }
+
     /** Moves the watermark over the acknowledged prefix and completes those writes, in order. */
     private void drain() {
-        List<PendingWrite> done = new ArrayList<>();
+        List<PendingWrite> done = null;
         synchronized (ackLock) {
             while (!pending.isEmpty() && pending.peekFirst().acked) {
                 PendingWrite pw = pending.pollFirst();
@@ -388,6 +419,9 @@ public final class EmbeddedEventStore extends AbstractEventStore {
                     pw.segment.offset = pw.offset; // readers find the events before the watermark covers them
                 }
                 durableEnd = pw.offset + 1;
+                if (done == null) {
+                    done = new ArrayList<>(Math.min(pending.size() + 1, MAX_GROUP)); // sized once, not grown
+                }
                 done.add(pw);
                 journal.offer(pw); // in log order: the checkpoint replays these onto its own index
             }
@@ -395,13 +429,14 @@ public final class EmbeddedEventStore extends AbstractEventStore {
                 ackLock.notifyAll();
             }
         }
+        if (done == null) {
+            return;
+        }
         for (PendingWrite pw : done) {
             pw.durable.complete(pw.offset);
         }
-        if (!done.isEmpty()) {
-            signalAppended();
-            maybeCheckpoint();
-        }
+        signalAppended();
+        maybeCheckpoint();
     }
 
     private void fail(Throwable t) {
@@ -466,7 +501,8 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         LogEntry journalled = entry instanceof LogEntry.SnapshotEntry sn
                 ? new LogEntry.SnapshotEntry(sn.stream(), sn.version(), sn.recordedAt(), sn.type(), NO_DATA)
                 : entry;
-        send(entry.stream(), LogEntry.encode(entry), System.currentTimeMillis(), durable, null, journalled);
+        byte[] key = entry.stream().getBytes(StandardCharsets.UTF_8);
+        send(entry.stream(), key, LogEntry.encode(entry, key), System.currentTimeMillis(), durable, null, journalled);
         flushOutbox(); // if another thread is sending, it sends this record before it lets go of the send lock
         Runnable hook = beforeControlWait;
         if (hook != null) {
@@ -912,7 +948,11 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         // so the bytes written stay proportional to the records appended and opening stays bounded.
         boolean full = !deltaContinuesBase || deltaBytes > baseBytes;
         long from = shadowCovered;
-        StreamIndex.DeltaFrame frame = full ? null : new StreamIndex.DeltaFrame(from);
+        StreamIndex.DeltaFrame frame = null;
+        if (!full) {
+            frame = deltaFrame;
+            frame.reset(from);
+        }
         // Bring the checkpoint's index up to every durable record, in log order, as recovery would apply them.
         PendingWrite pw;
         while ((pw = journal.poll()) != null) {

@@ -55,9 +55,14 @@ sealed interface LogEntry {
     }
 
     static byte[] encode(LogEntry entry) {
-        byte[] stream = entry.stream().getBytes(StandardCharsets.UTF_8);
+        return encode(entry, entry.stream().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** {@link #encode(LogEntry)} with the stream name's UTF-8 bytes, which the caller also uses as the record key. */
+    static byte[] encode(LogEntry entry, byte[] stream) {
         int size = 1 + 1 + 2 + stream.length;
-        List<byte[]> parts = new ArrayList<>();
+        // sized for every part up front: growing it from the default capacity was a third of an append's garbage
+        List<byte[]> parts = new ArrayList<>(entry instanceof Append a ? 2 * a.events().size() : 1);
         switch (entry) {
             case Append a -> {
                 size += 8 + 8 + 4;

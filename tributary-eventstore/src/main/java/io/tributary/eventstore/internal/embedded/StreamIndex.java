@@ -7,8 +7,6 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -400,19 +398,29 @@ final class StreamIndex {
     // ---- delta file (see the class comment) ----
 
     /**
-     * One frame of the delta file being built: the index changes of the log records {@code [fromOffset, toOffset)},
-     * added in log order. Not thread-safe (the checkpoint thread builds it).
+     * The frame of the delta file being built: the index changes of the log records {@code [fromOffset, toOffset)},
+     * added in log order. Reused from one checkpoint to the next ({@link #reset}): a new buffer grown to the frame's
+     * size every checkpoint was hundreds of bytes of garbage per append. Not thread-safe (the checkpoint builds it
+     * under its lock).
      */
     static final class DeltaFrame {
-        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 * 1024);
-        private final DataOutputStream out = new DataOutputStream(bytes);
-        private final long fromOffset;
+        /** bodyLen, then the body from {@code fromOffset} on; grows to the largest frame built, then stays. */
+        private ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+        private long fromOffset;
         private long toOffset;
         private int entries;
 
         DeltaFrame(long fromOffset) {
-            this.fromOffset = fromOffset;
-            this.toOffset = fromOffset;
+            reset(fromOffset);
+        }
+
+        /** Starts a new, empty frame at {@code from}, keeping the buffer. */
+        void reset(long from) {
+            fromOffset = from;
+            toOffset = from;
+            entries = 0;
+            buf.clear();
+            buf.position(4 + 8 + 8 + 4); // bodyLen, fromOffset, toOffset and entryCount are filled in by finish()
         }
 
         long toOffset() {
@@ -423,64 +431,72 @@ final class StreamIndex {
             return entries;
         }
 
-        private void head(byte kind, long offset, String stream) throws IOException {
+        private ByteBuffer room(int bytes) {
+            if (buf.remaining() < bytes) {
+                ByteBuffer bigger = ByteBuffer.allocate(Math.max(buf.capacity() * 2, buf.position() + bytes + 4));
+                buf.flip();
+                bigger.put(buf);
+                buf = bigger;
+            }
+            return buf;
+        }
+
+        private void head(byte kind, long offset, String stream, int rest) {
             if (offset < toOffset) {
                 throw new IllegalStateException("delta entry at offset " + offset + " of stream '" + stream
                         + "' is not after the frame's last one (" + (toOffset - 1) + "): entries must come in log order");
             }
             byte[] name = stream.getBytes(StandardCharsets.UTF_8);
-            out.writeByte(kind);
-            out.writeLong(offset);
-            out.writeShort(name.length);
-            out.write(name);
+            room(1 + 8 + 2 + name.length + rest).put(kind).putLong(offset).putShort((short) name.length).put(name);
             toOffset = offset + 1;
             entries++;
         }
 
         /** An APPEND record whose segment the log has acknowledged. */
-        void append(String stream, Segment seg) throws IOException {
-            head(D_APPEND, seg.offset, stream);
-            out.writeLong(seg.firstVersion);
-            out.writeInt(seg.count);
-            out.writeLong(seg.recordedAt);
+        void append(String stream, Segment seg) {
+            head(D_APPEND, seg.offset, stream, 8 + 4 + 8 + 8 * seg.ids.length);
+            buf.putLong(seg.firstVersion).putInt(seg.count).putLong(seg.recordedAt);
             for (long bits : seg.ids) {
-                out.writeLong(bits);
+                buf.putLong(bits);
             }
         }
 
         /** A control record at {@code offset} (a snapshot's payload is not kept: the index needs its version only). */
-        void control(long offset, LogEntry entry) throws IOException {
+        void control(long offset, LogEntry entry) {
             switch (entry) {
                 case LogEntry.Metadata m -> {
-                    head(D_METADATA, offset, m.stream());
-                    out.writeLong(m.metadata().maxAge().map(Duration::toMillis).orElse(-1L));
-                    out.writeLong(m.metadata().maxCount().orElse(-1));
-                    out.writeLong(m.metadata().truncateBefore().orElse(-1));
+                    head(D_METADATA, offset, m.stream(), 24);
+                    buf.putLong(m.metadata().maxAge().map(Duration::toMillis).orElse(-1L))
+                            .putLong(m.metadata().maxCount().orElse(-1)).putLong(m.metadata().truncateBefore().orElse(-1));
                 }
                 case LogEntry.SoftDelete d -> {
-                    head(D_SOFT_DELETE, offset, d.stream());
-                    out.writeLong(d.deletedBefore());
+                    head(D_SOFT_DELETE, offset, d.stream(), 8);
+                    buf.putLong(d.deletedBefore());
                 }
-                case LogEntry.Tombstone t -> head(D_TOMBSTONE, offset, t.stream());
+                case LogEntry.Tombstone t -> head(D_TOMBSTONE, offset, t.stream(), 0);
                 case LogEntry.SnapshotEntry sn -> {
-                    head(D_SNAPSHOT, offset, sn.stream());
-                    out.writeLong(sn.version());
+                    head(D_SNAPSHOT, offset, sn.stream(), 8);
+                    buf.putLong(sn.version());
                 }
                 case LogEntry.Append a -> throw new IllegalArgumentException("an APPEND record of stream '" + a.stream()
                         + "' goes into a delta frame through append(stream, segment)");
             }
         }
 
-        /** The frame as written: bodyLen | body | crc32c. Ends at {@code toOffset} (records without index changes included). */
-        byte[] encode(long endOffset) {
-            byte[] entryBytes = bytes.toByteArray();
-            int bodyLen = 8 + 8 + 4 + entryBytes.length;
-            ByteBuffer buf = ByteBuffer.allocate(4 + bodyLen + 4);
-            buf.putInt(bodyLen).putLong(fromOffset).putLong(Math.max(endOffset, toOffset)).putInt(entries).put(entryBytes);
+        /**
+         * Completes the frame as it is written: bodyLen | body | crc32c, ending at {@code endOffset} (the records
+         * after the last entry changed nothing in the index). The returned buffer is this frame's own; valid until
+         * the next {@link #reset}.
+         */
+        ByteBuffer finish(long endOffset) {
+            room(4);
+            int end = buf.position();
+            int bodyLen = end - 4;
+            buf.putInt(0, bodyLen).putLong(4, fromOffset).putLong(12, Math.max(endOffset, toOffset)).putInt(20, entries);
             CRC32C crc = new CRC32C();
-            crc.update(buf.array(), 0, 4 + bodyLen);
+            crc.update(buf.array(), 0, end);
             buf.putInt((int) crc.getValue());
-            return buf.array();
+            return buf.flip();
         }
     }
 
@@ -504,7 +520,7 @@ final class StreamIndex {
     static long appendDelta(Path dir, DeltaFrame frame, long endOffset) throws IOException {
         try (FileChannel ch = FileChannel.open(dir.resolve(DELTA_FILE), StandardOpenOption.WRITE,
                 StandardOpenOption.APPEND)) {
-            ByteBuffer buf = ByteBuffer.wrap(frame.encode(endOffset));
+            ByteBuffer buf = frame.finish(endOffset);
             while (buf.hasRemaining()) {
                 ch.write(buf);
             }

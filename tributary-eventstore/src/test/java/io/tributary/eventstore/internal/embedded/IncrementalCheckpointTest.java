@@ -206,6 +206,29 @@ class IncrementalCheckpointTest {
         assertThat(loaded.fingerprint()).isEqualTo(index.fingerprint());
     }
 
+    @Test
+    void aFrameBuiltAfterALargerOneInTheSameBufferHoldsOnlyItsOwnEntries() throws Exception {
+        Path dir = EmbeddedStores.newDir();
+        StreamIndex index = new StreamIndex();
+        index.addAppend("s", 0, 1L, events("x", 1), 0);
+        StreamIndex.write(dir, index.capture(), 1);
+        StreamIndex.resetDelta(dir);
+        StreamIndex.DeltaFrame frame = new StreamIndex.DeltaFrame(1);
+        long offset = 1;
+        for (int i = 0; i < 2_000; i++) { // grows the buffer past its first size
+            frame.append("big-" + i, index.addAppend("big-" + i, 0, 2L, events("b", 3), offset++));
+        }
+        StreamIndex.appendDelta(dir, frame, offset);
+        frame.reset(offset);
+        frame.append("s", index.addAppend("s", 1, 3L, events("y", 1), offset++));
+        long before = Files.size(dir.resolve(StreamIndex.DELTA_FILE));
+        StreamIndex.appendDelta(dir, frame, offset);
+        assertThat(Files.size(dir.resolve(StreamIndex.DELTA_FILE)) - before).isLessThan(100);
+        StreamIndex loaded = StreamIndex.read(dir).orElseThrow();
+        assertThat(loaded.coveredOffset).isEqualTo(offset);
+        assertThat(loaded.fingerprint()).isEqualTo(index.fingerprint());
+    }
+
     private static void copyTree(Path from, Path to) throws java.io.IOException {
         try (var files = Files.walk(from)) {
             for (Path p : files.toList()) {
