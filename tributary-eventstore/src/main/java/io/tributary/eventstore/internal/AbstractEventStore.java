@@ -100,8 +100,17 @@ public abstract class AbstractEventStore implements EventStore {
         }
     }
 
-    /** Checks a batch before any I/O: a named stream, 1 to {@link #MAX_BATCH_EVENTS} events, distinct ids. */
+    /**
+     * Checks a batch before any I/O: a named stream, 1 to {@link #MAX_BATCH_EVENTS} events, distinct ids. Returns the
+     * stream's category.
+     */
     protected static String checkAppend(String stream, List<EventData> events) {
+        validateAppend(stream, events);
+        return StreamName.categoryOf(stream);
+    }
+
+    /** {@link #checkAppend} for a backend that does not need the category (no substring per append). */
+    protected static void validateAppend(String stream, List<EventData> events) {
         StreamName.validate(stream);
         Objects.requireNonNull(events, "events");
         if (events.isEmpty()) {
@@ -115,7 +124,7 @@ public abstract class AbstractEventStore implements EventStore {
         }
         if (events.size() == 1) {
             Objects.requireNonNull(events.getFirst(), "event"); // one event cannot repeat an id: no set to allocate
-            return StreamName.categoryOf(stream);
+            return;
         }
         Set<UUID> ids = new HashSet<>();
         for (EventData e : events) {
@@ -125,7 +134,6 @@ public abstract class AbstractEventStore implements EventStore {
                         + "' contains event id " + e.eventId() + " twice; every event needs its own id.");
             }
         }
-        return StreamName.categoryOf(stream);
     }
 
     protected static void checkMaxCount(int maxCount) {

@@ -231,7 +231,7 @@ public final class EmbeddedEventStore extends AbstractEventStore {
 
     @Override
     public WriteResult append(String stream, ExpectedVersion expected, List<EventData> events) {
-        checkAppend(stream, events);
+        validateAppend(stream, events);
         ensureWritable();
         Segment seg;
         List<IdRef> repeat = null;

@@ -231,16 +231,21 @@ final class StreamIndex {
             idBits[2 * i + 1] = events.get(i).eventId().getLeastSignificantBits();
         }
         Segment seg = new Segment(firstVersion, events.size(), recordedAt, idBits, offset);
-        addSegment(s, seg);
+        addSegment(s, seg, events);
         return seg;
     }
 
     private void addSegment(StreamState s, Segment seg) {
+        addSegment(s, seg, null);
+    }
+
+    /** With {@code events}, the map keys are the events' own ids: no second UUID per event for the map to keep. */
+    private void addSegment(StreamState s, Segment seg, @Nullable List<EventData> events) {
         s.segments.add(seg);
         s.lastVersion = seg.lastVersion();
         s.softDeleted = false;
         for (int i = 0; trackIds && i < seg.count; i++) {
-            ids.put(seg.id(i), new IdRef(s, seg, i));
+            ids.put(events != null ? events.get(i).eventId() : seg.id(i), new IdRef(s, seg, i));
         }
     }
 
