@@ -14,8 +14,10 @@ import java.util.Objects;
  *                              {@code fsync=always} and {@code retention.ms=-1}; default {@code tributary-eventstore}
  * @param indexDirectory        where the stream index checkpoint is kept (any local directory, e.g. next to the
  *                              log's data)
- * @param checkpointEveryRecords write a new index checkpoint after this many log records (default 10,000): opening
- *                              the store replays at most about this many records
+ * @param checkpointEveryRecords checkpoint the index after this many log records (default 10,000): opening the store
+ *                              replays at most about this many records. A checkpoint appends the changes since the
+ *                              last one to the index's delta file; the whole index is rewritten only when the delta
+ *                              file has outgrown it, so checkpoints cost in proportion to the records appended
  * @param readerPoolSize        most concurrent log readers (default 4)
  */
 public record EmbeddedEventStoreConfig(String topic, Path indexDirectory, int checkpointEveryRecords, int readerPoolSize) {

@@ -65,7 +65,8 @@ import org.jspecify.annotations.Nullable;
  * streams never go beyond it, so a reader can never see a later record before an earlier one. The index is
  * checkpointed every {@link EmbeddedEventStoreConfig#checkpointEveryRecords()} records; opening replays only the
  * records after the checkpoint. If the log fails a write, the store stops accepting writes (its in-memory state
- * may be ahead of the log) until it is reopened, which rebuilds the state from the log.
+ * may be ahead of the log) until it is reopened, which rebuilds the state from the log. Checkpoints are incremental
+ * (a delta frame of the records since the last one; a whole new base now and then, see {@link StreamIndex}).
  *
  * <p>Thread-safe.
  */
