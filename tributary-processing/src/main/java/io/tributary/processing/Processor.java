@@ -64,7 +64,10 @@ public final class Processor implements AutoCloseable {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(handler, "handler");
         return new Processor(log, config, new ProcessorRuntime(log, config,
-                records -> handler.handle(records.getFirst()), false));
+                records -> {
+                    handler.handle(records.getFirst());
+                    return List.of();
+                }, false));
     }
 
     /** Joins the group and starts handling events in micro-batches ({@link BatchHandler} describes them). */
@@ -72,7 +75,25 @@ public final class Processor implements AutoCloseable {
         Objects.requireNonNull(log, "log");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(handler, "handler");
-        return new Processor(log, config, new ProcessorRuntime(log, config, handler::handleBatch, true));
+        return new Processor(log, config, new ProcessorRuntime(log, config, records -> {
+            handler.handleBatch(records);
+            return List.of();
+        }, true));
+    }
+
+    /**
+     * Joins the group and starts handling events in micro-batches whose events may fail alone
+     * ({@link PartialBatchHandler} describes them): batched work, per-event retries and dead letters.
+     */
+    public static Processor startPartialBatched(EventLog log, ProcessorConfig config, PartialBatchHandler handler) {
+        Objects.requireNonNull(log, "log");
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(handler, "handler");
+        return new Processor(log, config, new ProcessorRuntime(log, config, records -> switch (
+                Objects.requireNonNull(handler.handleBatch(records), "the handler returned no BatchOutcome")) {
+            case BatchOutcome.Completed c -> List.of();
+            case BatchOutcome.HandAgainAlone again -> again.events();
+        }, true));
     }
 
     public ProcessorConfig config() {
