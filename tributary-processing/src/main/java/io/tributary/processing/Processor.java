@@ -13,7 +13,9 @@ import java.util.Optional;
  * A running processor: a consumer group member named {@link ProcessorConfig#name()} that feeds the events of its
  * assigned partitions to a handler. Start one with {@link #start(EventLog, ProcessorConfig, EventHandler)} (one event
  * per call) or {@link #startBatched(EventLog, ProcessorConfig, BatchHandler)} (micro-batches; a separate name so a lambda
- * is never ambiguous); stop it with {@link #close()}.
+ * is never ambiguous) or {@link #startPartialBatched(EventLog, ProcessorConfig, PartialBatchHandler)} (micro-batches
+ * whose failed events go again alone); stop it with {@link #close()}. {@link ProcessorConfig#eventFilter()} keeps
+ * events the handler does not want away from it, at no per-event task cost.
  * Several instances with the same name (in one JVM or many) share the topics' partitions.
  *
  * <p><b>Ordering:</b> partitions are processed in parallel; within a partition, events of one key are handled strictly
