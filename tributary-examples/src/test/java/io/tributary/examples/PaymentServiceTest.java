@@ -36,7 +36,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The payment service on a real embedded log and H2: group commit, and what a failing order does to its group. */
+/** The payment service on a real embedded log and H2: one transaction per batch, and what a failing order does to its batch. */
 class PaymentServiceTest {
 
     private static final String ORDERS = "demo-paytest-orders";
@@ -78,9 +78,13 @@ class PaymentServiceTest {
 
     /** Publishes {@code OrderPlaced} for each id, as the forwarder would, all before the service starts. */
     private void publish(List<String> orderIds) {
+        publish(orderIds, id -> "EUR");
+    }
+
+    private void publish(List<String> orderIds, java.util.function.Function<String, String> currency) {
         try (LogProducer producer = log.producer()) {
             for (String id : orderIds) {
-                byte[] value = codec.encode(new Order.Placed(id, "c1", 1000, "EUR", 1, "web"));
+                byte[] value = codec.encode(new Order.Placed(id, "c1", 1000, currency.apply(id), 1, "web"));
                 Headers headers = Headers.empty().with(StandardHeaders.EVENT_ID, UuidV7.next().toString())
                         .with(StandardHeaders.EVENT_TYPE, EventSchemas.ORDER_PLACED)
                         .with(EventSchemas.STREAM_VERSION_HEADER, "0");
@@ -122,11 +126,45 @@ class PaymentServiceTest {
 
         try (PaymentService payments = start()) {
             await(() -> payments.charged() == ids.size(), "300 charges");
-            assertThat(payments.transactions()).as("one commit for many orders").isLessThan(ids.size());
+            // one transaction per micro-batch: the orders were all there before the start, so a handful of batches
+            assertThat(payments.transactions()).as("one commit for many orders").isLessThanOrEqualTo(10);
         }
         Map<String, Integer> charges = chargesPerOrder();
         assertThat(charges).hasSize(ids.size());
         assertThat(charges.values()).containsOnly(1);
+    }
+
+    @Test
+    void aPoisonOrderIsDeadLetteredAloneWhileTheOrdersOfItsBatchShareOneTransaction() throws Exception {
+        List<String> ids = java.util.stream.IntStream.range(0, 200).mapToObj(i -> String.format("o%04d", i)).toList();
+        publish(ids, id -> id.equals("o0100") ? "CHF" : "EUR");
+
+        try (PaymentService payments = start()) {
+            await(() -> payments.charged() == 199, "the 199 good orders to be charged");
+            await(() -> payments.rejected() == 1, "the CHF order to be rejected");
+            await(() -> !payments.deadLetters().list().isEmpty(), "the CHF order to be dead-lettered");
+            List<DeadLetter> dead = payments.deadLetters().list();
+            assertThat(dead).singleElement().satisfies(d -> {
+                assertThat(new String(d.key(), StandardCharsets.UTF_8)).isEqualTo("o0100");
+                assertThat(d.failure().orElseThrow().message()).contains("currency 'CHF'");
+            });
+            assertThat(payments.transactions()).as("the good orders were not written one by one")
+                    .isLessThanOrEqualTo(10);
+        }
+        assertThat(chargesPerOrder()).hasSize(199).doesNotContainKey("o0100");
+    }
+
+    @Test
+    void handsOnlyOrderPlacedToTheHandlerAndFiltersTheOtherOrderEventsBeforeDispatch() {
+        var filter = PaymentService.defaultConfig(ORDERS).eventFilter();
+        assertThat(filter.test(event(EventSchemas.ORDER_PLACED))).isTrue();
+        assertThat(filter.test(event("OrderConfirmed"))).isFalse();
+        assertThat(filter.test(event("OrderShipped"))).isFalse();
+    }
+
+    private static io.tributary.log.LogRecord event(String type) {
+        return new io.tributary.log.LogRecord(ORDERS, 0, 0, 0, "o1".getBytes(StandardCharsets.UTF_8), new byte[0],
+                Headers.empty().with(StandardHeaders.EVENT_TYPE, type));
     }
 
     @Test

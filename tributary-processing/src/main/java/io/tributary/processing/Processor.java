@@ -13,7 +13,9 @@ import java.util.Optional;
  * A running processor: a consumer group member named {@link ProcessorConfig#name()} that feeds the events of its
  * assigned partitions to a handler. Start one with {@link #start(EventLog, ProcessorConfig, EventHandler)} (one event
  * per call) or {@link #startBatched(EventLog, ProcessorConfig, BatchHandler)} (micro-batches; a separate name so a lambda
- * is never ambiguous); stop it with {@link #close()}.
+ * is never ambiguous) or {@link #startPartialBatched(EventLog, ProcessorConfig, PartialBatchHandler)} (micro-batches
+ * whose failed events go again alone); stop it with {@link #close()}. {@link ProcessorConfig#eventFilter()} keeps
+ * events the handler does not want away from it, at no per-event task cost.
  * Several instances with the same name (in one JVM or many) share the topics' partitions.
  *
  * <p><b>Ordering:</b> partitions are processed in parallel; within a partition, events of one key are handled strictly
@@ -64,7 +66,10 @@ public final class Processor implements AutoCloseable {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(handler, "handler");
         return new Processor(log, config, new ProcessorRuntime(log, config,
-                records -> handler.handle(records.getFirst()), false));
+                records -> {
+                    handler.handle(records.getFirst());
+                    return List.of();
+                }, false));
     }
 
     /** Joins the group and starts handling events in micro-batches ({@link BatchHandler} describes them). */
@@ -72,7 +77,25 @@ public final class Processor implements AutoCloseable {
         Objects.requireNonNull(log, "log");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(handler, "handler");
-        return new Processor(log, config, new ProcessorRuntime(log, config, handler::handleBatch, true));
+        return new Processor(log, config, new ProcessorRuntime(log, config, records -> {
+            handler.handleBatch(records);
+            return List.of();
+        }, true));
+    }
+
+    /**
+     * Joins the group and starts handling events in micro-batches whose events may fail alone
+     * ({@link PartialBatchHandler} describes them): batched work, per-event retries and dead letters.
+     */
+    public static Processor startPartialBatched(EventLog log, ProcessorConfig config, PartialBatchHandler handler) {
+        Objects.requireNonNull(log, "log");
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(handler, "handler");
+        return new Processor(log, config, new ProcessorRuntime(log, config, records -> switch (
+                Objects.requireNonNull(handler.handleBatch(records), "the handler returned no BatchOutcome")) {
+            case BatchOutcome.Completed c -> List.of();
+            case BatchOutcome.HandAgainAlone again -> again.events();
+        }, true));
     }
 
     public ProcessorConfig config() {

@@ -5,10 +5,12 @@ import io.opentelemetry.api.OpenTelemetry;
 import io.tributary.core.ErrorCode;
 import io.tributary.core.InvalidRequestException;
 import io.tributary.log.ConsumerConfig;
+import io.tributary.log.LogRecord;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Predicate;
 
 /**
  * A processor's settings (in memory only; nothing here is persisted). Immutable and thread-safe; {@code with*} methods return copies. All problems are reported at
@@ -43,13 +45,32 @@ import java.util.Objects;
  * @param handlerThreads          which threads run handler calls; default {@link HandlerThreads#virtual()} (a virtual
  *                                thread per call in flight); {@link HandlerThreads#platform(int)} for handlers that
  *                                compute in the process
+ * @param eventFilter             which events the handler is called with; default {@link #EVERY_EVENT}. An event for
+ *                                which it is false completes at once on the poll loop, without a handler call, a
+ *                                task or a thread: it is never retried, dead-lettered or parked, and its offset is
+ *                                committed like a handled event's (once every event below it completed). It runs on
+ *                                the poll loop thread for every fetched event, so it must be cheap, must not block
+ *                                and must not throw (test a header such as the event type, not the payload)
  */
 public record ProcessorConfig(String name, List<String> topics, int concurrencyPerPartition,
                               int maxBufferedPerPartition, int maxBatchEvents, long maxBatchBytes,
                               Duration maxBatchWait, RetryPolicy retry, Duration commitInterval, Duration pollTimeout,
                               Duration revokeTimeout, Duration shutdownTimeout, ConsumerConfig consumer,
                               DeadLetterPolicy deadLetter, ProcessorTelemetry telemetry,
-                              HandlerThreads handlerThreads) {
+                              HandlerThreads handlerThreads, Predicate<LogRecord> eventFilter) {
+
+    /** Accepts every event: the default {@link #eventFilter()}. */
+    public static final Predicate<LogRecord> EVERY_EVENT = new Predicate<>() {
+        @Override
+        public boolean test(LogRecord event) {
+            return true;
+        }
+
+        @Override
+        public String toString() {
+            return "EVERY_EVENT";
+        }
+    };
 
     public ProcessorConfig {
         Objects.requireNonNull(name, "name");
@@ -64,6 +85,7 @@ public record ProcessorConfig(String name, List<String> topics, int concurrencyP
         Objects.requireNonNull(deadLetter, "deadLetter");
         Objects.requireNonNull(telemetry, "telemetry");
         Objects.requireNonNull(handlerThreads, "handlerThreads");
+        Objects.requireNonNull(eventFilter, "eventFilter");
         topics = List.copyOf(topics);
         List<String> problems = new ArrayList<>();
         if (name.isBlank()) {
@@ -111,12 +133,24 @@ public record ProcessorConfig(String name, List<String> topics, int concurrencyP
         }
     }
 
+    /** The settings without an event filter ({@link #EVERY_EVENT}); kept so existing callers compile unchanged. */
+    public ProcessorConfig(String name, List<String> topics, int concurrencyPerPartition,
+                           int maxBufferedPerPartition, int maxBatchEvents, long maxBatchBytes,
+                           Duration maxBatchWait, RetryPolicy retry, Duration commitInterval, Duration pollTimeout,
+                           Duration revokeTimeout, Duration shutdownTimeout, ConsumerConfig consumer,
+                           DeadLetterPolicy deadLetter, ProcessorTelemetry telemetry,
+                           HandlerThreads handlerThreads) {
+        this(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents, maxBatchBytes,
+                maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer,
+                deadLetter, telemetry, handlerThreads, EVERY_EVENT);
+    }
+
     /** Defaults for a processor named {@code name} over {@code topics}. */
     public static ProcessorConfig of(String name, String... topics) {
         return new ProcessorConfig(name, List.of(topics), 16, 1000, 500, 1_048_576L, Duration.ofMillis(5),
                 RetryPolicy.defaults(), Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofSeconds(10),
                 Duration.ofSeconds(30), ConsumerConfig.defaults(), DeadLetterPolicy.sequenced(),
-                ProcessorTelemetry.defaults(), HandlerThreads.virtual());
+                ProcessorTelemetry.defaults(), HandlerThreads.virtual(), EVERY_EVENT);
     }
 
     /** The consumer settings the processor actually uses: {@link #consumer()} with group and client id = name. */
@@ -127,63 +161,63 @@ public record ProcessorConfig(String name, List<String> topics, int concurrencyP
     public ProcessorConfig withConcurrencyPerPartition(int v) {
         return new ProcessorConfig(name, topics, v, maxBufferedPerPartition, maxBatchEvents, maxBatchBytes,
                 maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer,
-                deadLetter, telemetry, handlerThreads);
+                deadLetter, telemetry, handlerThreads, eventFilter);
     }
 
     public ProcessorConfig withMaxBufferedPerPartition(int v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, v, maxBatchEvents, maxBatchBytes,
                 maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer,
-                deadLetter, telemetry, handlerThreads);
+                deadLetter, telemetry, handlerThreads, eventFilter);
     }
 
     /** Sets the batch limits: events, bytes and wait, whichever is reached first. */
     public ProcessorConfig withBatching(int events, long bytes, Duration wait) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, events, bytes,
                 wait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer,
-                deadLetter, telemetry, handlerThreads);
+                deadLetter, telemetry, handlerThreads, eventFilter);
     }
 
     public ProcessorConfig withRetry(RetryPolicy v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, v, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer,
-                deadLetter, telemetry, handlerThreads);
+                deadLetter, telemetry, handlerThreads, eventFilter);
     }
 
     public ProcessorConfig withCommitInterval(Duration v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, retry, v, pollTimeout, revokeTimeout, shutdownTimeout, consumer,
-                deadLetter, telemetry, handlerThreads);
+                deadLetter, telemetry, handlerThreads, eventFilter);
     }
 
     public ProcessorConfig withPollTimeout(Duration v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, retry, commitInterval, v, revokeTimeout, shutdownTimeout, consumer,
-                deadLetter, telemetry, handlerThreads);
+                deadLetter, telemetry, handlerThreads, eventFilter);
     }
 
     public ProcessorConfig withRevokeTimeout(Duration v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, v, shutdownTimeout, consumer,
-                deadLetter, telemetry, handlerThreads);
+                deadLetter, telemetry, handlerThreads, eventFilter);
     }
 
     public ProcessorConfig withShutdownTimeout(Duration v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, v, consumer,
-                deadLetter, telemetry, handlerThreads);
+                deadLetter, telemetry, handlerThreads, eventFilter);
     }
 
     public ProcessorConfig withConsumer(ConsumerConfig v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, v,
-                deadLetter, telemetry, handlerThreads);
+                deadLetter, telemetry, handlerThreads, eventFilter);
     }
 
     /** Sets what happens when an event's last attempt fails, e.g. {@link DeadLetterPolicy#stopProcessor()}. */
     public ProcessorConfig withDeadLetter(DeadLetterPolicy v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout,
-                consumer, v, telemetry, handlerThreads);
+                consumer, v, telemetry, handlerThreads, eventFilter);
     }
 
     /** The dead-letter topic this processor writes to ({@link DeadLetterPolicy#topicFor(String)}). */
@@ -194,14 +228,26 @@ public record ProcessorConfig(String name, List<String> topics, int concurrencyP
     public ProcessorConfig withTelemetry(ProcessorTelemetry v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout,
-                consumer, deadLetter, v, handlerThreads);
+                consumer, deadLetter, v, handlerThreads, eventFilter);
     }
 
     /** Sets which threads run handler calls, e.g. {@code HandlerThreads.platform(2)} for in-process CPU work. */
     public ProcessorConfig withHandlerThreads(HandlerThreads v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout,
-                consumer, deadLetter, telemetry, v);
+                consumer, deadLetter, telemetry, v, eventFilter);
+    }
+
+    /**
+     * Hands the handler only the events {@code filter} accepts; the others complete at once on the poll loop, with no
+     * handler call (see {@link #eventFilter()}). Cheaper than returning early from the handler, which still costs a
+     * task, a thread hand-off and a completion per event. E.g. {@code e -> "OrderPlaced".equals(
+     * e.headers().eventType().orElse(""))} on a topic that carries several event types.
+     */
+    public ProcessorConfig withEventFilter(Predicate<LogRecord> filter) {
+        return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
+                maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout,
+                consumer, deadLetter, telemetry, handlerThreads, filter);
     }
 
     /** Registers the processor's meters in {@code registry} (shorthand for {@link #withTelemetry}). */

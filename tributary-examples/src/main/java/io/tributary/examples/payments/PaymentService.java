@@ -10,6 +10,7 @@ import io.tributary.outbox.Inbox;
 import io.tributary.outbox.Outbox;
 import io.tributary.outbox.OutboxEvent;
 import io.tributary.outbox.OutboxTables;
+import io.tributary.processing.BatchOutcome;
 import io.tributary.processing.DeadLetterPolicy;
 import io.tributary.processing.DeadLetters;
 import io.tributary.processing.Processor;
@@ -32,11 +33,9 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
@@ -45,25 +44,24 @@ import org.apache.avro.generic.GenericRecord;
 /**
  * The Payments service: charges each placed order exactly once in effect, although the log delivers at least once.
  *
- * <p>It runs a per-event {@link Processor} on the {@code orders} topic. Each {@code OrderPlaced} is decided first,
- * outside any transaction; a decided order is written in a database transaction: the {@link Inbox} row (a redelivered
- * event is skipped), then the payment row and the {@code PaymentSucceeded}/{@code PaymentFailed} event through the
- * {@link Outbox}. The commit makes all of it durable at once, and the offset is committed to the log only afterwards.
- * <b>Group commit:</b> the orders of one partition decided while a transaction of that partition is being written
- * share the next transaction (one commit for many orders, not one per order); a shared transaction that fails is
- * rolled back and its orders are written again one by one, so an order that cannot be written fails only its own call.
- * A crash between the two redelivers the event, and the inbox turns the redelivery into a no-op.
+ * <p>It runs a {@link Processor} on the {@code orders} topic with a {@link io.tributary.processing.PartialBatchHandler}:
+ * only {@code OrderPlaced} events reach it (the config's event filter drops the others before dispatch), in
+ * micro-batches of one partition. Each order of a batch is decided first, outside any transaction; the decided ones
+ * are written in <b>one database transaction per batch</b>: the {@link Inbox} rows (a redelivered event is skipped),
+ * then the payment rows and the {@code PaymentSucceeded}/{@code PaymentFailed} events through the {@link Outbox}. The
+ * commit makes all of it durable at once, and the offsets are committed to the log only afterwards. A crash between
+ * the two redelivers the events, and the inbox turns each redelivery into a no-op.
  *
- * <p><b>Poison events</b> (see {@link PaymentDecision.Unprocessable}) make the handler throw
- * {@link UnprocessableOrderException}, which the retry policy does not retry, so the processing runtime writes the
- * event with the error to the dead-letter topic {@code payments.dlq} and parks the order's later events behind it
- * (sequenced per key). After the fix is deployed ({@link #useRules}), {@link #deadLetters()}{@code .redrive(all)}
- * sends each entry through this same handler again. Per-event rather than micro-batched handling, because a failed
- * batch is dead-lettered as a whole: with batches, one poison order would send up to 499 good ones to the dead-letter
- * queue with its error.
+ * <p><b>Poison events</b> (see {@link PaymentDecision.Unprocessable}) are left out of the batch's transaction and
+ * named in its {@link BatchOutcome}, so the runtime hands each again in a call of its own; there the handler throws
+ * {@link UnprocessableOrderException}, which the retry policy does not retry, so the runtime writes that one event
+ * with the error to the dead-letter topic {@code payments.dlq} and parks the order's later events behind it (sequenced
+ * per key). A batch whose shared transaction fails (rolled back) names every event, so an order that cannot be
+ * written fails, is retried and is dead-lettered alone. After the fix is deployed ({@link #useRules}),
+ * {@link #deadLetters()}{@code .redrive(all)} sends each entry through this same handler again.
  *
- * <p><b>Order:</b> one order's events are handled one at a time, in log order; different orders run concurrently (up
- * to {@code concurrencyPerPartition} per partition). <b>Thread-safety:</b> all methods are safe from any thread.
+ * <p><b>Order:</b> one order's events are handled in log order, never two at once; a partition's batches run one at a
+ * time, partitions in parallel. <b>Thread-safety:</b> all methods are safe from any thread.
  * <b>Durability:</b> payment rows, inbox rows and outbox events commit together; dead-letter entries are acknowledged
  * by the log before the partition commits past them.
  */
@@ -97,8 +95,7 @@ public final class PaymentService implements AutoCloseable {
     /** Calls of {@code OrderPlaced} in the handler now, and how many of them hang in the simulated crash. */
     private final AtomicInteger inCalls = new AtomicInteger();
     private final AtomicInteger hungCalls = new AtomicInteger();
-    private final GroupCommit commits = new GroupCommit();
-
+    
     private PaymentService(EventLog log, ProcessorConfig config, DataSource db, String tablePrefix,
                            OutboxTables outboxTables, String paymentsTopic, SchemaRegistryClient registry,
                            PaymentRules rules) {
@@ -113,7 +110,7 @@ public final class PaymentService implements AutoCloseable {
                 .withSubjectStrategy(SubjectNameStrategy.TOPIC_RECORD));
         this.deserializer = new AvroDeserializer(registry);
         this.rules = rules;
-        this.processor = Processor.start(log, config, this::handle);
+        this.processor = Processor.startPartialBatched(log, config, this::handle);
     }
 
     /** Starts the service as consumer group {@code config.name()} on {@code config.topics()}. */
@@ -124,20 +121,30 @@ public final class PaymentService implements AutoCloseable {
     }
 
     /**
-     * The service's default processor settings: per-event handling with 16 orders in flight per partition (one at a
-     * time per order; more would only queue for the 24 pooled connections the demo's services share), poison orders
-     * are not retried and go to the dead-letter topic {@code payments.dlq} in sequenced mode, and a stop lets
-     * in-flight calls finish for at most 500 ms (the simulated crash hangs its calls until that stop interrupts them;
-     * {@link #crash} waits for every call in flight to reach its hang first, so the wait is dead time: keep it short).
+     * The service's default processor settings. Only {@code OrderPlaced} reaches the handler: the event filter drops
+     * the other order events on the poll loop, before any task or thread (two in three events of the topic). Partial
+     * micro-batches of up to 500 orders, one batch in flight per partition and no batch wait: a batch goes as soon as
+     * the previous one of its partition finished, so it holds what arrived meanwhile (one order when payments keeps
+     * up, hundreds under a backlog) and each costs one transaction and one commit. Poison orders are not retried and
+     * go to the dead-letter topic {@code payments.dlq} in sequenced mode, each alone. A stop lets in-flight calls
+     * finish for at most 500 ms (the simulated crash hangs its calls until that stop interrupts them; {@link #crash}
+     * waits for every call in flight to reach its hang first, so the wait is dead time: keep it short).
      */
     public static ProcessorConfig defaultConfig(String ordersTopic) {
         return ProcessorConfig.of("payments", ordersTopic)
-                .withConcurrencyPerPartition(16).withMaxBufferedPerPartition(4000)
+                .withEventFilter(PaymentService::isOrderPlaced)
+                .withConcurrencyPerPartition(1).withMaxBufferedPerPartition(4000)
+                .withBatching(500, 1_048_576L, Duration.ZERO)
                 .withCommitInterval(Duration.ofMillis(200))
                 .withShutdownTimeout(Duration.ofMillis(500))
                 .withRetry(RetryPolicy.defaults().withNonRetryable(RetryPolicy.DEFAULT_NON_RETRYABLE
                         .or(t -> t instanceof UnprocessableOrderException)))
                 .withDeadLetter(DeadLetterPolicy.sequenced());
+    }
+
+    /** Whether an order event is an {@code OrderPlaced}, by its type header alone (the filter runs per event). */
+    static boolean isOrderPlaced(LogRecord event) {
+        return EventSchemas.ORDER_PLACED.equals(event.headers().eventType().orElse(""));
     }
 
     /**
@@ -166,40 +173,67 @@ public final class PaymentService implements AutoCloseable {
         }
     }
 
-    private void handle(LogRecord e) throws Exception {
-        if (!EventSchemas.ORDER_PLACED.equals(e.headers().eventType().orElse(""))) {
-            return;   // the orders topic carries every order event; payments needs only OrderPlaced
-        }
+    /**
+     * One micro-batch of {@code OrderPlaced} events of one partition (the config's filter dropped the other order
+     * events before dispatch): every order is decided first, outside any transaction; the decided ones are written in
+     * one transaction with one commit. Poison orders are left to the runtime, which hands each again in a call of its
+     * own, where it throws (so the runtime dead-letters it alone). If the shared transaction fails, it was rolled back
+     * and every order of the batch goes again alone, so an order that cannot be written fails only itself.
+     */
+    private BatchOutcome handle(List<LogRecord> events) throws Exception {
         inCalls.incrementAndGet();
         try {
-            UUID eventId = e.headers().eventId().orElseThrow(() -> new IllegalStateException("Event at "
-                    + e.topic() + "/" + e.partition() + "@" + e.offset() + " has no event id header; the "
-                    + "inbox needs it to apply the event once. Publish order events through the forwarder"));
-            // Decide before opening a transaction: a poison order fails here, having written nothing.
-            PlacedOrder order = decode(eventId, e.value());
-            PaymentDecision decision = rules.decide(order.orderId(), order.amountCents(), order.currency());
-            if (decision instanceof PaymentDecision.Unprocessable un) {
-                rejected.add(eventId);
-                throw new UnprocessableOrderException(un.error());
+            boolean alone = events.size() == 1;
+            List<DecidedOrder> decided = new ArrayList<>(events.size());
+            List<LogRecord> again = List.of();
+            // Keys with an order handed again: a later event of such an order in this batch (a republished copy) must
+            // not be applied ahead of it; the runtime hands it again after it.
+            Set<String> heldBack = Set.of();
+            for (LogRecord e : events) {
+                if (!isOrderPlaced(e)) {
+                    continue;   // not for payments: the filter keeps these out, a redriven entry could still be one
+                }
+                UUID eventId = e.headers().eventId().orElseThrow(() -> new IllegalStateException("Event at "
+                        + e.topic() + "/" + e.partition() + "@" + e.offset() + " has no event id header; the "
+                        + "inbox needs it to apply the event once. Publish order events through the forwarder"));
+                try {
+                    PlacedOrder order = decode(eventId, e.value());
+                    if (heldBack.contains(order.orderId())) {
+                        again = add(again, e);
+                        continue;
+                    }
+                    PaymentDecision decision = rules.decide(order.orderId(), order.amountCents(), order.currency());
+                    if (decision instanceof PaymentDecision.Unprocessable un) {
+                        throw new UnprocessableOrderException(un.error());
+                    }
+                    decided.add(new DecidedOrder(eventId, order, decision));
+                } catch (UnprocessableOrderException poison) {
+                    if (alone) {
+                        rejected.add(eventId);   // thrown from a call of its own: the runtime dead-letters it
+                        throw poison;
+                    }
+                    again = add(again, e);
+                    heldBack = heldBack.isEmpty() ? new java.util.HashSet<>() : heldBack;
+                    heldBack.add(orderIdOf(e));
+                }
             }
-            boolean applied = commits.lane(e.partition()).write(new DecidedOrder(eventId, order, decision));
-            if (!applied) {
-                duplicates.incrementAndGet();
-            } else {
-                switch (decision) {
-                    case PaymentDecision.Charge ch -> charged.incrementAndGet();
-                    case PaymentDecision.Decline de -> declined.incrementAndGet();
-                    case PaymentDecision.Unprocessable un -> throw new IllegalStateException("decided above");
+            if (!decided.isEmpty()) {
+                boolean[] applied;
+                try {
+                    applied = transaction(decided);
+                } catch (Exception groupFailed) {
+                    if (alone || Thread.currentThread().isInterrupted()) {
+                        throw groupFailed;   // a stop interrupted it: the events stay uncommitted, as after a crash
+                    }
+                    return BatchOutcome.handAgainAlone(events);
                 }
-                if (rejected.contains(eventId)) {
-                    redriven.add(eventId);
-                }
+                count(decided, applied);
             }
             if (crashing) {
                 // The simulated crash: the database commit happened, the offset commit will not. The call blocks until
                 // the processor's stop interrupts it; an interrupted call is neither committed nor dead-lettered, which
-                // is what a process dying at this point looks like to the log: the event is delivered again.
-                crashedEvents.incrementAndGet();
+                // is what a process dying at this point looks like to the log: the events are delivered again.
+                crashedEvents.addAndGet(decided.size());
                 hungCalls.incrementAndGet();
                 try {
                     new CountDownLatch(1).await();
@@ -207,119 +241,44 @@ public final class PaymentService implements AutoCloseable {
                     hungCalls.decrementAndGet();
                 }
             }
+            return BatchOutcome.handAgainAlone(again);
         } finally {
             inCalls.decrementAndGet();
         }
     }
 
+    private static List<LogRecord> add(List<LogRecord> list, LogRecord e) {
+        List<LogRecord> grown = list.isEmpty() ? new ArrayList<>() : list;
+        grown.add(e);
+        return grown;
+    }
+
+    /** The order id of an order event: its record key (the forwarder keys every order event by order id). */
+    private static String orderIdOf(LogRecord e) {
+        byte[] key = e.key();
+        return key == null ? "" : new String(key, StandardCharsets.UTF_8);
+    }
+
+    private void count(List<DecidedOrder> decided, boolean[] applied) {
+        for (int i = 0; i < decided.size(); i++) {
+            DecidedOrder d = decided.get(i);
+            if (!applied[i]) {
+                duplicates.incrementAndGet();
+                continue;
+            }
+            switch (d.decision()) {
+                case PaymentDecision.Charge ch -> charged.incrementAndGet();
+                case PaymentDecision.Decline de -> declined.incrementAndGet();
+                case PaymentDecision.Unprocessable un -> throw new IllegalStateException("decided above");
+            }
+            if (rejected.contains(d.eventId())) {
+                redriven.add(d.eventId());
+            }
+        }
+    }
+
     /** An order decided by the rules, waiting to be written with its inbox row. */
     private record DecidedOrder(UUID eventId, PlacedOrder order, PaymentDecision decision) {
-    }
-
-    /**
-     * Writes decided orders in shared transactions: the calls of one partition that arrive while a transaction of
-     * theirs is being written wait for it, and the next of them to get the lane writes all of them in one transaction
-     * (inbox rows, payment rows, outbox events) with one commit. A call returns only once its own order committed, so
-     * the offset is still committed only after the database. A failed shared transaction is rolled back and each of
-     * its orders is written again alone, so one order that cannot be written fails only its own call.
-     * Thread-safe; one lane per partition (mod {@value #LANES}), so partitions commit in parallel.
-     */
-    private final class GroupCommit {
-        private static final int LANES = 8;
-        private final Lane[] lanes = new Lane[LANES];
-
-        GroupCommit() {
-            for (int i = 0; i < LANES; i++) {
-                lanes[i] = new Lane();
-            }
-        }
-
-        /** The lane of {@code partition}'s orders. */
-        Lane lane(int partition) {
-            return lanes[Math.floorMod(partition, LANES)];
-        }
-    }
-
-    /** One partition's (or a few partitions') shared transactions: {@link #write} writes an order in the next one. */
-    private final class Lane {
-        private final ReentrantLock lock = new ReentrantLock();
-        private final ConcurrentLinkedQueue<Waiting> queue = new ConcurrentLinkedQueue<>();
-
-        private static final class Waiting {
-            final DecidedOrder order;
-            volatile boolean done;
-            boolean again;
-            boolean applied;
-            @org.jspecify.annotations.Nullable Exception failure;
-
-            Waiting(DecidedOrder order) {
-                this.order = order;
-            }
-        }
-
-        boolean write(DecidedOrder order) throws Exception {
-            Waiting me = new Waiting(order);
-            while (true) {
-                queue.add(me);
-                lock.lock();
-                try {
-                    if (!me.done) {
-                        List<Waiting> group = new ArrayList<>();
-                        for (Waiting w; (w = queue.poll()) != null; ) {
-                            group.add(w);
-                        }
-                        writeGroup(group, me);
-                    }
-                } finally {
-                    lock.unlock();
-                }
-                if (!me.again) {
-                    break;
-                }
-                me.again = false;   // the writer of our group was interrupted (a stop): write it ourselves
-                me.done = false;
-            }
-            if (me.failure != null) {
-                throw me.failure;
-            }
-            return me.applied;
-        }
-
-        private void writeGroup(List<Waiting> group, Waiting mine) {
-            try {
-                boolean[] applied = transaction(group.stream().map(w -> w.order).toList());
-                for (int i = 0; i < group.size(); i++) {
-                    group.get(i).applied = applied[i];
-                }
-            } catch (Exception groupFailed) {
-                boolean interrupted = Thread.currentThread().isInterrupted();
-                for (Waiting w : group) {
-                    if (interrupted) {
-                        // This call is being stopped: it fails, the others are not its to fail and try again.
-                        if (w == mine) {
-                            w.failure = groupFailed;
-                        } else {
-                            w.again = true;
-                        }
-                        continue;
-                    }
-                    try {
-                        w.applied = group.size() == 1 ? rethrow(groupFailed)
-                                : transaction(List.of(w.order))[0];   // alone, so it fails only itself
-                    } catch (Exception e) {
-                        w.failure = e;
-                    }
-                }
-            } finally {
-                for (Waiting w : group) {
-                    w.done = true;
-                }
-            }
-        }
-    }
-
-    private static boolean rethrow(Exception e) throws Exception {
-        throw e;
     }
 
     /**
@@ -369,7 +328,6 @@ public final class PaymentService implements AutoCloseable {
             return new PlacedOrder(String.valueOf(order.get("orderId")), String.valueOf(order.get("customerId")),
                     (Long) order.get("amountCents"), String.valueOf(order.get("currency")));
         } catch (RuntimeException undecodable) {
-            rejected.add(eventId);
             throw new UnprocessableOrderException("event " + eventId + " is not a readable OrderPlaced ("
                     + undecodable + "); fix the producer or the reader schema, then redrive it from payments.dlq");
         }
@@ -474,7 +432,7 @@ public final class PaymentService implements AutoCloseable {
     /** Starts a new processor instance in the same consumer group, as a restarted process would. */
     public void restart() {
         crashing = false;
-        processor = Processor.start(log, config, this::handle);
+        processor = Processor.startPartialBatched(log, config, this::handle);
     }
 
     /** Orders charged so far. */

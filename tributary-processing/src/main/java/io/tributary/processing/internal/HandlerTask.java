@@ -42,6 +42,11 @@ final class HandlerTask {
     long firstFailureMillis;
     long lastFailureMillis;
     @Nullable Throwable failure;
+    /**
+     * HANDLE with a partial batch handler: the offsets of the events the call left to be handed again one at a time,
+     * or null when it completed them all.
+     */
+    java.util.@Nullable Set<Long> handAgain;
     /** HANDLE: the last failure was written to the dead-letter topic, so the events count as done. */
     boolean deadLettered;
     /** Entry records (dead or parked) this task wrote, as they now stand in the dead-letter topic. */

@@ -53,8 +53,11 @@ public final class Instrumentation {
         return new Instrumentation(config, Optional.of(deadLetters));
     }
 
-    /** Calls the handler once with {@code records} (one partition, offset order), observed; rethrows its failure. */
-    public void invoke(ProcessorRuntime.Invoker invoker, List<LogRecord> records, int attempt) throws Exception {
+    /**
+     * Calls the handler once with {@code records} (one partition, offset order), observed; rethrows its failure.
+     * Returns the events the handler left to be handed again one at a time (empty: it completed them all).
+     */
+    public List<LogRecord> invoke(ProcessorRuntime.Invoker invoker, List<LogRecord> records, int attempt) throws Exception {
         LogRecord first = records.getFirst();
         Span span = tracing.start(records, attempt);
         SpanContext spanContext = span.getSpanContext();
@@ -65,11 +68,9 @@ public final class Instrumentation {
         long start = System.nanoTime();
         boolean succeeded = false;
         try (Scope ignored = span.makeCurrent()) {
-            context.call(() -> {
-                invoker.invoke(records);
-                return null;
-            });
+            List<LogRecord> handAgain = context.call(() -> invoker.invoke(records));
             succeeded = true;
+            return handAgain;
         } catch (Throwable e) {
             ConsumeSpans.failed(span, e);
             throw e;

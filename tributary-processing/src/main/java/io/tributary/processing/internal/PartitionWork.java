@@ -152,6 +152,21 @@ final class PartitionWork {
         }
     }
 
+    /**
+     * Accepts a fetched event the processor's filter rejected: it is done at once, with no key slot and no task. Held
+     * in the window only while an unfinished event is below it, so the commit position never passes that one; with
+     * nothing below it, it is released on the spot. The caller checked {@link #hasRoom()}.
+     */
+    void skip(LogRecord record, long nowNanos) {
+        if (window.isEmpty()) {
+            releasedEnd = record.offset() + 1;
+            return;
+        }
+        PendingEvent e = new PendingEvent(record, NO_KEY, nowNanos);
+        e.done = true;
+        window.addLast(e);
+    }
+
     private void linkReady(KeySlot s) {
         s.inReady = true;
         s.prevReady = readyTail;
@@ -216,7 +231,23 @@ final class PartitionWork {
                 continue;
             }
             int took = 0;
+            PendingEvent head = s.waiting.getFirst();
+            if (head.alone) {
+                // Left undone by a partial batch: handed again in a call of its own, so its failure is its own.
+                if (count == 0) {
+                    count = 1;
+                    bytes = head.record.sizeInBytes();
+                    last = s;
+                    lastTaken = 1;
+                }
+                full = true;
+                break;
+            }
             for (PendingEvent e : s.waiting) {
+                if (e.alone) {
+                    full = true;   // not reached while handed-again events stay a prefix of their key's queue
+                    break;
+                }
                 int size = e.record.sizeInBytes();
                 if (count > 0 && (count >= maxEvents || bytes + size > maxBytes)) {
                     full = true;
@@ -343,6 +374,57 @@ final class PartitionWork {
                 } else {
                     linkReady(s);
                 }
+            }
+        }
+        while (!window.isEmpty() && window.peekFirst().done) {
+            releasedEnd = window.pollFirst().record.offset() + 1;
+        }
+    }
+
+    /**
+     * Marks a task's events done except those at {@code handAgain} offsets and, for each key with such an event, every
+     * later event of that key in the task (so a key never runs ahead of an event left undone). Those go back to the
+     * front of their key's queue, in offset order, each marked to be handed alone; their keys are ready again at once.
+     * The window keeps them, so nothing is committed past them.
+     */
+    void completeExcept(HandlerTask task, Set<Long> handAgain) {
+        running.remove(task);
+        inFlightEvents -= task.events.size();
+        Map<KeySlot, List<PendingEvent>> back = new HashMap<>();
+        List<KeySlot> slots = new ArrayList<>();
+        for (PendingEvent e : task.events) {
+            KeySlot s = e.slot;
+            if (s == null) {
+                e.done = true;
+                continue;
+            }
+            if (s.busy) {
+                s.busy = false;   // freed once; relinked below after its events are back in its queue
+                slots.add(s);
+            }
+            List<PendingEvent> returned = back.get(s);
+            if (returned != null || handAgain.contains(e.record.offset())) {
+                if (returned == null) {
+                    returned = new ArrayList<>();
+                    back.put(s, returned);
+                }
+                e.alone = true;
+                returned.add(e);
+            } else {
+                e.done = true;
+            }
+        }
+        for (KeySlot s : slots) {
+            List<PendingEvent> returned = back.get(s);
+            if (returned != null) {
+                for (int i = returned.size() - 1; i >= 0; i--) {
+                    s.waiting.addFirst(returned.get(i));
+                }
+            }
+            if (s.waiting.isEmpty()) {
+                keys.remove(s.key);
+            } else {
+                linkReady(s);
             }
         }
         while (!window.isEmpty() && window.peekFirst().done) {

@@ -10,6 +10,11 @@ final class PendingEvent {
     final Object key;
     final long arrivalNanos;
     boolean done;
+    /**
+     * A partial batch handler left this event to be handed again in a call of its own: the next batch that takes it
+     * holds only it ({@link PartitionWork#takeBatch}).
+     */
+    boolean alone;
     /** The key's scheduling state while the event is in {@link PartitionWork}; null for a redrive's copy. */
     PartitionWork.@Nullable KeySlot slot;
 

@@ -52,7 +52,12 @@ public final class ProcessorRuntime {
     /** Calls the user's handler with one event or a batch. */
     @FunctionalInterface
     public interface Invoker {
-        void invoke(List<LogRecord> records) throws Exception;
+        /**
+         * Calls the handler; returns the events of {@code records} it did not complete and wants handed again, each
+         * in a call of its own (only a {@link io.tributary.processing.PartialBatchHandler} names any): empty when it
+         * completed them all.
+         */
+        List<LogRecord> invoke(List<LogRecord> records) throws Exception;
     }
 
     private final ProcessorConfig config;
@@ -260,6 +265,7 @@ public final class ProcessorRuntime {
     private void accept(List<LogRecord> records) {
         long now = System.nanoTime();
         Set<TopicPartition> overflowed = new HashSet<>();
+        boolean filtered = config.eventFilter() != ProcessorConfig.EVERY_EVENT;
         // A poll returns runs of records of one partition: the partition's work is looked up once per run, not per
         // record (TopicPartition is a record whose hashCode/equals were 3% of a per-event poll loop).
         @Nullable String runTopic = null;
@@ -280,6 +286,10 @@ public final class ProcessorRuntime {
                 overflowed.add(tp);
                 consumer.seek(tp, r.offset());
                 w = null;
+                continue;
+            }
+            if (filtered && !config.eventFilter().test(r)) {
+                w.skip(r, now);   // no task, no thread, no completion: done as it arrives
                 continue;
             }
             w.add(r, now);
@@ -314,7 +324,11 @@ public final class ProcessorRuntime {
             if (desk != null && !t.written.isEmpty()) {
                 desk.completed(t);
             }
-            t.work.complete(t);
+            if (t.handAgain != null && t.succeeded()) {
+                t.work.completeExcept(t, t.handAgain);
+            } else {
+                t.work.complete(t);
+            }
             return;
         }
         t.work.fail(t);
@@ -504,7 +518,8 @@ public final class ProcessorRuntime {
         while (true) {
             task.attempts++;
             try {
-                instrumentation.invoke(invoker, task.records, task.attempts);
+                List<LogRecord> again = instrumentation.invoke(invoker, task.records, task.attempts);
+                task.handAgain = again.isEmpty() ? null : handAgainOffsets(task, again);
                 task.failure = null;
                 return;
             } catch (Throwable e) {
@@ -523,6 +538,35 @@ public final class ProcessorRuntime {
             }
             Thread.sleep(retry.delayAfter(task.attempts));
         }
+    }
+
+    /**
+     * The offsets of the events a partial batch handler left to be handed again, checked: each must be in the task's
+     * batch, and a call of one event cannot leave its event (it would be handed again alone forever: such a handler
+     * must throw instead, so the event is retried and, at the last attempt, dead-lettered). A violation fails the
+     * attempt like a throw.
+     */
+    private Set<Long> handAgainOffsets(HandlerTask task, List<LogRecord> again) {
+        if (task.records.size() == 1) {
+            throw new IllegalStateException("Processor '" + config.name() + "': the handler left the only event of "
+                    + "its call (" + describe(task) + ") to be handed again alone; a call of one event must complete "
+                    + "it or throw, so that it is retried and dead-lettered like any failed event");
+        }
+        Set<Long> inBatch = new HashSet<>();
+        for (LogRecord r : task.records) {
+            inBatch.add(r.offset());
+        }
+        Set<Long> offsets = new HashSet<>();
+        for (LogRecord r : again) {
+            if (r.partition() != task.work.partition.partition() || !r.topic().equals(task.work.partition.topic())
+                    || !inBatch.contains(r.offset())) {
+                throw new IllegalStateException("Processor '" + config.name() + "': the handler left "
+                        + r.topic() + "/" + r.partition() + "@" + r.offset() + " to be handed again, but it is not in "
+                        + "its call (" + describe(task) + "); name only events of the batch it was given");
+            }
+            offsets.add(r.offset());
+        }
+        return offsets;
     }
 
     private void adjustPauses() {

@@ -204,6 +204,10 @@ public final class TransactionalRuntime {
         TransformHandler.Emitter out = (topic, record) -> appends.add(producer.append(topic, checked(record)));
         Map<TopicPartition, Long> next = new LinkedHashMap<>();
         for (LogRecord r : records) {
+            if (!config.eventFilter().test(r)) {
+                next.put(r.topicPartition(), r.offset() + 1);   // filtered out: committed with the rest, not transformed
+                continue;
+            }
             try {
                 handler.transform(r, out);
             } catch (Throwable t) {

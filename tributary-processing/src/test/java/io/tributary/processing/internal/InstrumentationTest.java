@@ -35,6 +35,7 @@ class InstrumentationTest {
         instrumentation.invoke(records -> {
             mdc.set(MDC.getCopyOfContextMap());
             context.set(ProcessingContext.current().orElseThrow());
+            return List.of();
         }, List.of(EVENT), 1);
         assertThat(mdc.get()).containsEntry(ProcessingContext.MDC_CORRELATION_ID, "order-9")
                 .containsEntry(ProcessingContext.MDC_EVENT_ID, "e-17")
@@ -63,7 +64,10 @@ class InstrumentationTest {
         Instrumentation instrumentation = Instrumentation.create(config.withTelemetry(config.telemetry()
                 .withMdc(false)));
         AtomicReference<String> seen = new AtomicReference<>("unset");
-        instrumentation.invoke(records -> seen.set(MDC.get(ProcessingContext.MDC_EVENT_ID)), List.of(EVENT), 1);
+        instrumentation.invoke(records -> {
+            seen.set(MDC.get(ProcessingContext.MDC_EVENT_ID));
+            return List.of();
+        }, List.of(EVENT), 1);
         assertThat(seen.get()).isNull();
     }
 
