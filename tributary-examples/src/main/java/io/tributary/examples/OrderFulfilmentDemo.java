@@ -320,7 +320,7 @@ public final class OrderFulfilmentDemo {
                     dlq.topic(), dlqExample, payments.redriven(), dlqLeft, redriveSeconds, payments.crashedEvents(),
                     payments.duplicatesSkipped(),
                     saga.repeats(), projection.skipped(), queries.ordersBySchemaVersion(), counts,
-                    queries.topCustomers(5), checks, new DemoReport.SteadyState(warmupOrders(),
+                    queries.topCustomers(5), checks, new DemoReport.SteadyState(warmupOrders(), latency.warmupSeconds(),
                             steady.getTotalCount(), steady.getValueAtPercentile(50) / 1000.0,
                             steady.getValueAtPercentile(99) / 1000.0, steady.getMaxValue() / 1000.0));
         } finally {
