@@ -63,6 +63,15 @@ class OrderLatencyTest {
     }
 
     @Test
+    void orderIdsAndCustomerIdsReadAsTheFormatWroteThemAndOrderIdsParseBack() {
+        for (long i : new long[]{0, 7, 42, 999, 1000, 65_536, 9_999_999, 10_000_000, 123_456_789}) {
+            assertThat(OrderFulfilmentDemo.orderId(i)).isEqualTo(String.format("o%07d", i));
+            assertThat(OrderFulfilmentDemo.orderNumber(OrderFulfilmentDemo.orderId(i))).isEqualTo(i);
+            assertThat(OrderFulfilmentDemo.zeroPadded('c', i, 4)).isEqualTo(String.format("c%04d", i));
+        }
+    }
+
+    @Test
     void leavesOutOrdersConfirmedAfterItStopped() {
         OrderLatency latency = new OrderLatency(0, 0);
         latency.started(START);
