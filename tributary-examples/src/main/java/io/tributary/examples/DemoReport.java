@@ -63,16 +63,21 @@ public record DemoReport(String backend, String database, int partitions, long o
      * fills the first percent of a short run: the whole-run figures show it, these show the flow once it runs warm.
      *
      * @param afterOrders   orders placed during the warm-up (their latency is only in the whole-run figures)
+     * @param warmupSeconds how long the warm-up lasted: from when the first order's latency started to when that of
+     *                      order number {@code afterOrders} did (under {@code --rate}, when they were due), so the
+     *                      window measured here is every order from that second of the run on; 0 if the run never
+     *                      got past the warm-up
      * @param orders        orders measured here (confirmed; cancelled and redriven orders are not counted)
      * @param p50Ms         median (ms)
      * @param p99Ms         99th percentile (ms)
      * @param maxMs         maximum (ms)
      */
-    public record SteadyState(long afterOrders, long orders, double p50Ms, double p99Ms, double maxMs) {
+    public record SteadyState(long afterOrders, double warmupSeconds, long orders, double p50Ms, double p99Ms,
+                              double maxMs) {
         public SteadyState {
-            if (afterOrders < 0 || orders < 0) {
-                throw new IllegalArgumentException("afterOrders=" + afterOrders + " and orders=" + orders
-                        + " must not be negative");
+            if (afterOrders < 0 || orders < 0 || !(warmupSeconds >= 0) || Double.isInfinite(warmupSeconds)) {
+                throw new IllegalArgumentException("afterOrders=" + afterOrders + ", warmupSeconds=" + warmupSeconds
+                        + " and orders=" + orders + " must not be negative (nor warmupSeconds infinite)");
             }
         }
     }
@@ -108,8 +113,9 @@ public record DemoReport(String backend, String database, int partitions, long o
                 latencyP50Ms, latencyP99Ms, latencyMaxMs));
         out.add(steadyState.orders() == 0 ? "                 (no order confirmed after the warm-up)"
                 : String.format("                 p50 %.1f ms, p99 %.1f ms, max %.1f ms after the warm-up (%,d orders placed "
-                        + "after the first %,d)", steadyState.p50Ms(), steadyState.p99Ms(), steadyState.maxMs(),
-                        steadyState.orders(), steadyState.afterOrders()));
+                        + "after the first %,d, i.e. from %.1f s into the run)", steadyState.p50Ms(),
+                        steadyState.p99Ms(), steadyState.maxMs(), steadyState.orders(), steadyState.afterOrders(),
+                        steadyState.warmupSeconds()));
         out.add(String.format("  dead letters   %,d poison orders in %s, %,d redriven after the fix (%.1f s), %,d still "
                 + "open", deadLettered, dlqTopic, redriven, redriveSeconds, dlqLeft));
         if (!dlqExampleError.isEmpty()) {
@@ -165,6 +171,7 @@ public record DemoReport(String backend, String database, int partitions, long o
         m.put("placedToConfirmedLatencyMs", latency);
         Map<String, Number> steady = new LinkedHashMap<>();
         steady.put("afterOrders", steadyState.afterOrders());
+        steady.put("warmupSeconds", steadyState.warmupSeconds());
         steady.put("orders", steadyState.orders());
         steady.put("p50", steadyState.p50Ms());
         steady.put("p99", steadyState.p99Ms());

@@ -320,7 +320,7 @@ public final class OrderFulfilmentDemo {
                     dlq.topic(), dlqExample, payments.redriven(), dlqLeft, redriveSeconds, payments.crashedEvents(),
                     payments.duplicatesSkipped(),
                     saga.repeats(), projection.skipped(), queries.ordersBySchemaVersion(), counts,
-                    queries.topCustomers(5), checks, new DemoReport.SteadyState(warmupOrders(),
+                    queries.topCustomers(5), checks, new DemoReport.SteadyState(warmupOrders(), latency.warmupSeconds(),
                             steady.getTotalCount(), steady.getValueAtPercentile(50) / 1000.0,
                             steady.getValueAtPercentile(99) / 1000.0, steady.getMaxValue() / 1000.0));
         } finally {
@@ -433,7 +433,7 @@ public final class OrderFulfilmentDemo {
         long amount = 500 + r.nextLong(99_500);   // 5.00 .. 999.99: about 5% above the 950.00 card limit
         boolean poison = config.poisonEvery() > 0 && i % config.poisonEvery() == config.poisonEvery() - 1;
         String currency = poison ? POISON_CURRENCY : CURRENCIES[r.nextInt(CURRENCIES.length)];
-        String customer = String.format("c%04d", r.nextInt(config.customers()));
+        String customer = zeroPadded('c', r.nextInt(config.customers()), 4);
         return new Order.Place(orderId(i), customer, amount, currency, placedAtMicros, v2 ? (i % 3 == 0 ? "app" : "web") : "web");
     }
 
@@ -450,7 +450,20 @@ public final class OrderFulfilmentDemo {
     }
 
     static String orderId(long i) {
-        return String.format("o%07d", i);
+        return zeroPadded('o', i, 7);
+    }
+
+    /**
+     * {@code prefix} and {@code n} in at least {@code digits} digits, as {@code String.format("o%07d", n)} writes it
+     * but without parsing a format on the driver's thread for every order ({@code n} is never negative).
+     */
+    static String zeroPadded(char prefix, long n, int digits) {
+        String number = Long.toString(n);
+        StringBuilder b = new StringBuilder(1 + Math.max(digits, number.length())).append(prefix);
+        for (int i = number.length(); i < digits; i++) {
+            b.append('0');
+        }
+        return b.append(number).toString();
     }
 
     /** The number {@code i} of the order {@link #orderId}{@code (i)} names. */

@@ -79,6 +79,15 @@ final class OrderLatency {
         measuring.set(false);
     }
 
+    /**
+     * How long the warm-up lasted (s): from the first order's latency start (when the driver started) to that of order
+     * number warmupOrders; 0 until that order is placed. The steady figures cover the orders from then on.
+     */
+    double warmupSeconds() {
+        long from = steadyFromMicros.get();
+        return from == Long.MAX_VALUE ? 0 : Math.max(0, from - startMicros) / 1e6;
+    }
+
     /** Every order's latency so far (µs), a copy. */
     Histogram all() {
         return all.copy();

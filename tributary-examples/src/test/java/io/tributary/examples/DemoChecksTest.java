@@ -171,7 +171,7 @@ class DemoChecksTest {
         });
         DemoReport report = new DemoReport("embedded", "H2", 1, 3, 0, 1, 3, 10, 10, 1, 2, 3, 2, 1, 0, "payments.dlq",
                 "", 0, 0, 0, 0, 0, 0, 0, Map.of(1, 3L), Map.of("SHIPPED", 2L), List.of(), DemoChecks.check(broken),
-                new DemoReport.SteadyState(1, 2, 1, 2, 3));
+                new DemoReport.SteadyState(1, 0.1, 2, 1, 2, 3));
         assertThat(report.passed()).isFalse();
         assertThat(String.join("\n", report.lines())).contains("FAIL", "order o1 is SHIPPED with 2 charge(s)",
                 "[CHARGED_EXACTLY_ONCE]");
@@ -182,11 +182,11 @@ class DemoChecksTest {
     void reportShowsLatencyOverEveryOrderAndAfterTheWarmUpSideBySide() {
         DemoReport report = new DemoReport("embedded", "H2", 4, 5000, 0, 10, 500, 20000, 2000, 7, 479, 579, 4743, 257,
                 100, "payments.dlq", "", 100, 0, 0.2, 0, 0, 0, 0, Map.of(1, 5000L), Map.of("SHIPPED", 4743L),
-                List.of(), DemoChecks.check(consistent()), new DemoReport.SteadyState(1000, 3790, 6.5, 12.5, 40));
+                List.of(), DemoChecks.check(consistent()), new DemoReport.SteadyState(1000, 2.0, 3790, 6.5, 12.5, 40));
         assertThat(String.join("\n", report.lines())).contains(
                 "p50 7.0 ms, p99 479.0 ms, max 579.0 ms (every order)",
-                "p50 6.5 ms, p99 12.5 ms, max 40.0 ms after the warm-up (3,790 orders placed after the first 1,000)");
+                "p50 6.5 ms, p99 12.5 ms, max 40.0 ms after the warm-up (3,790 orders placed after the first 1,000, i.e. from 2.0 s into the run)");
         assertThat(report.json()).contains("\"placedToConfirmedLatencyMs\":{\"p50\":7.0,\"p99\":479.0,\"max\":579.0}",
-                "\"steadyStateLatencyMs\":{\"afterOrders\":1000,\"orders\":3790,\"p50\":6.5,\"p99\":12.5,\"max\":40.0}");
+                "\"steadyStateLatencyMs\":{\"afterOrders\":1000,\"warmupSeconds\":2.0,\"orders\":3790,\"p50\":6.5,\"p99\":12.5,\"max\":40.0}");
     }
 }

@@ -24,6 +24,7 @@ import io.tributary.schema.SchemaRegistry;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -391,12 +392,34 @@ class OrderForwarderAcknowledgementTest {
         try (OrderForwarder forwarder = OrderForwarder.start(storeThatNeverCatchesUp(), logWith(producer), db, "t_",
                 TOPIC, OrderForwarderConfig.defaults())) {
             orders.place(new Order.Place("a", "c1", 1000, "EUR", 1, "web"));
-            Thread.sleep(100);
-            assertThat(producer.appendedEvents()).as("one event and no catch-up: the group waits").isZero();
-
             orders.place(new Order.Place("b", "c1", 1000, "EUR", 1, "web"));
             await(() -> producer.appendedEvents() == 2, "the group to go out once its first event waited 5 ms");
             assertThat(forwarder.forwarded()).isEqualTo(2);
         }
+    }
+
+    @Test
+    void sendsALoneEventOnceItWaitedTheGroupWaitThoughNoOtherEventArrivesAndTheSubscriptionNeverCatchesUp()
+            throws Exception {
+        HandAckProducer producer = new HandAckProducer(log.producer());
+        producer.ackAllFromNowOn();
+        Duration wait = Duration.ofMillis(200);
+        try (OrderForwarder forwarder = OrderForwarder.start(storeThatNeverCatchesUp(), logWith(producer), db, "t_",
+                TOPIC, OrderForwarderConfig.defaults().withMaxGroupWait(wait))) {
+            long before = System.nanoTime();
+            orders.place(new Order.Place("alone", "c1", 1000, "EUR", 1, "web"));
+            // Checked as events arrived, the wait never ran out: no second event came, no catch-up was reported.
+            await(() -> producer.appendedEvents() == 1, "the lone event to go out once it waited the group wait");
+            // It arrived after 'before', and went out no sooner than one group wait after it arrived.
+            assertThat(Duration.ofNanos(System.nanoTime() - before)).isGreaterThanOrEqualTo(wait);
+            assertThat(forwarder.forwarded()).isEqualTo(1);
+            assertThat(forwarder.failure()).isEmpty();
+
+            long again = System.nanoTime();
+            orders.place(new Order.Place("later", "c1", 1000, "EUR", 1, "web"));
+            await(() -> producer.appendedEvents() == 2, "a later lone event to go out on time too");
+            assertThat(Duration.ofNanos(System.nanoTime() - again)).isGreaterThanOrEqualTo(wait);
+        }
+        assertThat(onTopic()).extracting(TopicReader.Read::eventId).hasSize(2).doesNotHaveDuplicates();
     }
 }

@@ -49,6 +49,29 @@ class OrderLatencyTest {
     }
 
     @Test
+    void theWarmUpLastsUntilTheFirstSteadyOrderWasDueUnderARateAndUntilItWasPlacedWithout() {
+        OrderLatency paced = new OrderLatency(1000, 3); // order i due at START + i ms
+        paced.started(START);
+        assertThat(paced.warmupSeconds()).as("no order past the warm-up yet").isZero();
+        paced.placed(3, START + 500_000); // placed late: the window still starts when it was due
+        assertThat(paced.warmupSeconds()).isEqualTo(0.003);
+
+        OrderLatency unpaced = new OrderLatency(0, 3);
+        unpaced.started(START);
+        unpaced.placed(3, START + 1_500_000);
+        assertThat(unpaced.warmupSeconds()).isEqualTo(1.5);
+    }
+
+    @Test
+    void orderIdsAndCustomerIdsReadAsTheFormatWroteThemAndOrderIdsParseBack() {
+        for (long i : new long[]{0, 7, 42, 999, 1000, 65_536, 9_999_999, 10_000_000, 123_456_789}) {
+            assertThat(OrderFulfilmentDemo.orderId(i)).isEqualTo(String.format("o%07d", i));
+            assertThat(OrderFulfilmentDemo.orderNumber(OrderFulfilmentDemo.orderId(i))).isEqualTo(i);
+            assertThat(OrderFulfilmentDemo.zeroPadded('c', i, 4)).isEqualTo(String.format("c%04d", i));
+        }
+    }
+
+    @Test
     void leavesOutOrdersConfirmedAfterItStopped() {
         OrderLatency latency = new OrderLatency(0, 0);
         latency.started(START);

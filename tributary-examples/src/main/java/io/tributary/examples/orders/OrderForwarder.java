@@ -26,9 +26,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Publishes every order event from the event store to the {@code orders} topic, keyed by order id, so other services
@@ -38,8 +40,10 @@ import javax.sql.DataSource;
  * the forwarder collects them and appends them with one {@code appendAll} per group (one producer, and the appends
  * are serialized by one lock, so a key's events reach its partition in order), without waiting for each
  * acknowledgement. A group is sent when it holds {@link OrderForwarderConfig#maxGroup()} events, when its first event
- * has waited {@link OrderForwarderConfig#maxGroupWait()} (checked as each event arrives), or when the subscription has
- * caught up with the store (so the last events of a burst never wait for more to come).
+ * has waited {@link OrderForwarderConfig#maxGroupWait()}, or when the subscription has caught up with the store (so the
+ * last events of a burst never wait for more to come). The wait is enforced by a timer thread as well as on each
+ * arrival: a group whose subscription neither delivers another event nor reports catching up (a store whose
+ * watermark is held back, a filtered read that ends short of it) still goes out once its first event waited.
  *
  * <p><b>Durability (at least once).</b> Every {@link OrderForwarderConfig#checkpointEvery()} events, and on close, it
  * stores in {@code <prefix>forwarder_checkpoint} the position of the last event whose append <i>and every earlier
@@ -53,8 +57,10 @@ import javax.sql.DataSource;
  * not yet acknowledged: a group that would pass the bound waits for the oldest appends first, which slows the
  * subscription (its buffer is bounded) rather than growing memory.
  *
- * <p><b>Thread-safety.</b> The subscription calls the handler on one thread; {@link #close()} runs on another, so the
- * collected group, the appends in flight and the counters behind the checkpoint are guarded by one lock. The
+ * <p><b>Thread-safety.</b> The subscription calls the handler on one thread, the group-wait timer runs on its own
+ * virtual thread and {@link #close()} on a third, so the collected group, the appends in flight and the counters
+ * behind the checkpoint are guarded by one lock. A failure of a timed send stops the forwarder like a failure in the
+ * handler: the next event delivered fails the subscription with it. The
  * {@link #forwarded()} counter is safe to read from any thread.
  */
 public final class OrderForwarder implements AutoCloseable {
@@ -71,6 +77,13 @@ public final class OrderForwarder implements AutoCloseable {
     private final long maxGroupWaitNanos;
     private final LogProducer producer;
     private final ReentrantLock lock = new ReentrantLock();
+    /** Signalled when a group gets its first event while the timer has no group to wait for, and on close. */
+    private final Condition groupStarted = lock.newCondition();
+    /** Whether the timer waits for a group to start (so only then does a new group need to wake it). */
+    private boolean timerIdle;
+    /** Why a send started by the timer failed; the subscription's next event rethrows it. */
+    private volatile @Nullable Exception timedSendFailure;
+    private final Thread groupTimer;
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private final List<Record> group;
     private long groupStartNanos;
@@ -102,6 +115,10 @@ public final class OrderForwarder implements AutoCloseable {
             public void handle(RecordedEvent event) throws Exception {
                 lock.lock();
                 try {
+                    Exception timed = timedSendFailure;
+                    if (timed != null) {
+                        throw timed;
+                    }
                     if (!closed) {
                         forward(event);
                     }
@@ -125,6 +142,39 @@ public final class OrderForwarder implements AutoCloseable {
                 }
             }
         });
+        this.groupTimer = Thread.ofVirtual().name("order-forwarder-group-timer").start(this::sendGroupsOnTime);
+    }
+
+    /**
+     * Sends the collected group once its first event has waited {@code maxGroupWait}, whether or not another event
+     * arrives. Idle (no group) it sleeps until a group starts; otherwise it wakes when the current group is due, so a
+     * busy forwarder costs it at most one wake-up per group wait. Ends on close or after a failed send.
+     */
+    private void sendGroupsOnTime() {
+        lock.lock();
+        try {
+            while (!closed) {
+                if (group.isEmpty()) {
+                    timerIdle = true;
+                    groupStarted.await();
+                    continue;
+                }
+                timerIdle = false;
+                long left = groupStartNanos + maxGroupWaitNanos - System.nanoTime();
+                if (left > 0) {
+                    groupStarted.awaitNanos(left);
+                } else {
+                    sendGroup();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();   // close
+        } catch (Exception e) {
+            timedSendFailure = e;
+        } finally {
+            timerIdle = false;
+            lock.unlock();
+        }
     }
 
     /** Starts forwarding after the stored checkpoint (from the beginning on the first run), with default settings. */
@@ -163,6 +213,10 @@ public final class OrderForwarder implements AutoCloseable {
         Headers headers = Headers.of(h);
         if (group.isEmpty()) {
             groupStartNanos = System.nanoTime();
+            if (timerIdle) {
+                timerIdle = false;
+                groupStarted.signal();
+            }
         }
         // The key array is fresh and nobody else holds it, so the record takes it without a copy; the event's data
         // array is never modified after it was read (the constructor used before copied both).
@@ -243,8 +297,18 @@ public final class OrderForwarder implements AutoCloseable {
                     + ", so the events after it are forwarded again on restart", e);
         } finally {
             closed = true;
+            groupStarted.signalAll();
             lock.unlock();
+            joinGroupTimer();
             producer.close();
+        }
+    }
+
+    private void joinGroupTimer() {
+        try {
+            groupTimer.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -304,7 +368,8 @@ public final class OrderForwarder implements AutoCloseable {
 
     /** Why forwarding stopped, if it did. */
     public Optional<Throwable> failure() {
-        return subscription.failure();
+        Optional<Throwable> failure = subscription.failure();
+        return failure.isPresent() ? failure : Optional.ofNullable(timedSendFailure);
     }
 
     /**
