@@ -46,11 +46,16 @@ import picocli.CommandLine.Spec;
  * API's bulk path: raw kafka-clients {@code send(record, callback)} per record (Kafka batches inside the producer);
  * ours {@code appendAll} of 64 {@code Record.wrapping} records per call (one future per call; records count against
  * the bound until the whole call is acknowledged, which holds ours to a tighter bound, never a looser one).
- * {@code --append-batch 1} measures ours with {@code append()} per record instead.
+ * {@code --append-batch 1} measures ours with {@code append()} per record instead, each a {@code Record.wrapping} of
+ * the constant payload: raw kafka-clients gets the payload as it is in a {@code ProducerRecord}, and
+ * {@code Record.wrapping} is what our API's documentation tells a producer of a constant payload to use; a copying
+ * {@code Record.of} would add a copy per record that the raw side does not make (it did in runs recorded before
+ * this, whose {@code append.*} Kafka-backend figures were {@code Record.of}).
  *
  * <p><b>Figure names say how our side appended.</b> With {@code --append-batch 1} (the embedded default) the append
- * throughput figures are {@code append.<size>.p<n>.<fsync>}, measured with {@code append()} of one
- * {@code Record.of} (copying) record per call: the method of every recorded {@code append.*} figure. With
+ * throughput figures are {@code append.<size>.p<n>.<fsync>}, measured with {@code append()} of one record per call
+ * ({@code Record.of}, copying, on the embedded engine: the method of its recorded {@code append.*} figures;
+ * {@code Record.wrapping} on Kafka, see above; the figure's description says which). With
  * {@code --append-batch N > 1} (the {@code --backend kafka} default, 64) they are {@code appendAll<N>.<size>...},
  * e.g. {@code appendAll64.100B.p1.never}: {@code appendAll()} of {@code N} {@code Record.wrapping} (non-copying)
  * records per call, so a bulk figure is never read as, or compared with, a per-record one. The peers' figures
@@ -106,7 +111,8 @@ public final class LogBenchCommand implements Callable<Integer> {
     int threads = 1;
 
     @Option(names = "--append-batch", paramLabel = "N", description = "Records per call of our producer API in the "
-            + "append throughput runs: 1 = append() of one copying Record.of per call, figures named append.<size>...; "
+            + "append throughput runs: 1 = append() of one record per call (a copying Record.of on the embedded "
+            + "engine, a Record.wrapping on Kafka, as raw send() takes the payload as it is), figures named append.<size>...; "
             + "N > 1 = appendAll() of N non-copying Record.wrapping records, figures named appendAll<N>.<size>... "
             + "(N at most " + LogWorkloads.RECORDS_PER_SEND_ALL + " and at most 16 MiB / the largest --sizes). "
             + "Raw kafka-clients always send() per record, its own bulk API "
@@ -284,7 +290,7 @@ public final class LogBenchCommand implements Callable<Integer> {
                      ProducerConfig.defaults().withLinger(Duration.ofMillis(5))
                              .withProperties(KafkaClientsClient.THROUGHPUT_TUNING),
                      ProducerConfig.defaults().withProperties(KafkaClientsClient.LATENCY_TUNING),
-                     appendBatch(Backend.kafka))) {
+                     appendBatch(Backend.kafka), EventLogClient.PerRecord.WRAPPING)) {
             suite.runKafkaBackend(ours, raw);
         }
     }

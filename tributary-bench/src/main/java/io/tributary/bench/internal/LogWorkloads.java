@@ -45,11 +45,35 @@ public final class LogWorkloads {
         return Math.max(1, MAX_IN_FLIGHT_BYTES / size);
     }
 
-    /** Records per second over a run, with what was counted. */
-    public record Throughput(long records, long nanos) {
+    /**
+     * Records per second over a run, with what was counted, and the CPU time this whole process spent meanwhile
+     * ({@code cpuNanos}; -1 where the JVM does not tell), broker threads included when the broker runs in this JVM.
+     * CPU per record is the steadier figure on a loaded machine: other processes lengthen a run's wall time, but add
+     * little to the CPU this process spends per record.
+     */
+    public record Throughput(long records, long nanos, long cpuNanos) {
         public double perSecond() {
             return nanos == 0 ? 0 : records * 1e9 / nanos;
         }
+
+        /** Microseconds of this process's CPU per record, or -1 if unknown. */
+        public double cpuMicrosPerRecord() {
+            return cpuNanos < 0 || records == 0 ? -1 : cpuNanos / 1e3 / records;
+        }
+    }
+
+    /** CPU time of this whole process so far in ns, or -1 if the JVM does not report it. */
+    static long processCpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
+    }
+
+    private static long cpuSince(long cpuAtStart) {
+        long now = processCpuNanos();
+        return cpuAtStart < 0 || now < 0 ? -1 : now - cpuAtStart;
     }
 
     /** {@code 100B}, {@code 1KiB}: how figure names spell a record size. */
@@ -78,6 +102,7 @@ public final class LogWorkloads {
         try (Sender sender = client.newSender(Tuning.THROUGHPUT, maxInFlight(size))) {
             AtomicLong sent = new AtomicLong();
             AtomicReference<@Nullable Throwable> error = new AtomicReference<>();
+            long cpuAtStart = processCpuNanos();
             long start = System.nanoTime();
             long deadline = start + duration.toNanos();
             List<Thread> workers = new ArrayList<>();
@@ -99,6 +124,7 @@ public final class LogWorkloads {
             }
             sender.flush();
             long nanos = System.nanoTime() - start;
+            long cpu = cpuSince(cpuAtStart);
             Throwable e = error.get();
             if (e == null && sender.failures() > 0) {
                 e = sender.firstFailure().orElse(null);
@@ -107,7 +133,7 @@ public final class LogWorkloads {
                 throw new IllegalStateException(client.label() + ": appends to '" + topic + "' failed ("
                         + sender.failures() + " acknowledgements failed): " + e, e);
             }
-            return new Throughput(sent.get(), nanos);
+            return new Throughput(sent.get(), nanos, cpu);
         }
     }
 
@@ -119,6 +145,7 @@ public final class LogWorkloads {
         try (Receiver receiver = client.newReceiver(topic, partitions)) {
             long[] bytes = {0};
             long got = 0;
+            long cpuAtStart = processCpuNanos();
             long start = System.nanoTime();
             long deadline = start + cap.toNanos();
             long last = start;
@@ -132,7 +159,7 @@ public final class LogWorkloads {
             if (bytes[0] < 0) {
                 throw new IllegalStateException("unreachable: keeps the byte count live");
             }
-            return new Throughput(got, last - start);
+            return new Throughput(got, last - start, cpuSince(cpuAtStart));
         }
     }
 

@@ -48,6 +48,31 @@ class KafkaRecordSizeTest {
         assertThat(checked).isEqualTo(4 * lengths.length * headerSets.size());
     }
 
+    @Test
+    void decidesWhetherARecordFitsTheProducerExactlyAsKafkasMeasureAtAndAroundTheLimit() {
+        List<Headers> headerSets = List.of(Headers.empty(), Headers.of(Header.ofString("type", "order")),
+                Headers.of(Header.ofString("é-name", "v"), new Header("b".repeat(70), new byte[200])));
+        int checked = 0;
+        for (int keyLength : new int[] {-1, 0, 64, 8192}) {
+            for (int valueLength : new int[] {-1, 0, 100, 8192, 1_048_576}) {
+                for (Headers headers : headerSets) {
+                    Record record = Record.wrapping(keyLength < 0 ? null : new byte[keyLength],
+                            valueLength < 0 ? null : new byte[valueLength], headers, 0);
+                    int exact = KafkaLogProducer.kafkaSizeUpperBound(record);
+                    // Right at the limit, and where the quick bound (size + framing) is above it but the exact one not.
+                    for (int limit = exact - 2; limit <= exact + 40; limit++) {
+                        assertThat(KafkaLogProducer.fitsProducer(record, limit))
+                                .as("key %d B, value %d B, %d headers, limit %d, Kafka's measure %d", keyLength,
+                                        valueLength, headers.size(), limit, exact)
+                                .isEqualTo(exact <= limit);
+                        checked++;
+                    }
+                }
+            }
+        }
+        assertThat(checked).isEqualTo(4 * 5 * headerSets.size() * 43);
+    }
+
     private static org.apache.kafka.common.header.Header[] kafkaHeaders(Headers headers) {
         List<org.apache.kafka.common.header.Header> out = new ArrayList<>();
         for (Header h : headers.all()) {

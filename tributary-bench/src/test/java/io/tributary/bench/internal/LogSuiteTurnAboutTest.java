@@ -1,0 +1,145 @@
+package io.tributary.bench.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tributary.bench.internal.LogSuite.Measured;
+import io.tributary.log.Durability;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * How the suite runs two clients side by side ({@code --backend kafka}): they take turns at going first, run by run,
+ * and every throughput figure says what CPU it cost per record. Clients here are stand-ins that send nowhere, so the
+ * test checks the suite's method, not any log.
+ */
+class LogSuiteTurnAboutTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void sideBySideRunsChangeWhichClientGoesFirstEveryRepeat() {
+        List<String> appendRuns = new ArrayList<>();
+        LogSuite suite = suite(3);
+
+        suite.measureEach(List.of(new StandIn("ours", appendRuns), new StandIn("raw", appendRuns)), false, false);
+
+        Map<String, List<String>> byWorkload = new LinkedHashMap<>();
+        for (String run : appendRuns) {
+            String[] who = run.split(" ", 2);
+            byWorkload.computeIfAbsent(who[1], k -> new ArrayList<>()).add(who[0]);
+        }
+        assertThat(byWorkload).containsOnlyKeys("append-100B-p1-always", "append-100B-p1-never",
+                "append-100B-p2-always", "append-100B-p2-never");
+        // Three runs each: ours first, then raw first, then ours first again.
+        byWorkload.forEach((workload, order) -> assertThat(order).as(workload)
+                .containsExactly("ours", "raw", "raw", "ours", "ours", "raw"));
+    }
+
+    @Test
+    void throughputFiguresReportTheProcessCpuOfEveryRunPerRecord() {
+        LogSuite suite = suite(2);
+
+        Map<String, Measured> figures = suite.measureEach(List.of(new StandIn("ours", new ArrayList<>())), false, false)
+                .getFirst();
+
+        assertThat(figures.get("append.100B.p1.never").description())
+                .matches(".*median of 2 runs: .*; process CPU \\d+\\.\\d\\d / \\d+\\.\\d\\d us per record");
+        assertThat(figures.get("consume.100B").description())
+                .matches(".*median of 2 runs: .*; process CPU \\d+\\.\\d\\d / \\d+\\.\\d\\d us per record");
+    }
+
+    private LogSuite suite(int repeat) {
+        Duration brief = Duration.ofMillis(20);
+        return new LogSuite(new LogSuite.Settings(dir, List.of(100), 2, 1, 100, brief, brief, 100_000, brief, 1,
+                Duration.ofMillis(1), 0, repeat, 1), new PrintWriter(new StringWriter()));
+    }
+
+    /** A client that accepts every record at once and reads back 64 at a time; notes each append run it starts. */
+    private record StandIn(String label, List<String> appendRuns) implements LogClient {
+
+        @Override
+        public boolean supports(Durability durability) {
+            return !(durability instanceof Durability.Interval);
+        }
+
+        @Override
+        public void createTopic(String topic, int partitions, Durability durability) {
+            int workload = topic.indexOf("-append");
+            if (workload > 0) {
+                appendRuns.add(label + " " + topic.substring(workload + 1));
+            }
+        }
+
+        @Override
+        public String appendCalls() {
+            return "nothing";
+        }
+
+        @Override
+        public void deleteTopic(String topic) {
+        }
+
+        @Override
+        public Sender newSender(Tuning tuning, int maxInFlight) {
+            return new Sender() {
+                @Override
+                public void send(String topic, int partition, byte[] value) {
+                }
+
+                @Override
+                public void sendAndWait(String topic, int partition, byte[] value) {
+                }
+
+                @Override
+                public void flush() {
+                }
+
+                @Override
+                public long failures() {
+                    return 0;
+                }
+
+                @Override
+                public Optional<Throwable> firstFailure() {
+                    return Optional.empty();
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+
+        @Override
+        public Receiver newReceiver(String topic, int partitions) {
+            return new Receiver() {
+                @Override
+                public int poll(Duration timeout, ValueSink sink) {
+                    byte[] value = new byte[100];
+                    for (int i = 0; i < 64; i++) {
+                        sink.accept(value);
+                    }
+                    return 64;
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
