@@ -434,10 +434,6 @@ final class StreamIndex {
             buf.position(4 + 8 + 8 + 4); // bodyLen, fromOffset, toOffset and entryCount are filled in by finish()
         }
 
-        long toOffset() {
-            return toOffset;
-        }
-
         int entries() {
             return entries;
         }
