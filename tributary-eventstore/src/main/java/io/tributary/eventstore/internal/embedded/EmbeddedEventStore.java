@@ -125,9 +125,9 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     private final ConcurrentLinkedQueue<PendingWrite> journal = new ConcurrentLinkedQueue<>();
     /**
      * The checkpoint's own index, exactly what recovery would build from the log up to {@link #shadowCovered}: the
-     * live index's segments (immutable once acknowledged) shared, its own stream states, no id map. Seeded once by a
-     * capture of the live index, then kept up to date from {@link #journal}, so later checkpoints need no store
-     * lock at all. Guarded by {@link #checkpointLock}.
+     * live index's segments (immutable once acknowledged) shared, its own stream states, no id map. Seeded in
+     * {@link #open} by a capture of the live index before any append, then kept up to date from {@link #journal}, so
+     * checkpoints need no store lock at all. Guarded by {@link #checkpointLock}.
      */
     private @Nullable StreamIndex shadow;
     private long shadowCovered;
@@ -179,20 +179,27 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         LogReader reader = new LogReader(log, topic, config.readerPoolSize());
         try {
             long end = reader.endOffset();
-            StreamIndex index = StreamIndex.read(config.indexDirectory())
-                    .filter(ix -> ix.coveredOffset <= end)
-                    .orElseGet(StreamIndex::new);
+            Optional<StreamIndex> loaded = StreamIndex.read(config.indexDirectory())
+                    .filter(ix -> ix.coveredOffset <= end);
+            StreamIndex index = loaded.orElseGet(StreamIndex::new);
             long from = Math.max(index.coveredOffset, reader.beginningOffset());
-            long replayed = replay(reader, index, from, end);
+            // The records replayed now go into the first delta frame, so that the checkpoint on disk can be continued
+            // (no whole-index rewrite per open) whenever a base loaded and the replay starts where it ended.
+            StreamIndex.DeltaFrame replayFrame = loaded.isPresent() && from == index.coveredOffset
+                    ? new StreamIndex.DeltaFrame(from) : null;
+            long replayed = replay(reader, index, from, end, replayFrame);
             index.coveredOffset = end;
-            return new EmbeddedEventStore(log, ownsLog, config, reader, index, end, replayed);
+            EmbeddedEventStore store = new EmbeddedEventStore(log, ownsLog, config, reader, index, end, replayed);
+            store.prepareCheckpoints(replayFrame, index.deltaValidBytes);
+            return store;
         } catch (RuntimeException e) {
             reader.close();
             throw e;
         }
     }
 
-    private static long replay(LogReader reader, StreamIndex index, long from, long end) {
+    private static long replay(LogReader reader, StreamIndex index, long from, long end,
+                               StreamIndex.@Nullable DeltaFrame frame) {
         long next = from;
         long count = 0;
         while (next < end) {
@@ -201,7 +208,17 @@ public final class EmbeddedEventStore extends AbstractEventStore {
                 break;
             }
             for (LogRecord r : records) {
-                index.apply(r.offset(), LogEntry.decode(r.offset(), value(r)));
+                LogEntry entry = LogEntry.decode(r.offset(), value(r));
+                if (frame == null) {
+                    index.apply(r.offset(), entry);
+                } else if (entry instanceof LogEntry.Append a) {
+                    frame.append(a.stream(), index.addAppend(a.stream(), a.firstVersion(), a.recordedAt(), a.events(),
+                            r.offset()));
+                    index.coveredOffset = r.offset() + 1;
+                } else {
+                    index.apply(r.offset(), entry);
+                    frame.control(r.offset(), entry);
+                }
                 count++;
             }
             next = records.getLast().offset() + 1;
@@ -919,13 +936,12 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     }
 
     /**
-     * Writes the index checkpoint now, covering every durable record (on the first call of this instance: every
-     * record sent before the call). The checkpoint keeps its own index, fed in log order with the records that
-     * became durable since the last checkpoint, so it covers exactly the log up to its last record and takes no
-     * store lock; only the first call of an instance captures the live index under the write lock (reference
-     * copies) to seed it. Usually it appends only those records' changes to the delta file; the first call of an
-     * instance, and one after the delta file outgrew the base, writes that whole index as a new base instead (see
-     * {@link StreamIndex}). Does nothing if the log failed a write meanwhile.
+     * Writes the index checkpoint now, covering every durable record. The checkpoint keeps its own index, fed in log
+     * order with the records that became durable since the last checkpoint, so it covers exactly the log up to its
+     * last record and takes no store lock. Usually it appends only those records' changes to the delta file; when
+     * the delta file outgrew the base, or the checkpoint found at open could not be continued (none, or unreadable),
+     * it writes that whole index as a new base instead (see {@link StreamIndex}). Does nothing if the log failed a
+     * write meanwhile.
      */
     public void checkpoint() throws IOException {
         checkpointLock.lock(); // one writer of the checkpoint file at a time (close may race a background one)
@@ -939,10 +955,7 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     private void writeCheckpoint() throws IOException {
         StreamIndex sh = shadow;
         if (sh == null) {
-            sh = seedShadow();
-            if (sh == null) {
-                return;
-            }
+            return; // only before prepareCheckpoints ran in open()
         }
         // A delta frame only after a base this instance wrote (frames must continue the base on disk: the records
         // this instance replayed at open are in no frame), and a new base once the delta file outgrew the last one,
@@ -1006,6 +1019,37 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         lastCheckpointOffset = covered;
     }
 
+    /**
+     * Runs once in {@link #open}, before any append: seeds the checkpoint's own index with the live one as opened (no
+     * lock needed yet, and no capture under the write lock later), and, when the checkpoint on disk can be
+     * continued, cuts the delta file after its last good frame and appends the frame of the records the open
+     * replayed, so the next checkpoint is a delta frame too. Otherwise, or if that fails, the first checkpoint writes
+     * a new base.
+     */
+    private void prepareCheckpoints(StreamIndex.@Nullable DeltaFrame replayFrame, long deltaValidBytes) {
+        checkpointLock.lock();
+        try {
+            shadow = StreamIndex.fromImage(index.capture());
+            shadowCovered = durableEnd;
+            if (replayFrame == null) {
+                return;
+            }
+            Path dir = config.indexDirectory();
+            try {
+                deltaBytes = StreamIndex.continueDelta(dir, deltaValidBytes);
+                if (replayFrame.entries() > 0) {
+                    deltaBytes = StreamIndex.appendDelta(dir, replayFrame, durableEnd);
+                }
+                baseBytes = java.nio.file.Files.size(dir.resolve(StreamIndex.FILE));
+                deltaContinuesBase = true;
+            } catch (IOException | RuntimeException e) {
+                deltaContinuesBase = false; // the first checkpoint writes a base; the log has everything meanwhile
+            }
+        } finally {
+            checkpointLock.unlock();
+        }
+    }
+
     /** How many full (base) checkpoints this instance wrote; the others were delta frames. For tests. */
     int fullCheckpoints() {
         checkpointLock.lock();
@@ -1014,46 +1058,6 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         } finally {
             checkpointLock.unlock();
         }
-    }
-
-    /**
-     * The first checkpoint of this store instance seeds the checkpoint's index from one capture of the live index
-     * under the write lock (reference copies, see {@link StreamIndex#capture()}); then, without the lock, it waits
-     * until the last record the capture includes is durable. Null if the log failed meanwhile.
-     */
-    private @Nullable StreamIndex seedShadow() {
-        StreamIndex.Image image;
-        @Nullable PendingWrite last;
-        long covered;
-        lock.writeLock().lock();
-        try {
-            if (broken != null) {
-                return null;
-            }
-            image = index.capture();
-            synchronized (ackLock) {
-                // Every record sent so far is in the capture (records are queued under the write lock, and control
-                // records are applied to the index only once durable), and none sent later is.
-                last = pending.peekLast();
-                covered = durableEnd;
-            }
-        } finally {
-            lock.writeLock().unlock();
-        }
-        if (last != null) {
-            try {
-                covered = last.durable.get(60, java.util.concurrent.TimeUnit.SECONDS) + 1;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return null;
-            } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-                return null; // the log failed (the store stops writing) or is stuck: no checkpoint
-            }
-        }
-        StreamIndex sh = StreamIndex.fromImage(image);
-        shadowCovered = covered;
-        shadow = sh;
-        return sh;
     }
 
     /**
@@ -1072,7 +1076,7 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     /** The fingerprint of an index rebuilt from every record of the log, ignoring any checkpoint. */
     public String rebuiltIndexFingerprint() {
         StreamIndex rebuilt = new StreamIndex();
-        replay(reader, rebuilt, reader.beginningOffset(), durableEnd);
+        replay(reader, rebuilt, reader.beginningOffset(), durableEnd, null);
         return rebuilt.fingerprint();
     }
 

@@ -180,6 +180,12 @@ final class StreamIndex {
     final Map<UUID, IdRef> ids = new HashMap<>();
     /** The log offset after the last record applied. */
     long coveredOffset;
+    /**
+     * Set by {@link #read}: how many leading bytes of the delta file are its header and whole frames (applied or
+     * covered by the base) up to the first that was not; -1 if there is no delta file of this format. A store that
+     * cuts the file there can append frames continuing this index ({@link #continueDelta}).
+     */
+    long deltaValidBytes = -1;
     /** False for a checkpoint's own index, which never looks ids up and so does not spend memory on them. */
     private final boolean trackIds;
 
@@ -428,10 +434,6 @@ final class StreamIndex {
             buf.position(4 + 8 + 8 + 4); // bodyLen, fromOffset, toOffset and entryCount are filled in by finish()
         }
 
-        long toOffset() {
-            return toOffset;
-        }
-
         int entries() {
             return entries;
         }
@@ -553,6 +555,7 @@ final class StreamIndex {
         if (buf.remaining() < DELTA_HEADER_BYTES || buf.getInt() != DELTA_MAGIC || buf.getInt() != DELTA_FORMAT) {
             return;
         }
+        index.deltaValidBytes = buf.position();
         while (buf.remaining() >= 4) {
             int start = buf.position();
             int bodyLen = buf.getInt();
@@ -569,6 +572,7 @@ final class StreamIndex {
             long from = body.getLong();
             long to = body.getLong();
             if (to <= index.coveredOffset) {
+                index.deltaValidBytes = buf.position();
                 continue; // the base already covers it
             }
             if (from != index.coveredOffset) {
@@ -582,6 +586,26 @@ final class StreamIndex {
             }
             changes.forEach(Runnable::run);
             index.coveredOffset = to;
+            index.deltaValidBytes = buf.position();
+        }
+    }
+
+    /**
+     * Makes the delta file continue what {@link #read} loaded: cut after its last good frame (a torn or corrupt tail
+     * would hide every frame appended after it), or a new empty one if there was none of this format. Returns its
+     * size.
+     */
+    static long continueDelta(Path dir, long validBytes) throws IOException {
+        if (validBytes < DELTA_HEADER_BYTES) {
+            resetDelta(dir);
+            return DELTA_HEADER_BYTES;
+        }
+        try (FileChannel ch = FileChannel.open(dir.resolve(DELTA_FILE), StandardOpenOption.WRITE)) {
+            if (ch.size() > validBytes) {
+                ch.truncate(validBytes);
+                ch.force(true);
+            }
+            return ch.size();
         }
     }
 

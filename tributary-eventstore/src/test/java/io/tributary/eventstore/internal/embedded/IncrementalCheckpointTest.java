@@ -229,6 +229,60 @@ class IncrementalCheckpointTest {
         assertThat(loaded.fingerprint()).isEqualTo(index.fingerprint());
     }
 
+    @Test
+    void aReopenedStoreContinuesTheDeltaFileInsteadOfRewritingTheBase() throws Exception {
+        Path dir = EmbeddedStores.newDir();
+        try (EmbeddedEventStore store = EmbeddedStores.open(dir, 1_000_000)) {
+            for (int i = 0; i < 200; i++) {
+                store.append("order-" + i, ExpectedVersion.noStream(), events("placed", 3));
+            }
+        }
+        byte[] base = Files.readAllBytes(base(dir));
+        for (int round = 0; round < 3; round++) {
+            try (EmbeddedEventStore store = EmbeddedStores.open(dir, 1_000_000)) {
+                assertThat(store.recoveredRecords()).as("round %d", round).isZero();
+                store.append("order-" + round, ExpectedVersion.any(), events("paid", 1));
+                store.setStreamMetadata("order-50", StreamMetadata.none().withMaxCount(round + 1));
+                store.checkpoint();
+                assertThat(store.fullCheckpoints()).as("round %d: no whole-index rewrite", round).isZero();
+            }
+            assertThat(Files.readAllBytes(base(dir))).as("round %d", round).isEqualTo(base);
+        }
+        try (EmbeddedEventStore reopened = EmbeddedStores.open(dir, 1_000_000)) {
+            assertThat(reopened.recoveredRecords()).isZero();
+            assertThat(reopened.indexFingerprint()).isEqualTo(reopened.rebuiltIndexFingerprint());
+            assertThat(reopened.indexFingerprint()).contains("order-2 last=3");
+        }
+    }
+
+    @Test
+    void aReopenCutsATornFrameOffSoTheFramesWrittenAfterItLoad() throws Exception {
+        Path dir = EmbeddedStores.newDir();
+        try (EmbeddedEventStore store = EmbeddedStores.open(dir, 1_000_000)) {
+            for (int i = 0; i < 100; i++) { // a base larger than the frames below: no compaction in this test
+                store.append("a-" + i, ExpectedVersion.noStream(), events("a", 3));
+            }
+            store.checkpoint();
+            for (int i = 0; i < 5; i++) {
+                store.append("b", ExpectedVersion.any(), events("b" + i, 2));
+            }
+            store.checkpoint();
+        }
+        byte[] bytes = Files.readAllBytes(delta(dir));
+        Files.write(delta(dir), java.util.Arrays.copyOf(bytes, bytes.length - 7)); // a crash inside the last frame
+        try (EmbeddedEventStore store = EmbeddedStores.open(dir, 1_000_000)) {
+            assertThat(store.recoveredRecords()).isEqualTo(5);
+            store.append("c", ExpectedVersion.noStream(), events("c", 1));
+            store.checkpoint();
+            assertThat(store.fullCheckpoints()).as("a frame after the cut, not a new base").isZero();
+            store.append("c", ExpectedVersion.any(), events("c", 1));
+        } // close() appends one more frame
+        try (EmbeddedEventStore reopened = EmbeddedStores.open(dir, 1_000_000)) {
+            assertThat(reopened.recoveredRecords()).as("every record is in a loadable frame").isZero();
+            assertThat(reopened.indexFingerprint()).isEqualTo(reopened.rebuiltIndexFingerprint());
+        }
+    }
+
     private static void copyTree(Path from, Path to) throws java.io.IOException {
         try (var files = Files.walk(from)) {
             for (Path p : files.toList()) {
