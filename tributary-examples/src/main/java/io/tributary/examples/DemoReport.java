@@ -36,8 +36,8 @@ import java.util.Objects;
  * @param redriven             dead-lettered orders the redrive after the fix charged or declined
  * @param dlqLeft              entries still open in the dead-letter queue at the end (0 when the redrive worked)
  * @param redriveSeconds       how long the redrive took, until those orders were final
- * @param crashedEvents        payment calls that committed to the database and then "crashed" before their offsets
- *                             were committed (0 if the crash was off)
+ * @param crashedEvents        orders whose payment call committed them to the database and then "crashed" before
+ *                             their offsets were committed (0 if the crash was off)
  * @param inboxDuplicates      redelivered order events the payments inbox recognised and skipped
  * @param sagaRepeats          redelivered payment events that changed no order
  * @param readModelSkipped     redelivered order events the read model recognised by version and skipped
@@ -123,8 +123,8 @@ public record DemoReport(String backend, String database, int partitions, long o
                     : dlqExampleError));
         }
         out.add(crashedEvents == 0 && inboxDuplicates == 0 ? "  crash          none"
-                : String.format("  crash          payment processor killed and restarted: %,d calls died right after "
-                        + "their database commit; %,d redelivered events skipped by the inbox", crashedEvents,
+                : String.format("  crash          payment processor killed and restarted: %,d orders' calls died right "
+                        + "after their database commit; %,d redelivered events skipped by the inbox", crashedEvents,
                         inboxDuplicates));
         out.add(String.format("  redeliveries   %,d payment events repeated to the saga, %,d order events to the read model "
                 + "(all absorbed)", sagaRepeats, readModelSkipped));

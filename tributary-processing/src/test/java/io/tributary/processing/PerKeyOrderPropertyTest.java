@@ -126,6 +126,102 @@ class PerKeyOrderPropertyTest {
         }
     }
 
+    /**
+     * Partial batches: each batch names about a quarter of its events (by a per-event seed, so a named event may be
+     * named again only in a batch of several) and applies the rest, skipping a named key's later events as the
+     * contract asks; one event in ten is filtered out. Every accepted event is applied exactly once, per key in offset
+     * order, no key is in two calls at once, and everything is committed.
+     */
+    @Property(tries = 10)
+    void partialBatchesApplyEachKeyExactlyOnceInOffsetOrder(
+            @ForAll @IntRange(min = 1, max = 10) int keyCount,
+            @ForAll @IntRange(min = 1, max = 30) int perKey,
+            @ForAll @IntRange(min = 1, max = 2) int partitions,
+            @ForAll @IntRange(min = 1, max = 4) int concurrency,
+            @ForAll @IntRange(min = 2, max = 12) int batchEvents,
+            @ForAll @IntRange(min = 1, max = 50) int maxPollRecords,
+            @ForAll long behaviourSeed) throws Exception {
+        LOG.info("partial try: keys={} perKey={} partitions={} concurrency={} batchEvents={} maxPollRecords={} "
+                + "behaviourSeed={}", keyCount, perKey, partitions, concurrency, batchEvents, maxPollRecords,
+                behaviourSeed);
+        Path dir = Files.createTempDirectory("tributary-processing-prop");
+        try (EventLog log = openLog(dir)) {
+            createTopic(log, "t", partitions);
+            List<String> keys = IntStream.range(0, keyCount).mapToObj(i -> "key-" + i).toList();
+            int firstWave = perKey / 2;
+            produce(log, "t", keys, 0, firstWave);
+            Map<String, List<Integer>> completed = new ConcurrentHashMap<>();
+            Set<String> active = ConcurrentHashMap.newKeySet();
+            AtomicInteger overlaps = new AtomicInteger();
+            AtomicInteger handled = new AtomicInteger();
+            java.util.function.Predicate<LogRecord> accepted = e -> (Objects.hash(behaviourSeed, "f", key(e), seq(e))
+                    & 0xff) >= 26;
+            ProcessorConfig cfg = Fixtures.config("prop", "t").withConcurrencyPerPartition(concurrency)
+                    .withConsumer(ConsumerConfig.defaults().withMaxPollRecords(maxPollRecords))
+                    .withBatching(batchEvents, 1 << 20, Duration.ofMillis(1))
+                    .withEventFilter(accepted);
+            PartialBatchHandler handler = events -> {
+                List<String> batchKeys = events.stream().map(Fixtures::key).distinct().toList();
+                for (String k : batchKeys) {
+                    if (!active.add(k)) {
+                        overlaps.incrementAndGet();
+                    }
+                }
+                try {
+                    List<LogRecord> named = new ArrayList<>();
+                    Set<String> namedKeys = new java.util.HashSet<>();
+                    for (LogRecord e : events) {
+                        boolean name = events.size() > 1
+                                && (Objects.hash(behaviourSeed, key(e), seq(e)) & 0xff) < 64;
+                        if (name || namedKeys.contains(key(e))) {
+                            namedKeys.add(key(e));
+                            if (name) {
+                                named.add(e);
+                            }
+                            continue;
+                        }
+                        completed.computeIfAbsent(key(e), x -> Collections.synchronizedList(new ArrayList<>()))
+                                .add(seq(e));
+                        handled.incrementAndGet();
+                    }
+                    return BatchOutcome.handAgainAlone(named);
+                } finally {
+                    batchKeys.forEach(active::remove);
+                }
+            };
+            Map<String, List<Integer>> expected = new java.util.HashMap<>();
+            try (Processor p = Processor.startPartialBatched(log, cfg, handler)) {
+                produce(log, "t", keys, firstWave, perKey);
+                try (var reader = log.consumer(ConsumerConfig.defaults().withGroupId("prop-check"))) {
+                    reader.subscribe(List.of("t"), io.tributary.log.RebalanceListener.NONE);
+                    int seen = 0;
+                    long deadline = System.nanoTime() + TRY_TIMEOUT.toNanos();
+                    while (seen < keyCount * perKey) {
+                        assertThat(System.nanoTime()).as("read back every event in time").isLessThan(deadline);
+                        for (LogRecord e : reader.poll(Duration.ofMillis(100))) {
+                            seen++;
+                            if (accepted.test(e)) {
+                                expected.computeIfAbsent(key(e), x -> new ArrayList<>()).add(seq(e));
+                            }
+                        }
+                    }
+                }
+                int total = expected.values().stream().mapToInt(List::size).sum();
+                await("all " + total + " accepted events handled", TRY_TIMEOUT,
+                        () -> handled.get() >= total || p.state() != ProcessorState.RUNNING);
+                assertThat(p.failure()).isEmpty();
+                await("everything committed", TRY_TIMEOUT, () -> log.admin().describeGroup("prop").totalLag() == 0);
+            }
+            assertThat(overlaps).as("a key ran in two calls at once").hasValue(0);
+            for (String k : keys) {
+                assertThat(completed.getOrDefault(k, List.of())).as(k)
+                        .containsExactlyElementsOf(expected.getOrDefault(k, List.of()));
+            }
+        } finally {
+            deleteRecursively(dir);
+        }
+    }
+
     private static void deleteRecursively(Path dir) throws IOException {
         try (Stream<Path> paths = Files.walk(dir)) {
             for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {

@@ -460,12 +460,15 @@ public final class PaymentService implements AutoCloseable {
         return duplicates.get();
     }
 
-    /** Calls that committed to the database and then "died" with the processor, before their offsets were committed. */
+    /**
+     * Orders whose call committed them to the database and then "died" with the processor, before their offsets were
+     * committed (a call holds a batch of orders).
+     */
     public long crashedEvents() {
         return crashedEvents.get();
     }
 
-    /** Database transactions committed for orders; fewer than the orders written when orders shared them. */
+    /** Database transactions committed for orders: one per batch, fewer than the orders written. */
     public long transactions() {
         return transactions.get();
     }

@@ -86,7 +86,8 @@ public final class OutboxSql {
         String limit = dialect == OutboxDialect.MARIADB ? " LIMIT ?" : " FETCH FIRST ? ROWS ONLY";
         // Rows of a key blocked by a failed row are not claimed: they could not be published anyway, and with enough
         // of them behind the failed row every round would fill with them and starve the other keys. The probe uses
-        // the small index of failed rows (tributary_outbox_failed).
+        // the small index of failed rows (tributary_outbox_failed) on PostgreSQL and MariaDB, and the per-key index
+        // (msg_key, status, key_seq) on H2.
         this.claim = "SELECT " + COLUMNS + " FROM " + t + " WHERE status = " + PENDING + " AND next_attempt_at <= ?"
                 + " AND NOT EXISTS (SELECT 1 FROM " + t + " f WHERE f.status = " + FAILED + " AND f.msg_key = " + t
                 + ".msg_key)" + " ORDER BY id" + limit + " FOR UPDATE SKIP LOCKED";

@@ -17,8 +17,11 @@ CREATE TABLE IF NOT EXISTS tributary_outbox (
     published_at    BIGINT
 );
 CREATE INDEX IF NOT EXISTS tributary_outbox_pending ON tributary_outbox (status, id);
-CREATE INDEX IF NOT EXISTS tributary_outbox_by_key ON tributary_outbox (msg_key, key_seq);
-CREATE INDEX IF NOT EXISTS tributary_outbox_failed ON tributary_outbox (status, msg_key);
+-- One per-key index serves the order checks (msg_key, then key_seq per status), the deferral of a key's pending rows
+-- and the claim's probe for a key's failed row (msg_key, status = 2): H2 has no partial indexes, so a separate index of
+-- failed rows held every row, one more B-tree entry written when a row is added and removed when it is published.
+-- Tables created before 2026-11-28 keep their (msg_key, key_seq) and (status, msg_key) indexes and work as before.
+CREATE INDEX IF NOT EXISTS tributary_outbox_by_key ON tributary_outbox (msg_key, status, key_seq);
 
 CREATE TABLE IF NOT EXISTS tributary_outbox_key (
     msg_key    VARBINARY(1024) NOT NULL PRIMARY KEY,
