@@ -12,9 +12,9 @@ import java.util.Objects;
  * once ({@code INVALID_CONFIG}).
  *
  * @param maxGroup          most events per {@code appendAll} (one log batch and one acknowledgement per group); default 256
- * @param maxGroupWait      longest a collected event waits for its group to fill while more events keep arriving, checked
- *                          as each event arrives (a group also goes out as soon as the subscription catches up);
- *                          default 5 ms
+ * @param maxGroupWait      longest a collected event waits for its group to fill, checked as each event arrives and by
+ *                          a timer, so it holds even when no other event arrives (a group also goes out as soon as
+ *                          the subscription catches up); default 5 ms
  * @param maxUnacknowledged most events handed to the log and not yet acknowledged; a group that would pass it waits
  *                          for the oldest appends first. At least {@code maxGroup}; default 8,192
  * @param checkpointEvery   events sent between two periodic checkpoints; default 512
