@@ -179,22 +179,50 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         LogReader reader = new LogReader(log, topic, config.readerPoolSize());
         try {
             long end = reader.endOffset();
-            Optional<StreamIndex> loaded = StreamIndex.read(config.indexDirectory())
-                    .filter(ix -> ix.coveredOffset <= end);
+            Path dir = config.indexDirectory();
+            Optional<StreamIndex> loaded = StreamIndex.read(dir, end);
             StreamIndex index = loaded.orElseGet(StreamIndex::new);
             long from = Math.max(index.coveredOffset, reader.beginningOffset());
             // The records replayed now go into the first delta frame, so that the checkpoint on disk can be continued
             // (no whole-index rewrite per open) whenever a base loaded and the replay starts where it ended.
-            StreamIndex.DeltaFrame replayFrame = loaded.isPresent() && from == index.coveredOffset
-                    ? new StreamIndex.DeltaFrame(from) : null;
+            long deltaBytes = keepWhatContinues(dir, loaded.isPresent(), loaded.isPresent()
+                    && from == index.coveredOffset, index.deltaValidBytes);
+            StreamIndex.DeltaFrame replayFrame = deltaBytes >= 0 ? new StreamIndex.DeltaFrame(from) : null;
             long replayed = replay(reader, index, from, end, replayFrame);
             index.coveredOffset = end;
             EmbeddedEventStore store = new EmbeddedEventStore(log, ownsLog, config, reader, index, end, replayed);
-            store.prepareCheckpoints(replayFrame, index.deltaValidBytes);
+            store.prepareCheckpoints(replayFrame, deltaBytes);
             return store;
         } catch (RuntimeException e) {
             reader.close();
             throw e;
+        }
+    }
+
+    /**
+     * Leaves on disk only a checkpoint this open continues, before the first append: with {@code continues}, the
+     * delta file cut after the last frame that loaded (a torn tail, or frames of records the log no longer has, would
+     * otherwise stay there, and the latter load again once new records made the log that long); otherwise the delta
+     * file removed, and the base too if it did not load. Returns the delta file's size, or -1 if the checkpoint is
+     * not continued (the first checkpoint then writes a base).
+     */
+    private static long keepWhatContinues(Path dir, boolean loaded, boolean continues, long deltaValidBytes) {
+        if (continues) {
+            try {
+                return StreamIndex.continueDelta(dir, deltaValidBytes);
+            } catch (IOException | RuntimeException e) {
+                // the frames past the cut may still be there: remove the delta file below, keep the base
+            }
+        }
+        try {
+            StreamIndex.discard(dir, !loaded);
+            return -1;
+        } catch (IOException e) {
+            throw new RetriableException(ErrorCode.STORAGE_FAILURE, "The embedded event store could not remove the "
+                    + "index checkpoint in '" + dir + "' that it cannot continue (" + e.getMessage() + "); left "
+                    + "there, it could later load against records it does not describe. Make the folder writable, "
+                    + "or delete '" + StreamIndex.FILE + "' and '" + StreamIndex.DELTA_FILE + "' in it, and open "
+                    + "the store again.", e);
         }
     }
 
@@ -1021,24 +1049,24 @@ public final class EmbeddedEventStore extends AbstractEventStore {
 
     /**
      * Runs once in {@link #open}, before any append: seeds the checkpoint's own index with the live one as opened (no
-     * lock needed yet, and no capture under the write lock later), and, when the checkpoint on disk can be
-     * continued, cuts the delta file after its last good frame and appends the frame of the records the open
-     * replayed, so the next checkpoint is a delta frame too. Otherwise, or if that fails, the first checkpoint writes
-     * a new base.
+     * lock needed yet, and no capture under the write lock later), and, when the checkpoint on disk is continued
+     * ({@code deltaBytes >= 0}: open already cut the delta file after its last good frame), appends the frame of the
+     * records the open replayed, so the next checkpoint is a delta frame too. Otherwise, or if that fails, the first
+     * checkpoint writes a new base.
      */
-    private void prepareCheckpoints(StreamIndex.@Nullable DeltaFrame replayFrame, long deltaValidBytes) {
+    private void prepareCheckpoints(StreamIndex.@Nullable DeltaFrame replayFrame, long deltaBytes) {
         checkpointLock.lock();
         try {
             shadow = StreamIndex.fromImage(index.capture());
             shadowCovered = durableEnd;
-            if (replayFrame == null) {
+            if (replayFrame == null || deltaBytes < 0) {
                 return;
             }
             Path dir = config.indexDirectory();
             try {
-                deltaBytes = StreamIndex.continueDelta(dir, deltaValidBytes);
+                this.deltaBytes = deltaBytes;
                 if (replayFrame.entries() > 0) {
-                    deltaBytes = StreamIndex.appendDelta(dir, replayFrame, durableEnd);
+                    this.deltaBytes = StreamIndex.appendDelta(dir, replayFrame, durableEnd);
                 }
                 baseBytes = java.nio.file.Files.size(dir.resolve(StreamIndex.FILE));
                 deltaContinuesBase = true;

@@ -60,7 +60,7 @@ class IncrementalCheckpointTest {
             // five records' changes (one event id, no snapshot payload), not the 2,000 events of the index
             assertThat(frame).isBetween(60L, 400L);
             assertThat(store.fullCheckpoints()).isEqualTo(1);
-            assertThat(StreamIndex.read(dir.resolve("index")).orElseThrow().fingerprint().replaceAll("ids=\\d+", ""))
+            assertThat(StreamIndex.read(dir.resolve("index"), Long.MAX_VALUE).orElseThrow().fingerprint().replaceAll("ids=\\d+", ""))
                     .isEqualTo(store.indexFingerprint().replaceAll("ids=\\d+", ""));
         }
         try (EmbeddedEventStore reopened = EmbeddedStores.open(dir, 1_000_000)) {
@@ -126,7 +126,7 @@ class IncrementalCheckpointTest {
             Files.copy(base(dir), base(copy));
             byte[] torn = java.util.Arrays.copyOf(Files.readAllBytes(delta(dir)), (int) cut);
             Files.write(delta(copy), torn);
-            assertThat(StreamIndex.read(copy.resolve("index")).orElseThrow().coveredOffset).as("cut at %d", cut).isEqualTo(2);
+            assertThat(StreamIndex.read(copy.resolve("index"), Long.MAX_VALUE).orElseThrow().coveredOffset).as("cut at %d", cut).isEqualTo(2);
             try (EmbeddedEventStore reopened = EmbeddedStores.open(copy, 1_000_000)) {
                 assertThat(reopened.recoveredRecords()).as("cut at %d", cut).isEqualTo(7);
                 assertThat(reopened.indexFingerprint()).isEqualTo(reopened.rebuiltIndexFingerprint());
@@ -150,7 +150,7 @@ class IncrementalCheckpointTest {
         byte[] bytes = Files.readAllBytes(delta(dir));
         bytes[(int) firstFrameEnd - 10] ^= 0x40; // inside the first frame: the second, intact, must not be applied alone
         Files.write(delta(dir), bytes);
-        assertThat(StreamIndex.read(dir.resolve("index")).orElseThrow().coveredOffset).isEqualTo(1);
+        assertThat(StreamIndex.read(dir.resolve("index"), Long.MAX_VALUE).orElseThrow().coveredOffset).isEqualTo(1);
         try (EmbeddedEventStore reopened = EmbeddedStores.open(dir, 1_000_000)) {
             assertThat(reopened.recoveredRecords()).isEqualTo(2);
             assertThat(reopened.indexFingerprint()).isEqualTo(reopened.rebuiltIndexFingerprint());
@@ -174,7 +174,7 @@ class IncrementalCheckpointTest {
         index.apply(offset - 1, new LogEntry.Metadata("s-1", StreamMetadata.none().withMaxCount(1)));
         StreamIndex.appendDelta(dir, frame, offset);
         StreamIndex.write(dir, index.capture(), offset); // the compaction's base; the crash came before resetDelta
-        StreamIndex loaded = StreamIndex.read(dir).orElseThrow();
+        StreamIndex loaded = StreamIndex.read(dir, Long.MAX_VALUE).orElseThrow();
         assertThat(loaded.coveredOffset).isEqualTo(offset);
         assertThat(loaded.fingerprint()).isEqualTo(index.fingerprint());
 
@@ -182,7 +182,7 @@ class IncrementalCheckpointTest {
         StreamIndex.DeltaFrame gap = new StreamIndex.DeltaFrame(offset + 1);
         gap.append("s-2", new StreamIndex.Segment(2, 1, 3L, new long[] {1, 2}, offset + 1));
         StreamIndex.appendDelta(dir, gap, offset + 2);
-        assertThat(StreamIndex.read(dir).orElseThrow().fingerprint()).isEqualTo(index.fingerprint());
+        assertThat(StreamIndex.read(dir, Long.MAX_VALUE).orElseThrow().fingerprint()).isEqualTo(index.fingerprint());
     }
 
     @Test
@@ -191,17 +191,17 @@ class IncrementalCheckpointTest {
         StreamIndex index = new StreamIndex();
         index.addAppend("s", 0, 1L, events("x", 2), 0);
         StreamIndex.write(dir, index.capture(), 1); // a checkpoint as the version before the delta file wrote it
-        assertThat(StreamIndex.read(dir).orElseThrow().fingerprint()).isEqualTo(index.fingerprint());
+        assertThat(StreamIndex.read(dir, Long.MAX_VALUE).orElseThrow().fingerprint()).isEqualTo(index.fingerprint());
 
         StreamIndex.resetDelta(dir);
         StreamIndex.DeltaFrame frame = new StreamIndex.DeltaFrame(1);
         frame.append("s", new StreamIndex.Segment(2, 1, 3L, new long[] {1, 2}, 1));
         StreamIndex.appendDelta(dir, frame, 2);
-        assertThat(StreamIndex.read(dir).orElseThrow().coveredOffset).isEqualTo(2);
+        assertThat(StreamIndex.read(dir, Long.MAX_VALUE).orElseThrow().coveredOffset).isEqualTo(2);
         byte[] bytes = Files.readAllBytes(dir.resolve(StreamIndex.DELTA_FILE));
         ByteBuffer.wrap(bytes).putInt(4, 99); // a format this version does not know
         Files.write(dir.resolve(StreamIndex.DELTA_FILE), bytes);
-        StreamIndex loaded = StreamIndex.read(dir).orElseThrow();
+        StreamIndex loaded = StreamIndex.read(dir, Long.MAX_VALUE).orElseThrow();
         assertThat(loaded.coveredOffset).isEqualTo(1);
         assertThat(loaded.fingerprint()).isEqualTo(index.fingerprint());
     }
@@ -224,7 +224,7 @@ class IncrementalCheckpointTest {
         long before = Files.size(dir.resolve(StreamIndex.DELTA_FILE));
         StreamIndex.appendDelta(dir, frame, offset);
         assertThat(Files.size(dir.resolve(StreamIndex.DELTA_FILE)) - before).isLessThan(100);
-        StreamIndex loaded = StreamIndex.read(dir).orElseThrow();
+        StreamIndex loaded = StreamIndex.read(dir, Long.MAX_VALUE).orElseThrow();
         assertThat(loaded.coveredOffset).isEqualTo(offset);
         assertThat(loaded.fingerprint()).isEqualTo(index.fingerprint());
     }
@@ -281,6 +281,101 @@ class IncrementalCheckpointTest {
             assertThat(reopened.recoveredRecords()).as("every record is in a loadable frame").isZero();
             assertThat(reopened.indexFingerprint()).isEqualTo(reopened.rebuiltIndexFingerprint());
         }
+    }
+
+    /**
+     * Regression (review): a log that comes back shorter than the checkpoint (fsync other than always, or a log folder
+     * restored while the index folder was kept) made open drop the checkpoint but leave its frames; once new records
+     * made the log that long again, a reopen after a crash loaded those frames, describing records that were gone.
+     */
+    @Test
+    void framesOfRecordsTheLogNoLongerHasAreCutAtOpenAndNeverLoadAgain() throws Exception {
+        Path dir = EmbeddedStores.newDir();
+        try (EmbeddedEventStore store = EmbeddedStores.open(dir, 1_000_000)) {
+            for (int i = 0; i < 100; i++) {
+                store.append("a-" + i, ExpectedVersion.noStream(), events("a", 2));
+            }
+            store.checkpoint(); // the base: records [0, 100)
+            for (int i = 0; i < 20; i++) {
+                store.append("b", ExpectedVersion.any(), events("b" + i, 1));
+            }
+        } // close() appends the frame [100, 120)
+        Path logAt120 = EmbeddedStores.newDir().resolve("log");
+        copyTree(dir.resolve("log"), logAt120);
+        try (EmbeddedEventStore store = EmbeddedStores.open(dir, 1_000_000)) {
+            for (int i = 0; i < 30; i++) {
+                store.append("lost", ExpectedVersion.any(), events("lost" + i, 3));
+            }
+        } // the frame [120, 150): records the restored log will not have
+        restoreLog(dir, logAt120);
+
+        try (EmbeddedEventStore store = EmbeddedStores.open(dir, 1_000_000)) {
+            assertThat(store.recoveredRecords()).as("base and the frame [100, 120) still load").isZero();
+            assertThat(store.indexFingerprint()).doesNotContain("lost");
+            for (int i = 0; i < 80; i++) { // the log grows past 150 again, with other records
+                store.append("new-" + (i % 7), ExpectedVersion.any(), events("n" + i, 1));
+            }
+            copyIndexAside(dir); // a SIGKILL now: no checkpoint since the open
+        }
+        putIndexBack(dir);
+        try (EmbeddedEventStore reopened = EmbeddedStores.open(dir, 1_000_000)) {
+            assertThat(reopened.recoveredRecords()).isEqualTo(80);
+            assertThat(reopened.indexFingerprint()).isEqualTo(reopened.rebuiltIndexFingerprint()).doesNotContain("lost");
+        }
+    }
+
+    /** Regression (review): the same for a base that covers more than the log holds: open removes it. */
+    @Test
+    void aBaseAheadOfTheLogIsRemovedAtOpenAndNeverLoadsAgain() throws Exception {
+        Path dir = EmbeddedStores.newDir();
+        try (EmbeddedEventStore store = EmbeddedStores.open(dir, 1_000_000)) {
+            for (int i = 0; i < 20; i++) {
+                store.append("a-" + i, ExpectedVersion.noStream(), events("a", 2));
+            }
+        }
+        Path logAt20 = EmbeddedStores.newDir().resolve("log");
+        copyTree(dir.resolve("log"), logAt20);
+        try (EmbeddedEventStore store = EmbeddedStores.open(dir, 1_000_000)) {
+            for (int i = 0; i < 30; i++) {
+                store.append("lost", ExpectedVersion.any(), events("lost" + i, 5));
+            }
+            store.checkpoint(); // a frame larger than the base: the next checkpoint writes a new base
+            store.append("lost", ExpectedVersion.any(), events("lost-last", 1));
+            store.checkpoint();
+            assertThat(store.fullCheckpoints()).isEqualTo(1);
+        } // the base covers [0, 51)
+        restoreLog(dir, logAt20);
+
+        try (EmbeddedEventStore store = EmbeddedStores.open(dir, 1_000_000)) {
+            assertThat(store.recoveredRecords()).isEqualTo(20);
+            assertThat(base(dir)).as("the base ahead of the log is removed").doesNotExist();
+            for (int i = 0; i < 80; i++) {
+                store.append("new-" + (i % 7), ExpectedVersion.any(), events("n" + i, 1));
+            }
+            copyIndexAside(dir); // a SIGKILL now: no checkpoint since the open
+        }
+        putIndexBack(dir);
+        try (EmbeddedEventStore reopened = EmbeddedStores.open(dir, 1_000_000)) {
+            assertThat(reopened.recoveredRecords()).isEqualTo(100);
+            assertThat(reopened.indexFingerprint()).isEqualTo(reopened.rebuiltIndexFingerprint()).doesNotContain("lost");
+        }
+    }
+
+    private static void restoreLog(Path dir, Path log) throws java.io.IOException {
+        try (var files = Files.walk(dir.resolve("log"))) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+        copyTree(log, dir.resolve("log"));
+    }
+
+    private static void copyIndexAside(Path dir) throws java.io.IOException {
+        EmbeddedCheckpointTest.copyIndex(dir.resolve("index"), dir.resolve("index-at-kill"));
+    }
+
+    private static void putIndexBack(Path dir) throws java.io.IOException {
+        EmbeddedCheckpointTest.copyIndex(dir.resolve("index-at-kill"), dir.resolve("index"));
     }
 
     private static void copyTree(Path from, Path to) throws java.io.IOException {
