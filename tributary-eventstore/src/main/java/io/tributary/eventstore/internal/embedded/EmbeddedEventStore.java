@@ -989,6 +989,18 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         // this instance replayed at open are in no frame), and a new base once the delta file outgrew the last one,
         // so the bytes written stay proportional to the records appended and opening stays bounded.
         boolean full = !deltaContinuesBase || deltaBytes > baseBytes;
+        try {
+            applyJournalAndWrite(sh, full);
+        } catch (Throwable t) {
+            // Whatever failed (the journal, the hook, the write), the checkpoint's index may have moved past the end
+            // of the last frame on disk: a frame after it would start after a gap and never load, nor would any
+            // frame after that, so the next checkpoint writes a base.
+            deltaContinuesBase = false;
+            throw t;
+        }
+    }
+
+    private void applyJournalAndWrite(StreamIndex sh, boolean full) throws IOException {
         long from = shadowCovered;
         StreamIndex.DeltaFrame frame = null;
         if (!full) {
@@ -1016,6 +1028,9 @@ public final class EmbeddedEventStore extends AbstractEventStore {
             shadowCovered = offset + 1;
         }
         if (broken != null) {
+            if (shadowCovered != from) {
+                deltaContinuesBase = false; // the records just applied are in no frame
+            }
             return;
         }
         Runnable hook = afterCapture;
@@ -1036,13 +1051,8 @@ public final class EmbeddedEventStore extends AbstractEventStore {
             deltaContinuesBase = true;
             fullCheckpoints++;
         } else {
-            try {
-                deltaBytes = StreamIndex.appendDelta(dir, frame, covered);
-            } catch (IOException | RuntimeException e) {
-                // a frame may be half written: frames after it would never load, so the next checkpoint is a base
-                deltaContinuesBase = false;
-                throw e;
-            }
+            // a frame may be half written if this fails: the caller makes the next checkpoint a base
+            deltaBytes = StreamIndex.appendDelta(dir, frame, covered);
         }
         lastCheckpointOffset = covered;
     }

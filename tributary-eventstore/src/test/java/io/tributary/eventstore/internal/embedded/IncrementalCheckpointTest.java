@@ -361,6 +361,63 @@ class IncrementalCheckpointTest {
         }
     }
 
+    /**
+     * Regression (review): a checkpoint that failed after it applied the durable records to its own index but before
+     * it wrote their frame (here the test hook throws there) left the next frame starting after a gap: that frame and
+     * every later one were dead weight, and each reopen replayed everything since, until the next compaction.
+     */
+    @Test
+    void aCheckpointThatFailsBeforeItsFrameIsWrittenMakesTheNextOneABase() throws Exception {
+        Path dir = EmbeddedStores.newDir();
+        try (EmbeddedEventStore store = EmbeddedStores.open(dir, 1_000_000)) {
+            for (int i = 0; i < 100; i++) { // a base larger than the frames below: no compaction in this test
+                store.append("a-" + i, ExpectedVersion.noStream(), events("a", 3));
+            }
+            store.checkpoint();
+            store.append("b", ExpectedVersion.noStream(), events("b", 2));
+            store.afterCapture = () -> {
+                throw new IllegalStateException("a failure after the journal was applied");
+            };
+            try {
+                assertThat(org.assertj.core.api.Assertions.catchThrowable(store::checkpoint))
+                        .hasMessageContaining("after the journal");
+            } finally {
+                store.afterCapture = null;
+            }
+            store.append("c", ExpectedVersion.noStream(), events("c", 2));
+            store.checkpoint();
+            assertThat(store.fullCheckpoints()).as("a new base, not a frame after a gap").isEqualTo(2);
+            store.append("c", ExpectedVersion.any(), events("c", 1));
+        } // close() appends a frame after the new base
+        try (EmbeddedEventStore reopened = EmbeddedStores.open(dir, 1_000_000)) {
+            assertThat(reopened.recoveredRecords()).isZero();
+            assertThat(reopened.indexFingerprint()).isEqualTo(reopened.rebuiltIndexFingerprint());
+        }
+    }
+
+    @Test
+    void aFrameThatCouldNotBeAppendedMakesTheNextCheckpointABase() throws Exception {
+        Path dir = EmbeddedStores.newDir();
+        try (EmbeddedEventStore store = EmbeddedStores.open(dir, 1_000_000)) {
+            for (int i = 0; i < 100; i++) {
+                store.append("a-" + i, ExpectedVersion.noStream(), events("a", 3));
+            }
+            store.checkpoint();
+            store.append("b", ExpectedVersion.noStream(), events("b", 2));
+            Files.delete(delta(dir)); // appending the frame fails: the file it would extend is gone
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(store::checkpoint))
+                    .isInstanceOf(java.nio.file.NoSuchFileException.class);
+            store.append("c", ExpectedVersion.noStream(), events("c", 2));
+            store.checkpoint();
+            assertThat(store.fullCheckpoints()).isEqualTo(2);
+            assertThat(Files.size(delta(dir))).as("emptied after the new base").isEqualTo(8);
+        }
+        try (EmbeddedEventStore reopened = EmbeddedStores.open(dir, 1_000_000)) {
+            assertThat(reopened.recoveredRecords()).isZero();
+            assertThat(reopened.indexFingerprint()).isEqualTo(reopened.rebuiltIndexFingerprint()).contains("b last=1");
+        }
+    }
+
     private static void restoreLog(Path dir, Path log) throws java.io.IOException {
         try (var files = Files.walk(dir.resolve("log"))) {
             for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
