@@ -52,9 +52,12 @@ import org.jspecify.annotations.Nullable;
  * <p>Delta file {@code stream-index.delta}: rewriting the whole index at every checkpoint cost time proportional to
  * the store's size, every {@code checkpointEveryRecords} records, so a checkpoint only appends one frame holding the
  * index changes of the records since the previous one; a full checkpoint (above, the <em>base</em>) is written only
- * when the delta file has grown past the base. Each new base is then at least about twice the one before, so the
- * bases written add up to at most about twice the delta bytes (the total written stays proportional to the records
- * appended), and opening reads at most about twice the base. Big-endian:
+ * when the delta file has grown past the base. The bases need not grow (metadata, delete and snapshot churn changes
+ * the index without enlarging it), but each one is paid for by the frames before it: it is written only once those
+ * exceed the previous base, and is at most that base plus what those frames describe, so each base write is less
+ * than about twice the delta bytes written since the previous one. Amortised, the total written stays proportional
+ * to the delta bytes, so to the records appended; opening reads at most about twice the base plus one frame.
+ * Big-endian:
  * <pre>
  * header: magic i32 "TRSD" | format i32 (=1)
  * frame:  bodyLen i32 | body | crc32c i32 over bodyLen and body
