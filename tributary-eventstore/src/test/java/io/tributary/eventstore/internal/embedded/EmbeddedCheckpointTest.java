@@ -20,8 +20,9 @@ import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
 /**
- * The index checkpoint holds the store's write lock only to capture the index: appends are neither stalled by its
- * encoding nor by its wait for the log, and the checkpoint covers exactly the records it captured.
+ * The index checkpoint takes no store lock: appends are neither stalled by its encoding nor by its wait for the log,
+ * it covers exactly the records that were durable when it ran (its own index is fed from the log's acknowledgements),
+ * and close() writes a final one that covers every append it acknowledged.
  */
 class EmbeddedCheckpointTest {
 
@@ -86,7 +87,7 @@ class EmbeddedCheckpointTest {
     }
 
     @RepeatedTest(3)
-    void aCheckpointTakenDuringConcurrentAppendsCoversExactlyWhatItCaptured() throws Exception {
+    void aCheckpointTakenDuringConcurrentAppendsCoversExactlyTheRecordsDurableWhenItRan() throws Exception {
         Path dir = EmbeddedStores.newDir();
         long recordsAtCheckpoint;
         long recordsAtClose;

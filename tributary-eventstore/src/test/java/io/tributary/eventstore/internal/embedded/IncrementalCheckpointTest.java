@@ -13,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * A checkpoint appends the index changes of the records since the previous one to the delta file instead of
@@ -72,6 +74,7 @@ class IncrementalCheckpointTest {
     }
 
     @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void theDeltaFileIsCompactedIntoANewBaseOnceItOutgrowsTheBase() throws Exception {
         Path dir = EmbeddedStores.newDir();
         try (EmbeddedEventStore store = EmbeddedStores.open(dir, 1_000_000)) {
@@ -79,6 +82,7 @@ class IncrementalCheckpointTest {
             store.checkpoint(); // the first base: small
             int appends = 0;
             while (store.fullCheckpoints() == 1) {
+                assertThat(appends).as("the delta file outgrows a base of 50 events within 200 appends").isLessThan(200);
                 store.append("cart-" + appends, ExpectedVersion.any(), events("c", 5));
                 appends++;
                 store.checkpoint();
@@ -86,9 +90,11 @@ class IncrementalCheckpointTest {
             assertThat(appends).as("delta frames until the delta file outgrew the base").isGreaterThan(2);
             assertThat(Files.size(delta(dir))).as("emptied after the new base").isEqualTo(8);
             long newBase = Files.size(base(dir));
-            // the next compaction needs at least as many bytes of frames again: the bases grow geometrically
+            // the next compaction needs at least as many bytes of frames again: with appends only, the bases grow
             int more = 0;
             while (store.fullCheckpoints() == 2) {
+                assertThat(more).as("the next compaction comes within 100 times the first one's appends")
+                        .isLessThan(100 * appends);
                 store.append("cart-" + (appends + more), ExpectedVersion.any(), events("c", 5));
                 more++;
                 store.checkpoint();
