@@ -607,6 +607,10 @@ final class StreamIndex {
             resetDelta(dir);
             return DELTA_HEADER_BYTES;
         }
+        long size = Files.size(dir.resolve(DELTA_FILE));
+        if (size <= validBytes) {
+            return size; // nothing to cut: no need to open it for writing (a read-only index folder still opens)
+        }
         try (FileChannel ch = FileChannel.open(dir.resolve(DELTA_FILE), StandardOpenOption.WRITE)) {
             if (ch.size() > validBytes) {
                 ch.truncate(validBytes);
