@@ -79,13 +79,13 @@ class EmbeddedCrashTest {
             if (java.nio.file.Files.exists(delta)) {
                 mostDeltaBytes = Math.max(mostDeltaBytes, java.nio.file.Files.size(delta));
             }
-            checkStore(dir, acked, round);
+            checkStore(dir, acked, round, checkpointEvery);
         }
         assertThat(mostDeltaBytes).as("some kill found delta frames after the base (the incremental path ran)")
                 .isGreaterThan(8);
     }
 
-    private static void checkStore(Path dir, Map<String, String> acked, int round) {
+    private static void checkStore(Path dir, Map<String, String> acked, int round, int checkpointEvery) {
         try (EmbeddedEventStore store = EmbeddedStores.open(dir, CHECKPOINT_EVERY)) {
             Map<String, String> found = new HashMap<>();
             long records = 0;
@@ -114,10 +114,13 @@ class EmbeddedCrashTest {
                     .isEqualTo(store.rebuiltIndexFingerprint());
             System.out.printf("round %d: %d acknowledged events, %d stored, reopen replayed %d log records%n",
                     round, acked.size(), records, store.recoveredRecords());
-            if (records > 20 * CHECKPOINT_EVERY) {
-                assertThat(store.recoveredRecords()).as("round %d: recovery replays only the tail after the checkpoint "
-                        + "(%d events in the store)", round, records).isLessThan(records / 2);
-            }
+            // Bounded recovery: the child checkpointed every checkpointEvery records (a kill inside a checkpoint
+            // loses at most that one; appends go on while it is written), and the previous round's reopen closed with
+            // a checkpoint of everything. In the rounds that checkpoint often, most kills come after more records
+            // than this bound, so a checkpoint that stopped being written or loaded fails here.
+            assertThat(store.recoveredRecords()).as("round %d: recovery replays only the tail after the child's last "
+                    + "checkpoint (every %d records; %d events in the store)", round, checkpointEvery, records)
+                    .isLessThanOrEqualTo(4L * checkpointEvery);
         }
     }
 }

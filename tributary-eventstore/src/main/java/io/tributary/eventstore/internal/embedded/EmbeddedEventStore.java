@@ -77,6 +77,8 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     private static final int SCAN_BUDGET = 4096;
     /** Most records handed to the log in one group; bounds one appendAll's memory and keeps acks flowing. */
     private static final int MAX_GROUP = 1024;
+    /** Longest wait of {@link #close()} for in-flight appends to reach the checkpoint journal. */
+    private static final long CLOSE_DRAIN_WAIT_MS = 5_000;
 
     /**
      * A record sent to the log and not yet part of the durable prefix; once durable, it waits in the checkpoint
@@ -142,6 +144,8 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     private final StreamIndex.DeltaFrame deltaFrame = new StreamIndex.DeltaFrame(0);
     /** Test hook: runs in {@link #checkpoint()} once its index is up to date, before encoding, no store lock held. */
     volatile @Nullable Runnable afterCapture;
+    /** Test hook: runs on the thread that completed a log append, before {@link #drain()} moves the watermark. */
+    volatile @Nullable Runnable beforeDrain;
     /** Test hook: runs in {@link #writeControl} after the record is sent, before waiting for it to be durable. */
     volatile @Nullable Runnable beforeControlWait;
     private final long recoveredRecords;
@@ -179,22 +183,50 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         LogReader reader = new LogReader(log, topic, config.readerPoolSize());
         try {
             long end = reader.endOffset();
-            Optional<StreamIndex> loaded = StreamIndex.read(config.indexDirectory())
-                    .filter(ix -> ix.coveredOffset <= end);
+            Path dir = config.indexDirectory();
+            Optional<StreamIndex> loaded = StreamIndex.read(dir, end);
             StreamIndex index = loaded.orElseGet(StreamIndex::new);
             long from = Math.max(index.coveredOffset, reader.beginningOffset());
             // The records replayed now go into the first delta frame, so that the checkpoint on disk can be continued
             // (no whole-index rewrite per open) whenever a base loaded and the replay starts where it ended.
-            StreamIndex.DeltaFrame replayFrame = loaded.isPresent() && from == index.coveredOffset
-                    ? new StreamIndex.DeltaFrame(from) : null;
+            long deltaBytes = keepWhatContinues(dir, loaded.isPresent(), loaded.isPresent()
+                    && from == index.coveredOffset, index.deltaValidBytes);
+            StreamIndex.DeltaFrame replayFrame = deltaBytes >= 0 ? new StreamIndex.DeltaFrame(from) : null;
             long replayed = replay(reader, index, from, end, replayFrame);
             index.coveredOffset = end;
             EmbeddedEventStore store = new EmbeddedEventStore(log, ownsLog, config, reader, index, end, replayed);
-            store.prepareCheckpoints(replayFrame, index.deltaValidBytes);
+            store.prepareCheckpoints(replayFrame, deltaBytes);
             return store;
         } catch (RuntimeException e) {
             reader.close();
             throw e;
+        }
+    }
+
+    /**
+     * Leaves on disk only a checkpoint this open continues, before the first append: with {@code continues}, the
+     * delta file cut after the last frame that loaded (a torn tail, or frames of records the log no longer has, would
+     * otherwise stay there, and the latter load again once new records made the log that long); otherwise the delta
+     * file removed, and the base too if it did not load. Returns the delta file's size, or -1 if the checkpoint is
+     * not continued (the first checkpoint then writes a base).
+     */
+    private static long keepWhatContinues(Path dir, boolean loaded, boolean continues, long deltaValidBytes) {
+        if (continues) {
+            try {
+                return StreamIndex.continueDelta(dir, deltaValidBytes);
+            } catch (IOException | RuntimeException e) {
+                // the frames past the cut may still be there: remove the delta file below, keep the base
+            }
+        }
+        try {
+            StreamIndex.discard(dir, !loaded);
+            return -1;
+        } catch (IOException e) {
+            throw new RetriableException(ErrorCode.STORAGE_FAILURE, "The embedded event store could not remove the "
+                    + "index checkpoint in '" + dir + "' that it cannot continue (" + e.getMessage() + "); left "
+                    + "there, it could later load against records it does not describe. Make the folder writable, "
+                    + "or delete '" + StreamIndex.FILE + "' and '" + StreamIndex.DELTA_FILE + "' in it, and open "
+                    + "the store again.", e);
         }
     }
 
@@ -399,6 +431,7 @@ public final class EmbeddedEventStore extends AbstractEventStore {
                         pw.offset = results.get(i).offset();
                         pw.acked = true;
                     }
+                    runHook(beforeDrain);
                     drain();
                 });
             } finally {
@@ -423,8 +456,15 @@ public final class EmbeddedEventStore extends AbstractEventStore {
             }
             pw.offset = result.offset();
             pw.acked = true;
+            runHook(beforeDrain);
             drain();
         });
+    }
+
+    private static void runHook(@Nullable Runnable hook) {
+        if (hook != null) {
+            hook.run();
+        }
     }
 
     /** Moves the watermark over the acknowledged prefix and completes those writes, in order. */
@@ -961,6 +1001,18 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         // this instance replayed at open are in no frame), and a new base once the delta file outgrew the last one,
         // so the bytes written stay proportional to the records appended and opening stays bounded.
         boolean full = !deltaContinuesBase || deltaBytes > baseBytes;
+        try {
+            applyJournalAndWrite(sh, full);
+        } catch (Throwable t) {
+            // Whatever failed (the journal, the hook, the write), the checkpoint's index may have moved past the end
+            // of the last frame on disk: a frame after it would start after a gap and never load, nor would any
+            // frame after that, so the next checkpoint writes a base.
+            deltaContinuesBase = false;
+            throw t;
+        }
+    }
+
+    private void applyJournalAndWrite(StreamIndex sh, boolean full) throws IOException {
         long from = shadowCovered;
         StreamIndex.DeltaFrame frame = null;
         if (!full) {
@@ -988,6 +1040,9 @@ public final class EmbeddedEventStore extends AbstractEventStore {
             shadowCovered = offset + 1;
         }
         if (broken != null) {
+            if (shadowCovered != from) {
+                deltaContinuesBase = false; // the records just applied are in no frame
+            }
             return;
         }
         Runnable hook = afterCapture;
@@ -1008,37 +1063,32 @@ public final class EmbeddedEventStore extends AbstractEventStore {
             deltaContinuesBase = true;
             fullCheckpoints++;
         } else {
-            try {
-                deltaBytes = StreamIndex.appendDelta(dir, frame, covered);
-            } catch (IOException | RuntimeException e) {
-                // a frame may be half written: frames after it would never load, so the next checkpoint is a base
-                deltaContinuesBase = false;
-                throw e;
-            }
+            // a frame may be half written if this fails: the caller makes the next checkpoint a base
+            deltaBytes = StreamIndex.appendDelta(dir, frame, covered);
         }
         lastCheckpointOffset = covered;
     }
 
     /**
      * Runs once in {@link #open}, before any append: seeds the checkpoint's own index with the live one as opened (no
-     * lock needed yet, and no capture under the write lock later), and, when the checkpoint on disk can be
-     * continued, cuts the delta file after its last good frame and appends the frame of the records the open
-     * replayed, so the next checkpoint is a delta frame too. Otherwise, or if that fails, the first checkpoint writes
-     * a new base.
+     * lock needed yet, and no capture under the write lock later), and, when the checkpoint on disk is continued
+     * ({@code deltaBytes >= 0}: open already cut the delta file after its last good frame), appends the frame of the
+     * records the open replayed, so the next checkpoint is a delta frame too. Otherwise, or if that fails, the first
+     * checkpoint writes a new base.
      */
-    private void prepareCheckpoints(StreamIndex.@Nullable DeltaFrame replayFrame, long deltaValidBytes) {
+    private void prepareCheckpoints(StreamIndex.@Nullable DeltaFrame replayFrame, long deltaBytes) {
         checkpointLock.lock();
         try {
             shadow = StreamIndex.fromImage(index.capture());
             shadowCovered = durableEnd;
-            if (replayFrame == null) {
+            if (replayFrame == null || deltaBytes < 0) {
                 return;
             }
             Path dir = config.indexDirectory();
             try {
-                deltaBytes = StreamIndex.continueDelta(dir, deltaValidBytes);
+                this.deltaBytes = deltaBytes;
                 if (replayFrame.entries() > 0) {
-                    deltaBytes = StreamIndex.appendDelta(dir, replayFrame, durableEnd);
+                    this.deltaBytes = StreamIndex.appendDelta(dir, replayFrame, durableEnd);
                 }
                 baseBytes = java.nio.file.Files.size(dir.resolve(StreamIndex.FILE));
                 deltaContinuesBase = true;
@@ -1080,6 +1130,27 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         return rebuilt.fingerprint();
     }
 
+    /**
+     * Waits, at most {@link #CLOSE_DRAIN_WAIT_MS}, until every record sent is drained into the checkpoint journal, so
+     * the final checkpoint covers it: the producer's flush returns once the log completed the appends, which can be
+     * before their callbacks ran drain() (or before an append that passed its checks sent its record at all).
+     * Bounded: a record still pending after that is only replayed at the next open.
+     */
+    private void awaitPendingDrained() {
+        long deadline = System.nanoTime() + CLOSE_DRAIN_WAIT_MS * 1_000_000;
+        synchronized (ackLock) {
+            long left;
+            while (!pending.isEmpty() && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    ackLock.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
     @Override
     public void close() {
         if (!markClosed()) {
@@ -1087,6 +1158,7 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         }
         try {
             producer.flush();
+            awaitPendingDrained();
             if (broken == null) {
                 checkpoint();
             }

@@ -52,9 +52,12 @@ import org.jspecify.annotations.Nullable;
  * <p>Delta file {@code stream-index.delta}: rewriting the whole index at every checkpoint cost time proportional to
  * the store's size, every {@code checkpointEveryRecords} records, so a checkpoint only appends one frame holding the
  * index changes of the records since the previous one; a full checkpoint (above, the <em>base</em>) is written only
- * when the delta file has grown past the base. Each new base is then at least about twice the one before, so the
- * bases written add up to at most about twice the delta bytes (the total written stays proportional to the records
- * appended), and opening reads at most about twice the base. Big-endian:
+ * when the delta file has grown past the base. The bases need not grow (metadata, delete and snapshot churn changes
+ * the index without enlarging it), but each one is paid for by the frames before it: it is written only once those
+ * exceed the previous base, and is at most that base plus what those frames describe, so each base write is less
+ * than about twice the delta bytes written since the previous one. Amortised, the total written stays proportional
+ * to the delta bytes, so to the records appended; opening reads at most about twice the base plus one frame.
+ * Big-endian:
  * <pre>
  * header: magic i32 "TRSD" | format i32 (=1)
  * frame:  bodyLen i32 | body | crc32c i32 over bodyLen and body
@@ -538,9 +541,10 @@ final class StreamIndex {
 
     /**
      * Applies the delta file's frames that continue {@code index} (see the class comment); stops at the first one
-     * that does not. Each frame is decoded whole before any of it is applied, so the index never holds half a frame.
+     * that does not, or that covers records past {@code logEnd}. Each frame is decoded whole before any of it is
+     * applied, so the index never holds half a frame.
      */
-    private static void applyDeltas(Path dir, StreamIndex index) {
+    private static void applyDeltas(Path dir, StreamIndex index, long logEnd) {
         Path file = dir.resolve(DELTA_FILE);
         if (!Files.exists(file)) {
             return;
@@ -578,6 +582,9 @@ final class StreamIndex {
             if (from != index.coveredOffset) {
                 return; // a gap (or overlap): replay the rest from the log
             }
+            if (to > logEnd) {
+                return; // records the log no longer has: not valid, so the reopening store cuts the file here
+            }
             List<Runnable> changes;
             try {
                 changes = decodeFrame(body, index);
@@ -599,6 +606,10 @@ final class StreamIndex {
         if (validBytes < DELTA_HEADER_BYTES) {
             resetDelta(dir);
             return DELTA_HEADER_BYTES;
+        }
+        long size = Files.size(dir.resolve(DELTA_FILE));
+        if (size <= validBytes) {
+            return size; // nothing to cut: no need to open it for writing (a read-only index folder still opens)
         }
         try (FileChannel ch = FileChannel.open(dir.resolve(DELTA_FILE), StandardOpenOption.WRITE)) {
             if (ch.size() > validBytes) {
@@ -728,13 +739,33 @@ final class StreamIndex {
     }
 
     /**
-     * Loads the checkpoint in {@code dir}: the base, then the delta frames that continue it. Empty if there is no base
-     * or it fails its checksum (the caller then rebuilds from the log, which is always correct, only slower).
+     * Loads the checkpoint in {@code dir} for a log that ends at {@code logEnd}: the base, then the delta frames that
+     * continue it, up to the first frame that reaches past the log's end. Empty if there is no base, it fails its
+     * checksum or it covers more than the log holds (the caller then rebuilds from the log, which is always correct,
+     * only slower). A checkpoint can be ahead of its log when the log lost its unsynced tail (a topic with fsync
+     * other than always) or was restored from an older copy while the index folder was kept; such frames describe
+     * records that are gone, and later records at those offsets are others.
      */
-    static Optional<StreamIndex> read(Path dir) {
-        Optional<StreamIndex> base = readBase(dir);
-        base.ifPresent(ix -> applyDeltas(dir, ix));
+    static Optional<StreamIndex> read(Path dir, long logEnd) {
+        Optional<StreamIndex> base = readBase(dir).filter(ix -> ix.coveredOffset <= logEnd);
+        base.ifPresent(ix -> applyDeltas(dir, ix, logEnd));
         return base;
+    }
+
+    /**
+     * Removes a checkpoint the opening store does not continue, before its first append: the delta file always (its
+     * frames could chain onto a later base that happens to end where one of them starts), the base too with
+     * {@code dropBase} (one that covers more than the log holds would load again, wrongly, once new records made
+     * the log that long). The delta file goes first: a crash between the two leaves a base the next open drops again.
+     */
+    static void discard(Path dir, boolean dropBase) throws IOException {
+        boolean removed = Files.deleteIfExists(dir.resolve(DELTA_FILE));
+        if (removed) {
+            syncDirectory(dir);
+        }
+        if (dropBase && Files.deleteIfExists(dir.resolve(FILE))) {
+            syncDirectory(dir);
+        }
     }
 
     private static Optional<StreamIndex> readBase(Path dir) {

@@ -51,7 +51,7 @@ class StreamIndexCheckpointTest {
 
         Path dir = EmbeddedStores.newDir();
         StreamIndex.write(dir, image, covered);
-        StreamIndex loaded = StreamIndex.read(dir).orElseThrow();
+        StreamIndex loaded = StreamIndex.read(dir, Long.MAX_VALUE).orElseThrow();
         assertThat(loaded.fingerprint()).isEqualTo(atCapture);
         assertThat(loaded.coveredOffset).isEqualTo(covered);
     }
@@ -65,7 +65,7 @@ class StreamIndexCheckpointTest {
         pending.offset = 1; // acknowledged after the capture, before the write
         Path dir = EmbeddedStores.newDir();
         StreamIndex.write(dir, image, 2);
-        assertThat(StreamIndex.read(dir).orElseThrow().fingerprint()).contains("cart-1 last=2").contains("0+1@0,1+2@1,");
+        assertThat(StreamIndex.read(dir, Long.MAX_VALUE).orElseThrow().fingerprint()).contains("cart-1 last=2").contains("0+1@0,1+2@1,");
     }
 
     @Test
@@ -76,7 +76,7 @@ class StreamIndexCheckpointTest {
         Path dir = EmbeddedStores.newDir();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> StreamIndex.write(dir, image, 1))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("cart-1");
-        assertThat(StreamIndex.read(dir)).isEmpty();
+        assertThat(StreamIndex.read(dir, Long.MAX_VALUE)).isEmpty();
     }
 
     @Test
@@ -91,6 +91,6 @@ class StreamIndexCheckpointTest {
         String expected = index.fingerprint();
         Path dir = EmbeddedStores.newDir();
         StreamIndex.write(dir, index.capture(), offset);
-        assertThat(StreamIndex.read(dir).orElseThrow().fingerprint()).isEqualTo(expected);
+        assertThat(StreamIndex.read(dir, Long.MAX_VALUE).orElseThrow().fingerprint()).isEqualTo(expected);
     }
 }
