@@ -115,15 +115,8 @@ public final class PaymentSaga implements AutoCloseable {
         } catch (RuntimeException e) {
             failures.add(e);
         }
-        try {
-            for (Thread t : others) {
-                t.join();
-            }
-        } catch (InterruptedException e) {
-            // The processor is stopping: the batch's offsets are not committed, so its orders come again; stop the
-            // orders still appending rather than leave them running after the saga closed.
-            others.forEach(Thread::interrupt);
-            throw e;
+        for (Thread t : others) {
+            t.join();
         }
         if (!failures.isEmpty()) {
             RuntimeException failed = new IllegalStateException(failures.size() + " of the " + byOrder.size()
