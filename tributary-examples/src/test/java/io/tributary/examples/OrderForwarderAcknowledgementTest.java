@@ -1,6 +1,7 @@
 package io.tributary.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.tributary.core.Headers;
@@ -100,6 +101,10 @@ class OrderForwarderAcknowledgementTest {
         /** The call (1-based) that stores the first half of its group and then blocks until interrupted; 0: none. */
         private volatile int interruptCall;
         final CountDownLatch interruptReached = new CountDownLatch(1);
+        /** The call (1-based) that throws {@link AppendError} without storing anything; 0: none. */
+        private volatile int errorCall;
+        /** The name of the thread that made each call, in call order. */
+        private final List<String> callers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         HandAckProducer(LogProducer real) {
             this.real = real;
@@ -108,6 +113,10 @@ class OrderForwarderAcknowledgementTest {
         @Override
         public CompletableFuture<List<AppendResult>> appendAll(String topic, List<Record> records) {
             int call = calls.incrementAndGet();
+            callers.add(Thread.currentThread().getName());
+            if (call == errorCall) {
+                throw new AppendError("append " + call + " failed with an Error");
+            }
             if (call == interruptCall) {
                 // Like the embedded producer interrupted while waiting for buffer space after storing earlier chunks.
                 real.appendAll(topic, records.subList(0, records.size() / 2)).join();
@@ -130,6 +139,11 @@ class OrderForwarderAcknowledgementTest {
                 }
             }
             return ack;
+        }
+
+        /** The names of the threads that called appendAll, one per call (a re-sent group is a new call). */
+        List<String> callers() {
+            return List.copyOf(callers);
         }
 
         /** Events handed over whose acknowledgement the test has not given yet. */
@@ -187,6 +201,15 @@ class OrderForwarderAcknowledgementTest {
             real.close();
         }
     }
+
+    /** An Error, not an Exception, from an append: what a forwarder catching only Exceptions lets through. */
+    static final class AppendError extends Error {
+        AppendError(String message) {
+            super(message);
+        }
+    }
+
+    private static final String GROUP_TIMER = "order-forwarder-group-timer";
 
     /** The real log, except that its producer is {@code producer}. */
     private EventLog logWith(LogProducer producer) {
@@ -421,5 +444,81 @@ class OrderForwarderAcknowledgementTest {
             assertThat(Duration.ofNanos(System.nanoTime() - again)).isGreaterThanOrEqualTo(wait);
         }
         assertThat(onTopic()).extracting(TopicReader.Read::eventId).hasSize(2).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void sendsAGroupOnTheArrivalOfAnEventOnceItsFirstEventWaitedTheGroupWaitWithoutTheTimer() throws Exception {
+        HandAckProducer producer = new HandAckProducer(log.producer());
+        producer.ackAllFromNowOn();
+        // A zero wait has run out by the time each event arrives: the arrival check sends it under the same lock hold
+        // that collected it, so the timer only ever finds an empty group. The store never reports catching up, so the
+        // arrival check is the only path that can send from the subscription's thread.
+        try (OrderForwarder forwarder = OrderForwarder.start(storeThatNeverCatchesUp(), logWith(producer), db, "t_",
+                TOPIC, OrderForwarderConfig.defaults().withMaxGroupWait(Duration.ZERO))) {
+            placeOrders(0, 12);   // 20 events
+            int events = storedEvents().size();
+            await(() -> producer.appendedEvents() == events, "every event to go out");
+            assertThat(producer.groups()).allSatisfy(g -> assertThat(g.records()).hasSize(1));
+            assertThat(producer.callers()).hasSize(events).doesNotContain(GROUP_TIMER);
+            assertThat(forwarder.failure()).isEmpty();
+        }
+    }
+
+    @Test
+    void closeInterruptsAnAppendTheTimerStartedReturnsPromptlyAndDoesNotSendTheGroupAgain() throws Exception {
+        HandAckProducer producer = new HandAckProducer(log.producer());
+        producer.ackAllFromNowOn();
+        producer.interruptCall = 1;
+        OrderForwarder forwarder = OrderForwarder.start(storeThatNeverCatchesUp(), logWith(producer), db, "t_", TOPIC,
+                OrderForwarderConfig.defaults().withMaxGroupWait(Duration.ofMillis(50)));
+        orders.place(new Order.Place("a", "c1", 1000, "EUR", 1, "web"));
+        orders.place(new Order.Place("b", "c1", 1000, "EUR", 1, "web"));
+        assertThat(producer.interruptReached.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(producer.callers()).as("the timer sent the group and blocks in its append, holding the lock")
+                .containsExactly(GROUP_TIMER);
+
+        Thread closing = Thread.ofVirtual().start(forwarder::close);
+        // The blocked append sleeps 60 s unless interrupted: a close that cannot interrupt the timer waits that long.
+        assertThat(closing.join(Duration.ofSeconds(15))).as("close returned").isTrue();
+        assertThat(producer.callers()).as("close did not send the interrupted group again").hasSize(1);
+        assertThat(forwarder.failure()).as("an append interrupted by close is not a failure").isEmpty();
+        assertThat(checkpoint()).as("the checkpoint stays before the interrupted group").isEqualTo(EventStore.BEGINNING);
+
+        try (OrderForwarder next = OrderForwarder.start(store, log, db, "t_", TOPIC)) {
+            await(() -> next.forwarded() == 2, "the next run to forward both events");
+        }
+        assertThat(onTopic()).extracting(TopicReader.Read::eventId).containsAll(positions().keySet());
+    }
+
+    @Test
+    void anErrorFromAnAppendTheTimerStartedStopsTheForwarderAndTheCheckpointNeverPassesTheLostGroup()
+            throws Exception {
+        HandAckProducer producer = new HandAckProducer(log.producer());
+        producer.ackAllFromNowOn();
+        producer.errorCall = 1;
+        Duration wait = Duration.ofMillis(50);
+        OrderForwarder forwarder = OrderForwarder.start(storeThatNeverCatchesUp(), logWith(producer), db, "t_", TOPIC,
+                OrderForwarderConfig.defaults().withMaxGroupWait(wait));
+        orders.place(new Order.Place("lost", "c1", 1000, "EUR", 1, "web"));
+        await(() -> producer.callers().size() == 1, "the timer to send the first event's group");
+        assertThat(producer.callers()).containsExactly(GROUP_TIMER);
+        // Later events: each goes out on its own once it waited (by the timer, or on arrival if the timer is gone),
+        // unless the forwarder stopped.
+        for (int i = 0; i < 3; i++) {
+            orders.place(new Order.Place("later" + i, "c1", 1000, "EUR", 1, "web"));
+            Thread.sleep(wait.toMillis() * 3);
+        }
+        await(() -> forwarder.failure().isPresent(), "the forwarder to stop with the timer's failure");
+        assertThat(forwarder.failure().orElseThrow()).hasRootCauseInstanceOf(AppendError.class);
+        assertThat(producer.appendedEvents()).as("nothing forwarded after the lost group").isZero();
+
+        assertThatThrownBy(forwarder::close).hasRootCauseInstanceOf(AppendError.class);
+        assertThat(checkpoint()).as("the checkpoint stays before the group the Error lost")
+                .isEqualTo(EventStore.BEGINNING);
+
+        try (OrderForwarder next = OrderForwarder.start(store, log, db, "t_", TOPIC)) {
+            await(() -> next.forwarded() == 4, "the next run to forward every event, the lost one first");
+        }
+        assertThat(onTopic()).extracting(TopicReader.Read::eventId).containsAll(positions().keySet());
     }
 }

@@ -2,6 +2,7 @@ package io.tributary.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
 /** The demo's latency figures: where an order's latency starts, and which orders are past the warm-up. */
@@ -65,9 +66,9 @@ class OrderLatencyTest {
     @Test
     void orderIdsAndCustomerIdsReadAsTheFormatWroteThemAndOrderIdsParseBack() {
         for (long i : new long[]{0, 7, 42, 999, 1000, 65_536, 9_999_999, 10_000_000, 123_456_789}) {
-            assertThat(OrderFulfilmentDemo.orderId(i)).isEqualTo(String.format("o%07d", i));
+            assertThat(OrderFulfilmentDemo.orderId(i)).isEqualTo(String.format(Locale.ROOT, "o%07d", i));
             assertThat(OrderFulfilmentDemo.orderNumber(OrderFulfilmentDemo.orderId(i))).isEqualTo(i);
-            assertThat(OrderFulfilmentDemo.zeroPadded('c', i, 4)).isEqualTo(String.format("c%04d", i));
+            assertThat(OrderFulfilmentDemo.zeroPadded('c', i, 4)).isEqualTo(String.format(Locale.ROOT, "c%04d", i));
         }
     }
 

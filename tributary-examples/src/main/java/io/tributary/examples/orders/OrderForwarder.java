@@ -60,7 +60,7 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Thread-safety.</b> The subscription calls the handler on one thread, the group-wait timer runs on its own
  * virtual thread and {@link #close()} on a third, so the collected group, the appends in flight and the counters
  * behind the checkpoint are guarded by one lock. A failure of a timed send stops the forwarder like a failure in the
- * handler: the next event delivered fails the subscription with it. The
+ * handler (Errors included): the next event delivered fails the subscription with it. The
  * {@link #forwarded()} counter is safe to read from any thread.
  */
 public final class OrderForwarder implements AutoCloseable {
@@ -81,8 +81,12 @@ public final class OrderForwarder implements AutoCloseable {
     private final Condition groupStarted = lock.newCondition();
     /** Whether the timer waits for a group to start (so only then does a new group need to wake it). */
     private boolean timerIdle;
-    /** Why a send started by the timer failed; the subscription's next event rethrows it. */
-    private volatile @Nullable Exception timedSendFailure;
+    /**
+     * Why a send started by the timer failed; the subscription's next event fails with it. A Throwable, not an
+     * Exception: an Error from the append must stop the forwarder too, or the next group's acknowledgement would move
+     * the checkpoint past the group it lost.
+     */
+    private volatile @Nullable Throwable timedSendFailure;
     private final Thread groupTimer;
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private final List<Record> group;
@@ -115,9 +119,12 @@ public final class OrderForwarder implements AutoCloseable {
             public void handle(RecordedEvent event) throws Exception {
                 lock.lock();
                 try {
-                    Exception timed = timedSendFailure;
+                    Throwable timed = timedSendFailure;
                     if (timed != null) {
-                        throw timed;
+                        throw new IllegalStateException("The group-wait timer could not forward the order events "
+                                + "after position " + acknowledgedPosition + " to topic '" + topic + "', so forwarding "
+                                + "stopped; the checkpoint stays before them and they are forwarded again after a "
+                                + "restart", timed);
                     }
                     if (!closed) {
                         forward(event);
@@ -169,8 +176,13 @@ public final class OrderForwarder implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();   // close
-        } catch (Exception e) {
-            timedSendFailure = e;
+        } catch (Throwable e) {
+            // An append close interrupted is tracked as such in pending and is no failure; anything else, Errors
+            // included, stops the forwarder (sendGroup recorded the group as a failed append, so the checkpoint stays
+            // before it).
+            if (!(closing && interrupted(e))) {
+                timedSendFailure = e;
+            }
         } finally {
             timerIdle = false;
             lock.unlock();
@@ -252,7 +264,9 @@ public final class OrderForwarder implements AutoCloseable {
         CompletableFuture<List<AppendResult>> ack;
         try {
             ack = producer.appendAll(topic, records);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // Every throwable, Errors included: the group is already cleared, so a failure not recorded here would
+            // leave it neither collected nor pending, and the next acknowledged group would move the checkpoint past it.
             pending.add(new Pending(CompletableFuture.failedFuture(e), n, position, closing && interrupted(e)));
             throw e;
         }
@@ -279,7 +293,7 @@ public final class OrderForwarder implements AutoCloseable {
     }
 
     /**
-     * Stops the subscription, sends the group it was collecting, waits for every append so far and stores the position
+     * Stops the group-wait timer and the subscription, sends the group they were collecting, waits for every append so far and stores the position
      * reached. An append interrupted by this close is not repeated: the checkpoint stays before it, so its events
      * are forwarded again after a restart. Throws if another append failed (after storing the checkpoint before it)
      * or the checkpoint cannot be stored.
@@ -287,6 +301,12 @@ public final class OrderForwarder implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
+        // The timer may be sending a group while holding the lock: blocked in appendAll (up to the producer's max
+        // block) or in the wait for room under the bound. Nothing else would interrupt it, and the subscription's stop
+        // and this close both wait for the lock uninterruptibly. Its interrupted append is tracked like one of the
+        // subscription's (not sent again, the checkpoint stays before it); a group it had not handed over yet stays
+        // collected and is sent below.
+        groupTimer.interrupt();
         subscription.close();
         lock.lock();
         try {
@@ -373,8 +393,9 @@ public final class OrderForwarder implements AutoCloseable {
     }
 
     /**
-     * Whether an append failed because close interrupted it, as opposed to a real failure that merely happened while
-     * closing (the log closed under us, a record too large): only the first may be passed over quietly by close.
+     * Whether an append failed because close interrupted it (the subscription's thread or the group-wait timer), as
+     * opposed to a real failure that merely happened while closing (the log closed under us, a record too large): only
+     * the first may be passed over quietly by close.
      */
     private static boolean interrupted(Throwable e) {
         if (Thread.currentThread().isInterrupted()) {

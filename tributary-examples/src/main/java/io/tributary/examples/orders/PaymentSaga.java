@@ -14,11 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.avro.generic.GenericRecord;
@@ -31,14 +26,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Idempotency</b> comes from the aggregate, not from a table: a redelivered {@code PaymentSucceeded} finds the
  * order already confirmed with that payment id and {@link Order} accepts it with no new events; a redelivered
- * {@code PaymentFailed} finds it cancelled, so a redelivered batch changes nothing either. <b>Order:</b> the processor
- * hands over micro-batches ({@link #defaultConfig}: whatever is ready, up to 128 events, no wait) in which one order's
- * events keep their log order; the saga handles them one at a time per order, and the batch's different orders
- * concurrently on virtual threads, so their event-store appends land in the same group commit (one fsync) as they did
- * when each event was its own handler call, without a processor task per event. No order is in two batches in flight.
- * <b>Durability:</b> a batch's offsets are committed only after every command of the batch was appended to the event
- * store; if one order's append fails, the whole batch is retried, and the orders it had already applied are accepted
- * again with no events.
+ * {@code PaymentFailed} finds it cancelled. <b>Order:</b> the processor handles one order's events one at a time
+ * (keys are order ids); different orders run concurrently ({@code concurrencyPerPartition}) on virtual threads.
+ * <b>Durability:</b> an event's offset is committed only after its commands were appended to the event store.
  */
 public final class PaymentSaga implements AutoCloseable {
 
@@ -58,7 +48,7 @@ public final class PaymentSaga implements AutoCloseable {
         this.orders = orders;
         this.deserializer = new AvroDeserializer(registry);
         this.confirmations = confirmations;
-        this.processor = Processor.startBatched(log, config, this::handleBatch);
+        this.processor = Processor.start(log, config, this::handle);
     }
 
     /**
@@ -82,71 +72,10 @@ public final class PaymentSaga implements AutoCloseable {
         void confirmed(String orderId, long placedAtMicros, long confirmedAtMicros);
     }
 
-    /**
-     * Handles a batch: each order's events in their order, different orders concurrently. The event store has no
-     * append for several streams at once, so the concurrency is what lets the orders share one group commit. The
-     * first order runs on the calling thread, so a batch of one order (the usual case at low load) starts no thread.
-     */
-    private void handleBatch(List<LogRecord> events) throws Exception {
-        Map<String, List<LogRecord>> byOrder = new LinkedHashMap<>();
-        for (LogRecord e : events) {
-            byOrder.computeIfAbsent(orderId(e), k -> new ArrayList<>(1)).add(e);
-        }
-        Iterator<Map.Entry<String, List<LogRecord>>> orders = byOrder.entrySet().iterator();
-        Map.Entry<String, List<LogRecord>> first = orders.next();
-        if (!orders.hasNext()) {
-            handleInOrder(first.getKey(), first.getValue());
-            return;
-        }
-        List<Thread> others = new ArrayList<>(byOrder.size() - 1);
-        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-        while (orders.hasNext()) {
-            Map.Entry<String, List<LogRecord>> next = orders.next();
-            others.add(Thread.ofVirtual().name("tributary-order-saga-order").start(() -> {
-                try {
-                    handleInOrder(next.getKey(), next.getValue());
-                } catch (Throwable t) {
-                    failures.add(t);
-                }
-            }));
-        }
-        try {
-            handleInOrder(first.getKey(), first.getValue());
-        } catch (RuntimeException e) {
-            failures.add(e);
-        }
-        try {
-            for (Thread t : others) {
-                t.join();
-            }
-        } catch (InterruptedException e) {
-            // The processor is stopping: the batch's offsets are not committed, so its orders come again; stop the
-            // orders still appending rather than leave them running after the saga closed.
-            others.forEach(Thread::interrupt);
-            throw e;
-        }
-        if (!failures.isEmpty()) {
-            RuntimeException failed = new IllegalStateException(failures.size() + " of the " + byOrder.size()
-                    + " orders of a payments batch could not be applied; the batch is retried (orders already "
-                    + "applied are accepted again with no events)", failures.getFirst());
-            failures.stream().skip(1).forEach(failed::addSuppressed);
-            throw failed;
-        }
-    }
-
-    private void handleInOrder(String orderId, List<LogRecord> events) {
-        for (LogRecord e : events) {
-            handle(orderId, e);
-        }
-    }
-
-    private static String orderId(LogRecord event) {
-        return new String(Objects.requireNonNull(event.key(), "payments events are keyed by order id"),
-                StandardCharsets.UTF_8);
-    }
-
-    private void handle(String orderId, LogRecord event) {
+    private void handle(LogRecord event) {
         String type = event.headers().eventType().orElse("");
+        String orderId = new String(Objects.requireNonNull(event.key(), "payments events are keyed by order id"),
+                StandardCharsets.UTF_8);
         // Causation: the order's new events point at the payment event that caused them.
         Headers meta = Headers.empty().with(StandardHeaders.CAUSATION_ID,
                 event.headers().eventId().map(Object::toString).orElse(""));
@@ -220,14 +149,9 @@ public final class PaymentSaga implements AutoCloseable {
         processor.close();
     }
 
-    /**
-     * The saga's default processor settings: batches of whatever is ready, up to 128 events, with no wait for more
-     * (the saga is on the order's critical path), and 4 batches in flight per partition, so up to 512 orders per
-     * partition wait on event-store fsyncs at once (it was 128 single-event calls).
-     */
+    /** The saga's default processor settings: many orders in flight per partition, since each waits on an fsync. */
     public static ProcessorConfig defaultConfig(String topic) {
-        return ProcessorConfig.of("order-saga", topic).withBatching(128, 1 << 20, Duration.ZERO)
-                .withConcurrencyPerPartition(4).withMaxBufferedPerPartition(4000)
-                .withCommitInterval(Duration.ofMillis(200));
+        return ProcessorConfig.of("order-saga", topic).withConcurrencyPerPartition(128)
+                .withMaxBufferedPerPartition(4000).withCommitInterval(Duration.ofMillis(200));
     }
 }
