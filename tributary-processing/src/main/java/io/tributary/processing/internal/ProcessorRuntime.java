@@ -288,7 +288,16 @@ public final class ProcessorRuntime {
                 w = null;
                 continue;
             }
-            if (filtered && !config.eventFilter().test(r)) {
+            boolean accepted;
+            try {
+                accepted = !filtered || EventFilterFailure.accepts(config.name(), config.eventFilter(), r);
+            } catch (EventFilterFailure.Thrown thrown) {
+                // Nothing after this event is taken: the loop sees the failure and stops, committing what completed.
+                LOG.error(thrown.failure().message(), thrown.getCause());
+                failure = thrown.failure();
+                return;
+            }
+            if (!accepted) {
                 w.skip(r, now);   // no task, no thread, no completion: done as it arrives
                 continue;
             }
