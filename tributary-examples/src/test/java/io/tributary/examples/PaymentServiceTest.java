@@ -82,12 +82,19 @@ class PaymentServiceTest {
     }
 
     private void publish(List<String> orderIds, java.util.function.Function<String, String> currency) {
+        publish(orderIds, currency, id -> true);
+    }
+
+    private void publish(List<String> orderIds, java.util.function.Function<String, String> currency,
+                         java.util.function.Predicate<String> withEventId) {
         try (LogProducer producer = log.producer()) {
             for (String id : orderIds) {
                 byte[] value = codec.encode(new Order.Placed(id, "c1", 1000, currency.apply(id), 1, "web"));
-                Headers headers = Headers.empty().with(StandardHeaders.EVENT_ID, UuidV7.next().toString())
-                        .with(StandardHeaders.EVENT_TYPE, EventSchemas.ORDER_PLACED)
+                Headers headers = Headers.empty().with(StandardHeaders.EVENT_TYPE, EventSchemas.ORDER_PLACED)
                         .with(EventSchemas.STREAM_VERSION_HEADER, "0");
+                if (withEventId.test(id)) {
+                    headers = headers.with(StandardHeaders.EVENT_ID, UuidV7.next().toString());
+                }
                 producer.append(ORDERS, new Record(id.getBytes(StandardCharsets.UTF_8), value, headers,
                         System.currentTimeMillis())).join();
             }
@@ -115,8 +122,77 @@ class PaymentServiceTest {
     }
 
     private PaymentService start() {
-        return PaymentService.start(log, PaymentService.defaultConfig(ORDERS), db, OrderFulfilmentDemo.TABLE_PREFIX,
-                OrderFulfilmentDemo.OUTBOX_TABLES, PAYMENTS, registry, PaymentRules.defaults());
+        return start(db);
+    }
+
+    private PaymentService start(javax.sql.DataSource through) {
+        return PaymentService.start(log, PaymentService.defaultConfig(ORDERS), through,
+                OrderFulfilmentDemo.TABLE_PREFIX, OrderFulfilmentDemo.OUTBOX_TABLES, PAYMENTS, registry,
+                PaymentRules.defaults());
+    }
+
+    /**
+     * The test's database, except that its first {@code failures} connections fail as an exhausted pool does
+     * (Hikari's connection timeout): a failure of the database, not of any order.
+     */
+    private javax.sql.DataSource failingFirst(int failures) {
+        java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(failures);
+        return (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {javax.sql.DataSource.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("getConnection") && left.getAndDecrement() > 0) {
+                        throw new java.sql.SQLTransientConnectionException("payments - Connection is not available, "
+                                + "request timed out after 30000ms");
+                    }
+                    try {
+                        return method.invoke(db, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    @Test
+    void aBatchWhoseTransactionFailsOnceIsRetriedAsOneTransactionNotOrderByOrder() throws Exception {
+        List<String> ids = java.util.stream.IntStream.range(0, 300).mapToObj(i -> String.format("o%04d", i)).toList();
+        publish(ids);
+
+        try (PaymentService payments = start(failingFirst(1))) {
+            await(() -> payments.charged() == ids.size(), "300 charges");
+            assertThat(payments.transactions()).as("the failed batch was retried whole").isLessThanOrEqualTo(10);
+            assertThat(payments.deadLetters().list()).isEmpty();
+        }
+        assertThat(chargesPerOrder()).hasSize(ids.size()).values().containsOnly(1);
+    }
+
+    @Test
+    void aBatchWhoseTransactionFailsAgainSendsItsOrdersOneByOneAndChargesEachOnce() throws Exception {
+        List<String> ids = java.util.stream.IntStream.range(0, 300).mapToObj(i -> String.format("o%04d", i)).toList();
+        publish(ids);
+
+        try (PaymentService payments = start(failingFirst(2))) {
+            await(() -> payments.charged() == ids.size(), "300 charges");
+            // the first batch's orders went one transaction each after its second failure
+            assertThat(payments.transactions()).isGreaterThan(10);
+            assertThat(payments.deadLetters().list()).isEmpty();
+        }
+        assertThat(chargesPerOrder()).hasSize(ids.size()).values().containsOnly(1);
+    }
+
+    @Test
+    void anOrderWithoutAnEventIdIsDeadLetteredAloneAndTheRestOfItsBatchIsCharged() throws Exception {
+        List<String> ids = java.util.stream.IntStream.range(0, 200).mapToObj(i -> String.format("o%04d", i)).toList();
+        publish(ids, id -> "EUR", id -> !id.equals("o0100"));
+
+        try (PaymentService payments = start()) {
+            await(() -> payments.charged() == 199, "the 199 orders with an event id to be charged");
+            await(() -> !payments.deadLetters().list().isEmpty(), "the order without an event id to be dead-lettered");
+            assertThat(payments.deadLetters().list()).singleElement().satisfies(d -> {
+                assertThat(new String(d.key(), StandardCharsets.UTF_8)).isEqualTo("o0100");
+                assertThat(d.failure().orElseThrow().message()).contains("has no event id header");
+            });
+            assertThat(payments.transactions()).as("the others still share transactions").isLessThanOrEqualTo(10);
+        }
+        assertThat(chargesPerOrder()).hasSize(199).doesNotContainKey("o0100");
     }
 
     @Test

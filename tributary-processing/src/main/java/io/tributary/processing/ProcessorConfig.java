@@ -50,7 +50,11 @@ import java.util.function.Predicate;
  *                                task or a thread: it is never retried, dead-lettered or parked, and its offset is
  *                                committed like a handled event's (once every event below it completed). It runs on
  *                                the poll loop thread for every fetched event, so it must be cheap, must not block
- *                                and must not throw (test a header such as the event type, not the payload)
+ *                                and must not throw (test a header such as the event type, not the payload).
+ *                                Like {@link RetryPolicy#nonRetryable()}, it takes part in {@code equals} and
+ *                                {@code toString} as the object it is: two configs are equal only with the same
+ *                                filter instance (a lambda written twice is two filters); give it a {@code toString}
+ *                                to name it in logs and in the failure a throwing filter causes
  */
 public record ProcessorConfig(String name, List<String> topics, int concurrencyPerPartition,
                               int maxBufferedPerPartition, int maxBatchEvents, long maxBatchBytes,

@@ -10,6 +10,7 @@ import static io.tributary.processing.Fixtures.seq;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tributary.log.EventLog;
+import io.tributary.log.LogRecord;
 import io.tributary.log.TopicPartition;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -72,6 +74,39 @@ class EventFilterTest {
                         () -> committed(log, "billing", tp) == 14);
             }
             assertThat(calls).hasValue(1);
+        }
+    }
+
+    @Test
+    void stopsNamingTheFilterAndTheEventWhenTheFilterThrows() throws Exception {
+        try (EventLog log = Fixtures.openLog(dir)) {
+            createTopic(log, "orders", 1);
+            TopicPartition tp = new TopicPartition("orders", 0);
+            produce(log, "orders", List.of("a"), 10);
+            List<String> handled = new CopyOnWriteArrayList<>();
+            ProcessorConfig cfg = config("billing", "orders").withEventFilter(new Predicate<LogRecord>() {
+                @Override
+                public boolean test(LogRecord e) {
+                    if (seq(e) == 6) {
+                        throw new IllegalArgumentException("unreadable header");
+                    }
+                    return true;
+                }
+
+                @Override
+                public String toString() {
+                    return "header-check";
+                }
+            });
+            try (Processor p = Processor.start(log, cfg, e -> handled.add(key(e) + "#" + seq(e)))) {
+                await("the processor stopped", WAIT, () -> p.failure().isPresent());
+                ProcessorFailure f = p.failure().orElseThrow();
+                assertThat(f.message()).contains("event filter (header-check) threw on orders/0@6")
+                        .contains("unreadable header").doesNotContain("reading the log failed");
+                assertThat(f.partition()).contains(tp);
+                assertThat(f.offset()).hasValue(6);
+            }
+            assertThat(handled).doesNotContain("a#6", "a#7", "a#8", "a#9");
         }
     }
 }

@@ -9,6 +9,7 @@ import static io.tributary.processing.Fixtures.produce;
 import static io.tributary.processing.Fixtures.seq;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tributary.log.EventLog;
 import io.tributary.log.LogRecord;
 import io.tributary.log.TopicPartition;
@@ -20,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -121,6 +123,59 @@ class PartialBatchTest {
                 assertThat(p.failure().orElseThrow().cause()).hasMessageContaining("must complete it or throw");
             }
             assertThat(calls).containsExactly(List.of("a#0"), List.of("a#0"));   // two attempts, never looping
+        }
+    }
+
+    @Test
+    void countsAsProcessedOnlyTheEventsACallCompletedNotThoseItHandsAgain() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (EventLog log = Fixtures.openLog(dir)) {
+            createTopic(log, "orders", 1);
+            TopicPartition tp = new TopicPartition("orders", 0);
+            produce(log, "orders", List.of("a", "b", "poison"), 3);   // a#1 named (a#2 goes back with it); poison#0..2
+            ProcessorConfig cfg = batched("billing")
+                    .withTelemetry(ProcessorTelemetry.defaults().withMeterRegistry(registry));
+            try (Processor p = Processor.startPartialBatched(log, cfg, events -> {
+                if (events.size() == 1) {
+                    if (key(events.getFirst()).equals("poison")) {
+                        throw new IllegalArgumentException("poison cannot be applied");
+                    }
+                    return BatchOutcome.completed();
+                }
+                return BatchOutcome.handAgainAlone(events.stream().filter(e -> key(e).equals("poison")
+                        || (key(e).equals("a") && seq(e) == 1)).toList());
+            })) {
+                await("every event committed", WAIT, () -> committed(log, "billing", tp) == 9);
+                assertThat(p.failure()).isEmpty();
+                assertThat(p.deadLetters().list()).extracting(d -> key(d.original()))
+                        .containsExactly("poison", "poison", "poison");
+                // a#0 b#0..2 in the batch, then a#1 and a#2 alone: six; the dead-lettered poison events are not
+                // processed (read before the stop, which removes the processor's meters)
+                assertThat(registry.find("tributary.processor.events.processed").tag("group", "billing").counter()
+                        .count()).isEqualTo(6);
+            }
+        }
+    }
+
+    @Test
+    void blamesANameFromAnotherCallBeforeTheOnlyEventRuleInACallOfOneEvent() throws Exception {
+        try (EventLog log = Fixtures.openLog(dir)) {
+            createTopic(log, "orders", 1);
+            produce(log, "orders", List.of("a"), 1);
+            AtomicReference<LogRecord> earlier = new AtomicReference<>();
+            ProcessorConfig cfg = batched("billing").withDeadLetter(DeadLetterPolicy.stopProcessor());
+            try (Processor p = Processor.startPartialBatched(log, cfg, events -> {
+                if (earlier.compareAndSet(null, events.getFirst())) {
+                    return BatchOutcome.completed();
+                }
+                return BatchOutcome.handAgainAlone(List.of(earlier.get()));   // a record of the first call
+            })) {
+                await("a#0 committed", WAIT, () -> committed(log, "billing", new TopicPartition("orders", 0)) == 1);
+                produce(log, "orders", List.of("b"), 1);
+                await("the processor stopped", WAIT, () -> p.failure().isPresent());
+                assertThat(p.failure().orElseThrow().cause()).hasMessageContaining("orders/0@0")
+                        .hasMessageContaining("is not in its call");
+            }
         }
     }
 }

@@ -128,6 +128,71 @@ class TransactionalProcessorTest {
     }
 
     @Test
+    void transformsOnlyTheEventsTheFilterAcceptsAndCommitsTheFilteredOffsetsWithThem() throws Exception {
+        try (EventLog log = KafkaLogs.open()) {
+            String in = KafkaLogs.unique("filter-in");
+            String out = KafkaLogs.unique("filter-out");
+            String name = KafkaLogs.unique("filter-proc");
+            log.admin().createTopic(NewTopic.of(in, 3));
+            log.admin().createTopic(NewTopic.of(out, 3));
+            produce(log, in, 100);
+            List<String> transformed = new java.util.concurrent.CopyOnWriteArrayList<>();
+            ProcessorConfig cfg = config(name, in)
+                    .withEventFilter(e -> Integer.parseInt(valueOf(e).substring(1)) % 4 == 0);
+            try (TransactionalProcessor p = TransactionalProcessor.start(log, cfg, "0", (event, emit) -> {
+                transformed.add(valueOf(event));
+                emit.emit(out, output(event));
+            })) {
+                Fixtures.await("every offset committed, the filtered ones too", Duration.ofSeconds(60),
+                        () -> log.admin().describeGroup(name).totalLag() == 0);
+                assertThat(p.failure()).isEmpty();
+            }
+            List<String> accepted = IntStream.range(0, 100).filter(i -> i % 4 == 0).mapToObj(i -> "e" + i).toList();
+            assertThat(transformed).containsExactlyInAnyOrderElementsOf(accepted);
+            assertThat(readAll(log, out, true, 25)).extracting(TransactionalProcessorTest::valueOf)
+                    .containsExactlyInAnyOrderElementsOf(accepted.stream().map(v -> "out-" + v).toList());
+        }
+    }
+
+    @Test
+    void stopsNamingTheFilterAndTheEventWhenTheFilterThrowsInsteadOfReadingTheEventsAgain() throws Exception {
+        try (EventLog log = KafkaLogs.open()) {
+            String in = KafkaLogs.unique("badfilter-in");
+            String out = KafkaLogs.unique("badfilter-out");
+            String name = KafkaLogs.unique("badfilter-proc");
+            log.admin().createTopic(NewTopic.of(in, 1));
+            log.admin().createTopic(NewTopic.of(out, 1));
+            produce(log, in, 10);
+            ProcessorConfig cfg = config(name, in).withEventFilter(new java.util.function.Predicate<LogRecord>() {
+                @Override
+                public boolean test(LogRecord e) {
+                    if (valueOf(e).equals("e7")) {
+                        throw new IllegalArgumentException("unreadable header");
+                    }
+                    return true;
+                }
+
+                @Override
+                public String toString() {
+                    return "header-check";
+                }
+            });
+            try (TransactionalProcessor p = TransactionalProcessor.start(log, cfg, "0",
+                    (event, emit) -> emit.emit(out, output(event)))) {
+                Fixtures.await("the processor stopped", Duration.ofSeconds(60), () -> p.failure().isPresent());
+                ProcessorFailure f = p.failure().orElseThrow();
+                assertThat(f.message()).contains("event filter (header-check) threw on " + in + "/0@7")
+                        .contains("unreadable header").doesNotContain("check that the topics");
+                assertThat(f.offset()).hasValue(7);
+            }
+        }
+    }
+
+    static String valueOf(LogRecord event) {
+        return new String(event.value(), StandardCharsets.UTF_8);
+    }
+
+    @Test
     void outputsEachEventOnceAfterTheProcessorWasKilledMidTransactionAndRestarted() throws Exception {
         try (EventLog log = KafkaLogs.open()) {
             String in = KafkaLogs.unique("kill-in");

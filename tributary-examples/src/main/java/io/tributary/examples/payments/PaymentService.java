@@ -56,8 +56,12 @@ import org.apache.avro.generic.GenericRecord;
  * named in its {@link BatchOutcome}, so the runtime hands each again in a call of its own; there the handler throws
  * {@link UnprocessableOrderException}, which the retry policy does not retry, so the runtime writes that one event
  * with the error to the dead-letter topic {@code payments.dlq} and parks the order's later events behind it (sequenced
- * per key). A batch whose shared transaction fails (rolled back) names every event, so an order that cannot be
- * written fails, is retried and is dead-lettered alone. After the fix is deployed ({@link #useRules}),
+ * per key). An order that fails in any other way while it is decided (no event id header, rules that throw) is
+ * named the same way, so it never fails its batch. A batch whose shared transaction fails (rolled back) is thrown
+ * back to the runtime once, which retries it whole after its backoff (a pool or lock timeout fails every order alike);
+ * if it fails again, or at once when the database rejected an order's data (SQLSTATE class 22 or 23), it names every
+ * event, so an order that cannot be written fails, is retried and is dead-lettered alone. After the fix is deployed
+ * ({@link #useRules}),
  * {@link #deadLetters()}{@code .redrive(all)} sends each entry through this same handler again.
  *
  * <p><b>Order:</b> one order's events are handled in log order, never two at once; a partition's batches run one at a
@@ -95,7 +99,14 @@ public final class PaymentService implements AutoCloseable {
     /** Calls of {@code OrderPlaced} in the handler now, and how many of them hang in the simulated crash. */
     private final AtomicInteger inCalls = new AtomicInteger();
     private final AtomicInteger hungCalls = new AtomicInteger();
-    
+    /**
+     * Batches whose shared transaction failed once and were thrown back to the runtime to be retried whole; a second
+     * failure of the same batch sends its orders one by one. Emptied when it grows past {@link #MAX_FAILED_BATCHES}
+     * (batches that never came back, e.g. after a rebalance): the cost is one more batch attempt, never a lost order.
+     */
+    private final Set<BatchId> failedOnce = ConcurrentHashMap.newKeySet();
+    private static final int MAX_FAILED_BATCHES = 1024;
+
     private PaymentService(EventLog log, ProcessorConfig config, DataSource db, String tablePrefix,
                            OutboxTables outboxTables, String paymentsTopic, SchemaRegistryClient registry,
                            PaymentRules rules) {
@@ -177,8 +188,10 @@ public final class PaymentService implements AutoCloseable {
      * One micro-batch of {@code OrderPlaced} events of one partition (the config's filter dropped the other order
      * events before dispatch): every order is decided first, outside any transaction; the decided ones are written in
      * one transaction with one commit. Poison orders are left to the runtime, which hands each again in a call of its
-     * own, where it throws (so the runtime dead-letters it alone). If the shared transaction fails, it was rolled back
-     * and every order of the batch goes again alone, so an order that cannot be written fails only itself.
+     * own, where it throws (so the runtime dead-letters it alone); so is an order that fails in any other way while it
+     * is decided. If the shared transaction fails, it was rolled back: the first time the call throws, so the runtime
+     * retries the batch whole; the second time (or at once for a data error) every order of the batch goes again
+     * alone, so an order that cannot be written fails only itself.
      */
     private BatchOutcome handle(List<LogRecord> events) throws Exception {
         inCalls.incrementAndGet();
@@ -186,54 +199,67 @@ public final class PaymentService implements AutoCloseable {
             boolean alone = events.size() == 1;
             List<DecidedOrder> decided = new ArrayList<>(events.size());
             List<LogRecord> again = List.of();
-            // Keys with an order handed again: a later event of such an order in this batch (a republished copy) must
-            // not be applied ahead of it; the runtime hands it again after it.
+            // Orders with an event handed again: a later event of such an order in this batch (a republished copy)
+            // must not be applied ahead of it; the runtime hands it again after it.
             Set<String> heldBack = Set.of();
             for (LogRecord e : events) {
                 if (!isOrderPlaced(e)) {
                     continue;   // not for payments: the filter keeps these out, a redriven entry could still be one
                 }
-                UUID eventId = e.headers().eventId().orElseThrow(() -> new IllegalStateException("Event at "
-                        + e.topic() + "/" + e.partition() + "@" + e.offset() + " has no event id header; the "
-                        + "inbox needs it to apply the event once. Publish order events through the forwarder"));
+                String orderId = orderIdOf(e);
+                if (heldBack.contains(orderId)) {
+                    again = add(again, e);
+                    continue;
+                }
                 try {
-                    PlacedOrder order = decode(eventId, e.value());
-                    if (heldBack.contains(order.orderId())) {
-                        again = add(again, e);
-                        continue;
-                    }
-                    PaymentDecision decision = rules.decide(order.orderId(), order.amountCents(), order.currency());
-                    if (decision instanceof PaymentDecision.Unprocessable un) {
-                        throw new UnprocessableOrderException(un.error());
-                    }
-                    decided.add(new DecidedOrder(eventId, order, decision));
-                } catch (UnprocessableOrderException poison) {
+                    decided.add(decide(e));
+                } catch (RuntimeException failed) {
+                    // Whatever fails one order (poison, no event id, rules that threw) fails only that order: in a
+                    // batch it goes again in a call of its own, where this same exception is that call's failure.
                     if (alone) {
-                        rejected.add(eventId);   // thrown from a call of its own: the runtime dead-letters it
-                        throw poison;
+                        if (failed instanceof UnprocessableOrderException) {
+                            // thrown from a call of its own: the runtime dead-letters it
+                            e.headers().eventId().ifPresent(rejected::add);
+                        }
+                        throw failed;
                     }
                     again = add(again, e);
                     heldBack = heldBack.isEmpty() ? new java.util.HashSet<>() : heldBack;
-                    heldBack.add(orderIdOf(e));
+                    heldBack.add(orderId);
                 }
             }
+            boolean[] applied = new boolean[0];
             if (!decided.isEmpty()) {
-                boolean[] applied;
+                BatchId batch = BatchId.of(events);
                 try {
                     applied = transaction(decided);
                 } catch (Exception groupFailed) {
                     if (alone || Thread.currentThread().isInterrupted()) {
                         throw groupFailed;   // a stop interrupted it: the events stay uncommitted, as after a crash
                     }
+                    if (!isDataError(groupFailed) && config.retry().shouldRetry(groupFailed, 1)
+                            && retryWhole(batch)) {
+                        // Most likely the database, not an order (a pool or lock timeout): the runtime retries the
+                        // batch as one transaction after its backoff, instead of hundreds of transactions in a row.
+                        throw groupFailed;
+                    }
+                    // An order's data cannot be written, or the batch failed before: every order goes again alone,
+                    // so the one at fault fails (and is dead-lettered) by itself.
+                    failedOnce.remove(batch);
                     return BatchOutcome.handAgainAlone(events);
                 }
+                failedOnce.remove(batch);
                 count(decided, applied);
             }
             if (crashing) {
                 // The simulated crash: the database commit happened, the offset commit will not. The call blocks until
                 // the processor's stop interrupts it; an interrupted call is neither committed nor dead-lettered, which
                 // is what a process dying at this point looks like to the log: the events are delivered again.
-                crashedEvents.addAndGet(decided.size());
+                for (boolean a : applied) {
+                    if (a) {
+                        crashedEvents.incrementAndGet();   // inbox duplicates were committed before, not by this call
+                    }
+                }
                 hungCalls.incrementAndGet();
                 try {
                     new CountDownLatch(1).await();
@@ -244,6 +270,57 @@ public final class PaymentService implements AutoCloseable {
             return BatchOutcome.handAgainAlone(again);
         } finally {
             inCalls.decrementAndGet();
+        }
+    }
+
+    /** Decides one order (outside any transaction); throws what makes it fail alone. */
+    private DecidedOrder decide(LogRecord e) {
+        UUID eventId = e.headers().eventId().orElseThrow(() -> new UnprocessableOrderException("Event at "
+                + e.topic() + "/" + e.partition() + "@" + e.offset() + " has no event id header; the inbox needs it "
+                + "to apply the event once. Publish order events through the forwarder, then redrive it from "
+                + "payments.dlq"));
+        PlacedOrder order = decode(eventId, e.value());
+        PaymentDecision decision = rules.decide(order.orderId(), order.amountCents(), order.currency());
+        if (decision instanceof PaymentDecision.Unprocessable un) {
+            throw new UnprocessableOrderException(un.error());
+        }
+        return new DecidedOrder(eventId, order, decision);
+    }
+
+    /**
+     * Whether this is the first failure of {@code batch}'s shared transaction (remembered for its retry), rather than
+     * a repeat.
+     */
+    private boolean retryWhole(BatchId batch) {
+        if (failedOnce.size() >= MAX_FAILED_BATCHES) {
+            failedOnce.clear();
+        }
+        return failedOnce.add(batch);
+    }
+
+    /**
+     * A failure that one order's values cause (SQLSTATE class 22 data exception, e.g. a value too long, or 23
+     * integrity constraint violation): the same batch would fail the same way again, so it is not retried whole.
+     */
+    private static boolean isDataError(Throwable failure) {
+        for (@org.jspecify.annotations.Nullable Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLDataException
+                    || t instanceof java.sql.SQLIntegrityConstraintViolationException) {
+                return true;
+            }
+            if (t instanceof SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("22") || sql.getSQLState().startsWith("23"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A batch as the runtime hands it, and again on a retry: its partition and offset range. */
+    private record BatchId(String topic, int partition, long firstOffset, long lastOffset) {
+        static BatchId of(List<LogRecord> events) {
+            LogRecord first = events.getFirst();
+            return new BatchId(first.topic(), first.partition(), first.offset(), events.getLast().offset());
         }
     }
 

@@ -67,9 +67,12 @@ public final class Instrumentation {
         }
         long start = System.nanoTime();
         boolean succeeded = false;
+        int completed = records.size();
         try (Scope ignored = span.makeCurrent()) {
             List<LogRecord> handAgain = context.call(() -> invoker.invoke(records));
             succeeded = true;
+            // Events handed again are not processed yet: their own calls count them, or the dead-letter queue takes them.
+            completed = records.size() - handAgain.size();
             return handAgain;
         } catch (Throwable e) {
             ConsumeSpans.failed(span, e);
@@ -81,7 +84,7 @@ public final class Instrumentation {
                 clearMdc();
             }
             if (metrics != null) {
-                metrics.attempted(first.topicPartition(), records.size(), nanos, succeeded, attempt);
+                metrics.attempted(first.topicPartition(), records.size(), completed, nanos, succeeded, attempt);
             }
         }
     }

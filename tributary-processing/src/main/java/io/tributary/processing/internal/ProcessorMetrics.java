@@ -62,8 +62,11 @@ final class ProcessorMetrics {
         });
     }
 
-    /** One handler attempt at {@code events} events of {@code partition} took {@code nanos}. */
-    void attempted(TopicPartition partition, int events, long nanos, boolean succeeded, int attempt) {
+    /**
+     * One handler attempt at {@code events} events of {@code partition} took {@code nanos}; when it succeeded it
+     * completed {@code completed} of them (fewer when a partial batch handed some again).
+     */
+    void attempted(TopicPartition partition, int events, int completed, long nanos, boolean succeeded, int attempt) {
         PartitionMeters m = partitions.get(partition);
         if (m == null) {
             return; // revoked while the call ran: its meters are gone and the new owner counts the redelivery
@@ -76,7 +79,7 @@ final class ProcessorMetrics {
             m.batchSize.record(events);
         }
         if (succeeded) {
-            m.processed.increment(events);
+            m.processed.increment(completed);
         }
     }
 

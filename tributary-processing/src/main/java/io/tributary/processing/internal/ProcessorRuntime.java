@@ -288,7 +288,16 @@ public final class ProcessorRuntime {
                 w = null;
                 continue;
             }
-            if (filtered && !config.eventFilter().test(r)) {
+            boolean accepted;
+            try {
+                accepted = !filtered || EventFilterFailure.accepts(config.name(), config.eventFilter(), r);
+            } catch (EventFilterFailure.Thrown thrown) {
+                // Nothing after this event is taken: the loop sees the failure and stops, committing what completed.
+                LOG.error(thrown.failure().message(), thrown.getCause());
+                failure = thrown.failure();
+                return;
+            }
+            if (!accepted) {
                 w.skip(r, now);   // no task, no thread, no completion: done as it arrives
                 continue;
             }
@@ -518,8 +527,10 @@ public final class ProcessorRuntime {
         while (true) {
             task.attempts++;
             try {
-                List<LogRecord> again = instrumentation.invoke(invoker, task.records, task.attempts);
-                task.handAgain = again.isEmpty() ? null : handAgainOffsets(task, again);
+                // The names are checked inside the observed call: a wrong name fails the attempt, and the processed
+                // counter leaves out the events that go again (they are counted when their own call completes them).
+                instrumentation.invoke(records -> handedAgain(task, invoker.invoke(records)), task.records,
+                        task.attempts);
                 task.failure = null;
                 return;
             } catch (Throwable e) {
@@ -547,11 +558,6 @@ public final class ProcessorRuntime {
      * attempt like a throw.
      */
     private Set<Long> handAgainOffsets(HandlerTask task, List<LogRecord> again) {
-        if (task.records.size() == 1) {
-            throw new IllegalStateException("Processor '" + config.name() + "': the handler left the only event of "
-                    + "its call (" + describe(task) + ") to be handed again alone; a call of one event must complete "
-                    + "it or throw, so that it is retried and dead-lettered like any failed event");
-        }
         Set<Long> inBatch = new HashSet<>();
         for (LogRecord r : task.records) {
             inBatch.add(r.offset());
@@ -566,7 +572,37 @@ public final class ProcessorRuntime {
             }
             offsets.add(r.offset());
         }
+        // After the in-batch check: a one-event call naming a record of another call has that mistake to fix first.
+        if (task.records.size() == 1) {
+            throw new IllegalStateException("Processor '" + config.name() + "': the handler left the only event of "
+                    + "its call (" + describe(task) + ") to be handed again alone; a call of one event must complete "
+                    + "it or throw, so that it is retried and dead-lettered like any failed event");
+        }
         return offsets;
+    }
+
+    /**
+     * Checks the events a call named ({@link #handAgainOffsets}), keeps their offsets in {@code task.handAgain} and
+     * returns every event of the call that goes again: the named ones and, per key, the later events of the call
+     * ({@link PartitionWork#completeExcept} sends those back too). Empty when the call completed them all.
+     */
+    private List<LogRecord> handedAgain(HandlerTask task, List<LogRecord> named) {
+        if (named.isEmpty()) {
+            task.handAgain = null;
+            return named;
+        }
+        Set<Long> offsets = handAgainOffsets(task, named);
+        task.handAgain = offsets;
+        Set<Object> keysBack = new HashSet<>();
+        List<LogRecord> back = new ArrayList<>();
+        for (LogRecord r : task.records) {
+            Object key = PartitionWork.keyOf(r);
+            if (keysBack.contains(key) || offsets.contains(r.offset())) {
+                keysBack.add(key);
+                back.add(r);
+            }
+        }
+        return back;
     }
 
     private void adjustPauses() {

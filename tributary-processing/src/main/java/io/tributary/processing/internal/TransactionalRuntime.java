@@ -158,6 +158,13 @@ public final class TransactionalRuntime {
             Throwable handlerFailure;
             try {
                 handlerFailure = transact(records);
+            } catch (EventFilterFailure.Thrown filterFailed) {
+                // Not a log failure: reading the events again would throw again, forever. Nothing of this transaction
+                // is visible; the processor stops at the event the filter threw on.
+                abortAndRewind(records);
+                failure = filterFailed.failure();
+                LOG.error(failure.message(), filterFailed.getCause());
+                return;
             } catch (RuntimeException logFailure) {
                 abortAndRewind(records);
                 if (isFenced(logFailure)) {
@@ -204,7 +211,7 @@ public final class TransactionalRuntime {
         TransformHandler.Emitter out = (topic, record) -> appends.add(producer.append(topic, checked(record)));
         Map<TopicPartition, Long> next = new LinkedHashMap<>();
         for (LogRecord r : records) {
-            if (!config.eventFilter().test(r)) {
+            if (!EventFilterFailure.accepts(transactionalId, config.eventFilter(), r)) {
                 next.put(r.topicPartition(), r.offset() + 1);   // filtered out: committed with the rest, not transformed
                 continue;
             }
