@@ -1,10 +1,9 @@
 package io.tributary.schema;
 
 import io.tributary.core.InvalidRequestException;
+import io.tributary.schema.internal.BoundedCache;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.HashMap;
-import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
@@ -25,24 +24,16 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>As with Avro and Confluent, strings inside generic records are {@link Utf8} (compare with {@code toString()});
  * a top-level string value is returned as a {@link String}, and top-level bytes as a {@code byte[]}.
- * <p>Thread-safe. Each thread keeps its own decoder and its own readers per (writer id, reader schema): Avro's
- * datum readers resolve the writer's schema against the reader's once for the thread that made them, and for every
- * other thread look the resolution up in a weak identity map on every value. A run of values with the same writer id
- * (the usual case on a topic) reuses the thread's last reader without building or hashing a cache key.
+ * <p>Thread-safe, from platform or virtual threads. Readers, one per (writer id, reader schema), are shared by every
+ * thread and bounded ({@value #MAX_CACHED_READERS}, then dropped and rebuilt): Avro's fast reader, built on a reader's
+ * first value, holds no state between values, so a reader is resolved once, not once per thread. (Kept per thread,
+ * they were rebuilt, writer-schema lookup and resolution included, on every call that ran on a fresh virtual thread.)
+ * A reader is shared only after it decoded its first value, so whatever Avro built lazily on that value is visible to every
+ * thread that uses it.
  */
 public final class AvroDeserializer {
 
     private record ReaderKey(int writerId, @Nullable Schema reader, boolean specific) {
-    }
-
-    /** What one thread reuses from value to value. */
-    private static final class ThreadState {
-        final Map<ReaderKey, DatumReader<Object>> readers = new HashMap<>();
-        @Nullable BinaryDecoder decoder;
-        int lastId;
-        @Nullable Schema lastReaderSchema;
-        boolean lastSpecific;
-        @Nullable DatumReader<Object> last;
     }
 
     /** The schema of each generated class handed to us, trusted once (see {@link SpecificClasses}). */
@@ -54,8 +45,11 @@ public final class AvroDeserializer {
         }
     };
 
+    /** Readers cached; past it the cache starts over. */
+    static final int MAX_CACHED_READERS = 1_000;
+
     private final SchemaRegistryClient client;
-    private final ThreadLocal<ThreadState> threadState = ThreadLocal.withInitial(ThreadState::new);
+    private final BoundedCache<ReaderKey, DatumReader<Object>> readers = new BoundedCache<>(MAX_CACHED_READERS);
 
     public AvroDeserializer(SchemaRegistryClient client) {
         this.client = client;
@@ -85,22 +79,18 @@ public final class AvroDeserializer {
     }
 
     private Object read(byte[] bytes, int writerId, @Nullable Schema readerSchema, boolean specific) {
-        ThreadState state = threadState.get();
-        DatumReader<Object> reader = state.last;
-        // Identity, not equality, of the reader schema: an equal schema in another instance takes the map below.
-        if (reader == null || state.lastId != writerId || state.lastReaderSchema != readerSchema
-                || state.lastSpecific != specific) {
-            reader = state.readers.computeIfAbsent(new ReaderKey(writerId, readerSchema, specific), this::newReader);
-            state.lastId = writerId;
-            state.lastReaderSchema = readerSchema;
-            state.lastSpecific = specific;
-            state.last = reader;
-        }
+        ReaderKey key = new ReaderKey(writerId, readerSchema, specific);
+        DatumReader<Object> known = readers.peek(key);
+        DatumReader<Object> reader = known != null ? known : newReader(key);
         try {
+            // An array-backed decoder holds no buffer of its own (it reads the array in place), so one per value is
+            // cheaper than sharing one between threads.
             BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(bytes, WireFormat.HEADER_SIZE,
-                    bytes.length - WireFormat.HEADER_SIZE, state.decoder);
-            state.decoder = decoder;
+                    bytes.length - WireFormat.HEADER_SIZE, null);
             Object value = reader.read(null, decoder);
+            if (known == null) {
+                readers.publish(key, reader);
+            }
             return value instanceof Utf8 u ? u.toString() : value instanceof ByteBuffer b ? toArray(b) : value;
         } catch (org.apache.avro.AvroTypeException e) {
             if (readerSchema == null) {

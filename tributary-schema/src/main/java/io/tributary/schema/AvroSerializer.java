@@ -2,13 +2,14 @@ package io.tributary.schema;
 
 import io.tributary.core.InvalidRequestException;
 import io.tributary.core.NotFoundException;
+import io.tributary.schema.internal.BoundedCache;
+import io.tributary.schema.internal.BoundedPool;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericContainer;
 import org.apache.avro.generic.GenericData;
@@ -33,38 +34,42 @@ import org.jspecify.annotations.Nullable;
  * even be registered). Either way the error comes before any byte is written, and names the subject, the level and
  * the incompatibilities.
  * <p><b>Speed.</b> After the first value, the id comes from a cache keyed by topic and schema, and the writer from a
- * cache keyed by schema; each thread also remembers its last (topic, schema instance) and skips both lookups while
- * they repeat. Each thread encodes into a buffer of its own: the cost over plain Avro encoding is the 5-byte header.
- * <p>Thread-safe. A value that fails to serialize leaves nothing behind: the thread's next value is encoded afresh.
+ * cache keyed by schema; both are shared by every thread (writers are stateless) and bounded
+ * ({@value #MAX_CACHED_SCHEMAS} schemas, then dropped and rebuilt). Values are encoded into buffers lent from a small
+ * pool, not kept per thread: callers that run each call on a fresh virtual thread would otherwise build a buffer and a
+ * 2 KB encoder on every call. A buffer also remembers the last (topic, schema instance) it wrote and skips both cache
+ * lookups while they repeat. The cost over plain Avro encoding is the 5-byte header.
+ * <p>Thread-safe, from platform or virtual threads. A value that fails to serialize leaves nothing behind: the buffer
+ * it was encoded into is not reused.
  */
 public final class AvroSerializer {
 
-    /** A thread's buffer grows to its largest value; past this it is dropped after use, so it does not stay pinned. */
+    /** A buffer grows to its largest value; past this it is dropped after use, so it does not stay pinned. */
     private static final int RETAINED_BUFFER_BYTES = 1 << 20;
+    /** Schemas (per topic for ids) whose id and writer are cached; past it the cache starts over. */
+    static final int MAX_CACHED_SCHEMAS = 1_000;
+    /** Topics whose schema ids are cached; past it the cache starts over. */
+    private static final int MAX_CACHED_TOPICS = 10_000;
 
     private final SchemaRegistryClient client;
     private final AvroSerdeConfig config;
-    private final Map<String, Map<Schema, Integer>> ids = new ConcurrentHashMap<>();
-    private final Map<Schema, DatumWriter<Object>> genericWriters = new ConcurrentHashMap<>();
-    private final Map<Schema, DatumWriter<Object>> specificWriters = new ConcurrentHashMap<>();
-    private final ThreadLocal<ThreadState> threadState = ThreadLocal.withInitial(ThreadState::new);
+    private final BoundedCache<String, BoundedCache<Schema, Integer>> ids = new BoundedCache<>(MAX_CACHED_TOPICS);
+    private final BoundedCache<Schema, DatumWriter<Object>> genericWriters = new BoundedCache<>(MAX_CACHED_SCHEMAS);
+    private final BoundedCache<Schema, DatumWriter<Object>> specificWriters = new BoundedCache<>(MAX_CACHED_SCHEMAS);
+    private final BoundedPool<EncodeState> states = BoundedPool.perProcessor(EncodeState::new);
 
     /**
-     * What one thread reuses from value to value: the output buffer and encoder, and the id and writer of the last
-     * (topic, schema) it wrote, so a stream of values of one schema to one topic skips both cache lookups.
+     * What one call at a time borrows: the output buffer and encoder, and the id and writer of the last
+     * (topic, schema) encoded with it, so a stream of values of one schema to one topic skips both cache lookups.
      */
-    private static final class ThreadState {
+    private static final class EncodeState {
         final Output out = new Output();
-        BinaryEncoder encoder = newEncoder(out);
+        final BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
         @Nullable String lastTopic;
         @Nullable Schema lastSchema;
         boolean lastSpecific;
         int lastId;
         @Nullable DatumWriter<Object> lastWriter;
-
-        static BinaryEncoder newEncoder(Output out) {
-            return EncoderFactory.get().binaryEncoder(out, null);
-        }
     }
 
     /** An unsynchronized growable byte array: {@link ByteArrayOutputStream} locks on every write. */
@@ -108,15 +113,20 @@ public final class AvroSerializer {
         }
         Schema schema = schemaOf(value);
         boolean specific = value instanceof SpecificRecord;
-        ThreadState state = threadState.get();
+        EncodeState state = states.take();
         int id;
         DatumWriter<Object> writer = state.lastWriter;
         if (writer != null && state.lastSchema == schema && state.lastSpecific == specific
                 && topic.equals(state.lastTopic)) {
             id = state.lastId;
         } else {
-            id = schemaId(topic, schema);
-            writer = writer(value, schema);
+            try {
+                id = schemaId(topic, schema);
+                writer = writer(value, schema);
+            } catch (RuntimeException e) {
+                states.give(state);   // nothing was encoded into it
+                throw e;
+            }
             state.lastTopic = topic;
             state.lastSchema = schema;
             state.lastSpecific = specific;
@@ -132,9 +142,8 @@ public final class AvroSerializer {
             writer.write(value instanceof byte[] raw ? ByteBuffer.wrap(raw) : value, state.encoder);
             state.encoder.flush();
         } catch (IOException | RuntimeException e) {
-            // The encoder may still hold the bytes encoded before the failure; a fresh one keeps them out of the
-            // thread's next value.
-            state.encoder = ThreadState.newEncoder(out);
+            // The encoder may still hold the bytes encoded before the failure: the state is not given back, so they
+            // never reach another value.
             throw new InvalidRequestException(SchemaErrors.SERIALIZATION_FAILED, "Cannot serialize a "
                     + value.getClass().getName() + " for topic '" + topic + "' with schema " + schema.getFullName()
                     + " (id " + id + "): " + e.getMessage() + "; check that the value matches its schema", e);
@@ -143,21 +152,26 @@ public final class AvroSerializer {
         if (out.buf.length > RETAINED_BUFFER_BYTES) {
             out.buf = new byte[256];
         }
+        states.give(state);
         return result;
+    }
+
+    /** Encoding states made so far (the pool had none free), and the most it keeps: see {@link BoundedPool#made()}. */
+    long encodeStatesMade() {
+        return states.made();
+    }
+
+    int encodeStatesKept() {
+        return states.capacity();
     }
 
     /**
      * The id of {@code schema} for {@code topic}: cached, else registered or looked up as the config says.
      */
     public int schemaId(String topic, Schema schema) {
-        Map<Schema, Integer> byTopic = ids.computeIfAbsent(topic, t -> new ConcurrentHashMap<>());
-        Integer id = byTopic.get(schema);
-        if (id != null) {
-            return id;
-        }
-        int resolved = resolveId(topic, schema);
-        byTopic.put(schema, resolved);
-        return resolved;
+        BoundedCache<Schema, Integer> byTopic = ids.get(topic, t -> new BoundedCache<>(MAX_CACHED_SCHEMAS));
+        Integer id = byTopic.peek(schema);
+        return id != null ? id : byTopic.publish(schema, resolveId(topic, schema));
     }
 
     private int resolveId(String topic, Schema schema) {
@@ -184,17 +198,13 @@ public final class AvroSerializer {
     @SuppressWarnings("unchecked")
     private DatumWriter<Object> writer(Object value, Schema schema) {
         if (value instanceof SpecificRecord) {
-            DatumWriter<Object> known = specificWriters.get(schema);
-            if (known != null) {
-                return known;
-            }
-            return specificWriters.computeIfAbsent(schema, s -> {
+            return specificWriters.get(schema, s -> {
                 SpecificClasses.trust(value.getClass());
                 return (DatumWriter<Object>) (DatumWriter<?>) new SpecificDatumWriter<>(s,
                         SpecificData.getForClass(value.getClass()));
             });
         }
-        return genericWriters.computeIfAbsent(schema, s -> new GenericDatumWriter<>(s, GenericData.get()));
+        return genericWriters.get(schema, s -> new GenericDatumWriter<>(s, GenericData.get()));
     }
 
     private static final Map<Class<?>, Schema> PRIMITIVES = Map.of(

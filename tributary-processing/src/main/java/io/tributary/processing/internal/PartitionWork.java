@@ -236,7 +236,7 @@ final class PartitionWork {
                 // Left undone by a partial batch: handed again in a call of its own, so its failure is its own.
                 if (count == 0) {
                     count = 1;
-                    bytes = head.record.sizeInBytes();
+                    bytes = head.sizeInBytes;
                     last = s;
                     lastTaken = 1;
                 }
@@ -248,7 +248,7 @@ final class PartitionWork {
                     full = true;   // not reached while handed-again events stay a prefix of their key's queue
                     break;
                 }
-                int size = e.record.sizeInBytes();
+                int size = e.sizeInBytes;
                 if (count > 0 && (count >= maxEvents || bytes + size > maxBytes)) {
                     full = true;
                     break;

@@ -9,6 +9,12 @@ final class PendingEvent {
     final LogRecord record;
     final Object key;
     final long arrivalNanos;
+    /**
+     * {@link LogRecord#sizeInBytes()}, computed once here: it walks the headers (UTF-8 length of each key), and a
+     * waiting event is measured again on every dispatch pass that considers it for a batch (about 2% of the demo's
+     * CPU when it was computed there).
+     */
+    final int sizeInBytes;
     boolean done;
     /**
      * A partial batch handler left this event to be handed again in a call of its own: the next batch that takes it
@@ -22,5 +28,6 @@ final class PendingEvent {
         this.record = record;
         this.key = key;
         this.arrivalNanos = arrivalNanos;
+        this.sizeInBytes = record.sizeInBytes();
     }
 }
