@@ -314,6 +314,7 @@ public final class LogSuite {
                 });
             }
         }
+        boolean sideBySide = clients.size() > 1;
         for (int size : s.sizes()) {
             String sz = LogWorkloads.sizeName(size);
             for (int partitions : s.partitionCounts()) {
@@ -343,11 +344,13 @@ public final class LogSuite {
                             step(c, name, () -> {
                                 String t = topic(name);
                                 c.createTopic(t, partitions, mode);
+                                settle(sideBySide);
                                 Throughput r = LogWorkloads.append(c, t, size, s.seconds(), s.maxBytes() / size, s.threads());
                                 a.add(r);
                                 progress.printf(Locale.ROOT, "[bench] %-14s %-32s %14s records/s, %s (run %d)%n",
                                         c.label(), name, Report.number(r.perSecond(), "records/s"), cpu(r), a.size());
                                 if (consume) {
+                                    settle(sideBySide);
                                     Throughput read = LogWorkloads.consume(c, t, 1, r.records(),
                                             s.seconds().multipliedBy(4).plusSeconds(10));
                                     cs.add(read);
@@ -422,6 +425,18 @@ public final class LogSuite {
             }
         }
         return out;
+    }
+
+    /**
+     * Side by side, collects the garbage of the run before (all clients share this JVM, and the broker when it runs
+     * in it) before a measured run starts, so no run pays for the previous one's allocations: without it, a consume
+     * run right after a heavier append run paid for that run's young collections, and so did whichever side came
+     * next. Not for a single client, whose recorded figures were measured without it.
+     */
+    private static void settle(boolean sideBySide) {
+        if (sideBySide) {
+            System.gc();
+        }
     }
 
     private static double medianRate(List<Throughput> runs) {

@@ -46,6 +46,23 @@ class LogSuiteTurnAboutTest {
     }
 
     @Test
+    void sideBySideEveryMeasuredRunStartsAfterACollectionOfThePreviousRunsGarbage() {
+        LogSuite suite = suite(1);
+        long before = collections();
+
+        suite.measureEach(List.of(new StandIn("ours", new ArrayList<>()), new StandIn("raw", new ArrayList<>())),
+                false, false);
+
+        // Four append workloads and one consume workload, each run once by each of the two clients.
+        assertThat(collections() - before).isGreaterThanOrEqualTo(2 * (4 + 1));
+    }
+
+    private static long collections() {
+        return java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .mapToLong(java.lang.management.GarbageCollectorMXBean::getCollectionCount).sum();
+    }
+
+    @Test
     void throughputFiguresReportTheProcessCpuOfEveryRunPerRecord() {
         LogSuite suite = suite(2);
 
