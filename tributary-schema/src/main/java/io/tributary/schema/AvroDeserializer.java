@@ -29,11 +29,30 @@ import org.jspecify.annotations.Nullable;
  * first value, holds no state between values, so a reader is resolved once, not once per thread. (Kept per thread,
  * they were rebuilt, writer-schema lookup and resolution included, on every call that ran on a fresh virtual thread.)
  * A reader is shared only after it decoded its first value, so whatever Avro built lazily on that value is visible to every
- * thread that uses it.
+ * thread that uses it. Sharing relies on Avro's fast reader, which is on by default; with
+ * {@code -Dorg.apache.avro.fastread=false} Avro falls back to its resolving reader, which keeps a resolver per thread:
+ * still correct, but resolved again on every fresh thread, so slower.
+ * <p>Readers are keyed by the reader schema <em>instance</em> (its aliases and enum defaults shape the reader, and
+ * Avro's {@code Schema.equals} ignores both): pass the same {@link Schema} instance on every call, such as a generated
+ * class's or one parsed once, not one parsed per call.
  */
 public final class AvroDeserializer {
 
+    /**
+     * A reader's key, comparing the reader schema by identity: Avro's {@code Schema.equals} ignores field aliases and
+     * enum defaults, yet the reader built from a schema uses both, so two reader schemas equal by {@code equals} may
+     * need different readers.
+     */
     private record ReaderKey(int writerId, @Nullable Schema reader, boolean specific) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ReaderKey k && k.writerId == writerId && k.reader == reader && k.specific == specific;
+        }
+
+        @Override
+        public int hashCode() {
+            return (31 * writerId + System.identityHashCode(reader)) * 2 + (specific ? 1 : 0);
+        }
     }
 
     /** The schema of each generated class handed to us, trusted once (see {@link SpecificClasses}). */

@@ -33,9 +33,13 @@ import org.jspecify.annotations.Nullable;
  * registered ({@link SchemaErrors#SCHEMA_NOT_REGISTERED}, or an {@link IncompatibleSchemaException} when it could not
  * even be registered). Either way the error comes before any byte is written, and names the subject, the level and
  * the incompatibilities.
- * <p><b>Speed.</b> After the first value, the id comes from a cache keyed by topic and schema, and the writer from a
- * cache keyed by schema; both are shared by every thread (writers are stateless) and bounded
- * ({@value #MAX_CACHED_SCHEMAS} schemas, then dropped and rebuilt). Values are encoded into buffers lent from a small
+ * <p><b>Speed.</b> After the first value, the id comes from a cache keyed by topic and schema instance, and the writer
+ * from a cache keyed by schema; both are shared by every thread (writers are stateless). Ids are cached for up to
+ * {@value #MAX_CACHED_IDS} (topic, schema) pairs and writers for up to {@value #MAX_CACHED_SCHEMAS} schemas; past
+ * that a cache is dropped and rebuilt. A schema instance the cache has not seen is looked up by its full text
+ * ({@code Schema.toString()}, doc and aliases included), so a caller that parses the same schema again per value still
+ * resolves its id once, while a schema that differs only in doc, aliases or an enum default gets its own id (Avro's
+ * {@code Schema.equals} ignores those, the registry does not). Values are encoded into buffers lent from a small
  * pool, not kept per thread: callers that run each call on a fresh virtual thread would otherwise build a buffer and a
  * 2 KB encoder on every call. A buffer also remembers the last (topic, schema instance) it wrote and skips both cache
  * lookups while they repeat. The cost over plain Avro encoding is the 5-byte header.
@@ -46,17 +50,38 @@ public final class AvroSerializer {
 
     /** A buffer grows to its largest value; past this it is dropped after use, so it does not stay pinned. */
     private static final int RETAINED_BUFFER_BYTES = 1 << 20;
-    /** Schemas (per topic for ids) whose id and writer are cached; past it the cache starts over. */
+    /** Schemas whose writer is cached; past it the cache starts over. */
     static final int MAX_CACHED_SCHEMAS = 1_000;
-    /** Topics whose schema ids are cached; past it the cache starts over. */
-    private static final int MAX_CACHED_TOPICS = 10_000;
+    /** (Topic, schema) pairs whose id is cached, in each of the two id caches; past it that cache starts over. */
+    static final int MAX_CACHED_IDS = 10_000;
 
     private final SchemaRegistryClient client;
     private final AvroSerdeConfig config;
-    private final BoundedCache<String, BoundedCache<Schema, Integer>> ids = new BoundedCache<>(MAX_CACHED_TOPICS);
+    private final BoundedCache<SchemaInstance, Integer> idsByInstance = new BoundedCache<>(MAX_CACHED_IDS);
+    private final BoundedCache<SchemaContent, Integer> idsByText = new BoundedCache<>(MAX_CACHED_IDS);
     private final BoundedCache<Schema, DatumWriter<Object>> genericWriters = new BoundedCache<>(MAX_CACHED_SCHEMAS);
     private final BoundedCache<Schema, DatumWriter<Object>> specificWriters = new BoundedCache<>(MAX_CACHED_SCHEMAS);
     private final BoundedPool<EncodeState> states = BoundedPool.perProcessor(EncodeState::new);
+
+    /**
+     * A schema instance on a topic, compared by identity: {@code Schema.equals} ignores doc, aliases and enum defaults,
+     * so it would hand a schema the id of another that the registry tells apart.
+     */
+    private record SchemaInstance(String topic, Schema schema) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof SchemaInstance k && k.schema == schema && k.topic.equals(topic);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * topic.hashCode() + System.identityHashCode(schema);
+        }
+    }
+
+    /** A schema's full text on a topic: equal iff the registry sees the same schema (it compares this text too). */
+    private record SchemaContent(String topic, String text) {
+    }
 
     /**
      * What one call at a time borrows: the output buffer and encoder, and the id and writer of the last
@@ -156,27 +181,30 @@ public final class AvroSerializer {
         return result;
     }
 
-    /** Encoding states made so far (the pool had none free), and the most it keeps: see {@link BoundedPool#made()}. */
+    /** Encoding states made so far (the pool had none free): see {@link BoundedPool#made()}. */
     long encodeStatesMade() {
         return states.made();
-    }
-
-    int encodeStatesKept() {
-        return states.capacity();
     }
 
     /**
      * The id of {@code schema} for {@code topic}: cached, else registered or looked up as the config says.
      */
     public int schemaId(String topic, Schema schema) {
-        BoundedCache<Schema, Integer> byTopic = ids.get(topic, t -> new BoundedCache<>(MAX_CACHED_SCHEMAS));
-        Integer id = byTopic.peek(schema);
-        return id != null ? id : byTopic.publish(schema, resolveId(topic, schema));
+        SchemaInstance instance = new SchemaInstance(topic, schema);
+        Integer id = idsByInstance.peek(instance);
+        if (id != null) {
+            return id;
+        }
+        // Rendered once per unseen instance: cheap next to the parse that made the instance.
+        SchemaContent content = new SchemaContent(topic, schema.toString());
+        Integer known = idsByText.peek(content);
+        int resolved = known != null ? known : idsByText.publish(content, resolveId(topic, schema, content.text()));
+        return idsByInstance.publish(instance, resolved);
     }
 
-    private int resolveId(String topic, Schema schema) {
+    private int resolveId(String topic, Schema schema, String schemaText) {
         String subject = config.subjectStrategy().subject(topic, config.key(), schema);
-        SchemaText text = SchemaText.avro(schema.toString());
+        SchemaText text = SchemaText.avro(schemaText);
         if (config.autoRegister()) {
             return client.register(subject, text);
         }

@@ -133,7 +133,8 @@ class VirtualThreadSerdeTest {
 
         assertThat(client.registers).hasValue(1);
         // Kept per thread, the encoding state was made once per call; pooled, about once per call running at once.
-        assertThat(serializer.encodeStatesMade()).isLessThanOrEqualTo(serializer.encodeStatesKept());
+        // Not bounded by the pool's slots: a take can miss a state given back to a slot it already scanned.
+        assertThat(serializer.encodeStatesMade()).isLessThan(CALLS / 10);
         for (int i = 0; i < CALLS; i++) {
             byte[] bytes = written.get(i);
             assertThat(Arrays.copyOfRange(bytes, WireFormat.HEADER_SIZE, bytes.length))

@@ -5,7 +5,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
- * A concurrent map of values that are costly to build and cheap to rebuild, holding at most {@code maxEntries}.
+ * A concurrent map of values that are costly to build and cheap to rebuild, holding about {@code maxEntries} at most
+ * (threads publishing new keys at once may each add one past it before the next publish drops them).
  * When a new entry would go past the bound, every entry is dropped first: the caches it serves (schema ids, Avro
  * writers and readers) see a handful of schemas in practice, so the bound only guards against a stream of distinct
  * schemas pinning memory, and a rare rebuild after a drop is cheaper than tracking recency on every hit.
@@ -40,7 +41,9 @@ public final class BoundedCache<K, V> {
      * Going through the map is what makes whatever the value's builder wrote visible to every thread that reads it.
      */
     public V publish(K key, V value) {
-        if (map.size() >= maxEntries) {
+        // Publishing a key already held (a thread that lost the race to build it) adds nothing, so it must not drop
+        // every other entry. Threads publishing new keys at once may each pass the check: the bound is approximate.
+        if (!map.containsKey(key) && map.size() >= maxEntries) {
             map.clear();
         }
         V raced = map.putIfAbsent(key, value);
@@ -52,7 +55,7 @@ public final class BoundedCache<K, V> {
         return map.get(key);
     }
 
-    /** Entries held now (at most {@code maxEntries}). */
+    /** Entries held now (about {@code maxEntries} at most, see the class comment). */
     public int size() {
         return map.size();
     }
