@@ -315,6 +315,9 @@ public final class LogSuite {
             }
         }
         boolean sideBySide = clients.size() > 1;
+        // Counts repeats across every workload, not per workload: with one repeat per workload (the default) a
+        // per-workload count would put our side first in every workload.
+        int turn = 0;
         for (int size : s.sizes()) {
             String sz = LogWorkloads.sizeName(size);
             for (int partitions : s.partitionCounts()) {
@@ -337,7 +340,7 @@ public final class LogSuite {
                         for (int k = 0; k < clients.size(); k++) {
                             // Turn about: which side runs first changes every run, so whatever the run before leaves
                             // behind (the broker deleting the last topic's files, a GC, a JIT compile) falls on both.
-                            int i = (k + rep) % clients.size();
+                            int i = (k + turn) % clients.size();
                             LogClient c = clients.get(i);
                             List<Throughput> a = appends.get(i);
                             List<Throughput> cs = consumes.get(i);
@@ -361,6 +364,7 @@ public final class LogSuite {
                                 c.deleteTopic(t);
                             });
                         }
+                        turn++;
                     }
                     for (int i = 0; i < clients.size(); i++) {
                         List<Throughput> a = appends.get(i);

@@ -40,9 +40,29 @@ class LogSuiteTurnAboutTest {
         }
         assertThat(byWorkload).containsOnlyKeys("append-100B-p1-always", "append-100B-p1-never",
                 "append-100B-p2-always", "append-100B-p2-never");
-        // Three runs each: ours first, then raw first, then ours first again.
-        byWorkload.forEach((workload, order) -> assertThat(order).as(workload)
-                .containsExactly("ours", "raw", "raw", "ours", "ours", "raw"));
+        // Three runs each, the turn carried from one workload to the next: ours, raw, ours first in the first
+        // workload, then raw, ours, raw in the second, and so on.
+        List<List<String>> orders = new ArrayList<>(byWorkload.values());
+        for (int w = 0; w < orders.size(); w++) {
+            assertThat(orders.get(w)).as("workload %d", w).containsExactlyElementsOf(w % 2 == 0
+                    ? List.of("ours", "raw", "raw", "ours", "ours", "raw")
+                    : List.of("raw", "ours", "ours", "raw", "raw", "ours"));
+        }
+    }
+
+    @Test
+    void withOneRunPerWorkloadTheSidesStillTakeTurnsAtGoingFirstFromWorkloadToWorkload() {
+        List<String> appendRuns = new ArrayList<>();
+        LogSuite suite = suite(1);
+
+        suite.measureEach(List.of(new StandIn("ours", appendRuns), new StandIn("raw", appendRuns)), false, false);
+
+        // Regression: the turn was counted per workload, so with one run each our side went first in every workload.
+        List<String> firsts = new ArrayList<>();
+        for (int run = 0; run < appendRuns.size(); run += 2) {
+            firsts.add(appendRuns.get(run).split(" ", 2)[0]);
+        }
+        assertThat(firsts).containsExactly("ours", "raw", "ours", "raw");
     }
 
     @Test
