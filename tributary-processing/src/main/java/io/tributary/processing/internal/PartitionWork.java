@@ -460,6 +460,12 @@ final class PartitionWork {
 
     /** Interrupts every handler still running (their results are then ignored). */
     void interruptRunning() {
+        // Mark every task first, then interrupt: a worker whose task ends at the first interrupt takes the next task
+        // queued for a thread at once, and if that task were not marked yet its handler would be called after the
+        // stop (seen with HandlerThreads.platform(1): the queued call ran once the running one was interrupted).
+        for (HandlerTask t : running) {
+            t.interruptRequested = true;
+        }
         for (Iterator<HandlerTask> it = running.iterator(); it.hasNext(); ) {
             it.next().interrupt();
         }
