@@ -40,15 +40,19 @@ public record Header(String name, byte[] value) {
 
     /**
      * Size in bytes of name (UTF-8) plus value; used for batch size accounting. Counted without encoding the name:
-     * this runs for every header of every record a batch is sized by, and encoding allocated a copy each time.
+     * this runs for every header of every record a batch is sized by, and encoding allocated a copy each time. Capped
+     * at {@link Integer#MAX_VALUE}, as {@link Headers#sizeInBytes()} is, rather than wrapping past it.
      */
     public int sizeInBytes() {
-        return utf8Length(name) + value.length;
+        return (int) Math.min(Integer.MAX_VALUE, utf8Length(name) + value.length);
     }
 
-    /** What {@code s.getBytes(UTF_8).length} returns, without the array (a lone surrogate encodes as '?'). */
-    private static int utf8Length(String s) {
-        int n = 0;
+    /**
+     * What {@code s.getBytes(UTF_8).length} returns, without the array (a lone surrogate encodes as '?'); a
+     * {@code long}, as a name of over 715 million chars outside Latin-1 has more UTF-8 bytes than an {@code int} holds.
+     */
+    private static long utf8Length(String s) {
+        long n = 0;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c < 0x80) {

@@ -111,13 +111,17 @@ public final class Headers {
         return headers.isEmpty();
     }
 
-    /** Total of {@link Header#sizeInBytes()} over all headers. */
+    /**
+     * Total of {@link Header#sizeInBytes()} over all headers, capped at {@link Integer#MAX_VALUE}: a total that large
+     * is over every size limit anyway, and an {@code int} sum would wrap to a small or negative size there (one big
+     * header instance repeated in the list is enough) and pass the limits it must fail.
+     */
     public int sizeInBytes() {
-        int size = 0;
+        long size = 0;
         for (Header h : headers) {
             size += h.sizeInBytes();
         }
-        return size;
+        return (int) Math.min(Integer.MAX_VALUE, size);
     }
 
     // ---- typed accessors for the standard headers ----

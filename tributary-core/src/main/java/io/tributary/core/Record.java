@@ -129,9 +129,14 @@ public final class Record {
         return new Record(newHeaders, timestamp, key, value);
     }
 
-    /** Bytes of key, value and headers: what counts against size limits. */
+    /**
+     * Bytes of key, value and headers: what counts against size limits. Capped at {@link Integer#MAX_VALUE}: a record
+     * that large is over every size limit anyway, and an {@code int} sum would wrap to a small or negative size there
+     * (two arrays of 1.1 GB, say) and pass the limits it must fail.
+     */
     public int sizeInBytes() {
-        return (key == null ? 0 : key.length) + (value == null ? 0 : value.length) + headers.sizeInBytes();
+        long size = (long) (key == null ? 0 : key.length) + (value == null ? 0 : value.length) + headers.sizeInBytes();
+        return (int) Math.min(Integer.MAX_VALUE, size);
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.tributary.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Collections;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -89,6 +90,17 @@ class HeadersTest {
     @Test
     void sizeCountsNamesAndValues() {
         assertThat(Headers.empty().with("ab", "cde").sizeInBytes()).isEqualTo(5);
+    }
+
+    @Test
+    void sizeIsCappedAtIntMaxInsteadOfWrappingWhenOneBigHeaderRepeats() {
+        // 21 x 100 MiB = 2.2 GB: an int sum wraps to a negative size that passes every limit. One instance repeated
+        // keeps the test at 100 MiB of heap.
+        Header big = new Header("h", new byte[100 << 20]);
+        Headers headers = Headers.of(Collections.nCopies(21, big));
+
+        assertThat(headers.sizeInBytes()).isEqualTo(Integer.MAX_VALUE);
+        assertThat(Headers.of(Collections.nCopies(20, big)).sizeInBytes()).isEqualTo(20 * ((100 << 20) + 1));
     }
 
     @Test

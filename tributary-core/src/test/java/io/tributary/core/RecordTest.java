@@ -3,6 +3,7 @@ package io.tributary.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Collections;
 import org.junit.jupiter.api.Test;
 
 class RecordTest {
@@ -51,6 +52,17 @@ class RecordTest {
     void sizeCountsKeyValueAndHeaders() {
         Record r = new Record(new byte[3], new byte[4], Headers.empty().with("n", "vv"), 0);
         assertThat(r.sizeInBytes()).isEqualTo(3 + 4 + 3);
+    }
+
+    @Test
+    void sizeIsCappedAtIntMaxInsteadOfWrappingWhenKeyValueAndHeadersAddUpPastIt() {
+        // Each part fits an int, their sum does not: 20 x 100 MiB of headers plus a 100 MiB key and value.
+        byte[] shared = new byte[100 << 20];
+        Headers headers = Headers.of(Collections.nCopies(20, new Header("h", shared)));
+        assertThat(headers.sizeInBytes()).isPositive();
+
+        assertThat(Record.wrapping(shared, shared, headers, 0).sizeInBytes()).isEqualTo(Integer.MAX_VALUE);
+        assertThat(Record.wrapping(null, shared, Headers.empty(), 0).sizeInBytes()).isEqualTo(100 << 20);
     }
 
     @Test

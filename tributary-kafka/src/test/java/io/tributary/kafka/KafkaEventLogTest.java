@@ -224,6 +224,56 @@ class KafkaEventLogTest {
     }
 
     @Test
+    void measuresARecordAgainstMaxMessageBytesWithItsBatchFramingAsTheBrokerDoes() {
+        // Regression (review finding): the topic's limit was compared with key + value + headers alone, while the
+        // broker measures the whole record batch. A value 50 bytes under the limit passed our check, the broker
+        // refused it, and the records of the list before it were stored.
+        String topic = topic("limit-framing", 1, Map.of(TopicConfig.MAX_MESSAGE_BYTES, "2000"));
+        // Kafka's bound for a null key, no headers and this value: 61 + 21 bytes of framing, a 1-byte null key, a
+        // 2-byte varint length and a 1-byte header count.
+        Record atTheBound = Record.of(null, new byte[2000 - 61 - 21 - 1 - 2 - 1]);
+        Record underByItsBytes = Record.of(null, new byte[1950]);
+        try (LogProducer p = log.producer()) {
+            InvalidRequestException large = catchThrowableOfType(InvalidRequestException.class,
+                    () -> p.appendAll(topic, List.of(Record.of(null, bytes("a")), underByItsBytes)));
+            assertThat(large.code()).isEqualTo(LogErrors.RECORD_TOO_LARGE);
+            assertThat(large.getMessage()).contains("Record 1 of the list", "1950 bytes", "2036 bytes",
+                    "max.message.bytes=2000", topic);
+            assertThat(catchThrowableOfType(InvalidRequestException.class,
+                    () -> p.append(topic, underByItsBytes)).code()).isEqualTo(LogErrors.RECORD_TOO_LARGE);
+            p.flush();
+            assertThat(log.admin().describeTopic(topic).partitions().getFirst().endOffset()).as("nothing stored")
+                    .isZero();
+
+            // What the bound lets through, the broker takes.
+            assertThat(await(p.appendAll(topic, List.of(atTheBound)))).hasSize(1);
+            await(p.append(topic, atTheBound));
+        }
+        assertThat(log.admin().describeTopic(topic).partitions().getFirst().endOffset()).isEqualTo(2);
+    }
+
+    @Test
+    void refusesARecordWhoseSizeAddsUpPastAnIntWithRecordTooLargeBeforeSending() {
+        // Regression (review finding): 21 x 100 MiB of headers summed in an int wrapped to a negative size, which
+        // passed both pre-send checks and failed inside Kafka's send() instead of with RECORD_TOO_LARGE.
+        String topic = topic("int-wrap", 1, Map.of());
+        Header big = new Header("h", new byte[100 << 20]);
+        Record huge = Record.wrapping(null, null, Headers.of(java.util.Collections.nCopies(21, big)), 0);
+        try (LogProducer p = log.producer()) {
+            InvalidRequestException single = catchThrowableOfType(InvalidRequestException.class,
+                    () -> p.append(topic, huge));
+            assertThat(single.code()).isEqualTo(LogErrors.RECORD_TOO_LARGE);
+            assertThat(single.getMessage()).contains(String.valueOf(Integer.MAX_VALUE), "max.message.bytes", topic);
+            InvalidRequestException inList = catchThrowableOfType(InvalidRequestException.class,
+                    () -> p.appendAll(topic, List.of(Record.of(null, bytes("a")), huge)));
+            assertThat(inList.code()).isEqualTo(LogErrors.RECORD_TOO_LARGE);
+            assertThat(inList.getMessage()).contains("Record 1 of the list");
+            p.flush();
+        }
+        assertThat(log.admin().describeTopic(topic).partitions().getFirst().endOffset()).as("nothing stored").isZero();
+    }
+
+    @Test
     void appendAllRejectsARecordOverTheProducersBufferBeforeSendingAnyAndNamesBufferMemoryBytes() {
         // The topic takes 3 MB records; the producer's 64 KiB buffer (which sets Kafka's max.request.size) cannot.
         String topic = topic("append-all-buffer", 1, Map.of(TopicConfig.MAX_MESSAGE_BYTES, "3000000"));

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,7 +45,9 @@ class EventLogClientTest {
 
     @Test
     void perRecordRunsCopyThePayloadIntoEachRecordByDefault() {
-        List<Record> handedOver = appendThree(EventLogClient.PerRecord.COPYING);
+        // Built without saying how: the constructor the embedded engine's runs use.
+        List<Record> handedOver = appendThree(
+                (log, label) -> new EventLogClient(log, label, ProducerConfig.defaults(), ProducerConfig.defaults(), 1));
 
         assertThat(handedOver).hasSize(3).allSatisfy(r -> {
             assertThat(r.sharedValue()).isNotSameAs(PAYLOAD);
@@ -55,10 +58,14 @@ class EventLogClientTest {
     private static final byte[] PAYLOAD = LogWorkloads.payload(100);
 
     private List<Record> appendThree(EventLogClient.PerRecord perRecord) {
+        return appendThree((log, label) -> new EventLogClient(log, label, ProducerConfig.defaults(),
+                ProducerConfig.defaults(), 1, perRecord));
+    }
+
+    private List<Record> appendThree(BiFunction<EventLog, String, EventLogClient> clientFactory) {
         List<Record> handedOver = new CopyOnWriteArrayList<>();
         EventLog embedded = EventLogs.open(Map.of(EmbeddedLogConfig.DATA_DIR, dir.toString()));
-        try (LogClient client = new EventLogClient(new Watched(embedded, handedOver), "ours", ProducerConfig.defaults(),
-                ProducerConfig.defaults(), 1, perRecord)) {
+        try (LogClient client = clientFactory.apply(new Watched(embedded, handedOver), "ours")) {
             client.createTopic("t", 1, Durability.NEVER);
             try (Sender sender = client.newSender(Tuning.THROUGHPUT, 100)) {
                 sender.sendAll("t", PAYLOAD, 3);

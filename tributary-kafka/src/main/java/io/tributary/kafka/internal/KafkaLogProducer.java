@@ -61,7 +61,7 @@ class KafkaLogProducer implements LogProducer {
     private final boolean copyArrays;
     /**
      * The largest record Kafka's producer accepts in {@code send()}, as it measures records
-     * ({@link #kafkaSizeUpperBound}): the lower of {@code max.request.size} and {@code buffer.memory}. We set both to
+     * ({@link KafkaRecordSize#upperBound}): the lower of {@code max.request.size} and {@code buffer.memory}. We set both to
      * {@code ProducerConfig.bufferMemoryBytes}, so that is the setting to raise, unless the user passed a lower
      * {@code max.request.size} through.
      */
@@ -183,8 +183,8 @@ class KafkaLogProducer implements LogProducer {
      * {@code max.message.bytes} is checked by the {@link TopicCatalog}.
      */
     private void checkFitsProducer(String topic, Record record, int index, int count) {
-        if (!fitsProducer(record, maxRecordBytes)) {
-            int size = kafkaSizeUpperBound(record);
+        if (!KafkaRecordSize.fitsWithin(record, maxRecordBytes)) {
+            int size = KafkaRecordSize.upperBound(record);
             String which = count < 0 ? "A record" : "Record " + index + " of the list (counting from 0)";
             throw new InvalidRequestException(LogErrors.RECORD_TOO_LARGE, which + " for topic '" + topic + "' takes "
                     + size + " bytes in a Kafka request (key + value + headers + " + (size - record.sizeInBytes())
@@ -192,58 +192,6 @@ class KafkaLogProducer implements LogProducer {
                     + maxRecordSetting + " above the largest record, or make the record smaller."
                     + (count < 0 ? "" : " No record of the list was sent."));
         }
-    }
-
-    /**
-     * Most bytes {@link #kafkaSizeUpperBound} adds to {@link Record#sizeInBytes()} for a record without headers: the
-     * 82 bytes of batch and record header, and three varints (key length, value length, header count) of at most 5
-     * bytes each. Each header adds at most two more varints (name length, value length): 10 bytes.
-     */
-    static final int KAFKA_FRAMING_BOUND = 82 + 3 * 5;
-    static final int KAFKA_FRAMING_BOUND_PER_HEADER = 2 * 5;
-
-    /**
-     * Whether Kafka's producer takes the record by its own measure ({@link #kafkaSizeUpperBound} at most
-     * {@code maxRecordBytes}). Decided from the record's size and header count when that is far enough below the
-     * limit (every record of a normal workload), which costs nothing per record; the exact measure, which walks the
-     * headers, only near the limit.
-     */
-    static boolean fitsProducer(Record record, int maxRecordBytes) {
-        long bound = (long) record.sizeInBytes() + KAFKA_FRAMING_BOUND
-                + (long) KAFKA_FRAMING_BOUND_PER_HEADER * record.headers().size();
-        return bound <= maxRecordBytes || kafkaSizeUpperBound(record) <= maxRecordBytes;
-    }
-
-    /**
-     * The size Kafka's producer gives a record when it checks {@code max.request.size} and {@code buffer.memory} in
-     * {@code send()}: its upper bound of a record batch (format v2) holding only this record: 61 bytes of batch
-     * header, at most 21 bytes of record header, and each field with its varint length. Written out here because
-     * kafka-clients keeps it in an internal package; a test holds it equal to Kafka's.
-     */
-    static int kafkaSizeUpperBound(Record record) {
-        byte[] key = record.sharedKey();
-        byte[] value = record.sharedValue();
-        long size = 61 + 21;
-        size += key == null ? 1 : varintSize(key.length) + key.length;
-        size += value == null ? 1 : varintSize(value.length) + value.length;
-        List<Header> headers = record.headers().all();
-        size += varintSize(headers.size());
-        for (Header h : headers) {
-            int nameBytes = h.name().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-            size += varintSize(nameBytes) + nameBytes + varintSize(h.value().length) + h.value().length;
-        }
-        return (int) Math.min(Integer.MAX_VALUE, size);
-    }
-
-    /** Bytes of Kafka's zig-zag varint of a non-negative {@code n}. */
-    private static int varintSize(int n) {
-        int zigzag = (n << 1) ^ (n >> 31);
-        int bytes = 1;
-        while ((zigzag & 0xffffff80) != 0) {
-            bytes++;
-            zigzag >>>= 7;
-        }
-        return bytes;
     }
 
     private static long longProperty(Properties properties, String name, long kafkaDefault) {

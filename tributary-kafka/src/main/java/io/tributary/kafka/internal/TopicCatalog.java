@@ -23,7 +23,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * What producers must know of a topic before sending, so that an unknown topic, a partition out of range or a record
  * over {@code max.message.bytes} is thrown by the append call itself (as the API promises), not minutes later: the
- * partition count and the size limit, fetched with the admin client.
+ * partition count and the size limit, fetched with the admin client. A record is measured as the broker measures it,
+ * as a record batch with its framing ({@link KafkaRecordSize}), not by its key, value and headers alone.
  *
  * <p><b>Freshness.</b> The first use of a topic fetches it, waiting (an unknown topic fails right there). After that
  * an append never waits for the admin client, and never reads a clock: {@link #maxAgeMs} after each fetch a timer
@@ -103,17 +104,18 @@ final class TopicCatalog implements AutoCloseable {
         } else if (e.stale) {
             refreshInBackground(topic, e);
         }
-        int size = record.sizeInBytes();
-        if (partition >= e.partitions || size > e.maxMessageBytes) {
+        boolean fits = KafkaRecordSize.fitsWithin(record, e.maxMessageBytes);
+        if (partition >= e.partitions || !fits) {
             e = fetchAndCache(topic);
+            fits = KafkaRecordSize.fitsWithin(record, e.maxMessageBytes);
         }
         if (partition >= e.partitions || partition < -1) {
             throw new InvalidRequestException(LogErrors.PARTITION_OUT_OF_RANGE, "Partition " + partition
                     + " of topic '" + topic + "' does not exist: the topic has " + e.partitions + " partitions (0 to "
                     + (e.partitions - 1) + "); append to one of those, or add partitions to the topic.");
         }
-        if (size > e.maxMessageBytes) {
-            throw tooLarge(topic, size, e.maxMessageBytes, "A record");
+        if (!fits) {
+            throw tooLarge(topic, record, e.maxMessageBytes, "A record");
         }
     }
 
@@ -130,21 +132,26 @@ final class TopicCatalog implements AutoCloseable {
         }
         int i = 0;
         for (Record record : records) { // iterated, never get(i): a caller's LinkedList would make that quadratic
-            int size = record.sizeInBytes();
-            if (size > e.maxMessageBytes) {
+            if (!KafkaRecordSize.fitsWithin(record, e.maxMessageBytes)) {
                 e = fetchAndCache(topic);
-                if (size > e.maxMessageBytes) {
-                    throw tooLarge(topic, size, e.maxMessageBytes, "Record " + i + " of the list (counting from 0)");
+                if (!KafkaRecordSize.fitsWithin(record, e.maxMessageBytes)) {
+                    throw tooLarge(topic, record, e.maxMessageBytes, "Record " + i + " of the list (counting from 0)");
                 }
             }
             i++;
         }
     }
 
-    private static InvalidRequestException tooLarge(String topic, int size, int maxMessageBytes, String which) {
-        return new InvalidRequestException(LogErrors.RECORD_TOO_LARGE, which + " of " + size
-                + " bytes (key + value + headers) is larger than max.message.bytes=" + maxMessageBytes
-                + " of topic '" + topic + "'; make it smaller, or raise the limit with alterTopicConfig('" + topic
+    /**
+     * The broker compares {@code max.message.bytes} with the whole record batch, framing included, so the message
+     * gives both sizes: the user's bytes alone may well be under the limit.
+     */
+    private static InvalidRequestException tooLarge(String topic, Record record, int maxMessageBytes, String which) {
+        return new InvalidRequestException(LogErrors.RECORD_TOO_LARGE, which + " of " + record.sizeInBytes()
+                + " bytes (key + value + headers) takes up to " + KafkaRecordSize.upperBound(record)
+                + " bytes in a Kafka record batch (with its framing, which the broker counts), more than"
+                + " max.message.bytes=" + maxMessageBytes + " of topic '" + topic
+                + "'; make it smaller, or raise the limit with alterTopicConfig('" + topic
                 + "', {max.message.bytes: ...}).");
     }
 
