@@ -52,8 +52,9 @@ import picocli.CommandLine.Option;
  *
  * <p>Run: {@code ./tributary bench eventstore [--backend embedded|postgres|both] [--events 20000] [--threads 4]
  * [--rate 10000] [--paced-seconds 2] [--paced-baseline] [--only appends|paced|reads] [--setting key=value]...
- * [--json]}. Every append workload starts on an empty store; the paced one measures after a warm-up of 1 s at the
- * same rate.
+ * [--json]}. Every append workload starts on an empty store; the paced one measures after a warm-up at the same
+ * rate of 1 s, or more (at most 10 s) while the JIT is still compiling, and splits its process CPU per append by
+ * thread: appending threads, timers (the pacer), the log's sync thread, GC, JIT.
  */
 @Command(name = "eventstore", mixinStandardHelpOptions = true,
         description = "Event store: durable appends, latency at a fixed rate, rehydrate with/without snapshot, $all catch-up.")
@@ -72,7 +73,7 @@ public final class EventStoreBench implements Callable<Integer> {
     int rate = 10_000;
 
     @Option(names = "--paced-seconds", defaultValue = "2", description = "measured seconds of the paced workload, "
-            + "after a warm-up of 1 s at the same rate that is not counted (default ${DEFAULT-VALUE})")
+            + "after a warm-up at the same rate that is not counted: 1 s, or up to 10 s while the JIT is busy (default ${DEFAULT-VALUE})")
     int pacedSeconds = 2;
 
     @Option(names = "--paced-baseline", description = "after the paced workload, run it against a no-op store: "
@@ -190,7 +191,7 @@ public final class EventStoreBench implements Callable<Integer> {
                             stream -> s.append(stream, ExpectedVersion.any(), EventData.of("Tick", PAYLOAD)));
                 }
                 if (pacedBaseline) {
-                    // The harness alone: the same 64 pacing threads, appends that do nothing. Its tail is what the
+                    // The harness alone: the same pacer and 64 writers, appends that do nothing. Its tail is what the
                     // machine's scheduling (and the pacing) adds before any store is involved. After the store's
                     // run, not before: a no-op append first made the append call site bimorphic, and the store's
                     // run then allocated ~30% more per append (4.0-4.3 KB instead of 3.1-3.3 KB).
@@ -344,8 +345,19 @@ public final class EventStoreBench implements Callable<Integer> {
     private void pacedFigures(String label, PacedAppend append) throws Exception {
         // Warm-up at the same rate, not counted: a cold JVM (interpreted code, class loading, the first G1 pause)
         // used to put most of the run's over-2-ms appends in its first 200 ms, so the p99 was the JIT's more than
-        // the store's. The measured pass runs on the warmed store, checkpoints included.
-        paced(append, rate, GROUP_COMMIT_WRITERS, Math.max(rate, 2_500), "warm-", null);
+        // the store's. At least 1 s, then more seconds while the JIT is still busy (at most PACED_WARMUP_MAX_SECONDS):
+        // on the loaded 2-core machine C2 was still compiling through a 1-s warm-up and the 2-s window after it
+        // (JIT threads 15-17% of the process's CPU samples in that window), so "CPU per append" was part compiler.
+        var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        int warmRound = Math.max(rate, 2_500) / GROUP_COMMIT_WRITERS * GROUP_COMMIT_WRITERS;
+        for (int s = 0; s < PACED_WARMUP_MAX_SECONDS; s++) {
+            long compiling0 = jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
+            paced(append, rate, GROUP_COMMIT_WRITERS, warmRound, "warm-", null);
+            long compilingMs = jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() - compiling0 : 0;
+            if (compilingMs < PACED_WARMUP_QUIET_JIT_MS) {
+                break;
+            }
+        }
         Histogram latency = new Histogram(60_000_000_000L, 3);
         // a whole number of appends per writer, so the per-append figures divide by what actually ran
         int total = Math.max(rate * pacedSeconds, 5_000) / GROUP_COMMIT_WRITERS * GROUP_COMMIT_WRITERS;
@@ -353,11 +365,15 @@ public final class EventStoreBench implements Callable<Integer> {
         // a shared one), so they show a store change's cost when the tail is noise.
         var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         var threadsBean = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        Map<Long, ThreadCpu> threads0 = threadCpu(threadsBean);
+        Map<String, Long> jvm0 = jvmThreadCpu();
         long cpu0 = os.getProcessCpuTime();
         long alloc0 = threadsBean.getTotalThreadAllocatedBytes();
         double perSecond = paced(append, rate, GROUP_COMMIT_WRITERS, total, "", latency);
         long cpuNs = os.getProcessCpuTime() - cpu0;
         long allocated = threadsBean.getTotalThreadAllocatedBytes() - alloc0;
+        Map<Long, ThreadCpu> threads1 = threadCpu(threadsBean);
+        Map<String, Long> jvm1 = jvmThreadCpu();
         String name = String.format("%s paced 1 event/append at %d appends/s, %d threads", label, rate,
                 GROUP_COMMIT_WRITERS);
         report(name, perSecond, "appends/s", latency);
@@ -365,35 +381,152 @@ public final class EventStoreBench implements Callable<Integer> {
         figure(name + " p99.9", latency.getValueAtPercentile(99.9) / 1000.0, "us");
         figure(name + " process CPU per append", cpuNs / 1000.0 / total, "us");
         figure(name + " allocated per append", (double) allocated / total, "bytes");
+        // Where that CPU went, by thread: the process figure alone could not tell the harness's timers from the
+        // store's appends, the log's fsync thread or the JVM's own (GC, JIT) threads.
+        Map<String, Long> byKind = new java.util.LinkedHashMap<>();
+        for (String kind : THREAD_KINDS) {
+            byKind.put(kind, 0L);
+        }
+        long javaThreads = 0;
+        for (var e : threads1.entrySet()) {
+            ThreadCpu before = threads0.get(e.getKey());
+            long ns = e.getValue().cpuNs() - (before == null ? 0 : before.cpuNs());
+            byKind.merge(threadKind(e.getValue().name()), ns, Long::sum);
+            javaThreads += ns;
+        }
+        // the pacer ends with the pass, so it is not listed at its end: it reported its own CPU time
+        byKind.merge(THREAD_KINDS.get(1), lastPacerCpuNs, Long::sum);
+        javaThreads += lastPacerCpuNs;
+        // GC and JIT threads are not Java threads: on Linux their CPU is read from /proc; threads that ended in the
+        // window are not listed at its end
+        long unaccounted = cpuNs - javaThreads;
+        for (String kind : List.of(THREAD_KINDS.get(4), THREAD_KINDS.get(5))) {
+            long ns = Math.min(Math.max(0, unaccounted), jvm1.getOrDefault(kind, 0L) - jvm0.getOrDefault(kind, 0L));
+            byKind.merge(kind, ns, Long::sum);
+            unaccounted -= ns;
+        }
+        byKind.merge(THREAD_KINDS.getLast(), Math.max(0, unaccounted), Long::sum);
+        for (var e : byKind.entrySet()) {
+            figure(name + " CPU per append: " + e.getKey(), e.getValue() / 1000.0 / total, "us");
+        }
     }
+
+    /** Most warm-up seconds of the paced workload; it stops earlier once a second passes with little JIT work. */
+    static final int PACED_WARMUP_MAX_SECONDS = 10;
+    /** Compilation time (ms, as the JVM reports it) in a warm-up second under which the JIT counts as settled. */
+    static final long PACED_WARMUP_QUIET_JIT_MS = 50;
+
+    /** The kinds of thread the paced CPU is split into, in print order; the last takes what no Java thread accounts for. */
+    static final List<String> THREAD_KINDS = List.of("appending threads (virtual-thread carriers)",
+            "timers (virtual-thread sleeps, pacer)", "log sync thread", "other Java threads", "GC threads",
+            "JIT compiler threads", "other JVM threads and threads that ended");
+
+    /**
+     * CPU time (ns, at the kernel's tick resolution) of the JVM's own GC and JIT threads, which no Java API lists, by
+     * kind; empty where {@code /proc/self/task} cannot be read (not Linux), and the split then shows them as "other".
+     */
+    private static Map<String, Long> jvmThreadCpu() {
+        Map<String, Long> out = new java.util.HashMap<>();
+        Path tasks = Path.of("/proc/self/task");
+        // utime and stime are in clock ticks; USER_HZ is 100 on every Linux the JVM runs on
+        long nsPerTick = 10_000_000L;
+        try (var dirs = java.nio.file.Files.list(tasks)) {
+            for (Path task : (Iterable<Path>) dirs::iterator) {
+                try {
+                    String comm = java.nio.file.Files.readString(task.resolve("comm")).strip();
+                    String kind = comm.startsWith("GC Thread") || comm.startsWith("G1 ") ? THREAD_KINDS.get(4)
+                            : comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler") ? THREAD_KINDS.get(5)
+                            : null;
+                    if (kind == null) {
+                        continue;
+                    }
+                    String stat = java.nio.file.Files.readString(task.resolve("stat"));
+                    // fields after the ")" that closes the name: state is field 3, utime 14 and stime 15
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    out.merge(kind, (Long.parseLong(f[11]) + Long.parseLong(f[12])) * nsPerTick, Long::sum);
+                } catch (java.io.IOException | RuntimeException e) {
+                    // the thread ended while we looked: its time is in "threads that ended"
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return Map.of();
+        }
+        return out;
+    }
+
+    private static String threadKind(String threadName) {
+        if (threadName.startsWith("ForkJoinPool") && threadName.contains("worker")) {
+            return THREAD_KINDS.get(0);
+        }
+        if (threadName.contains("delayScheduler") || threadName.startsWith("VirtualThread-unparker")
+                || threadName.startsWith(PACER_THREAD)) {
+            return THREAD_KINDS.get(1);
+        }
+        if (threadName.startsWith("tributary-sync-")) {
+            return THREAD_KINDS.get(2);
+        }
+        return THREAD_KINDS.get(3);
+    }
+
+    private record ThreadCpu(String name, long cpuNs) {
+    }
+
+    /** CPU time of every live platform thread (carriers included), by thread id. */
+    private static Map<Long, ThreadCpu> threadCpu(java.lang.management.ThreadMXBean bean) {
+        Map<Long, ThreadCpu> out = new java.util.HashMap<>();
+        for (var info : bean.getThreadInfo(bean.getAllThreadIds())) {
+            if (info != null) {
+                long ns = bean.getThreadCpuTime(info.getThreadId());
+                if (ns >= 0) {
+                    out.put(info.getThreadId(), new ThreadCpu(info.getThreadName(), ns));
+                }
+            }
+        }
+        return out;
+    }
+
+    static final String PACER_THREAD = "bench-pacer";
+    /** The CPU time of the last paced pass's pacer thread, which it reports itself as it ends. */
+    private volatile long lastPacerCpuNs;
 
     /**
      * {@code total} appends of 1 event paced at {@code perSecond} over streams {@code prefix + "paced-" + n}; each
      * latency runs from the append's intended start (no coordinated omission) into {@code latency} if not null.
      * Returns the appends/s achieved.
+     *
+     * <p>Slot {@code k} is due at {@code start + k / perSecond} and belongs to writer {@code k mod writers}. One pacer
+     * thread sleeps until each slot is due and releases it to its writer, which parks untimed between appends. It
+     * used to be each of the 64 virtual writers sleeping until its own next slot: every such sleep is a timer task
+     * of the carrier pool (allocated, queued in its delay scheduler's heap, run as a task that then unparks the
+     * virtual thread as a second task), and on the 2-core machine that harness alone cost 35-56 us of CPU per
+     * append, as much as the store it measures. A writer still busy with its previous append when its next slot
+     * is released takes it at once: that append's latency counts from its due time, as before.
      */
     private double paced(PacedAppend append, int perSecond, int writers, int total, String prefix,
                          @Nullable Histogram latency) throws Exception {
-        long intervalNs = 1_000_000_000L * writers / perSecond;
+        double intervalNs = 1e9 / perSecond;
         long start = System.nanoTime() + 50_000_000L;
+        int perWriter = total / writers;
+        // released[w]: how many of writer w's slots are due; written by the pacer only
+        java.util.concurrent.atomic.AtomicIntegerArray released = new java.util.concurrent.atomic.AtomicIntegerArray(writers);
+        Thread[] writerThreads = new Thread[writers];
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(writers);
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> fs = new ArrayList<>();
             for (int w = 0; w < writers; w++) {
                 int writer = w;
                 fs.add(pool.submit(() -> {
+                    writerThreads[writer] = Thread.currentThread();
+                    started.countDown();
                     // A plain array, not a histogram per writer: 64 HdrHistograms of ~220 KB each were ~14 MB that
                     // stayed live through the run, so every young GC in the measured window copied them and paused
                     // the store (and every append due meanwhile) for it.
-                    long[] mine = new long[total / writers];
-                    long intended = start + writer * (intervalNs / writers);
-                    for (int i = 0; i < mine.length; i++, intended += intervalNs) {
-                        // Sleep, never spin: 64 writers spinning up to 200 us each per 6.4 ms interval used to take
-                        // both cores of the machine and starve the store they measure. Oversleeping is counted
-                        // (latency runs from the intended start), so this can only make our figure worse.
-                        long now;
-                        while ((now = System.nanoTime()) < intended) {
-                            java.util.concurrent.locks.LockSupport.parkNanos(intended - now);
+                    long[] mine = new long[perWriter];
+                    for (int i = 0; i < perWriter; i++) {
+                        while (released.get(writer) <= i) {
+                            java.util.concurrent.locks.LockSupport.park(this);
                         }
+                        long intended = start + (long) (((long) i * writers + writer) * intervalNs);
                         append.append(prefix + "paced-" + (i % 10_000));
                         mine[i] = System.nanoTime() - intended;
                     }
@@ -407,9 +540,28 @@ public final class EventStoreBench implements Callable<Integer> {
                     return null;
                 }));
             }
+            started.await();
+            Thread pacer = Thread.ofPlatform().daemon().name(PACER_THREAD).start(() -> {
+                int slots = perWriter * writers;
+                for (int k = 0; k < slots; k++) {
+                    long due = start + (long) (k * intervalNs);
+                    long now;
+                    // Sleep, never spin: a spinning pacer would take one of the machine's two cores from the store
+                    // it measures. Oversleeping is counted (latency runs from the due time), so it can only make
+                    // our figure worse; a late wake releases every slot due by then at once.
+                    while ((now = System.nanoTime()) < due) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(due - now);
+                    }
+                    int writer = k % writers;
+                    released.incrementAndGet(writer);
+                    java.util.concurrent.locks.LockSupport.unpark(writerThreads[writer]);
+                }
+                lastPacerCpuNs = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+            });
             for (Future<?> f : fs) {
                 f.get(30, TimeUnit.MINUTES);
             }
+            pacer.join();
         }
         return total / ((System.nanoTime() - start) / 1e9);
     }
