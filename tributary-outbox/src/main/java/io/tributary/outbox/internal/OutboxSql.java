@@ -53,6 +53,17 @@ public final class OutboxSql {
     public final String inboxInsertArray;
     public final String inboxExists;
     public final String inboxPurge;
+    /**
+     * H2: {@code h2MergeKeys[b]} bumps the sequences of {@code 2^b} distinct keys in one statement and returns each
+     * key's final sequence ({@code SELECT msg_key, seq FROM FINAL TABLE (MERGE ...)}); parameters per key: the key, how
+     * many events it adds, the time. Empty on other dialects.
+     */
+    private final String[] h2MergeKeys;
+    /**
+     * H2: {@code h2InsertKeyed[b]} inserts {@code 2^b} keyed rows whose key sequences the caller already knows; nine
+     * parameters per row, in {@code insertColumns} order. Empty on other dialects.
+     */
+    private final String[] h2InsertKeyed;
 
     public OutboxSql(OutboxDialect dialect, OutboxTables tables) {
         this.dialect = dialect;
@@ -129,11 +140,50 @@ public final class OutboxSql {
                 ? "INSERT INTO " + i + " (consumer, event_id, processed_at) SELECT ?, u.id, ? FROM unnest(?::varchar[])"
                         + " WITH ORDINALITY AS u(id, n) ORDER BY u.n ON CONFLICT DO NOTHING RETURNING event_id"
                 : "";
+        this.h2MergeKeys = new String[dialect == OutboxDialect.H2 ? MAX_ROWS_BITS + 1 : 0];
+        this.h2InsertKeyed = new String[h2MergeKeys.length];
+        for (int b = 0; b < h2MergeKeys.length; b++) {
+            int n = 1 << b;
+            h2MergeKeys[b] = "SELECT msg_key, seq FROM FINAL TABLE (MERGE INTO " + k + " USING (VALUES "
+                    + String.join(", ", java.util.Collections.nCopies(n,
+                            "(CAST(? AS VARBINARY(1024)), CAST(? AS BIGINT), CAST(? AS BIGINT))"))
+                    + ") AS s(msg_key, n, touched_at) ON " + k + ".msg_key = s.msg_key "
+                    + "WHEN MATCHED THEN UPDATE SET seq = " + k + ".seq + s.n, touched_at = s.touched_at "
+                    + "WHEN NOT MATCHED THEN INSERT (msg_key, seq, touched_at) VALUES (s.msg_key, s.n, s.touched_at))";
+            h2InsertKeyed[b] = "INSERT INTO " + t + " " + insertColumns + " VALUES "
+                    + String.join(", ", java.util.Collections.nCopies(n, "(?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        }
         this.inboxExists = "SELECT 1 FROM " + i + " WHERE consumer = ? AND event_id = ?";
         this.inboxPurge = dialect == OutboxDialect.MARIADB
                 ? "DELETE FROM " + i + " WHERE processed_at < ? LIMIT ?"
                 : "DELETE FROM " + i + " WHERE (consumer, event_id) IN (SELECT consumer, event_id FROM " + i
                         + " WHERE processed_at < ?" + limit + ")";
+    }
+
+    /** The most rows (or keys) one of the H2 multi-row statements takes: {@code 2^MAX_ROWS_BITS}. */
+    public static final int MAX_ROWS_BITS = 6;
+
+    /**
+     * H2: the statement that bumps the sequences of {@code n} distinct keys and returns their final values
+     * ({@code n} a power of two, at most {@code 2^MAX_ROWS_BITS}). A few texts cover every list, so H2's per-session
+     * query cache keeps them parsed.
+     */
+    public String h2MergeKeys(int n) {
+        return h2MergeKeys[Integer.numberOfTrailingZeros(n)];
+    }
+
+    /** H2: the insert of {@code n} keyed rows with known sequences ({@code n} as for {@link #h2MergeKeys}). */
+    public String h2InsertKeyed(int n) {
+        return h2InsertKeyed[Integer.numberOfTrailingZeros(n)];
+    }
+
+    /**
+     * How many of {@code remaining} rows the next H2 multi-row statement takes: the largest power of two that fits,
+     * at most {@code 2^MAX_ROWS_BITS}. A list goes in pieces such as 64, 64, 16, 2 (never padded: a repeated key
+     * would be merged twice).
+     */
+    public static int h2Piece(int remaining) {
+        return Math.min(1 << MAX_ROWS_BITS, Integer.highestOneBit(remaining));
     }
 
     /**
