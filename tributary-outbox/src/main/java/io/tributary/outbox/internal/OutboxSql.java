@@ -64,6 +64,8 @@ public final class OutboxSql {
      * parameters per row, in {@code insertColumns} order. Empty on other dialects.
      */
     private final String[] h2InsertKeyed;
+    /** H2: {@code h2InboxInsert[b]} inserts {@code 2^b} inbox rows (consumer, event id, time each). Empty elsewhere. */
+    private final String[] h2InboxInsert;
 
     public OutboxSql(OutboxDialect dialect, OutboxTables tables) {
         this.dialect = dialect;
@@ -142,6 +144,7 @@ public final class OutboxSql {
                 : "";
         this.h2MergeKeys = new String[dialect == OutboxDialect.H2 ? MAX_ROWS_BITS + 1 : 0];
         this.h2InsertKeyed = new String[h2MergeKeys.length];
+        this.h2InboxInsert = new String[h2MergeKeys.length];
         for (int b = 0; b < h2MergeKeys.length; b++) {
             int n = 1 << b;
             h2MergeKeys[b] = "SELECT msg_key, seq FROM FINAL TABLE (MERGE INTO " + k + " USING (VALUES "
@@ -152,6 +155,8 @@ public final class OutboxSql {
                     + "WHEN NOT MATCHED THEN INSERT (msg_key, seq, touched_at) VALUES (s.msg_key, s.n, s.touched_at))";
             h2InsertKeyed[b] = "INSERT INTO " + t + " " + insertColumns + " VALUES "
                     + String.join(", ", java.util.Collections.nCopies(n, "(?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+            h2InboxInsert[b] = "INSERT INTO " + i + " (consumer, event_id, processed_at) VALUES "
+                    + String.join(", ", java.util.Collections.nCopies(n, "(?, ?, ?)"));
         }
         this.inboxExists = "SELECT 1 FROM " + i + " WHERE consumer = ? AND event_id = ?";
         this.inboxPurge = dialect == OutboxDialect.MARIADB
@@ -175,6 +180,11 @@ public final class OutboxSql {
     /** H2: the insert of {@code n} keyed rows with known sequences ({@code n} as for {@link #h2MergeKeys}). */
     public String h2InsertKeyed(int n) {
         return h2InsertKeyed[Integer.numberOfTrailingZeros(n)];
+    }
+
+    /** H2: the insert of {@code n} inbox rows ({@code n} as for {@link #h2MergeKeys}). */
+    public String h2InboxInsert(int n) {
+        return h2InboxInsert[Integer.numberOfTrailingZeros(n)];
     }
 
     /**
