@@ -76,7 +76,8 @@ public final class Inbox {
      * flag per id in list order, {@code true} where {@link #markProcessed} would have returned {@code true}. The same
      * id twice in the list is a duplicate the second time. For a handler that applies several events in one
      * transaction (a group commit). On PostgreSQL it is one statement whatever the list's length (the ids go as one
-     * array; the rows it inserted come back), elsewhere one insert per distinct id on one prepared statement.
+     * array; the rows it inserted come back), on H2 one insert of up to 64 ids (a piece holding an id already there
+     * goes again one id at a time), on MariaDB one insert per distinct id on one prepared statement.
      * <b>Ordering:</b> rows are written, and their keys locked, in sorted id order, not list order, so two concurrent
      * transactions with overlapping ids wait for each other instead of deadlocking; the flags are in list order.
      * Nothing is written if the connection is in auto-commit mode or the consumer name is invalid; a database error
@@ -114,6 +115,29 @@ public final class Inbox {
                         }
                     }
                 }
+            } else if (s.dialect == OutboxDialect.H2) {
+                // Multi-row inserts of up to 64 ids: one statement instead of one per id, since each H2 statement has
+                // a cost of its own (snapshot, savepoint). A duplicate fails the whole statement, which H2 undoes
+                // whole; that piece's ids then go one at a time, where a duplicate is told apart by its rejection.
+                for (int from = 0; from < sorted.size(); ) {
+                    int n = OutboxSql.h2Piece(sorted.size() - from);
+                    List<String> piece = sorted.subList(from, from + n);
+                    failing = n == 1 ? "event " + piece.getFirst()
+                            : "one of " + n + " events (" + piece.getFirst() + " to " + piece.getLast() + ")";
+                    if (n > 1 && insertAllNew(connection, s, consumer, piece, now)) {
+                        inserted.addAll(piece);
+                    } else {
+                        try (PreparedStatement ps = connection.prepareStatement(s.inboxInsert)) {
+                            for (String id : piece) {
+                                failing = "event " + id;
+                                if (insert(ps, s, consumer, id, now)) {
+                                    inserted.add(id);
+                                }
+                            }
+                        }
+                    }
+                    from += n;
+                }
             } else {
                 try (PreparedStatement ps = connection.prepareStatement(s.inboxInsert)) {
                     for (String id : sorted) {
@@ -133,6 +157,33 @@ public final class Inbox {
             applied[i] = seen.add(id) && inserted.contains(id);
         }
         return applied;
+    }
+
+    /**
+     * H2: inserts every id of {@code ids} in one statement; true if it did, false if one of them was there already (the
+     * statement then wrote nothing: H2 undoes a failed statement whole, and the transaction goes on).
+     */
+    private static boolean insertAllNew(Connection connection, OutboxSql s, String consumer, List<String> ids, long now)
+            throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(s.h2InboxInsert(ids.size()))) {
+            int p = 1;
+            for (String id : ids) {
+                ps.setString(p++, consumer);
+                ps.setString(p++, id);
+                ps.setLong(p++, now);
+            }
+            int count = ps.executeUpdate();
+            if (count != ids.size()) {
+                throw new SQLException("the database answered an insert of " + ids.size() + " inbox rows with update "
+                        + "count " + count + ", which does not tell which rows were inserted", "XX000");
+            }
+            return true;
+        } catch (SQLException e) {
+            if ("23505".equals(e.getSQLState())) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     /** One inbox insert on a prepared {@code inboxInsert}: true if the row is new, false for a duplicate. */

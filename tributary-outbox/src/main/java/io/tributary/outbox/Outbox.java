@@ -12,6 +12,7 @@ import io.tributary.outbox.internal.JdbcFailure;
 import io.tributary.outbox.internal.OutboxSql;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
@@ -159,8 +160,9 @@ public final class Outbox {
      * Adds {@code events} in the connection's current transaction and returns their event ids in list order: the
      * same rows, key sequences and headers as calling {@link #add} for each, with each statement prepared once for the
      * whole list. On PostgreSQL the rows go in JDBC batches (a round trip for the keyed ones and one for the keyless
-     * ones, whatever their number); on MariaDB and H2 each keyed event still takes its key's sequence and its insert,
-     * on the prepared statements. Every event is checked (auto-commit, key length) before anything is written.
+     * ones, whatever their number); on H2 the keyed events go in multi-row statements of up to 64 rows (one that bumps
+     * up to 64 keys' sequences and returns them, then one that inserts up to 64 rows); on MariaDB each keyed event
+     * still takes its key's sequence and its insert, on the prepared statements. Every event is checked (auto-commit, key length) before anything is written.
      * <b>Ordering:</b> events of one key are numbered in list order, as with {@link #add}. The keyed events are
      * written grouped by key, keys in sorted (unsigned byte) order, so the transaction takes its keys' sequence-row
      * locks in that order: two transactions sharing keys wait for each other instead of deadlocking, whatever the
@@ -195,11 +197,15 @@ public final class Outbox {
                 Arrays::compareUnsigned));
         // The list positions the running statement or batch covers, in execution order: what an error names. Empty
         // until the first statement runs (an error then is about the table or connection, not an event).
-        List<Integer> failing = List.of();
+        Running running = new Running();
         try {
             OutboxSql sql = sql(connection);
             long now = System.currentTimeMillis();
             boolean batch = sql.dialect == OutboxDialect.POSTGRESQL;
+            if (sql.dialect == OutboxDialect.H2 && !keyed.isEmpty()) {
+                addKeyedInPieces(connection, sql, events, keyed, ids, encodedHeaders, now, running);
+                keyed = List.of();
+            }
             try (PreparedStatement keylessPs = keyless.isEmpty() ? null : connection.prepareStatement(sql.insertKeyless);
                  PreparedStatement keyedPs = keyed.isEmpty() ? null : connection.prepareStatement(
                          batch ? sql.addKeyedSingle : sql.insertKeyedFromKeyTable);
@@ -210,7 +216,7 @@ public final class Outbox {
                         bindKeyedSingle(Objects.requireNonNull(keyedPs), events.get(i), eventId, encodedHeaders.get(i), now);
                         keyedPs.addBatch();
                     } else {
-                        failing = List.of(i);
+                        running.positions = List.of(i);
                         upsertKey(Objects.requireNonNull(upsert), sql, Objects.requireNonNull(events.get(i).key()), now);
                         bindKeyedFromKeyTable(Objects.requireNonNull(keyedPs), events.get(i), eventId,
                                 encodedHeaders.get(i), now);
@@ -220,7 +226,7 @@ public final class Outbox {
                 if (batch && keyedPs != null) {
                     // Each keyed statement bumps its key's sequence and inserts in one, and the statements of a batch
                     // run in order, so a key repeated in the list is numbered in list order as with add().
-                    failing = keyed;
+                    running.positions = keyed;
                     keyedPs.executeBatch();
                 }
                 for (int i : keyless) {
@@ -229,12 +235,12 @@ public final class Outbox {
                     if (batch) {
                         keylessPs.addBatch();
                     } else {
-                        failing = List.of(i);
+                        running.positions = List.of(i);
                         keylessPs.executeUpdate();
                     }
                 }
                 if (batch && keylessPs != null) {
-                    failing = keyless;
+                    running.positions = keyless;
                     keylessPs.executeBatch();
                 }
             }
@@ -242,6 +248,7 @@ public final class Outbox {
         } catch (SQLException e) {
             // Both PostgreSQL batch statements are INSERT ... SELECT, never rewritten by pgjdbc, so the entry number
             // in its message is the statement's index in the batch.
+            List<Integer> failing = running.positions;
             if (failing.isEmpty()) {
                 throw databaseError(events.getFirst(), "(none of the " + events.size() + " events in the list was "
                         + "written yet)", e);
@@ -255,6 +262,139 @@ public final class Outbox {
             throw databaseError(events.get(failing.getFirst()), "(one of a batch of " + failing.size() + " of the "
                     + events.size() + " events in the list; the driver did not say which, the batch's first is "
                     + ids.get(failing.getFirst()) + ")", e);
+        }
+    }
+
+    /** The list positions the running statement covers, in execution order (what an error names). */
+    private static final class Running {
+        List<Integer> positions = List.of();
+    }
+
+    /**
+     * H2: the keyed events ({@code keyed}: list positions, sorted by key, a key's events in list order) in multi-row
+     * statements of up to 64 rows. First every key's sequence is bumped by its number of events, up to 64 distinct
+     * keys per {@code MERGE}, which returns each key's final sequence (so a key's events are numbered in list order
+     * after its earlier ones, as with {@link #add}); then the rows go in with their sequences, up to 64 per
+     * {@code INSERT}. Per event that is a fraction of a statement instead of two (a {@code MERGE} and an
+     * {@code INSERT ... SELECT} that looked the sequence up again): in the demo's profile each statement's own cost
+     * (snapshot, savepoint, parameters) was about a seventh of the payment transaction. Keys are merged in sorted
+     * order, so the sequence-row locks are taken in that order as before. A multi-row insert that fails has written
+     * nothing (H2 undoes a failed statement whole), and its rows are then inserted one at a time, so the error names
+     * the event at fault.
+     */
+    private static void addKeyedInPieces(Connection c, OutboxSql sql, List<OutboxEvent> events, List<Integer> keyed,
+                                         List<UUID> ids, List<byte[]> encodedHeaders, long now, Running running)
+            throws SQLException {
+        // Distinct keys in sorted order, with how many events each adds (keyed is sorted, so a key's events are adjacent).
+        List<byte[]> keys = new ArrayList<>();
+        List<Integer> counts = new ArrayList<>();
+        List<Integer> firstPositions = new ArrayList<>();
+        for (int i : keyed) {
+            byte[] key = Objects.requireNonNull(events.get(i).key());
+            if (!keys.isEmpty() && Arrays.equals(keys.getLast(), key)) {
+                counts.set(counts.size() - 1, counts.getLast() + 1);
+            } else {
+                keys.add(key);
+                counts.add(1);
+                firstPositions.add(i);
+            }
+        }
+        long[] lastSeq = new long[keys.size()];
+        for (int from = 0; from < keys.size(); ) {
+            int n = OutboxSql.h2Piece(keys.size() - from);
+            running.positions = firstPositions.subList(from, from + n);
+            mergeKeys(c, sql, keys, counts, from, n, now, lastSeq);
+            from += n;
+        }
+        // Each event's sequence: its key's events are numbered up to the key's final sequence, in list order.
+        long[] seqOf = new long[events.size()];
+        int k = 0;
+        long next = lastSeq[0] - counts.get(0) + 1;
+        byte[] current = keys.get(0);
+        for (int i : keyed) {
+            byte[] key = Objects.requireNonNull(events.get(i).key());
+            if (!Arrays.equals(current, key)) {
+                k++;
+                current = keys.get(k);
+                next = lastSeq[k] - counts.get(k) + 1;
+            }
+            seqOf[i] = next++;
+        }
+        for (int from = 0; from < keyed.size(); ) {
+            int n = OutboxSql.h2Piece(keyed.size() - from);
+            List<Integer> piece = keyed.subList(from, from + n);
+            running.positions = piece;
+            try {
+                insertKeyedRows(c, sql, events, piece, ids, encodedHeaders, seqOf, now);
+            } catch (SQLException pieceFailed) {
+                if (n == 1) {
+                    throw pieceFailed;
+                }
+                // Undone whole by H2: insert its rows one at a time, so the one that fails is named.
+                for (int i : piece) {
+                    running.positions = List.of(i);
+                    insertKeyedRows(c, sql, events, List.of(i), ids, encodedHeaders, seqOf, now);
+                }
+            }
+            from += n;
+        }
+    }
+
+    /** Bumps the sequences of {@code keys[from, from + n)} and stores each one's final sequence in {@code lastSeq}. */
+    private static void mergeKeys(Connection c, OutboxSql sql, List<byte[]> keys, List<Integer> counts, int from,
+                                  int n, long now, long[] lastSeq) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql.h2MergeKeys(n))) {
+            for (int attempt = 0; ; attempt++) {
+                int p = 1;
+                for (int j = from; j < from + n; j++) {
+                    ps.setBytes(p++, keys.get(j));
+                    ps.setLong(p++, counts.get(j));
+                    ps.setLong(p++, now);
+                }
+                Map<java.nio.ByteBuffer, Long> finalSeq = new java.util.HashMap<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        finalSeq.put(java.nio.ByteBuffer.wrap(rs.getBytes(1)), rs.getLong(2));
+                    }
+                } catch (SQLException e) {
+                    // H2's MERGE is not atomic against a concurrent first insert of the same key; the loser sees a
+                    // unique violation (the whole statement undone) and simply merges again.
+                    if (attempt < 3 && "23505".equals(e.getSQLState())) {
+                        continue;
+                    }
+                    throw e;
+                }
+                for (int j = from; j < from + n; j++) {
+                    Long seq = finalSeq.get(java.nio.ByteBuffer.wrap(keys.get(j)));
+                    if (seq == null) {
+                        throw new SQLException("the key sequence merge returned no row for key " + (j + 1) + " of "
+                                + keys.size(), "XX000");
+                    }
+                    lastSeq[j] = seq;
+                }
+                return;
+            }
+        }
+    }
+
+    private static void insertKeyedRows(Connection c, OutboxSql sql, List<OutboxEvent> events, List<Integer> rows,
+                                        List<UUID> ids, List<byte[]> encodedHeaders, long[] seqOf, long now)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql.h2InsertKeyed(rows.size()))) {
+            int p = 1;
+            for (int i : rows) {
+                OutboxEvent e = events.get(i);
+                ps.setString(p++, ids.get(i).toString());
+                ps.setString(p++, e.topic());
+                ps.setBytes(p++, e.key());
+                ps.setLong(p++, seqOf[i]);
+                ps.setString(p++, e.type());
+                setBytes(ps, p++, e.payload());
+                ps.setBytes(p++, encodedHeaders.get(i));
+                ps.setLong(p++, now);
+                ps.setLong(p++, now);
+            }
+            ps.executeUpdate();
         }
     }
 

@@ -69,6 +69,10 @@ import org.slf4j.LoggerFactory;
  * (uncommitted; rows the log then does not acknowledge are un-marked through a savepoint), wait for the
  * acknowledgements, commit. While rounds come back full the next one claims twice as many rows, up to
  * {@link RelayConfig#maxBatchSize()}; the first round that is not full drops back to {@link RelayConfig#batchSize()}.
+ * <p><b>Connections:</b> each round takes a connection from the data source and gives it back, except on H2, where
+ * the round thread keeps one (with the claim prepared on it) from round to round until a round fails or the relay
+ * closes: H2 parses a {@code FOR UPDATE} query again on every prepare. Such a relay holds one pooled connection for its
+ * life (on PostgreSQL, the listener holds another).
  * <p><b>Threads:</b> one virtual thread runs rounds, one listens for NOTIFY (PostgreSQL, {@code useNotify}), another
  * (short-lived) refreshes the gauges and purges;
  * {@link #relayOnce()} may instead be called by the caller (not both at once). Thread-safe to {@link #close()} from
@@ -77,7 +81,6 @@ import org.slf4j.LoggerFactory;
 public final class OutboxRelay implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(OutboxRelay.class);
-    private static final int MARK_CHUNK = 1_000;
     private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
     /** Consecutive empty rounds counted at most: 1 ms doubled this often (12 days) exceeds any poll interval. */
     private static final int QUIET_CAP = 30;
@@ -102,6 +105,14 @@ public final class OutboxRelay implements AutoCloseable {
     private volatile @Nullable Thread loop;
     private volatile @Nullable Thread listenerThread;
     private @Nullable OutboxSql sql;
+    /**
+     * H2 only: the round thread's connection, kept from one round to the next, and the claim prepared on it. H2 parses
+     * a {@code FOR UPDATE} query again on every prepare (its query cache leaves them out), which cost a parse and a
+     * plan per round; a statement kept prepared runs without either. Both are dropped after any failed round.
+     * Confined to the thread running rounds; {@link #close()} releases them after that thread ended.
+     */
+    private @Nullable Connection heldConnection;
+    private @Nullable PreparedStatement heldClaim;
     private @Nullable Connection listenConnection;
     private volatile @Nullable Thread housekeeper;
     private long nextPurge;
@@ -159,6 +170,14 @@ public final class OutboxRelay implements AutoCloseable {
     }
 
     private void runLoop() {
+        try {
+            runRounds();
+        } finally {
+            releaseRoundConnection();
+        }
+    }
+
+    private void runRounds() {
         int limit = config.batchSize();
         int quiet = QUIET_CAP; // consecutive empty rounds; idle at start
         while (running) {
@@ -216,14 +235,18 @@ public final class OutboxRelay implements AutoCloseable {
     }
 
     private RelayRound relayOnce(int limit) {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            // Each statement must see the latest commits (another relay's published rows), also on MariaDB whose
-            // default is REPEATABLE READ.
-            c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+        @Nullable Connection c = null;
+        boolean keep = false;
+        try {
+            c = roundConnection();
             OutboxSql s = sql(c);
             try {
-                return relayOnce(c, s, limit);
+                RelayRound round = relayOnce(c, s, limit);
+                // H2: kept for the next round with its claim prepared (see heldConnection). Other databases cache
+                // statements per connection themselves, and a pooled connection is better back in the pool between
+                // rounds (and replaced by the pool when the server drops it).
+                keep = s.dialect == OutboxDialect.H2;
+                return round;
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(c);
                 throw e;
@@ -232,6 +255,52 @@ public final class OutboxRelay implements AutoCloseable {
             throw new RetriableException(OutboxErrors.OUTBOX_DATABASE_ERROR, "Outbox relay '" + config.relayName()
                     + "' could not read table '" + tables.outbox() + "': " + e.getMessage() + " (SQLState "
                     + e.getSQLState() + "); rows stay pending and the relay retries with backoff.", e);
+        } finally {
+            if (!keep) {
+                releaseRoundConnection();
+            }
+        }
+    }
+
+    /** The connection kept from the last round, else a new one from the pool, set up for rounds. */
+    private Connection roundConnection() throws SQLException {
+        Connection c = heldConnection;
+        if (c != null) {
+            return c;
+        }
+        c = dataSource.getConnection();
+        try {
+            c.setAutoCommit(false);
+            // Each statement must see the latest commits (another relay's published rows), also on MariaDB whose
+            // default is REPEATABLE READ.
+            c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+        } catch (SQLException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+        heldConnection = c;
+        return c;
+    }
+
+    /** Closes the round's claim statement and gives its connection back to the pool (after a failure, or not H2). */
+    private void releaseRoundConnection() {
+        PreparedStatement ps = heldClaim;
+        Connection c = heldConnection;
+        heldClaim = null;
+        heldConnection = null;
+        try {
+            if (ps != null) {
+                ps.close();
+            }
+        } catch (SQLException ignored) {
+            // the connection goes next, and with it the statement
+        }
+        try {
+            if (c != null) {
+                c.close();
+            }
+        } catch (SQLException ignored) {
+            // a broken connection: the pool discards it
         }
     }
 
@@ -398,7 +467,10 @@ public final class OutboxRelay implements AutoCloseable {
 
     private List<Row> claim(Connection c, OutboxSql s, long now, int limit) throws SQLException {
         List<Row> rows = new ArrayList<>(limit);
-        try (PreparedStatement ps = c.prepareStatement(s.claim)) {
+        // H2: prepared once on the kept connection (the limit is a parameter, so one statement serves every size).
+        boolean kept = s.dialect == OutboxDialect.H2 && c == heldConnection;
+        PreparedStatement ps = kept && heldClaim != null ? heldClaim : c.prepareStatement(s.claim);
+        try {
             ps.setLong(1, now);
             ps.setInt(2, limit);
             try (ResultSet rs = ps.executeQuery()) {
@@ -408,6 +480,12 @@ public final class OutboxRelay implements AutoCloseable {
                             rs.getLong(5), rs.getBytes(7), HeadersCodec.decode(rs.getBytes(8), id), rs.getLong(9),
                             rs.getInt(10)));
                 }
+            }
+        } finally {
+            if (kept) {
+                heldClaim = ps;
+            } else {
+                ps.close();
             }
         }
         return rows;
@@ -437,22 +515,33 @@ public final class OutboxRelay implements AutoCloseable {
         if (keys.isEmpty()) {
             return out;
         }
-        String sql = s.bindsArrays() ? s.minUnfinishedSeqArray() : s.minUnfinishedSeq(keys.size());
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            if (s.bindsArrays()) {
+        if (s.bindsArrays()) {
+            try (PreparedStatement ps = c.prepareStatement(s.minUnfinishedSeqArray())) {
                 ps.setArray(1, c.createArrayOf("bytea", keys.toArray(new byte[0][])));
-            } else {
-                for (int i = 0; i < keys.size(); i++) {
-                    ps.setBytes(i + 1, keys.get(i));
-                }
+                readMinUnfinished(ps, out);
             }
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.put(ByteBuffer.wrap(rs.getBytes(1)), rs.getLong(2));
+            return out;
+        }
+        for (int from = 0; from < keys.size(); from += s.listChunk()) {
+            List<byte[]> chunk = keys.subList(from, Math.min(keys.size(), from + s.listChunk()));
+            int length = s.listLength(chunk.size());
+            try (PreparedStatement ps = c.prepareStatement(s.minUnfinishedSeq(length))) {
+                for (int i = 0; i < length; i++) {
+                    // Padded with the last key again: the same set of keys, one row each in the result.
+                    ps.setBytes(i + 1, chunk.get(Math.min(i, chunk.size() - 1)));
                 }
+                readMinUnfinished(ps, out);
             }
         }
         return out;
+    }
+
+    private static void readMinUnfinished(PreparedStatement ps, Map<ByteBuffer, Long> out) throws SQLException {
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.put(ByteBuffer.wrap(rs.getBytes(1)), rs.getLong(2));
+            }
+        }
     }
 
     private void markPublished(Connection c, OutboxSql s, List<Row> rows) throws SQLException {
@@ -476,16 +565,18 @@ public final class OutboxRelay implements AutoCloseable {
             }
             return;
         }
-        for (int from = 0; from < rows.size(); from += MARK_CHUNK) {
-            List<Row> chunk = rows.subList(from, Math.min(rows.size(), from + MARK_CHUNK));
-            String sql = config.deleteOnPublish() ? s.deletePublished(chunk.size()) : s.markPublished(chunk.size());
+        for (int from = 0; from < rows.size(); from += s.listChunk()) {
+            List<Row> chunk = rows.subList(from, Math.min(rows.size(), from + s.listChunk()));
+            int length = s.listLength(chunk.size());
+            String sql = config.deleteOnPublish() ? s.deletePublished(length) : s.markPublished(length);
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 int i = 1;
                 if (!config.deleteOnPublish()) {
                     ps.setLong(i++, now);
                 }
-                for (Row r : chunk) {
-                    ps.setLong(i++, r.id);
+                for (int k = 0; k < length; k++) {
+                    // Padded with the last id again: an IN list is a set, so each row is still marked once.
+                    ps.setLong(i++, chunk.get(Math.min(k, chunk.size() - 1)).id);
                 }
                 ps.executeUpdate();
             }
@@ -780,6 +871,10 @@ public final class OutboxRelay implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (t == null) {
+            // Rounds driven by the caller (relayOnce): its kept H2 connection goes back to the pool now.
+            releaseRoundConnection();
         }
         if (l != null) {
             try {

@@ -89,4 +89,17 @@ class H2OutboxIndexTest {
                     .contains("MSG_KEY = ").contains("STATUS = 0").contains("KEY_SEQ > ");
         }
     }
+
+    @Test
+    void theIdSequenceCaches1024ValuesSoItWritesItsStateOncePer1024RowsNotEvery32() throws Exception {
+        try (Connection c = db.dataSource().getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT IDENTITY_CACHE FROM INFORMATION_SCHEMA.COLUMNS "
+                     + "WHERE TABLE_NAME = ? AND COLUMN_NAME = 'ID'")) {
+            ps.setString(1, tables.outbox().toUpperCase(Locale.ROOT));
+            try (ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getLong(1)).isEqualTo(1024);
+            }
+        }
+    }
 }

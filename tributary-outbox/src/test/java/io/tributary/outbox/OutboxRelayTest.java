@@ -90,6 +90,62 @@ class OutboxRelayTest {
         }
     }
 
+    /**
+     * Rounds whose id and key lists are longer than one listed statement takes (64 on H2, padded to a power of two by
+     * repeating the last entry): every row is still published, marked or deleted exactly once, and the order check
+     * finds the keys of every chunk.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void marksDeletesAndOrderChecksEveryRowOfARoundLongerThanOneStatementsListOnce(TestDatabase db) throws Exception {
+        for (boolean delete : new boolean[] {false, true}) {
+            OutboxTables tables = db.freshTables();
+            try (EventLog log = LogFixture.open(logDir.resolve("delete-" + delete))) {
+                LogFixture.createTopic(log, "orders", 4);
+                Outbox outbox = new Outbox(tables);
+                OutboxRelay relay = OutboxRelay.create(db.dataSource(), log, tables,
+                        fast().withBatchSize(500).withDeleteOnPublish(delete), new SimpleMeterRegistry(),
+                        RelayObserver.NONE);
+                // 131 keys' first events: a round of 131 ids (64 + 64 + 3, the last chunk padded to 4)
+                List<OutboxEvent> first = new ArrayList<>();
+                for (int k = 0; k < 131; k++) {
+                    first.add(OutboxEvent.of("orders", bytes("k" + k), "T", bytes("v" + k)));
+                }
+                addAllInTransaction(db, outbox, first);
+                assertThat(relay.relayOnce().published()).isEqualTo(131);
+                // their second events, and 2 new keys: the order check asks for 131 keys (3 chunks), 133 ids marked
+                List<OutboxEvent> second = new ArrayList<>();
+                for (int k = 0; k < 133; k++) {
+                    second.add(OutboxEvent.of("orders", bytes("k" + k), "T", bytes("v" + (1000 + k))));
+                }
+                addAllInTransaction(db, outbox, second);
+                RelayRound round = relay.relayOnce();
+                assertThat(round.claimed()).isEqualTo(133);
+                assertThat(round.published()).as("every claimed row passed the order check").isEqualTo(133);
+                assertThat(relay.relayOnce().claimed()).as("nothing left pending").isZero();
+                relay.close();
+                List<LogRecord> records = LogFixture.readAll(log, "orders");
+                assertThat(records).hasSize(264);
+                assertThat(new HashSet<>(payloads(records))).hasSize(264);
+                assertPerKeyOrder(records);
+                OutboxStats stats = OutboxAdmin.stats(db.dataSource(), tables);
+                assertThat(stats.pending()).isZero();
+                assertThat(stats.published()).isEqualTo(delete ? 0 : 264);
+            } finally {
+                db.drop(tables);
+            }
+        }
+    }
+
+    private static void addAllInTransaction(TestDatabase db, Outbox outbox, List<OutboxEvent> events)
+            throws SQLException {
+        try (Connection c = db.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            outbox.addAll(c, events);
+            c.commit();
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(TestDatabase.class)
     void growsItsRoundsWhileABacklogLastsAndKeepsEachKeysOrder(TestDatabase db) throws Exception {

@@ -175,6 +175,46 @@ class OutboxTest {
         }
     }
 
+    /**
+     * A list longer than one of H2's multi-row statements takes (64 keys, 64 rows), keys repeated in it: every key's
+     * events are numbered in list order after its earlier ones, whatever piece they land in.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void addAllOfMoreEventsThanOneStatementTakesNumbersEachKeysEventsInListOrder(TestDatabase db) throws SQLException {
+        OutboxTables tables = db.freshTables();
+        try {
+            Outbox outbox = new Outbox(tables);
+            try (Connection c = db.dataSource().getConnection()) {
+                c.setAutoCommit(false);
+                outbox.add(c, OutboxEvent.of("orders", bytes("key-3"), "T", bytes("key-3#0")));
+                c.commit();
+                List<OutboxEvent> events = new ArrayList<>();
+                int[] seen = new int[100];
+                seen[3] = 1;
+                for (int i = 0; i < 230; i++) {
+                    int k = (i * 37) % 100;   // 100 keys, each 2 or 3 times, interleaved
+                    events.add(OutboxEvent.of("orders", bytes("key-" + k), "T", bytes("key-" + k + "#" + seen[k]++)));
+                }
+                assertThat(outbox.addAll(c, events)).hasSize(230).doesNotHaveDuplicates();
+                c.commit();
+                for (int k : new int[] {0, 3, 37, 63, 64, 99}) {
+                    List<String> expected = new ArrayList<>();
+                    for (int n = 0; n < seen[k]; n++) {
+                        expected.add("key-" + k + "#" + n);
+                    }
+                    assertThat(payloadsByKeySequence(db, tables, "key-" + k)).as("key-%d", k)
+                            .containsExactlyElementsOf(expected);
+                    assertThat(keySequences(db, tables, "key-" + k)).as("key-%d", k).hasSize(seen[k])
+                            .startsWith(1L).isSorted().doesNotHaveDuplicates().last().isEqualTo((long) seen[k]);
+                }
+                assertThat(eventIds(db, tables)).hasSize(231);
+            }
+        } finally {
+            db.drop(tables);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(TestDatabase.class)
     void addAllNamesTheEventWhoseInsertFailedAndDoesNotQuoteItsPayload(TestDatabase db) throws SQLException {

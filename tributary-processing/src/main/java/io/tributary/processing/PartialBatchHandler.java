@@ -21,6 +21,13 @@ import java.util.List;
  * attempt. <b>Outcome:</b> throwing fails the whole batch for this attempt, as with {@link BatchHandler}. After a crash
  * a batch may be delivered again (at-least-once), so the handler must be idempotent. <b>Threads:</b> as
  * {@link BatchHandler}: virtual threads, concurrently for batches with disjoint keys.
+ *
+ * <p><b>Attempts:</b> each call is told which attempt at its events it is ({@code attempt}, from 1), so a handler can
+ * choose by itself between failing the batch whole (throw: the processor retries the same events after its backoff,
+ * per {@link ProcessorConfig#retry()}) and naming its events to go again alone, without remembering batches across
+ * calls. The count is per call of these events: 1 on the first call of a batch, 2 on its first retry, and so on; an
+ * event handed again alone, or redriven from the dead-letter topic, starts its own call at 1 again. After a restart or
+ * a rebalance, events delivered again start at 1 (the count is not stored).
  */
 @FunctionalInterface
 public interface PartialBatchHandler {
@@ -28,6 +35,9 @@ public interface PartialBatchHandler {
     /**
      * Handles the events (never empty, read-only, offset order); returns which were completed. Throw to fail the
      * whole batch for this attempt.
+     *
+     * @param events  the batch
+     * @param attempt which attempt at these events this call is: 1 for the first, 2 for the first retry, …
      */
-    BatchOutcome handleBatch(List<LogRecord> events) throws Exception;
+    BatchOutcome handleBatch(List<LogRecord> events, int attempt) throws Exception;
 }

@@ -66,7 +66,7 @@ public final class Processor implements AutoCloseable {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(handler, "handler");
         return new Processor(log, config, new ProcessorRuntime(log, config,
-                records -> {
+                (records, attempt) -> {
                     handler.handle(records.getFirst());
                     return List.of();
                 }, false));
@@ -77,7 +77,7 @@ public final class Processor implements AutoCloseable {
         Objects.requireNonNull(log, "log");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(handler, "handler");
-        return new Processor(log, config, new ProcessorRuntime(log, config, records -> {
+        return new Processor(log, config, new ProcessorRuntime(log, config, (records, attempt) -> {
             handler.handleBatch(records);
             return List.of();
         }, true));
@@ -91,8 +91,8 @@ public final class Processor implements AutoCloseable {
         Objects.requireNonNull(log, "log");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(handler, "handler");
-        return new Processor(log, config, new ProcessorRuntime(log, config, records -> switch (
-                Objects.requireNonNull(handler.handleBatch(records), "the handler returned no BatchOutcome")) {
+        return new Processor(log, config, new ProcessorRuntime(log, config, (records, attempt) -> switch (
+                Objects.requireNonNull(handler.handleBatch(records, attempt), "the handler returned no BatchOutcome")) {
             case BatchOutcome.Completed c -> List.of();
             case BatchOutcome.HandAgainAlone again -> again.events();
         }, true));

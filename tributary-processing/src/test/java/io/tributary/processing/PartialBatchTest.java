@@ -57,7 +57,7 @@ class PartialBatchTest {
             produce(log, "orders", keys, 1);   // 11 events, the poison one at offset 5
             List<List<String>> calls = new CopyOnWriteArrayList<>();
             Set<String> applied = ConcurrentHashMap.newKeySet();
-            try (Processor p = Processor.startPartialBatched(log, batched("billing"), events -> {
+            try (Processor p = Processor.startPartialBatched(log, batched("billing"), (events, attempt) -> {
                 calls.add(names(events));
                 List<LogRecord> poison = events.stream().filter(e -> key(e).equals("poison")).toList();
                 if (!poison.isEmpty() && events.size() == 1) {
@@ -80,6 +80,37 @@ class PartialBatchTest {
     }
 
     @Test
+    void tellsEachCallWhichAttemptAtItsEventsItIsAndStartsAgainAtOneForAnEventHandedAgain() throws Exception {
+        try (EventLog log = Fixtures.openLog(dir)) {
+            createTopic(log, "orders", 1);
+            TopicPartition tp = new TopicPartition("orders", 0);
+            produce(log, "orders", List.of("a", "b", "c"), 1);
+            List<String> calls = new CopyOnWriteArrayList<>();
+            ProcessorConfig cfg = batched("billing").withRetry(RetryPolicy.defaults().withMaxAttempts(3)
+                    .withBackoff(Duration.ofMillis(1), Duration.ofMillis(1)));
+            try (Processor p = Processor.startPartialBatched(log, cfg, (events, attempt) -> {
+                calls.add(names(events) + "@" + attempt);
+                if (events.size() > 1 && attempt == 1) {
+                    throw new IllegalStateException("the shared work failed once");   // retried whole
+                }
+                if (events.size() > 1) {
+                    return BatchOutcome.handAgainAlone(events.subList(1, 2));   // b goes again alone
+                }
+                if (attempt < 3) {
+                    throw new IllegalStateException("b fails twice in its own call");
+                }
+                return BatchOutcome.completed();
+            })) {
+                await("every event committed", WAIT, () -> committed(log, "billing", tp) == 3);
+                assertThat(p.failure()).isEmpty();
+                assertThat(p.deadLetters().list()).isEmpty();
+            }
+            assertThat(calls).containsExactly("[a#0, b#0, c#0]@1", "[a#0, b#0, c#0]@2", "[b#0]@1", "[b#0]@2",
+                    "[b#0]@3");
+        }
+    }
+
+    @Test
     void handsTheLaterEventsOfANamedKeyAgainAfterItInOffsetOrder() throws Exception {
         try (EventLog log = Fixtures.openLog(dir)) {
             createTopic(log, "orders", 1);
@@ -87,7 +118,7 @@ class PartialBatchTest {
             produce(log, "orders", List.of("a", "b"), 3);   // a#0 b#0 a#1 b#1 a#2 b#2
             List<List<String>> calls = new CopyOnWriteArrayList<>();
             List<String> applied = new CopyOnWriteArrayList<>();
-            try (Processor p = Processor.startPartialBatched(log, batched("billing"), events -> {
+            try (Processor p = Processor.startPartialBatched(log, batched("billing"), (events, attempt) -> {
                 calls.add(names(events));
                 if (events.size() > 1) {
                     // a#1 is named; the contract says a#2 must not be applied either, and the processor brings it back
@@ -115,7 +146,7 @@ class PartialBatchTest {
             produce(log, "orders", List.of("a"), 1);
             List<List<String>> calls = new CopyOnWriteArrayList<>();
             ProcessorConfig cfg = batched("billing").withDeadLetter(DeadLetterPolicy.stopProcessor());
-            try (Processor p = Processor.startPartialBatched(log, cfg, events -> {
+            try (Processor p = Processor.startPartialBatched(log, cfg, (events, attempt) -> {
                 calls.add(names(events));
                 return BatchOutcome.handAgainAlone(events);
             })) {
@@ -135,7 +166,7 @@ class PartialBatchTest {
             produce(log, "orders", List.of("a", "b", "poison"), 3);   // a#1 named (a#2 goes back with it); poison#0..2
             ProcessorConfig cfg = batched("billing")
                     .withTelemetry(ProcessorTelemetry.defaults().withMeterRegistry(registry));
-            try (Processor p = Processor.startPartialBatched(log, cfg, events -> {
+            try (Processor p = Processor.startPartialBatched(log, cfg, (events, attempt) -> {
                 if (events.size() == 1) {
                     if (key(events.getFirst()).equals("poison")) {
                         throw new IllegalArgumentException("poison cannot be applied");
@@ -164,7 +195,7 @@ class PartialBatchTest {
             produce(log, "orders", List.of("a"), 1);
             AtomicReference<LogRecord> earlier = new AtomicReference<>();
             ProcessorConfig cfg = batched("billing").withDeadLetter(DeadLetterPolicy.stopProcessor());
-            try (Processor p = Processor.startPartialBatched(log, cfg, events -> {
+            try (Processor p = Processor.startPartialBatched(log, cfg, (events, attempt) -> {
                 if (earlier.compareAndSet(null, events.getFirst())) {
                     return BatchOutcome.completed();
                 }

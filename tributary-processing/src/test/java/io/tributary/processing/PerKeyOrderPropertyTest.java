@@ -160,7 +160,7 @@ class PerKeyOrderPropertyTest {
                     .withConsumer(ConsumerConfig.defaults().withMaxPollRecords(maxPollRecords))
                     .withBatching(batchEvents, 1 << 20, Duration.ofMillis(1))
                     .withEventFilter(accepted);
-            PartialBatchHandler handler = events -> {
+            PartialBatchHandler handler = (events, attempt) -> {
                 List<String> batchKeys = events.stream().map(Fixtures::key).distinct().toList();
                 for (String k : batchKeys) {
                     if (!active.add(k)) {

@@ -99,13 +99,6 @@ public final class PaymentService implements AutoCloseable {
     /** Calls of {@code OrderPlaced} in the handler now, and how many of them hang in the simulated crash. */
     private final AtomicInteger inCalls = new AtomicInteger();
     private final AtomicInteger hungCalls = new AtomicInteger();
-    /**
-     * Batches whose shared transaction failed once and were thrown back to the runtime to be retried whole; a second
-     * failure of the same batch sends its orders one by one. Emptied when it grows past {@link #MAX_FAILED_BATCHES}
-     * (batches that never came back, e.g. after a rebalance): the cost is one more batch attempt, never a lost order.
-     */
-    private final Set<BatchId> failedOnce = ConcurrentHashMap.newKeySet();
-    private static final int MAX_FAILED_BATCHES = 1024;
 
     private PaymentService(EventLog log, ProcessorConfig config, DataSource db, String tablePrefix,
                            OutboxTables outboxTables, String paymentsTopic, SchemaRegistryClient registry,
@@ -189,11 +182,12 @@ public final class PaymentService implements AutoCloseable {
      * events before dispatch): every order is decided first, outside any transaction; the decided ones are written in
      * one transaction with one commit. Poison orders are left to the runtime, which hands each again in a call of its
      * own, where it throws (so the runtime dead-letters it alone); so is an order that fails in any other way while it
-     * is decided. If the shared transaction fails, it was rolled back: the first time the call throws, so the runtime
-     * retries the batch whole; the second time (or at once for a data error) every order of the batch goes again
-     * alone, so an order that cannot be written fails only itself.
+     * is decided. If the shared transaction fails, it was rolled back: on the batch's first attempt the call throws, so
+     * the runtime retries the batch whole; on a later attempt (or at once for a data error) every order of the batch
+     * goes again alone, so an order that cannot be written fails only itself. The runtime says which attempt a call
+     * is, so nothing about failed batches is remembered here.
      */
-    private BatchOutcome handle(List<LogRecord> events) throws Exception {
+    private BatchOutcome handle(List<LogRecord> events, int attempt) throws Exception {
         inCalls.incrementAndGet();
         try {
             boolean alone = events.size() == 1;
@@ -230,25 +224,21 @@ public final class PaymentService implements AutoCloseable {
             }
             boolean[] applied = new boolean[0];
             if (!decided.isEmpty()) {
-                BatchId batch = BatchId.of(events);
                 try {
                     applied = transaction(decided);
                 } catch (Exception groupFailed) {
                     if (alone || Thread.currentThread().isInterrupted()) {
                         throw groupFailed;   // a stop interrupted it: the events stay uncommitted, as after a crash
                     }
-                    if (!isDataError(groupFailed) && config.retry().shouldRetry(groupFailed, 1)
-                            && retryWhole(batch)) {
+                    if (attempt == 1 && !isDataError(groupFailed) && config.retry().shouldRetry(groupFailed, attempt)) {
                         // Most likely the database, not an order (a pool or lock timeout): the runtime retries the
                         // batch as one transaction after its backoff, instead of hundreds of transactions in a row.
                         throw groupFailed;
                     }
                     // An order's data cannot be written, or the batch failed before: every order goes again alone,
                     // so the one at fault fails (and is dead-lettered) by itself.
-                    failedOnce.remove(batch);
                     return BatchOutcome.handAgainAlone(events);
                 }
-                failedOnce.remove(batch);
                 count(decided, applied);
             }
             if (crashing) {
@@ -288,17 +278,6 @@ public final class PaymentService implements AutoCloseable {
     }
 
     /**
-     * Whether this is the first failure of {@code batch}'s shared transaction (remembered for its retry), rather than
-     * a repeat.
-     */
-    private boolean retryWhole(BatchId batch) {
-        if (failedOnce.size() >= MAX_FAILED_BATCHES) {
-            failedOnce.clear();
-        }
-        return failedOnce.add(batch);
-    }
-
-    /**
      * A failure that one order's values cause (SQLSTATE class 22 data exception, e.g. a value too long, or 23
      * integrity constraint violation): the same batch would fail the same way again, so it is not retried whole.
      */
@@ -314,14 +293,6 @@ public final class PaymentService implements AutoCloseable {
             }
         }
         return false;
-    }
-
-    /** A batch as the runtime hands it, and again on a retry: its partition and offset range. */
-    private record BatchId(String topic, int partition, long firstOffset, long lastOffset) {
-        static BatchId of(List<LogRecord> events) {
-            LogRecord first = events.getFirst();
-            return new BatchId(first.topic(), first.partition(), first.offset(), events.getLast().offset());
-        }
     }
 
     private static List<LogRecord> add(List<LogRecord> list, LogRecord e) {

@@ -53,6 +53,19 @@ public final class OutboxSql {
     public final String inboxInsertArray;
     public final String inboxExists;
     public final String inboxPurge;
+    /**
+     * H2: {@code h2MergeKeys[b]} bumps the sequences of {@code 2^b} distinct keys in one statement and returns each
+     * key's final sequence ({@code SELECT msg_key, seq FROM FINAL TABLE (MERGE ...)}); parameters per key: the key, how
+     * many events it adds, the time. Empty on other dialects.
+     */
+    private final String[] h2MergeKeys;
+    /**
+     * H2: {@code h2InsertKeyed[b]} inserts {@code 2^b} keyed rows whose key sequences the caller already knows; nine
+     * parameters per row, in {@code insertColumns} order. Empty on other dialects.
+     */
+    private final String[] h2InsertKeyed;
+    /** H2: {@code h2InboxInsert[b]} inserts {@code 2^b} inbox rows (consumer, event id, time each). Empty elsewhere. */
+    private final String[] h2InboxInsert;
 
     public OutboxSql(OutboxDialect dialect, OutboxTables tables) {
         this.dialect = dialect;
@@ -129,11 +142,58 @@ public final class OutboxSql {
                 ? "INSERT INTO " + i + " (consumer, event_id, processed_at) SELECT ?, u.id, ? FROM unnest(?::varchar[])"
                         + " WITH ORDINALITY AS u(id, n) ORDER BY u.n ON CONFLICT DO NOTHING RETURNING event_id"
                 : "";
+        this.h2MergeKeys = new String[dialect == OutboxDialect.H2 ? MAX_ROWS_BITS + 1 : 0];
+        this.h2InsertKeyed = new String[h2MergeKeys.length];
+        this.h2InboxInsert = new String[h2MergeKeys.length];
+        for (int b = 0; b < h2MergeKeys.length; b++) {
+            int n = 1 << b;
+            h2MergeKeys[b] = "SELECT msg_key, seq FROM FINAL TABLE (MERGE INTO " + k + " USING (VALUES "
+                    + String.join(", ", java.util.Collections.nCopies(n,
+                            "(CAST(? AS VARBINARY(1024)), CAST(? AS BIGINT), CAST(? AS BIGINT))"))
+                    + ") AS s(msg_key, n, touched_at) ON " + k + ".msg_key = s.msg_key "
+                    + "WHEN MATCHED THEN UPDATE SET seq = " + k + ".seq + s.n, touched_at = s.touched_at "
+                    + "WHEN NOT MATCHED THEN INSERT (msg_key, seq, touched_at) VALUES (s.msg_key, s.n, s.touched_at))";
+            h2InsertKeyed[b] = "INSERT INTO " + t + " " + insertColumns + " VALUES "
+                    + String.join(", ", java.util.Collections.nCopies(n, "(?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+            h2InboxInsert[b] = "INSERT INTO " + i + " (consumer, event_id, processed_at) VALUES "
+                    + String.join(", ", java.util.Collections.nCopies(n, "(?, ?, ?)"));
+        }
         this.inboxExists = "SELECT 1 FROM " + i + " WHERE consumer = ? AND event_id = ?";
         this.inboxPurge = dialect == OutboxDialect.MARIADB
                 ? "DELETE FROM " + i + " WHERE processed_at < ? LIMIT ?"
                 : "DELETE FROM " + i + " WHERE (consumer, event_id) IN (SELECT consumer, event_id FROM " + i
                         + " WHERE processed_at < ?" + limit + ")";
+    }
+
+    /** The most rows (or keys) one of the H2 multi-row statements takes: {@code 2^MAX_ROWS_BITS}. */
+    public static final int MAX_ROWS_BITS = 6;
+
+    /**
+     * H2: the statement that bumps the sequences of {@code n} distinct keys and returns their final values
+     * ({@code n} a power of two, at most {@code 2^MAX_ROWS_BITS}). A few texts cover every list, so H2's per-session
+     * query cache keeps them parsed.
+     */
+    public String h2MergeKeys(int n) {
+        return h2MergeKeys[Integer.numberOfTrailingZeros(n)];
+    }
+
+    /** H2: the insert of {@code n} keyed rows with known sequences ({@code n} as for {@link #h2MergeKeys}). */
+    public String h2InsertKeyed(int n) {
+        return h2InsertKeyed[Integer.numberOfTrailingZeros(n)];
+    }
+
+    /** H2: the insert of {@code n} inbox rows ({@code n} as for {@link #h2MergeKeys}). */
+    public String h2InboxInsert(int n) {
+        return h2InboxInsert[Integer.numberOfTrailingZeros(n)];
+    }
+
+    /**
+     * How many of {@code remaining} rows the next H2 multi-row statement takes: the largest power of two that fits,
+     * at most {@code 2^MAX_ROWS_BITS}. A list goes in pieces such as 64, 64, 16, 2 (never padded: a repeated key
+     * would be merged twice).
+     */
+    public static int h2Piece(int remaining) {
+        return Math.min(1 << MAX_ROWS_BITS, Integer.highestOneBit(remaining));
     }
 
     /**
@@ -159,6 +219,25 @@ public final class OutboxSql {
     public String minUnfinishedSeqArray() {
         return "SELECT msg_key, MIN(key_seq) FROM " + tables.outbox() + " WHERE status IN (" + PENDING + ", " + FAILED
                 + ") AND msg_key = ANY(?) GROUP BY msg_key";
+    }
+
+    /**
+     * The most ids or keys one listed statement ({@link #markPublished(int)}, {@link #deletePublished(int)},
+     * {@link #minUnfinishedSeq(int)}) takes. H2 checks each row a statement finds against the whole {@code IN} list,
+     * one comparison per entry, so a 500-id delete made 250,000 comparisons (5,000 ids at the top batch size:
+     * 25 million); in chunks of 64 a row costs at most 64. MariaDB keeps long lists (fewer round trips).
+     */
+    public int listChunk() {
+        return dialect == OutboxDialect.H2 ? 64 : 1_000;
+    }
+
+    /**
+     * The length to bind a list of {@code n} ids or keys as: on H2 the next power of two (the list is padded by
+     * repeating its last entry, which an {@code IN} list treats as the same set), so a few statement texts cover
+     * every size and H2's per-session query cache keeps them parsed; elsewhere {@code n}.
+     */
+    public int listLength(int n) {
+        return dialect == OutboxDialect.H2 && n > 1 ? Integer.highestOneBit(n - 1) << 1 : n;
     }
 
     /** Marks {@code n} rows published in one statement (ids bound as parameters 2..n+1; parameter 1 is the time). */

@@ -69,7 +69,7 @@ public final class Instrumentation {
         boolean succeeded = false;
         int completed = records.size();
         try (Scope ignored = span.makeCurrent()) {
-            List<LogRecord> handAgain = context.call(() -> invoker.invoke(records));
+            List<LogRecord> handAgain = context.call(() -> invoker.invoke(records, attempt));
             succeeded = true;
             // Events handed again are not processed yet: their own calls count them, or the dead-letter queue takes them.
             completed = records.size() - handAgain.size();

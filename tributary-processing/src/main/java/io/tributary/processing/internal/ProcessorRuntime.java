@@ -55,9 +55,9 @@ public final class ProcessorRuntime {
         /**
          * Calls the handler; returns the events of {@code records} it did not complete and wants handed again, each
          * in a call of its own (only a {@link io.tributary.processing.PartialBatchHandler} names any): empty when it
-         * completed them all.
+         * completed them all. {@code attempt} counts the calls of these records, from 1.
          */
-        List<LogRecord> invoke(List<LogRecord> records) throws Exception;
+        List<LogRecord> invoke(List<LogRecord> records, int attempt) throws Exception;
     }
 
     private final ProcessorConfig config;
@@ -529,8 +529,8 @@ public final class ProcessorRuntime {
             try {
                 // The names are checked inside the observed call: a wrong name fails the attempt, and the processed
                 // counter leaves out the events that go again (they are counted when their own call completes them).
-                instrumentation.invoke(records -> handedAgain(task, invoker.invoke(records)), task.records,
-                        task.attempts);
+                instrumentation.invoke((records, attempt) -> handedAgain(task, invoker.invoke(records, attempt)),
+                        task.records, task.attempts);
                 task.failure = null;
                 return;
             } catch (Throwable e) {

@@ -32,7 +32,7 @@ class InstrumentationTest {
         Instrumentation instrumentation = Instrumentation.create(config);
         AtomicReference<Map<String, String>> mdc = new AtomicReference<>();
         AtomicReference<ProcessingContext> context = new AtomicReference<>();
-        instrumentation.invoke(records -> {
+        instrumentation.invoke((records, attempt) -> {
             mdc.set(MDC.getCopyOfContextMap());
             context.set(ProcessingContext.current().orElseThrow());
             return List.of();
@@ -52,7 +52,7 @@ class InstrumentationTest {
     void clearsContextAndMdcAfterAFailureAndRethrowsIt() {
         Instrumentation instrumentation = Instrumentation.create(config);
         IllegalStateException boom = new IllegalStateException("boom");
-        assertThatThrownBy(() -> instrumentation.invoke(records -> {
+        assertThatThrownBy(() -> instrumentation.invoke((records, attempt) -> {
             throw boom;
         }, List.of(EVENT), 1)).isSameAs(boom);
         assertThat(MDC.get(ProcessingContext.MDC_EVENT_ID)).isNull();
@@ -64,7 +64,7 @@ class InstrumentationTest {
         Instrumentation instrumentation = Instrumentation.create(config.withTelemetry(config.telemetry()
                 .withMdc(false)));
         AtomicReference<String> seen = new AtomicReference<>("unset");
-        instrumentation.invoke(records -> {
+        instrumentation.invoke((records, attempt) -> {
             seen.set(MDC.get(ProcessingContext.MDC_EVENT_ID));
             return List.of();
         }, List.of(EVENT), 1);
