@@ -32,6 +32,21 @@ public interface PartitionReads {
      */
     List<LogRecord> read(TopicPartition tp, long offset, int maxRecords, long maxBytes);
 
+    /**
+     * {@link #read(TopicPartition, long, int, long) read} with the byte budget in {@code bytesLeft[0]}, from which the
+     * bytes of the records returned ({@link LogRecord#sizeInBytes()} each) are taken off: a caller reading several
+     * partitions into one budget then need not measure every record again. The first record is still always
+     * returned, so {@code bytesLeft[0]} may end below zero. The storage side counts the bytes as it decodes the
+     * records; this default measures them.
+     */
+    default List<LogRecord> read(TopicPartition tp, long offset, int maxRecords, long[] bytesLeft) {
+        List<LogRecord> got = read(tp, offset, maxRecords, bytesLeft[0]);
+        for (LogRecord r : got) {
+            bytesLeft[0] -= r.sizeInBytes();
+        }
+        return got;
+    }
+
     /** First offset whose record timestamp is {@code >= timestamp}; empty if none. */
     OptionalLong offsetForTimestamp(TopicPartition tp, long timestamp);
 

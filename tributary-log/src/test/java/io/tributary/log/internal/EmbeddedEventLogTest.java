@@ -39,6 +39,41 @@ class EmbeddedEventLogTest {
     }
 
     @Test
+    void aPollAcrossPartitionsStaysWithinMaxPollBytesAndTakesARecordPastItOnlyAsItsFirst() {
+        try (EventLog log = EventLogs.open(Map.of(EmbeddedLogConfig.DATA_DIR, dir.toString()))) {
+            log.admin().createTopic(NewTopic.of("orders", 2));
+            LogProducer producer = log.producer();
+            // key + value bytes: 100 and 100 on partition 0; 1,000 (over the budget alone) and 100 on partition 1
+            producer.append("orders", 0, Record.of(b("k"), b("a".repeat(99)))).join();
+            producer.append("orders", 0, Record.of(b("k"), b("b".repeat(99)))).join();
+            producer.append("orders", 1, Record.of(b("k"), b("c".repeat(999)))).join();
+            producer.append("orders", 1, Record.of(b("k"), b("d".repeat(99)))).join();
+            try (var consumer = log.consumer(io.tributary.log.ConsumerConfig.defaults().withMaxPollBytes(250))) {
+                TopicPartition p0 = new TopicPartition("orders", 0);
+                TopicPartition p1 = new TopicPartition("orders", 1);
+                consumer.assign(java.util.List.of(p0, p1));
+                consumer.seekToBeginning(java.util.List.of(p0, p1));
+                java.util.List<io.tributary.log.LogRecord> got = new java.util.ArrayList<>();
+                for (int i = 0; i < 10 && got.size() < 4; i++) {
+                    java.util.List<io.tributary.log.LogRecord> batch = consumer.poll(Duration.ofMillis(100));
+                    if (batch.size() > 1) {
+                        assertThat(batch.stream().mapToInt(io.tributary.log.LogRecord::sizeInBytes).sum())
+                                .isLessThanOrEqualTo(250);
+                    }
+                    if (batch.stream().anyMatch(r -> r.sizeInBytes() > 250)) {
+                        assertThat(batch).as("a record over the budget comes alone").hasSize(1);
+                    }
+                    got.addAll(batch);
+                }
+                assertThat(got).extracting(r -> new String(r.value(), StandardCharsets.UTF_8).charAt(0))
+                        .containsExactlyInAnyOrder('a', 'b', 'c', 'd');
+                assertThat(consumer.position(p0)).isEqualTo(2);
+                assertThat(consumer.position(p1)).isEqualTo(2);
+            }
+        }
+    }
+
+    @Test
     void theEmbeddedBackendIsTheDefaultAndReadsItsDataDirSetting() {
         try (EventLog log = EventLogs.open(Map.of(EmbeddedLogConfig.DATA_DIR, dir.toString()))) {
             assertThat(log.backend()).isEqualTo("embedded");

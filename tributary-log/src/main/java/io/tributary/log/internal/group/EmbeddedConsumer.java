@@ -357,11 +357,12 @@ final class EmbeddedConsumer implements LogConsumer {
         }
         List<LogRecord> out = new ArrayList<>();
         int maxRecords = config.maxPollRecords();
-        long maxBytes = config.maxPollBytes();
-        long bytes = 0;
+        // The storage counts each record's bytes as it decodes it and takes them off the budget, so the records are not
+        // measured a second time here (walking every header's name: about 1% of the demo's CPU).
+        long[] bytesLeft = {config.maxPollBytes()};
         int start = Math.floorMod(nextStart, n);
         nextStart = start + 1;
-        for (int i = 0; i < n && out.size() < maxRecords && bytes < maxBytes; i++) {
+        for (int i = 0; i < n && out.size() < maxRecords && bytesLeft[0] > 0; i++) {
             TopicPartition tp = order.get((start + i) % n);
             PartitionState st = owned.get(tp);
             if (st.paused) {
@@ -370,16 +371,19 @@ final class EmbeddedConsumer implements LogConsumer {
             if (st.position == UNKNOWN) {
                 st.position = initialPosition(tp);
             }
-            List<LogRecord> got = readFrom(tp, st, maxRecords - out.size(), maxBytes - bytes);
-            for (LogRecord r : got) {
-                int size = r.sizeInBytes();
-                if (!out.isEmpty() && bytes + size > maxBytes) {
-                    break;
-                }
-                out.add(r);
-                bytes += size;
-                st.position = r.offset() + 1;
+            long before = bytesLeft[0];
+            List<LogRecord> got = readFrom(tp, st, maxRecords - out.size(), bytesLeft);
+            if (got.isEmpty()) {
+                continue;
             }
+            if (bytesLeft[0] < 0 && !out.isEmpty()) {
+                // A read always returns its first record, even past the budget; only the poll's first may pass it.
+                // The records after that first one were measured against a budget it had already passed: none fit.
+                bytesLeft[0] = before;
+                continue;
+            }
+            out.addAll(got);
+            st.position = got.getLast().offset() + 1;
         }
         Membership m = membership;
         if (m != null && !m.active) {
@@ -390,9 +394,9 @@ final class EmbeddedConsumer implements LogConsumer {
         return out;
     }
 
-    private List<LogRecord> readFrom(TopicPartition tp, PartitionState st, int maxRecords, long maxBytes) {
+    private List<LogRecord> readFrom(TopicPartition tp, PartitionState st, int maxRecords, long[] bytesLeft) {
         try {
-            return reads.read(tp, st.position, maxRecords, maxBytes);
+            return reads.read(tp, st.position, maxRecords, bytesLeft);
         } catch (TributaryException e) {
             if (!e.code().equals(LogErrors.OFFSET_OUT_OF_RANGE)) {
                 throw e;
@@ -408,7 +412,7 @@ final class EmbeddedConsumer implements LogConsumer {
                     + "removed those records) and autoOffsetReset=NONE; seek to a valid offset, seekToBeginning, "
                     + "or set autoOffsetReset to EARLIEST or LATEST");
         };
-        return reads.read(tp, st.position, maxRecords, maxBytes);
+        return reads.read(tp, st.position, maxRecords, bytesLeft);
     }
 
     private long initialPosition(TopicPartition tp) {

@@ -400,6 +400,12 @@ public final class EmbeddedStorage implements PartitionReads, AutoCloseable {
         return partition(tp).read(offset, maxRecords, maxBytes);
     }
 
+    @Override
+    public List<LogRecord> read(TopicPartition tp, long offset, int maxRecords, long[] bytesLeft) {
+        checkOpen();
+        return partition(tp).read(offset, maxRecords, bytesLeft);
+    }
+
     PartitionLog partitionLog(TopicPartition tp) {
         return partition(tp);
     }

@@ -792,9 +792,16 @@ final class PartitionLog {
     }
 
     List<LogRecord> read(long offset, int maxRecords, long maxBytes) {
+        return read(offset, maxRecords, new long[]{maxBytes});
+    }
+
+    /** {@link #read(long, int, long)} with the budget in {@code bytesLeft[0]}, less the bytes of what it returns. */
+    List<LogRecord> read(long offset, int maxRecords, long[] bytesLeft) {
+        long budget = bytesLeft[0];
         for (int attempt = 0; ; attempt++) {
             try {
-                return readOnce(offset, maxRecords, maxBytes);
+                bytesLeft[0] = budget;   // a failed attempt may have counted records it does not return
+                return readOnce(offset, maxRecords, bytesLeft);
             } catch (java.nio.channels.ClosedByInterruptException e) {
                 Thread.currentThread().interrupt();
                 throw new RetriableException(ErrorCode.TIMEOUT, "The read of " + tp + " at offset " + offset
@@ -810,7 +817,7 @@ final class PartitionLog {
         }
     }
 
-    private List<LogRecord> readOnce(long offset, int maxRecords, long maxBytes) throws IOException {
+    private List<LogRecord> readOnce(long offset, int maxRecords, long[] bytesLeft) throws IOException {
         long end = endOffset.get();
         long start = startOffset();
         if (offset < start || offset > end) {
@@ -822,7 +829,6 @@ final class PartitionLog {
         if (offset == end) {
             return out;
         }
-        long[] bytesLeft = {maxBytes};
         long cur = offset;
         while (cur < end && out.size() < maxRecords) {
             Map.Entry<Long, Segment> e = segments.floorEntry(cur);

@@ -186,6 +186,29 @@ class AppendAndReadTest {
     }
 
     @Test
+    void readTakesTheBytesOfWhatItReturnsOffTheBudgetItWasGiven() {
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            StorageFixture.topic(s, "t", 1, Map.of());
+            EmbeddedProducer p = StorageFixture.producer(s);
+            for (int i = 0; i < 10; i++) {
+                Headers h = Headers.empty().with("trace-\u00e9", "x".repeat(i));   // a name of 8 UTF-8 bytes
+                p.append("t", 0, new Record(bytes("k" + i), bytes("0123456789"), h, i)).join();
+            }
+            TopicPartition tp = new TopicPartition("t", 0);
+            long[] budget = {100};
+            List<LogRecord> got = s.read(tp, 0, 100, budget);
+            int measured = got.stream().mapToInt(LogRecord::sizeInBytes).sum();
+            assertThat(got).hasSizeBetween(2, 9);
+            assertThat(budget[0]).isEqualTo(100 - measured).isGreaterThanOrEqualTo(0);
+            assertThat(s.read(tp, 0, 100, 100)).isEqualTo(got);
+
+            long[] tiny = {1};   // the first record is still returned, and the budget goes below zero
+            assertThat(s.read(tp, 9, 100, tiny)).hasSize(1);
+            assertThat(tiny[0]).isEqualTo(1 - s.read(tp, 9, 1, Long.MAX_VALUE).getFirst().sizeInBytes());
+        }
+    }
+
+    @Test
     void readingBeyondTheEndIsAnOffsetOutOfRangeError() {
         try (EmbeddedStorage s = StorageFixture.open(dir)) {
             StorageFixture.topic(s, "t", 1, Map.of());
