@@ -116,7 +116,8 @@ public final class LogBenchCommand implements Callable<Integer> {
 
     @Option(names = "--append-batch", paramLabel = "N", description = "Records per call of our producer API in the "
             + "append throughput runs: 1 = append() of one record per call (a copying Record.of on the embedded "
-            + "engine, a Record.wrapping on Kafka, as raw send() takes the payload as it is), figures named append.<size>...; "
+            + "engine, a Record.wrapping on Kafka, as raw send() takes the payload as it is), figures named append.<size>... "
+            + "(on Kafka also appendCb.<size>...: the callback form append(topic, record, callback), one shared callback); "
             + "N > 1 = appendAll() of N non-copying Record.wrapping records, figures named appendAll<N>.<size>... "
             + "(N at most " + LogWorkloads.RECORDS_PER_SEND_ALL + " and at most 16 MiB / the largest --sizes). "
             + "Raw kafka-clients always send() per record, its own bulk API "
