@@ -50,7 +50,11 @@ import picocli.CommandLine.Spec;
  * the constant payload: raw kafka-clients gets the payload as it is in a {@code ProducerRecord}, and
  * {@code Record.wrapping} is what our API's documentation tells a producer of a constant payload to use; a copying
  * {@code Record.of} would add a copy per record that the raw side does not make (it did in runs recorded before
- * this, whose {@code append.*} Kafka-backend figures were {@code Record.of}).
+ * this, whose {@code append.*} Kafka-backend figures were {@code Record.of}). With {@code --append-batch 1} ours runs
+ * twice per workload, in turn with raw: {@code append.*} with the future-returning {@code append()} (and the caller's
+ * completion stage on each future), and {@code appendCb.*} with the callback form
+ * {@code append(topic, record, callback)} and one shared callback, as raw's {@code send(record, callback)}; both are
+ * held against the same raw figure.
  *
  * <p><b>Figure names say how our side appended.</b> With {@code --append-batch 1} (the embedded default) the append
  * throughput figures are {@code append.<size>.p<n>.<fsync>}, measured with {@code append()} of one record per call
@@ -112,7 +116,8 @@ public final class LogBenchCommand implements Callable<Integer> {
 
     @Option(names = "--append-batch", paramLabel = "N", description = "Records per call of our producer API in the "
             + "append throughput runs: 1 = append() of one record per call (a copying Record.of on the embedded "
-            + "engine, a Record.wrapping on Kafka, as raw send() takes the payload as it is), figures named append.<size>...; "
+            + "engine, a Record.wrapping on Kafka, as raw send() takes the payload as it is), figures named append.<size>... "
+            + "(on Kafka also appendCb.<size>...: the callback form append(topic, record, callback), one shared callback); "
             + "N > 1 = appendAll() of N non-copying Record.wrapping records, figures named appendAll<N>.<size>... "
             + "(N at most " + LogWorkloads.RECORDS_PER_SEND_ALL + " and at most 16 MiB / the largest --sizes). "
             + "Raw kafka-clients always send() per record, its own bulk API "
@@ -285,14 +290,25 @@ public final class LogBenchCommand implements Callable<Integer> {
     private void runKafkaBackend(LogSuite suite, Path root) throws Exception {
         try (KafkaUnderTest kafka = KafkaUnderTest.open(bootstrapServers, root.resolve("kafka"));
              LogClient raw = new KafkaClientsClient(kafka.bootstrapServers());
-             LogClient ours = new EventLogClient(EventLogs.open(Map.of(EventLogs.BACKEND, "kafka",
-                     "tributary.log.kafka.bootstrap-servers", kafka.bootstrapServers())), "tributary-kafka",
-                     ProducerConfig.defaults().withLinger(Duration.ofMillis(5))
-                             .withProperties(KafkaClientsClient.THROUGHPUT_TUNING),
-                     ProducerConfig.defaults().withProperties(KafkaClientsClient.LATENCY_TUNING),
-                     appendBatch(Backend.kafka), EventLogClient.PerRecord.WRAPPING)) {
-            suite.runKafkaBackend(ours, raw);
+             LogClient ours = kafkaBackendClient(kafka, "tributary-kafka", EventLogClient.AppendForm.FUTURE)) {
+            if (appendBatch(Backend.kafka) > 1) {
+                suite.runKafkaBackend(ours, raw);
+                return;
+            }
+            // One record per call: the future form (append.*) and the callback form (appendCb.*), each against the
+            // same raw figures, taking turns with raw in every workload.
+            try (LogClient callbacks = kafkaBackendClient(kafka, "tributary-kafka-cb", EventLogClient.AppendForm.CALLBACK)) {
+                suite.runKafkaBackend(List.of(ours, callbacks), raw);
+            }
         }
+    }
+
+    private EventLogClient kafkaBackendClient(KafkaUnderTest kafka, String label, EventLogClient.AppendForm form) {
+        return new EventLogClient(EventLogs.open(Map.of(EventLogs.BACKEND, "kafka",
+                "tributary.log.kafka.bootstrap-servers", kafka.bootstrapServers())), label,
+                ProducerConfig.defaults().withLinger(Duration.ofMillis(5)).withProperties(KafkaClientsClient.THROUGHPUT_TUNING),
+                ProducerConfig.defaults().withProperties(KafkaClientsClient.LATENCY_TUNING),
+                appendBatch(Backend.kafka), EventLogClient.PerRecord.WRAPPING, form);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.tributary.bench.internal;
 
 import io.tributary.core.Record;
+import io.tributary.log.AppendCallback;
 import io.tributary.log.AppendResult;
 import io.tributary.log.LogProducer;
 import java.util.List;
@@ -28,6 +29,8 @@ public final class BoundedAppends implements AutoCloseable {
     private final AtomicLong failures = new AtomicLong();
     private final AtomicReference<@Nullable Throwable> first = new AtomicReference<>();
     private final BiConsumer<AppendResult, @Nullable Throwable> onDone;
+    /** The one callback of every {@link #appendWithCallback}: shared, as Kafka's users share one {@code Callback}. */
+    private final AppendCallback onAppended;
 
     /**
      * @param producer    closed with this object
@@ -41,6 +44,12 @@ public final class BoundedAppends implements AutoCloseable {
         this.maxInFlight = maxInFlight;
         this.inFlight = new Semaphore(maxInFlight);
         this.onDone = (r, e) -> {
+            inFlight.release();
+            if (e != null) {
+                failed(1, e);
+            }
+        };
+        this.onAppended = (r, e) -> {
             inFlight.release();
             if (e != null) {
                 failed(1, e);
@@ -64,6 +73,25 @@ public final class BoundedAppends implements AutoCloseable {
             throw e;
         }
         f.whenComplete(onDone);
+    }
+
+    /**
+     * Appends as {@link #append} through the callback form ({@link LogProducer#append(String, Record, AppendCallback)})
+     * with one shared callback: no future and no completion stage per record. A refusal known before sending comes to
+     * the callback too, so it is counted as a failure instead of thrown.
+     */
+    public void appendWithCallback(String topic, int partition, Record record) {
+        inFlight.acquireUninterruptibly();
+        try {
+            if (partition < 0) {
+                producer.append(topic, record, onAppended);
+            } else {
+                producer.append(topic, partition, record, onAppended);
+            }
+        } catch (RuntimeException e) {
+            inFlight.release(); // not a refusal (those go to the callback) but a bug: the callback was not called
+            throw e;
+        }
     }
 
     /**

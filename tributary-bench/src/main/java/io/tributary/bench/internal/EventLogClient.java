@@ -45,12 +45,24 @@ public final class EventLogClient implements LogClient {
         WRAPPING
     }
 
+    /** How the per-record throughput runs ({@code appendBatch} 1) learn of each acknowledgement. */
+    public enum AppendForm {
+        /** {@link LogProducer#append(String, Record)}: a future per record, and the caller's stage on it. */
+        FUTURE,
+        /**
+         * {@link LogProducer#append(String, Record, io.tributary.log.AppendCallback)} with one shared callback, as
+         * raw kafka-clients' {@code send(record, callback)} with one; figures named {@code appendCb.*}.
+         */
+        CALLBACK
+    }
+
     private final EventLog log;
     private final String label;
     private final ProducerConfig throughputConfig;
     private final ProducerConfig latencyConfig;
     private final int appendBatch;
     private final PerRecord perRecord;
+    private final AppendForm form;
 
     /**
      * @param log              an open log; closed with this client
@@ -71,6 +83,19 @@ public final class EventLogClient implements LogClient {
      */
     public EventLogClient(EventLog log, String label, ProducerConfig throughputConfig, ProducerConfig latencyConfig,
                           int appendBatch, PerRecord perRecord) {
+        this(log, label, throughputConfig, latencyConfig, appendBatch, perRecord, AppendForm.FUTURE);
+    }
+
+    /**
+     * @param form how {@code appendBatch} 1 appends; {@link AppendForm#CALLBACK} only with {@code appendBatch} 1
+     * @see #EventLogClient(EventLog, String, ProducerConfig, ProducerConfig, int)
+     */
+    public EventLogClient(EventLog log, String label, ProducerConfig throughputConfig, ProducerConfig latencyConfig,
+                          int appendBatch, PerRecord perRecord, AppendForm form) {
+        if (form == AppendForm.CALLBACK && appendBatch != 1) {
+            throw new IllegalArgumentException("the callback form appends one record per call; appendBatch "
+                    + appendBatch + " must be 1");
+        }
         if (appendBatch < 1) {
             throw new IllegalArgumentException("appendBatch " + appendBatch + " must be at least 1");
         }
@@ -80,6 +105,7 @@ public final class EventLogClient implements LogClient {
         this.latencyConfig = latencyConfig;
         this.appendBatch = appendBatch;
         this.perRecord = perRecord;
+        this.form = form;
     }
 
     public EventLog log() {
@@ -98,10 +124,23 @@ public final class EventLogClient implements LogClient {
 
     @Override
     public String appendCalls() {
-        return appendBatch == 1
-                ? perRecord == PerRecord.COPYING ? "append() per record (Record.of, copying)"
-                        : "append() per record (Record.wrapping, no copy)"
-                : "appendAll() of " + appendBatch + " records per call (Record.wrapping, no copy)";
+        String made = perRecord == PerRecord.COPYING ? "Record.of, copying" : "Record.wrapping, no copy";
+        return appendBatch > 1 ? "appendAll() of " + appendBatch + " records per call (Record.wrapping, no copy)"
+                : form == AppendForm.CALLBACK ? "append(topic, record, callback) per record, one shared callback ("
+                        + made + ")"
+                : "append() per record (" + made + ")";
+    }
+
+    /** {@code appendCb} for the callback form, so its figures never share a name with the future form's. */
+    @Override
+    public String appendWorkload(int appendBatch) {
+        return form == AppendForm.CALLBACK ? "appendCb" : LogClient.super.appendWorkload(appendBatch);
+    }
+
+    /** The callback form is a second way of appending through a log whose other workloads are measured already. */
+    @Override
+    public boolean appendThroughputOnly() {
+        return form == AppendForm.CALLBACK;
     }
 
     @Override
@@ -118,7 +157,7 @@ public final class EventLogClient implements LogClient {
     @Override
     public Sender newSender(Tuning tuning, int maxInFlight) {
         return new LogSender(log.producer(tuning == Tuning.THROUGHPUT ? throughputConfig : latencyConfig), maxInFlight,
-                appendBatch, perRecord);
+                appendBatch, perRecord, form);
     }
 
     @Override
@@ -160,11 +199,13 @@ public final class EventLogClient implements LogClient {
         private final BoundedAppends appends;
         private final int appendBatch;
         private final PerRecord perRecord;
+        private final AppendForm form;
 
-        LogSender(LogProducer producer, int maxInFlight, int appendBatch, PerRecord perRecord) {
+        LogSender(LogProducer producer, int maxInFlight, int appendBatch, PerRecord perRecord, AppendForm form) {
             this.appends = new BoundedAppends(producer, maxInFlight);
             this.appendBatch = appendBatch;
             this.perRecord = perRecord;
+            this.form = form;
         }
 
         @Override
@@ -174,6 +215,13 @@ public final class EventLogClient implements LogClient {
 
         @Override
         public void sendAll(String topic, byte[] value, int count) {
+            if (appendBatch == 1 && form == AppendForm.CALLBACK) {
+                for (int i = 0; i < count; i++) {
+                    Record r = perRecord == PerRecord.COPYING ? Record.of(null, value) : Record.wrapping(null, value);
+                    appends.appendWithCallback(topic, -1, r);
+                }
+                return;
+            }
             if (appendBatch == 1) {
                 if (perRecord == PerRecord.COPYING) {
                     // The copying Record.of, as the append.* figures recorded before appendAll existed were measured.

@@ -25,6 +25,23 @@ public interface LogClient extends AutoCloseable {
     void deleteTopic(String topic);
 
     /**
+     * The first part of this client's append throughput figures' names, given the suite's records per call: by
+     * default {@link LogSuite#appendWorkload} ({@code append} or {@code appendAll<N>}); a client that appends another
+     * way names its figures apart (e.g. {@code appendCb}), so no figure hides another.
+     */
+    default String appendWorkload(int appendBatch) {
+        return LogSuite.appendWorkload(appendBatch);
+    }
+
+    /**
+     * Whether the suite runs only this client's append throughput workloads: true for a second way of appending
+     * through a client whose consume and latency workloads are measured already.
+     */
+    default boolean appendThroughputOnly() {
+        return false;
+    }
+
+    /**
      * A producer tuned for throughput (batching allowed) or for latency with one record in flight (no linger), whose
      * {@link Sender#send} waits while {@code maxInFlight} records are unacknowledged. The bound is the same for every
      * client, and keeps a slow durable mode from queueing more than its delivery timeout's worth of records.

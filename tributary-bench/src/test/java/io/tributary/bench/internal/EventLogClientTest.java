@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tributary.bench.internal.LogClient.Sender;
 import io.tributary.bench.internal.LogClient.Tuning;
 import io.tributary.core.Record;
+import io.tributary.log.AppendCallback;
 import io.tributary.log.AppendResult;
 import io.tributary.log.Capability;
 import io.tributary.log.ConsumerConfig;
@@ -55,6 +56,29 @@ class EventLogClientTest {
         });
     }
 
+    @Test
+    void theCallbackFormHandsEveryRecordToTheProducersCallbackAppendWithOneSharedCallback() {
+        List<AppendCallback> callbacks = new CopyOnWriteArrayList<>();
+        List<Record> handedOver = appendThree((log, label) -> new EventLogClient(log, label, ProducerConfig.defaults(),
+                ProducerConfig.defaults(), 1, EventLogClient.PerRecord.WRAPPING, EventLogClient.AppendForm.CALLBACK),
+                callbacks);
+
+        assertThat(handedOver).hasSize(3).allSatisfy(r -> assertThat(r.sharedValue()).isSameAs(PAYLOAD));
+        assertThat(callbacks).as("every record went through append(topic, record, callback)").hasSize(3);
+        assertThat(callbacks.stream().distinct()).as("one callback shared by every append, as raw's send()").hasSize(1);
+    }
+
+    @Test
+    void theCallbackFormNamesItsFiguresApartAndRunsItsAppendThroughputOnly() {
+        EventLog embedded = EventLogs.open(Map.of(EmbeddedLogConfig.DATA_DIR, dir.toString()));
+        try (EventLogClient callbacks = new EventLogClient(embedded, "ours-cb", ProducerConfig.defaults(),
+                ProducerConfig.defaults(), 1, EventLogClient.PerRecord.WRAPPING, EventLogClient.AppendForm.CALLBACK)) {
+            assertThat(callbacks.appendWorkload(1)).isEqualTo("appendCb");
+            assertThat(callbacks.appendThroughputOnly()).isTrue();
+            assertThat(callbacks.appendCalls()).contains("callback", "Record.wrapping");
+        }
+    }
+
     private static final byte[] PAYLOAD = LogWorkloads.payload(100);
 
     private List<Record> appendThree(EventLogClient.PerRecord perRecord) {
@@ -63,9 +87,14 @@ class EventLogClientTest {
     }
 
     private List<Record> appendThree(BiFunction<EventLog, String, EventLogClient> clientFactory) {
+        return appendThree(clientFactory, new CopyOnWriteArrayList<>());
+    }
+
+    private List<Record> appendThree(BiFunction<EventLog, String, EventLogClient> clientFactory,
+                                     List<AppendCallback> callbacks) {
         List<Record> handedOver = new CopyOnWriteArrayList<>();
         EventLog embedded = EventLogs.open(Map.of(EmbeddedLogConfig.DATA_DIR, dir.toString()));
-        try (LogClient client = clientFactory.apply(new Watched(embedded, handedOver), "ours")) {
+        try (LogClient client = clientFactory.apply(new Watched(embedded, handedOver, callbacks), "ours")) {
             client.createTopic("t", 1, Durability.NEVER);
             try (Sender sender = client.newSender(Tuning.THROUGHPUT, 100)) {
                 sender.sendAll("t", PAYLOAD, 3);
@@ -76,8 +105,8 @@ class EventLogClientTest {
         return handedOver;
     }
 
-    /** The embedded log, noting every record its producers are given. */
-    private record Watched(EventLog log, List<Record> handedOver) implements EventLog {
+    /** The embedded log, noting every record its producers are given, and the callbacks of the callback form. */
+    private record Watched(EventLog log, List<Record> handedOver, List<AppendCallback> callbacks) implements EventLog {
         @Override
         public String backend() {
             return log.backend();
@@ -107,6 +136,20 @@ class EventLogClientTest {
                 public CompletableFuture<AppendResult> append(String topic, int partition, Record record) {
                     handedOver.add(record);
                     return p.append(topic, partition, record);
+                }
+
+                @Override
+                public void append(String topic, Record record, AppendCallback callback) {
+                    handedOver.add(record);
+                    callbacks.add(callback);
+                    p.append(topic, record, callback);
+                }
+
+                @Override
+                public void append(String topic, int partition, Record record, AppendCallback callback) {
+                    handedOver.add(record);
+                    callbacks.add(callback);
+                    p.append(topic, partition, record, callback);
                 }
 
                 @Override

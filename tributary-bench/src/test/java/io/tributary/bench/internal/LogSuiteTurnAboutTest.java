@@ -77,6 +77,35 @@ class LogSuiteTurnAboutTest {
         assertThat(collections() - before).isGreaterThanOrEqualTo(2 * (4 + 1));
     }
 
+    @Test
+    void holdsEachOfOurAppendFormsAgainstTheSameRawFigureAndRunsTheCallbackFormsAppendsOnly() {
+        List<String> appendRuns = new ArrayList<>();
+        LogSuite suite = suite(1);
+        StandIn futures = new StandIn("ours", appendRuns);
+        StandIn callbacks = new StandIn("ours-cb", appendRuns, "appendCb", true);
+        StandIn raw = new StandIn("raw", appendRuns);
+
+        List<Map<String, Measured>> each = suite.measureEach(List.of(futures, callbacks, raw), false, false);
+
+        assertThat(each.get(1).keySet()).as("the callback form's figures: its append throughput runs only")
+                .containsExactlyInAnyOrder("appendCb.100B.p1.always", "appendCb.100B.p1.never",
+                        "appendCb.100B.p2.always", "appendCb.100B.p2.never");
+        assertThat(each.get(0)).containsKeys("append.100B.p1.never", "consume.100B", "ack.100B.never.p50");
+        assertThat(appendRuns).filteredOn(r -> r.startsWith("ours-cb ")).hasSize(4)
+                .allSatisfy(r -> assertThat(r).contains("appendCb-100B"));
+
+        suite.runKafkaBackend(List.of(futures, callbacks), raw);
+
+        for (String workload : List.of(".100B.p1.always", ".100B.p1.never", ".100B.p2.always", ".100B.p2.never")) {
+            Figure future = suite.report().get("append" + workload).orElseThrow();
+            Figure callback = suite.report().get("appendCb" + workload).orElseThrow();
+            assertThat(future.vs()).as("append%s has the raw figure", workload).hasSize(1);
+            assertThat(callback.vs()).as("appendCb%s has the raw figure", workload).hasSize(1);
+            assertThat(callback.vs().getFirst().peer()).isEqualTo(future.vs().getFirst().peer());
+        }
+        assertThat(suite.report().get("consume.100B").orElseThrow().vs()).hasSize(1);
+    }
+
     private static long collections() {
         return java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
                 .mapToLong(java.lang.management.GarbageCollectorMXBean::getCollectionCount).sum();
@@ -101,8 +130,26 @@ class LogSuiteTurnAboutTest {
                 Duration.ofMillis(1), 0, repeat, 1), new PrintWriter(new StringWriter()));
     }
 
-    /** A client that accepts every record at once and reads back 64 at a time; notes each append run it starts. */
-    private record StandIn(String label, List<String> appendRuns) implements LogClient {
+    /**
+     * A client that accepts every record at once and reads back 64 at a time; notes each append run it starts. Its
+     * append figures are named {@code workload.*}; {@code throughputOnly} as {@link LogClient#appendThroughputOnly}.
+     */
+    private record StandIn(String label, List<String> appendRuns, String workload, boolean throughputOnly)
+            implements LogClient {
+
+        StandIn(String label, List<String> appendRuns) {
+            this(label, appendRuns, "append", false);
+        }
+
+        @Override
+        public String appendWorkload(int appendBatch) {
+            return workload;
+        }
+
+        @Override
+        public boolean appendThroughputOnly() {
+            return throughputOnly;
+        }
 
         @Override
         public boolean supports(Durability durability) {

@@ -11,6 +11,7 @@ import io.tributary.core.Record;
 import io.tributary.core.RetriableException;
 import io.tributary.core.TributaryException;
 import io.tributary.core.UnauthorizedException;
+import io.tributary.log.AppendCallback;
 import io.tributary.log.AppendResult;
 import io.tributary.log.LogErrors;
 import io.tributary.log.LogProducer;
@@ -41,9 +42,15 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread-safe, like {@link KafkaProducer}. Errors known before sending (unknown topic, partition out of range,
  * record over the topic's {@code max.message.bytes} or over what this producer can send, buffer full after
- * {@code maxBlock}) are thrown by {@code append}; the rest fail the returned future.
+ * {@code maxBlock}) are thrown by {@code append}; the rest fail the returned future. The callback form
+ * ({@link #append(String, Record, AppendCallback)}) hands all of them to the callback, and costs one object of ours
+ * per distinct callback rather than per record: Kafka calls one shared adapter, which makes the
+ * {@link AppendResult} on acknowledgement.
  */
 class KafkaLogProducer implements LogProducer {
+
+    /** How Kafka names its producers' I/O threads ({@code kafka-producer-network-thread | <client.id>}). */
+    private static final String KAFKA_IO_THREAD = "kafka-producer-network-thread";
 
     /** Longest wait for a topic's metadata before the first append to it, when {@code maxBlock} is shorter. */
     static final long METADATA_WAIT_MS = 30_000;
@@ -56,6 +63,8 @@ class KafkaLogProducer implements LogProducer {
     private final Consumer<AutoCloseable> onClose;
     private final java.util.Set<String> topicsWithMetadata = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private @Nullable Long lastTimestamp;
+    /** See {@link #acknowledgementFor}. */
+    private @Nullable Acknowledgement lastAcknowledgement;
     private volatile boolean closed;
     /** A user's producer interceptor sees the arrays and may write to them: then each record gets its own copies. */
     private final boolean copyArrays;
@@ -105,6 +114,98 @@ class KafkaLogProducer implements LogProducer {
                     + topic + "' is negative; partitions are numbered from 0.");
         }
         return send(topic, partition, record);
+    }
+
+    @Override
+    public void append(String topic, Record record, AppendCallback callback) {
+        sendTo(topic, -1, record, callback);
+    }
+
+    @Override
+    public void append(String topic, int partition, Record record, AppendCallback callback) {
+        Objects.requireNonNull(callback, "callback");
+        if (partition < 0) {
+            callback.onCompletion(null, new InvalidRequestException(LogErrors.PARTITION_OUT_OF_RANGE, "Partition "
+                    + partition + " of topic '" + topic + "' is negative; partitions are numbered from 0."));
+            return;
+        }
+        sendTo(topic, partition, record, callback);
+    }
+
+    /**
+     * The callback form: the same checks as {@link #send}, each failure handed to the callback on this thread; then
+     * one {@code send()} with the shared {@link Acknowledgement} of this callback, so nothing of ours is made per
+     * record until Kafka acknowledges it (then one {@link AppendResult}). A failure Kafka reports inside
+     * {@code send()} (buffer full after {@code maxBlock}) reaches the callback through Kafka itself, on this thread;
+     * one it throws instead (closed, interrupted) is handed over here, so the callback sees every outcome once.
+     */
+    private void sendTo(String topic, int partition, Record record, AppendCallback callback) {
+        Acknowledgement ack = acknowledgementFor(Objects.requireNonNull(callback, "callback"));
+        try {
+            checkOpen();
+            checkCanAppend(topic);
+            catalog.checkAppend(topic, partition, record);
+            checkFitsProducer(topic, record, -1, -1);
+            awaitMetadata(topic);
+        } catch (TributaryException e) {
+            callback.onCompletion(null, e);
+            return;
+        }
+        ProducerRecord<byte[], byte[]> pr = toKafka(topic, partition, record);
+        try {
+            producer.send(pr, ack);
+        } catch (IllegalStateException e) {
+            callback.onCompletion(null, closedOr(e, what(topic, partition)));
+        } catch (KafkaException e) {
+            callback.onCompletion(null, errors.translate(e, what(topic, partition), maxBlockMs));
+        }
+    }
+
+    /**
+     * The adapter of the callback most recently used, made anew only when the callback changes: a caller that passes
+     * one callback to every append (the way Kafka's users share one) costs no allocation of ours per record. Racy on
+     * purpose, as {@link #boxed}: an adapter's fields are final, so a thread that reads another's gets it complete,
+     * and the identity check catches one made for another callback.
+     */
+    private Acknowledgement acknowledgementFor(AppendCallback callback) {
+        Acknowledgement last = lastAcknowledgement;
+        if (last == null || last.callback != callback) {
+            last = new Acknowledgement(callback);
+            lastAcknowledgement = last;
+        }
+        return last;
+    }
+
+    private static String what(String topic, int partition) {
+        return "append to topic '" + topic + "'" + (partition < 0 ? "" : " partition " + partition);
+    }
+
+    /**
+     * Kafka's callback for the callback form of append, one per {@link AppendCallback} (shared by all its appends).
+     * Kafka calls it on its I/O thread, in send order per partition, or on the appending thread inside {@code send()}
+     * for a failure known before sending; the outcome goes straight to the user's callback on the same thread.
+     */
+    private final class Acknowledgement implements Callback {
+        final AppendCallback callback;
+
+        Acknowledgement(AppendCallback callback) {
+            this.callback = callback;
+        }
+
+        @Override
+        public void onCompletion(@Nullable RecordMetadata md, @Nullable Exception ex) {
+            if (ex == null && md != null) {
+                callback.onCompletion(new AppendResult(md.topic(), md.partition(), md.offset(), md.timestamp()), null);
+                return;
+            }
+            // Kafka names the record's topic (and partition, once chosen) in the metadata of a failure too. Which
+            // of its timeouts applies: max.block.ms inside send() (on the appending thread), delivery.timeout.ms
+            // once the record was queued (Kafka's I/O thread); used only in the message.
+            String what = md == null ? "append" : what(md.topic(), md.partition());
+            boolean queued = Thread.currentThread().getName().startsWith(KAFKA_IO_THREAD);
+            Exception error = ex != null ? ex : new IllegalStateException("Kafka reported neither metadata nor an error");
+            callback.onCompletion(null, errors.translate(error, what, queued ? deliveryTimeoutMs : maxBlockMs));
+        }
     }
 
     /**
@@ -212,11 +313,7 @@ class KafkaLogProducer implements LogProducer {
         catalog.checkAppend(topic, partition, record);
         checkFitsProducer(topic, record, -1, -1);
         awaitMetadata(topic);
-        // The record's own arrays, not copies: Kafka copies them into its batch before send() returns, and never
-        // writes to them (ByteArraySerializer hands them over as they are). Only an interceptor could: copies then.
-        ProducerRecord<byte[], byte[]> pr = new ProducerRecord<>(topic, partition < 0 ? null : partition,
-                boxed(record.timestamp()), copyArrays ? record.key() : record.sharedKey(),
-                copyArrays ? record.value() : record.sharedValue(), kafkaHeaders(record.headers()));
+        ProducerRecord<byte[], byte[]> pr = toKafka(topic, partition, record);
         Delivery delivery = new Delivery(topic, partition);
         // Kafka reports some failures inside send() itself, on this thread (buffer full after max.block.ms, metadata
         // not available in time, record too large for the client): those were known before sending.
@@ -239,6 +336,15 @@ class KafkaLogProducer implements LogProducer {
             }
         }
         return delivery;
+    }
+
+    /** Kafka's record for ours; {@code partition < 0} lets Kafka's partitioner choose. */
+    private ProducerRecord<byte[], byte[]> toKafka(String topic, int partition, Record record) {
+        // The record's own arrays, not copies: Kafka copies them into its batch before send() returns, and never
+        // writes to them (ByteArraySerializer hands them over as they are). Only an interceptor could: copies then.
+        return new ProducerRecord<>(topic, partition < 0 ? null : partition, boxed(record.timestamp()),
+                copyArrays ? record.key() : record.sharedKey(), copyArrays ? record.value() : record.sharedValue(),
+                kafkaHeaders(record.headers()));
     }
 
     /**
@@ -300,7 +406,7 @@ class KafkaLogProducer implements LogProducer {
         }
 
         String what() {
-            return "append to topic '" + topic + "'" + (partition < 0 ? "" : " partition " + partition);
+            return KafkaLogProducer.what(topic, partition);
         }
     }
 

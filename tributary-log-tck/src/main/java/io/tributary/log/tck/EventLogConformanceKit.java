@@ -12,6 +12,7 @@ import io.tributary.core.InvalidRequestException;
 import io.tributary.core.NotFoundException;
 import io.tributary.core.Record;
 import io.tributary.core.TributaryException;
+import io.tributary.log.AppendCallback;
 import io.tributary.log.AppendResult;
 import io.tributary.log.Capability;
 import io.tributary.log.ConsumerConfig;
@@ -800,6 +801,181 @@ public abstract class EventLogConformanceKit {
 
             assertRejected(() -> producer.append(topic, record("k", "late")), TributaryException.class, ErrorCode.CLOSED);
             assertThat(admin().describeTopic(topic).partitions().getFirst().endOffset()).isEqualTo(1);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Callback appends
+    // ------------------------------------------------------------------------------------------------------------
+
+    /**
+     * The callback form of append ({@link LogProducer#append(String, Record, AppendCallback)}): one call of the
+     * callback per append, with the result or with every error (also those known before sending, which the
+     * future-returning form throws), in append order per partition.
+     */
+    @Nested
+    @DisplayName("callback appends")
+    class CallbackAppends {
+
+        @Test
+        void callsBackOncePerRecordInAppendOrderPerPartitionWithWhereItLanded() {
+            String topic = createTopic("callback-order", 3);
+            int count = 600;
+            Outcomes outcomes = new Outcomes();
+            LogProducer p = producer();
+            for (int i = 0; i < count; i++) {
+                Record r = record("key-" + (i % 17), "v" + i);
+                // Keyed, explicit partitions and futures mixed: one thread's order per partition holds across forms.
+                switch (i % 3) {
+                    case 0 -> p.append(topic, r, outcomes.forAppend(i));
+                    case 1 -> p.append(topic, i % 2, r, outcomes.forAppend(i));
+                    default -> p.append(topic, r).whenComplete((res, e) -> outcomes.forAppend(-1).onCompletion(res, null));
+                }
+            }
+            outcomes.awaitCount(count, operationWait());
+
+            assertThat(outcomes.errors()).as("no append failed").isEmpty();
+            assertThat(outcomes.repeatedIndexes()).as("appends called back more than once").isEmpty();
+            Map<Integer, List<Long>> calledBackOffsets = new TreeMap<>();
+            for (Outcome o : outcomes.inCallOrder()) {
+                AppendResult r = Optional.ofNullable(o.result()).orElseThrow();
+                assertThat(r.topic()).isEqualTo(topic);
+                calledBackOffsets.computeIfAbsent(r.partition(), k -> new ArrayList<>()).add(r.offset());
+            }
+            for (int part = 0; part < 3; part++) {
+                List<LogRecord> stored = readPartition(new TopicPartition(topic, part));
+                assertThat(calledBackOffsets.getOrDefault(part, List.of()))
+                        .as("partition %d: callbacks run in offset order, once per stored record", part)
+                        .containsExactlyElementsOf(LongRange.of(0, stored.size()));
+                for (Outcome o : outcomes.inCallOrder()) {
+                    AppendResult r = Optional.ofNullable(o.result()).orElseThrow();
+                    if (r.partition() == part && o.index() >= 0) {
+                        assertThat(text(stored.get((int) r.offset()).value()))
+                                .as("the record stored where the callback of append %d says it landed", o.index())
+                                .isEqualTo("v" + o.index());
+                    }
+                }
+            }
+        }
+
+        @Test
+        void deliversAnUnknownTopicToTheCallbackInsteadOfThrowing() {
+            String unknown = uniqueName("absent");
+            try (LogProducer p = log.producer()) {
+                Outcomes outcomes = new Outcomes();
+                p.append(unknown, record("k", "v"), outcomes.forAppend(0));
+                p.append(unknown, 0, record("k", "v"), outcomes.forAppend(1));
+                outcomes.awaitCount(2, operationWait());
+                for (Outcome o : outcomes.inCallOrder()) {
+                    assertCalledBackWith(o, NotFoundException.class, LogErrors.TOPIC_NOT_FOUND, unknown, "create");
+                }
+            }
+            assertThat(admin().topicExists(unknown)).as("auto-create is off").isFalse();
+        }
+
+        @Test
+        void deliversRecordsTooLargeAndPartitionsOutOfRangeToTheCallbackAndStoresNothing() {
+            String topic = createTopic("callback-refused", 2, Map.of(TopicConfig.MAX_MESSAGE_BYTES, "1000"));
+            try (LogProducer p = log.producer()) {
+                Outcomes outcomes = new Outcomes();
+                p.append(topic, Record.of(bytes("k"), new byte[2000]), outcomes.forAppend(0));
+                p.append(topic, 0, Record.of(bytes("k"), new byte[2000]), outcomes.forAppend(1));
+                p.append(topic, 2, record("k", "v"), outcomes.forAppend(2));
+                p.append(topic, -1, record("k", "v"), outcomes.forAppend(3));
+                outcomes.awaitCount(4, operationWait());
+                p.flush();
+
+                List<Outcome> got = outcomes.inIndexOrder();
+                assertCalledBackWith(got.get(0), InvalidRequestException.class, LogErrors.RECORD_TOO_LARGE,
+                        "max.message.bytes", "1000", topic);
+                assertCalledBackWith(got.get(1), InvalidRequestException.class, LogErrors.RECORD_TOO_LARGE,
+                        "max.message.bytes", "1000", topic);
+                assertCalledBackWith(got.get(2), InvalidRequestException.class, LogErrors.PARTITION_OUT_OF_RANGE,
+                        topic, "2");
+                assertCalledBackWith(got.get(3), InvalidRequestException.class, LogErrors.PARTITION_OUT_OF_RANGE,
+                        topic, "-1");
+            }
+            assertThat(admin().describeTopic(topic).recordCountEstimate()).as("nothing stored").isZero();
+        }
+
+        @Test
+        void deliversClosedToTheCallbackAfterClose() {
+            String topic = createTopic("callback-closed", 1);
+            LogProducer p = log.producer();
+            Outcomes outcomes = new Outcomes();
+            p.append(topic, record("k", "v"), outcomes.forAppend(0));
+            p.close();
+            p.append(topic, record("k", "late"), outcomes.forAppend(1));
+            outcomes.awaitCount(2, operationWait());
+
+            List<Outcome> got = outcomes.inIndexOrder();
+            assertThat(got.get(0).error()).as("appended before close, acknowledged by close's flush").isNull();
+            assertThat(Optional.ofNullable(got.get(0).result()).orElseThrow().offset()).isZero();
+            assertCalledBackWith(got.get(1), TributaryException.class, ErrorCode.CLOSED);
+            assertThat(admin().describeTopic(topic).partitions().getFirst().endOffset()).isEqualTo(1);
+        }
+
+        private static void assertCalledBackWith(Outcome o, Class<? extends TributaryException> type, ErrorCode code,
+                                                 String... mentions) {
+            assertThat(o.result()).as("append %d failed, so the callback gets no result", o.index()).isNull();
+            TributaryException e = o.error();
+            assertRejected(() -> {
+                if (e != null) {
+                    throw e;
+                }
+            }, type, code, mentions);
+        }
+    }
+
+    /** What one callback was told, and which append (by the test's count) it was for; -1 for a future's. */
+    record Outcome(int index, @Nullable AppendResult result, @Nullable TributaryException error) {
+    }
+
+    /** Collects the callbacks of a test's appends, in the order they were called, from any thread. */
+    static final class Outcomes {
+        private final List<Outcome> seen = new ArrayList<>();
+
+        AppendCallback forAppend(int index) {
+            return (result, error) -> {
+                synchronized (this) {
+                    seen.add(new Outcome(index, result, error));
+                    notifyAll();
+                }
+            };
+        }
+
+        synchronized void awaitCount(int count, Duration limit) {
+            long deadline = System.nanoTime() + limit.toNanos();
+            while (seen.size() < count) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    fail("expected " + count + " callbacks within " + limit + " but got " + seen.size());
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError("interrupted", e);
+                }
+            }
+            assertThat(seen).as("no callback beyond one per append").hasSize(count);
+        }
+
+        synchronized List<Outcome> inCallOrder() {
+            return List.copyOf(seen);
+        }
+
+        synchronized List<Outcome> inIndexOrder() {
+            return seen.stream().sorted(java.util.Comparator.comparingInt(Outcome::index)).toList();
+        }
+
+        synchronized List<TributaryException> errors() {
+            return seen.stream().map(Outcome::error).filter(java.util.Objects::nonNull).toList();
+        }
+
+        synchronized List<Integer> repeatedIndexes() {
+            Set<Integer> once = new HashSet<>();
+            return seen.stream().map(Outcome::index).filter(i -> i >= 0 && !once.add(i)).toList();
         }
     }
 

@@ -76,6 +76,8 @@ class KitCatchesFlawedBackendsTest {
                     "readCommittedIsATransactionsFeature");
             case UNHELPFUL_UNKNOWN_TOPIC_ERROR -> kit(EventLogConformanceKit.BadInput.class,
                     "rejectsAppendToUnknownTopicWithHowToCreateIt");
+            case CALLBACK_APPEND_THROWS_REFUSALS -> kit(EventLogConformanceKit.CallbackAppends.class,
+                    "deliversRecordsTooLargeAndPartitionsOutOfRangeToTheCallbackAndStoresNothing");
         };
     }
 

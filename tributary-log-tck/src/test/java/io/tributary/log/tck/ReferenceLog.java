@@ -7,6 +7,7 @@ import io.tributary.core.Headers;
 import io.tributary.core.InvalidRequestException;
 import io.tributary.core.NotFoundException;
 import io.tributary.core.Record;
+import io.tributary.log.AppendCallback;
 import io.tributary.log.AppendResult;
 import io.tributary.log.Capability;
 import io.tributary.log.ConsumerConfig;
@@ -84,7 +85,9 @@ final class ReferenceLog implements EventLog {
         /** {@code readCommitted} is silently accepted without {@link Capability#TRANSACTIONS}. */
         IGNORES_READ_COMMITTED,
         /** The unknown-topic error does not say how to create the topic. */
-        UNHELPFUL_UNKNOWN_TOPIC_ERROR
+        UNHELPFUL_UNKNOWN_TOPIC_ERROR,
+        /** The callback form of append throws an error known before sending instead of calling back with it. */
+        CALLBACK_APPEND_THROWS_REFUSALS
     }
 
     private final Set<Flaw> flaws;
@@ -273,6 +276,15 @@ final class ReferenceLog implements EventLog {
                 lock.notifyAll();
                 return CompletableFuture.completedFuture(new AppendResult(topic, partition, stored.offset(),
                         stored.timestamp()));
+            }
+        }
+
+        @Override
+        public void append(String topic, int partition, Record record, AppendCallback callback) {
+            if (has(Flaw.CALLBACK_APPEND_THROWS_REFUSALS)) {
+                append(topic, partition, record).whenComplete((r, e) -> callback.onCompletion(r, null));
+            } else {
+                LogProducer.super.append(topic, partition, record, callback);
             }
         }
 
