@@ -10,6 +10,7 @@ import io.tributary.core.UuidV7;
 import io.tributary.outbox.internal.HeadersCodec;
 import io.tributary.outbox.internal.JdbcFailure;
 import io.tributary.outbox.internal.OutboxSql;
+import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -273,7 +275,7 @@ public final class Outbox {
     /**
      * H2: the keyed events ({@code keyed}: list positions, sorted by key, a key's events in list order) in multi-row
      * statements of up to 64 rows. First every key's sequence is bumped by its number of events, up to 64 distinct
-     * keys per {@code MERGE}, which returns each key's final sequence (so a key's events are numbered in list order
+     * keys per {@code MERGE}, then each key's final sequence is read back (so a key's events are numbered in list order
      * after its earlier ones, as with {@link #add}); then the rows go in with their sequences, up to 64 per
      * {@code INSERT}. Per event that is a fraction of a statement instead of two (a {@code MERGE} and an
      * {@code INSERT ... SELECT} that looked the sequence up again): in the demo's profile each statement's own cost
@@ -343,37 +345,47 @@ public final class Outbox {
     /** Bumps the sequences of {@code keys[from, from + n)} and stores each one's final sequence in {@code lastSeq}. */
     private static void mergeKeys(Connection c, OutboxSql sql, List<byte[]> keys, List<Integer> counts, int from,
                                   int n, long now, long[] lastSeq) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql.h2MergeKeys(n))) {
+        try (PreparedStatement merge = c.prepareStatement(sql.h2MergeKeys(n))) {
+            int p = 1;
+            for (int j = from; j < from + n; j++) {
+                merge.setBytes(p++, keys.get(j));
+                merge.setLong(p++, counts.get(j));
+                merge.setLong(p++, now);
+            }
             for (int attempt = 0; ; attempt++) {
-                int p = 1;
-                for (int j = from; j < from + n; j++) {
-                    ps.setBytes(p++, keys.get(j));
-                    ps.setLong(p++, counts.get(j));
-                    ps.setLong(p++, now);
-                }
-                Map<java.nio.ByteBuffer, Long> finalSeq = new java.util.HashMap<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        finalSeq.put(java.nio.ByteBuffer.wrap(rs.getBytes(1)), rs.getLong(2));
-                    }
+                try {
+                    merge.executeUpdate();
+                    break;
                 } catch (SQLException e) {
-                    // H2's MERGE is not atomic against a concurrent first insert of the same key; the loser sees a
-                    // unique violation (the whole statement undone) and simply merges again.
+                    // H2's MERGE is not atomic against another transaction's first insert of one of its keys: it
+                    // waits for that transaction, then fails with a unique violation, and H2 undoes the statement
+                    // whole (every key of it), so merging again bumps each key once. Not read through FINAL TABLE:
+                    // H2 retried that query inside itself without undoing the keys it had bumped.
                     if (attempt < 3 && "23505".equals(e.getSQLState())) {
                         continue;
                     }
                     throw e;
                 }
-                for (int j = from; j < from + n; j++) {
-                    Long seq = finalSeq.get(java.nio.ByteBuffer.wrap(keys.get(j)));
-                    if (seq == null) {
-                        throw new SQLException("the key sequence merge returned no row for key " + (j + 1) + " of "
-                                + keys.size(), "XX000");
-                    }
-                    lastSeq[j] = seq;
-                }
-                return;
             }
+        }
+        Map<ByteBuffer, Long> finalSeq = new HashMap<>();
+        try (PreparedStatement read = c.prepareStatement(sql.h2KeySequences(n))) {
+            for (int j = from; j < from + n; j++) {
+                read.setBytes(j - from + 1, keys.get(j));
+            }
+            try (ResultSet rs = read.executeQuery()) {
+                while (rs.next()) {
+                    finalSeq.put(ByteBuffer.wrap(rs.getBytes(1)), rs.getLong(2));
+                }
+            }
+        }
+        for (int j = from; j < from + n; j++) {
+            Long seq = finalSeq.get(ByteBuffer.wrap(keys.get(j)));
+            if (seq == null) {
+                throw new SQLException("the key sequence table has no row for key " + (j + 1) + " of " + keys.size()
+                        + " right after merging it", "XX000");
+            }
+            lastSeq[j] = seq;
         }
     }
 
