@@ -329,10 +329,10 @@ public final class Outbox {
             try {
                 insertKeyedRows(c, sql, events, piece, ids, encodedHeaders, seqOf, now);
             } catch (SQLException pieceFailed) {
-                if (n == 1) {
+                if (n == 1 || !undoesOnlyTheStatement(pieceFailed)) {
                     throw pieceFailed;
                 }
-                // Undone whole by H2: insert its rows one at a time, so the one that fails is named.
+                // A data error, undone whole by H2: insert its rows one at a time, so the one that fails is named.
                 for (int i : piece) {
                     running.positions = List.of(i);
                     insertKeyedRows(c, sql, events, List.of(i), ids, encodedHeaders, seqOf, now);
@@ -340,6 +340,17 @@ public final class Outbox {
             }
             from += n;
         }
+    }
+
+    /**
+     * True for a data error (SQLSTATE class 22, data exception, or 23, integrity constraint violation), after which
+     * H2 has undone just the failed statement and the transaction goes on. Any other error may have ended the
+     * transaction (a deadlock, 40001, rolls it back whole, with the key sequences bumped before), and rows written
+     * after it would land in a fresh transaction: it is rethrown instead.
+     */
+    private static boolean undoesOnlyTheStatement(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && (state.startsWith("22") || state.startsWith("23"));
     }
 
     /** Bumps the sequences of {@code keys[from, from + n)} and stores each one's final sequence in {@code lastSeq}. */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.tributary.core.Headers;
 import io.tributary.core.InvalidRequestException;
 import io.tributary.core.StandardHeaders;
+import io.tributary.core.UuidV7;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -20,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -252,6 +254,46 @@ class OutboxTest {
             assertThat(payloadsByKeySequence(db, tables, "a")).containsExactly("a#0", "a#1");
             assertThat(keySequences(db, tables, "b")).containsExactly(1L, 2L);
             assertThat(payloadsByKeySequence(db, tables, "b")).containsExactly("b#0", "b#1");
+        } finally {
+            thread.shutdownNow();
+            db.drop(tables);
+        }
+    }
+
+    /**
+     * Regression (H2): a deadlock (40001) in a multi-row insert rolls H2's whole transaction back, and the one-by-one
+     * fallback then wrote the rows again into a fresh transaction, without their keys' sequence bumps. Only a data
+     * error (SQLSTATE class 22 or 23), which undoes just the statement, may go one row at a time.
+     */
+    @Test
+    void addAllOnH2RethrowsADeadlockInsteadOfWritingItsRowsIntoAFreshTransaction() throws Exception {
+        TestDatabase db = TestDatabase.H2;
+        OutboxTables tables = db.freshTables();
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        try (Connection holder = db.dataSource().getConnection(); Connection victim = db.dataSource().getConnection()) {
+            Outbox outbox = new Outbox(tables);
+            holder.setAutoCommit(false);
+            victim.setAutoCommit(false);
+            outbox.add(victim, OutboxEvent.of("orders", bytes("a"), "T", bytes("victim's a")));    // victim holds key a
+            Headers contested = Headers.empty().with(StandardHeaders.EVENT_ID, UuidV7.next().toString());
+            outbox.add(holder, new OutboxEvent("orders", null, "T", bytes("holder's"), contested)); // holder: the id
+            Future<UUID> holderWaits = thread.submit(() ->
+                    outbox.add(holder, OutboxEvent.of("orders", bytes("a"), "T", bytes("holder's a"))));
+            assertThatThrownBy(() -> holderWaits.get(300, TimeUnit.MILLISECONDS)).as("holder waits for victim's key a")
+                    .isInstanceOf(TimeoutException.class);
+            // victim's insert needs holder's event id while holder waits for victim: H2 picks victim and rolls its
+            // whole transaction back.
+            assertThatThrownBy(() -> outbox.addAll(victim, List.of(
+                    OutboxEvent.of("orders", bytes("b"), "T", bytes("victim's b")),
+                    new OutboxEvent("orders", bytes("c"), "T", bytes("victim's c"), contested))))
+                    .isInstanceOf(io.tributary.core.RetriableException.class)
+                    .hasMessageContaining("SQLState 40001");
+            holderWaits.get(10, TimeUnit.SECONDS);
+            holder.commit();
+            victim.commit();
+            assertThat(keySequences(db, tables, "b")).as("nothing of victim's is left").isEmpty();
+            assertThat(keySequences(db, tables, "c")).isEmpty();
+            assertThat(payloadsByKeySequence(db, tables, "a")).containsExactly("holder's a");
         } finally {
             thread.shutdownNow();
             db.drop(tables);
