@@ -290,21 +290,23 @@ public final class Outbox {
         // Distinct keys in sorted order, with how many events each adds (keyed is sorted, so a key's events are adjacent).
         List<byte[]> keys = new ArrayList<>();
         List<Integer> counts = new ArrayList<>();
-        List<Integer> firstPositions = new ArrayList<>();
-        for (int i : keyed) {
-            byte[] key = Objects.requireNonNull(events.get(i).key());
+        // Where each key's events start in keyed, and keyed's size last: a failed merge names its keys' events.
+        List<Integer> keyStarts = new ArrayList<>();
+        for (int x = 0; x < keyed.size(); x++) {
+            byte[] key = Objects.requireNonNull(events.get(keyed.get(x)).key());
             if (!keys.isEmpty() && Arrays.equals(keys.getLast(), key)) {
                 counts.set(counts.size() - 1, counts.getLast() + 1);
             } else {
                 keys.add(key);
                 counts.add(1);
-                firstPositions.add(i);
+                keyStarts.add(x);
             }
         }
+        keyStarts.add(keyed.size());
         long[] lastSeq = new long[keys.size()];
         for (int from = 0; from < keys.size(); ) {
             int n = OutboxSql.h2Piece(keys.size() - from);
-            running.positions = firstPositions.subList(from, from + n);
+            running.positions = keyed.subList(keyStarts.get(from), keyStarts.get(from + n));
             mergeKeys(c, sql, keys, counts, from, n, now, lastSeq);
             from += n;
         }

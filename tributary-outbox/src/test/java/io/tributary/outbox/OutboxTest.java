@@ -12,6 +12,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -296,6 +297,41 @@ class OutboxTest {
             assertThat(payloadsByKeySequence(db, tables, "a")).containsExactly("holder's a");
         } finally {
             thread.shutdownNow();
+            db.drop(tables);
+        }
+    }
+
+    /**
+     * Regression: when the merge of a piece of keys failed, the error counted the piece's keys as if they were events
+     * ("one of a batch of 2 of the 3 events" for keys a and b of events a, a, b).
+     */
+    @Test
+    void addAllOnH2CountsTheEventsOfAKeyMergeThatFailed() throws Exception {
+        TestDatabase db = TestDatabase.H2;
+        OutboxTables tables = db.freshTables();
+        try (Connection holder = db.dataSource().getConnection(); Connection c = db.dataSource().getConnection()) {
+            Outbox outbox = new Outbox(tables);
+            holder.setAutoCommit(false);
+            c.setAutoCommit(false);
+            outbox.add(holder, OutboxEvent.of("orders", bytes("a"), "T", bytes("holder's a")));
+            try (Statement st = c.createStatement()) {
+                st.execute("SET LOCK_TIMEOUT 200");
+            }
+            try {
+                List<OutboxEvent> events = List.of(OutboxEvent.of("orders", bytes("a"), "T", bytes("a1")),
+                        OutboxEvent.of("orders", bytes("a"), "T", bytes("a2")),
+                        OutboxEvent.of("orders", bytes("b"), "T", bytes("b1")));
+                assertThatThrownBy(() -> outbox.addAll(c, events))
+                        .isInstanceOf(io.tributary.core.RetriableException.class)
+                        .hasMessageContaining("one of a batch of 3 of the 3 events");
+            } finally {
+                c.rollback();
+                try (Statement st = c.createStatement()) {
+                    st.execute("SET LOCK_TIMEOUT 10000");
+                }
+                holder.rollback();
+            }
+        } finally {
             db.drop(tables);
         }
     }
