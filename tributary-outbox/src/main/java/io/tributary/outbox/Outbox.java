@@ -163,8 +163,9 @@ public final class Outbox {
      * same rows, key sequences and headers as calling {@link #add} for each, with each statement prepared once for the
      * whole list. On PostgreSQL the rows go in JDBC batches (a round trip for the keyed ones and one for the keyless
      * ones, whatever their number); on H2 the keyed events go in multi-row statements of up to 64 rows (one that bumps
-     * up to 64 keys' sequences and returns them, then one that inserts up to 64 rows); on MariaDB each keyed event
-     * still takes its key's sequence and its insert, on the prepared statements. Every event is checked (auto-commit, key length) before anything is written.
+     * up to 64 keys' sequences, one that reads them back, then one that inserts up to 64 rows); on MariaDB each keyed
+     * event still takes its key's sequence and its insert, on the prepared statements. Every event is checked
+     * (auto-commit, key length) before anything is written.
      * <b>Ordering:</b> events of one key are numbered in list order, as with {@link #add}. The keyed events are
      * written grouped by key, keys in sorted (unsigned byte) order, so the transaction takes its keys' sequence-row
      * locks in that order: two transactions sharing keys wait for each other instead of deadlocking, whatever the

@@ -2,6 +2,7 @@ package io.tributary.outbox.internal;
 
 import io.tributary.outbox.OutboxDialect;
 import io.tributary.outbox.OutboxTables;
+import java.util.Collections;
 
 /**
  * Every SQL statement the outbox and inbox run, for one dialect and one set of table names. Built once per
@@ -153,17 +154,17 @@ public final class OutboxSql {
         for (int b = 0; b < h2MergeKeys.length; b++) {
             int n = 1 << b;
             h2MergeKeys[b] = "MERGE INTO " + k + " USING (VALUES "
-                    + String.join(", ", java.util.Collections.nCopies(n,
+                    + String.join(", ", Collections.nCopies(n,
                             "(CAST(? AS VARBINARY(1024)), CAST(? AS BIGINT), CAST(? AS BIGINT))"))
                     + ") AS s(msg_key, n, touched_at) ON " + k + ".msg_key = s.msg_key "
                     + "WHEN MATCHED THEN UPDATE SET seq = " + k + ".seq + s.n, touched_at = s.touched_at "
                     + "WHEN NOT MATCHED THEN INSERT (msg_key, seq, touched_at) VALUES (s.msg_key, s.n, s.touched_at)";
             h2KeySequences[b] = "SELECT msg_key, seq FROM " + k + " WHERE msg_key IN ("
-                    + String.join(", ", java.util.Collections.nCopies(n, "?")) + ")";
+                    + String.join(", ", Collections.nCopies(n, "?")) + ")";
             h2InsertKeyed[b] = "INSERT INTO " + t + " " + insertColumns + " VALUES "
-                    + String.join(", ", java.util.Collections.nCopies(n, "(?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                    + String.join(", ", Collections.nCopies(n, "(?, ?, ?, ?, ?, ?, ?, ?, ?)"));
             h2InboxInsert[b] = "INSERT INTO " + i + " (consumer, event_id, processed_at) VALUES "
-                    + String.join(", ", java.util.Collections.nCopies(n, "(?, ?, ?)"));
+                    + String.join(", ", Collections.nCopies(n, "(?, ?, ?)"));
         }
         this.inboxExists = "SELECT 1 FROM " + i + " WHERE consumer = ? AND event_id = ?";
         this.inboxPurge = dialect == OutboxDialect.MARIADB
