@@ -75,7 +75,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Connections:</b> each round takes a connection from the data source and gives it back, except on H2, where
  * the round thread keeps one (with the claim prepared on it) from round to round until a round fails or the relay
  * closes: H2 parses a {@code FOR UPDATE} query again on every prepare. Such a relay holds one pooled connection for its
- * life (on PostgreSQL, the listener holds another).
+ * life (on PostgreSQL, the listener holds another), outside any transaction between rounds: a pool's
+ * {@code maxLifetime} cannot replace it, and a {@code leakDetectionThreshold} shorter than the relay's life reports it.
  * <p><b>Threads:</b> one virtual thread runs rounds, one listens for NOTIFY (PostgreSQL, {@code useNotify}), another
  * (short-lived) refreshes the gauges and purges;
  * {@link #relayOnce()} may instead be called by the caller (not both at once). Thread-safe to {@link #close()} from
@@ -344,6 +345,9 @@ public final class OutboxRelay implements AutoCloseable {
         long t0 = System.nanoTime();
         List<Row> claimed = claim(c, s, now, limit);
         if (claimed.isEmpty()) {
+            // End the transaction the claim began: the kept H2 connection would otherwise idle in it until the next
+            // round, and a pool would get the others back in one.
+            c.rollback();
             return RelayRound.EMPTY;
         }
         long t1 = System.nanoTime();

@@ -258,4 +258,26 @@ class H2RelayConnectionTest {
             assertThat(ds.open.get()).isZero();
         }
     }
+
+    /**
+     * Regression: an empty round returned without ending its transaction, so the kept connection idled inside an open
+     * transaction between rounds.
+     */
+    @Test
+    void anEmptyRoundEndsItsTransactionBeforeTheConnectionIdles() throws Exception {
+        CountingDataSource ds = new CountingDataSource("jdbc:h2:mem:relay-empty-" + System.nanoTime()
+                + ";DB_CLOSE_DELAY=-1");
+        OutboxSchema.create(ds, OutboxTables.defaults());
+        try (EventLog log = LogFixture.open(logDir)) {
+            LogFixture.createTopic(log, "orders", 2);
+            OutboxRelay relay = relay(ds, log, RelayObserver.NONE);
+            for (int i = 0; i < 3; i++) {
+                int before = ds.transactionEnds.get();
+                assertThat(relay.relayOnce().claimed()).isZero();
+                assertThat(ds.transactionEnds.get()).as("round %d ended its transaction", i).isGreaterThan(before);
+            }
+            assertThat(ds.open.get()).as("still kept between rounds").isEqualTo(1);
+            relay.close();
+        }
+    }
 }
