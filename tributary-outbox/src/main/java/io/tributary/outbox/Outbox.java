@@ -10,6 +10,7 @@ import io.tributary.core.UuidV7;
 import io.tributary.outbox.internal.HeadersCodec;
 import io.tributary.outbox.internal.JdbcFailure;
 import io.tributary.outbox.internal.OutboxSql;
+import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -161,8 +163,9 @@ public final class Outbox {
      * same rows, key sequences and headers as calling {@link #add} for each, with each statement prepared once for the
      * whole list. On PostgreSQL the rows go in JDBC batches (a round trip for the keyed ones and one for the keyless
      * ones, whatever their number); on H2 the keyed events go in multi-row statements of up to 64 rows (one that bumps
-     * up to 64 keys' sequences and returns them, then one that inserts up to 64 rows); on MariaDB each keyed event
-     * still takes its key's sequence and its insert, on the prepared statements. Every event is checked (auto-commit, key length) before anything is written.
+     * up to 64 keys' sequences, one that reads them back, then one that inserts up to 64 rows); on MariaDB each keyed
+     * event still takes its key's sequence and its insert, on the prepared statements. Every event is checked
+     * (auto-commit, key length) before anything is written.
      * <b>Ordering:</b> events of one key are numbered in list order, as with {@link #add}. The keyed events are
      * written grouped by key, keys in sorted (unsigned byte) order, so the transaction takes its keys' sequence-row
      * locks in that order: two transactions sharing keys wait for each other instead of deadlocking, whatever the
@@ -273,7 +276,7 @@ public final class Outbox {
     /**
      * H2: the keyed events ({@code keyed}: list positions, sorted by key, a key's events in list order) in multi-row
      * statements of up to 64 rows. First every key's sequence is bumped by its number of events, up to 64 distinct
-     * keys per {@code MERGE}, which returns each key's final sequence (so a key's events are numbered in list order
+     * keys per {@code MERGE}, then each key's final sequence is read back (so a key's events are numbered in list order
      * after its earlier ones, as with {@link #add}); then the rows go in with their sequences, up to 64 per
      * {@code INSERT}. Per event that is a fraction of a statement instead of two (a {@code MERGE} and an
      * {@code INSERT ... SELECT} that looked the sequence up again): in the demo's profile each statement's own cost
@@ -288,21 +291,23 @@ public final class Outbox {
         // Distinct keys in sorted order, with how many events each adds (keyed is sorted, so a key's events are adjacent).
         List<byte[]> keys = new ArrayList<>();
         List<Integer> counts = new ArrayList<>();
-        List<Integer> firstPositions = new ArrayList<>();
-        for (int i : keyed) {
-            byte[] key = Objects.requireNonNull(events.get(i).key());
+        // Where each key's events start in keyed, and keyed's size last: a failed merge names its keys' events.
+        List<Integer> keyStarts = new ArrayList<>();
+        for (int x = 0; x < keyed.size(); x++) {
+            byte[] key = Objects.requireNonNull(events.get(keyed.get(x)).key());
             if (!keys.isEmpty() && Arrays.equals(keys.getLast(), key)) {
                 counts.set(counts.size() - 1, counts.getLast() + 1);
             } else {
                 keys.add(key);
                 counts.add(1);
-                firstPositions.add(i);
+                keyStarts.add(x);
             }
         }
+        keyStarts.add(keyed.size());
         long[] lastSeq = new long[keys.size()];
         for (int from = 0; from < keys.size(); ) {
             int n = OutboxSql.h2Piece(keys.size() - from);
-            running.positions = firstPositions.subList(from, from + n);
+            running.positions = keyed.subList(keyStarts.get(from), keyStarts.get(from + n));
             mergeKeys(c, sql, keys, counts, from, n, now, lastSeq);
             from += n;
         }
@@ -327,10 +332,10 @@ public final class Outbox {
             try {
                 insertKeyedRows(c, sql, events, piece, ids, encodedHeaders, seqOf, now);
             } catch (SQLException pieceFailed) {
-                if (n == 1) {
+                if (n == 1 || !undoesOnlyTheStatement(pieceFailed)) {
                     throw pieceFailed;
                 }
-                // Undone whole by H2: insert its rows one at a time, so the one that fails is named.
+                // A data error, undone whole by H2: insert its rows one at a time, so the one that fails is named.
                 for (int i : piece) {
                     running.positions = List.of(i);
                     insertKeyedRows(c, sql, events, List.of(i), ids, encodedHeaders, seqOf, now);
@@ -340,40 +345,61 @@ public final class Outbox {
         }
     }
 
+    /**
+     * True for a data error (SQLSTATE class 22, data exception, or 23, integrity constraint violation), after which
+     * H2 has undone just the failed statement and the transaction goes on. Any other error may have ended the
+     * transaction (a deadlock, 40001, rolls it back whole, with the key sequences bumped before), and rows written
+     * after it would land in a fresh transaction: it is rethrown instead.
+     */
+    private static boolean undoesOnlyTheStatement(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && (state.startsWith("22") || state.startsWith("23"));
+    }
+
     /** Bumps the sequences of {@code keys[from, from + n)} and stores each one's final sequence in {@code lastSeq}. */
     private static void mergeKeys(Connection c, OutboxSql sql, List<byte[]> keys, List<Integer> counts, int from,
                                   int n, long now, long[] lastSeq) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql.h2MergeKeys(n))) {
+        try (PreparedStatement merge = c.prepareStatement(sql.h2MergeKeys(n))) {
+            int p = 1;
+            for (int j = from; j < from + n; j++) {
+                merge.setBytes(p++, keys.get(j));
+                merge.setLong(p++, counts.get(j));
+                merge.setLong(p++, now);
+            }
             for (int attempt = 0; ; attempt++) {
-                int p = 1;
-                for (int j = from; j < from + n; j++) {
-                    ps.setBytes(p++, keys.get(j));
-                    ps.setLong(p++, counts.get(j));
-                    ps.setLong(p++, now);
-                }
-                Map<java.nio.ByteBuffer, Long> finalSeq = new java.util.HashMap<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        finalSeq.put(java.nio.ByteBuffer.wrap(rs.getBytes(1)), rs.getLong(2));
-                    }
+                try {
+                    merge.executeUpdate();
+                    break;
                 } catch (SQLException e) {
-                    // H2's MERGE is not atomic against a concurrent first insert of the same key; the loser sees a
-                    // unique violation (the whole statement undone) and simply merges again.
+                    // H2's MERGE is not atomic against another transaction's first insert of one of its keys: it
+                    // waits for that transaction, then fails with a unique violation, and H2 undoes the statement
+                    // whole (every key of it), so merging again bumps each key once. Not read through FINAL TABLE:
+                    // H2 retried that query inside itself without undoing the keys it had bumped.
                     if (attempt < 3 && "23505".equals(e.getSQLState())) {
                         continue;
                     }
                     throw e;
                 }
-                for (int j = from; j < from + n; j++) {
-                    Long seq = finalSeq.get(java.nio.ByteBuffer.wrap(keys.get(j)));
-                    if (seq == null) {
-                        throw new SQLException("the key sequence merge returned no row for key " + (j + 1) + " of "
-                                + keys.size(), "XX000");
-                    }
-                    lastSeq[j] = seq;
-                }
-                return;
             }
+        }
+        Map<ByteBuffer, Long> finalSeq = new HashMap<>();
+        try (PreparedStatement read = c.prepareStatement(sql.h2KeySequences(n))) {
+            for (int j = from; j < from + n; j++) {
+                read.setBytes(j - from + 1, keys.get(j));
+            }
+            try (ResultSet rs = read.executeQuery()) {
+                while (rs.next()) {
+                    finalSeq.put(ByteBuffer.wrap(rs.getBytes(1)), rs.getLong(2));
+                }
+            }
+        }
+        for (int j = from; j < from + n; j++) {
+            Long seq = finalSeq.get(ByteBuffer.wrap(keys.get(j)));
+            if (seq == null) {
+                throw new SQLException("the key sequence table has no row for key " + (j + 1) + " of " + keys.size()
+                        + " right after merging it", "XX000");
+            }
+            lastSeq[j] = seq;
         }
     }
 

@@ -5,7 +5,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.tributary.core.ErrorCode;
 import io.tributary.core.Headers;
+import io.tributary.core.InvalidRequestException;
 import io.tributary.core.Record;
 import io.tributary.core.RetriableException;
 import io.tributary.core.TributaryException;
@@ -39,6 +41,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -72,11 +75,13 @@ import org.slf4j.LoggerFactory;
  * <p><b>Connections:</b> each round takes a connection from the data source and gives it back, except on H2, where
  * the round thread keeps one (with the claim prepared on it) from round to round until a round fails or the relay
  * closes: H2 parses a {@code FOR UPDATE} query again on every prepare. Such a relay holds one pooled connection for its
- * life (on PostgreSQL, the listener holds another).
+ * life (on PostgreSQL, the listener holds another), outside any transaction between rounds: a pool's
+ * {@code maxLifetime} cannot replace it, and a {@code leakDetectionThreshold} shorter than the relay's life reports it.
  * <p><b>Threads:</b> one virtual thread runs rounds, one listens for NOTIFY (PostgreSQL, {@code useNotify}), another
  * (short-lived) refreshes the gauges and purges;
  * {@link #relayOnce()} may instead be called by the caller (not both at once). Thread-safe to {@link #close()} from
- * any thread: it lets the current round finish and commit.
+ * any thread: it lets the current round finish and commit, whichever thread runs it; rounds after it fail with
+ * {@link ErrorCode#CLOSED}.
  */
 public final class OutboxRelay implements AutoCloseable {
 
@@ -109,10 +114,18 @@ public final class OutboxRelay implements AutoCloseable {
      * H2 only: the round thread's connection, kept from one round to the next, and the claim prepared on it. H2 parses
      * a {@code FOR UPDATE} query again on every prepare (its query cache leaves them out), which cost a parse and a
      * plan per round; a statement kept prepared runs without either. Both are dropped after any failed round.
-     * Confined to the thread running rounds; {@link #close()} releases them after that thread ended.
+     * Guarded by {@link #roundLock}.
      */
     private @Nullable Connection heldConnection;
     private @Nullable PreparedStatement heldClaim;
+    /**
+     * Held by a round from its start to its commit, and by whoever gives the kept connection back: {@link #close()}
+     * waits on it, so it never closes the connection under a round running on a caller's thread (whose rows the log
+     * had acknowledged: a failed commit would publish them again).
+     */
+    private final ReentrantLock roundLock = new ReentrantLock();
+    /** Set by {@link #close()}: no round starts after it, and a round still running gives its connection back. */
+    private volatile boolean closed;
     private @Nullable Connection listenConnection;
     private volatile @Nullable Thread housekeeper;
     private long nextPurge;
@@ -228,13 +241,28 @@ public final class OutboxRelay implements AutoCloseable {
 
     /**
      * One round: claim up to {@link RelayConfig#batchSize()} rows, publish those whose key has no older unfinished
-     * row, mark them, commit. Transient failures throw {@link RetriableException} with every row left pending.
+     * row, mark them, commit. Transient failures throw {@link RetriableException} with every row left pending. After
+     * {@link #close()} it throws {@link InvalidRequestException} ({@link ErrorCode#CLOSED}) and takes no connection.
      */
     public RelayRound relayOnce() {
         return relayOnce(config.batchSize());
     }
 
     private RelayRound relayOnce(int limit) {
+        roundLock.lock();
+        try {
+            if (closed) {
+                throw new InvalidRequestException(ErrorCode.CLOSED, "Outbox relay '" + config.relayName() + "' is "
+                        + "closed; create a new one with OutboxRelay.create(...) or OutboxRelay.start(...) to publish "
+                        + "again.");
+            }
+            return roundOnConnection(limit);
+        } finally {
+            roundLock.unlock();
+        }
+    }
+
+    private RelayRound roundOnConnection(int limit) {
         @Nullable Connection c = null;
         boolean keep = false;
         try {
@@ -256,7 +284,8 @@ public final class OutboxRelay implements AutoCloseable {
                     + "' could not read table '" + tables.outbox() + "': " + e.getMessage() + " (SQLState "
                     + e.getSQLState() + "); rows stay pending and the relay retries with backoff.", e);
         } finally {
-            if (!keep) {
+            // Closed meanwhile: close() gave up waiting for this round, which gives the connection back itself.
+            if (!keep || closed) {
                 releaseRoundConnection();
             }
         }
@@ -284,10 +313,17 @@ public final class OutboxRelay implements AutoCloseable {
 
     /** Closes the round's claim statement and gives its connection back to the pool (after a failure, or not H2). */
     private void releaseRoundConnection() {
-        PreparedStatement ps = heldClaim;
-        Connection c = heldConnection;
-        heldClaim = null;
-        heldConnection = null;
+        PreparedStatement ps;
+        Connection c;
+        roundLock.lock();
+        try {
+            ps = heldClaim;
+            c = heldConnection;
+            heldClaim = null;
+            heldConnection = null;
+        } finally {
+            roundLock.unlock();
+        }
         try {
             if (ps != null) {
                 ps.close();
@@ -309,6 +345,9 @@ public final class OutboxRelay implements AutoCloseable {
         long t0 = System.nanoTime();
         List<Row> claimed = claim(c, s, now, limit);
         if (claimed.isEmpty()) {
+            // End the transaction the claim began: the kept H2 connection would otherwise idle in it until the next
+            // round, and a pool would get the others back in one.
+            c.rollback();
             return RelayRound.EMPTY;
         }
         long t1 = System.nanoTime();
@@ -842,9 +881,13 @@ public final class OutboxRelay implements AutoCloseable {
         }
     }
 
-    /** Stops the loop (after the current round) and closes the producer. Idempotent. */
+    /**
+     * Stops the loop (after the current round, also one a caller runs in {@link #relayOnce()}), gives the kept H2
+     * connection back and closes the producer. Idempotent.
+     */
     @Override
     public void close() {
+        closed = true;
         running = false;
         Thread t = loop;
         Thread l = listenerThread;
@@ -872,9 +915,19 @@ public final class OutboxRelay implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        if (t == null) {
-            // Rounds driven by the caller (relayOnce): its kept H2 connection goes back to the pool now.
-            releaseRoundConnection();
+        // A round running on a caller's thread (relayOnce) finishes and commits first: it holds roundLock. Then the
+        // kept H2 connection goes back to the pool. A round stuck for longer than it may wait on the log gives the
+        // connection back itself when it ends (it sees closed).
+        try {
+            if (roundLock.tryLock(config.publishTimeout().plus(CLOSE_GRACE).toNanos(), TimeUnit.NANOSECONDS)) {
+                try {
+                    releaseRoundConnection();
+                } finally {
+                    roundLock.unlock();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         if (l != null) {
             try {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tributary.core.InvalidRequestException;
 import io.tributary.core.RetriableException;
 import io.tributary.log.EventLog;
 import java.io.PrintWriter;
@@ -16,6 +17,13 @@ import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
@@ -41,6 +49,8 @@ class H2RelayConnectionTest {
         private final JdbcDataSource h2 = new JdbcDataSource();
         final AtomicInteger handedOut = new AtomicInteger();
         final AtomicInteger open = new AtomicInteger();
+        /** Calls of commit() or rollback() on the connections handed out. */
+        final AtomicInteger transactionEnds = new AtomicInteger();
         final List<Connection> physical = new CopyOnWriteArrayList<>();
 
         CountingDataSource(String url) {
@@ -59,6 +69,9 @@ class H2RelayConnectionTest {
                         if (method.getName().equals("close") && !closed[0]) {
                             closed[0] = true;
                             open.decrementAndGet();
+                        }
+                        if (method.getName().equals("commit") || method.getName().equals("rollback")) {
+                            transactionEnds.incrementAndGet();
                         }
                         try {
                             return method.invoke(real, args);
@@ -173,6 +186,98 @@ class H2RelayConnectionTest {
             assertThat(OutboxAdmin.stats(ds, tables).published()).isEqualTo(20);
             relay.close();
             assertThat(ds.open.get()).isZero();
+        }
+    }
+
+    private static OutboxRelay relay(DataSource ds, EventLog log, RelayObserver observer) {
+        return OutboxRelay.create(ds, log, OutboxTables.defaults(), RelayConfig.defaults()
+                .withBackoff(Duration.ofMillis(1), Duration.ofMillis(5)), new SimpleMeterRegistry(), observer);
+    }
+
+    /**
+     * Regression: close() closed the kept connection under a round running on another thread, so that round's commit
+     * failed after the log had acknowledged its rows (published again by the next round). close() must let it finish
+     * and commit, then give the connection back.
+     */
+    @Test
+    void closeWaitsForARoundRunningOnAnotherThreadToCommitThenGivesTheConnectionBack() throws Exception {
+        CountingDataSource ds = new CountingDataSource("jdbc:h2:mem:relay-close-" + System.nanoTime()
+                + ";DB_CLOSE_DELAY=-1");
+        OutboxTables tables = OutboxTables.defaults();
+        OutboxSchema.create(ds, tables);
+        CountDownLatch inRound = new CountDownLatch(1);
+        CountDownLatch letGo = new CountDownLatch(1);
+        RelayObserver holdsTheRound = new RelayObserver() {
+            @Override
+            public void published(List<UUID> eventIds) {
+                inRound.countDown();
+                try {
+                    letGo.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try (EventLog log = LogFixture.open(logDir)) {
+            LogFixture.createTopic(log, "orders", 2);
+            OutboxRelay relay = relay(ds, log, holdsTheRound);
+            add(ds, new Outbox(tables), 5, "a");
+            Future<RelayRound> round = threads.submit(relay::relayOnce);
+            assertThat(inRound.await(20, TimeUnit.SECONDS)).isTrue();
+            Future<?> closing = threads.submit(relay::close);
+            assertThatThrownBy(() -> closing.get(300, TimeUnit.MILLISECONDS)).as("close waits for the round")
+                    .isInstanceOf(TimeoutException.class);
+            letGo.countDown();
+            assertThat(round.get(20, TimeUnit.SECONDS).published()).isEqualTo(5);
+            closing.get(20, TimeUnit.SECONDS);
+            OutboxStats stats = OutboxAdmin.stats(ds, tables);
+            assertThat(stats.published()).isEqualTo(5);
+            assertThat(stats.pending()).isZero();
+            assertThat(ds.open.get()).as("close gave the kept connection back").isZero();
+        } finally {
+            letGo.countDown();
+            threads.shutdownNow();
+        }
+    }
+
+    /** Regression: a relayOnce() after close() took a connection and kept it for ever. */
+    @Test
+    void relayOnceAfterCloseFailsAndTakesNoConnection() throws Exception {
+        CountingDataSource ds = new CountingDataSource("jdbc:h2:mem:relay-closed-" + System.nanoTime()
+                + ";DB_CLOSE_DELAY=-1");
+        OutboxSchema.create(ds, OutboxTables.defaults());
+        try (EventLog log = LogFixture.open(logDir)) {
+            LogFixture.createTopic(log, "orders", 2);
+            OutboxRelay relay = relay(ds, log, RelayObserver.NONE);
+            relay.close();
+            int before = ds.handedOut.get();
+            assertThatThrownBy(relay::relayOnce).isInstanceOf(InvalidRequestException.class)
+                    .hasMessageContaining("is closed");
+            assertThat(ds.handedOut.get()).isEqualTo(before);
+            assertThat(ds.open.get()).isZero();
+        }
+    }
+
+    /**
+     * Regression: an empty round returned without ending its transaction, so the kept connection idled inside an open
+     * transaction between rounds.
+     */
+    @Test
+    void anEmptyRoundEndsItsTransactionBeforeTheConnectionIdles() throws Exception {
+        CountingDataSource ds = new CountingDataSource("jdbc:h2:mem:relay-empty-" + System.nanoTime()
+                + ";DB_CLOSE_DELAY=-1");
+        OutboxSchema.create(ds, OutboxTables.defaults());
+        try (EventLog log = LogFixture.open(logDir)) {
+            LogFixture.createTopic(log, "orders", 2);
+            OutboxRelay relay = relay(ds, log, RelayObserver.NONE);
+            for (int i = 0; i < 3; i++) {
+                int before = ds.transactionEnds.get();
+                assertThat(relay.relayOnce().claimed()).isZero();
+                assertThat(ds.transactionEnds.get()).as("round %d ended its transaction", i).isGreaterThan(before);
+            }
+            assertThat(ds.open.get()).as("still kept between rounds").isEqualTo(1);
+            relay.close();
         }
     }
 }

@@ -2,6 +2,7 @@ package io.tributary.outbox.internal;
 
 import io.tributary.outbox.OutboxDialect;
 import io.tributary.outbox.OutboxTables;
+import java.util.Collections;
 
 /**
  * Every SQL statement the outbox and inbox run, for one dialect and one set of table names. Built once per
@@ -54,11 +55,15 @@ public final class OutboxSql {
     public final String inboxExists;
     public final String inboxPurge;
     /**
-     * H2: {@code h2MergeKeys[b]} bumps the sequences of {@code 2^b} distinct keys in one statement and returns each
-     * key's final sequence ({@code SELECT msg_key, seq FROM FINAL TABLE (MERGE ...)}); parameters per key: the key, how
-     * many events it adds, the time. Empty on other dialects.
+     * H2: {@code h2MergeKeys[b]} bumps the sequences of {@code 2^b} distinct keys in one {@code MERGE}; parameters per
+     * key: the key, how many events it adds, the time. Run as an update, never read through {@code FINAL TABLE}: H2
+     * retries such a query inside itself when it meets another transaction's pending first insert of one of its keys,
+     * without undoing the keys it already bumped (a key seen at 10 came back as 35 after 100 ms), whereas the update
+     * fails with 23505 and is undone whole. Empty on other dialects.
      */
     private final String[] h2MergeKeys;
+    /** H2: {@code h2KeySequences[b]} reads the sequences of {@code 2^b} keys back. Empty on other dialects. */
+    private final String[] h2KeySequences;
     /**
      * H2: {@code h2InsertKeyed[b]} inserts {@code 2^b} keyed rows whose key sequences the caller already knows; nine
      * parameters per row, in {@code insertColumns} order. Empty on other dialects.
@@ -143,20 +148,23 @@ public final class OutboxSql {
                         + " WITH ORDINALITY AS u(id, n) ORDER BY u.n ON CONFLICT DO NOTHING RETURNING event_id"
                 : "";
         this.h2MergeKeys = new String[dialect == OutboxDialect.H2 ? MAX_ROWS_BITS + 1 : 0];
+        this.h2KeySequences = new String[h2MergeKeys.length];
         this.h2InsertKeyed = new String[h2MergeKeys.length];
         this.h2InboxInsert = new String[h2MergeKeys.length];
         for (int b = 0; b < h2MergeKeys.length; b++) {
             int n = 1 << b;
-            h2MergeKeys[b] = "SELECT msg_key, seq FROM FINAL TABLE (MERGE INTO " + k + " USING (VALUES "
-                    + String.join(", ", java.util.Collections.nCopies(n,
+            h2MergeKeys[b] = "MERGE INTO " + k + " USING (VALUES "
+                    + String.join(", ", Collections.nCopies(n,
                             "(CAST(? AS VARBINARY(1024)), CAST(? AS BIGINT), CAST(? AS BIGINT))"))
                     + ") AS s(msg_key, n, touched_at) ON " + k + ".msg_key = s.msg_key "
                     + "WHEN MATCHED THEN UPDATE SET seq = " + k + ".seq + s.n, touched_at = s.touched_at "
-                    + "WHEN NOT MATCHED THEN INSERT (msg_key, seq, touched_at) VALUES (s.msg_key, s.n, s.touched_at))";
+                    + "WHEN NOT MATCHED THEN INSERT (msg_key, seq, touched_at) VALUES (s.msg_key, s.n, s.touched_at)";
+            h2KeySequences[b] = "SELECT msg_key, seq FROM " + k + " WHERE msg_key IN ("
+                    + String.join(", ", Collections.nCopies(n, "?")) + ")";
             h2InsertKeyed[b] = "INSERT INTO " + t + " " + insertColumns + " VALUES "
-                    + String.join(", ", java.util.Collections.nCopies(n, "(?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                    + String.join(", ", Collections.nCopies(n, "(?, ?, ?, ?, ?, ?, ?, ?, ?)"));
             h2InboxInsert[b] = "INSERT INTO " + i + " (consumer, event_id, processed_at) VALUES "
-                    + String.join(", ", java.util.Collections.nCopies(n, "(?, ?, ?)"));
+                    + String.join(", ", Collections.nCopies(n, "(?, ?, ?)"));
         }
         this.inboxExists = "SELECT 1 FROM " + i + " WHERE consumer = ? AND event_id = ?";
         this.inboxPurge = dialect == OutboxDialect.MARIADB
@@ -169,12 +177,17 @@ public final class OutboxSql {
     public static final int MAX_ROWS_BITS = 6;
 
     /**
-     * H2: the statement that bumps the sequences of {@code n} distinct keys and returns their final values
-     * ({@code n} a power of two, at most {@code 2^MAX_ROWS_BITS}). A few texts cover every list, so H2's per-session
-     * query cache keeps them parsed.
+     * H2: the {@code MERGE} that bumps the sequences of {@code n} distinct keys ({@code n} a power of two, at most
+     * {@code 2^MAX_ROWS_BITS}); run it with {@code executeUpdate}, then read the keys' final values with
+     * {@link #h2KeySequences}. A few texts cover every list, so H2's per-session query cache keeps them parsed.
      */
     public String h2MergeKeys(int n) {
         return h2MergeKeys[Integer.numberOfTrailingZeros(n)];
+    }
+
+    /** H2: reads {@code msg_key, seq} of {@code n} keys ({@code n} as for {@link #h2MergeKeys}). */
+    public String h2KeySequences(int n) {
+        return h2KeySequences[Integer.numberOfTrailingZeros(n)];
     }
 
     /** H2: the insert of {@code n} keyed rows with known sequences ({@code n} as for {@link #h2MergeKeys}). */
