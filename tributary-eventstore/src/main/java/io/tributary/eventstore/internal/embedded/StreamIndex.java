@@ -36,10 +36,11 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>In-memory layout. The index lives for the life of the store and grows with every event, so it holds no object
  * per event or per append, only primitive arrays: a young collection copies what is live in the young generation,
- * and an object per event (a segment with its future, a {@code UUID}, a hash-map node and a reference record, as
- * before) was about 240 bytes in five objects that every young collection of a busy store found alive and copied
- * (20 MB, 60 ms pauses every few seconds in a 20 s paced run). Arrays are few, and once large, sit in the old
- * generation. What one event costs (one event per append, the worst case):
+ * and the objects per event kept before (a segment with its ids, its future and the future's {@code Long}, a
+ * {@code UUID}, a hash-map node and a reference record) were about 240 bytes in seven objects that every young
+ * collection of a busy store found alive and copied (20 MB, 60 ms pauses every few seconds in a 20 s paced run).
+ * Arrays are few, and once large, sit in the old generation. What one event costs (one event per append, the worst
+ * case):
  * <pre>
  * per stream ({@link StreamState}, arrays grown by half as they fill):
  *   appends: long[4] per append   firstVersion | offset (-1 until acknowledged) | recordedAt | firstOrdinal  32 B
