@@ -25,8 +25,7 @@ import io.tributary.eventstore.StreamName;
 import io.tributary.eventstore.WriteResult;
 import io.tributary.eventstore.WrongExpectedVersionException;
 import io.tributary.eventstore.internal.AbstractEventStore;
-import io.tributary.eventstore.internal.embedded.StreamIndex.IdRef;
-import io.tributary.eventstore.internal.embedded.StreamIndex.Segment;
+import io.tributary.eventstore.internal.embedded.StreamIndex.EventIds;
 import io.tributary.eventstore.internal.embedded.StreamIndex.StreamState;
 import io.tributary.log.AppendResult;
 import io.tributary.log.EventLog;
@@ -40,6 +39,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -81,25 +81,119 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     private static final long CLOSE_DRAIN_WAIT_MS = 5_000;
 
     /**
-     * A record sent to the log and not yet part of the durable prefix; once durable, it waits in the checkpoint
-     * journal until the next checkpoint applies it to the checkpoint's own index.
+     * A record sent to the log and not yet part of the durable prefix. Dropped once durable: what the checkpoint
+     * needs of it is copied into the {@link DurableRecords journal}, so no object per append outlives its
+     * acknowledgement (the index itself holds none, see {@link StreamIndex}).
      */
     private static final class PendingWrite {
         final CompletableFuture<Long> durable;
         final String stream;
-        /** The events of an APPEND record; null for a control record. */
-        final @Nullable Segment segment;
+        /** An APPEND record: the live index's stream, the append's index in it, and its events (for their ids). */
+        final @Nullable PendingAppend append;
         /** A control record (metadata, delete, snapshot); null for an APPEND record. */
         final @Nullable LogEntry control;
         volatile long offset = -1;
         volatile boolean acked;
 
-        PendingWrite(CompletableFuture<Long> durable, String stream, @Nullable Segment segment,
+        PendingWrite(CompletableFuture<Long> durable, String stream, @Nullable PendingAppend append,
                      @Nullable LogEntry control) {
             this.durable = durable;
             this.stream = stream;
-            this.segment = segment;
+            this.append = append;
             this.control = control;
+        }
+    }
+
+    /** An APPEND record in flight: where it is in the live index, and what the checkpoint journal copies of it. */
+    private record PendingAppend(StreamState state, int index, long firstVersion, long recordedAt,
+                                 List<EventData> events) {
+    }
+
+    /**
+     * Durable records in log order, not yet applied to the checkpoint's own index, as primitives in arrays that are
+     * reused from one checkpoint to the next: per record {@code offset | firstVersion | count (-1: a control record)
+     * | recordedAt}, the ids of its events (msb, lsb pairs) and its stream's name (or control entry). Holding the
+     * records' objects instead kept every append's future and ids alive until the next checkpoint. Not thread-safe:
+     * the store fills one under its ack lock and the checkpoint swaps it for an empty one there.
+     */
+    private static final class DurableRecords {
+        private static final int HEAD_LONGS = 4;
+        private Object[] subjects = new Object[256];
+        private long[] heads = new long[256 * HEAD_LONGS];
+        private long[] idBits = new long[512];
+        private int records;
+        private int idLongs;
+
+        void addAppend(long offset, PendingAppend a) {
+            int n = a.events().size();
+            room(2 * n);
+            put(offset, a.firstVersion(), n, a.recordedAt(), a.state().name);
+            for (EventData e : a.events()) {
+                idBits[idLongs++] = e.eventId().getMostSignificantBits();
+                idBits[idLongs++] = e.eventId().getLeastSignificantBits();
+            }
+        }
+
+        void addControl(long offset, LogEntry control) {
+            room(0);
+            put(offset, 0, -1, 0, control);
+        }
+
+        private void put(long offset, long firstVersion, int count, long recordedAt, Object subject) {
+            int at = records * HEAD_LONGS;
+            heads[at] = offset;
+            heads[at + 1] = firstVersion;
+            heads[at + 2] = count;
+            heads[at + 3] = recordedAt;
+            subjects[records++] = subject;
+        }
+
+        private void room(int ids) {
+            if (records == subjects.length) {
+                subjects = Arrays.copyOf(subjects, records * 2);
+                heads = Arrays.copyOf(heads, records * 2 * HEAD_LONGS);
+            }
+            if (idLongs + ids > idBits.length) {
+                idBits = Arrays.copyOf(idBits, Math.max(idLongs + ids, idBits.length * 2));
+            }
+        }
+
+        /** Applies every record at or after {@code covered} to {@code index} (and {@code frame}); returns the new covered offset. */
+        long applyTo(StreamIndex index, StreamIndex.@Nullable DeltaFrame frame, long covered) {
+            int ids = 0;
+            for (int r = 0; r < records; r++) {
+                int at = r * HEAD_LONGS;
+                long offset = heads[at];
+                int count = (int) heads[at + 2];
+                int from = ids;
+                if (count >= 0) {
+                    ids += 2 * count;
+                }
+                if (offset < covered) {
+                    continue; // already in the seed
+                }
+                if (count >= 0) {
+                    String stream = (String) subjects[r];
+                    index.addAppend(stream, heads[at + 1], count, heads[at + 3], idBits, from, offset);
+                    if (frame != null) {
+                        frame.append(stream, heads[at + 1], count, heads[at + 3], offset, idBits, from);
+                    }
+                } else {
+                    LogEntry control = (LogEntry) subjects[r];
+                    index.apply(offset, control);
+                    if (frame != null) {
+                        frame.control(offset, control);
+                    }
+                }
+                covered = offset + 1;
+            }
+            return covered;
+        }
+
+        void clear() {
+            Arrays.fill(subjects, 0, records, null);
+            records = 0;
+            idLongs = 0;
         }
     }
 
@@ -121,13 +215,16 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     private final AtomicBoolean checkpointing = new AtomicBoolean();
     private final ReentrantLock checkpointLock = new ReentrantLock();
     /**
-     * Durable records in log order, not yet applied to {@link #shadow}. Bounded by the checkpoint interval: each
-     * checkpoint empties it (about {@code checkpointEveryRecords} entries of a few dozen bytes each).
+     * Durable records in log order, not yet applied to {@link #shadow}; filled under {@link #ackLock}. Bounded by the
+     * checkpoint interval: each checkpoint swaps it for {@link #journalSpare} and empties it (about
+     * {@code checkpointEveryRecords} records of 32 bytes plus 16 per event).
      */
-    private final ConcurrentLinkedQueue<PendingWrite> journal = new ConcurrentLinkedQueue<>();
+    private DurableRecords journal = new DurableRecords();
+    /** The empty journal the next checkpoint swaps in. Guarded by {@link #checkpointLock}. */
+    private DurableRecords journalSpare = new DurableRecords();
     /**
-     * The checkpoint's own index, exactly what recovery would build from the log up to {@link #shadowCovered}: the
-     * live index's segments (immutable once acknowledged) shared, its own stream states, no id map. Seeded in
+     * The checkpoint's own index, exactly what recovery would build from the log up to {@link #shadowCovered}: its
+     * own stream states and arrays, no id table. Seeded in
      * {@link #open} by a capture of the live index before any append, then kept up to date from {@link #journal}, so
      * checkpoints need no store lock at all. Guarded by {@link #checkpointLock}.
      */
@@ -244,8 +341,8 @@ public final class EmbeddedEventStore extends AbstractEventStore {
                 if (frame == null) {
                     index.apply(r.offset(), entry);
                 } else if (entry instanceof LogEntry.Append a) {
-                    frame.append(a.stream(), index.addAppend(a.stream(), a.firstVersion(), a.recordedAt(), a.events(),
-                            r.offset()));
+                    int at = index.addAppend(a.stream(), a.firstVersion(), a.recordedAt(), a.events(), r.offset());
+                    frame.append(index.stream(a.stream()), at);
                     index.coveredOffset = r.offset() + 1;
                 } else {
                     index.apply(r.offset(), entry);
@@ -283,8 +380,9 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     public WriteResult append(String stream, ExpectedVersion expected, List<EventData> events) {
         validateAppend(stream, events);
         ensureWritable();
-        Segment seg;
-        List<IdRef> repeat = null;
+        CompletableFuture<Long> durable = null;
+        long firstVersion = 0;
+        Repeat repeat;
         lock.writeLock().lock();
         try {
             StreamState s = index.find(stream);
@@ -297,68 +395,114 @@ public final class EmbeddedEventStore extends AbstractEventStore {
                 if (!expected.isMetBy(current)) {
                     throw new WrongExpectedVersionException(stream, expected, current);
                 }
-                long firstVersion = (s == null ? StreamInfo.NO_STREAM : s.lastVersion) + 1;
+                firstVersion = (s == null ? StreamInfo.NO_STREAM : s.lastVersion) + 1;
                 long now = System.currentTimeMillis();
                 byte[] key = stream.getBytes(StandardCharsets.UTF_8); // the record key, and the name in its value
                 byte[] value = LogEntry.encode(new LogEntry.Append(stream, firstVersion, now, events), key);
-                seg = index.addAppend(stream, firstVersion, now, events, -1);
+                int at = index.addAppend(stream, firstVersion, now, events, -1);
+                StreamState added = s != null ? s : index.stream(stream);
+                durable = new CompletableFuture<>();
+                added.inFlight = durable;
                 // the index's own name string: the checkpoint journal keeps it until the next checkpoint
-                send(s != null ? s.name : stream, key, value, now, seg.acked, seg, null);
-            } else {
-                seg = null;
+                send(added.name, key, value, now, durable, new PendingAppend(added, at, firstVersion, now, events), null);
             }
         } finally {
             lock.writeLock().unlock();
         }
         flushOutbox();
         if (repeat != null) {
-            IdRef first = repeat.getFirst();
-            IdRef last = repeat.getLast();
-            long firstOffset = await(first.segment().acked, stream);
-            long lastOffset = await(last.segment().acked, stream);
-            return new WriteResult(stream, last.version(), (firstOffset << INDEX_BITS) | first.index(),
-                    (lastOffset << INDEX_BITS) | last.index(), true);
+            return repeated(stream, repeat);
         }
-        long offset = await(seg.acked, stream);
+        long offset = await(durable, stream);
         // no signalAppended() here: drain() signalled when it moved the watermark over this record, and a second
         // signal per append only made every appender contend for the signal's monitor
-        return new WriteResult(stream, seg.lastVersion(), offset << INDEX_BITS, (offset << INDEX_BITS) + seg.count - 1, false);
+        int count = events.size();
+        return new WriteResult(stream, firstVersion + count - 1, offset << INDEX_BITS, (offset << INDEX_BITS) + count - 1,
+                false);
+    }
+
+    /** An exact repeat of an earlier append: the stream and the ordinals of its first and last events in it. */
+    private record Repeat(StreamState stream, int firstOrdinal, int lastOrdinal) {
     }
 
     /**
-     * Null if none of the ids was written; the earlier refs if this is an exact repeat of an earlier append at the
-     * same position; otherwise a {@link DuplicateEventIdException}.
+     * Null if none of the ids was written; where the earlier events are if this is an exact repeat of an earlier
+     * append at the same position; otherwise a {@link DuplicateEventIdException}.
      */
-    private @Nullable List<IdRef> idempotentRepeat(String stream, @Nullable StreamState s, ExpectedVersion expected,
-                                                   List<EventData> events) {
-        List<IdRef> refs = null; // almost always none: no list per append for the common case
-        UUID conflicting = null;
-        for (EventData e : events) {
-            IdRef r = index.ids.get(e.eventId());
-            if (r != null) {
+    private @Nullable Repeat idempotentRepeat(String stream, @Nullable StreamState s, ExpectedVersion expected,
+                                              List<EventData> events) {
+        long[] refs = null; // almost always none: nothing allocated for the common case
+        int found = 0;
+        for (int i = 0; i < events.size(); i++) {
+            UUID id = events.get(i).eventId();
+            long ref = index.ids.get(id.getMostSignificantBits(), id.getLeastSignificantBits());
+            if (ref != EventIds.ABSENT) {
                 if (refs == null) {
-                    refs = new ArrayList<>(events.size());
+                    refs = new long[events.size()];
                 }
-                refs.add(r);
-            } else if (conflicting == null) {
-                conflicting = e.eventId();
+                refs[found++] = ref;
             }
         }
         if (refs == null) {
             return null;
         }
-        boolean exact = refs.size() == events.size() && s != null && refs.getFirst().stream() == s
-                && expected.placesFirstEventAt(refs.getFirst().version());
-        for (int i = 0; exact && i < refs.size(); i++) {
-            exact = refs.get(i).stream() == s && refs.get(i).version() == refs.getFirst().version() + i;
+        StreamState holder = index.streamAt(EventIds.streamSlotOf(refs[0]));
+        int firstOrdinal = EventIds.ordinalOf(refs[0]);
+        long firstVersion = holder.versionOfOrdinal(firstOrdinal);
+        boolean exact = found == events.size() && holder == s && expected.placesFirstEventAt(firstVersion);
+        for (int i = 1; exact && i < found; i++) {
+            exact = EventIds.streamSlotOf(refs[i]) == s.slot
+                    && s.versionOfOrdinal(EventIds.ordinalOf(refs[i])) == firstVersion + i;
         }
         if (exact) {
-            return refs;
+            return new Repeat(s, firstOrdinal, EventIds.ordinalOf(refs[found - 1]));
         }
-        UUID id = refs.getFirst().segment().id(refs.getFirst().index());
+        UUID id = new UUID(holder.idMsb(firstOrdinal), holder.idLsb(firstOrdinal));
         throw new DuplicateEventIdException(stream, id, "which is already stored in stream '"
-                + refs.getFirst().stream().name + "' at version " + refs.getFirst().version()
+                + holder.name + "' at version " + firstVersion
                 + " (another position, or the batch differs from the one written)");
+    }
+
+    /**
+     * The result of an exact repeat, once the earlier append is durable: it may still be in flight, and then the
+     * stream's latest append is too (the log acknowledges in order), so waiting for that one is enough.
+     */
+    private WriteResult repeated(String stream, Repeat r) {
+        StreamState s = r.stream();
+        while (true) {
+            long firstPosition;
+            long lastPosition;
+            long lastVersion;
+            lock.readLock().lock();
+            try {
+                if (s.tombstoned) {
+                    throw new StreamDeletedException(stream); // tombstoned since the check: its events are gone
+                }
+                firstPosition = position(s, r.firstOrdinal());
+                lastPosition = position(s, r.lastOrdinal());
+                lastVersion = s.versionOfOrdinal(r.lastOrdinal());
+            } finally {
+                lock.readLock().unlock();
+            }
+            if (firstPosition >= 0 && lastPosition >= 0) {
+                return new WriteResult(stream, lastVersion, firstPosition, lastPosition, true);
+            }
+            CompletableFuture<Long> inFlight = s.inFlight;
+            if (inFlight != null) {
+                await(inFlight, stream);
+            } else {
+                // acknowledged between the two looks (the offset is set before the future is dropped), or the log
+                // failed the write: then the store says so
+                ensureWritable();
+            }
+        }
+    }
+
+    /** The global position of the event at {@code ordinal} of {@code s}, or -1 while its append is in flight. */
+    private static long position(StreamState s, int ordinal) {
+        int a = s.appendIndexOfOrdinal(ordinal);
+        long offset = s.offset(a);
+        return offset < 0 ? -1 : (offset << INDEX_BITS) | (ordinal - s.firstOrdinal(a));
     }
 
     /** A record queued for the log, in the order its append was checked (the order it must have in the log). */
@@ -371,8 +515,8 @@ public final class EmbeddedEventStore extends AbstractEventStore {
      * record is sent by {@link #flushOutbox()}, which the caller runs after releasing the lock.
      */
     private void send(String stream, byte[] key, byte[] value, long timestamp, CompletableFuture<Long> durable,
-                      @Nullable Segment segment, @Nullable LogEntry control) {
-        PendingWrite pw = new PendingWrite(durable, stream, segment, control);
+                      @Nullable PendingAppend append, @Nullable LogEntry control) {
+        PendingWrite pw = new PendingWrite(durable, stream, append, control);
         synchronized (ackLock) {
             pending.addLast(pw);
         }
@@ -473,15 +617,19 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         synchronized (ackLock) {
             while (!pending.isEmpty() && pending.peekFirst().acked) {
                 PendingWrite pw = pending.pollFirst();
-                if (pw.segment != null) {
-                    pw.segment.offset = pw.offset; // readers find the events before the watermark covers them
+                PendingAppend a = pw.append;
+                if (a != null) {
+                    a.state().acknowledge(a.index(), pw.offset); // readers find the events before the watermark covers them
+                    a.state().clearInFlight(pw.durable); // after the offset: a reader that finds no future finds it
+                    journal.addAppend(pw.offset, a); // in log order: the checkpoint replays these onto its own index
+                } else if (pw.control != null) {
+                    journal.addControl(pw.offset, pw.control);
                 }
                 durableEnd = pw.offset + 1;
                 if (done == null) {
                     done = new ArrayList<>(Math.min(pending.size() + 1, MAX_GROUP)); // sized once, not grown
                 }
                 done.add(pw);
-                journal.offer(pw); // in log order: the checkpoint replays these onto its own index
             }
             if (pending.isEmpty()) {
                 ackLock.notifyAll();
@@ -699,7 +847,7 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         ensureOpen();
         boolean forward = direction == Direction.FORWARD;
         awaitPendingAppend(stream);
-        List<Segment> candidates = new ArrayList<>();
+        List<Span> candidates = new ArrayList<>();
         long end = durableEnd;
         lock.readLock().lock();
         try {
@@ -710,14 +858,14 @@ public final class EmbeddedEventStore extends AbstractEventStore {
             if (s.tombstoned) {
                 throw new StreamDeletedException(stream);
             }
-            int at = s.segmentIndexOf(fromVersion);
+            int at = s.appendIndexOf(fromVersion);
             if (forward) {
-                for (int i = at >= 0 ? at : -1 - at; i < s.segments.size(); i++) {
-                    candidates.add(s.segments.get(i));
+                for (int i = at >= 0 ? at : -1 - at; i < s.appendCount(); i++) {
+                    candidates.add(Span.of(s, i));
                 }
             } else {
                 for (int i = at >= 0 ? at : -2 - at; i >= 0; i--) {
-                    candidates.add(s.segments.get(i));
+                    candidates.add(Span.of(s, i));
                 }
             }
         } finally {
@@ -726,12 +874,12 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         List<RecordedEvent> out = new ArrayList<>();
         int next = 0;
         while (out.size() < maxCount && next < candidates.size()) {
-            // Read a chunk of segments likely to fill the page; events hidden by metadata may need another chunk.
-            List<Segment> chunk = new ArrayList<>();
+            // Read a chunk of appends likely to fill the page; events hidden by metadata may need another chunk.
+            List<Span> chunk = new ArrayList<>();
             int versions = 0;
             while (next < candidates.size() && versions < maxCount - out.size()) {
-                Segment seg = candidates.get(next++);
-                long off = seg.offset;
+                Span span = candidates.get(next++);
+                long off = span.offset();
                 if (off < 0 || off >= end) {
                     if (forward) {
                         next = candidates.size(); // not durable yet, nor anything after it
@@ -739,10 +887,10 @@ public final class EmbeddedEventStore extends AbstractEventStore {
                     }
                     continue;
                 }
-                chunk.add(seg);
-                versions += seg.count;
+                chunk.add(span);
+                versions += span.count();
             }
-            List<Long> offsets = chunk.stream().map(seg -> seg.offset).sorted().toList();
+            List<Long> offsets = chunk.stream().map(Span::offset).sorted().toList();
             Map<Long, LogRecord> records = reader.at(offsets);
             long now = System.currentTimeMillis();
             lock.readLock().lock();
@@ -751,12 +899,13 @@ public final class EmbeddedEventStore extends AbstractEventStore {
                 if (s == null || s.tombstoned) {
                     throw new StreamDeletedException(stream);
                 }
-                for (Segment seg : chunk) {
-                    LogRecord r = records.get(seg.offset);
+                for (Span span : chunk) {
+                    LogRecord r = records.get(span.offset());
                     if (r == null) {
                         throw new CorruptionException(ErrorCode.CORRUPT_DATA, "Stream '" + stream + "' versions "
-                                + seg.firstVersion + ".." + seg.lastVersion() + " should be at log offset " + seg.offset
-                                + " of topic '" + topic + "', which the log no longer has. Restore the log from a backup.");
+                                + span.firstVersion() + ".." + (span.firstVersion() + span.count() - 1)
+                                + " should be at log offset " + span.offset() + " of topic '" + topic
+                                + "', which the log no longer has. Restore the log from a backup.");
                     }
                     List<RecordedEvent> evs = eventsOf(r.offset(), (LogEntry.Append) LogEntry.decode(r.offset(), value(r)));
                     if (!forward) {
@@ -777,6 +926,16 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     }
 
     /**
+     * One append of a stream as a read found it under the read lock: its versions and its log offset then (-1 while
+     * in flight; every append the watermark read before the lock covers has its offset by then).
+     */
+    private record Span(long firstVersion, int count, long offset) {
+        static Span of(StreamState s, int append) {
+            return new Span(s.firstVersion(append), s.count(append), s.offset(append));
+        }
+    }
+
+    /**
      * Appends are checked against versions not yet durable; a read waits for the stream's last append to become
      * durable, so a reader that lost a race sees the winner's events (read-your-writes, and no retry livelock).
      */
@@ -785,8 +944,8 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         lock.readLock().lock();
         try {
             StreamState s = index.find(stream);
-            if (s != null && !s.segments.isEmpty() && s.segments.getLast().offset < 0) {
-                last = s.segments.getLast().acked;
+            if (s != null) {
+                last = s.inFlight; // set while the stream's latest append is in flight
             }
         } finally {
             lock.readLock().unlock();
@@ -829,8 +988,8 @@ public final class EmbeddedEventStore extends AbstractEventStore {
             try {
                 StreamState s = index.find(filter.stream().get());
                 if (s != null) {
-                    for (Segment seg : s.segments) {
-                        long off = seg.offset;
+                    for (int a = 0; a < s.appendCount(); a++) {
+                        long off = s.offset(a);
                         if (off >= startOffset && off >= 0 && off < end) {
                             offsets.add(off);
                         }
@@ -1020,24 +1179,16 @@ public final class EmbeddedEventStore extends AbstractEventStore {
             frame.reset(from);
         }
         // Bring the checkpoint's index up to every durable record, in log order, as recovery would apply them.
-        PendingWrite pw;
-        while ((pw = journal.poll()) != null) {
-            long offset = pw.offset;
-            if (offset < shadowCovered) {
-                continue; // already in the seed
-            }
-            if (pw.segment != null) {
-                sh.addDurableSegment(pw.stream, pw.segment);
-                if (frame != null) {
-                    frame.append(pw.stream, pw.segment);
-                }
-            } else if (pw.control != null) {
-                sh.apply(offset, pw.control);
-                if (frame != null) {
-                    frame.control(offset, pw.control);
-                }
-            }
-            shadowCovered = offset + 1;
+        DurableRecords durable;
+        synchronized (ackLock) {
+            durable = journal;
+            journal = journalSpare;
+        }
+        try {
+            shadowCovered = durable.applyTo(sh, frame, shadowCovered);
+        } finally {
+            durable.clear();
+            journalSpare = durable;
         }
         if (broken != null) {
             if (shadowCovered != from) {

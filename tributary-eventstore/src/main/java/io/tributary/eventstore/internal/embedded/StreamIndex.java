@@ -7,6 +7,8 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.ByteArrayInputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -16,25 +18,47 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.zip.CRC32C;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The in-memory index of the embedded store: per stream its versions (as segments, one per APPEND record), state,
- * metadata and snapshots, and every live event id. Built by applying log records in offset order; saved to a
- * checkpoint file so opening a large store reads only the records after the checkpoint.
+ * The in-memory index of the embedded store: per stream its appends (one per APPEND record), event ids, state,
+ * metadata and snapshots, and a table of every live event id. Built by applying log records in offset order; saved
+ * to a checkpoint file so opening a large store reads only the records after the checkpoint.
+ *
+ * <p>In-memory layout. The index lives for the life of the store and grows with every event, so it holds no object
+ * per event or per append, only primitive arrays: a young collection copies what is live in the young generation,
+ * and the objects per event kept before (a segment with its ids, its future and the future's {@code Long}, a
+ * {@code UUID}, a hash-map node and a reference record) were about 240 bytes in seven objects that every young
+ * collection of a busy store found alive and copied (20 MB, 60 ms pauses every few seconds in a 20 s paced run).
+ * Arrays are few, and once large, sit in the old generation. What one event costs (one event per append, the worst
+ * case):
+ * <pre>
+ * per stream ({@link StreamState}, arrays doubled as they fill):
+ *   appends: long[4] per append   firstVersion | offset (-1 until acknowledged) | recordedAt | firstOrdinal  32 B
+ *   ids:     long[2] per event    idMsb | idLsb, by ordinal (the event's place in the stream, from 0)       16 B
+ * id table ({@link EventIds}, open addressing, at most 70% full):
+ *   per slot: long[2] idMsb | idLsb, int streamSlot+1 (0 = empty), int ordinal                             24 B
+ *                                                                                 about 34 B per event on average
+ * </pre>
+ * so about 80 bytes per event, plus the 48 of the checkpoint's own copy (appends and ids, no id table), plus the
+ * arrays' room to grow. Measured on a whole store with 1M one-event appends over 10,000 streams: 180 bytes of heap
+ * per event after a full GC (43,000 long[]s in all), against 240 with the objects (seven million of them). An
+ * append's in-flight state (its future, what the checkpoint journal needs) is the store's, dropped once acknowledged.
  *
  * <p>Not thread-safe: the store guards its live index with a read-write lock, and the checkpoint's own index (built
- * by {@link #fromImage} and fed acknowledged records) with its checkpoint lock. {@link Segment}s are shared between
- * the two; a segment never changes once the log has acknowledged it.
+ * by {@link #fromImage} and fed acknowledged records) with its checkpoint lock. The one exception is an append's log
+ * offset, which the store sets once the log acknowledges the record ({@link StreamState#acknowledge}), holding no
+ * index lock; it is written and read with release/acquire semantics, and the arrays it lives in are grown under the
+ * stream's monitor, so the write is never lost in a copy.
  *
  * <p>Checkpoint file {@code stream-index.ckpt} (big-endian; streamed to a temp file with a running checksum, fsynced,
  * renamed; written from a {@link #capture() capture}, never while the store's lock is held):
@@ -90,49 +114,63 @@ final class StreamIndex {
     private static final byte D_SNAPSHOT = 5;
     private static final int MAGIC = 0x54525349; // "TRSI"
     private static final int FORMAT = 1;
+    private static final long[] NO_LONGS = new long[0];
+    /** Release/acquire access to an append's offset, the one element written without the index's lock. */
+    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
 
-    /** The events of one APPEND record. {@code offset} is -1 until the log acknowledges the record. */
-    static final class Segment {
-        final long firstVersion;
-        final int count;
-        final long recordedAt;
-        final long[] ids;
-        volatile long offset;
-        final CompletableFuture<Long> acked = new CompletableFuture<>();
-
-        Segment(long firstVersion, int count, long recordedAt, long[] ids, long offset) {
-            this.firstVersion = firstVersion;
-            this.count = count;
-            this.recordedAt = recordedAt;
-            this.ids = ids;
-            this.offset = offset;
-            if (offset >= 0) {
-                acked.complete(offset);
-            }
-        }
-
-        long lastVersion() {
-            return firstVersion + count - 1;
-        }
-
-        UUID id(int i) {
-            return new UUID(ids[2 * i], ids[2 * i + 1]);
-        }
-    }
-
+    /**
+     * One stream: its scalars, and its appends and event ids in growable primitive arrays (layout in the class
+     * comment). Append {@code i} is {@code appends[4i .. 4i+3]}; its events are the ordinals
+     * {@code [firstOrdinal, firstOrdinal + count)}, where count runs to the next append's first ordinal (or to
+     * {@link #eventCount} for the last). Elements below the counts never change once written, except an offset,
+     * which goes once from -1 to the log's offset; a tombstone replaces the arrays rather than clearing them, so a
+     * {@link #capture} may keep them without copying.
+     */
     static final class StreamState {
+        private static final int FIRST_VERSION = 0;
+        private static final int OFFSET = 1;
+        private static final int RECORDED_AT = 2;
+        private static final int FIRST_ORDINAL = 3;
+        private static final int APPEND_LONGS = 4;
+
         final String name;
+        /** This stream's place in {@link #bySlot}: what the id table refers to. */
+        final int slot;
         long lastVersion = StreamInfo.NO_STREAM;
         long deletedBefore;
         boolean softDeleted;
         boolean tombstoned;
         StreamMetadata metadata = StreamMetadata.none();
-        final ArrayList<Segment> segments = new ArrayList<>();
         /** version -> offset of the SNAPSHOT record (-1 while pending). */
         final TreeMap<Long, Long> snapshots = new TreeMap<>();
+        /** Written under the index's write lock and the stream's monitor (growth), read under either. */
+        private long[] appends = NO_LONGS;
+        private int appendCount;
+        private long[] ids = NO_LONGS;
+        private int eventCount;
+        /**
+         * The store's: the future of this stream's latest append while the log has not acknowledged it, else null
+         * (set under the write lock, cleared by the acknowledgement), so a read can wait for it.
+         */
+        volatile @Nullable CompletableFuture<Long> inFlight;
+        private static final VarHandle IN_FLIGHT;
 
-        StreamState(String name) {
+        static {
+            try {
+                IN_FLIGHT = MethodHandles.lookup().findVarHandle(StreamState.class, "inFlight", CompletableFuture.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        /** Forgets {@code acknowledged} as the in-flight append, unless a later append replaced it meanwhile. */
+        void clearInFlight(CompletableFuture<Long> acknowledged) {
+            IN_FLIGHT.compareAndSet(this, acknowledged, null);
+        }
+
+        StreamState(String name, int slot) {
             this.name = name;
+            this.slot = slot;
         }
 
         StreamInfo info() {
@@ -153,16 +191,61 @@ final class StreamIndex {
             return softDeleted || tombstoned ? StreamInfo.NO_STREAM : lastVersion;
         }
 
-        /** The segment holding {@code version}, by binary search. */
-        int segmentIndexOf(long version) {
+        int appendCount() {
+            return appendCount;
+        }
+
+        long firstVersion(int append) {
+            return appends[append * APPEND_LONGS + FIRST_VERSION];
+        }
+
+        int count(int append) {
+            int next = append + 1 < appendCount ? (int) appends[(append + 1) * APPEND_LONGS + FIRST_ORDINAL] : eventCount;
+            return next - firstOrdinal(append);
+        }
+
+        long lastVersion(int append) {
+            return firstVersion(append) + count(append) - 1;
+        }
+
+        /** The append's log offset, or -1 while the log has not acknowledged it. */
+        long offset(int append) {
+            return (long) LONGS.getAcquire(appends, append * APPEND_LONGS + OFFSET);
+        }
+
+        long recordedAt(int append) {
+            return appends[append * APPEND_LONGS + RECORDED_AT];
+        }
+
+        int firstOrdinal(int append) {
+            return (int) appends[append * APPEND_LONGS + FIRST_ORDINAL];
+        }
+
+        long idMsb(int ordinal) {
+            return ids[2 * ordinal];
+        }
+
+        long idLsb(int ordinal) {
+            return ids[2 * ordinal + 1];
+        }
+
+        /**
+         * Records the log's offset for append {@code append}; called by whichever thread completed the log append,
+         * holding no index lock (the monitor keeps a concurrent growth of the array from copying it over).
+         */
+        synchronized void acknowledge(int append, long offset) {
+            LONGS.setRelease(appends, append * APPEND_LONGS + OFFSET, offset);
+        }
+
+        /** The append holding {@code version}, by binary search; {@code -1 - insertionPoint} if none does. */
+        int appendIndexOf(long version) {
             int lo = 0;
-            int hi = segments.size() - 1;
+            int hi = appendCount - 1;
             while (lo <= hi) {
                 int mid = (lo + hi) >>> 1;
-                Segment s = segments.get(mid);
-                if (version < s.firstVersion) {
+                if (version < firstVersion(mid)) {
                     hi = mid - 1;
-                } else if (version > s.lastVersion()) {
+                } else if (version > lastVersion(mid)) {
                     lo = mid + 1;
                 } else {
                     return mid;
@@ -170,70 +253,238 @@ final class StreamIndex {
             }
             return -1 - lo;
         }
-    }
 
-    /**
-     * The id of every stored event, for idempotent appends: {@value #SHARDS} hash maps chosen by the id's hash.
-     * One map of every id made appends stall: it grows by doubling, and the append that crossed a threshold rehashed
-     * the whole map under the store's write lock while every other writer waited (12-90 ms at 25k-200k events in a
-     * 20 s paced run, growing with the store). Split, each map holds 1/{@value #SHARDS} of the ids and a rehash costs
-     * that much. Not thread-safe: guarded like the rest of the index.
-     */
-    static final class EventIds {
-        static final int SHARDS = 64;
-        @SuppressWarnings("unchecked")
-        private final HashMap<UUID, IdRef>[] shards = new HashMap[SHARDS];
+        /** The append holding the event at {@code ordinal}, by binary search. */
+        int appendIndexOfOrdinal(int ordinal) {
+            int lo = 0;
+            int hi = appendCount - 1;
+            while (lo < hi) {
+                int mid = (lo + hi + 1) >>> 1;
+                if (firstOrdinal(mid) <= ordinal) {
+                    lo = mid;
+                } else {
+                    hi = mid - 1;
+                }
+            }
+            return lo;
+        }
 
-        EventIds() {
-            for (int i = 0; i < SHARDS; i++) {
-                shards[i] = new HashMap<>();
+        long versionOfOrdinal(int ordinal) {
+            int a = appendIndexOfOrdinal(ordinal);
+            return firstVersion(a) + (ordinal - firstOrdinal(a));
+        }
+
+        /** Adds one append of {@code count} events whose ids the caller then writes with {@link #setId}. */
+        private int add(long firstVersion, int count, long recordedAt, long offset) {
+            if ((long) eventCount + count > Integer.MAX_VALUE / 2 - 8) {
+                throw new IllegalStateException("stream '" + name + "' would hold more than " + (Integer.MAX_VALUE / 2 - 8)
+                        + " events in the embedded store's index: split it into several streams");
+            }
+            if ((appendCount + 1) * APPEND_LONGS > appends.length || 2 * (eventCount + count) > ids.length) {
+                grow(count);
+            }
+            int a = appendCount;
+            int at = a * APPEND_LONGS;
+            appends[at + FIRST_VERSION] = firstVersion;
+            appends[at + RECORDED_AT] = recordedAt;
+            appends[at + FIRST_ORDINAL] = eventCount;
+            LONGS.setRelease(appends, at + OFFSET, offset);
+            appendCount = a + 1;
+            eventCount += count;
+            return a;
+        }
+
+        /**
+         * Grows, under the monitor, to fit one more append of {@code count} events: from room for 4 appends and 4
+         * events, doubling (growing from the exact size by half reallocated a short stream's arrays at almost every
+         * append, about 300 bytes of garbage per append in the paced run).
+         */
+        private synchronized void grow(int count) {
+            int needAppends = (appendCount + 1) * APPEND_LONGS;
+            if (needAppends > appends.length) {
+                appends = Arrays.copyOf(appends, Math.max(needAppends, Math.max(4 * APPEND_LONGS, 2 * appends.length)));
+            }
+            int needIds = 2 * (eventCount + count);
+            if (needIds > ids.length) {
+                ids = Arrays.copyOf(ids, Math.max(needIds, Math.max(8, 2 * ids.length)));
             }
         }
 
-        // The top bits of a multiplicative hash: HashMap indexes its buckets by the low bits of the same hashCode,
-        // so choosing the map by those would leave each map's keys sharing their low bits (crowded buckets).
-        private HashMap<UUID, IdRef> shard(UUID id) {
-            return shards[(id.hashCode() * 0x9E3779B9) >>> 26];
+        private void setId(int ordinal, long msb, long lsb) {
+            ids[2 * ordinal] = msb;
+            ids[2 * ordinal + 1] = lsb;
         }
 
-        @Nullable IdRef get(UUID id) {
-            return shard(id).get(id);
+        /** Drops every append; new arrays, so a capture holding the old ones still sees them. */
+        private synchronized void clearAppends() {
+            appends = NO_LONGS;
+            ids = NO_LONGS;
+            appendCount = 0;
+            eventCount = 0;
+        }
+    }
+
+    /**
+     * The id of every stored event, for idempotent appends: {@value #SHARDS} open-addressing tables (linear probing,
+     * deletion by backward shift), chosen by the top bits of the id's hash. A slot is primitives only, the id and
+     * where it lives (a stream slot and the event's ordinal in it), so the table adds no object per event for the
+     * garbage collector to trace or copy. A table doubles when it is 70% full; split, the append that grows one
+     * rehashes 1/{@value #SHARDS} of the ids under the store's write lock (one table of every id stalled every
+     * writer 12-90 ms at 25k-200k events in a 20 s paced run). Not thread-safe: guarded like the rest of the index.
+     */
+    static final class EventIds {
+        static final int SHARDS = 64;
+        /** {@link #get}'s answer for an id not in the table. */
+        static final long ABSENT = -1;
+        private static final int INITIAL_SLOTS = 16;
+
+        /** One table: slot {@code i} is {@code keys[2i]} (msb), {@code keys[2i+1]} (lsb), streams[i], ordinals[i]. */
+        private static final class Shard {
+            long[] keys = new long[2 * INITIAL_SLOTS];
+            /** The stream's slot plus one; 0 marks an empty slot (any id, the nil UUID too, can be a key). */
+            int[] streams = new int[INITIAL_SLOTS];
+            int[] ordinals = new int[INITIAL_SLOTS];
+            int size;
         }
 
-        void put(UUID id, IdRef ref) {
-            shard(id).put(id, ref);
+        private final Shard[] shards = new Shard[SHARDS];
+
+        EventIds() {
+            for (int i = 0; i < SHARDS; i++) {
+                shards[i] = new Shard();
+            }
         }
 
-        void remove(UUID id) {
-            shard(id).remove(id);
+        /** Mixes both halves (a time-ordered id varies in few bits of its msb): the shard from the top bits, the slot from the low ones. */
+        private static long hash(long msb, long lsb) {
+            long h = msb * 0x9E3779B97F4A7C15L ^ lsb;
+            h = (h ^ (h >>> 30)) * 0xBF58476D1CE4E5B9L;
+            h = (h ^ (h >>> 27)) * 0x94D049BB133111EBL;
+            return h ^ (h >>> 31);
+        }
+
+        private Shard shard(long h) {
+            return shards[(int) (h >>> 58)];
+        }
+
+        /** Where the id lives, as {@code streamSlot << 32 | ordinal}, or {@link #ABSENT}. */
+        long get(long msb, long lsb) {
+            long h = hash(msb, lsb);
+            Shard s = shard(h);
+            int mask = s.streams.length - 1;
+            for (int i = (int) h & mask; s.streams[i] != 0; i = (i + 1) & mask) {
+                if (s.keys[2 * i] == msb && s.keys[2 * i + 1] == lsb) {
+                    return (long) (s.streams[i] - 1) << 32 | s.ordinals[i];
+                }
+            }
+            return ABSENT;
+        }
+
+        static int streamSlotOf(long ref) {
+            return (int) (ref >>> 32);
+        }
+
+        static int ordinalOf(long ref) {
+            return (int) ref;
+        }
+
+        /** Adds the id, or moves it to the new place if present. */
+        void put(long msb, long lsb, int streamSlot, int ordinal) {
+            long h = hash(msb, lsb);
+            Shard s = shard(h);
+            if (10 * (s.size + 1) > 7 * s.streams.length) {
+                rehash(s);
+            }
+            int mask = s.streams.length - 1;
+            int i = (int) h & mask;
+            while (s.streams[i] != 0 && (s.keys[2 * i] != msb || s.keys[2 * i + 1] != lsb)) {
+                i = (i + 1) & mask;
+            }
+            if (s.streams[i] == 0) {
+                s.size++;
+                s.keys[2 * i] = msb;
+                s.keys[2 * i + 1] = lsb;
+            }
+            s.streams[i] = streamSlot + 1;
+            s.ordinals[i] = ordinal;
+        }
+
+        private static void rehash(Shard s) {
+            long[] oldKeys = s.keys;
+            int[] oldStreams = s.streams;
+            int[] oldOrdinals = s.ordinals;
+            int slots = oldStreams.length * 2;
+            s.keys = new long[2 * slots];
+            s.streams = new int[slots];
+            s.ordinals = new int[slots];
+            int mask = slots - 1;
+            for (int j = 0; j < oldStreams.length; j++) {
+                if (oldStreams[j] == 0) {
+                    continue;
+                }
+                long msb = oldKeys[2 * j];
+                long lsb = oldKeys[2 * j + 1];
+                int i = (int) hash(msb, lsb) & mask;
+                while (s.streams[i] != 0) {
+                    i = (i + 1) & mask;
+                }
+                s.keys[2 * i] = msb;
+                s.keys[2 * i + 1] = lsb;
+                s.streams[i] = oldStreams[j];
+                s.ordinals[i] = oldOrdinals[j];
+            }
+        }
+
+        void remove(long msb, long lsb) {
+            Shard s = shard(hash(msb, lsb));
+            int mask = s.streams.length - 1;
+            int i = (int) hash(msb, lsb) & mask;
+            while (s.streams[i] != 0 && (s.keys[2 * i] != msb || s.keys[2 * i + 1] != lsb)) {
+                i = (i + 1) & mask;
+            }
+            if (s.streams[i] == 0) {
+                return;
+            }
+            s.size--;
+            // Backward shift: move later entries of the probe run into the hole when their home slot allows it, so
+            // lookups, which stop at the first empty slot, still find them; no deletion markers to pile up.
+            int hole = i;
+            for (int j = (hole + 1) & mask; s.streams[j] != 0; j = (j + 1) & mask) {
+                int home = (int) hash(s.keys[2 * j], s.keys[2 * j + 1]) & mask;
+                // j may move into the hole only if its home is not cyclically within (hole, j]
+                boolean homeAfterHole = hole <= j ? hole < home && home <= j : hole < home || home <= j;
+                if (!homeAfterHole) {
+                    s.keys[2 * hole] = s.keys[2 * j];
+                    s.keys[2 * hole + 1] = s.keys[2 * j + 1];
+                    s.streams[hole] = s.streams[j];
+                    s.ordinals[hole] = s.ordinals[j];
+                    hole = j;
+                }
+            }
+            s.streams[hole] = 0;
         }
 
         int size() {
             int n = 0;
-            for (HashMap<UUID, IdRef> m : shards) {
-                n += m.size();
+            for (Shard s : shards) {
+                n += s.size;
             }
             return n;
         }
 
-        /** How many ids each map holds (tests: the spread). */
+        /** How many ids each table holds (tests: the spread). */
         int[] sizesPerMap() {
             int[] sizes = new int[SHARDS];
             for (int i = 0; i < SHARDS; i++) {
-                sizes[i] = shards[i].size();
+                sizes[i] = shards[i].size;
             }
             return sizes;
         }
     }
 
-    /** Where an event id lives. */
-    record IdRef(StreamState stream, Segment segment, int index) {
-        long version() {
-            return segment.firstVersion + index;
-        }
-    }
-
     final Map<String, StreamState> streams = new HashMap<>();
+    /** Every stream by its slot (slots are never reused: a tombstoned stream keeps its state). */
+    private final ArrayList<StreamState> bySlot = new ArrayList<>();
     final EventIds ids = new EventIds();
     /** The log offset after the last record applied. */
     long coveredOffset;
@@ -254,12 +505,15 @@ final class StreamIndex {
         this.trackIds = trackIds;
     }
 
-    /** An index without the id map, holding what {@code image} captured (segments shared, not copied). */
+    /** An index without the id table, holding what {@code image} captured (arrays copied: this index grows them). */
     static StreamIndex fromImage(Image image) {
         StreamIndex ix = new StreamIndex(false);
         for (StreamImage si : image.streams()) {
             StreamState s = ix.stream(si.name());
-            s.segments.addAll(java.util.Arrays.asList(si.segments()));
+            s.appends = Arrays.copyOf(si.appends(), si.appendCount() * StreamState.APPEND_LONGS);
+            s.appendCount = si.appendCount();
+            s.ids = Arrays.copyOf(si.ids(), 2 * si.eventCount());
+            s.eventCount = si.eventCount();
             s.lastVersion = si.lastVersion();
             s.deletedBefore = si.deletedBefore();
             s.softDeleted = (si.flags() & 1) != 0;
@@ -272,44 +526,61 @@ final class StreamIndex {
         return ix;
     }
 
-    /** Applies an acknowledged APPEND record whose segment the live index already made (shared, not copied). */
-    void addDurableSegment(String stream, Segment seg) {
-        addSegment(stream(stream), seg);
-        coveredOffset = Math.max(coveredOffset, seg.offset + 1);
-    }
-
     StreamState stream(String name) {
-        return streams.computeIfAbsent(name, StreamState::new);
+        StreamState s = streams.get(name);
+        if (s == null) {
+            s = new StreamState(name, bySlot.size());
+            streams.put(name, s);
+            bySlot.add(s);
+        }
+        return s;
     }
 
     @Nullable StreamState find(String name) {
         return streams.get(name);
     }
 
-    Segment addAppend(String stream, long firstVersion, long recordedAt, List<EventData> events, long offset) {
+    /** The stream a reference from the id table points into. */
+    StreamState streamAt(int slot) {
+        return bySlot.get(slot);
+    }
+
+    /** Adds an APPEND record's events ({@code offset} -1 until the log acknowledges it); returns its append index. */
+    int addAppend(String stream, long firstVersion, long recordedAt, List<EventData> events, long offset) {
         StreamState s = stream(stream);
-        long[] idBits = new long[events.size() * 2];
+        int a = s.add(firstVersion, events.size(), recordedAt, offset);
+        int ordinal = s.firstOrdinal(a);
         for (int i = 0; i < events.size(); i++) {
-            idBits[2 * i] = events.get(i).eventId().getMostSignificantBits();
-            idBits[2 * i + 1] = events.get(i).eventId().getLeastSignificantBits();
+            java.util.UUID id = events.get(i).eventId();
+            addId(s, ordinal + i, id.getMostSignificantBits(), id.getLeastSignificantBits());
         }
-        Segment seg = new Segment(firstVersion, events.size(), recordedAt, idBits, offset);
-        addSegment(s, seg, events);
-        return seg;
+        appended(s, a);
+        return a;
     }
 
-    private void addSegment(StreamState s, Segment seg) {
-        addSegment(s, seg, null);
+    /** Adds an acknowledged APPEND record whose ids are {@code idBits[from .. from + 2 * count)} (msb, lsb pairs). */
+    int addAppend(String stream, long firstVersion, int count, long recordedAt, long[] idBits, int from, long offset) {
+        StreamState s = stream(stream);
+        int a = s.add(firstVersion, count, recordedAt, offset);
+        int ordinal = s.firstOrdinal(a);
+        for (int i = 0; i < count; i++) {
+            addId(s, ordinal + i, idBits[from + 2 * i], idBits[from + 2 * i + 1]);
+        }
+        appended(s, a);
+        coveredOffset = Math.max(coveredOffset, offset + 1);
+        return a;
     }
 
-    /** With {@code events}, the map keys are the events' own ids: no second UUID per event for the map to keep. */
-    private void addSegment(StreamState s, Segment seg, @Nullable List<EventData> events) {
-        s.segments.add(seg);
-        s.lastVersion = seg.lastVersion();
+    private void addId(StreamState s, int ordinal, long msb, long lsb) {
+        s.setId(ordinal, msb, lsb);
+        if (trackIds) {
+            ids.put(msb, lsb, s.slot, ordinal);
+        }
+    }
+
+    private static void appended(StreamState s, int append) {
+        s.lastVersion = s.lastVersion(append);
         s.softDeleted = false;
-        for (int i = 0; trackIds && i < seg.count; i++) {
-            ids.put(events != null ? events.get(i).eventId() : seg.id(i), new IdRef(s, seg, i));
-        }
     }
 
     /** Applies one acknowledged log record (recovery). */
@@ -332,12 +603,10 @@ final class StreamIndex {
 
     void tombstone(StreamState s) {
         s.tombstoned = true;
-        for (Segment seg : s.segments) {
-            for (int i = 0; i < seg.count; i++) {
-                ids.remove(seg.id(i));
-            }
+        for (int ordinal = 0; trackIds && ordinal < s.eventCount; ordinal++) {
+            ids.remove(s.idMsb(ordinal), s.idLsb(ordinal));
         }
-        s.segments.clear();
+        s.clearAppends();
         s.snapshots.clear();
     }
 
@@ -351,8 +620,8 @@ final class StreamIndex {
             sb.append(name).append(" last=").append(s.lastVersion).append(" del<").append(s.deletedBefore)
                     .append(s.softDeleted ? " soft" : "").append(s.tombstoned ? " tomb" : "").append(' ')
                     .append(s.metadata).append(" segs=");
-            for (Segment seg : s.segments) {
-                sb.append(seg.firstVersion).append('+').append(seg.count).append('@').append(seg.offset).append(',');
+            for (int a = 0; a < s.appendCount; a++) {
+                sb.append(s.firstVersion(a)).append('+').append(s.count(a)).append('@').append(s.offset(a)).append(',');
             }
             sb.append(" snaps=").append(s.snapshots).append('\n');
         });
@@ -363,25 +632,24 @@ final class StreamIndex {
     // ---- checkpoint ----
 
     /**
-     * What one stream looked like at {@link #capture()}: its scalars, its segments (the array is a copy, and a
-     * {@link Segment}'s fields never change once made, except {@code offset}, which is set once when the log
-     * acknowledges it) and its snapshots. Safe to read on any thread after the capture.
+     * What one stream looked like at {@link #capture()}: its scalars, its appends and ids (the stream's own arrays,
+     * not copies, with their counts at the capture: what lies below the counts never changes, except an offset set
+     * once when the log acknowledges its append) and its snapshots. Safe to read on any thread after the capture.
      */
     record StreamImage(String name, long lastVersion, long deletedBefore, int flags, StreamMetadata metadata,
-                       Segment[] segments, long[] snapshots) {
+                       long[] appends, int appendCount, long[] ids, int eventCount, long[] snapshots) {
     }
 
     /**
      * The whole index as of one moment, for a checkpoint to encode and write without holding the store's lock. Its
-     * segments may still be waiting for the log's acknowledgement; {@link #write} needs every one acknowledged.
+     * appends may still be waiting for the log's acknowledgement; {@link #write} needs every one acknowledged.
      */
     record Image(List<StreamImage> streams) {
     }
 
     /**
-     * Copies the index's mutable state: O(streams + segments) reference copies, no encoding, so the store's write
-     * lock is held only for this (about a millisecond per 100,000 segments) instead of for the whole encoding. The
-     * caller holds the write lock.
+     * Takes the index's mutable state: O(streams) work, no copy of the per-stream arrays and no encoding, so the
+     * caller holds its lock only for this. The caller holds the index's write lock.
      */
     Image capture() {
         List<StreamImage> out = new ArrayList<>(streams.size());
@@ -392,9 +660,13 @@ final class StreamIndex {
                 snaps[i++] = e.getKey();
                 snaps[i++] = e.getValue();
             }
+            long[] appends;
+            synchronized (s) { // the array an acknowledgement writes into, as of now
+                appends = s.appends;
+            }
             out.add(new StreamImage(s.name, s.lastVersion, s.deletedBefore,
                     (s.softDeleted ? 1 : 0) | (s.tombstoned ? 2 : 0), s.metadata,
-                    s.segments.toArray(new Segment[0]), snaps));
+                    appends, s.appendCount, s.ids, s.eventCount, snaps));
         }
         return new Image(out);
     }
@@ -403,7 +675,7 @@ final class StreamIndex {
      * Encodes {@code image} as a checkpoint covering the log up to {@code coveredOffset} (exclusive) and writes it
      * durably and atomically into {@code dir}: streamed through a fixed buffer into a temp file with a running
      * checksum (no copy of the whole index in memory), fsynced, renamed over the previous checkpoint, and the
-     * directory fsynced. Every segment of the image must have its log offset by now. Returns the file's size.
+     * directory fsynced. Every append of the image must have its log offset by now. Returns the file's size.
      */
     static long write(Path dir, Image image, long coveredOffset) throws IOException {
         Files.createDirectories(dir);
@@ -426,19 +698,26 @@ final class StreamIndex {
                 out.putLong(s.metadata().maxAge().map(Duration::toMillis).orElse(-1L));
                 out.putLong(s.metadata().maxCount().orElse(-1));
                 out.putLong(s.metadata().truncateBefore().orElse(-1));
-                out.putInt(s.segments().length);
-                for (Segment seg : s.segments()) {
-                    long offset = seg.offset;
+                out.putInt(s.appendCount());
+                long[] appends = s.appends();
+                for (int a = 0; a < s.appendCount(); a++) {
+                    int at = a * StreamState.APPEND_LONGS;
+                    long first = appends[at + StreamState.FIRST_VERSION];
+                    int firstOrdinal = (int) appends[at + StreamState.FIRST_ORDINAL];
+                    int next = a + 1 < s.appendCount()
+                            ? (int) appends[at + StreamState.APPEND_LONGS + StreamState.FIRST_ORDINAL] : s.eventCount();
+                    int count = next - firstOrdinal;
+                    long offset = (long) LONGS.getAcquire(appends, at + StreamState.OFFSET);
                     if (offset < 0 || offset >= coveredOffset) {
-                        throw new IllegalStateException("segment " + seg.firstVersion + "+" + seg.count + " of stream '"
+                        throw new IllegalStateException("append " + first + "+" + count + " of stream '"
                                 + s.name() + "' is at offset " + offset + ", not below the checkpoint's " + coveredOffset);
                     }
-                    out.putLong(seg.firstVersion);
-                    out.putInt(seg.count);
+                    out.putLong(first);
+                    out.putInt(count);
                     out.putLong(offset);
-                    out.putLong(seg.recordedAt);
-                    for (long bits : seg.ids) {
-                        out.putLong(bits);
+                    out.putLong(appends[at + StreamState.RECORDED_AT]);
+                    for (int k = 2 * firstOrdinal; k < 2 * next; k++) {
+                        out.putLong(s.ids()[k]);
                     }
                 }
                 out.putInt(s.snapshots().length / 2);
@@ -516,12 +795,19 @@ final class StreamIndex {
             entries++;
         }
 
-        /** An APPEND record whose segment the log has acknowledged. */
-        void append(String stream, Segment seg) {
-            head(D_APPEND, seg.offset, stream, 8 + 4 + 8 + 8 * seg.ids.length);
-            buf.putLong(seg.firstVersion).putInt(seg.count).putLong(seg.recordedAt);
-            for (long bits : seg.ids) {
-                buf.putLong(bits);
+        /** Append {@code append} of {@code s}, which the log has acknowledged. */
+        void append(StreamState s, int append) {
+            int first = s.firstOrdinal(append);
+            append(s.name, s.firstVersion(append), s.count(append), s.recordedAt(append), s.offset(append), s.ids,
+                    2 * first);
+        }
+
+        /** An acknowledged APPEND record whose ids are {@code idBits[from .. from + 2 * count)} (msb, lsb pairs). */
+        void append(String stream, long firstVersion, int count, long recordedAt, long offset, long[] idBits, int from) {
+            head(D_APPEND, offset, stream, 8 + 4 + 8 + 16 * count);
+            buf.putLong(firstVersion).putInt(count).putLong(recordedAt);
+            for (int k = from; k < from + 2 * count; k++) {
+                buf.putLong(idBits[k]);
             }
         }
 
@@ -543,7 +829,7 @@ final class StreamIndex {
                     buf.putLong(sn.version());
                 }
                 case LogEntry.Append a -> throw new IllegalArgumentException("an APPEND record of stream '" + a.stream()
-                        + "' goes into a delta frame through append(stream, segment)");
+                        + "' goes into a delta frame through append(...)");
             }
         }
 
@@ -694,7 +980,7 @@ final class StreamIndex {
                     long[] bits = new long[2 * n];
                     body.asLongBuffer().get(bits);
                     body.position(body.position() + 16 * n);
-                    changes.add(() -> index.addSegment(index.stream(name), new Segment(first, n, recordedAt, bits, offset)));
+                    changes.add(() -> index.addAppend(name, first, n, recordedAt, bits, 0, offset));
                 }
                 case D_METADATA -> {
                     long age = body.getLong();
@@ -856,17 +1142,20 @@ final class StreamIndex {
                 long count = in.readLong();
                 long truncate = in.readLong();
                 s.metadata = metadata(age, count, truncate);
-                int segments = in.readInt();
-                for (int j = 0; j < segments; j++) {
+                int appends = in.readInt();
+                for (int j = 0; j < appends; j++) {
                     long first = in.readLong();
                     int n = in.readInt();
                     long offset = in.readLong();
                     long recordedAt = in.readLong();
+                    if (n < 1 || n > (all.length - 4) / 16) {
+                        return Optional.empty(); // cannot be: the checksum passed; written by something else
+                    }
                     long[] bits = new long[2 * n];
                     for (int k = 0; k < bits.length; k++) {
                         bits[k] = in.readLong();
                     }
-                    index.addSegment(s, new Segment(first, n, recordedAt, bits, offset));
+                    index.addAppend(s.name, first, n, recordedAt, bits, 0, offset);
                 }
                 s.lastVersion = lastVersion;
                 s.softDeleted = (flags & 1) != 0;

@@ -175,7 +175,7 @@ class IncrementalCheckpointTest {
         StreamIndex.write(dir, index.capture(), offset);
         StreamIndex.resetDelta(dir);
         StreamIndex.DeltaFrame frame = new StreamIndex.DeltaFrame(offset);
-        frame.append("s-0", index.addAppend("s-0", 2, 2L, events("y", 1), offset++));
+        frame.append(index.stream("s-0"), index.addAppend("s-0", 2, 2L, events("y", 1), offset++));
         frame.control(offset++, new LogEntry.Metadata("s-1", StreamMetadata.none().withMaxCount(1)));
         index.apply(offset - 1, new LogEntry.Metadata("s-1", StreamMetadata.none().withMaxCount(1)));
         StreamIndex.appendDelta(dir, frame, offset);
@@ -186,7 +186,7 @@ class IncrementalCheckpointTest {
 
         // a frame that starts after what the base covers (a record missing in between) is not applied
         StreamIndex.DeltaFrame gap = new StreamIndex.DeltaFrame(offset + 1);
-        gap.append("s-2", new StreamIndex.Segment(2, 1, 3L, new long[] {1, 2}, offset + 1));
+        gap.append("s-2", 2, 1, 3L, offset + 1, new long[] {1, 2}, 0);
         StreamIndex.appendDelta(dir, gap, offset + 2);
         assertThat(StreamIndex.read(dir, Long.MAX_VALUE).orElseThrow().fingerprint()).isEqualTo(index.fingerprint());
     }
@@ -201,7 +201,7 @@ class IncrementalCheckpointTest {
 
         StreamIndex.resetDelta(dir);
         StreamIndex.DeltaFrame frame = new StreamIndex.DeltaFrame(1);
-        frame.append("s", new StreamIndex.Segment(2, 1, 3L, new long[] {1, 2}, 1));
+        frame.append("s", 2, 1, 3L, 1, new long[] {1, 2}, 0);
         StreamIndex.appendDelta(dir, frame, 2);
         assertThat(StreamIndex.read(dir, Long.MAX_VALUE).orElseThrow().coveredOffset).isEqualTo(2);
         byte[] bytes = Files.readAllBytes(dir.resolve(StreamIndex.DELTA_FILE));
@@ -222,11 +222,11 @@ class IncrementalCheckpointTest {
         StreamIndex.DeltaFrame frame = new StreamIndex.DeltaFrame(1);
         long offset = 1;
         for (int i = 0; i < 2_000; i++) { // grows the buffer past its first size
-            frame.append("big-" + i, index.addAppend("big-" + i, 0, 2L, events("b", 3), offset++));
+            frame.append(index.stream("big-" + i), index.addAppend("big-" + i, 0, 2L, events("b", 3), offset++));
         }
         StreamIndex.appendDelta(dir, frame, offset);
         frame.reset(offset);
-        frame.append("s", index.addAppend("s", 1, 3L, events("y", 1), offset++));
+        frame.append(index.stream("s"), index.addAppend("s", 1, 3L, events("y", 1), offset++));
         long before = Files.size(dir.resolve(StreamIndex.DELTA_FILE));
         StreamIndex.appendDelta(dir, frame, offset);
         assertThat(Files.size(dir.resolve(StreamIndex.DELTA_FILE)) - before).isLessThan(100);

@@ -60,9 +60,9 @@ class StreamIndexCheckpointTest {
     void aCapturedSegmentStillWaitingForTheLogIsWrittenWithTheOffsetTheLogGaveIt() throws Exception {
         StreamIndex index = new StreamIndex();
         index.addAppend("cart-1", 0, 1L, events(1), 0);
-        StreamIndex.Segment pending = index.addAppend("cart-1", 1, 2L, events(2), -1);
+        int pending = index.addAppend("cart-1", 1, 2L, events(2), -1);
         StreamIndex.Image image = index.capture();
-        pending.offset = 1; // acknowledged after the capture, before the write
+        index.find("cart-1").acknowledge(pending, 1); // acknowledged after the capture, before the write
         Path dir = EmbeddedStores.newDir();
         StreamIndex.write(dir, image, 2);
         assertThat(StreamIndex.read(dir, Long.MAX_VALUE).orElseThrow().fingerprint()).contains("cart-1 last=2").contains("0+1@0,1+2@1,");
