@@ -313,6 +313,9 @@ class OrderSummaryProjectionTest {
                                 return invoke(m2, conn, args2);
                             });
                 });
+        // Else two partitions' batches racing to insert one customer's revenue row is a genuine conflict, whose redo
+        // reads the batch's rows.
+        createRevenueRows(7);
         Orders orders = new Orders(store, new OrderEventCodec(registry, TOPIC));
         Map<String, String> expectedStatus = new HashMap<>();
         Map<String, Long> expectedRevenue = new HashMap<>();
