@@ -228,6 +228,8 @@ class OrderSummaryProjectionTest {
             expectedStatus.put("o" + i, "PLACED");
         }
         ConflictingWriter writer = new ConflictingWriter(7);   // more than the processor's 5 attempts of one batch
+        // Else two partitions' batches racing to insert one customer's revenue row is an eighth, genuine conflict.
+        createRevenueRows(11);
         try (OrderSummaryProjection projection = OrderSummaryProjection.start(log,
                 OrderSummaryProjection.defaultConfig(TOPIC), writer.dataSource(), "t_", registry)) {
             try (OrderForwarder placed = OrderForwarder.start(store, log, db, "a_", TOPIC)) {
@@ -311,6 +313,9 @@ class OrderSummaryProjectionTest {
                                 return invoke(m2, conn, args2);
                             });
                 });
+        // Else two partitions' batches racing to insert one customer's revenue row is a genuine conflict, whose redo
+        // reads the batch's rows.
+        createRevenueRows(7);
         Orders orders = new Orders(store, new OrderEventCodec(registry, TOPIC));
         Map<String, String> expectedStatus = new HashMap<>();
         Map<String, Long> expectedRevenue = new HashMap<>();
@@ -376,5 +381,188 @@ class OrderSummaryProjectionTest {
                         OrderSummaryProjection.defaultConfig(TOPIC), noCounts, "t_", registry))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("SUCCESS_NO_INFO").hasMessageContaining("rewriteBatchedStatements=false");
+    }
+
+    /** Revenue rows for customers {@code c0..c<n-1>}, so no two batches race to insert one (a genuine conflict). */
+    private void createRevenueRows(int customers) throws Exception {
+        try (Connection c = db.getConnection(); var in = c.prepareStatement("INSERT INTO t_customer_revenue "
+                + "(customer_id, shipped_orders, revenue_cents) VALUES (?, 0, 0)")) {
+            for (int i = 0; i < customers; i++) {
+                in.setString(1, "c" + i);
+                in.executeUpdate();
+            }
+        }
+    }
+
+    @Test
+    void pastItsBoundRemembersTheNewestOrdersAndReadsTheOlderOnesAgain() throws Exception {
+        java.util.Set<String> readIds = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        javax.sql.DataSource recording = (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[]{javax.sql.DataSource.class}, (p, m, args) -> {
+                    Object conn = invoke(m, db, args);
+                    if (!m.getName().equals("getConnection")) {
+                        return conn;
+                    }
+                    return java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                            new Class<?>[]{Connection.class}, (p2, m2, args2) -> {
+                                Object st = invoke(m2, conn, args2);
+                                if (!m2.getName().equals("prepareStatement")
+                                        || !((String) args2[0]).startsWith("SELECT order_id")) {
+                                    return st;
+                                }
+                                return java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                                        new Class<?>[]{java.sql.PreparedStatement.class}, (p3, m3, args3) -> {
+                                            if (m3.getName().equals("setString")) {
+                                                readIds.add((String) args3[1]);
+                                            }
+                                            return invoke(m3, st, args3);
+                                        });
+                            });
+                });
+        createRevenueRows(3);
+        Orders orders = new Orders(store, new OrderEventCodec(registry, TOPIC));
+        Map<String, String> expectedStatus = new HashMap<>();
+        Map<String, Long> expectedRevenue = new HashMap<>(Map.of("c0", 0L, "c1", 0L, "c2", 0L));
+        try (OrderSummaryProjection projection = OrderSummaryProjection.start(log,
+                OrderSummaryProjection.defaultConfig(TOPIC), recording, "t_", registry, 10)) {
+            try (OrderForwarder placed = OrderForwarder.start(store, log, db, "a_", TOPIC)) {
+                // Three waves of 10, each projected before the next: the bound of 10 holds the last wave only.
+                for (int wave = 0; wave < 3; wave++) {
+                    for (int i = wave * 10; i < wave * 10 + 10; i++) {
+                        orders.place(new Order.Place("o" + i, "c" + (i % 3), 1000 + i, "EUR", 1, "web"));
+                        expectedStatus.put("o" + i, "PLACED");
+                    }
+                    int done = wave * 10 + 10;
+                    awaitTrue(() -> projection.applied() == done, "wave " + wave + " of placed orders");
+                }
+            }
+            assertThat(readIds).as("rows read while placing").isEmpty();
+            // The remembered (newest) orders ship first, and all shipments are forwarded in one burst: an order of the
+            // older ones remembered as CONFIRMED in between could otherwise push a remembered one out first.
+            for (int n = 0; n < 30; n++) {
+                int i = (n + 20) % 30;
+                orders.confirmAndShip("o" + i, new Order.ConfirmPayment("p" + i, 1000 + i), Headers.empty());
+                expectedStatus.put("o" + i, "SHIPPED");
+                expectedRevenue.merge("c" + (i % 3), 1000L + i, Long::sum);
+            }
+            try (OrderForwarder shipped = OrderForwarder.start(store, log, db, "a_", TOPIC)) {
+                awaitTrue(() -> projection.applied() == 90 || projection.processor().deadLetterDepth() > 0,
+                        "the shipments");
+            }
+
+            assertThat(projection.processor().deadLetterDepth()).isZero();
+            assertThat(projection.conflicts()).isZero();
+            java.util.Set<String> oldest = new java.util.HashSet<>();
+            for (int i = 0; i < 20; i++) {
+                oldest.add("o" + i);
+            }
+            assertThat(readIds).as("the rows read: those of the 20 orders forgotten past the bound of 10")
+                    .isEqualTo(oldest);
+            OrderSummaryQueries queries = new OrderSummaryQueries(db, "t_");
+            assertThat(queries.statusByOrder()).isEqualTo(expectedStatus);
+            assertThat(queries.revenueByCustomer()).isEqualTo(expectedRevenue);
+        }
+    }
+
+    @Test
+    void countsAnOrderPlacedRedeliveredAfterItsOrderWasForgottenAsAMissNotAConflict() throws Exception {
+        Orders orders = new Orders(store, new OrderEventCodec(registry, TOPIC));
+        Map<String, String> expectedStatus = new HashMap<>();
+        Map<String, Long> expectedRevenue = new HashMap<>();
+        for (int i = 0; i < 120; i++) {
+            orders.place(new Order.Place("o" + i, "c" + (i % 11), 1000 + i, "EUR", 1, "web"));
+            if (i % 2 == 0) {
+                orders.confirmAndShip("o" + i, new Order.ConfirmPayment("p" + i, 1000 + i), Headers.empty());
+                expectedStatus.put("o" + i, "SHIPPED");
+                expectedRevenue.merge("c" + (i % 11), 1000L + i, Long::sum);
+            } else {
+                expectedStatus.put("o" + i, "PLACED");
+            }
+        }
+        long events = 120 + 60 * 2;
+        try (OrderSummaryProjection projection = OrderSummaryProjection.start(log,
+                OrderSummaryProjection.defaultConfig(TOPIC), db, "t_", registry)) {
+            try (OrderForwarder first = OrderForwarder.start(store, log, db, "a_", TOPIC)) {
+                awaitTrue(() -> projection.applied() == events, "the first copy of every event");
+            }
+            // Concurrent first inserts of one customer's revenue row may have conflicted; the copies write nothing.
+            long conflictsBefore = projection.conflicts();
+            assertThat(projection.newOrderMisses()).isZero();
+            // The shipped orders are final, so forgotten: their OrderPlaced copies look like new orders.
+            try (OrderForwarder second = OrderForwarder.start(store, log, db, "b_", TOPIC)) {
+                awaitTrue(() -> projection.applied() + projection.skipped() == 2 * events
+                        || projection.processor().deadLetterDepth() > 0, "the second copy of every event");
+            }
+
+            assertThat(projection.processor().deadLetterDepth()).isZero();
+            assertThat(projection.applied()).isEqualTo(events);
+            assertThat(projection.skipped()).isEqualTo(events);
+            assertThat(projection.newOrderMisses()).as("batches that took a shipped order's copy as new").isPositive();
+            assertThat(projection.conflicts()).as("no other writer changed a row").isEqualTo(conflictsBefore);
+            OrderSummaryQueries queries = new OrderSummaryQueries(db, "t_");
+            assertThat(queries.statusByOrder()).isEqualTo(expectedStatus);
+            assertThat(queries.revenueByCustomer()).isEqualTo(expectedRevenue);
+        }
+    }
+
+    @Test
+    void readsTheRowsAgainAfterACommitThatAppliedButReportedAFailure() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean failNextCommit = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger failedCommits = new java.util.concurrent.atomic.AtomicInteger();
+        javax.sql.DataSource lossy = (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[]{javax.sql.DataSource.class}, (p, m, args) -> {
+                    Object conn = invoke(m, db, args);
+                    if (!m.getName().equals("getConnection")) {
+                        return conn;
+                    }
+                    return java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                            new Class<?>[]{Connection.class}, (p2, m2, args2) -> {
+                                Object r = invoke(m2, conn, args2);
+                                // As when the connection drops after the database committed: the commit applied,
+                                // but the projection hears it failed.
+                                if (m2.getName().equals("commit") && failNextCommit.compareAndSet(true, false)) {
+                                    failedCommits.incrementAndGet();
+                                    throw new java.sql.SQLException("connection reset after commit", "08006");
+                                }
+                                return r;
+                            });
+                });
+        createRevenueRows(7);
+        Orders orders = new Orders(store, new OrderEventCodec(registry, TOPIC));
+        Map<String, String> expectedStatus = new HashMap<>();
+        Map<String, Long> expectedRevenue = new HashMap<>();
+        for (int i = 0; i < 7; i++) {
+            expectedRevenue.put("c" + i, 0L);
+        }
+        for (int i = 0; i < 80; i++) {
+            orders.place(new Order.Place("o" + i, "c" + (i % 7), 1000 + i, "EUR", 1, "web"));
+        }
+        long events = 80 + 80 * 2;
+        try (OrderSummaryProjection projection = OrderSummaryProjection.start(log,
+                OrderSummaryProjection.defaultConfig(TOPIC), lossy, "t_", registry)) {
+            try (OrderForwarder placed = OrderForwarder.start(store, log, db, "a_", TOPIC)) {
+                awaitTrue(() -> projection.applied() == 80, "the placed orders");
+            }
+            for (int i = 0; i < 80; i++) {
+                orders.confirmAndShip("o" + i, new Order.ConfirmPayment("p" + i, 1000 + i), Headers.empty());
+                expectedStatus.put("o" + i, "SHIPPED");
+                expectedRevenue.merge("c" + (i % 7), 1000L + i, Long::sum);
+            }
+            failNextCommit.set(true);   // the first batch of shipments, of orders the projection remembers
+            try (OrderForwarder shipped = OrderForwarder.start(store, log, db, "a_", TOPIC)) {
+                awaitTrue(() -> projection.applied() + projection.skipped() == events
+                        || projection.processor().deadLetterDepth() > 0, "the shipments");
+            }
+
+            assertThat(failedCommits).hasValue(1);
+            assertThat(projection.processor().deadLetterDepth()).isZero();
+            assertThat(projection.applied() + projection.skipped()).isEqualTo(events);
+            assertThat(projection.skipped()).as("the events of the batch whose commit applied").isPositive();
+            // Had it trusted what it remembered from before that batch, the retry's updates would have missed.
+            assertThat(projection.conflicts()).isZero();
+            OrderSummaryQueries queries = new OrderSummaryQueries(db, "t_");
+            assertThat(queries.statusByOrder()).isEqualTo(expectedStatus);
+            assertThat(queries.revenueByCustomer()).as("each shipped order counted once").isEqualTo(expectedRevenue);
+        }
     }
 }

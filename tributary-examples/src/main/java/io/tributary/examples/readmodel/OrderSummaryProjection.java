@@ -21,14 +21,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
 import org.apache.avro.generic.GenericRecord;
 import org.jspecify.annotations.Nullable;
@@ -46,17 +47,25 @@ import org.jspecify.annotations.Nullable;
  * transaction, for lag and for operators.
  *
  * <p><b>Rows it wrote itself are not read again.</b> The projection remembers what it committed for each open order
- * (customer, amount, status, version; at most {@value #MAX_KNOWN} orders, dropped once final) and takes a new order's
- * {@code OrderPlaced} as having no row yet, so an order's row is inserted on its first event and updated on the later
- * ones without being read. Only the orders it knows nothing of are read, after a restart for example.
+ * (customer, amount, status, version; dropped once final) and takes a new order's {@code OrderPlaced} as having no row
+ * yet, so an order's row is inserted on its first event and updated on the later ones without being read. Only the
+ * orders it knows nothing of are read, after a restart for example. It remembers at most {@value #DEFAULT_REMEMBERED}
+ * orders by default: when full, the order least recently written or looked up is forgotten, so the orders of
+ * partitions this instance lost in a rebalance, or of orders never finished, age out rather than crowd out new ones;
+ * a later event of a forgotten order reads its row again. What it remembers assumes that nothing else deletes or
+ * rewrites order rows while it runs: to rebuild the read model (truncate the tables and replay the topic), stop this
+ * instance and start a new one.
  *
  * <p><b>Conflicts.</b> The reads take no locks; an update applies only if the row still has the version the batch
  * read or the projection remembered. A batch that finds a row changed (or inserted) under it by another writer, say a
- * second instance during a rebalance, or an order it took as new already in the table (a redelivery after a restart),
- * rolls back, forgets what it remembered of the batch's orders and is redone at once on freshly read rows, up to {@value #MAX_CONFLICT_ATTEMPTS} times, inside
- * the same handler call: a conflict costs one more transaction, not a processor retry with backoff, and never
- * dead-letters the batch. The redo skips what the other writer applied, so each event counts once. A JDBC driver that
- * answers batched updates without counts ({@code SUCCESS_NO_INFO}) is refused when the projection starts.
+ * second instance during a rebalance, rolls back, forgets what it remembered of the batch's orders and is redone at
+ * once on freshly read rows, up to {@value #MAX_CONFLICT_ATTEMPTS} times, inside the same handler call: a conflict
+ * costs one more transaction, not a processor retry with backoff, and never dead-letters the batch. The redo skips
+ * what the other writer applied, so each event counts once. An {@code OrderPlaced} taken as new whose row is already
+ * in the table (redelivered after a restart, or after the order was forgotten as final or past the bound) is not a
+ * conflict: the batch is redone the same way, once, and counted in {@link #newOrderMisses()}, not in
+ * {@link #conflicts()} nor against the {@value #MAX_CONFLICT_ATTEMPTS} attempts. A JDBC driver that answers batched
+ * updates without counts ({@code SUCCESS_NO_INFO}) is refused when the projection starts.
  *
  * <p>This class is deliberately self-contained (tables, SQL, processor) so it can later move onto the platform's
  * projection module without touching the rest of the demo. Thread-safety: batches run concurrently on virtual
@@ -75,22 +84,95 @@ public final class OrderSummaryProjection implements AutoCloseable {
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
     private final AtomicLong conflicts = new AtomicLong();
+    private final AtomicLong newOrderMisses = new AtomicLong();
     /**
      * What this projection last committed for each order still open (placed or confirmed, not yet final), so that the
      * order's next events are applied without reading its row again. See {@link #projectOnce}.
      */
-    private final ConcurrentHashMap<String, Known> known = new ConcurrentHashMap<>();
+    private final KnownOrders known;
     private final Processor processor;
 
-    /** Most open orders kept in {@link #known}; beyond that, a later event of an order reads its row. */
-    static final int MAX_KNOWN = 100_000;
+    /** Most open orders remembered by default (a few tens of MiB at most); see {@link KnownOrders}. */
+    public static final int DEFAULT_REMEMBERED = 100_000;
 
     /** An order row as this projection committed it: what a later event's update and revenue need. */
     private record Known(String customer, long amount, String status, long version) {
     }
 
+    /**
+     * The open orders this projection remembers, at most {@code capacity}. When full, remembering one more forgets the
+     * order least recently remembered or looked up (an access-ordered {@link LinkedHashMap}): open orders are normally
+     * finished within a few batches, so the eldest are those of partitions this instance no longer owns or orders
+     * never finished, and forgetting one costs only a read of its row on its next event. Thread-safety: one lock
+     * (not {@code synchronized}, which pins a virtual thread on Java 21), taken once per batch for all its orders,
+     * so the bound holds however many batches run at once. Not durable: empty after a restart.
+     */
+    private static final class KnownOrders {
+        private final ReentrantLock lock = new ReentrantLock();
+        private final LinkedHashMap<String, Known> map;
+
+        KnownOrders(int capacity) {
+            this.map = new LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Known> eldest) {
+                    return size() > capacity;
+                }
+            };
+        }
+
+        /** What is remembered of each of {@code orderIds} (null where nothing is), marking them recently used. */
+        Known[] lookUp(String[] orderIds) {
+            Known[] out = new Known[orderIds.length];
+            lock.lock();
+            try {
+                for (int i = 0; i < orderIds.length; i++) {
+                    out[i] = map.get(orderIds[i]);
+                }
+            } finally {
+                lock.unlock();
+            }
+            return out;
+        }
+
+        void forget(String[] orderIds) {
+            lock.lock();
+            try {
+                for (String id : orderIds) {
+                    map.remove(id);
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Keeps what a committed batch wrote for the orders still open, and forgets those now final. */
+        void remember(Map<String, Row> rows) {
+            lock.lock();
+            try {
+                for (Map.Entry<String, Row> entry : rows.entrySet()) {
+                    Row r = entry.getValue();
+                    if (!r.dirty) {
+                        continue;
+                    }
+                    if (r.status.equals("SHIPPED") || r.status.equals("CANCELLED")) {
+                        map.remove(entry.getKey());   // a final order gets no more events
+                    } else {
+                        map.put(entry.getKey(), new Known(r.customer, r.amount, r.status, r.version));
+                    }
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
     private OrderSummaryProjection(EventLog log, ProcessorConfig config, DataSource db, String tablePrefix,
-                                   SchemaRegistryClient registry) {
+                                   SchemaRegistryClient registry, int rememberedOrders) {
+        if (rememberedOrders < 0) {
+            throw new IllegalArgumentException("rememberedOrders=" + rememberedOrders + " must be 0 (read every row) "
+                    + "or more; the default is " + DEFAULT_REMEMBERED);
+        }
+        this.known = new KnownOrders(rememberedOrders);
         this.db = db;
         this.orders = tablePrefix + "order_summary";
         this.revenue = tablePrefix + "customer_revenue";
@@ -101,10 +183,22 @@ public final class OrderSummaryProjection implements AutoCloseable {
         this.processor = Processor.startBatched(log, config, this::project);
     }
 
-    /** Starts projecting as consumer group {@code config.name()}. */
+    /**
+     * Starts projecting as consumer group {@code config.name()}, remembering up to {@value #DEFAULT_REMEMBERED} open
+     * orders.
+     */
     public static OrderSummaryProjection start(EventLog log, ProcessorConfig config, DataSource db, String tablePrefix,
                                                SchemaRegistryClient registry) {
-        return new OrderSummaryProjection(log, config, db, tablePrefix, registry);
+        return start(log, config, db, tablePrefix, registry, DEFAULT_REMEMBERED);
+    }
+
+    /**
+     * Starts projecting as consumer group {@code config.name()}, remembering up to {@code rememberedOrders} open orders
+     * (0: none, every batch reads its rows); see the class comment.
+     */
+    public static OrderSummaryProjection start(EventLog log, ProcessorConfig config, DataSource db, String tablePrefix,
+                                               SchemaRegistryClient registry, int rememberedOrders) {
+        return new OrderSummaryProjection(log, config, db, tablePrefix, registry, rememberedOrders);
     }
 
     /**
@@ -134,6 +228,8 @@ public final class OrderSummaryProjection implements AutoCloseable {
     /** The state of one order row, as read at the start of a batch and changed by it. */
     private static final class Row {
         final boolean exists;
+        /** Taken as new, without a read, for an {@code OrderPlaced} of an order this projection did not remember. */
+        boolean assumedNew;
         /** The version the row had when the batch read it: its update applies only if the row still has it. */
         final long readVersion;
         String customer;
@@ -165,8 +261,19 @@ public final class OrderSummaryProjection implements AutoCloseable {
      * attempt by the processor (whose retries back off and, after the last, dead-letter the whole batch).
      */
     private static final class VersionConflict extends Exception {
+        /**
+         * The row was one this projection took as new without reading it, and it was already there: what it does not
+         * remember, not another writer. Redone the same way, but not counted as a conflict.
+         */
+        final boolean tookExistingOrderAsNew;
+
         VersionConflict(String message, @Nullable Throwable cause) {
+            this(message, cause, false);
+        }
+
+        VersionConflict(String message, @Nullable Throwable cause, boolean tookExistingOrderAsNew) {
             super(message, cause);
+            this.tookExistingOrderAsNew = tookExistingOrderAsNew;
         }
     }
 
@@ -184,12 +291,21 @@ public final class OrderSummaryProjection implements AutoCloseable {
         }
         try (Connection c = db.getConnection()) {
             c.setAutoCommit(false);
+            boolean trustKnown = true;
             for (int attempt = 1; ; attempt++) {
                 try {
-                    // A redo reads every row: what made the attempt fail may be a row this projection did not know of.
-                    projectOnce(c, events, keys, versions, attempt == 1);
+                    projectOnce(c, events, keys, versions, trustKnown);
                     return;
                 } catch (VersionConflict conflict) {
+                    // A redo reads every row: what made the attempt fail may be a row this projection did not know of.
+                    trustKnown = false;
+                    if (conflict.tookExistingOrderAsNew) {
+                        // Only the first attempt takes rows as new without reading them, so this happens once per
+                        // call and the redo's attempts are still bounded below.
+                        newOrderMisses.incrementAndGet();
+                        attempt--;
+                        continue;
+                    }
                     if (attempt >= MAX_CONFLICT_ATTEMPTS) {
                         throw new IllegalStateException(conflict.getMessage() + ". The batch met a changed row "
                                 + attempt + " times in a row; check that no other writer keeps updating the read model",
@@ -223,16 +339,19 @@ public final class OrderSummaryProjection implements AutoCloseable {
         // batches: per-statement overhead, not the rows, was most of this projection's database time.
         try {
             Set<String> toRead = new LinkedHashSet<>();
+            Known[] remembered = trustKnown ? known.lookUp(keys) : new Known[keys.length];
             for (int i = 0; i < keys.length; i++) {
                 String orderId = keys[i];
                 if (rows.containsKey(orderId)) {
                     continue;
                 }
-                Known k = trustKnown ? known.get(orderId) : null;
+                Known k = remembered[i];
                 if (k != null) {
                     rows.put(orderId, new Row(true, k.customer(), k.amount(), k.status(), k.version(), 0, ""));
                 } else if (trustKnown && versions[i] == 0) {
-                    rows.put(orderId, newRow());
+                    Row fresh = newRow();
+                    fresh.assumedNew = true;
+                    rows.put(orderId, fresh);
                 } else {
                     toRead.add(orderId);
                 }
@@ -275,30 +394,13 @@ public final class OrderSummaryProjection implements AutoCloseable {
         } catch (Exception ex) {
             // The rows may differ from what this projection knew (a conflict), or a failed commit may have applied
             // after all: the next attempt reads them.
-            for (String orderId : keys) {
-                known.remove(orderId);
-            }
+            known.forget(keys);
             c.rollback();
             throw ex;
         }
-        remember(rows);
+        known.remember(rows);
         applied.addAndGet(a);
         skipped.addAndGet(s);
-    }
-
-    /** Keeps what the committed batch wrote for the orders still open; a final order gets no more events. */
-    private void remember(Map<String, Row> rows) {
-        for (Map.Entry<String, Row> entry : rows.entrySet()) {
-            Row r = entry.getValue();
-            if (!r.dirty) {
-                continue;
-            }
-            if (r.status.equals("SHIPPED") || r.status.equals("CANCELLED")) {
-                known.remove(entry.getKey());
-            } else if (known.size() < MAX_KNOWN || known.containsKey(entry.getKey())) {
-                known.put(entry.getKey(), new Known(r.customer, r.amount, r.status, r.version));
-            }
-        }
     }
 
     private static Row newRow() {
@@ -409,6 +511,7 @@ public final class OrderSummaryProjection implements AutoCloseable {
                      + "status, version, placed_schema_version, sales_channel, order_id) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
             int updates = 0;
             int inserts = 0;
+            boolean anyAssumedNew = false;
             for (Map.Entry<String, Row> entry : rows.entrySet()) {
                 Row r = entry.getValue();
                 if (!r.dirty) {
@@ -432,6 +535,7 @@ public final class OrderSummaryProjection implements AutoCloseable {
                     insert.setString(7, entry.getKey());
                     insert.addBatch();
                     inserts++;
+                    anyAssumedNew |= r.assumedNew;
                 }
             }
             if (updates > 0) {
@@ -448,7 +552,16 @@ public final class OrderSummaryProjection implements AutoCloseable {
                 }
             }
             if (inserts > 0) {
-                executeBatch(insert);
+                try {
+                    executeBatch(insert);
+                } catch (VersionConflict conflict) {
+                    if (!anyAssumedNew) {
+                        throw conflict;
+                    }
+                    // An attempt that takes rows as new reads none, so every insert here is one it did not read.
+                    throw new VersionConflict("An order this projection took as new, without reading it, was already "
+                            + "in " + orders + " (" + conflict.getMessage() + ")", conflict.getCause(), true);
+                }
             }
         }
     }
@@ -594,9 +707,21 @@ public final class OrderSummaryProjection implements AutoCloseable {
         return skipped.get();
     }
 
-    /** Batch attempts that met a row changed by another writer and were redone at once on fresh rows. */
+    /**
+     * Batch attempts that met a row changed (or inserted) by another writer after the batch read it or since this
+     * projection last wrote it, and were redone at once on fresh rows. Not the misses of {@link #newOrderMisses()}.
+     */
     public long conflicts() {
         return conflicts.get();
+    }
+
+    /**
+     * Batch attempts that took an {@code OrderPlaced} (version 0) of an order this projection did not remember as a
+     * new row and found the row already there, and were redone at once on read rows: a redelivery after a restart,
+     * or of an order forgotten as final or past the bound. Expected after a restart; not conflicts.
+     */
+    public long newOrderMisses() {
+        return newOrderMisses.get();
     }
 
     /** The processor underneath. */

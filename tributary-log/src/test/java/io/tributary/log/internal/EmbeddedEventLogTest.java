@@ -74,6 +74,34 @@ class EmbeddedEventLogTest {
     }
 
     @Test
+    void aPollThatSkipsAPartitionWhoseNextRecordIsOverTheBudgetStillTakesTheSmallRecordsOfTheNext() {
+        try (EventLog log = EventLogs.open(Map.of(EmbeddedLogConfig.DATA_DIR, dir.toString()))) {
+            log.admin().createTopic(NewTopic.of("orders", 3));
+            LogProducer producer = log.producer();
+            // key + value bytes: 100 and 100 on partition 0; 1,000 (over the budget alone) on partition 1; 20 and 20 on
+            // partition 2. The first poll visits 0, 1, 2 in turn: 200 bytes taken, 50 left when partition 1 is skipped.
+            producer.append("orders", 0, Record.of(b("k"), b("a".repeat(99)))).join();
+            producer.append("orders", 0, Record.of(b("k"), b("b".repeat(99)))).join();
+            producer.append("orders", 1, Record.of(b("k"), b("c".repeat(999)))).join();
+            producer.append("orders", 2, Record.of(b("k"), b("e".repeat(19)))).join();
+            producer.append("orders", 2, Record.of(b("k"), b("f".repeat(19)))).join();
+            try (var consumer = log.consumer(io.tributary.log.ConsumerConfig.defaults().withMaxPollBytes(250))) {
+                java.util.List<TopicPartition> all = java.util.List.of(new TopicPartition("orders", 0),
+                        new TopicPartition("orders", 1), new TopicPartition("orders", 2));
+                consumer.assign(all);
+                consumer.seekToBeginning(all);
+                java.util.List<io.tributary.log.LogRecord> batch = java.util.List.of();
+                for (int i = 0; i < 10 && batch.isEmpty(); i++) {
+                    batch = consumer.poll(Duration.ofMillis(100));
+                }
+                // The skipped record's bytes go back on the budget: partition 2's 40 bytes fit in the 50 left.
+                assertThat(batch).extracting(r -> new String(r.value(), StandardCharsets.UTF_8).charAt(0))
+                        .containsExactly('a', 'b', 'e', 'f');
+            }
+        }
+    }
+
+    @Test
     void theEmbeddedBackendIsTheDefaultAndReadsItsDataDirSetting() {
         try (EventLog log = EventLogs.open(Map.of(EmbeddedLogConfig.DATA_DIR, dir.toString()))) {
             assertThat(log.backend()).isEqualTo("embedded");

@@ -859,13 +859,16 @@ final class PartitionLog {
             return readSegmentFrom(seg, 0, from, end, maxRecords, bytesLeft, out);
         }
         int before = out.size();
+        long budgetBefore = bytesLeft[0];
         try {
             return readSegmentFrom(seg, indexed, from, end, maxRecords, bytesLeft, out);
         } catch (CorruptionException e) {
-            // the index is only a hint: before blaming the data, read the segment from its first batch
+            // the index is only a hint: before blaming the data, read the segment from its first batch, with the
+            // records decoded from the bad entry taken back out and their bytes put back on the budget
             while (out.size() > before) {
                 out.remove(out.size() - 1);
             }
+            bytesLeft[0] = budgetBefore;
             return readSegmentFrom(seg, 0, from, end, maxRecords, bytesLeft, out);
         }
     }

@@ -199,4 +199,47 @@ class RecoveryTest {
         }
         assertThat(SegmentIndex.load(index, false, Files.size(segmentFile()))).isPresent();
     }
+
+    @Test
+    void aReadThatFallsBackFromABadIndexEntryPutsTheBytesOfWhatItDroppedBackOnTheBudget() throws IOException {
+        // A record whose value is a whole, valid batch (offsets 1 and 2, CRC and all): an index entry pointing into
+        // that value decodes two records that are not in the log, then meets garbage, and the read starts the
+        // segment again from its first batch.
+        ByteBuffer inner = ByteBuffer.wrap(BatchFormat.encode(List.of(record(null, "fake-1", 1),
+                record(null, "fake-2", 2)), 0, 2));
+        inner.putLong(BatchFormat.BASE_OFFSET, 1);   // not covered by the CRC
+        byte[] innerBytes = inner.array();
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            StorageFixture.topic(s, "t", 1, Map.of("segment.bytes", "1048576"));
+            EmbeddedProducer p = StorageFixture.producer(s);
+            p.append("t", 0, new Record(null, innerBytes, io.tributary.core.Headers.empty(), 0)).join();
+            for (int i = 1; i < 5; i++) {
+                p.append("t", 0, record(null, "v" + i, i)).join();
+            }
+            List<Record> filler = new ArrayList<>();   // rolls the first segment, so its index is read from its file
+            for (int i = 0; i < 1100; i++) {
+                filler.add(record(null, "x".repeat(1000), 10 + i));
+            }
+            p.appendAll("t", filler).join();
+        }
+        byte[] data = Files.readAllBytes(segmentFile());
+        int at = -1;
+        for (int i = 0; i + innerBytes.length <= data.length && at < 0; i++) {
+            if (java.util.Arrays.equals(data, i, i + innerBytes.length, innerBytes, 0, innerBytes.length)) {
+                at = i;
+            }
+        }
+        assertThat(at).as("the inner batch in the segment").isPositive();
+        ByteBuffer index = ByteBuffer.allocate(16);
+        index.putInt(0x54495831).putShort((short) 1).putShort((short) 8).putInt(1).putInt(at);   // offset 1 -> inside
+        Files.write(dir.resolve("t-0").resolve("00000000000000000000.index"), index.array());
+
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            long[] budget = {1_000_000};
+            List<LogRecord> got = s.read(TP, 1, 4, budget);
+            assertThat(got).extracting(r -> text(r.value())).containsExactly("v1", "v2", "v3", "v4");
+            assertThat(budget[0]).as("the budget less the bytes of the records returned, and of nothing else")
+                    .isEqualTo(1_000_000 - got.stream().mapToInt(LogRecord::sizeInBytes).sum());
+        }
+    }
 }
