@@ -2,9 +2,12 @@ package io.tributary.kafka;
 
 import static io.tributary.kafka.KafkaTestSupport.unique;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 
 import io.tributary.core.Record;
 import io.tributary.core.RetriableException;
+import io.tributary.core.TributaryException;
+import io.tributary.log.AppendCallback;
 import io.tributary.log.EventLog;
 import io.tributary.log.LogErrors;
 import io.tributary.log.LogProducer;
@@ -58,6 +61,58 @@ class ProducerBackPressureTest {
                     throttle(clientId, null);
                 }
             }
+        }
+    }
+
+    /**
+     * The callback form's buffer full is the one refusal that reaches our callback through Kafka itself (inside
+     * {@code send()}, on the appending thread): the message must state the timeout that applied, maxBlock, not the
+     * delivery timeout (120000 ms) of a queued record. The callback throws, as a careless one might: append must not
+     * throw, and the callback must be told once, not again by a catch around {@code send()}.
+     */
+    @Test
+    void tellsTheCallbackOnceOfABufferFullOnTheAppendingThreadNamingMaxBlockEvenWhenItThrows() throws Exception {
+        String clientId = unique("throttled-callback");
+        throttle(clientId, 2048.0);
+        try (EventLog log = KafkaTestSupport.openLog()) {
+            String topic = unique("back-pressure-callback");
+            log.admin().createTopic(NewTopic.of(topic, 1));
+            ProducerConfig config = ProducerConfig.defaults().withClientId(clientId).withBufferMemoryBytes(16 * 1024)
+                    .withMaxBlock(Duration.ofMillis(300)).withProperties(Map.of("batch.size", "2048"));
+            List<TributaryException> refusals = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<String> refusalThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
+            java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+            AppendCallback throwing = (result, error) -> {
+                calls.incrementAndGet();
+                if (error != null) {
+                    refusals.add(error);
+                    refusalThreads.add(Thread.currentThread().getName());
+                }
+                throw new IllegalStateException("this test's callback throws on purpose");
+            };
+            int appends = 0;
+            try (LogProducer p = log.producer(config)) {
+                try {
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                    while (refusals.isEmpty() && System.nanoTime() < deadline) {
+                        appends++;
+                        assertThatCode(() -> p.append(topic, Record.of(null, new byte[1024]), throwing))
+                                .as("what a callback throws is not append's").doesNotThrowAnyException();
+                    }
+                    assertThat(refusals).as("the refusal was told before append returned").hasSize(1);
+                    TributaryException full = refusals.getFirst();
+                    assertThat(full.code()).isEqualTo(LogErrors.PRODUCER_BUFFER_FULL);
+                    assertThat(full.isRetriable()).isTrue();
+                    assertThat(full.getMessage()).contains("maxBlock=300 ms", "bufferMemoryBytes")
+                            .doesNotContain("120000");
+                    assertThat(refusalThreads).containsExactly(Thread.currentThread().getName());
+                } finally {
+                    throttle(clientId, null); // also when an assertion failed
+                }
+            }
+            // close() flushed: every append was told exactly once, the refused one included.
+            assertThat(calls.get()).as("callbacks of %d appends", appends).isEqualTo(appends);
+            assertThat(refusals).as("no refusal told twice").hasSize(1);
         }
     }
 

@@ -15,12 +15,17 @@ import org.jspecify.annotations.Nullable;
  * before {@code append} returns, the rest later.
  *
  * <p><b>Threads:</b> called on the backend's completion thread (Kafka: the producer's single I/O thread; embedded:
- * the thread that acknowledged the write), or on the calling thread for an error known before sending. It must
- * return quickly and never block: on Kafka it delays every other acknowledgement of the producer. It should not
- * throw; what it throws is not reported to anyone (Kafka logs it) and does not affect other appends.
+ * the thread that acknowledged the write), or on the calling thread for an error known before sending. One callback
+ * object passed by several appends may therefore run concurrently on the I/O thread and on appending threads: it
+ * must be thread-safe. It must return quickly and never block, and must not append or flush from inside: on Kafka it
+ * holds up every other acknowledgement of the producer, and a flush there would wait for itself. It should not throw;
+ * what it throws is logged (WARNING) and otherwise ignored: it never escapes {@code append}, the callback is not
+ * called again, and other appends are unaffected.
  *
- * <p><b>Ordering:</b> for records appended to one partition by one thread, callbacks run in append order (offset
- * order). No order holds across partitions.
+ * <p><b>Ordering:</b> results (acknowledgements and failures after sending) arrive in offset order per partition;
+ * on Kafka this holds with idempotence on, the default (without it, a retried batch may overtake a later one). A
+ * refusal known before sending is told at once, on the calling thread, so it may arrive before the results of
+ * earlier appends. No order holds across partitions.
  *
  * <p><b>Durability:</b> a {@code result} means the record is acknowledged under the topic's {@link Durability}, as
  * when the future of {@link LogProducer#append(String, io.tributary.core.Record)} completes.

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Appends records to topics.
@@ -49,10 +50,10 @@ public interface LogProducer extends AutoCloseable {
         try {
             f = append(topic, record);
         } catch (TributaryException e) {
-            callback.onCompletion(null, e);
+            tell(callback, null, e);
             return;
         }
-        f.whenComplete((r, e) -> callback.onCompletion(e == null ? r : null, e == null ? null : asLogError(e)));
+        f.whenComplete((r, e) -> tell(callback, e == null ? r : null, e == null ? null : asLogError(e)));
     }
 
     /** {@link #append(String, int, Record)} in the callback form of {@link #append(String, Record, AppendCallback)}. */
@@ -62,10 +63,10 @@ public interface LogProducer extends AutoCloseable {
         try {
             f = append(topic, partition, record);
         } catch (TributaryException e) {
-            callback.onCompletion(null, e);
+            tell(callback, null, e);
             return;
         }
-        f.whenComplete((r, e) -> callback.onCompletion(e == null ? r : null, e == null ? null : asLogError(e)));
+        f.whenComplete((r, e) -> tell(callback, e == null ? r : null, e == null ? null : asLogError(e)));
     }
 
     /**
@@ -77,6 +78,22 @@ public interface LogProducer extends AutoCloseable {
 
     /** Blocks until every record appended before this call is acknowledged or failed. */
     void flush();
+
+    /**
+     * Calls {@code callback}, logging (WARNING) what it throws instead of letting it out: a refusal's callback runs
+     * inside {@code append}, and its exception must neither reach the appending code (which was promised the callback,
+     * not a throw) nor make a caller that catches it call the callback a second time; a result's callback runs on a
+     * completion thread, where a throw would be lost without a trace.
+     */
+    private static void tell(AppendCallback callback, @Nullable AppendResult result, @Nullable TributaryException error) {
+        try {
+            callback.onCompletion(result, error);
+        } catch (RuntimeException e) {
+            System.getLogger(LogProducer.class.getName()).log(System.Logger.Level.WARNING, "An AppendCallback threw "
+                    + "on being told " + (error == null ? "the result " + result : "the error " + error.code())
+                    + "; ignored (a callback should not throw): " + e, e);
+        }
+    }
 
     /**
      * A failed append's error as the callback form delivers it: the future's {@link TributaryException} as it is

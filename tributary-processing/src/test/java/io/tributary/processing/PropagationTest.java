@@ -16,6 +16,9 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import io.tributary.core.Headers;
 import io.tributary.core.Record;
 import io.tributary.core.StandardHeaders;
+import io.tributary.core.TributaryException;
+import io.tributary.log.AppendCallback;
+import io.tributary.log.AppendResult;
 import io.tributary.log.EventLog;
 import io.tributary.log.LogProducer;
 import io.tributary.log.LogRecord;
@@ -24,6 +27,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -94,6 +98,89 @@ class PropagationTest {
                     .isEqualTo("e-2");
             assertThat(header(fromSecond, StandardHeaders.CAUSATION_ID)).isEqualTo("e-2");
             assertThat(fromSecond.headers().eventId()).isNotEqualTo(fromFirst.headers().eventId());
+        }
+    }
+
+    @Test
+    void theCallbackFormIsStampedAndKeepsTheDelegatesCallbackForm() throws Exception {
+        try (EventLog log = openLog(dir)) {
+            createTopic(log, "in", 1);
+            createTopic(log, "out", 1);
+            try (LogProducer producer = log.producer()) {
+                producer.append("in", event("k", "a", ids("e-1", "order-42"))).get(10, TimeUnit.SECONDS);
+            }
+            AtomicInteger callbackAppends = new AtomicInteger();
+            AtomicInteger futureAppends = new AtomicInteger();
+            LogProducer real = log.producer();
+            // Forwards to the real producer, counting which append form the correlating producer called.
+            LogProducer counting = new LogProducer() {
+                @Override
+                public CompletableFuture<AppendResult> append(String topic, Record record) {
+                    futureAppends.incrementAndGet();
+                    return real.append(topic, record);
+                }
+
+                @Override
+                public CompletableFuture<AppendResult> append(String topic, int partition, Record record) {
+                    futureAppends.incrementAndGet();
+                    return real.append(topic, partition, record);
+                }
+
+                @Override
+                public void append(String topic, Record record, AppendCallback callback) {
+                    callbackAppends.incrementAndGet();
+                    real.append(topic, record, callback);
+                }
+
+                @Override
+                public void append(String topic, int partition, Record record, AppendCallback callback) {
+                    callbackAppends.incrementAndGet();
+                    real.append(topic, partition, record, callback);
+                }
+
+                @Override
+                public CompletableFuture<List<AppendResult>> appendAll(String topic, List<Record> records) {
+                    return real.appendAll(topic, records);
+                }
+
+                @Override
+                public void flush() {
+                    real.flush();
+                }
+
+                @Override
+                public void close() {
+                    real.close();
+                }
+            };
+            AtomicInteger handled = new AtomicInteger();
+            try (LogProducer out = ProcessingContext.producer(counting);
+                 Processor p = Processor.start(log, Fixtures.config("enricher", "in"), e -> {
+                     CompletableFuture<AppendResult> keyed = new CompletableFuture<>();
+                     CompletableFuture<AppendResult> placed = new CompletableFuture<>();
+                     out.append("out", event("k", "keyed", Headers.empty()), (r, x) -> complete(keyed, r, x));
+                     out.append("out", 0, event("k", "placed", Headers.empty()), (r, x) -> complete(placed, r, x));
+                     keyed.get(10, TimeUnit.SECONDS);
+                     placed.get(10, TimeUnit.SECONDS);
+                     handled.incrementAndGet();
+                 })) {
+                await("1 handled", WAIT, () -> handled.get() == 1);
+            }
+            assertThat(callbackAppends).as("both appends kept the callback form").hasValue(2);
+            assertThat(futureAppends).as("none went through a future").hasValue(0);
+            List<LogRecord> out = readAll(log, "out", 2);
+            assertThat(out).allSatisfy(r -> {
+                assertThat(header(r, StandardHeaders.CORRELATION_ID)).isEqualTo("order-42");
+                assertThat(header(r, StandardHeaders.CAUSATION_ID)).isEqualTo("e-1");
+            });
+        }
+    }
+
+    private static void complete(CompletableFuture<AppendResult> f, AppendResult result, TributaryException error) {
+        if (error != null) {
+            f.completeExceptionally(error);
+        } else {
+            f.complete(result);
         }
     }
 

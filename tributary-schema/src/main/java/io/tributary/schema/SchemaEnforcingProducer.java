@@ -6,11 +6,14 @@ import io.tributary.core.InvalidRequestException;
 import io.tributary.core.NotFoundException;
 import io.tributary.core.Record;
 import io.tributary.core.StandardHeaders;
+import io.tributary.core.TributaryException;
+import io.tributary.log.AppendCallback;
 import io.tributary.log.AppendResult;
 import io.tributary.log.LogProducer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
@@ -32,6 +35,8 @@ import org.jspecify.annotations.Nullable;
  * Closing this closes the wrapped producer.
  */
 public final class SchemaEnforcingProducer implements LogProducer {
+
+    private static final System.Logger LOG = System.getLogger(SchemaEnforcingProducer.class.getName());
 
     private final LogProducer delegate;
     private final AvroSerializer serializer;
@@ -84,6 +89,26 @@ public final class SchemaEnforcingProducer implements LogProducer {
         return delegate.append(topic, partition, record);
     }
 
+    /**
+     * The callback form: a record the schema checks refuse is told to {@code callback} on this thread before this
+     * returns, with nothing appended; the rest go to the delegate's callback form, so a backend's cheaper path (Kafka:
+     * no future per record) is kept.
+     */
+    @Override
+    public void append(String topic, Record record, AppendCallback callback) {
+        if (passes(topic, record, callback)) {
+            delegate.append(topic, record, callback);
+        }
+    }
+
+    /** As {@link #append(String, Record, AppendCallback)}, to an explicit partition. */
+    @Override
+    public void append(String topic, int partition, Record record, AppendCallback callback) {
+        if (passes(topic, record, callback)) {
+            delegate.append(topic, partition, record, callback);
+        }
+    }
+
     @Override
     public CompletableFuture<List<AppendResult>> appendAll(String topic, List<Record> records) {
         records.forEach(r -> check(topic, r)); // all checked before any is written
@@ -98,6 +123,27 @@ public final class SchemaEnforcingProducer implements LogProducer {
     @Override
     public void close() {
         delegate.close();
+    }
+
+    /**
+     * Whether {@code record} passes {@link #check}; if not, {@code callback} is told why. What the callback throws is
+     * logged, not thrown: the caller of the callback form was promised the callback, not a throw (as
+     * {@link AppendCallback} says).
+     */
+    private boolean passes(String topic, Record record, AppendCallback callback) {
+        Objects.requireNonNull(callback, "callback");
+        try {
+            check(topic, record);
+            return true;
+        } catch (TributaryException refused) {
+            try {
+                callback.onCompletion(null, refused);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "An AppendCallback threw on being told the error "
+                        + refused.code() + "; ignored (a callback should not throw): " + e, e);
+            }
+            return false;
+        }
     }
 
     private void check(String topic, Record record) {

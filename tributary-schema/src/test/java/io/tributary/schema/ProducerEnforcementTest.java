@@ -7,9 +7,12 @@ import io.tributary.core.ConflictException;
 import io.tributary.core.Record;
 import io.tributary.core.StandardHeaders;
 import io.tributary.core.TributaryException;
+import io.tributary.log.AppendCallback;
+import io.tributary.log.AppendResult;
 import io.tributary.log.EventLog;
 import io.tributary.log.EventLogs;
 import io.tributary.log.LogConsumer;
+import io.tributary.log.LogProducer;
 import io.tributary.log.LogRecord;
 import io.tributary.log.NewTopic;
 import io.tributary.log.TopicPartition;
@@ -21,7 +24,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
@@ -147,6 +153,103 @@ class ProducerEnforcementTest {
             producer.append("orders", Record.of(null, avro)).get();
             assertThat(recordsIn("clicks")).isEqualTo(1);
             assertThat(recordsIn("orders")).isEqualTo(2);
+        }
+    }
+
+    /** Forwards to a real producer, counting which append form was called, to show a wrapper keeps the callback form. */
+    static final class FormCountingProducer implements LogProducer {
+        final LogProducer delegate;
+        final AtomicInteger futureAppends = new AtomicInteger();
+        final AtomicInteger callbackAppends = new AtomicInteger();
+
+        FormCountingProducer(LogProducer delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public CompletableFuture<AppendResult> append(String topic, Record record) {
+            futureAppends.incrementAndGet();
+            return delegate.append(topic, record);
+        }
+
+        @Override
+        public CompletableFuture<AppendResult> append(String topic, int partition, Record record) {
+            futureAppends.incrementAndGet();
+            return delegate.append(topic, partition, record);
+        }
+
+        @Override
+        public void append(String topic, Record record, AppendCallback callback) {
+            callbackAppends.incrementAndGet();
+            delegate.append(topic, record, callback);
+        }
+
+        @Override
+        public void append(String topic, int partition, Record record, AppendCallback callback) {
+            callbackAppends.incrementAndGet();
+            delegate.append(topic, partition, record, callback);
+        }
+
+        @Override
+        public CompletableFuture<List<AppendResult>> appendAll(String topic, List<Record> records) {
+            return delegate.appendAll(topic, records);
+        }
+
+        @Override
+        public void flush() {
+            delegate.flush();
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+    }
+
+    private static AppendCallback completing(CompletableFuture<AppendResult> f) {
+        return (result, error) -> {
+            if (error != null) {
+                f.completeExceptionally(error);
+            } else {
+                f.complete(result);
+            }
+        };
+    }
+
+    @Test
+    void theCallbackFormToldARefusalOnTheCallingThreadAndForwardsTheRestToTheDelegatesCallbackForm() throws Exception {
+        byte[] json = "{\"page\":\"/home\"}".getBytes(StandardCharsets.UTF_8);
+        FormCountingProducer delegate = new FormCountingProducer(log.producer());
+        try (SchemaEnforcingProducer producer = new SchemaEnforcingProducer(delegate, registry,
+                AvroSerdeConfig.defaults(), Set.of("orders"))) {
+            List<TributaryException> refused = new CopyOnWriteArrayList<>();
+            List<String> threads = new CopyOnWriteArrayList<>();
+            AppendCallback throwingOnRefusal = (result, error) -> {
+                if (error != null) {
+                    refused.add(error);
+                    threads.add(Thread.currentThread().getName());
+                    throw new IllegalStateException("this test's callback throws on purpose");
+                }
+            };
+            producer.append("orders", Record.of(null, json), throwingOnRefusal);
+            producer.append("orders", 0, Record.of(null, new byte[] {0, 0, 0, 0, 99, 2}), throwingOnRefusal);
+            assertThat(refused).as("told before append returned, neither thrown").hasSize(2);
+            assertThat(refused).extracting(TributaryException::code).containsOnly(SchemaErrors.SCHEMA_REQUIRED);
+            assertThat(refused.get(0)).hasMessageContaining("'orders'").hasMessageContaining("JSON");
+            assertThat(refused.get(1)).hasMessageContaining("schema id 99");
+            assertThat(threads).containsOnly(Thread.currentThread().getName());
+
+            CompletableFuture<AppendResult> click = new CompletableFuture<>();
+            CompletableFuture<AppendResult> order = new CompletableFuture<>();
+            producer.append("clicks", Record.of(null, json), completing(click));
+            byte[] avro = new AvroSerializer(registry).serialize("orders", SerdeTest.v1("o-2", 3));
+            producer.append("orders", 0, Record.of(null, avro), completing(order));
+            assertThat(click.get(10, TimeUnit.SECONDS).offset()).isZero();
+            assertThat(order.get(10, TimeUnit.SECONDS).offset()).isZero();
+            assertThat(delegate.callbackAppends).as("accepted appends kept the callback form").hasValue(2);
+            assertThat(delegate.futureAppends).as("none went through a future").hasValue(0);
+            assertThat(recordsIn("clicks")).isEqualTo(1);
+            assertThat(recordsIn("orders")).isEqualTo(1);
         }
     }
 

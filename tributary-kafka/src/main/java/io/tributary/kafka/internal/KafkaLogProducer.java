@@ -52,6 +52,8 @@ class KafkaLogProducer implements LogProducer {
     /** How Kafka names its producers' I/O threads ({@code kafka-producer-network-thread | <client.id>}). */
     private static final String KAFKA_IO_THREAD = "kafka-producer-network-thread";
 
+    private static final System.Logger LOG = System.getLogger(KafkaLogProducer.class.getName());
+
     /** Longest wait for a topic's metadata before the first append to it, when {@code maxBlock} is shorter. */
     static final long METADATA_WAIT_MS = 30_000;
 
@@ -125,7 +127,7 @@ class KafkaLogProducer implements LogProducer {
     public void append(String topic, int partition, Record record, AppendCallback callback) {
         Objects.requireNonNull(callback, "callback");
         if (partition < 0) {
-            callback.onCompletion(null, new InvalidRequestException(LogErrors.PARTITION_OUT_OF_RANGE, "Partition "
+            tell(callback, null, new InvalidRequestException(LogErrors.PARTITION_OUT_OF_RANGE, "Partition "
                     + partition + " of topic '" + topic + "' is negative; partitions are numbered from 0."));
             return;
         }
@@ -148,16 +150,16 @@ class KafkaLogProducer implements LogProducer {
             checkFitsProducer(topic, record, -1, -1);
             awaitMetadata(topic);
         } catch (TributaryException e) {
-            callback.onCompletion(null, e);
+            tell(callback, null, e);
             return;
         }
         ProducerRecord<byte[], byte[]> pr = toKafka(topic, partition, record);
         try {
             producer.send(pr, ack);
         } catch (IllegalStateException e) {
-            callback.onCompletion(null, closedOr(e, what(topic, partition)));
+            tell(callback, null, closedOr(e, what(topic, partition)));
         } catch (KafkaException e) {
-            callback.onCompletion(null, errors.translate(e, what(topic, partition), maxBlockMs));
+            tell(callback, null, errors.translate(e, what(topic, partition), maxBlockMs));
         }
     }
 
@@ -195,7 +197,7 @@ class KafkaLogProducer implements LogProducer {
         @Override
         public void onCompletion(@Nullable RecordMetadata md, @Nullable Exception ex) {
             if (ex == null && md != null) {
-                callback.onCompletion(new AppendResult(md.topic(), md.partition(), md.offset(), md.timestamp()), null);
+                tell(callback, new AppendResult(md.topic(), md.partition(), md.offset(), md.timestamp()), null);
                 return;
             }
             // Kafka names the record's topic (and partition, once chosen) in the metadata of a failure too. Which
@@ -204,7 +206,26 @@ class KafkaLogProducer implements LogProducer {
             String what = md == null ? "append" : what(md.topic(), md.partition());
             boolean queued = Thread.currentThread().getName().startsWith(KAFKA_IO_THREAD);
             Exception error = ex != null ? ex : new IllegalStateException("Kafka reported neither metadata nor an error");
-            callback.onCompletion(null, errors.translate(error, what, queued ? deliveryTimeoutMs : maxBlockMs));
+            tell(callback, null, errors.translate(error, what, queued ? deliveryTimeoutMs : maxBlockMs));
+        }
+    }
+
+    /**
+     * Calls the user's {@code callback}, logging (WARNING) what it throws instead of letting it out. Kafka calls
+     * {@link Acknowledgement} for a record it refuses inside {@code send()} (buffer full after {@code maxBlock})
+     * without catching: a throw would escape {@code send()}, skip Kafka's own error handling (its metrics,
+     * interceptors' {@code onSendError}, moving a transaction to its error state, so a commit could go ahead with
+     * the record missing), and, if it were a {@link KafkaException} or {@link IllegalStateException}, be caught by
+     * {@link #sendTo} and told to the callback a second time. Our own refusals run the callback inside
+     * {@code append} too, whose caller was promised the callback, not a throw.
+     */
+    private static void tell(AppendCallback callback, @Nullable AppendResult result, @Nullable TributaryException error) {
+        try {
+            callback.onCompletion(result, error);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "An AppendCallback threw on being told " + (error == null
+                    ? "the result " + result : "the error " + error.code()) + "; ignored (a callback should not "
+                    + "throw): " + e, e);
         }
     }
 

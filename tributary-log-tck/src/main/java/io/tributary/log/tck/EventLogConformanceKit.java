@@ -1,6 +1,7 @@
 package io.tributary.log.tck;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.fail;
 
@@ -46,6 +47,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -829,7 +831,7 @@ public abstract class EventLogConformanceKit {
                 switch (i % 3) {
                     case 0 -> p.append(topic, r, outcomes.forAppend(i));
                     case 1 -> p.append(topic, i % 2, r, outcomes.forAppend(i));
-                    default -> p.append(topic, r).whenComplete((res, e) -> outcomes.forAppend(-1).onCompletion(res, null));
+                    default -> p.append(topic, r).whenComplete(outcomes.forFuture());
                 }
             }
             outcomes.awaitCount(count, operationWait());
@@ -856,6 +858,7 @@ public abstract class EventLogConformanceKit {
                     }
                 }
             }
+            outcomes.assertCountStill(count); // a late second call would have arrived while the partitions were read
         }
 
         @Test
@@ -864,7 +867,9 @@ public abstract class EventLogConformanceKit {
             try (LogProducer p = log.producer()) {
                 Outcomes outcomes = new Outcomes();
                 p.append(unknown, record("k", "v"), outcomes.forAppend(0));
+                outcomes.assertToldOnThisThread(0);
                 p.append(unknown, 0, record("k", "v"), outcomes.forAppend(1));
+                outcomes.assertToldOnThisThread(1);
                 outcomes.awaitCount(2, operationWait());
                 for (Outcome o : outcomes.inCallOrder()) {
                     assertCalledBackWith(o, NotFoundException.class, LogErrors.TOPIC_NOT_FOUND, unknown, "create");
@@ -879,11 +884,16 @@ public abstract class EventLogConformanceKit {
             try (LogProducer p = log.producer()) {
                 Outcomes outcomes = new Outcomes();
                 p.append(topic, Record.of(bytes("k"), new byte[2000]), outcomes.forAppend(0));
+                outcomes.assertToldOnThisThread(0);
                 p.append(topic, 0, Record.of(bytes("k"), new byte[2000]), outcomes.forAppend(1));
+                outcomes.assertToldOnThisThread(1);
                 p.append(topic, 2, record("k", "v"), outcomes.forAppend(2));
+                outcomes.assertToldOnThisThread(2);
                 p.append(topic, -1, record("k", "v"), outcomes.forAppend(3));
+                outcomes.assertToldOnThisThread(3);
                 outcomes.awaitCount(4, operationWait());
                 p.flush();
+                outcomes.assertCountStill(4);
 
                 List<Outcome> got = outcomes.inIndexOrder();
                 assertCalledBackWith(got.get(0), InvalidRequestException.class, LogErrors.RECORD_TOO_LARGE,
@@ -906,6 +916,7 @@ public abstract class EventLogConformanceKit {
             p.append(topic, record("k", "v"), outcomes.forAppend(0));
             p.close();
             p.append(topic, record("k", "late"), outcomes.forAppend(1));
+            outcomes.assertToldOnThisThread(1);
             outcomes.awaitCount(2, operationWait());
 
             List<Outcome> got = outcomes.inIndexOrder();
@@ -915,10 +926,103 @@ public abstract class EventLogConformanceKit {
             assertThat(admin().describeTopic(topic).partitions().getFirst().endOffset()).isEqualTo(1);
         }
 
+        @Test
+        void aCallbackThatThrowsIsCalledOnceAndNeitherFailsTheAppendNorLaterOnes() {
+            String topic = createTopic("callback-throws", 1, Map.of(TopicConfig.MAX_MESSAGE_BYTES, "1000"));
+            try (LogProducer p = log.producer()) {
+                Outcomes outcomes = Outcomes.thatThrowAfterRecording();
+                // Refusals known before sending: the callback runs inside append, its throw must stay there.
+                assertThatCode(() -> p.append(topic, Record.of(bytes("k"), new byte[2000]), outcomes.forAppend(0)))
+                        .as("a callback's throw on a refusal is not append's").doesNotThrowAnyException();
+                assertThatCode(() -> p.append(topic, 1, record("k", "v"), outcomes.forAppend(1)))
+                        .as("a callback's throw on a refusal is not append's").doesNotThrowAnyException();
+                assertThatCode(() -> p.append(uniqueName("absent"), record("k", "v"), outcomes.forAppend(2)))
+                        .as("a callback's throw on a refusal is not append's").doesNotThrowAnyException();
+                // Results: the callback throws on the completion thread.
+                p.append(topic, record("k", "first"), outcomes.forAppend(3));
+                p.append(topic, 0, record("k", "second"), outcomes.forAppend(4));
+                outcomes.awaitCount(5, operationWait());
+
+                assertThat(outcomes.inIndexOrder()).extracting(o -> o.error() == null)
+                        .as("appends 0-2 refused, 3-4 stored").containsExactly(false, false, false, true, true);
+                // The producer goes on: both forms still work after its callbacks threw.
+                Outcomes later = new Outcomes();
+                p.append(topic, record("k", "third"), later.forAppend(0));
+                AppendResult fourth = await(p.append(topic, record("k", "fourth")));
+                later.awaitCount(1, operationWait());
+                assertThat(Optional.ofNullable(later.inCallOrder().getFirst().result()).orElseThrow().offset())
+                        .isEqualTo(2);
+                assertThat(fourth.offset()).isEqualTo(3);
+                p.flush();
+                assertThat(readPartition(new TopicPartition(topic, 0))).extracting(r -> text(r.value()))
+                        .containsExactly("first", "second", "third", "fourth");
+                outcomes.assertCountStill(5);
+                later.assertCountStill(1);
+            }
+        }
+
+        /**
+         * The callback twin of {@code boundsUnacknowledgedBytesAndFailsRetriablyWhenTheBufferStaysFull}: a full
+         * buffer after {@code maxBlock} is the one refusal that on Kafka reaches the callback through Kafka itself
+         * (inside {@code send()}), so its wording must name {@code maxBlock} and the value that applied, not the
+         * delivery timeout of a record that was queued. Also with a callback that throws: still one call each.
+         */
+        @ParameterizedTest(name = "callback throws: {0}")
+        @ValueSource(booleans = {false, true})
+        void deliversBufferFullToTheCallbackOnTheCallingThreadNamingMaxBlock(boolean callbackThrows) {
+            String topic = createTopic("callback-back-pressure", 1);
+            Outcomes outcomes = callbackThrows ? Outcomes.thatThrowAfterRecording() : new Outcomes();
+            int appends = 0;
+            int refused = 0;
+            try (LogProducer p = log.producer(ProducerConfig.defaults().withClientId("tck-callback-back-pressure")
+                    .withBufferMemoryBytes(64 * KIB).withMaxBlock(Duration.ZERO))) {
+                // 1 KiB records against a 64 KiB buffer that may not wait: appends outrun acknowledgements at once.
+                while (appends < 20_000 && refused < 20) {
+                    int index = appends++;
+                    assertThatCode(() -> p.append(topic, 0, Record.of(null, padded("bp-" + index, KIB)),
+                            outcomes.forAppend(index))).doesNotThrowAnyException();
+                    Optional<Outcome> told = outcomes.find(index);
+                    if (told.isPresent() && told.get().error() != null) {
+                        refused++;
+                    }
+                }
+                p.flush();
+                outcomes.awaitCount(appends, operationWait());
+            }
+
+            // As in the future form's test: a backend that acknowledges each append as it is made (the reference log)
+            // never fills its buffer; Kafka and the embedded engine refuse within the first hundred or so.
+            List<Outcome> refusals = outcomes.inIndexOrder().stream().filter(o -> o.error() != null).toList();
+            String caller = Thread.currentThread().getName();
+            assertThat(refusals).allSatisfy(o -> {
+                TributaryException e = (TributaryException) Objects.requireNonNull(o.error());
+                assertThat(e.code()).isEqualTo(LogErrors.PRODUCER_BUFFER_FULL);
+                assertThat(e.isRetriable()).as("a full buffer is worth retrying").isTrue();
+                assertThat(e.getMessage()).contains("bufferMemoryBytes");
+                assertThat(statedMaxBlock(e.getMessage())).as("the maxBlock that applied, in: %s", e.getMessage())
+                        .isEqualTo(Duration.ZERO);
+                assertThat(e.getMessage()).doesNotContainIgnoringCase("delivery");
+                assertThat(o.thread()).as("refused inside append, so told on its thread").isEqualTo(caller);
+            });
+            assertThat(refused).as("refusals told before append returned").isEqualTo(refusals.size());
+            assertThat(outcomes.repeatedIndexes()).as("appends called back more than once").isEmpty();
+            assertThat(admin().describeTopic(topic).partitions().getFirst().endOffset())
+                    .as("every acknowledged record is stored, no refused one is").isEqualTo(appends - refusals.size());
+            outcomes.assertCountStill(appends);
+        }
+
+        /** The duration after {@code maxBlock=} in an error message: {@code 0 ms} or an ISO-8601 {@code PT0S}. */
+        private static Duration statedMaxBlock(String message) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("maxBlock=(?:(\\d+) ms|(PT[0-9.HMS]+))")
+                    .matcher(message);
+            assertThat(m.find()).as("the message states maxBlock=<value>: %s", message).isTrue();
+            return m.group(1) != null ? Duration.ofMillis(Long.parseLong(m.group(1))) : Duration.parse(m.group(2));
+        }
+
         private static void assertCalledBackWith(Outcome o, Class<? extends TributaryException> type, ErrorCode code,
                                                  String... mentions) {
             assertThat(o.result()).as("append %d failed, so the callback gets no result", o.index()).isNull();
-            TributaryException e = o.error();
+            Throwable e = o.error();
             assertRejected(() -> {
                 if (e != null) {
                     throw e;
@@ -927,21 +1031,71 @@ public abstract class EventLogConformanceKit {
         }
     }
 
-    /** What one callback was told, and which append (by the test's count) it was for; -1 for a future's. */
-    record Outcome(int index, @Nullable AppendResult result, @Nullable TributaryException error) {
+    /**
+     * What one callback was told, which append (by the test's count) it was for (-1 for a future's) and the thread it
+     * ran on. A future's error is kept as it came, so a non-Tributary one shows up in the test's assertions.
+     */
+    record Outcome(int index, @Nullable AppendResult result, @Nullable Throwable error, String thread) {
     }
 
     /** Collects the callbacks of a test's appends, in the order they were called, from any thread. */
     static final class Outcomes {
         private final List<Outcome> seen = new ArrayList<>();
+        private final boolean throwAfterRecording;
+
+        Outcomes() {
+            this(false);
+        }
+
+        private Outcomes(boolean throwAfterRecording) {
+            this.throwAfterRecording = throwAfterRecording;
+        }
+
+        /**
+         * Callbacks that throw (an {@link IllegalStateException}, which Kafka's client itself throws from
+         * {@code send()}) after recording: a producer must neither let it out of {@code append} nor call again.
+         */
+        static Outcomes thatThrowAfterRecording() {
+            return new Outcomes(true);
+        }
 
         AppendCallback forAppend(int index) {
             return (result, error) -> {
-                synchronized (this) {
-                    seen.add(new Outcome(index, result, error));
-                    notifyAll();
+                record(new Outcome(index, result, error, Thread.currentThread().getName()));
+                if (throwAfterRecording) {
+                    throw new IllegalStateException("the test's callback of append " + index + " throws on purpose");
                 }
             };
+        }
+
+        /** For a future's {@code whenComplete}: recorded as append -1, with its error as it came. */
+        java.util.function.BiConsumer<AppendResult, Throwable> forFuture() {
+            return (result, error) -> record(new Outcome(-1, error == null ? result : null,
+                    error instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+                            ? c.getCause() : error, Thread.currentThread().getName()));
+        }
+
+        private synchronized void record(Outcome o) {
+            seen.add(o);
+            notifyAll();
+        }
+
+        synchronized Optional<Outcome> find(int index) {
+            return seen.stream().filter(o -> o.index() == index).findFirst();
+        }
+
+        /** Asserts append {@code index} was refused and told so on this thread, before the append returned. */
+        synchronized void assertToldOnThisThread(int index) {
+            Outcome o = find(index).orElseThrow(() -> new AssertionError("append " + index + " was refused before "
+                    + "sending, so its callback should have run before append returned, but it has not (yet)"));
+            assertThat(o.error()).as("append %d was refused", index).isNotNull();
+            assertThat(o.thread()).as("append %d: a refusal known before sending is told on the appending thread",
+                    index).isEqualTo(Thread.currentThread().getName());
+        }
+
+        /** Re-checks, some time after {@link #awaitCount}, that no callback ran a second time meanwhile. */
+        synchronized void assertCountStill(int count) {
+            assertThat(seen).as("no callback beyond one per append, also later").hasSize(count);
         }
 
         synchronized void awaitCount(int count, Duration limit) {
@@ -969,7 +1123,7 @@ public abstract class EventLogConformanceKit {
             return seen.stream().sorted(java.util.Comparator.comparingInt(Outcome::index)).toList();
         }
 
-        synchronized List<TributaryException> errors() {
+        synchronized List<Throwable> errors() {
             return seen.stream().map(Outcome::error).filter(java.util.Objects::nonNull).toList();
         }
 

@@ -1,6 +1,7 @@
 package io.tributary.processing.internal;
 
 import io.tributary.core.Record;
+import io.tributary.log.AppendCallback;
 import io.tributary.log.AppendResult;
 import io.tributary.log.LogProducer;
 import io.tributary.processing.ProcessingContext;
@@ -36,6 +37,18 @@ public class CorrelatingProducer implements LogProducer {
     @Override
     public CompletableFuture<AppendResult> append(String topic, int partition, Record record) {
         return delegate.append(topic, partition, stamped(record));
+    }
+
+    /** Forwarded to the delegate's callback form, so a backend's cheaper path (Kafka: no future) is kept. */
+    @Override
+    public void append(String topic, Record record, AppendCallback callback) {
+        delegate.append(topic, stamped(record), callback);
+    }
+
+    /** As {@link #append(String, Record, AppendCallback)}, to an explicit partition. */
+    @Override
+    public void append(String topic, int partition, Record record, AppendCallback callback) {
+        delegate.append(topic, partition, stamped(record), callback);
     }
 
     @Override
