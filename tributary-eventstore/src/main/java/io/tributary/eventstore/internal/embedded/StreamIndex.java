@@ -633,27 +633,43 @@ final class StreamIndex {
 
     /**
      * What one stream looked like at {@link #capture()}: its scalars, its appends and ids (the stream's own arrays,
-     * not copies, with their counts at the capture: what lies below the counts never changes, except an offset set
-     * once when the log acknowledges its append) and its snapshots. Safe to read on any thread after the capture.
+     * not copies, with their counts at the capture: every append below the counts was acknowledged before the capture,
+     * and elements below the counts never change, so later growth or appends do not touch them) and its snapshots.
+     * Safe to read on any thread the capture was handed to safely.
      */
     record StreamImage(String name, long lastVersion, long deletedBefore, int flags, StreamMetadata metadata,
                        long[] appends, int appendCount, long[] ids, int eventCount, long[] snapshots) {
     }
 
     /**
-     * The whole index as of one moment, for a checkpoint to encode and write without holding the store's lock. Its
-     * appends may still be waiting for the log's acknowledgement; {@link #write} needs every one acknowledged.
+     * The whole index as of one moment, for a checkpoint to encode and write without holding the store's lock. Every
+     * append in it has its log offset: {@link #capture()} refuses an index with an append in flight.
      */
     record Image(List<StreamImage> streams) {
     }
 
     /**
      * Takes the index's mutable state: O(streams) work, no copy of the per-stream arrays and no encoding, so the
-     * caller holds its lock only for this. The caller holds the index's write lock.
+     * caller holds its lock only for this. The caller holds the index's write lock, and no append may be in flight:
+     * the image keeps the stream's arrays, and an acknowledgement after the stream outgrew them (and copied them)
+     * would write its offset into the new array only, leaving the image's at -1. The store captures its live index
+     * only at open, before any append, and otherwise the checkpoint's own index, which holds acknowledged appends
+     * only.
+     *
+     * @throws IllegalStateException if a stream's latest append is in flight (the log acknowledges a stream's
+     *     appends in order, so then none before it is)
      */
     Image capture() {
         List<StreamImage> out = new ArrayList<>(streams.size());
         for (StreamState s : streams.values()) {
+            if (s.inFlight != null || s.appendCount > 0 && s.offset(s.appendCount - 1) < 0) {
+                int last = s.appendCount - 1;
+                throw new IllegalStateException("stream '" + s.name + "' has an append in flight (versions "
+                        + (last < 0 ? "?" : s.firstVersion(last) + ".." + s.lastVersion(last))
+                        + "): an index is captured only with every append acknowledged, since an acknowledgement after"
+                        + " the capture may land in an array the capture no longer shares; capture before appending"
+                        + " or capture the checkpoint's own index");
+            }
             long[] snaps = new long[s.snapshots.size() * 2];
             int i = 0;
             for (Map.Entry<Long, Long> e : s.snapshots.entrySet()) {
