@@ -505,6 +505,11 @@ final class StreamIndex {
         this.trackIds = trackIds;
     }
 
+    /** An empty index without the id table, for a checkpoint's own index (it never looks ids up). */
+    static StreamIndex withoutIds() {
+        return new StreamIndex(false);
+    }
+
     /** An index without the id table, holding what {@code image} captured (arrays copied: this index grows them). */
     static StreamIndex fromImage(Image image) {
         StreamIndex ix = new StreamIndex(false);
