@@ -865,8 +865,13 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         ensureOpen();
         boolean forward = direction == Direction.FORWARD;
         awaitPendingAppend(stream);
-        List<Span> candidates = new ArrayList<>();
         long end = durableEnd;
+        // The stream's appends as of now, taken under the lock; read after it, one at a time and only as many as the
+        // page needs (a Span per append from fromVersion to the end, built under the lock, was a million objects to
+        // read 10 events from the start of a stream of a million appends). Rows below the table's counts never
+        // change, and every append the watermark read above covers has its offset in the table's array.
+        StreamState.AppendTable table;
+        int next;
         lock.readLock().lock();
         try {
             StreamState s = index.find(stream);
@@ -876,31 +881,25 @@ public final class EmbeddedEventStore extends AbstractEventStore {
             if (s.tombstoned) {
                 throw new StreamDeletedException(stream);
             }
+            table = s.appendTable();
             int at = s.appendIndexOf(fromVersion);
-            if (forward) {
-                for (int i = at >= 0 ? at : -1 - at; i < s.appendCount(); i++) {
-                    candidates.add(Span.of(s, i));
-                }
-            } else {
-                for (int i = at >= 0 ? at : -2 - at; i >= 0; i--) {
-                    candidates.add(Span.of(s, i));
-                }
-            }
+            next = forward ? (at >= 0 ? at : -1 - at) : (at >= 0 ? at : -2 - at);
         } finally {
             lock.readLock().unlock();
         }
+        int step = forward ? 1 : -1;
         List<RecordedEvent> out = new ArrayList<>();
-        int next = 0;
-        while (out.size() < maxCount && next < candidates.size()) {
+        while (out.size() < maxCount && next >= 0 && next < table.count()) {
             // Read a chunk of appends likely to fill the page; events hidden by metadata may need another chunk.
             List<Span> chunk = new ArrayList<>();
             int versions = 0;
-            while (next < candidates.size() && versions < maxCount - out.size()) {
-                Span span = candidates.get(next++);
+            while (next >= 0 && next < table.count() && versions < maxCount - out.size()) {
+                Span span = Span.of(table, next);
+                next += step;
                 long off = span.offset();
                 if (off < 0 || off >= end) {
                     if (forward) {
-                        next = candidates.size(); // not durable yet, nor anything after it
+                        next = table.count(); // not durable yet, nor anything after it
                         break;
                     }
                     continue;
@@ -944,12 +943,12 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     }
 
     /**
-     * One append of a stream as a read found it under the read lock: its versions and its log offset then (-1 while
-     * in flight; every append the watermark read before the lock covers has its offset by then).
+     * One append of a stream as a read found it in the stream's {@link StreamState.AppendTable}: its versions and its
+     * log offset (-1 while in flight; every append the watermark read before the table was taken covers has its offset).
      */
     private record Span(long firstVersion, int count, long offset) {
-        static Span of(StreamState s, int append) {
-            return new Span(s.firstVersion(append), s.count(append), s.offset(append));
+        static Span of(StreamState.AppendTable table, int append) {
+            return new Span(table.firstVersion(append), table.count(append), table.offset(append));
         }
     }
 

@@ -230,6 +230,38 @@ final class StreamIndex {
         }
 
         /**
+         * The stream's appends as of now, to read without the index's lock: the array itself and its counts, no
+         * copy. The caller holds the index's lock (read or write) for this call only.
+         */
+        AppendTable appendTable() {
+            return new AppendTable(appends, appendCount, eventCount);
+        }
+
+        /**
+         * A stream's appends as {@link #appendTable()} found them: {@code rows} is the stream's array then, and rows
+         * below {@code count} never change except an offset going once from -1 to the log's, so any thread may read
+         * them without a lock. An acknowledgement after the stream outgrew {@code rows} lands in the new array only,
+         * so an offset read here may still be -1 for an append acknowledged since; one acknowledged before the table
+         * was taken is always seen. Read-only.
+         */
+        record AppendTable(long[] rows, int count, int eventCount) {
+            long firstVersion(int append) {
+                return rows[append * APPEND_LONGS + FIRST_VERSION];
+            }
+
+            /** How many events append {@code append} holds. */
+            int count(int append) {
+                int next = append + 1 < count ? (int) rows[(append + 1) * APPEND_LONGS + FIRST_ORDINAL] : eventCount;
+                return next - (int) rows[append * APPEND_LONGS + FIRST_ORDINAL];
+            }
+
+            /** The append's log offset, or -1 if it was in flight when last written to {@code rows}. */
+            long offset(int append) {
+                return (long) LONGS.getAcquire(rows, append * APPEND_LONGS + OFFSET);
+            }
+        }
+
+        /**
          * Records the log's offset for append {@code append}; called by whichever thread completed the log append,
          * holding no index lock (the monitor keeps a concurrent growth of the array from copying it over).
          */
