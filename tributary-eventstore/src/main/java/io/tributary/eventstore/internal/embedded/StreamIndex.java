@@ -1,6 +1,8 @@
 package io.tributary.eventstore.internal.embedded;
 
+import io.tributary.core.InvalidRequestException;
 import io.tributary.eventstore.EventData;
+import io.tributary.eventstore.EventStoreErrors;
 import io.tributary.eventstore.StreamInfo;
 import io.tributary.eventstore.StreamMetadata;
 import java.io.DataInputStream;
@@ -306,12 +308,34 @@ final class StreamIndex {
             return firstVersion(a) + (ordinal - firstOrdinal(a));
         }
 
+        /** The longest array the JVM reliably allocates. */
+        static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
+        /** The most events a stream holds: two longs of {@link #ids} each. */
+        static final int MAX_EVENTS = MAX_ARRAY / 2;
+        /** The most appends a stream holds: {@value #APPEND_LONGS} longs of {@link #appends} each. */
+        static final int MAX_APPENDS = MAX_ARRAY / APPEND_LONGS;
+
+        /**
+         * Refuses an append of {@code count} events at {@code firstVersion} to stream {@code name}, which holds
+         * {@code appends} appends of {@code events} events, if its arrays could not hold it; checked before anything
+         * changes, so the index and the log are untouched. The appends run out first when they are small (one event
+         * each: about 537 million), the events otherwise (about 1.07 billion).
+         */
+        static void checkRoom(String name, long firstVersion, int appends, int events, int count) {
+            if ((long) events + count > MAX_EVENTS || appends + 1L > MAX_APPENDS) {
+                throw new InvalidRequestException(EventStoreErrors.STREAM_TOO_LONG, "Stream '" + name
+                        + "' cannot take versions " + firstVersion + ".." + (firstVersion + count - 1)
+                        + ": the embedded store's index holds at most " + MAX_EVENTS + " events in at most "
+                        + MAX_APPENDS + " appends per stream, and the stream has " + events + " events in " + appends
+                        + " appends. Continue in a new stream (e.g. start '" + name + "-2' from a snapshot of this "
+                        + "one's state), or append more events per append.");
+            }
+        }
+
         /** Adds one append of {@code count} events whose ids the caller then writes with {@link #setId}. */
         private int add(long firstVersion, int count, long recordedAt, long offset) {
-            if ((long) eventCount + count > Integer.MAX_VALUE / 2 - 8) {
-                throw new IllegalStateException("stream '" + name + "' would hold more than " + (Integer.MAX_VALUE / 2 - 8)
-                        + " events in the embedded store's index: split it into several streams");
-            }
+            checkRoom(name, firstVersion, appendCount, eventCount, count);
+            // within the limits above, neither product overflows an int
             if ((appendCount + 1) * APPEND_LONGS > appends.length || 2 * (eventCount + count) > ids.length) {
                 grow(count);
             }
@@ -334,12 +358,21 @@ final class StreamIndex {
         private synchronized void grow(int count) {
             int needAppends = (appendCount + 1) * APPEND_LONGS;
             if (needAppends > appends.length) {
-                appends = Arrays.copyOf(appends, Math.max(needAppends, Math.max(4 * APPEND_LONGS, 2 * appends.length)));
+                appends = Arrays.copyOf(appends, grownLength(appends.length, needAppends, 4 * APPEND_LONGS));
             }
             int needIds = 2 * (eventCount + count);
             if (needIds > ids.length) {
-                ids = Arrays.copyOf(ids, Math.max(needIds, Math.max(8, 2 * ids.length)));
+                ids = Arrays.copyOf(ids, grownLength(ids.length, needIds, 8));
             }
+        }
+
+        /**
+         * The new length of an array of {@code length} that must hold {@code needed}: double, at least
+         * {@code minimum}, at most {@link #MAX_ARRAY}. Doubling in an int overflowed at 2^30 longs, and the exact
+         * size it then fell back to made every later append copy the whole array (8 GB).
+         */
+        static int grownLength(int length, int needed, int minimum) {
+            return Math.max(needed, Math.max(minimum, (int) Math.min(2L * length, MAX_ARRAY)));
         }
 
         private void setId(int ordinal, long msb, long lsb) {
