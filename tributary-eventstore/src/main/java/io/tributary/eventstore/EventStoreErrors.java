@@ -17,6 +17,8 @@ public final class EventStoreErrors {
     public static final ErrorCode INVALID_STREAM_NAME = ErrorCode.of("INVALID_STREAM_NAME");
     /** An event (type, size, batch) is not acceptable. */
     public static final ErrorCode INVALID_EVENT = ErrorCode.of("INVALID_EVENT");
+    /** A stream holds as many events or appends as its backend allows; continue in a new stream. */
+    public static final ErrorCode STREAM_TOO_LONG = ErrorCode.of("STREAM_TOO_LONG");
     /** The backend named in the settings is not on the class path. */
     public static final ErrorCode UNKNOWN_BACKEND = ErrorCode.of("UNKNOWN_EVENT_STORE_BACKEND");
     /** A command was retried on conflicts as often as allowed and still lost. */

@@ -52,6 +52,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.LongConsumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -158,12 +159,19 @@ public final class EmbeddedEventStore extends AbstractEventStore {
             }
         }
 
-        /** Applies every record at or after {@code covered} to {@code index} (and {@code frame}); returns the new covered offset. */
-        long applyTo(StreamIndex index, StreamIndex.@Nullable DeltaFrame frame, long covered) {
+        /**
+         * Applies every record at or after {@code covered} to {@code index} (and {@code frame}); returns the new
+         * covered offset. If it throws, {@code index} may hold some of the records, the last one perhaps in part.
+         */
+        long applyTo(StreamIndex index, StreamIndex.@Nullable DeltaFrame frame, long covered,
+                     @Nullable LongConsumer beforeRecord) {
             int ids = 0;
             for (int r = 0; r < records; r++) {
                 int at = r * HEAD_LONGS;
                 long offset = heads[at];
+                if (beforeRecord != null && offset >= covered) {
+                    beforeRecord.accept(offset);
+                }
                 int count = (int) heads[at + 2];
                 int from = ids;
                 if (count >= 0) {
@@ -231,6 +239,14 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     private @Nullable StreamIndex shadow;
     private long shadowCovered;
     /**
+     * Set when bringing {@link #shadow} up to date failed partway (say, out of memory while one of its arrays grew):
+     * it may then hold part of the journal's records, and the rest are gone with the journal, so it no longer is
+     * what recovery would build up to {@link #shadowCovered}. The next checkpoint rebuilds it from the log before
+     * writing anything; a base written from it as it was would claim to cover records it lacks, and a reopened
+     * store would lose those appends. Guarded by {@link #checkpointLock}.
+     */
+    private boolean shadowStale;
+    /**
      * True once this instance wrote a base and emptied the delta file after it, until a write fails: only then may a
      * checkpoint append a delta frame. Guarded by {@link #checkpointLock}, like the sizes below.
      */
@@ -243,6 +259,8 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     volatile @Nullable Runnable afterCapture;
     /** Test hook: runs on the thread that completed a log append, before {@link #drain()} moves the watermark. */
     volatile @Nullable Runnable beforeDrain;
+    /** Test hook: runs in {@link #checkpoint()} before each durable record is applied to its index, with its offset. */
+    volatile @Nullable LongConsumer beforeCheckpointApplies;
     /** Test hook: runs in {@link #writeControl} after the record is sent, before waiting for it to be durable. */
     volatile @Nullable Runnable beforeControlWait;
     private final long recoveredRecords;
@@ -847,8 +865,13 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         ensureOpen();
         boolean forward = direction == Direction.FORWARD;
         awaitPendingAppend(stream);
-        List<Span> candidates = new ArrayList<>();
         long end = durableEnd;
+        // The stream's appends as of now, taken under the lock; read after it, one at a time and only as many as the
+        // page needs (a Span per append from fromVersion to the end, built under the lock, was a million objects to
+        // read 10 events from the start of a stream of a million appends). Rows below the table's counts never
+        // change, and every append the watermark read above covers has its offset in the table's array.
+        StreamState.AppendTable table;
+        int next;
         lock.readLock().lock();
         try {
             StreamState s = index.find(stream);
@@ -858,31 +881,25 @@ public final class EmbeddedEventStore extends AbstractEventStore {
             if (s.tombstoned) {
                 throw new StreamDeletedException(stream);
             }
+            table = s.appendTable();
             int at = s.appendIndexOf(fromVersion);
-            if (forward) {
-                for (int i = at >= 0 ? at : -1 - at; i < s.appendCount(); i++) {
-                    candidates.add(Span.of(s, i));
-                }
-            } else {
-                for (int i = at >= 0 ? at : -2 - at; i >= 0; i--) {
-                    candidates.add(Span.of(s, i));
-                }
-            }
+            next = forward ? (at >= 0 ? at : -1 - at) : (at >= 0 ? at : -2 - at);
         } finally {
             lock.readLock().unlock();
         }
+        int step = forward ? 1 : -1;
         List<RecordedEvent> out = new ArrayList<>();
-        int next = 0;
-        while (out.size() < maxCount && next < candidates.size()) {
+        while (out.size() < maxCount && next >= 0 && next < table.count()) {
             // Read a chunk of appends likely to fill the page; events hidden by metadata may need another chunk.
             List<Span> chunk = new ArrayList<>();
             int versions = 0;
-            while (next < candidates.size() && versions < maxCount - out.size()) {
-                Span span = candidates.get(next++);
+            while (next >= 0 && next < table.count() && versions < maxCount - out.size()) {
+                Span span = Span.of(table, next);
+                next += step;
                 long off = span.offset();
                 if (off < 0 || off >= end) {
                     if (forward) {
-                        next = candidates.size(); // not durable yet, nor anything after it
+                        next = table.count(); // not durable yet, nor anything after it
                         break;
                     }
                     continue;
@@ -926,12 +943,12 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     }
 
     /**
-     * One append of a stream as a read found it under the read lock: its versions and its log offset then (-1 while
-     * in flight; every append the watermark read before the lock covers has its offset by then).
+     * One append of a stream as a read found it in the stream's {@link StreamState.AppendTable}: its versions and its
+     * log offset (-1 while in flight; every append the watermark read before the table was taken covers has its offset).
      */
     private record Span(long firstVersion, int count, long offset) {
-        static Span of(StreamState s, int append) {
-            return new Span(s.firstVersion(append), s.count(append), s.offset(append));
+        static Span of(StreamState.AppendTable table, int append) {
+            return new Span(table.firstVersion(append), table.count(append), table.offset(append));
         }
     }
 
@@ -1156,6 +1173,9 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         if (sh == null) {
             return; // only before prepareCheckpoints ran in open()
         }
+        if (shadowStale) {
+            sh = rebuildShadow();
+        }
         // A delta frame only after a base this instance wrote (frames must continue the base on disk: the records
         // this instance replayed at open are in no frame), and a new base once the delta file outgrew the last one,
         // so the bytes written stay proportional to the records appended and opening stays bounded.
@@ -1184,9 +1204,14 @@ public final class EmbeddedEventStore extends AbstractEventStore {
             durable = journal;
             journal = journalSpare;
         }
+        boolean applied = false;
         try {
-            shadowCovered = durable.applyTo(sh, frame, shadowCovered);
+            shadowCovered = durable.applyTo(sh, frame, shadowCovered, beforeCheckpointApplies);
+            applied = true;
         } finally {
+            if (!applied) {
+                shadowStale = true; // part of the records applied, the rest about to be dropped: see shadowStale
+            }
             durable.clear();
             journalSpare = durable;
         }
@@ -1218,6 +1243,27 @@ public final class EmbeddedEventStore extends AbstractEventStore {
             deltaBytes = StreamIndex.appendDelta(dir, frame, covered);
         }
         lastCheckpointOffset = covered;
+    }
+
+    /**
+     * Replaces a {@link #shadowStale stale} checkpoint index with one rebuilt from the log up to the durable end,
+     * as recovery would build it; the journal's records up to there are in it, so they are dropped, and those after
+     * it come into the journal as usual. Reads the whole log: a failure path only. The next write is a base.
+     */
+    private StreamIndex rebuildShadow() {
+        long end;
+        synchronized (ackLock) {
+            end = durableEnd;
+            journal.clear();
+        }
+        StreamIndex rebuilt = StreamIndex.withoutIds();
+        replay(reader, rebuilt, reader.beginningOffset(), end, null);
+        rebuilt.coveredOffset = end;
+        shadow = rebuilt;
+        shadowCovered = end;
+        shadowStale = false;
+        deltaContinuesBase = false; // the frames on disk end where the stale index's last write did
+        return rebuilt;
     }
 
     /**

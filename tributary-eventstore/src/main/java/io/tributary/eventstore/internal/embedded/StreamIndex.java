@@ -1,6 +1,8 @@
 package io.tributary.eventstore.internal.embedded;
 
+import io.tributary.core.InvalidRequestException;
 import io.tributary.eventstore.EventData;
+import io.tributary.eventstore.EventStoreErrors;
 import io.tributary.eventstore.StreamInfo;
 import io.tributary.eventstore.StreamMetadata;
 import java.io.DataInputStream;
@@ -230,6 +232,38 @@ final class StreamIndex {
         }
 
         /**
+         * The stream's appends as of now, to read without the index's lock: the array itself and its counts, no
+         * copy. The caller holds the index's lock (read or write) for this call only.
+         */
+        AppendTable appendTable() {
+            return new AppendTable(appends, appendCount, eventCount);
+        }
+
+        /**
+         * A stream's appends as {@link #appendTable()} found them: {@code rows} is the stream's array then, and rows
+         * below {@code count} never change except an offset going once from -1 to the log's, so any thread may read
+         * them without a lock. An acknowledgement after the stream outgrew {@code rows} lands in the new array only,
+         * so an offset read here may still be -1 for an append acknowledged since; one acknowledged before the table
+         * was taken is always seen. Read-only.
+         */
+        record AppendTable(long[] rows, int count, int eventCount) {
+            long firstVersion(int append) {
+                return rows[append * APPEND_LONGS + FIRST_VERSION];
+            }
+
+            /** How many events append {@code append} holds. */
+            int count(int append) {
+                int next = append + 1 < count ? (int) rows[(append + 1) * APPEND_LONGS + FIRST_ORDINAL] : eventCount;
+                return next - (int) rows[append * APPEND_LONGS + FIRST_ORDINAL];
+            }
+
+            /** The append's log offset, or -1 if it was in flight when last written to {@code rows}. */
+            long offset(int append) {
+                return (long) LONGS.getAcquire(rows, append * APPEND_LONGS + OFFSET);
+            }
+        }
+
+        /**
          * Records the log's offset for append {@code append}; called by whichever thread completed the log append,
          * holding no index lock (the monitor keeps a concurrent growth of the array from copying it over).
          */
@@ -274,12 +308,34 @@ final class StreamIndex {
             return firstVersion(a) + (ordinal - firstOrdinal(a));
         }
 
+        /** The longest array the JVM reliably allocates. */
+        static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
+        /** The most events a stream holds: two longs of {@link #ids} each. */
+        static final int MAX_EVENTS = MAX_ARRAY / 2;
+        /** The most appends a stream holds: {@value #APPEND_LONGS} longs of {@link #appends} each. */
+        static final int MAX_APPENDS = MAX_ARRAY / APPEND_LONGS;
+
+        /**
+         * Refuses an append of {@code count} events at {@code firstVersion} to stream {@code name}, which holds
+         * {@code appends} appends of {@code events} events, if its arrays could not hold it; checked before anything
+         * changes, so the index and the log are untouched. The appends run out first when they are small (one event
+         * each: about 537 million), the events otherwise (about 1.07 billion).
+         */
+        static void checkRoom(String name, long firstVersion, int appends, int events, int count) {
+            if ((long) events + count > MAX_EVENTS || appends + 1L > MAX_APPENDS) {
+                throw new InvalidRequestException(EventStoreErrors.STREAM_TOO_LONG, "Stream '" + name
+                        + "' cannot take versions " + firstVersion + ".." + (firstVersion + count - 1)
+                        + ": the embedded store's index holds at most " + MAX_EVENTS + " events in at most "
+                        + MAX_APPENDS + " appends per stream, and the stream has " + events + " events in " + appends
+                        + " appends. Continue in a new stream (e.g. start '" + name + "-2' from a snapshot of this "
+                        + "one's state), or append more events per append.");
+            }
+        }
+
         /** Adds one append of {@code count} events whose ids the caller then writes with {@link #setId}. */
         private int add(long firstVersion, int count, long recordedAt, long offset) {
-            if ((long) eventCount + count > Integer.MAX_VALUE / 2 - 8) {
-                throw new IllegalStateException("stream '" + name + "' would hold more than " + (Integer.MAX_VALUE / 2 - 8)
-                        + " events in the embedded store's index: split it into several streams");
-            }
+            checkRoom(name, firstVersion, appendCount, eventCount, count);
+            // within the limits above, neither product overflows an int
             if ((appendCount + 1) * APPEND_LONGS > appends.length || 2 * (eventCount + count) > ids.length) {
                 grow(count);
             }
@@ -302,12 +358,21 @@ final class StreamIndex {
         private synchronized void grow(int count) {
             int needAppends = (appendCount + 1) * APPEND_LONGS;
             if (needAppends > appends.length) {
-                appends = Arrays.copyOf(appends, Math.max(needAppends, Math.max(4 * APPEND_LONGS, 2 * appends.length)));
+                appends = Arrays.copyOf(appends, grownLength(appends.length, needAppends, 4 * APPEND_LONGS));
             }
             int needIds = 2 * (eventCount + count);
             if (needIds > ids.length) {
-                ids = Arrays.copyOf(ids, Math.max(needIds, Math.max(8, 2 * ids.length)));
+                ids = Arrays.copyOf(ids, grownLength(ids.length, needIds, 8));
             }
+        }
+
+        /**
+         * The new length of an array of {@code length} that must hold {@code needed}: double, at least
+         * {@code minimum}, at most {@link #MAX_ARRAY}. Doubling in an int overflowed at 2^30 longs, and the exact
+         * size it then fell back to made every later append copy the whole array (8 GB).
+         */
+        static int grownLength(int length, int needed, int minimum) {
+            return Math.max(needed, Math.max(minimum, (int) Math.min(2L * length, MAX_ARRAY)));
         }
 
         private void setId(int ordinal, long msb, long lsb) {
@@ -505,6 +570,11 @@ final class StreamIndex {
         this.trackIds = trackIds;
     }
 
+    /** An empty index without the id table, for a checkpoint's own index (it never looks ids up). */
+    static StreamIndex withoutIds() {
+        return new StreamIndex(false);
+    }
+
     /** An index without the id table, holding what {@code image} captured (arrays copied: this index grows them). */
     static StreamIndex fromImage(Image image) {
         StreamIndex ix = new StreamIndex(false);
@@ -633,27 +703,43 @@ final class StreamIndex {
 
     /**
      * What one stream looked like at {@link #capture()}: its scalars, its appends and ids (the stream's own arrays,
-     * not copies, with their counts at the capture: what lies below the counts never changes, except an offset set
-     * once when the log acknowledges its append) and its snapshots. Safe to read on any thread after the capture.
+     * not copies, with their counts at the capture: every append below the counts was acknowledged before the capture,
+     * and elements below the counts never change, so later growth or appends do not touch them) and its snapshots.
+     * Safe to read on any thread the capture was handed to safely.
      */
     record StreamImage(String name, long lastVersion, long deletedBefore, int flags, StreamMetadata metadata,
                        long[] appends, int appendCount, long[] ids, int eventCount, long[] snapshots) {
     }
 
     /**
-     * The whole index as of one moment, for a checkpoint to encode and write without holding the store's lock. Its
-     * appends may still be waiting for the log's acknowledgement; {@link #write} needs every one acknowledged.
+     * The whole index as of one moment, for a checkpoint to encode and write without holding the store's lock. Every
+     * append in it has its log offset: {@link #capture()} refuses an index with an append in flight.
      */
     record Image(List<StreamImage> streams) {
     }
 
     /**
      * Takes the index's mutable state: O(streams) work, no copy of the per-stream arrays and no encoding, so the
-     * caller holds its lock only for this. The caller holds the index's write lock.
+     * caller holds its lock only for this. The caller holds the index's write lock, and no append may be in flight:
+     * the image keeps the stream's arrays, and an acknowledgement after the stream outgrew them (and copied them)
+     * would write its offset into the new array only, leaving the image's at -1. The store captures its live index
+     * only at open, before any append, and otherwise the checkpoint's own index, which holds acknowledged appends
+     * only.
+     *
+     * @throws IllegalStateException if a stream's latest append is in flight (the log acknowledges a stream's
+     *     appends in order, so then none before it is)
      */
     Image capture() {
         List<StreamImage> out = new ArrayList<>(streams.size());
         for (StreamState s : streams.values()) {
+            if (s.inFlight != null || s.appendCount > 0 && s.offset(s.appendCount - 1) < 0) {
+                int last = s.appendCount - 1;
+                throw new IllegalStateException("stream '" + s.name + "' has an append in flight (versions "
+                        + (last < 0 ? "?" : s.firstVersion(last) + ".." + s.lastVersion(last))
+                        + "): an index is captured only with every append acknowledged, since an acknowledgement after"
+                        + " the capture may land in an array the capture no longer shares; capture before appending"
+                        + " or capture the checkpoint's own index");
+            }
             long[] snaps = new long[s.snapshots.size() * 2];
             int i = 0;
             for (Map.Entry<Long, Long> e : s.snapshots.entrySet()) {

@@ -86,4 +86,89 @@ class InFlightAppendTest {
             assertThat(store.readStream("cart-2", Direction.FORWARD, 0, 10)).hasSize(2);
         }
     }
+
+    /** Waits until the store's index holds {@code appends} appends of {@code stream} (the last perhaps in flight). */
+    private static void awaitIndexed(EmbeddedEventStore store, String stream, int appends) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        String line = "";
+        while (System.nanoTime() < deadline) {
+            line = store.indexFingerprint().lines().filter(l -> l.startsWith(stream + " ")).findFirst().orElse("");
+            if (line.chars().filter(c -> c == '@').count() >= appends) {
+                return;
+            }
+            Thread.sleep(5);
+        }
+        throw new AssertionError("the index never held " + appends + " appends of '" + stream + "': " + line);
+    }
+
+    @Test
+    void anAppendAcknowledgedAfterTheNextOneGrewTheStreamsArraysKeepsItsOffset() throws Exception {
+        try (EmbeddedEventStore store = EmbeddedStores.open(EmbeddedStores.newDir(), 1_000_000);
+             ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int v = 0; v < 3; v++) {
+                store.append("cart-3", v == 0 ? ExpectedVersion.noStream() : ExpectedVersion.exactly(v - 1),
+                        List.of(event("e" + v)));
+            }
+            CountDownLatch held = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            holdAcknowledgements(store, held, release);
+            Future<WriteResult> fourth = threads.submit(() -> store.append("cart-3", ExpectedVersion.exactly(2),
+                    List.of(event("e3"))));
+            assertThat(held.await(30, TimeUnit.SECONDS)).as("the log acknowledged the 4th append, held").isTrue();
+            // the stream's arrays have room for 4 appends: the 5th copies them while the 4th's offset is still -1
+            Future<WriteResult> fifth = threads.submit(() -> store.append("cart-3", ExpectedVersion.exactly(3),
+                    List.of(event("e4"), event("e5"))));
+            awaitIndexed(store, "cart-3", 5);
+            assertThat(fourth).isNotDone();
+            store.beforeDrain = null;
+            release.countDown();
+            WriteResult r4 = fourth.get(30, TimeUnit.SECONDS);
+            WriteResult r5 = fifth.get(30, TimeUnit.SECONDS);
+            assertThat(r4.lastVersion()).isEqualTo(3);
+            assertThat(r5.lastVersion()).isEqualTo(5);
+            assertThat(r5.firstPosition()).isGreaterThan(r4.lastPosition());
+            assertThat(r5.lastPosition()).isEqualTo(r5.firstPosition() + 1);
+
+            List<io.tributary.eventstore.RecordedEvent> read = store.readStream("cart-3", Direction.FORWARD, 0, 10);
+            assertThat(read).extracting(io.tributary.eventstore.RecordedEvent::version).containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
+            assertThat(read.get(3).position()).isEqualTo(r4.firstPosition());
+            assertThat(read.get(4).position()).isEqualTo(r5.firstPosition());
+            assertThat(read.get(5).position()).isEqualTo(r5.lastPosition());
+            assertThat(store.readStream("cart-3", Direction.BACKWARD, 5, 3))
+                    .extracting(io.tributary.eventstore.RecordedEvent::version).containsExactly(5L, 4L, 3L);
+            assertThat(store.indexFingerprint()).doesNotContain("@-1");
+        }
+    }
+
+    @Test
+    void aRepeatOfTheFirstOfTwoAppendsInFlightOnOneStreamAnswersWithTheFirstsPositions() throws Exception {
+        try (EmbeddedEventStore store = EmbeddedStores.open(EmbeddedStores.newDir(), 1_000_000);
+             ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            store.append("cart-4", ExpectedVersion.noStream(), List.of(event("opened")));
+            List<EventData> firstBatch = List.of(event("item a"), event("item b"));
+            CountDownLatch held = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            holdAcknowledgements(store, held, release);
+            Future<WriteResult> first = threads.submit(() -> store.append("cart-4", ExpectedVersion.exactly(0), firstBatch));
+            assertThat(held.await(30, TimeUnit.SECONDS)).isTrue();
+            Future<WriteResult> second = threads.submit(() -> store.append("cart-4", ExpectedVersion.exactly(2),
+                    List.of(event("item c"))));
+            awaitIndexed(store, "cart-4", 3);
+            Future<WriteResult> repeat = threads.submit(() -> store.append("cart-4", ExpectedVersion.exactly(0), firstBatch));
+            Thread.sleep(200);
+            assertThat(repeat).as("the repeat waits while both appends are in flight").isNotDone();
+            store.beforeDrain = null;
+            release.countDown();
+            WriteResult r1 = first.get(30, TimeUnit.SECONDS);
+            WriteResult r2 = second.get(30, TimeUnit.SECONDS);
+            WriteResult again = repeat.get(30, TimeUnit.SECONDS);
+            assertThat(again.idempotent()).isTrue();
+            assertThat(again.lastVersion()).isEqualTo(2);
+            assertThat(again.firstPosition()).isEqualTo(r1.firstPosition());
+            assertThat(again.lastPosition()).isEqualTo(r1.lastPosition());
+            assertThat(r2.lastVersion()).isEqualTo(3);
+            assertThat(r2.firstPosition()).isGreaterThan(r1.lastPosition());
+            assertThat(store.readStream("cart-4", Direction.FORWARD, 0, 10)).hasSize(4);
+        }
+    }
 }

@@ -2,6 +2,7 @@ package io.tributary.eventstore.internal.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tributary.eventstore.Direction;
 import io.tributary.eventstore.EventData;
 import io.tributary.eventstore.ExpectedVersion;
 import io.tributary.eventstore.Snapshot;
@@ -398,6 +399,46 @@ class IncrementalCheckpointTest {
         try (EmbeddedEventStore reopened = EmbeddedStores.open(dir, 1_000_000)) {
             assertThat(reopened.recoveredRecords()).isZero();
             assertThat(reopened.indexFingerprint()).isEqualTo(reopened.rebuiltIndexFingerprint());
+        }
+    }
+
+    /**
+     * Regression (review): a checkpoint whose own index failed partway through the durable records (say, out of
+     * memory while an array grew) dropped the rest of them with its journal, and the next base claimed to cover them:
+     * a reopened store had lost those appends. The checkpoint's index is now rebuilt from the log first.
+     */
+    @Test
+    void aCheckpointThatFailsPartwayThroughTheDurableRecordsLosesNoneOfThem() throws Exception {
+        Path dir = EmbeddedStores.newDir();
+        try (EmbeddedEventStore store = EmbeddedStores.open(dir, 1_000_000)) {
+            store.append("a", ExpectedVersion.noStream(), events("a", 2));
+            store.checkpoint();
+            for (int i = 0; i < 5; i++) {
+                store.append("b-" + i, ExpectedVersion.noStream(), events("b", 2));
+            }
+            store.setStreamMetadata("b-0", StreamMetadata.none().withMaxCount(5));
+            store.beforeCheckpointApplies = offset -> {
+                if (offset == 3) { // the third of the new records: two applied, four not yet
+                    throw new OutOfMemoryError("injected while the checkpoint's index grows");
+                }
+            };
+            try {
+                assertThat(org.assertj.core.api.Assertions.catchThrowable(store::checkpoint))
+                        .isInstanceOf(OutOfMemoryError.class);
+            } finally {
+                store.beforeCheckpointApplies = null;
+            }
+            store.append("c", ExpectedVersion.noStream(), events("c", 1));
+            store.checkpoint();
+            assertThat(StreamIndex.read(dir.resolve("index"), Long.MAX_VALUE).orElseThrow().fingerprint()
+                    .replaceAll("ids=\\d+", "")).isEqualTo(store.indexFingerprint().replaceAll("ids=\\d+", ""));
+        }
+        try (EmbeddedEventStore reopened = EmbeddedStores.open(dir, 1_000_000)) {
+            assertThat(reopened.indexFingerprint()).isEqualTo(reopened.rebuiltIndexFingerprint());
+            for (int i = 0; i < 5; i++) {
+                assertThat(reopened.readStream("b-" + i, Direction.FORWARD, 0, 10)).as("b-" + i).hasSize(2);
+            }
+            assertThat(reopened.readStream("c", Direction.FORWARD, 0, 10)).hasSize(1);
         }
     }
 

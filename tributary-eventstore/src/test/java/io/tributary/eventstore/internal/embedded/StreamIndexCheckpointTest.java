@@ -57,21 +57,45 @@ class StreamIndexCheckpointTest {
     }
 
     @Test
-    void aCapturedSegmentStillWaitingForTheLogIsWrittenWithTheOffsetTheLogGaveIt() throws Exception {
+    void refusesToCaptureAStreamWhoseAppendIsStillWaitingForTheLog() {
+        // The image keeps the stream's arrays; an acknowledgement after more appends grew (copied) them would land in
+        // the new array only, and the image would still say -1. So capture must refuse, not promise that offset.
         StreamIndex index = new StreamIndex();
-        index.addAppend("cart-1", 0, 1L, events(1), 0);
-        int pending = index.addAppend("cart-1", 1, 2L, events(2), -1);
-        StreamIndex.Image image = index.capture();
-        index.find("cart-1").acknowledge(pending, 1); // acknowledged after the capture, before the write
-        Path dir = EmbeddedStores.newDir();
-        StreamIndex.write(dir, image, 2);
-        assertThat(StreamIndex.read(dir, Long.MAX_VALUE).orElseThrow().fingerprint()).contains("cart-1 last=2").contains("0+1@0,1+2@1,");
+        index.addAppend("c", 0, 1L, events(1), 0);
+        index.addAppend("c", 1, 2L, events(1), -1);
+        org.assertj.core.api.Assertions.assertThatThrownBy(index::capture)
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("'c'").hasMessageContaining("1..1")
+                .hasMessageContaining("in flight");
     }
 
     @Test
-    void refusesToWriteASegmentTheLogHasNotAcknowledged() {
+    void refusesToCaptureAStreamWhoseLatestAppendTheStoreStillAwaits() {
         StreamIndex index = new StreamIndex();
-        index.addAppend("cart-1", 0, 1L, events(1), -1);
+        index.addAppend("c", 0, 1L, events(1), 0);
+        index.find("c").inFlight = new java.util.concurrent.CompletableFuture<>();
+        org.assertj.core.api.Assertions.assertThatThrownBy(index::capture)
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("'c'");
+    }
+
+    @Test
+    void aCaptureIsUnchangedByAppendsThatGrowTheStreamAfterIt() throws Exception {
+        StreamIndex index = new StreamIndex();
+        index.addAppend("c", 0, 1L, events(1), 0);
+        String expected = index.fingerprint();
+        StreamIndex.Image image = index.capture();
+        for (int i = 1; i <= 10; i++) { // grows the stream's arrays past the ones the image holds
+            int a = index.addAppend("c", i, 1L + i, events(1), -1);
+            index.find("c").acknowledge(a, i);
+        }
+        Path dir = EmbeddedStores.newDir();
+        StreamIndex.write(dir, image, 1);
+        assertThat(StreamIndex.read(dir, Long.MAX_VALUE).orElseThrow().fingerprint()).isEqualTo(expected);
+    }
+
+    @Test
+    void refusesToWriteAnAppendTheCheckpointDoesNotCover() {
+        StreamIndex index = new StreamIndex();
+        index.addAppend("cart-1", 0, 1L, events(1), 1);
         StreamIndex.Image image = index.capture();
         Path dir = EmbeddedStores.newDir();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> StreamIndex.write(dir, image, 1))
