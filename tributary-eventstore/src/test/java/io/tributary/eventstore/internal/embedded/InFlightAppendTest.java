@@ -64,6 +64,39 @@ class InFlightAppendTest {
         }
     }
 
+    /**
+     * Regression: the drain cleared the stream's in-flight future before it moved the watermark, so a read in between
+     * found no future to wait for and a watermark short of the append, and returned the stream without it (the
+     * conformance kit's aReadAfterAConflictSeesTheWinningVersion failed once: a loser re-read a stale version).
+     */
+    @Test
+    void aReadBetweenTheAcknowledgementAndTheWatermarkWaitsAndSeesTheAppend() throws Exception {
+        try (EmbeddedEventStore store = EmbeddedStores.open(EmbeddedStores.newDir(), 1_000_000);
+             ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            store.append("cart-3", ExpectedVersion.noStream(), List.of(event("opened")));
+            CountDownLatch held = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            store.beforeWatermark = () -> {
+                held.countDown();
+                try {
+                    release.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            };
+            Future<WriteResult> append = threads.submit(() -> store.append("cart-3", ExpectedVersion.exactly(0),
+                    List.of(event("item"))));
+            assertThat(held.await(30, TimeUnit.SECONDS)).as("the offset is in the index, the watermark not moved").isTrue();
+            store.beforeWatermark = null;
+            Future<Long> lastRead = threads.submit(
+                    () -> store.readStream("cart-3", Direction.BACKWARD, Long.MAX_VALUE, 1).getFirst().version());
+            Thread.sleep(200);
+            release.countDown();
+            assertThat(append.get(30, TimeUnit.SECONDS).lastVersion()).isEqualTo(1);
+            assertThat(lastRead.get(30, TimeUnit.SECONDS)).as("the read's last version").isEqualTo(1);
+        }
+    }
+
     @Test
     void aReadWaitsForTheStreamsAppendStillInFlightAndSeesIt() throws Exception {
         try (EmbeddedEventStore store = EmbeddedStores.open(EmbeddedStores.newDir(), 1_000_000);
