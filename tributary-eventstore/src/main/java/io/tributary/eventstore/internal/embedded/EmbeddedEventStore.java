@@ -648,10 +648,12 @@ public final class EmbeddedEventStore extends AbstractEventStore {
                     durableEnd = pw.offset + 1;
                     a.state().clearInFlight(pw.durable);
                     journal.addAppend(pw.offset, a); // in log order: the checkpoint replays these onto its own index
-                } else if (pw.control != null) {
-                    journal.addControl(pw.offset, pw.control);
+                } else {
+                    if (pw.control != null) {
+                        journal.addControl(pw.offset, pw.control);
+                    }
+                    durableEnd = pw.offset + 1;
                 }
-                durableEnd = pw.offset + 1;
                 if (done == null) {
                     done = new ArrayList<>(Math.min(pending.size() + 1, MAX_GROUP)); // sized once, not grown
                 }

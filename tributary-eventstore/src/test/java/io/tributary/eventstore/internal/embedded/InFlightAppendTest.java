@@ -29,7 +29,12 @@ class InFlightAppendTest {
 
     /** Holds the log's acknowledgements until {@code release} opens; {@code held} opens when the first is held. */
     private static void holdAcknowledgements(EmbeddedEventStore store, CountDownLatch held, CountDownLatch release) {
-        store.beforeDrain = () -> {
+        store.beforeDrain = holding(held, release);
+    }
+
+    /** A hook that opens {@code held} and waits (at most 60 s) for {@code release}. */
+    private static Runnable holding(CountDownLatch held, CountDownLatch release) {
+        return () -> {
             held.countDown();
             try {
                 release.await(60, TimeUnit.SECONDS);
@@ -76,14 +81,7 @@ class InFlightAppendTest {
             store.append("cart-3", ExpectedVersion.noStream(), List.of(event("opened")));
             CountDownLatch held = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
-            store.beforeWatermark = () -> {
-                held.countDown();
-                try {
-                    release.await(60, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            };
+            store.beforeWatermark = holding(held, release);
             Future<WriteResult> append = threads.submit(() -> store.append("cart-3", ExpectedVersion.exactly(0),
                     List.of(event("item"))));
             assertThat(held.await(30, TimeUnit.SECONDS)).as("the offset is in the index, the watermark not moved").isTrue();
