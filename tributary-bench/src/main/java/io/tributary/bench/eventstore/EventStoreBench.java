@@ -369,7 +369,14 @@ public final class EventStoreBench implements Callable<Integer> {
         Map<String, Long> jvm0 = jvmThreadCpu();
         long cpu0 = os.getProcessCpuTime();
         long alloc0 = threadsBean.getTotalThreadAllocatedBytes();
-        double perSecond = paced(append, rate, GROUP_COMMIT_WRITERS, total, "", latency);
+        PauseLog pauses = PauseLog.start();
+        PacedTimeline timeline = new PacedTimeline();
+        double perSecond;
+        try {
+            perSecond = paced(append, rate, GROUP_COMMIT_WRITERS, total, "", latency, timeline);
+        } finally {
+            pauses.stop();
+        }
         long cpuNs = os.getProcessCpuTime() - cpu0;
         long allocated = threadsBean.getTotalThreadAllocatedBytes() - alloc0;
         Map<Long, ThreadCpu> threads1 = threadCpu(threadsBean);
@@ -381,6 +388,36 @@ public final class EventStoreBench implements Callable<Integer> {
         figure(name + " p99.9", latency.getValueAtPercentile(99.9) / 1000.0, "us");
         figure(name + " process CPU per append", cpuNs / 1000.0 / total, "us");
         figure(name + " allocated per append", (double) allocated / total, "bytes");
+        // What the slow appends waited on: a GC pause, or something else (the store, the scheduler, the machine).
+        // Load-independent attribution, where the latencies themselves are noise on a shared machine.
+        long slow = 0;
+        long slowInPause = 0;
+        long worst = 0;
+        long worstDue = timeline.start;
+        for (int w = 0; w < timeline.latencies.length; w++) {
+            long[] mine = timeline.latencies[w];
+            for (int i = 0; i < mine.length; i++) {
+                if (mine[i] > SLOW_APPEND_NS) {
+                    slow++;
+                    long due = timeline.start + (long) (((long) i * GROUP_COMMIT_WRITERS + w) * timeline.intervalNs);
+                    if (pauses.overlaps(due, due + mine[i])) {
+                        slowInPause++;
+                    }
+                    if (mine[i] > worst) {
+                        worst = mine[i];
+                        worstDue = due;
+                    }
+                }
+            }
+        }
+        figure(name + " appends over 2 ms", slow, "appends");
+        figure(name + " appends over 2 ms whose wait overlapped a GC pause", slowInPause, "appends");
+        // when the worst wait began, in seconds into the measured pass: a stall at its start or end is the harness's
+        figure(name + " slowest append", worst / 1000.0, "us");
+        figure(name + " slowest append due at", (worstDue - timeline.start) / 1e9, "s");
+        figure(name + " GC pauses", pauses.count(), "pauses");
+        figure(name + " GC pause time", pauses.totalMs(), "ms");
+        figure(name + " longest GC pause", pauses.maxMs(), "ms");
         // Where that CPU went, by thread: the process figure alone could not tell the harness's timers from the
         // store's appends, the log's fsync thread or the JVM's own (GC, JIT) threads.
         Map<String, Long> byKind = new java.util.LinkedHashMap<>();
@@ -504,9 +541,19 @@ public final class EventStoreBench implements Callable<Integer> {
      */
     private double paced(PacedAppend append, int perSecond, int writers, int total, String prefix,
                          @Nullable Histogram latency) throws Exception {
+        return paced(append, perSecond, writers, total, prefix, latency, null);
+    }
+
+    private double paced(PacedAppend append, int perSecond, int writers, int total, String prefix,
+                         @Nullable Histogram latency, @Nullable PacedTimeline timeline) throws Exception {
         double intervalNs = 1e9 / perSecond;
         long start = System.nanoTime() + 50_000_000L;
         int perWriter = total / writers;
+        if (timeline != null) {
+            timeline.start = start;
+            timeline.intervalNs = intervalNs;
+            timeline.latencies = new long[writers][];
+        }
         // released[w]: how many of writer w's slots are due; written by the pacer only
         java.util.concurrent.atomic.AtomicIntegerArray released = new java.util.concurrent.atomic.AtomicIntegerArray(writers);
         Thread[] writerThreads = new Thread[writers];
@@ -522,6 +569,9 @@ public final class EventStoreBench implements Callable<Integer> {
                     // stayed live through the run, so every young GC in the measured window copied them and paused
                     // the store (and every append due meanwhile) for it.
                     long[] mine = new long[perWriter];
+                    if (timeline != null) {
+                        timeline.latencies[writer] = mine;
+                    }
                     for (int i = 0; i < perWriter; i++) {
                         while (released.get(writer) <= i) {
                             java.util.concurrent.locks.LockSupport.park(this);
@@ -564,6 +614,98 @@ public final class EventStoreBench implements Callable<Integer> {
             pacer.join();
         }
         return total / ((System.nanoTime() - start) / 1e9);
+    }
+
+    /** Latency over which a paced append counts as slow in the stall attribution (the p99 target). */
+    static final long SLOW_APPEND_NS = 2_000_000L;
+
+    /** Every append's latency of one paced pass by writer and slot, and the schedule that gives their due times. */
+    private static final class PacedTimeline {
+        long start;
+        double intervalNs;
+        long[][] latencies = new long[0][];
+    }
+
+    /**
+     * The stop-the-world GC pauses of a window, as the JVM reports them (start and end in ms of JVM uptime, so to
+     * about 1 ms), mapped onto {@code System.nanoTime()}. Concurrent cycles (G1's concurrent marking, ZGC's cycles)
+     * are not pauses and are left out.
+     */
+    static final class PauseLog implements javax.management.NotificationListener {
+        private final List<long[]> pausesNs = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final List<javax.management.NotificationEmitter> emitters = new ArrayList<>();
+        /** nanoTime minus uptime in ns, taken once: converts the JVM's uptime stamps to nanoTime. */
+        private final long nanoMinusUptimeNs;
+
+        private PauseLog() {
+            long before = System.nanoTime();
+            long uptimeMs = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
+            nanoMinusUptimeNs = (before + System.nanoTime()) / 2 - uptimeMs * 1_000_000L;
+        }
+
+        static PauseLog start() {
+            PauseLog log = new PauseLog();
+            for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+                String n = gc.getName();
+                if (n.contains("Concurrent") || n.contains("Cycles")) {
+                    continue;
+                }
+                if (gc instanceof javax.management.NotificationEmitter e) {
+                    e.addNotificationListener(log, null, null);
+                    log.emitters.add(e);
+                }
+            }
+            return log;
+        }
+
+        void stop() {
+            for (var e : emitters) {
+                try {
+                    e.removeNotificationListener(this);
+                } catch (javax.management.ListenerNotFoundException ignored) {
+                    // already gone
+                }
+            }
+        }
+
+        @Override
+        public void handleNotification(javax.management.Notification n, Object handback) {
+            if (!com.sun.management.GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(n.getType())) {
+                return;
+            }
+            var info = com.sun.management.GarbageCollectionNotificationInfo.from(
+                    (javax.management.openmbean.CompositeData) n.getUserData()).getGcInfo();
+            // whole milliseconds: widen by one so a pause is never missed by rounding
+            pausesNs.add(new long[] {nanoMinusUptimeNs + (info.getStartTime() - 1) * 1_000_000L,
+                    nanoMinusUptimeNs + (info.getEndTime() + 1) * 1_000_000L, info.getDuration()});
+        }
+
+        boolean overlaps(long fromNs, long toNs) {
+            synchronized (pausesNs) {
+                for (long[] p : pausesNs) {
+                    if (p[0] < toNs && fromNs < p[1]) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+
+        int count() {
+            return pausesNs.size();
+        }
+
+        long totalMs() {
+            synchronized (pausesNs) {
+                return pausesNs.stream().mapToLong(p -> p[2]).sum();
+            }
+        }
+
+        long maxMs() {
+            synchronized (pausesNs) {
+                return pausesNs.stream().mapToLong(p -> p[2]).max().orElse(0);
+            }
+        }
     }
 
     private void readWorkloads(String label, EventStore store) throws Exception {
