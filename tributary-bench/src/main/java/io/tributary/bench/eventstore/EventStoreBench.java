@@ -343,6 +343,16 @@ public final class EventStoreBench implements Callable<Integer> {
 
     /** Warm-up, then the measured paced pass, and its figures (latency, CPU and allocation per append). */
     private void pacedFigures(String label, PacedAppend append) throws Exception {
+        // listening from the warm-up on: its pauses teach the log how the JVM's pause stamps map onto nanoTime
+        PauseLog pauses = PauseLog.start();
+        try {
+            pacedFiguresListening(label, append, pauses);
+        } finally {
+            pauses.stop();
+        }
+    }
+
+    private void pacedFiguresListening(String label, PacedAppend append, PauseLog pauses) throws Exception {
         // Warm-up at the same rate, not counted: a cold JVM (interpreted code, class loading, the first G1 pause)
         // used to put most of the run's over-2-ms appends in its first 200 ms, so the p99 was the JIT's more than
         // the store's. At least 1 s, then more seconds while the JIT is still busy (at most PACED_WARMUP_MAX_SECONDS):
@@ -369,14 +379,9 @@ public final class EventStoreBench implements Callable<Integer> {
         Map<String, Long> jvm0 = jvmThreadCpu();
         long cpu0 = os.getProcessCpuTime();
         long alloc0 = threadsBean.getTotalThreadAllocatedBytes();
-        PauseLog pauses = PauseLog.start();
         PacedTimeline timeline = new PacedTimeline();
-        double perSecond;
-        try {
-            perSecond = paced(append, rate, GROUP_COMMIT_WRITERS, total, "", latency, timeline);
-        } finally {
-            pauses.stop();
-        }
+        double perSecond = paced(append, rate, GROUP_COMMIT_WRITERS, total, "", latency, timeline);
+        long passEnd = System.nanoTime();
         long cpuNs = os.getProcessCpuTime() - cpu0;
         long allocated = threadsBean.getTotalThreadAllocatedBytes() - alloc0;
         Map<Long, ThreadCpu> threads1 = threadCpu(threadsBean);
@@ -415,9 +420,9 @@ public final class EventStoreBench implements Callable<Integer> {
         // when the worst wait began, in seconds into the measured pass: a stall at its start or end is the harness's
         figure(name + " slowest append", worst / 1000.0, "us");
         figure(name + " slowest append due at", (worstDue - timeline.start) / 1e9, "s");
-        figure(name + " GC pauses", pauses.count(), "pauses");
-        figure(name + " GC pause time", pauses.totalMs(), "ms");
-        figure(name + " longest GC pause", pauses.maxMs(), "ms");
+        figure(name + " GC pauses", pauses.count(timeline.start, passEnd), "pauses");
+        figure(name + " GC pause time", pauses.totalMs(timeline.start, passEnd), "ms");
+        figure(name + " longest GC pause", pauses.longest(timeline.start, passEnd), "ms");
         // Where that CPU went, by thread: the process figure alone could not tell the harness's timers from the
         // store's appends, the log's fsync thread or the JVM's own (GC, JIT) threads.
         Map<String, Long> byKind = new java.util.LinkedHashMap<>();
@@ -627,20 +632,21 @@ public final class EventStoreBench implements Callable<Integer> {
     }
 
     /**
-     * The stop-the-world GC pauses of a window, as the JVM reports them (start and end in ms of JVM uptime, so to
-     * about 1 ms), mapped onto {@code System.nanoTime()}. Concurrent cycles (G1's concurrent marking, ZGC's cycles)
-     * are not pauses and are left out.
+     * The stop-the-world GC pauses the JVM reports while it is started (start and end to the millisecond), mapped
+     * onto {@code System.nanoTime()}. Concurrent cycles (G1's concurrent marking, ZGC's cycles) are not pauses and are
+     * left out. The JVM stamps a pause in ms since its management started, a clock no API reads "now" on (uptime
+     * counts from an earlier point: 870 ms earlier in one run), so the mapping is learnt from the notifications
+     * themselves: each arrives after its pause ended, and the smallest gap seen between a pause's end stamp and its
+     * notification's {@code nanoTime} is the offset, late by at most that notification's delay.
      */
     static final class PauseLog implements javax.management.NotificationListener {
-        private final List<long[]> pausesNs = java.util.Collections.synchronizedList(new ArrayList<>());
+        /** Start and end stamps (ms) and duration (ms) of each pause. */
+        private final List<long[]> pauses = java.util.Collections.synchronizedList(new ArrayList<>());
         private final List<javax.management.NotificationEmitter> emitters = new ArrayList<>();
-        /** nanoTime minus uptime in ns, taken once: converts the JVM's uptime stamps to nanoTime. */
-        private final long nanoMinusUptimeNs;
+        /** nanoTime minus the pause stamps' clock in ns: the smallest gap seen so far (see the class comment). */
+        private final java.util.concurrent.atomic.AtomicLong offsetNs = new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE);
 
         private PauseLog() {
-            long before = System.nanoTime();
-            long uptimeMs = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
-            nanoMinusUptimeNs = (before + System.nanoTime()) / 2 - uptimeMs * 1_000_000L;
         }
 
         static PauseLog start() {
@@ -670,41 +676,49 @@ public final class EventStoreBench implements Callable<Integer> {
 
         @Override
         public void handleNotification(javax.management.Notification n, Object handback) {
+            long now = System.nanoTime();
             if (!com.sun.management.GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(n.getType())) {
                 return;
             }
             var info = com.sun.management.GarbageCollectionNotificationInfo.from(
                     (javax.management.openmbean.CompositeData) n.getUserData()).getGcInfo();
-            // whole milliseconds: widen by one so a pause is never missed by rounding
-            pausesNs.add(new long[] {nanoMinusUptimeNs + (info.getStartTime() - 1) * 1_000_000L,
-                    nanoMinusUptimeNs + (info.getEndTime() + 1) * 1_000_000L, info.getDuration()});
+            offsetNs.accumulateAndGet(now - info.getEndTime() * 1_000_000L, Math::min);
+            pauses.add(new long[] {info.getStartTime(), info.getEndTime(), info.getDuration()});
         }
 
-        boolean overlaps(long fromNs, long toNs) {
-            synchronized (pausesNs) {
-                for (long[] p : pausesNs) {
-                    if (p[0] < toNs && fromNs < p[1]) {
-                        return true;
+        /** The pauses that overlap {@code [fromNs, toNs)} as {from, to} in nanoTime, widened by 1 ms for the rounding. */
+        private List<long[]> within(long fromNs, long toNs) {
+            long off = offsetNs.get();
+            List<long[]> out = new ArrayList<>();
+            if (off == Long.MAX_VALUE) {
+                return out; // no pause seen at all
+            }
+            synchronized (pauses) {
+                for (long[] p : pauses) {
+                    long start = off + (p[0] - 1) * 1_000_000L;
+                    long end = off + (p[1] + 1) * 1_000_000L;
+                    if (start < toNs && fromNs < end) {
+                        out.add(new long[] {start, end, p[2]});
                     }
                 }
             }
-            return false;
+            return out;
         }
 
-        int count() {
-            return pausesNs.size();
+        boolean overlaps(long fromNs, long toNs) {
+            return !within(fromNs, toNs).isEmpty();
         }
 
-        long totalMs() {
-            synchronized (pausesNs) {
-                return pausesNs.stream().mapToLong(p -> p[2]).sum();
-            }
+        int count(long fromNs, long toNs) {
+            return within(fromNs, toNs).size();
         }
 
-        long maxMs() {
-            synchronized (pausesNs) {
-                return pausesNs.stream().mapToLong(p -> p[2]).max().orElse(0);
-            }
+        long totalMs(long fromNs, long toNs) {
+            return within(fromNs, toNs).stream().mapToLong(p -> p[2]).sum();
+        }
+
+        long longest(long fromNs, long toNs) {
+            return within(fromNs, toNs).stream().mapToLong(p -> p[2]).max().orElse(0);
         }
     }
 

@@ -54,6 +54,39 @@ class EventStoreBenchPacedTest {
         // 4,992 measured appends (2 s at 2,500/s, a whole number per writer) in about 2 s: the rate is the measured
         // pass's own, so a timer that also ran over the warm-up would put it far below 2,500/s.
         assertThat(value(report, NAME)).isBetween(500.0, 5_000.0);
+        // the stall attribution counts within the measured pass: those in GC pauses are some of the slow ones, and
+        // the slowest was due inside the pass (2 s)
+        assertThat(value(report, NAME + " appends over 2 ms whose wait overlapped a GC pause"))
+                .isBetween(0.0, value(report, NAME + " appends over 2 ms"));
+        assertThat(value(report, NAME + " appends over 2 ms")).isLessThanOrEqualTo(4_992.0);
+        assertThat(value(report, NAME + " slowest append due at")).isBetween(0.0, 2.0);
+        assertThat(value(report, NAME + " longest GC pause")).isLessThanOrEqualTo(value(report, NAME + " GC pause time"));
+    }
+
+    @Test
+    void thePauseLogSeesAStopTheWorldCollectionInItsWindowAndOnlyThere() throws Exception {
+        EventStoreBench.PauseLog pauses = EventStoreBench.PauseLog.start();
+        long before = System.nanoTime();
+        long after;
+        try {
+            System.gc(); // a full, stop-the-world collection under every collector the JVM defaults to
+            after = System.nanoTime();
+            long deadline = after + TimeUnit.SECONDS.toNanos(10);
+            while (pauses.count(before, Long.MAX_VALUE) == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10); // the JVM delivers GC notifications from its own thread, after the pause
+            }
+        } finally {
+            pauses.stop();
+        }
+        // System.gc() returns once its pause is over, so the pause lies between the two readings; the mapping may
+        // place it late by its notification's delay (50 ms allowed), and a wrong clock put it 870 ms early
+        long slack = TimeUnit.MILLISECONDS.toNanos(50);
+        assertThat(pauses.count(before, after + slack)).isPositive();
+        assertThat(pauses.overlaps(before, after + slack)).isTrue();
+        assertThat(pauses.overlaps(before - TimeUnit.SECONDS.toNanos(2), before - slack)).isFalse();
+        // an hour before the window: no pause there
+        long hour = TimeUnit.HOURS.toNanos(1);
+        assertThat(pauses.overlaps(before - hour, before - hour + 1_000_000L)).isFalse();
     }
 
     @Test
@@ -81,7 +114,10 @@ class EventStoreBenchPacedTest {
     /** What one paced pass reports, in order. */
     private static List<String> figureNames(String name) {
         List<String> names = new ArrayList<>(List.of(name, name + " p50", name + " p99", name + " p99.9",
-                name + " process CPU per append", name + " allocated per append"));
+                name + " process CPU per append", name + " allocated per append", name + " appends over 2 ms",
+                name + " appends over 2 ms whose wait overlapped a GC pause", name + " slowest append",
+                name + " slowest append due at", name + " GC pauses", name + " GC pause time",
+                name + " longest GC pause"));
         for (String kind : EventStoreBench.THREAD_KINDS) {
             names.add(name + " CPU per append: " + kind);
         }
