@@ -267,4 +267,29 @@ class PaymentServiceTest {
         assertThat(charges).hasSize(100).doesNotContainKey(unwritable);
         assertThat(charges.values()).containsOnly(1);
     }
+
+    /**
+     * Payment rows go in multi-row inserts of power-of-two pieces (a batch of 300 is 64 + 64 + ... + 32 + 8 + 4): every
+     * row must carry its own order's values and the id of its own outbox event, whatever piece it landed in.
+     */
+    @Test
+    void paymentRowsWrittenInPiecesEachCarryTheirOwnOrdersOutboxEvent() throws Exception {
+        List<String> ids = java.util.stream.IntStream.range(0, 300).mapToObj(i -> String.format("o%04d", i)).toList();
+        publish(ids);
+
+        try (PaymentService payments = start()) {
+            await(() -> payments.charged() == ids.size(), "300 charges");
+        }
+        Map<String, String> keyOfPaymentsEvent = new HashMap<>();
+        try (Connection c = db.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT p.order_id, o.msg_key FROM "
+                     + OrderFulfilmentDemo.TABLE_PREFIX + "payments p JOIN " + OrderFulfilmentDemo.OUTBOX_TABLES.outbox()
+                     + " o ON o.event_id = p.outbox_event_id")) {
+            while (rs.next()) {
+                keyOfPaymentsEvent.put(rs.getString(1), new String(rs.getBytes(2), StandardCharsets.UTF_8));
+            }
+        }
+        assertThat(keyOfPaymentsEvent).as("each payment row points at the outbox event of its own order")
+                .hasSize(ids.size()).allSatisfy((order, key) -> assertThat(key).isEqualTo(order));
+    }
 }

@@ -77,7 +77,7 @@ public final class PaymentService implements AutoCloseable {
     private final EventLog log;
     private final ProcessorConfig config;
     private final DataSource db;
-    private final String paymentsTable;
+    private final String[] insertPaymentsSql;
     private final String paymentsTopic;
     private final Inbox inbox;
     private final Outbox outbox;
@@ -106,7 +106,7 @@ public final class PaymentService implements AutoCloseable {
         this.log = log;
         this.config = config;
         this.db = db;
-        this.paymentsTable = tablePrefix + "payments";
+        this.insertPaymentsSql = insertPaymentsSql(tablePrefix + "payments");
         this.paymentsTopic = paymentsTopic;
         this.inbox = new Inbox(outboxTables);
         this.outbox = new Outbox(outboxTables);
@@ -332,7 +332,7 @@ public final class PaymentService implements AutoCloseable {
     /**
      * One database transaction for {@code orders}: the inbox rows of all of them first, then, for those the inbox
      * applied, their outbox events and payment rows. Each statement is prepared once for the group and the payment
-     * rows go in one JDBC batch: a group costs three prepared statements, not three or four per order.
+     * rows go in multi-row inserts of up to 64: a group costs a few statements, not three or four per order.
      */
     private boolean[] transaction(List<DecidedOrder> orders) throws Exception {
         boolean[] applied;
@@ -408,28 +408,49 @@ public final class PaymentService implements AutoCloseable {
                 .withHeaders(Headers.empty().with(StandardHeaders.CAUSATION_ID, causation.toString()));
     }
 
-    /** The payment rows of a group, in one JDBC batch; {@code outboxIds.get(i)} is {@code payments.get(i)}'s event. */
+    /** Rows per payment insert statement at most; pieces are powers of two, so there are 7 statement texts. */
+    private static final int MAX_ROWS_PER_INSERT = 64;
+
+    /**
+     * The payment rows of a group, in multi-row inserts of up to 64 rows; {@code outboxIds.get(i)} is
+     * {@code payments.get(i)}'s event. A group of n rows takes one statement per set bit of n below 64 (and one per
+     * full 64), each of a power-of-two size: a database runs a JDBC batch of single-row inserts as one statement per
+     * row (H2 parses nothing again but still executes, checks and locks per statement), and a few texts keep every
+     * size parsed in the session's statement cache.
+     */
     private void insertPayments(Connection c, List<Payment> payments, List<UUID> outboxIds) throws SQLException {
-        if (payments.isEmpty()) {
-            return;
-        }
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + paymentsTable + " (payment_id, order_id, "
-                + "customer_id, amount_cents, currency, status, order_event_id, outbox_event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-            for (int i = 0; i < payments.size(); i++) {
-                Payment p = payments.get(i);
-                PlacedOrder order = p.order().order();
-                ps.setString(1, p.paymentId());
-                ps.setString(2, order.orderId());
-                ps.setString(3, order.customerId());
-                ps.setLong(4, p.amountCents());
-                ps.setString(5, order.currency());
-                ps.setString(6, p.status());
-                ps.setString(7, p.order().eventId().toString());
-                ps.setString(8, outboxIds.get(i).toString());
-                ps.addBatch();
+        int done = 0;
+        while (done < payments.size()) {
+            int rows = Integer.highestOneBit(Math.min(MAX_ROWS_PER_INSERT, payments.size() - done));
+            try (PreparedStatement ps = c.prepareStatement(insertPaymentsSql[Integer.numberOfTrailingZeros(rows)])) {
+                int p = 1;
+                for (int i = done; i < done + rows; i++) {
+                    Payment payment = payments.get(i);
+                    PlacedOrder order = payment.order().order();
+                    ps.setString(p++, payment.paymentId());
+                    ps.setString(p++, order.orderId());
+                    ps.setString(p++, order.customerId());
+                    ps.setLong(p++, payment.amountCents());
+                    ps.setString(p++, order.currency());
+                    ps.setString(p++, payment.status());
+                    ps.setString(p++, payment.order().eventId().toString());
+                    ps.setString(p++, outboxIds.get(i).toString());
+                }
+                ps.executeUpdate();
             }
-            ps.executeBatch();
+            done += rows;
         }
+    }
+
+    /** {@code insertPaymentsSql(table)[b]} inserts {@code 2^b} payment rows. */
+    private static String[] insertPaymentsSql(String table) {
+        String[] sql = new String[Integer.numberOfTrailingZeros(MAX_ROWS_PER_INSERT) + 1];
+        for (int b = 0; b < sql.length; b++) {
+            sql[b] = "INSERT INTO " + table + " (payment_id, order_id, customer_id, amount_cents, currency, status, "
+                    + "order_event_id, outbox_event_id) VALUES "
+                    + String.join(", ", java.util.Collections.nCopies(1 << b, "(?, ?, ?, ?, ?, ?, ?, ?)"));
+        }
+        return sql;
     }
 
     /**
