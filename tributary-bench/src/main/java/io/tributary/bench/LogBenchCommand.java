@@ -39,7 +39,11 @@ import picocli.CommandLine.Spec;
  * reported). See {@code docs/benchmarks.md} for the workloads and recorded results.
  *
  * <p><b>Method of {@code --backend kafka}</b> (issue 3: ours within 10% of raw kafka-clients' records/s). Both sides
- * run the same workload code ({@code LogWorkloads}) against the same broker, alternating run by run: the same keyless
+ * run the same workload code ({@code LogWorkloads}) against the same broker, in paired trials ({@code --pairs}
+ * rounds of one short trial per client in mirrored order, equal record counts within a round, each trial on a fresh
+ * topic with a primed producer; see {@code LogSuite#measureEach} and docs/kafka.md): per row each side's median, the
+ * median of the per-round ratios with a 90% interval, and a verdict that is "above" 0.9x only when the whole
+ * interval is ({@code PairedRatio}). The same keyless
  * 100 B / 1 KiB values (one constant payload per thread, never modified), the same producer settings ({@code acks=all},
  * idempotence, {@code linger.ms=5}, {@code batch.size=65536}), the same bound of 16 MiB of unacknowledged values, and
  * the clock stops when every record is acknowledged ({@code flush()}). Each side hands records over with its own
@@ -175,6 +179,11 @@ public final class LogBenchCommand implements Callable<Integer> {
             + LogSuite.DEFAULT_PAIRS + "; quick: 2).")
     @Nullable Integer pairs;
 
+    @Option(names = "--aa", description = "With --backend kafka: an A/A check of the paired method instead of our "
+            + "SPI: raw kafka-clients paired with a second raw kafka-clients client (figures rawB.<size>...), so the "
+            + "spread of its ratios around 1.00x is what the method cannot resolve on this machine.")
+    boolean aa;
+
     @Override
     public Integer call() throws Exception {
         CommandSpec sp = java.util.Objects.requireNonNull(spec, "picocli injects the spec");
@@ -242,6 +251,9 @@ public final class LogBenchCommand implements Callable<Integer> {
     /** Every problem with the options, all at once. */
     private List<String> problems(Set<Peer> peers) {
         List<String> problems = new ArrayList<>();
+        if (aa && backend != Backend.kafka) {
+            problems.add("--aa checks the paired method of --backend kafka; add --backend kafka");
+        }
         if (backend == Backend.kafka && !peers.isEmpty()) {
             problems.add("--backend kafka already compares with raw kafka-clients on the same broker; drop --vs "
                     + peers.iterator().next());
@@ -313,6 +325,14 @@ public final class LogBenchCommand implements Callable<Integer> {
     }
 
     private void runKafkaBackend(LogSuite suite, Path root) throws Exception {
+        if (aa) {
+            try (KafkaUnderTest kafka = KafkaUnderTest.open(bootstrapServers, root.resolve("kafka"));
+                 LogClient raw = new KafkaClientsClient(kafka.bootstrapServers());
+                 LogClient twin = new KafkaClientsClient(kafka.bootstrapServers(), "kafka-clients-B", "rawB")) {
+                suite.runKafkaBackend(twin, raw);
+            }
+            return;
+        }
         try (KafkaUnderTest kafka = KafkaUnderTest.open(bootstrapServers, root.resolve("kafka"));
              LogClient raw = new KafkaClientsClient(kafka.bootstrapServers());
              LogClient ours = kafkaBackendClient(kafka, "tributary-kafka", EventLogClient.AppendForm.FUTURE)) {

@@ -375,7 +375,8 @@ public final class LogSuite {
 
     /**
      * Runs every workload on every client, one workload at a time across the clients (so slow drifts of the machine
-     * hit all alike). Returns one map of figures per client, in the order measured.
+     * hit all alike): side by side, the throughput workloads as paired trials ({@link #pairedThroughput}), alone
+     * {@code repeat} runs each. Returns one map of figures per client, in the order measured.
      */
     List<Map<String, Measured>> measureEach(List<LogClient> clients, boolean rawFsync, boolean spin) {
         List<Map<String, Measured>> out = new ArrayList<>();
@@ -508,9 +509,10 @@ public final class LogSuite {
      * orders in turn), so a drift of the machine within a block, and what a trial leaves to the next (a collection, a
      * compile, the broker's deletion of the last topic), fall on every client alike. Before the rounds, one trial of
      * each client that is not counted (the workload's warm-up: its producer path, partition count and durability
-     * mode compiled for every client) sets the trials' record count: what the slowest client appended in
-     * {@code seconds}; every counted trial then appends exactly that many records (so each leaves the broker the
-     * same log, and none rolls a segment another does not). Each trial starts from the same state: a fresh topic of
+     * mode compiled for every client). Within a round every client appends exactly the same number of records (so
+     * each leaves the broker the same log, and none rolls a segment another does not): what the slowest client
+     * appends in {@code seconds} at its median rate so far (its warm-up rate before the first round), so trials stay
+     * about {@code seconds} long when a warm-up ran partly interpreted or the machine's load changes. Each trial starts from the same state: a fresh topic of
      * the same config, a new producer that has already sent one acknowledged record (metadata, producer id and
      * connection settled outside the clock), and the garbage of the previous trial collected. With consume, the
      * client reads back its own trial's records right after, so reads pair round by round too. Figures: the median
