@@ -161,6 +161,15 @@ class LogBenchCommandTest {
     }
 
     @Test
+    void rejectsPairsOutOfRangeAndAnAaCheckWithoutTheKafkaBackend() {
+        BenchRun run = BenchRun.of("log", "--aa", "--pairs", "0");
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(2);
+        assertThat(run.err()).contains("--aa checks the paired method of --backend kafka; add --backend kafka")
+                .contains("--pairs 0 must be between 1 and 100");
+    }
+
+    @Test
     void rejectsAnAppendBatchOutsideOneToTheWorkloadsBulkSize() {
         for (String bad : List.of("0", "65")) {
             BenchRun run = BenchRun.of("log", "--append-batch", bad);
