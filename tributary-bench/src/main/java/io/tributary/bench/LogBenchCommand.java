@@ -39,7 +39,11 @@ import picocli.CommandLine.Spec;
  * reported). See {@code docs/benchmarks.md} for the workloads and recorded results.
  *
  * <p><b>Method of {@code --backend kafka}</b> (issue 3: ours within 10% of raw kafka-clients' records/s). Both sides
- * run the same workload code ({@code LogWorkloads}) against the same broker, alternating run by run: the same keyless
+ * run the same workload code ({@code LogWorkloads}) against the same broker, in paired trials ({@code --pairs}
+ * rounds of one short trial per client in mirrored order, equal record counts within a round, each trial on a fresh
+ * topic with a primed producer; see {@code LogSuite#measureEach} and docs/kafka.md): per row each side's median, the
+ * median of the per-round ratios with a 90% interval, and a verdict that is "above" 0.9x only when the whole
+ * interval is ({@code PairedRatio}). The same keyless
  * 100 B / 1 KiB values (one constant payload per thread, never modified), the same producer settings ({@code acks=all},
  * idempotence, {@code linger.ms=5}, {@code batch.size=65536}), the same bound of 16 MiB of unacknowledged values, and
  * the clock stops when every record is acknowledged ({@code flush()}). Each side hands records over with its own
@@ -72,6 +76,13 @@ import picocli.CommandLine.Spec;
                 + "start-up time and memory; optionally side by side with Kafka or Chronicle Queue.",
                 "A full run takes a few minutes; --quick about 30 s. Figures are recorded in docs/benchmarks.md."})
 public final class LogBenchCommand implements Callable<Integer> {
+
+    /**
+     * With {@code --backend kafka}, the default seconds of the warm-up trial that sets a workload's record count per
+     * trial: short trials, many of them, pair better on a noisy machine than a few long runs, and keep a full run
+     * within about 6 minutes.
+     */
+    static final double KAFKA_TRIAL_SECONDS = 1;
 
     /** The peers {@code --vs} accepts. */
     public enum Peer { kafka, chronicle }
@@ -129,7 +140,9 @@ public final class LogBenchCommand implements Callable<Integer> {
     @Option(names = "--interval-ms", paramLabel = "MS", description = "Interval of the fsync=interval:<ms> mode (default: 100).")
     long intervalMs = 100;
 
-    @Option(names = "--seconds", paramLabel = "S", description = "Measured seconds per throughput run (default: 5; quick: 0.3).")
+    @Option(names = "--seconds", paramLabel = "S", description = "Measured seconds per throughput run (default: 5; "
+            + "with --backend kafka " + KAFKA_TRIAL_SECONDS + ", the length of the slowest client's warm-up trial, "
+            + "which sets every trial's record count; quick: 0.3).")
     @Nullable Double seconds;
 
     @Option(names = "--warmup-seconds", paramLabel = "S", description = "Warm-up seconds (default: 2; quick: 0.3).")
@@ -155,8 +168,21 @@ public final class LogBenchCommand implements Callable<Integer> {
     @Nullable Integer startupRuns;
 
     @Option(names = "--repeat", paramLabel = "N", description = "Runs of each throughput workload; the median is "
-            + "reported (default: 1; use 3 or more for recorded figures on a noisy machine).")
+            + "reported (default: 1; use 3 or more for recorded figures on a noisy machine). Not used by --backend "
+            + "kafka, which runs --pairs paired rounds instead.")
     int repeat = 1;
+
+    @Option(names = "--pairs", paramLabel = "N", description = "With --backend kafka: paired rounds per throughput "
+            + "workload, each one short trial of every client (raw kafka-clients and ours) in a mirrored order "
+            + "(ABBA), after one warm-up trial each; reports each side's median, the median of the per-round ratios "
+            + "ours/raw with a 90% interval, and whether that interval clears 0.9x (default: "
+            + LogSuite.DEFAULT_PAIRS + "; quick: 2).")
+    @Nullable Integer pairs;
+
+    @Option(names = "--aa", description = "With --backend kafka: an A/A check of the paired method instead of our "
+            + "SPI: raw kafka-clients paired with a second raw kafka-clients client (figures rawB.<size>...), so the "
+            + "spread of its ratios around 1.00x is what the method cannot resolve on this machine.")
+    boolean aa;
 
     @Override
     public Integer call() throws Exception {
@@ -173,10 +199,15 @@ public final class LogBenchCommand implements Callable<Integer> {
         ScratchDir scratch = ScratchDir.open(dir, "tributary-bench-", err);
         Path root = scratch.root();
         LogSuite.Settings settings = new LogSuite.Settings(root, sizes, partitions, threads, intervalMs,
-                seconds(seconds, 5, 0.3), seconds(warmupSeconds, 2, 0.3),
+                seconds(seconds, backend == Backend.kafka ? KAFKA_TRIAL_SECONDS : 5, 0.3), seconds(warmupSeconds, 2, 0.3),
                 (maxMib != null ? maxMib : quick ? 256 : 2048) * 1024 * 1024,
                 seconds(latencySeconds, 3, 0.3), rate, seconds(p2cSeconds, 5, 0.5),
-                startupRuns != null ? startupRuns : quick ? 1 : 5, repeat, appendBatch(backend));
+                startupRuns != null ? startupRuns : quick ? 1 : 5, repeat, appendBatch(backend),
+                pairs != null ? pairs : quick ? 2 : LogSuite.DEFAULT_PAIRS);
+        if (backend == Backend.kafka && repeat != 1) {
+            err.println("[bench] note: --repeat " + repeat + " is not used with --backend kafka; it runs "
+                    + settings.pairs() + " paired rounds per workload (--pairs)");
+        }
         LogSuite suite = new LogSuite(settings, err);
         Instant started = Instant.now();
         Object loadAtStart = Machine.facts().get("loadavg");
@@ -220,6 +251,9 @@ public final class LogBenchCommand implements Callable<Integer> {
     /** Every problem with the options, all at once. */
     private List<String> problems(Set<Peer> peers) {
         List<String> problems = new ArrayList<>();
+        if (aa && backend != Backend.kafka) {
+            problems.add("--aa checks the paired method of --backend kafka; add --backend kafka");
+        }
         if (backend == Backend.kafka && !peers.isEmpty()) {
             problems.add("--backend kafka already compares with raw kafka-clients on the same broker; drop --vs "
                     + peers.iterator().next());
@@ -256,6 +290,9 @@ public final class LogBenchCommand implements Callable<Integer> {
         if (maxMib != null && maxMib < 1) {
             problems.add("--max-mib " + maxMib + " must be at least 1");
         }
+        if (pairs != null && (pairs < 1 || pairs > 100)) {
+            problems.add("--pairs " + pairs + " must be between 1 and 100");
+        }
         if (repeat < 1 || repeat > 100) {
             problems.add("--repeat " + repeat + " must be between 1 and 100");
         }
@@ -288,6 +325,14 @@ public final class LogBenchCommand implements Callable<Integer> {
     }
 
     private void runKafkaBackend(LogSuite suite, Path root) throws Exception {
+        if (aa) {
+            try (KafkaUnderTest kafka = KafkaUnderTest.open(bootstrapServers, root.resolve("kafka"));
+                 LogClient raw = new KafkaClientsClient(kafka.bootstrapServers());
+                 LogClient twin = new KafkaClientsClient(kafka.bootstrapServers(), "kafka-clients-B", "rawB")) {
+                suite.runKafkaBackend(twin, raw);
+            }
+            return;
+        }
         try (KafkaUnderTest kafka = KafkaUnderTest.open(bootstrapServers, root.resolve("kafka"));
              LogClient raw = new KafkaClientsClient(kafka.bootstrapServers());
              LogClient ours = kafkaBackendClient(kafka, "tributary-kafka", EventLogClient.AppendForm.FUTURE)) {
@@ -350,6 +395,7 @@ public final class LogBenchCommand implements Callable<Integer> {
         m.put("p2c_seconds", s.p2c().toMillis() / 1000.0);
         m.put("startup_runs", s.startupRuns());
         m.put("repeat", s.repeat());
+        m.put("pairs", s.pairs());
         return m;
     }
 

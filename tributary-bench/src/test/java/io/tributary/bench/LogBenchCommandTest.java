@@ -133,7 +133,15 @@ class LogBenchCommandTest {
         JsonNode vs = append.path("vs").get(0);
         assertThat(vs.path("peer").asText()).isEqualTo("raw kafka-clients");
         assertThat(vs.path("peer_value").asDouble()).isPositive();
-        assertThat(vs.path("target").asText()).isEqualTo(">= 0.9x");
+        assertThat(vs.path("target").asText()).as("the verdict on the interval of the median pair ratio")
+                .matches(">= 0\\.9x \\((above|below|undecided)\\)");
+        assertThat(root.path("settings").path("pairs").asInt()).isEqualTo(2);
+        JsonNode paired = vs.path("paired");
+        assertThat(paired.path("pairs").asInt()).isEqualTo(2);
+        assertThat(paired.path("ratios")).hasSize(2);
+        assertThat(vs.path("ratio").asDouble()).isEqualTo(paired.path("ratio_median").asDouble());
+        assertThat(vs.path("met").asBoolean()).isEqualTo(paired.path("verdict").asText().equals("above"));
+        assertThat(figure(root, "consume.100B").path("vs").get(0).path("paired").path("pairs").asInt()).isEqualTo(2);
         assertThat(figure(root, "appendAll64.100B.p1.always").path("vs").get(0).path("peer").asText())
                 .isEqualTo("raw kafka-clients, flush.messages=1");
         assertThat(root.path("figures")).extracting(f -> f.path("name").asText())
@@ -150,6 +158,15 @@ class LogBenchCommandTest {
 
         assertThat(run.exitCode()).as(run.err()).isEqualTo(2);
         assertThat(run.err()).contains("drop --vs chronicle").contains("--sizes [8] must each be between 16 and 1000000");
+    }
+
+    @Test
+    void rejectsPairsOutOfRangeAndAnAaCheckWithoutTheKafkaBackend() {
+        BenchRun run = BenchRun.of("log", "--aa", "--pairs", "0");
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(2);
+        assertThat(run.err()).contains("--aa checks the paired method of --backend kafka; add --backend kafka")
+                .contains("--pairs 0 must be between 1 and 100");
     }
 
     @Test

@@ -46,14 +46,34 @@ public record Figure(String name, String unit, double value, String description,
      * @param peer      which peer and how it was configured, e.g. {@code kafka flush.messages=1}
      * @param peerValue the peer's figure, same unit
      * @param target    the ratio target with its verdict, or {@code null}
+     * @param paired    when both figures are medians of paired trials ({@code --backend kafka}'s throughput rows),
+     *                  the trials themselves; the ratio is then the median of the per-pair ratios, not the ratio of
+     *                  the two medians; otherwise {@code null}
+     * @param cpu       with {@code paired}, the same trials' process CPU per record, the peer's over ours (above 1:
+     *                  ours spends less): steadier than records/s on a loaded machine, whose other processes lengthen
+     *                  a trial's wall time but barely the CPU this one spends per record; {@code null} if unknown
      */
-    public record Comparison(String peer, double peerValue, @Nullable Verdict target) {
+    public record Comparison(String peer, double peerValue, @Nullable Verdict target, @Nullable PairedRatio paired,
+                             @Nullable PairedRatio cpu) {
 
         public Comparison {
             Objects.requireNonNull(peer, "peer");
         }
 
+        public Comparison(String peer, double peerValue, @Nullable Verdict target) {
+            this(peer, peerValue, target, null, null);
+        }
+
+        /** Ours / theirs: the median of the per-pair ratios for paired trials, else the ratio of the two figures. */
         public double ratio(double ours) {
+            if (paired != null) {
+                return paired.medianRatio();
+            }
+            return ratioOfFigures(ours);
+        }
+
+        /** Our figure / the peer's figure (for paired trials: the ratio of the two medians). */
+        public double ratioOfFigures(double ours) {
             return peerValue == 0 ? Double.NaN : ours / peerValue;
         }
     }
@@ -79,6 +99,20 @@ public record Figure(String name, String unit, double value, String description,
         /** {@code value < limit}. */
         public static Verdict below(double value, double limit, String unit) {
             return new Verdict("< " + trim(limit) + " " + unit, value < limit);
+        }
+
+        /**
+         * Paired trials against a factor: met only when the whole interval of the median ratio is at or above it;
+         * the text says which of above, below or undecided ({@link PairedRatio#against}).
+         */
+        public static Verdict pairedAtLeast(PairedRatio paired, double factor) {
+            PairedRatio.Outcome o = paired.against(factor);
+            String verdict = switch (o) {
+                case ABOVE -> "above";
+                case BELOW -> "below";
+                case UNDECIDED -> "undecided";
+            };
+            return new Verdict(">= " + trim(factor) + "x (" + verdict + ")", o == PairedRatio.Outcome.ABOVE);
         }
 
         private static String trim(double d) {

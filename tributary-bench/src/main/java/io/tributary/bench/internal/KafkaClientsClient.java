@@ -28,6 +28,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Raw kafka-clients against a broker, tuned as the Kafka peer run was: {@code acks=all}, and for throughput
@@ -50,8 +51,20 @@ public final class KafkaClientsClient implements LogClient {
 
     private final String bootstrap;
     private final Admin admin;
+    private final String label;
+    private final @Nullable String workload;
 
     public KafkaClientsClient(String bootstrapServers) {
+        this(bootstrapServers, "kafka-clients", null);
+    }
+
+    /**
+     * A second raw client for an A/A check of the paired method ({@code --aa}): {@code workload}, if given, names its
+     * append figures apart from the first raw client's.
+     */
+    public KafkaClientsClient(String bootstrapServers, String label, @Nullable String workload) {
+        this.label = label;
+        this.workload = workload;
         this.bootstrap = bootstrapServers;
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -60,7 +73,12 @@ public final class KafkaClientsClient implements LogClient {
 
     @Override
     public String label() {
-        return "kafka-clients";
+        return label;
+    }
+
+    @Override
+    public String appendWorkload(int appendBatch) {
+        return workload != null ? workload : LogClient.super.appendWorkload(appendBatch);
     }
 
     @Override

@@ -14,9 +14,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.TreeSet;
 import org.HdrHistogram.Histogram;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code bench log} suite: measures a set of {@link LogClient}s with the same workloads and turns the results
@@ -55,16 +57,29 @@ public final class LogSuite {
      * @param repeat         runs of each throughput workload (the median is reported)
      * @param appendBatch    records per producer call of our side in the throughput runs (1: {@code append}); names
      *                       the append figures ({@link #appendWorkload})
+     * @param pairs          side by side ({@code --backend kafka}): paired rounds per throughput workload, each
+     *                       round one trial of every client ({@link #measureEach}); {@code repeat} is then unused
      */
     public record Settings(Path dir, List<Integer> sizes, int partitions, int threads, long intervalMs,
                            Duration seconds, Duration warmup, long maxBytes, Duration latency, int rate,
-                           Duration p2c, int startupRuns, int repeat, int appendBatch) {
+                           Duration p2c, int startupRuns, int repeat, int appendBatch, int pairs) {
 
         public Settings {
             sizes = List.copyOf(sizes);
             if (appendBatch < 1) {
                 throw new IllegalArgumentException("appendBatch " + appendBatch + " must be at least 1");
             }
+            if (pairs < 1) {
+                throw new IllegalArgumentException("pairs " + pairs + " must be at least 1");
+            }
+        }
+
+        /** The settings of runs before paired trials: {@link #pairs} 10, the {@code --backend kafka} default. */
+        public Settings(Path dir, List<Integer> sizes, int partitions, int threads, long intervalMs,
+                        Duration seconds, Duration warmup, long maxBytes, Duration latency, int rate,
+                        Duration p2c, int startupRuns, int repeat, int appendBatch) {
+            this(dir, sizes, partitions, threads, intervalMs, seconds, warmup, maxBytes, latency, rate, p2c,
+                    startupRuns, repeat, appendBatch, DEFAULT_PAIRS);
         }
 
         public List<Durability> modes() {
@@ -76,9 +91,28 @@ public final class LogSuite {
         }
     }
 
-    /** One measured value before it becomes a figure. */
-    public record Measured(double value, String unit, String description) {
+    /**
+     * One measured value before it becomes a figure.
+     *
+     * @param trials    side by side, the records/s of each paired round in round order ({@code NaN} where the
+     *                  trial failed), so {@link #runKafkaBackend} can pair them with the peer's; empty otherwise
+     * @param cpuTrials the same trials' process CPU in us per record ({@code NaN} where unknown or failed)
+     */
+    public record Measured(double value, String unit, String description, List<Double> trials,
+                           List<Double> cpuTrials) {
+
+        public Measured {
+            trials = List.copyOf(trials);
+            cpuTrials = List.copyOf(cpuTrials);
+        }
+
+        public Measured(double value, String unit, String description) {
+            this(value, unit, description, List.of(), List.of());
+        }
     }
+
+    /** Paired rounds per throughput workload side by side, unless told: enough for a 90% interval of the median. */
+    public static final int DEFAULT_PAIRS = 10;
 
     static final int LATENCY_SIZE = 100;
 
@@ -273,7 +307,8 @@ public final class LogSuite {
 
     /**
      * {@code --backend kafka}: our EventLog SPI on the Kafka backend against raw kafka-clients on the same broker,
-     * workload by workload, alternating. Target: at most 10% fewer records/s than raw (ratio at least 0.9).
+     * in paired trials ({@link #measureEach}). Target: at most 10% fewer records/s than raw (the interval of the
+     * median per-pair ratio at or above 0.9).
      */
     public void runKafkaBackend(LogClient ours, LogClient raw) {
         runKafkaBackend(List.of(ours), raw);
@@ -282,7 +317,9 @@ public final class LogSuite {
     /**
      * {@link #runKafkaBackend(LogClient, LogClient)} for several ways of appending through our SPI (e.g. the future
      * form's {@code append.*} and the callback form's {@code appendCb.*}), all taking turns with raw kafka-clients in
-     * every workload; each of our append figures is held against the same raw figure, so no figure hides another.
+     * every round; each of our append figures is paired with the raw trials of the same rounds, so no figure hides
+     * another. A throughput figure's ratio is the median of its per-round ratios, with a 90% interval
+     * ({@link PairedRatio}); the latency figures are single runs, compared as before.
      */
     public void runKafkaBackend(List<LogClient> ours, LogClient raw) {
         List<LogClient> all = new ArrayList<>(ours);
@@ -296,15 +333,38 @@ public final class LogSuite {
             String peer = name.contains(".always") ? "raw kafka-clients, flush.messages=1" : "raw kafka-clients";
             if (!v.unit().equals("records/s")) {
                 report.compare(name, peer, v.value());
-            } else if (name.startsWith(rawAppends)) {
-                for (LogClient c : ours) {
-                    report.compareAtLeast(c.appendWorkload(s.appendBatch()) + "." + name.substring(rawAppends.length()),
-                            peer, v.value(), 0.9);
+                return;
+            }
+            for (int i = 0; i < ours.size(); i++) {
+                String mine = name.startsWith(rawAppends)
+                        ? ours.get(i).appendWorkload(s.appendBatch()) + "." + name.substring(rawAppends.length())
+                        : name;
+                Measured m = each.get(i).get(mine);
+                if (m == null) {
+                    continue;
                 }
-            } else {
-                report.compareAtLeast(name, peer, v.value(), 0.9);
+                Optional<PairedRatio> paired = pair(m.trials(), v.trials());
+                if (paired.isPresent()) {
+                    // Raw's CPU per record over ours: above 1, ours spends less CPU per record than raw.
+                    report.comparePaired(mine, peer, paired.get(), pair(v.cpuTrials(), m.cpuTrials()).orElse(null), 0.9);
+                } else {
+                    report.compareAtLeast(mine, peer, v.value(), 0.9);
+                }
             }
         });
+    }
+
+    /** The rounds in which both sides' trials succeeded, as paired trials; empty if there are none. */
+    static Optional<PairedRatio> pair(List<Double> ours, List<Double> theirs) {
+        List<Double> a = new ArrayList<>();
+        List<Double> b = new ArrayList<>();
+        for (int i = 0; i < Math.min(ours.size(), theirs.size()); i++) {
+            if (ours.get(i) > 0 && theirs.get(i) > 0) {
+                a.add(ours.get(i));
+                b.add(theirs.get(i));
+            }
+        }
+        return a.isEmpty() ? Optional.empty() : Optional.of(new PairedRatio(a, b));
     }
 
     // ------------------------------------------------------------------------------------------ workloads
@@ -315,7 +375,8 @@ public final class LogSuite {
 
     /**
      * Runs every workload on every client, one workload at a time across the clients (so slow drifts of the machine
-     * hit all alike). Returns one map of figures per client, in the order measured.
+     * hit all alike): side by side, the throughput workloads as paired trials ({@link #pairedThroughput}), alone
+     * {@code repeat} runs each. Returns one map of figures per client, in the order measured.
      */
     List<Map<String, Measured>> measureEach(List<LogClient> clients, boolean rawFsync, boolean spin) {
         List<Map<String, Measured>> out = new ArrayList<>();
@@ -333,78 +394,10 @@ public final class LogSuite {
                 });
             }
         }
-        boolean sideBySide = clients.size() > 1;
-        // Counts repeats across every workload, not per workload: with one repeat per workload (the default) a
-        // per-workload count would put our side first in every workload.
-        int turn = 0;
-        for (int size : s.sizes()) {
-            String sz = LogWorkloads.sizeName(size);
-            for (int partitions : s.partitionCounts()) {
-                for (Durability mode : s.modes()) {
-                    // Side by side, a mode one client lacks would be a figure without its peer: skip it for all.
-                    if (clients.stream().anyMatch(c -> !c.supports(mode))) {
-                        continue;
-                    }
-                    // Each client names its figures after how it appends (LogClient.appendWorkload); a peer's figure
-                    // attaches to ours by the rest of the name.
-                    String workload = "." + sz + ".p" + partitions + "." + modeName(mode);
-                    String cname = "consume." + sz;
-                    boolean consume = partitions == 1 && mode instanceof Durability.Never;
-                    List<List<Throughput>> appends = new ArrayList<>();
-                    List<List<Throughput>> consumes = new ArrayList<>();
-                    for (int i = 0; i < clients.size(); i++) {
-                        appends.add(new ArrayList<>());
-                        consumes.add(new ArrayList<>());
-                    }
-                    for (int rep = 0; rep < s.repeat(); rep++) {
-                        for (int k = 0; k < clients.size(); k++) {
-                            // Turn about: which side runs first changes every run, so whatever the run before leaves
-                            // behind (the broker deleting the last topic's files, a GC, a JIT compile) falls on both.
-                            int i = (k + turn) % clients.size();
-                            LogClient c = clients.get(i);
-                            List<Throughput> a = appends.get(i);
-                            List<Throughput> cs = consumes.get(i);
-                            String name = c.appendWorkload(s.appendBatch()) + workload;
-                            step(c, name, () -> {
-                                String t = topic(name);
-                                c.createTopic(t, partitions, mode);
-                                settle(sideBySide);
-                                Throughput r = LogWorkloads.append(c, t, size, s.seconds(), s.maxBytes() / size, s.threads());
-                                a.add(r);
-                                progress.printf(Locale.ROOT, "[bench] %-14s %-32s %14s records/s, %s (run %d)%n",
-                                        c.label(), name, Report.number(r.perSecond(), "records/s"), cpu(r), a.size());
-                                if (consume && !c.appendThroughputOnly()) {
-                                    settle(sideBySide);
-                                    Throughput read = LogWorkloads.consume(c, t, 1, r.records(),
-                                            s.seconds().multipliedBy(4).plusSeconds(10));
-                                    cs.add(read);
-                                    progress.printf(Locale.ROOT, "[bench] %-14s %-32s %14s records/s, %s (run %d)%n",
-                                            c.label(), cname, Report.number(read.perSecond(), "records/s"), cpu(read),
-                                            cs.size());
-                                }
-                                c.deleteTopic(t);
-                            });
-                        }
-                        turn++;
-                    }
-                    for (int i = 0; i < clients.size(); i++) {
-                        List<Throughput> a = appends.get(i);
-                        String name = clients.get(i).appendWorkload(s.appendBatch()) + workload;
-                        if (!a.isEmpty()) {
-                            put(clients.get(i), out.get(i), name, medianRate(a), "records/s", "append throughput, "
-                                    + size + " B values, " + partitions + " partition(s), fsync=" + mode + ", "
-                                    + s.threads() + " producer thread(s), " + clients.get(i).appendCalls() + "; "
-                                    + runs(a));
-                        }
-                        List<Throughput> cs = consumes.get(i);
-                        if (!cs.isEmpty()) {
-                            put(clients.get(i), out.get(i), cname, medianRate(cs), "records/s",
-                                    "one consumer reading back the " + size + " B records just written, page cache hot; "
-                                            + runs(cs));
-                        }
-                    }
-                }
-            }
+        if (clients.size() > 1) {
+            pairedThroughput(clients, out);
+        } else {
+            singleThroughput(clients.getFirst(), out.getFirst());
         }
         if (rawFsync) {
             step(clients.get(0), "raw fdatasync", () -> {
@@ -460,10 +453,274 @@ public final class LogSuite {
     }
 
     /**
-     * Side by side, collects the garbage of the run before (all clients share this JVM, and the broker when it runs
-     * in it) before a measured run starts, so no run pays for the previous one's allocations: without it, a consume
-     * run right after a heavier append run paid for that run's young collections, and so did whichever side came
-     * next. Not for a single client, whose recorded figures were measured without it.
+     * One client alone (the embedded engine, or a peer measured after it): each throughput workload {@code repeat}
+     * times on a fresh topic, the median reported; the method of the recorded embedded and {@code --vs} figures.
+     */
+    private void singleThroughput(LogClient c, Map<String, Measured> out) {
+        for (int size : s.sizes()) {
+            String sz = LogWorkloads.sizeName(size);
+            for (int partitions : s.partitionCounts()) {
+                for (Durability mode : s.modes()) {
+                    if (!c.supports(mode)) {
+                        continue;
+                    }
+                    String name = c.appendWorkload(s.appendBatch()) + "." + sz + ".p" + partitions + "." + modeName(mode);
+                    String cname = "consume." + sz;
+                    boolean consume = partitions == 1 && mode instanceof Durability.Never && !c.appendThroughputOnly();
+                    List<Throughput> a = new ArrayList<>();
+                    List<Throughput> cs = new ArrayList<>();
+                    for (int rep = 0; rep < s.repeat(); rep++) {
+                        step(c, name, () -> {
+                            String t = topic(name);
+                            c.createTopic(t, partitions, mode);
+                            Throughput r = LogWorkloads.append(c, t, size, s.seconds(), s.maxBytes() / size, s.threads());
+                            a.add(r);
+                            progress.printf(Locale.ROOT, "[bench] %-14s %-32s %14s records/s, %s (run %d)%n",
+                                    c.label(), name, Report.number(r.perSecond(), "records/s"), cpu(r), a.size());
+                            if (consume) {
+                                Throughput read = LogWorkloads.consume(c, t, 1, r.records(),
+                                        s.seconds().multipliedBy(4).plusSeconds(10));
+                                cs.add(read);
+                                progress.printf(Locale.ROOT, "[bench] %-14s %-32s %14s records/s, %s (run %d)%n",
+                                        c.label(), cname, Report.number(read.perSecond(), "records/s"), cpu(read),
+                                        cs.size());
+                            }
+                            c.deleteTopic(t);
+                        });
+                    }
+                    if (!a.isEmpty()) {
+                        put(c, out, name, medianRate(a), "records/s", "append throughput, " + size + " B values, "
+                                + partitions + " partition(s), fsync=" + mode + ", " + s.threads()
+                                + " producer thread(s), " + c.appendCalls() + "; " + runs(a));
+                    }
+                    if (!cs.isEmpty()) {
+                        put(c, out, cname, medianRate(cs), "records/s",
+                                "one consumer reading back the " + size + " B records just written, page cache hot; "
+                                        + runs(cs));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Side by side: every throughput workload as {@code pairs} rounds of short trials, one trial of every client per
+     * round, each round's order mirrored in the next (A B, B A, then rotated: B A, A B; with three clients the six
+     * orders in turn), so a drift of the machine within a block, and what a trial leaves to the next (a collection, a
+     * compile, the broker's deletion of the last topic), fall on every client alike. Before the rounds, one trial of
+     * each client that is not counted (the workload's warm-up: its producer path, partition count and durability
+     * mode compiled for every client). Within a round every client appends exactly the same number of records (so
+     * each leaves the broker the same log, and none rolls a segment another does not): what the slowest client
+     * appends in {@code seconds} at its median rate so far (its warm-up rate before the first round), so trials stay
+     * about {@code seconds} long when a warm-up ran partly interpreted or the machine's load changes. Each trial starts from the same state: a fresh topic of
+     * the same config, a new producer that has already sent one acknowledged record (metadata, producer id and
+     * connection settled outside the clock), and the garbage of the previous trial collected. With consume, the
+     * client reads back its own trial's records right after, so reads pair round by round too. Figures: the median
+     * trial, with every trial kept in {@link Measured#trials} for pairing.
+     */
+    private void pairedThroughput(List<LogClient> clients, List<Map<String, Measured>> out) {
+        for (int size : s.sizes()) {
+            String sz = LogWorkloads.sizeName(size);
+            for (int partitions : s.partitionCounts()) {
+                for (Durability mode : s.modes()) {
+                    // A mode one client lacks would be a figure without its peer: skip it for all.
+                    if (clients.stream().anyMatch(c -> !c.supports(mode))) {
+                        continue;
+                    }
+                    pairedWorkload(clients, out, size, partitions, mode);
+                }
+            }
+        }
+    }
+
+    private void pairedWorkload(List<LogClient> clients, List<Map<String, Measured>> out, int size, int partitions,
+                                Durability mode) {
+        String sz = LogWorkloads.sizeName(size);
+        // Each client names its figures after how it appends (LogClient.appendWorkload); a peer's figure attaches to
+        // ours by the rest of the name.
+        String workload = "." + sz + ".p" + partitions + "." + modeName(mode);
+        String cname = "consume." + sz;
+        boolean consume = partitions == 1 && mode instanceof Durability.Never;
+        int k = clients.size();
+        // Warm-up trials, not counted, in the first round's order; the slowest sets the first round's record count.
+        long maxRecords = s.maxBytes() / size;
+        double[] warm = new double[k];
+        for (int i = 0; i < k; i++) {
+            LogClient c = clients.get(i);
+            String name = c.appendWorkload(s.appendBatch()) + workload;
+            Trial w = trial(c, name, size, partitions, mode, s.seconds(), maxRecords, false);
+            if (w != null && w.append().records() > 0) {
+                warm[i] = w.append().perSecond();
+                progress.printf(Locale.ROOT, "[bench] %-14s %-32s %14s records/s (warm-up trial, not counted)%n",
+                        c.label(), name, Report.number(warm[i], "records/s"));
+            }
+        }
+        // Fixed count, not fixed time: a trial ends at its count; the cap only stops a stalled one.
+        Duration cap = s.seconds().multipliedBy(10).plusSeconds(10);
+        List<List<Double>> appends = new ArrayList<>();
+        List<List<Double>> reads = new ArrayList<>();
+        List<List<Double>> appendCpu = new ArrayList<>();
+        List<List<Double>> readCpu = new ArrayList<>();
+        List<List<Throughput>> appendRuns = new ArrayList<>();
+        List<List<Throughput>> readRuns = new ArrayList<>();
+        for (int i = 0; i < k; i++) {
+            appends.add(new ArrayList<>());
+            reads.add(new ArrayList<>());
+            appendCpu.add(new ArrayList<>());
+            readCpu.add(new ArrayList<>());
+            appendRuns.add(new ArrayList<>());
+            readRuns.add(new ArrayList<>());
+        }
+        List<Long> counts = new ArrayList<>();
+        for (int round = 0; round < s.pairs(); round++) {
+            // Every client appends the same count within a round. The count follows the slowest client's median
+            // rate so far (its warm-up trial before the first round), so a trial lasts about `seconds` even when a
+            // warm-up still ran partly interpreted or the machine's load changes.
+            double slowest = Double.MAX_VALUE;
+            for (int i = 0; i < k; i++) {
+                List<Double> done = appends.get(i).stream().filter(v -> v > 0).toList();
+                double rate = done.isEmpty() ? warm[i] : median(done);
+                slowest = Math.min(slowest, rate > 0 ? rate : Double.MAX_VALUE);
+            }
+            long records = trialRecords(slowest, s.seconds(), maxRecords);
+            counts.add(records);
+            for (int i : roundOrder(k, round)) {
+                LogClient c = clients.get(i);
+                String name = c.appendWorkload(s.appendBatch()) + workload;
+                boolean read = consume && !c.appendThroughputOnly();
+                Trial t = trial(c, name, size, partitions, mode, cap, records, read);
+                appends.get(i).add(t == null ? Double.NaN : t.append().perSecond());
+                reads.get(i).add(t == null || t.read() == null ? Double.NaN : t.read().perSecond());
+                appendCpu.get(i).add(t == null ? Double.NaN : cpuOrNaN(t.append()));
+                readCpu.get(i).add(t == null || t.read() == null ? Double.NaN : cpuOrNaN(t.read()));
+                if (t != null) {
+                    appendRuns.get(i).add(t.append());
+                    progress.printf(Locale.ROOT, "[bench] %-14s %-32s %14s records/s, %s (round %d, %,d records)%n",
+                            c.label(), name, Report.number(t.append().perSecond(), "records/s"), cpu(t.append()),
+                            round + 1, records);
+                    if (t.read() != null) {
+                        readRuns.get(i).add(t.read());
+                        progress.printf(Locale.ROOT, "[bench] %-14s %-32s %14s records/s, %s (round %d)%n", c.label(),
+                                cname, Report.number(t.read().perSecond(), "records/s"), cpu(t.read()), round + 1);
+                    }
+                }
+            }
+        }
+        String perTrial = counts.stream().min(Long::compare).orElseThrow() + "-"
+                + counts.stream().max(Long::compare).orElseThrow();
+        for (int i = 0; i < k; i++) {
+            LogClient c = clients.get(i);
+            String name = c.appendWorkload(s.appendBatch()) + workload;
+            if (!appendRuns.get(i).isEmpty()) {
+                putTrials(c, out.get(i), name, appends.get(i), appendCpu.get(i), "append throughput, " + size + " B values, " + partitions
+                        + " partition(s), fsync=" + mode + ", " + s.threads() + " producer thread(s), " + c.appendCalls()
+                        + "; " + paired(appendRuns.get(i), perTrial));
+            }
+            if (!readRuns.get(i).isEmpty()) {
+                putTrials(c, out.get(i), cname, reads.get(i), readCpu.get(i), "one consumer reading back the " + size
+                        + " B records its own trial just wrote (and the primed one), page cache hot; "
+                        + paired(readRuns.get(i), perTrial));
+            }
+        }
+    }
+
+    /**
+     * Records per trial for a client appending {@code rate} records/s to last about {@code seconds}: a whole number
+     * of the workload's {@link LogWorkloads#RECORDS_PER_SEND_ALL} calls, at least one, at most {@code maxRecords}
+     * (rounded down to whole calls).
+     */
+    static long trialRecords(double rate, Duration seconds, long maxRecords) {
+        int step = LogWorkloads.RECORDS_PER_SEND_ALL;
+        double wanted = rate == Double.MAX_VALUE ? maxRecords : rate * seconds.toNanos() / 1e9;
+        long calls = Math.round(Math.min(wanted, maxRecords) / step);
+        return Math.max(1, Math.min(calls, maxRecords / step)) * step;
+    }
+
+    /** One trial's append and, if asked, the read-back of what it appended. */
+    private record Trial(Throughput append, @Nullable Throughput read) {
+    }
+
+    /**
+     * One trial of {@code client}: a fresh topic, a primed producer, the garbage collected, then {@code records}
+     * appended (or {@code limit} passed), optionally read back; the topic deleted. Null if it failed (the error is
+     * collected).
+     */
+    private @Nullable Trial trial(LogClient c, String name, int size, int partitions, Durability mode, Duration limit,
+                                  long records, boolean read) {
+        Trial[] done = new Trial[1];
+        step(c, name, () -> {
+            String t = topic(name);
+            c.createTopic(t, partitions, mode);
+            Throughput appended;
+            try (LogClient.Sender sender = c.newSender(LogClient.Tuning.THROUGHPUT, LogWorkloads.maxInFlight(size))) {
+                // One acknowledged record first, outside the clock: the producer fetches the new topic's metadata,
+                // gets its producer id and connects, which otherwise lands in the measured time of a short trial.
+                sender.sendAndWait(t, 0, LogWorkloads.payload(size));
+                settle(true);
+                appended = LogWorkloads.append(sender, c.label(), t, size, limit, records, s.threads());
+            }
+            Throughput back = null;
+            if (read) {
+                settle(true);
+                // The primed record is read too: every client's topic holds one more than it appended.
+                back = LogWorkloads.consume(c, t, 1, appended.records() + 1, s.seconds().multipliedBy(10).plusSeconds(10));
+            }
+            c.deleteTopic(t);
+            done[0] = new Trial(appended, back);
+        });
+        return done[0];
+    }
+
+    /**
+     * The clients' order in round {@code round}: even rounds rotate the list by {@code round / 2}, odd rounds run the
+     * round before backwards; two clients thus go A B, B A, B A, A B (ABBA), three go through all six orders.
+     */
+    static List<Integer> roundOrder(int clients, int round) {
+        List<Integer> order = new ArrayList<>();
+        int shift = (round / 2) % clients;
+        for (int j = 0; j < clients; j++) {
+            order.add((j + shift) % clients);
+        }
+        if (round % 2 == 1) {
+            java.util.Collections.reverse(order);
+        }
+        return order;
+    }
+
+    private static double cpuOrNaN(Throughput t) {
+        double cpu = t.cpuMicrosPerRecord();
+        return cpu > 0 ? cpu : Double.NaN;
+    }
+
+    private void putTrials(LogClient c, Map<String, Measured> m, String name, List<Double> trials,
+                           List<Double> cpuTrials, String what) {
+        double median = median(trials.stream().filter(v -> v > 0).toList());
+        m.put(name, new Measured(median, "records/s", what, trials, cpuTrials));
+        progress.printf(Locale.ROOT, "[bench] %-14s %-32s %14s %s (median of %d paired trials)%n", c.label(), name,
+                Report.number(median, "records/s"), "records/s", trials.stream().filter(v -> v > 0).count());
+    }
+
+    /**
+     * "median of 10 paired trials of 98304-1000064 records each (equal within a round): 1,234 / 1,250 / ...
+     * records/s; process CPU ... us per record".
+     */
+    private static String paired(List<Throughput> trials, String records) {
+        String text = "median of " + trials.size() + " paired trials of " + records
+                + " records each (equal within a round): "
+                + String.join(" / ", trials.stream().map(t -> Report.number(t.perSecond(), "records/s")).toList())
+                + " records/s";
+        if (trials.stream().allMatch(t -> t.cpuMicrosPerRecord() >= 0)) {
+            text += "; process CPU " + String.join(" / ", trials.stream()
+                    .map(t -> String.format(Locale.ROOT, "%.2f", t.cpuMicrosPerRecord())).toList()) + " us per record";
+        }
+        return text;
+    }
+
+    /**
+     * Side by side, collects the garbage of the trial before (all clients share this JVM, and the broker when it
+     * runs in it) before a measured trial starts, so no trial pays for the previous one's allocations: without it, a
+     * consume run right after a heavier append run paid for that run's young collections, and so did whichever side
+     * came next. Not for a single client, whose recorded figures were measured without it.
      */
     private static void settle(boolean sideBySide) {
         if (sideBySide) {

@@ -100,41 +100,50 @@ public final class LogWorkloads {
     public static Throughput append(LogClient client, String topic, int size, Duration duration, long maxRecords,
                                     int threads) throws InterruptedException {
         try (Sender sender = client.newSender(Tuning.THROUGHPUT, maxInFlight(size))) {
-            AtomicLong sent = new AtomicLong();
-            AtomicReference<@Nullable Throwable> error = new AtomicReference<>();
-            long cpuAtStart = processCpuNanos();
-            long start = System.nanoTime();
-            long deadline = start + duration.toNanos();
-            List<Thread> workers = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                workers.add(Thread.ofPlatform().name("bench-append-" + t).start(() -> {
-                    byte[] value = payload(size);
-                    try {
-                        while (System.nanoTime() < deadline && sent.get() < maxRecords) {
-                            sender.sendAll(topic, value, RECORDS_PER_SEND_ALL);
-                            sent.addAndGet(RECORDS_PER_SEND_ALL);
-                        }
-                    } catch (RuntimeException e) {
-                        error.compareAndSet(null, e);
-                    }
-                }));
-            }
-            for (Thread w : workers) {
-                w.join();
-            }
-            sender.flush();
-            long nanos = System.nanoTime() - start;
-            long cpu = cpuSince(cpuAtStart);
-            Throwable e = error.get();
-            if (e == null && sender.failures() > 0) {
-                e = sender.firstFailure().orElse(null);
-            }
-            if (e != null) {
-                throw new IllegalStateException(client.label() + ": appends to '" + topic + "' failed ("
-                        + sender.failures() + " acknowledgements failed): " + e, e);
-            }
-            return new Throughput(sent.get(), nanos, cpu);
+            return append(sender, client.label(), topic, size, duration, maxRecords, threads);
         }
+    }
+
+    /**
+     * {@link #append(LogClient, String, int, Duration, long, int)} through a sender made (and perhaps primed) by the
+     * caller, who closes it; {@code who} names the client in errors.
+     */
+    public static Throughput append(Sender sender, String who, String topic, int size, Duration duration,
+                                    long maxRecords, int threads) throws InterruptedException {
+        AtomicLong sent = new AtomicLong();
+        AtomicReference<@Nullable Throwable> error = new AtomicReference<>();
+        long cpuAtStart = processCpuNanos();
+        long start = System.nanoTime();
+        long deadline = start + duration.toNanos();
+        List<Thread> workers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            workers.add(Thread.ofPlatform().name("bench-append-" + t).start(() -> {
+                byte[] value = payload(size);
+                try {
+                    while (System.nanoTime() < deadline && sent.get() < maxRecords) {
+                        sender.sendAll(topic, value, RECORDS_PER_SEND_ALL);
+                        sent.addAndGet(RECORDS_PER_SEND_ALL);
+                    }
+                } catch (RuntimeException e) {
+                    error.compareAndSet(null, e);
+                }
+            }));
+        }
+        for (Thread w : workers) {
+            w.join();
+        }
+        sender.flush();
+        long nanos = System.nanoTime() - start;
+        long cpu = cpuSince(cpuAtStart);
+        Throwable e = error.get();
+        if (e == null && sender.failures() > 0) {
+            e = sender.firstFailure().orElse(null);
+        }
+        if (e != null) {
+            throw new IllegalStateException(who + ": appends to '" + topic + "' failed ("
+                    + sender.failures() + " acknowledgements failed): " + e, e);
+        }
+        return new Throughput(sent.get(), nanos, cpu);
     }
 
     /**

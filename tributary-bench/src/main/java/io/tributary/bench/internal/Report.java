@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The figures of one run, in the order they were measured, printed as a table for people and as one JSON object
@@ -45,6 +46,17 @@ public final class Report {
         attach(name, f -> new Comparison(peer, peerValue, Verdict.ratioAtLeast(f.value(), peerValue, factor)));
     }
 
+    /**
+     * Attaches the peer's side of paired trials to ours (whose figure is the median of our side of {@code paired}):
+     * the peer's median, the median of the per-pair ratios with its interval, and the target that interval must
+     * clear, {@code ratio >= factor} ({@link Verdict#pairedAtLeast}); {@code cpu}, if known, pairs the same trials'
+     * process CPU per record, the peer's over ours ({@link Comparison#cpu}).
+     */
+    public void comparePaired(String name, String peer, PairedRatio paired, @Nullable PairedRatio cpu, double factor) {
+        attach(name, f -> new Comparison(peer, paired.medianReference(), Verdict.pairedAtLeast(paired, factor), paired,
+                cpu));
+    }
+
     /** Attaches a peer's figure to ours with the target {@code ours <= factor x theirs} (latency). */
     public void compareAtMost(String name, String peer, double peerValue, double factor) {
         attach(name, f -> new Comparison(peer, peerValue, Verdict.ratioAtMost(f.value(), peerValue, factor, "")));
@@ -60,16 +72,21 @@ public final class Report {
     /** A fixed-width table: one row per figure and comparison. */
     public String table() {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"figure", "ours", "unit", "peer", "peer's", "ratio", "target", "met?"});
+        rows.add(new String[] {"figure", "ours", "unit", "peer", "peer's", "ratio", "spread", "target", "met?"});
         for (Figure f : figures.values()) {
             Verdict t = f.target();
-            rows.add(new String[] {f.name(), number(f.value(), f.unit()), f.unit(), "", "", "",
+            rows.add(new String[] {f.name(), number(f.value(), f.unit()), f.unit(), "", "", "", "",
                     t == null ? "" : t.text(), t == null ? "" : (t.met() ? "yes" : "NO")});
             for (Comparison c : f.vs()) {
                 Verdict ct = c.target();
+                PairedRatio p = c.paired();
+                String met = ct == null ? "" : ct.met() ? "yes" : "NO";
+                if (p != null && ct != null && !ct.met() && ct.text().endsWith("(undecided)")) {
+                    met = "unclear";
+                }
                 rows.add(new String[] {"", "", "", c.peer(), number(c.peerValue(), f.unit()),
-                        ratio(c.ratio(f.value())),
-                        ct == null ? "" : ct.text(), ct == null ? "" : (ct.met() ? "yes" : "NO")});
+                        ratio(c.ratio(f.value())), p == null ? "" : spread(p, c.cpu()),
+                        ct == null ? "" : ct.text(), met});
             }
         }
         int[] width = new int[rows.get(0).length];
@@ -118,6 +135,36 @@ public final class Report {
                         cn.put("target", c.target().text());
                         cn.put("met", c.target().met());
                     }
+                    PairedRatio p = c.paired();
+                    if (p != null) {
+                        put(cn, "ratio_of_medians", c.ratioOfFigures(f.value()));
+                        ObjectNode pn = cn.putObject("paired");
+                        pn.put("pairs", p.pairs());
+                        put(pn, "ratio_median", p.medianRatio());
+                        put(pn, "ratio_low", p.low());
+                        put(pn, "ratio_high", p.high());
+                        put(pn, "coverage", p.coverage());
+                        put(pn, "ratio_min", p.minRatio());
+                        put(pn, "ratio_max", p.maxRatio());
+                        if (c.target() != null) {
+                            String text = c.target().text();
+                            pn.put("verdict", text.substring(text.lastIndexOf('(') + 1, text.length() - 1));
+                        }
+                        PairedRatio cpu = c.cpu();
+                        if (cpu != null) {
+                            put(pn, "cpu_ratio_median", cpu.medianRatio());
+                            put(pn, "cpu_ratio_low", cpu.low());
+                            put(pn, "cpu_ratio_high", cpu.high());
+                        }
+                        ArrayNode ratios = pn.putArray("ratios");
+                        for (double r : p.ratios()) {
+                            ratios.add(Math.round(r * 1000.0) / 1000.0);
+                        }
+                        ArrayNode ours = pn.putArray("ours");
+                        p.ours().forEach(v -> ours.add(Math.round(v)));
+                        ArrayNode theirs = pn.putArray("peer");
+                        p.reference().forEach(v -> theirs.add(Math.round(v)));
+                    }
                 }
             }
         }
@@ -142,6 +189,17 @@ public final class Report {
             return "-";
         }
         return String.format(Locale.ROOT, r < 0.1 ? "%.4fx" : "%.2fx", r);
+    }
+
+    /**
+     * {@code [0.91-0.99] of 10, min-max 0.85-1.02; CPU/record 0.97x [0.95-0.99]}: the interval of the median pair
+     * ratio, the range of all pairs, and the paired CPU ratio if known.
+     */
+    private static String spread(PairedRatio p, @Nullable PairedRatio cpu) {
+        String text = String.format(Locale.ROOT, "[%.2f-%.2f] of %d, min-max %.2f-%.2f", p.low(), p.high(), p.pairs(),
+                p.minRatio(), p.maxRatio());
+        return cpu == null ? text : text + String.format(Locale.ROOT, "; CPU/record %.2fx [%.2f-%.2f]",
+                cpu.medianRatio(), cpu.low(), cpu.high());
     }
 
     static String number(double v, String unit) {

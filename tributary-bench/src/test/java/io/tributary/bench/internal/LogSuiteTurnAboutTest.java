@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * How the suite runs two clients side by side ({@code --backend kafka}): they take turns at going first, run by run,
- * and every throughput figure says what CPU it cost per record. Clients here are stand-ins that send nowhere, so the
+ * How the suite runs two or three clients side by side ({@code --backend kafka}): paired rounds in mirrored order,
+ * each trial of a workload the same record count from the same fresh state, and every throughput figure says what
+ * CPU it cost per record. Clients here are stand-ins that send nowhere, so the
  * test checks the suite's method, not any log.
  */
 class LogSuiteTurnAboutTest {
@@ -27,9 +28,9 @@ class LogSuiteTurnAboutTest {
     Path dir;
 
     @Test
-    void sideBySideRunsChangeWhichClientGoesFirstEveryRepeat() {
+    void sideBySideEachWorkloadRunsAWarmUpTrialOfEachClientThenRoundsInMirroredOrder() {
         List<String> appendRuns = new ArrayList<>();
-        LogSuite suite = suite(3);
+        LogSuite suite = suite(1, 4);
 
         suite.measureEach(List.of(new StandIn("ours", appendRuns), new StandIn("raw", appendRuns)), false, false);
 
@@ -40,47 +41,80 @@ class LogSuiteTurnAboutTest {
         }
         assertThat(byWorkload).containsOnlyKeys("append-100B-p1-always", "append-100B-p1-never",
                 "append-100B-p2-always", "append-100B-p2-never");
-        // Three runs each, the turn carried from one workload to the next: ours, raw, ours first in the first
-        // workload, then raw, ours, raw in the second, and so on.
-        List<List<String>> orders = new ArrayList<>(byWorkload.values());
-        for (int w = 0; w < orders.size(); w++) {
-            assertThat(orders.get(w)).as("workload %d", w).containsExactlyElementsOf(w % 2 == 0
-                    ? List.of("ours", "raw", "raw", "ours", "ours", "raw")
-                    : List.of("raw", "ours", "ours", "raw", "raw", "ours"));
+        // The warm-up trials (not counted), then four rounds: AB, BA, BA, AB, so each side runs first, and last, in
+        // half the rounds, and a drift within the block falls on both alike.
+        for (List<String> order : byWorkload.values()) {
+            assertThat(order).containsExactly("ours", "raw", "ours", "raw", "raw", "ours", "raw", "ours", "ours", "raw");
         }
     }
 
     @Test
-    void withOneRunPerWorkloadTheSidesStillTakeTurnsAtGoingFirstFromWorkloadToWorkload() {
-        List<String> appendRuns = new ArrayList<>();
-        LogSuite suite = suite(1);
-
-        suite.measureEach(List.of(new StandIn("ours", appendRuns), new StandIn("raw", appendRuns)), false, false);
-
-        // Regression: the turn was counted per workload, so with one run each our side went first in every workload.
-        List<String> firsts = new ArrayList<>();
-        for (int run = 0; run < appendRuns.size(); run += 2) {
-            firsts.add(appendRuns.get(run).split(" ", 2)[0]);
+    void threeClientsGoThroughEverySixOrdersInSixRounds() {
+        java.util.Set<List<Integer>> orders = new java.util.HashSet<>();
+        for (int round = 0; round < 6; round++) {
+            orders.add(LogSuite.roundOrder(3, round));
         }
-        assertThat(firsts).containsExactly("ours", "raw", "ours", "raw");
+
+        assertThat(orders).hasSize(6);
+        assertThat(LogSuite.roundOrder(3, 1)).as("an odd round mirrors the round before")
+                .containsExactly(2, 1, 0);
+    }
+
+    @Test
+    void sideBySideEveryClientAppendsTheSameNumberOfRecordsWithinARoundAndEveryTrialIsKept() {
+        Map<String, Long> sentPerTopic = new LinkedHashMap<>();
+        LogSuite suite = suite(1, 3);
+        StandIn ours = new StandIn("ours", new ArrayList<>(), "append", false, sentPerTopic);
+        StandIn raw = new StandIn("raw", new ArrayList<>(), "append", false, sentPerTopic);
+
+        List<Map<String, Measured>> each = suite.measureEach(List.of(ours, raw), false, false);
+
+        // Per workload: 2 warm-up trials (time-bound, not counted; one may send nothing on a loaded machine), then 3
+        // rounds of 2 trials, the two of a round appending the same count.
+        Map<String, List<Long>> sent = new LinkedHashMap<>();
+        sentPerTopic.forEach((topic, n) -> sent.computeIfAbsent(topic.replaceFirst("^bench-\\d+-", ""),
+                k -> new ArrayList<>()).add(n));
+        assertThat(sent).hasSize(4);
+        for (List<Long> sends : sent.values()) {
+            List<Long> rounds = sends.subList(sends.size() - 3 * 2, sends.size());
+            for (int r = 0; r < 3; r++) {
+                assertThat(rounds.get(2 * r)).as("round %d of %s", r + 1, sends).isEqualTo(rounds.get(2 * r + 1));
+                assertThat(rounds.get(2 * r) % LogWorkloads.RECORDS_PER_SEND_ALL).isZero();
+            }
+        }
+        assertThat(each.get(0).get("append.100B.p1.never").trials()).hasSize(3).allMatch(v -> v > 0);
+        assertThat(each.get(0).get("append.100B.p1.never").cpuTrials()).hasSize(3);
+        assertThat(each.get(1).get("consume.100B").trials()).hasSize(3).allMatch(v -> v > 0);
+        assertThat(each.get(0).get("append.100B.p1.never").description()).contains("median of 3 paired trials of");
+    }
+
+    @Test
+    void aTrialAppendsWhatTheSlowestClientAppendsInTheTrialTimeInWholeCallsWithinTheRecordBound() {
+        Duration second = Duration.ofSeconds(1);
+
+        assertThat(LogSuite.trialRecords(100_000, second, 10_000_000)).isEqualTo(100_032);
+        assertThat(LogSuite.trialRecords(10, second, 10_000_000)).as("at least one call").isEqualTo(64);
+        assertThat(LogSuite.trialRecords(1e9, second, 1_000)).as("within the bound").isEqualTo(960);
+        assertThat(LogSuite.trialRecords(Double.MAX_VALUE, second, 1_000)).as("no rate known").isEqualTo(960);
     }
 
     @Test
     void sideBySideEveryMeasuredRunStartsAfterACollectionOfThePreviousRunsGarbage() {
-        LogSuite suite = suite(1);
+        LogSuite suite = suite(1, 1);
         long before = collections();
 
         suite.measureEach(List.of(new StandIn("ours", new ArrayList<>()), new StandIn("raw", new ArrayList<>())),
                 false, false);
 
-        // Four append workloads and one consume workload, each run once by each of the two clients.
-        assertThat(collections() - before).isGreaterThanOrEqualTo(2 * (4 + 1));
+        // Four append workloads, each a warm-up and one counted trial of each of the two clients, and one consume
+        // in the counted trial of one of them.
+        assertThat(collections() - before).isGreaterThanOrEqualTo(2 * (4 * 2) + 2);
     }
 
     @Test
     void holdsEachOfOurAppendFormsAgainstTheSameRawFigureAndRunsTheCallbackFormsAppendsOnly() {
         List<String> appendRuns = new ArrayList<>();
-        LogSuite suite = suite(1);
+        LogSuite suite = suite(1, 3);
         StandIn futures = new StandIn("ours", appendRuns);
         StandIn callbacks = new StandIn("ours-cb", appendRuns, "appendCb", true);
         StandIn raw = new StandIn("raw", appendRuns);
@@ -91,7 +125,7 @@ class LogSuiteTurnAboutTest {
                 .containsExactlyInAnyOrder("appendCb.100B.p1.always", "appendCb.100B.p1.never",
                         "appendCb.100B.p2.always", "appendCb.100B.p2.never");
         assertThat(each.get(0)).containsKeys("append.100B.p1.never", "consume.100B", "ack.100B.never.p50");
-        assertThat(appendRuns).filteredOn(r -> r.startsWith("ours-cb ")).hasSize(4)
+        assertThat(appendRuns).filteredOn(r -> r.startsWith("ours-cb ")).hasSize(4 * (1 + 3))
                 .allSatisfy(r -> assertThat(r).contains("appendCb-100B"));
 
         suite.runKafkaBackend(List.of(futures, callbacks), raw);
@@ -102,6 +136,10 @@ class LogSuiteTurnAboutTest {
             assertThat(future.vs()).as("append%s has the raw figure", workload).hasSize(1);
             assertThat(callback.vs()).as("appendCb%s has the raw figure", workload).hasSize(1);
             assertThat(callback.vs().getFirst().peer()).isEqualTo(future.vs().getFirst().peer());
+            assertThat(callback.vs().getFirst().paired()).as("appendCb%s paired with raw's trials", workload)
+                    .isNotNull().extracting(PairedRatio::pairs).isEqualTo(3);
+            assertThat(callback.vs().getFirst().paired().reference())
+                    .isEqualTo(future.vs().getFirst().paired().reference());
         }
         assertThat(suite.report().get("consume.100B").orElseThrow().vs()).hasSize(1);
     }
@@ -113,7 +151,7 @@ class LogSuiteTurnAboutTest {
 
     @Test
     void throughputFiguresReportTheProcessCpuOfEveryRunPerRecord() {
-        LogSuite suite = suite(2);
+        LogSuite suite = suite(2, 1);
 
         Map<String, Measured> figures = suite.measureEach(List.of(new StandIn("ours", new ArrayList<>())), false, false)
                 .getFirst();
@@ -124,21 +162,25 @@ class LogSuiteTurnAboutTest {
                 .matches(".*median of 2 runs: .*; process CPU \\d+\\.\\d\\d / \\d+\\.\\d\\d us per record");
     }
 
-    private LogSuite suite(int repeat) {
+    private LogSuite suite(int repeat, int pairs) {
         Duration brief = Duration.ofMillis(20);
         return new LogSuite(new LogSuite.Settings(dir, List.of(100), 2, 1, 100, brief, brief, 100_000, brief, 1,
-                Duration.ofMillis(1), 0, repeat, 1), new PrintWriter(new StringWriter()));
+                Duration.ofMillis(1), 0, repeat, 1, pairs), new PrintWriter(new StringWriter()));
     }
 
     /**
      * A client that accepts every record at once and reads back 64 at a time; notes each append run it starts. Its
      * append figures are named {@code workload.*}; {@code throughputOnly} as {@link LogClient#appendThroughputOnly}.
      */
-    private record StandIn(String label, List<String> appendRuns, String workload, boolean throughputOnly)
-            implements LogClient {
+    private record StandIn(String label, List<String> appendRuns, String workload, boolean throughputOnly,
+                           Map<String, Long> sentPerTopic) implements LogClient {
 
         StandIn(String label, List<String> appendRuns) {
-            this(label, appendRuns, "append", false);
+            this(label, appendRuns, "append", false, new LinkedHashMap<>());
+        }
+
+        StandIn(String label, List<String> appendRuns, String workload, boolean throughputOnly) {
+            this(label, appendRuns, workload, throughputOnly, new LinkedHashMap<>());
         }
 
         @Override
@@ -178,6 +220,11 @@ class LogSuiteTurnAboutTest {
             return new Sender() {
                 @Override
                 public void send(String topic, int partition, byte[] value) {
+                    if (topic.contains("-append")) {
+                        sentPerTopic.merge(topic, 1L, Long::sum);
+                    }
+                    // A little work per record, so a time-bound trial ends with a count that is not a round number.
+                    Thread.onSpinWait();
                 }
 
                 @Override
