@@ -20,7 +20,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -69,8 +68,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>This class is deliberately self-contained (tables, SQL, processor) so it can later move onto the platform's
  * projection module without touching the rest of the demo. Thread-safety: batches run concurrently on virtual
- * threads; updates to a customer's revenue row are applied in customer order within a transaction, so concurrent
- * batches never deadlock on them.
+ * threads; within a transaction, order rows are written in order-id order and revenue rows in customer order, so
+ * concurrent batches (or two instances during a rebalance) never deadlock on them.
  */
 public final class OrderSummaryProjection implements AutoCloseable {
 
@@ -336,7 +335,9 @@ public final class OrderSummaryProjection implements AutoCloseable {
      */
     private void projectOnce(Connection c, List<LogRecord> events, String[] keys, long[] versions, boolean trustKnown)
             throws Exception {
-        Map<String, Row> rows = new HashMap<>();
+        // Sorted by order id, so every write of order rows (JDBC batch or multi-row statement) locks them in one
+        // order: two instances writing the same orders during a rebalance then wait for each other, not deadlock.
+        Map<String, Row> rows = new TreeMap<>();
         Map<String, long[]> revenueDelta = new TreeMap<>();   // sorted: lock customers in one order
         long maxOffset = -1;
         long a = 0, s = 0;
