@@ -73,7 +73,16 @@ class OrderSummaryProjectionTest {
 
     @Test
     void appliesEachOrderEventOnceAndSkipsTheirRedeliveriesAcrossMultiRowReads() throws Exception {
-        appliesEachOrderEventOnce(db);   // on H2: rows written with multi-row INSERT and MERGE statements
+        java.util.Queue<String> prepared = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        // On H2: rows written with multi-row INSERT and MERGE statements.
+        appliesEachOrderEventOnce(namedAs(db, "H2", prepared));
+        List<String> multiRow = prepared.stream().filter(t -> t.startsWith("MERGE INTO")
+                || t.startsWith("INSERT INTO t_order_summary")).toList();
+        java.util.Set<String> instances = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        instances.addAll(multiRow);
+        // Built once per size when the projection starts, not again for every statement of every batch.
+        assertThat(multiRow).as("multi-row statements prepared").hasSizeGreaterThan(instances.size());
+        assertThat(instances).as("instances of their texts").hasSameSizeAs(new java.util.HashSet<>(multiRow));
     }
 
     @Test

@@ -94,6 +94,14 @@ public final class OrderSummaryProjection implements AutoCloseable {
      * PostgreSQL's and MariaDB's drivers already send in few round trips.
      */
     private final boolean multiRow;
+    /**
+     * The texts of the multi-row statements on H2, by row count (only the sizes {@link #chunkSizes} uses, powers of
+     * two up to {@value #MULTI_ROW}; null elsewhere and on other databases): built once here, as rebuilding a text
+     * of up to 64 rows for every statement of every batch cost string building and garbage on the hot path.
+     */
+    private final String[] mergeOrderSql;
+    private final String[] insertOrderSql;
+    private final String[] mergeRevenueSql;
     private final Processor processor;
 
     /** Most open orders remembered by default (a few tens of MiB at most); see {@link KnownOrders}. */
@@ -184,6 +192,26 @@ public final class OrderSummaryProjection implements AutoCloseable {
         this.registry = registry;
         this.deserializer = new AvroDeserializer(registry);
         this.multiRow = checkUpdateCounts(db, orders);
+        this.mergeOrderSql = new String[MULTI_ROW + 1];
+        this.insertOrderSql = new String[MULTI_ROW + 1];
+        this.mergeRevenueSql = new String[MULTI_ROW + 1];
+        for (int size = 1; multiRow && size <= MULTI_ROW; size <<= 1) {
+            mergeOrderSql[size] = "MERGE INTO " + orders + " t USING (VALUES "
+                    + valuesList("CAST(? AS VARCHAR(16)), CAST(? AS BIGINT), CAST(? AS VARCHAR(64)), CAST(? AS BIGINT)",
+                    "?, ?, ?, ?", size) + ") AS v(status, version, order_id, read_version) "
+                    + "ON t.order_id = v.order_id AND t.version = v.read_version "
+                    + "WHEN MATCHED THEN UPDATE SET status = v.status, version = v.version";
+            insertOrderSql[size] = "INSERT INTO " + orders + " (customer_id, amount_cents, status, version, "
+                    + "placed_schema_version, sales_channel, order_id) VALUES "
+                    + valuesList("?, ?, ?, ?, ?, ?, ?", "?, ?, ?, ?, ?, ?, ?", size);
+            mergeRevenueSql[size] = "MERGE INTO " + revenue + " t USING (VALUES "
+                    + valuesList("CAST(? AS VARCHAR(64)), CAST(? AS BIGINT), CAST(? AS BIGINT)", "?, ?, ?", size)
+                    + ") AS v(customer_id, shipped, cents) ON t.customer_id = v.customer_id "
+                    + "WHEN MATCHED THEN UPDATE SET shipped_orders = t.shipped_orders + v.shipped, "
+                    + "revenue_cents = t.revenue_cents + v.cents "
+                    + "WHEN NOT MATCHED THEN INSERT (customer_id, shipped_orders, revenue_cents) "
+                    + "VALUES (v.customer_id, v.shipped, v.cents)";
+        }
         this.processor = Processor.startBatched(log, config, this::project);
     }
 
@@ -637,11 +665,7 @@ public final class OrderSummaryProjection implements AutoCloseable {
         for (int size : chunkSizes(updates.size())) {
             List<Map.Entry<String, Row>> chunk = updates.subList(from, from + size);
             from += size;
-            try (PreparedStatement ps = c.prepareStatement("MERGE INTO " + orders + " t USING (VALUES "
-                    + valuesList("CAST(? AS VARCHAR(16)), CAST(? AS BIGINT), CAST(? AS VARCHAR(64)), CAST(? AS BIGINT)",
-                    "?, ?, ?, ?", size) + ") AS v(status, version, order_id, read_version) "
-                    + "ON t.order_id = v.order_id AND t.version = v.read_version "
-                    + "WHEN MATCHED THEN UPDATE SET status = v.status, version = v.version")) {
+            try (PreparedStatement ps = c.prepareStatement(mergeOrderSql[size])) {
                 int p = 1;
                 for (Map.Entry<String, Row> entry : chunk) {
                     Row r = entry.getValue();
@@ -666,9 +690,7 @@ public final class OrderSummaryProjection implements AutoCloseable {
         for (int size : chunkSizes(inserts.size())) {
             List<Map.Entry<String, Row>> chunk = inserts.subList(from, from + size);
             from += size;
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + orders + " (customer_id, amount_cents, "
-                    + "status, version, placed_schema_version, sales_channel, order_id) VALUES "
-                    + valuesList("?, ?, ?, ?, ?, ?, ?", "?, ?, ?, ?, ?, ?, ?", size))) {
+            try (PreparedStatement ps = c.prepareStatement(insertOrderSql[size])) {
                 int p = 1;
                 for (Map.Entry<String, Row> entry : chunk) {
                     Row r = entry.getValue();
@@ -702,13 +724,7 @@ public final class OrderSummaryProjection implements AutoCloseable {
         List<Map.Entry<String, long[]>> deltas = List.copyOf(revenueDelta.entrySet());
         int from = 0;
         for (int size : chunkSizes(deltas.size())) {
-            try (PreparedStatement ps = c.prepareStatement("MERGE INTO " + revenue + " t USING (VALUES "
-                    + valuesList("CAST(? AS VARCHAR(64)), CAST(? AS BIGINT), CAST(? AS BIGINT)", "?, ?, ?", size)
-                    + ") AS v(customer_id, shipped, cents) ON t.customer_id = v.customer_id "
-                    + "WHEN MATCHED THEN UPDATE SET shipped_orders = t.shipped_orders + v.shipped, "
-                    + "revenue_cents = t.revenue_cents + v.cents "
-                    + "WHEN NOT MATCHED THEN INSERT (customer_id, shipped_orders, revenue_cents) "
-                    + "VALUES (v.customer_id, v.shipped, v.cents)")) {
+            try (PreparedStatement ps = c.prepareStatement(mergeRevenueSql[size])) {
                 int p = 1;
                 for (Map.Entry<String, long[]> d : deltas.subList(from, from + size)) {
                     ps.setString(p++, d.getKey());
