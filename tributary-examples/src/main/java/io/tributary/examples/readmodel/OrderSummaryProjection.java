@@ -20,7 +20,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -69,8 +68,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>This class is deliberately self-contained (tables, SQL, processor) so it can later move onto the platform's
  * projection module without touching the rest of the demo. Thread-safety: batches run concurrently on virtual
- * threads; updates to a customer's revenue row are applied in customer order within a transaction, so concurrent
- * batches never deadlock on them.
+ * threads; within a transaction, order rows are written in order-id order and revenue rows in customer order, so
+ * concurrent batches (or two instances during a rebalance) never deadlock on them.
  */
 public final class OrderSummaryProjection implements AutoCloseable {
 
@@ -95,6 +94,14 @@ public final class OrderSummaryProjection implements AutoCloseable {
      * PostgreSQL's and MariaDB's drivers already send in few round trips.
      */
     private final boolean multiRow;
+    /**
+     * The texts of the multi-row statements on H2, by row count (only the sizes {@link #chunkSizes} uses, powers of
+     * two up to {@value #MULTI_ROW}; null elsewhere and on other databases): built once here, as rebuilding a text
+     * of up to 64 rows for every statement of every batch cost string building and garbage on the hot path.
+     */
+    private final String[] mergeOrderSql;
+    private final String[] insertOrderSql;
+    private final String[] mergeRevenueSql;
     private final Processor processor;
 
     /** Most open orders remembered by default (a few tens of MiB at most); see {@link KnownOrders}. */
@@ -185,6 +192,26 @@ public final class OrderSummaryProjection implements AutoCloseable {
         this.registry = registry;
         this.deserializer = new AvroDeserializer(registry);
         this.multiRow = checkUpdateCounts(db, orders);
+        this.mergeOrderSql = new String[MULTI_ROW + 1];
+        this.insertOrderSql = new String[MULTI_ROW + 1];
+        this.mergeRevenueSql = new String[MULTI_ROW + 1];
+        for (int size = 1; multiRow && size <= MULTI_ROW; size <<= 1) {
+            mergeOrderSql[size] = "MERGE INTO " + orders + " t USING (VALUES "
+                    + valuesList("CAST(? AS VARCHAR(16)), CAST(? AS BIGINT), CAST(? AS VARCHAR(64)), CAST(? AS BIGINT)",
+                    "?, ?, ?, ?", size) + ") AS v(status, version, order_id, read_version) "
+                    + "ON t.order_id = v.order_id AND t.version = v.read_version "
+                    + "WHEN MATCHED THEN UPDATE SET status = v.status, version = v.version";
+            insertOrderSql[size] = "INSERT INTO " + orders + " (customer_id, amount_cents, status, version, "
+                    + "placed_schema_version, sales_channel, order_id) VALUES "
+                    + valuesList("?, ?, ?, ?, ?, ?, ?", "?, ?, ?, ?, ?, ?, ?", size);
+            mergeRevenueSql[size] = "MERGE INTO " + revenue + " t USING (VALUES "
+                    + valuesList("CAST(? AS VARCHAR(64)), CAST(? AS BIGINT), CAST(? AS BIGINT)", "?, ?, ?", size)
+                    + ") AS v(customer_id, shipped, cents) ON t.customer_id = v.customer_id "
+                    + "WHEN MATCHED THEN UPDATE SET shipped_orders = t.shipped_orders + v.shipped, "
+                    + "revenue_cents = t.revenue_cents + v.cents "
+                    + "WHEN NOT MATCHED THEN INSERT (customer_id, shipped_orders, revenue_cents) "
+                    + "VALUES (v.customer_id, v.shipped, v.cents)";
+        }
         this.processor = Processor.startBatched(log, config, this::project);
     }
 
@@ -336,7 +363,9 @@ public final class OrderSummaryProjection implements AutoCloseable {
      */
     private void projectOnce(Connection c, List<LogRecord> events, String[] keys, long[] versions, boolean trustKnown)
             throws Exception {
-        Map<String, Row> rows = new HashMap<>();
+        // Sorted by order id, so every write of order rows (JDBC batch or multi-row statement) locks them in one
+        // order: two instances writing the same orders during a rebalance then wait for each other, not deadlock.
+        Map<String, Row> rows = new TreeMap<>();
         Map<String, long[]> revenueDelta = new TreeMap<>();   // sorted: lock customers in one order
         long maxOffset = -1;
         long a = 0, s = 0;
@@ -636,11 +665,7 @@ public final class OrderSummaryProjection implements AutoCloseable {
         for (int size : chunkSizes(updates.size())) {
             List<Map.Entry<String, Row>> chunk = updates.subList(from, from + size);
             from += size;
-            try (PreparedStatement ps = c.prepareStatement("MERGE INTO " + orders + " t USING (VALUES "
-                    + valuesList("CAST(? AS VARCHAR(16)), CAST(? AS BIGINT), CAST(? AS VARCHAR(64)), CAST(? AS BIGINT)",
-                    "?, ?, ?, ?", size) + ") AS v(status, version, order_id, read_version) "
-                    + "ON t.order_id = v.order_id AND t.version = v.read_version "
-                    + "WHEN MATCHED THEN UPDATE SET status = v.status, version = v.version")) {
+            try (PreparedStatement ps = c.prepareStatement(mergeOrderSql[size])) {
                 int p = 1;
                 for (Map.Entry<String, Row> entry : chunk) {
                     Row r = entry.getValue();
@@ -665,9 +690,7 @@ public final class OrderSummaryProjection implements AutoCloseable {
         for (int size : chunkSizes(inserts.size())) {
             List<Map.Entry<String, Row>> chunk = inserts.subList(from, from + size);
             from += size;
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + orders + " (customer_id, amount_cents, "
-                    + "status, version, placed_schema_version, sales_channel, order_id) VALUES "
-                    + valuesList("?, ?, ?, ?, ?, ?, ?", "?, ?, ?, ?, ?, ?, ?", size))) {
+            try (PreparedStatement ps = c.prepareStatement(insertOrderSql[size])) {
                 int p = 1;
                 for (Map.Entry<String, Row> entry : chunk) {
                     Row r = entry.getValue();
@@ -701,13 +724,7 @@ public final class OrderSummaryProjection implements AutoCloseable {
         List<Map.Entry<String, long[]>> deltas = List.copyOf(revenueDelta.entrySet());
         int from = 0;
         for (int size : chunkSizes(deltas.size())) {
-            try (PreparedStatement ps = c.prepareStatement("MERGE INTO " + revenue + " t USING (VALUES "
-                    + valuesList("CAST(? AS VARCHAR(64)), CAST(? AS BIGINT), CAST(? AS BIGINT)", "?, ?, ?", size)
-                    + ") AS v(customer_id, shipped, cents) ON t.customer_id = v.customer_id "
-                    + "WHEN MATCHED THEN UPDATE SET shipped_orders = t.shipped_orders + v.shipped, "
-                    + "revenue_cents = t.revenue_cents + v.cents "
-                    + "WHEN NOT MATCHED THEN INSERT (customer_id, shipped_orders, revenue_cents) "
-                    + "VALUES (v.customer_id, v.shipped, v.cents)")) {
+            try (PreparedStatement ps = c.prepareStatement(mergeRevenueSql[size])) {
                 int p = 1;
                 for (Map.Entry<String, long[]> d : deltas.subList(from, from + size)) {
                     ps.setString(p++, d.getKey());
