@@ -396,6 +396,8 @@ public final class LogBenchCommand implements Callable<Integer> {
         m.put("startup_runs", s.startupRuns());
         m.put("repeat", s.repeat());
         m.put("pairs", s.pairs());
+        // An A/A run's figures carry the same names as a real run's (raw against a second raw client): say so.
+        m.put("aa", aa);
         return m;
     }
 

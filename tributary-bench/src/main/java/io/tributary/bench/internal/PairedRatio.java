@@ -102,7 +102,15 @@ public record PairedRatio(List<Double> ours, List<Double> reference) {
         return 1 - 2 * binomialCdfHalf(n, rank(n) - 1);
     }
 
+    /**
+     * Which side of {@code factor} the median ratio lies on, decided only when the interval covers at least
+     * {@link #CONFIDENCE}: with fewer than 5 pairs (a quick run, a small {@code --pairs}, or rounds dropped because a
+     * trial failed) the range of a handful of ratios is no 90% interval, so the row stays undecided however it looks.
+     */
     public Outcome against(double factor) {
+        if (coverage() < CONFIDENCE) {
+            return Outcome.UNDECIDED;
+        }
         if (low() >= factor) {
             return Outcome.ABOVE;
         }

@@ -61,6 +61,24 @@ class LogSuiteTurnAboutTest {
     }
 
     @Test
+    void theDefaultNumberOfRoundsPutsEveryClientFirstAndLastEquallyOftenWithTwoClientsAndWithThree() {
+        // Regression: 10 rounds with three clients repeated rounds 0-3 in rounds 6-9, so one client ran first 4 times.
+        for (int clients = 2; clients <= 3; clients++) {
+            int[] first = new int[clients];
+            int[] last = new int[clients];
+            for (int round = 0; round < LogSuite.DEFAULT_PAIRS; round++) {
+                List<Integer> order = LogSuite.roundOrder(clients, round);
+                first[order.get(0)]++;
+                last[order.get(clients - 1)]++;
+            }
+            for (int c = 1; c < clients; c++) {
+                assertThat(first[c]).as("%d clients: client %d first", clients, c).isEqualTo(first[0]);
+                assertThat(last[c]).as("%d clients: client %d last", clients, c).isEqualTo(last[0]);
+            }
+        }
+    }
+
+    @Test
     void sideBySideEveryClientAppendsTheSameNumberOfRecordsWithinARoundAndEveryTrialIsKept() {
         Map<String, Long> sentPerTopic = new LinkedHashMap<>();
         LogSuite suite = suite(1, 3);

@@ -61,6 +61,15 @@ class PairedRatioTest {
     }
 
     @Test
+    void tooFewPairsForANinetyPercentIntervalAreNeverAVerdict() {
+        // Regression: a quick run (2 pairs) or --pairs 1-4 claimed `above` from the range of a few ratios.
+        assertThat(ratios(1.2, 1.3).against(0.9)).isEqualTo(Outcome.UNDECIDED);
+        assertThat(ratios(1.2, 1.3, 1.1, 1.25).against(0.9)).isEqualTo(Outcome.UNDECIDED);
+        assertThat(ratios(0.5, 0.6, 0.55, 0.4).against(0.9)).isEqualTo(Outcome.UNDECIDED);
+        assertThat(ratios(1.2, 1.3, 1.1, 1.25, 1.15).against(0.9)).as("5 pairs are enough").isEqualTo(Outcome.ABOVE);
+    }
+
+    @Test
     void refusesUnpairedOrFailedTrialsNamingWhatIsWrong() {
         assertThatThrownBy(() -> new PairedRatio(List.of(1.0, 2.0), List.of(1.0)))
                 .hasMessageContaining("2 of ours, 1 of the reference's");
