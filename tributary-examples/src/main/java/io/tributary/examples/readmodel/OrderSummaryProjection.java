@@ -661,10 +661,8 @@ public final class OrderSummaryProjection implements AutoCloseable {
                 anyAssumedNew |= r.assumedNew;
             }
         }
-        int from = 0;
-        for (int size : chunkSizes(updates.size())) {
-            List<Map.Entry<String, Row>> chunk = updates.subList(from, from + size);
-            from += size;
+        inPieces(updates, chunk -> {
+            int size = chunk.size();
             try (PreparedStatement ps = c.prepareStatement(mergeOrderSql[size])) {
                 int p = 1;
                 for (Map.Entry<String, Row> entry : chunk) {
@@ -685,12 +683,10 @@ public final class OrderSummaryProjection implements AutoCloseable {
                             + " of " + size + ")", null);
                 }
             }
-        }
-        from = 0;
-        for (int size : chunkSizes(inserts.size())) {
-            List<Map.Entry<String, Row>> chunk = inserts.subList(from, from + size);
-            from += size;
-            try (PreparedStatement ps = c.prepareStatement(insertOrderSql[size])) {
+        });
+        final boolean takenAsNew = anyAssumedNew;
+        inPieces(inserts, chunk -> {
+            try (PreparedStatement ps = c.prepareStatement(insertOrderSql[chunk.size()])) {
                 int p = 1;
                 for (Map.Entry<String, Row> entry : chunk) {
                     Row r = entry.getValue();
@@ -704,14 +700,14 @@ public final class OrderSummaryProjection implements AutoCloseable {
                 }
                 executeUpdate(ps);
             } catch (VersionConflict conflict) {
-                if (!anyAssumedNew) {
+                if (!takenAsNew) {
                     throw conflict;
                 }
                 // An attempt that takes rows as new reads none, so every insert here is one it did not read.
                 throw new VersionConflict("An order this projection took as new, without reading it, was already "
                         + "in " + orders + " (" + conflict.getMessage() + ")", conflict.getCause(), true);
             }
-        }
+        });
     }
 
     /**
@@ -721,18 +717,30 @@ public final class OrderSummaryProjection implements AutoCloseable {
      * is not atomic against the other's insert, the loser fails on the primary key, and its batch is redone at once.
      */
     private void addRevenueMultiRow(Connection c, Map<String, long[]> revenueDelta) throws SQLException, VersionConflict {
-        List<Map.Entry<String, long[]>> deltas = List.copyOf(revenueDelta.entrySet());
-        int from = 0;
-        for (int size : chunkSizes(deltas.size())) {
-            try (PreparedStatement ps = c.prepareStatement(mergeRevenueSql[size])) {
+        inPieces(List.copyOf(revenueDelta.entrySet()), chunk -> {
+            try (PreparedStatement ps = c.prepareStatement(mergeRevenueSql[chunk.size()])) {
                 int p = 1;
-                for (Map.Entry<String, long[]> d : deltas.subList(from, from + size)) {
+                for (Map.Entry<String, long[]> d : chunk) {
                     ps.setString(p++, d.getKey());
                     ps.setLong(p++, d.getValue()[0]);
                     ps.setLong(p++, d.getValue()[1]);
                 }
                 executeUpdate(ps);
             }
+        });
+    }
+
+    /** Writes one multi-row statement's rows; may fail with a conflict as a single statement would. */
+    @FunctionalInterface
+    private interface PieceWriter<T> {
+        void write(List<T> piece) throws SQLException, VersionConflict;
+    }
+
+    /** Hands {@code rows} to {@code writer} in the pieces {@link #chunkSizes} cuts them into, in order. */
+    private static <T> void inPieces(List<T> rows, PieceWriter<T> writer) throws SQLException, VersionConflict {
+        int from = 0;
+        for (int size : chunkSizes(rows.size())) {
+            writer.write(rows.subList(from, from + size));
             from += size;
         }
     }
