@@ -594,12 +594,7 @@ public final class OrderSummaryProjection implements AutoCloseable {
                 try {
                     executeBatch(insert);
                 } catch (VersionConflict conflict) {
-                    if (!anyAssumedNew) {
-                        throw conflict;
-                    }
-                    // An attempt that takes rows as new reads none, so every insert here is one it did not read.
-                    throw new VersionConflict("An order this projection took as new, without reading it, was already "
-                            + "in " + orders + " (" + conflict.getMessage() + ")", conflict.getCause(), true);
+                    throw insertConflict(conflict, anyAssumedNew);
                 }
             }
         }
@@ -700,14 +695,21 @@ public final class OrderSummaryProjection implements AutoCloseable {
                 }
                 executeUpdate(ps);
             } catch (VersionConflict conflict) {
-                if (!takenAsNew) {
-                    throw conflict;
-                }
-                // An attempt that takes rows as new reads none, so every insert here is one it did not read.
-                throw new VersionConflict("An order this projection took as new, without reading it, was already "
-                        + "in " + orders + " (" + conflict.getMessage() + ")", conflict.getCause(), true);
+                throw insertConflict(conflict, takenAsNew);
             }
         });
+    }
+
+    /**
+     * The conflict an insert of order rows ends in: as it is, or, when the attempt took rows as new without reading
+     * them, one that says so (such an attempt reads none, so every insert in it is one it did not read).
+     */
+    private VersionConflict insertConflict(VersionConflict conflict, boolean takenAsNew) {
+        if (!takenAsNew) {
+            return conflict;
+        }
+        return new VersionConflict("An order this projection took as new, without reading it, was already in " + orders
+                + " (" + conflict.getMessage() + ")", conflict.getCause(), true);
     }
 
     /**
