@@ -633,8 +633,9 @@ public final class EventStoreBench implements Callable<Integer> {
 
     /**
      * The stop-the-world GC pauses the JVM reports while it is started (start and end to the millisecond), mapped
-     * onto {@code System.nanoTime()}. Concurrent cycles (G1's concurrent marking, ZGC's cycles) are not pauses and are
-     * left out. The JVM stamps a pause in ms since its management started, a clock no API reads "now" on (uptime
+     * onto {@code System.nanoTime()}. The beans that report whole concurrent cycles (ZGC's and Shenandoah's
+     * "... Cycles") are left out: a cycle is not a pause. G1's "G1 Concurrent GC" bean is kept: it reports the
+     * stop-the-world Remark and Cleanup pauses of a concurrent cycle ("end of concurrent GC pause"). The JVM stamps a pause in ms since its management started, a clock no API reads "now" on (uptime
      * counts from an earlier point: 870 ms earlier in one run), so the mapping is learnt from the notifications
      * themselves: each arrives after its pause ended, and the smallest gap seen between a pause's end stamp and its
      * notification's {@code nanoTime} is the offset, late by at most that notification's delay.
@@ -649,11 +650,15 @@ public final class EventStoreBench implements Callable<Integer> {
         private PauseLog() {
         }
 
+        /** Whether a GC bean's notifications are stop-the-world pauses (see the class comment). */
+        static boolean reportsPauses(String beanName) {
+            return !beanName.contains("Cycles");
+        }
+
         static PauseLog start() {
             PauseLog log = new PauseLog();
             for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
-                String n = gc.getName();
-                if (n.contains("Concurrent") || n.contains("Cycles")) {
+                if (!reportsPauses(gc.getName())) {
                     continue;
                 }
                 if (gc instanceof javax.management.NotificationEmitter e) {

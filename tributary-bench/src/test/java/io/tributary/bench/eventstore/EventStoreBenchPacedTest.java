@@ -64,6 +64,17 @@ class EventStoreBenchPacedTest {
     }
 
     @Test
+    void thePauseLogCountsG1sRemarkAndCleanupPausesButNoWholeConcurrentCycle() {
+        // Regression: every bean named "...Concurrent..." was skipped, so G1's Remark and Cleanup pauses (reported by
+        // "G1 Concurrent GC" as "end of concurrent GC pause") were never counted as pauses.
+        assertThat(EventStoreBench.PauseLog.reportsPauses("G1 Concurrent GC")).isTrue();
+        assertThat(EventStoreBench.PauseLog.reportsPauses("G1 Young Generation")).isTrue();
+        assertThat(EventStoreBench.PauseLog.reportsPauses("ZGC Major Pauses")).isTrue();
+        assertThat(EventStoreBench.PauseLog.reportsPauses("ZGC Major Cycles")).isFalse();
+        assertThat(EventStoreBench.PauseLog.reportsPauses("Shenandoah Cycles")).isFalse();
+    }
+
+    @Test
     void thePauseLogSeesAStopTheWorldCollectionInItsWindowAndOnlyThere() throws Exception {
         EventStoreBench.PauseLog pauses = EventStoreBench.PauseLog.start();
         long before = System.nanoTime();
