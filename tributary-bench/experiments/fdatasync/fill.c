@@ -1,7 +1,8 @@
 // pipe.c's group commit (1 sync thread, RATE records/s of REC bytes) with a zero-fill thread like PartitionLog's:
 // mode 0: file fully zeroed before the run; 1: fill ahead (keep AHEAD zeroed past the write position, refill when
 // less than AHEAD/2 is left) with O_DIRECT chunks of CHUNK, then fdatasync, then read back; 2: no fill (growing file);
-// 3: like 1 but sleep PACE_US between chunks; 4: like 1 but buffered zeros.
+// 3: like 1 but sleep PACE_US between chunks; 4: like 1 but buffered zeros. MINGAP_US: at most one sync per MINGAP.
+// ./fill <mode> <seconds> <file> [CHUNK AHEAD PACE_US REC MINGAP_US]; run beside ./burn <threads> <busy_us> <sleep_us>
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
