@@ -20,6 +20,16 @@ public record Header(String name, byte[] value) {
         if (name.isEmpty()) {
             throw new InvalidRequestException(ErrorCode.INVALID_HEADER, "A header name must not be empty; give every header a name.");
         }
+        int lone = loneSurrogateAt(name);
+        if (lone >= 0) {
+            // Names are stored as UTF-8, which has no encoding for half a surrogate pair: Java would write '?' in its
+            // place and the record would come back with another header name than the one appended.
+            throw new InvalidRequestException(ErrorCode.INVALID_HEADER, "Header name '" + name + "' has an unpaired "
+                    + "surrogate (\\u" + Integer.toHexString(name.charAt(lone)).toUpperCase(java.util.Locale.ROOT)
+                    + ") at index " + lone + "; header names are stored as UTF-8, which cannot hold it. Use a name"
+                    + " of whole characters (a string cut in the middle of a surrogate pair, e.g. by substring, is"
+                    + " the usual cause).");
+        }
         value = value.clone();
     }
 
@@ -48,7 +58,7 @@ public record Header(String name, byte[] value) {
     }
 
     /**
-     * What {@code s.getBytes(UTF_8).length} returns, without the array (a lone surrogate encodes as '?'); a
+     * What {@code s.getBytes(UTF_8).length} returns, without the array (names never hold a lone surrogate); a
      * {@code long}, as a name of over 715 million chars outside Latin-1 has more UTF-8 bytes than an {@code int} holds.
      */
     private static long utf8Length(String s) {
@@ -61,14 +71,26 @@ public record Header(String name, byte[] value) {
                 n += 2;
             } else if (!Character.isSurrogate(c)) {
                 n += 3;
-            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                n += 4;
-                i++;
             } else {
-                n += 1;
+                n += 4; // a pair: the constructor refused a lone surrogate
+                i++;
             }
         }
         return n;
+    }
+
+    /** The index of the first surrogate char in {@code s} that is not part of a high-low pair, or -1. */
+    private static int loneSurrogateAt(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isSurrogate(c)) {
+                if (!Character.isHighSurrogate(c) || i + 1 == s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
+                    return i;
+                }
+                i++;
+            }
+        }
+        return -1;
     }
 
     @Override

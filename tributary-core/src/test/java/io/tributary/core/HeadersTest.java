@@ -105,9 +105,31 @@ class HeadersTest {
 
     @Test
     void sizeCountsTheNameInUtf8BytesLikeEncodingItWould() {
-        for (String name : new String[] {"a", "é", "ab-€", "x\uD83D\uDE00y", "lone\uD83D", "\uDE00end", "ß€\uD83D\uDE00"}) {
+        for (String name : new String[] {"a", "é", "ab-€", "x\uD83D\uDE00y", "\uD83D\uDE00", "ß€\uD83D\uDE00"}) {
             assertThat(new Header(name, new byte[3]).sizeInBytes()).as(name)
                     .isEqualTo(name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 3);
         }
+    }
+
+    @Test
+    void rejectsHeaderNameWithUnpairedSurrogateInsteadOfStoringAQuestionMark() {
+        // Regression: UTF-8 encoding turned a lone surrogate into '?', so the record came back under another name.
+        String[] names = {"lone\uD83D", "\uDE00end", "a\uD83Db", "\uD83D\uDE00\uDE00"};
+        int[] loneAt = {4, 0, 1, 2};
+        for (int i = 0; i < names.length; i++) {
+            String name = names[i];
+            assertThatThrownBy(() -> new Header(name, new byte[0])).as(name)
+                    .isInstanceOf(InvalidRequestException.class)
+                    .hasMessageContaining("unpaired surrogate")
+                    .hasMessageContaining("at index " + loneAt[i])
+                    .satisfies(e -> assertThat(((InvalidRequestException) e).code()).isEqualTo(ErrorCode.INVALID_HEADER));
+        }
+    }
+
+    @Test
+    void acceptsHeaderNamesWithWholeSurrogatePairs() {
+        Header h = Header.ofString("trace-\uD83D\uDE00", "v");
+        assertThat(new String(h.name().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(h.name());
     }
 }
