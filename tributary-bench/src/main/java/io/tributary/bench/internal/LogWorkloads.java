@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -51,7 +52,16 @@ public final class LogWorkloads {
      * CPU per record is the steadier figure on a loaded machine: other processes lengthen a run's wall time, but add
      * little to the CPU this process spends per record.
      */
-    public record Throughput(long records, long nanos, long cpuNanos) {
+    public record Throughput(long records, long nanos, long cpuNanos, Map<String, Long> cpuByKind) {
+        public Throughput {
+            cpuByKind = Map.copyOf(cpuByKind);
+        }
+
+        /** A run whose CPU is not split by thread kind. */
+        public Throughput(long records, long nanos, long cpuNanos) {
+            this(records, nanos, cpuNanos, Map.of());
+        }
+
         public double perSecond() {
             return nanos == 0 ? 0 : records * 1e9 / nanos;
         }
@@ -59,6 +69,12 @@ public final class LogWorkloads {
         /** Microseconds of this process's CPU per record, or -1 if unknown. */
         public double cpuMicrosPerRecord() {
             return cpuNanos < 0 || records == 0 ? -1 : cpuNanos / 1e3 / records;
+        }
+
+        /** Microseconds of CPU per record of one kind of thread ({@link ThreadKindCpu}), or NaN if not split. */
+        public double cpuMicrosPerRecord(String kind) {
+            Long ns = cpuByKind.get(kind);
+            return ns == null || records == 0 ? Double.NaN : ns / 1e3 / records;
         }
     }
 
@@ -112,6 +128,8 @@ public final class LogWorkloads {
                                     long maxRecords, int threads) throws InterruptedException {
         AtomicLong sent = new AtomicLong();
         AtomicReference<@Nullable Throwable> error = new AtomicReference<>();
+        AtomicLong appendingCpu = new AtomicLong();
+        Map<String, Long> kindsAtStart = ThreadKindCpu.snapshot();
         long cpuAtStart = processCpuNanos();
         long start = System.nanoTime();
         long deadline = start + duration.toNanos();
@@ -126,6 +144,9 @@ public final class LogWorkloads {
                     }
                 } catch (RuntimeException e) {
                     error.compareAndSet(null, e);
+                } finally {
+                    appendingCpu.addAndGet(java.lang.management.ManagementFactory.getThreadMXBean()
+                            .getCurrentThreadCpuTime());
                 }
             }));
         }
@@ -135,6 +156,7 @@ public final class LogWorkloads {
         sender.flush();
         long nanos = System.nanoTime() - start;
         long cpu = cpuSince(cpuAtStart);
+        Map<String, Long> split = ThreadKindCpu.between(kindsAtStart, ThreadKindCpu.snapshot(), appendingCpu.get(), cpu);
         Throwable e = error.get();
         if (e == null && sender.failures() > 0) {
             e = sender.firstFailure().orElse(null);
@@ -143,7 +165,7 @@ public final class LogWorkloads {
             throw new IllegalStateException(who + ": appends to '" + topic + "' failed ("
                     + sender.failures() + " acknowledgements failed): " + e, e);
         }
-        return new Throughput(sent.get(), nanos, cpu);
+        return new Throughput(sent.get(), nanos, cpu, split);
     }
 
     /**

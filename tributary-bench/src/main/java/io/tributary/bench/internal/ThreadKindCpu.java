@@ -1,0 +1,124 @@
+package io.tributary.bench.internal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * This process's CPU time split by the kind of thread that spent it, from {@code /proc/self/task}: where a paired
+ * trial's CPU per record goes (the appending thread, Kafka's producer I/O thread, the broker when it runs in this JVM,
+ * the log's own threads, GC, JIT), so that a difference between two clients can be traced to a part.
+ *
+ * <p>Linux only; elsewhere {@link #snapshot()} is empty and callers print no split. Resolution is the kernel's clock
+ * tick (10 ms), so a trial should spend at least a second of CPU for the split to mean much. Threads that end within a
+ * trial (the appending threads do) are gone from the end snapshot: their time is measured by the thread itself
+ * ({@link #APPENDING}) or falls into {@link #ENDED}.
+ *
+ * <p>Thread-safe: stateless.
+ */
+final class ThreadKindCpu {
+
+    static final String APPENDING = "appending";
+    static final String PRODUCER_IO = "producer I/O";
+    static final String LOG_THREADS = "log threads";
+    static final String GC = "GC";
+    static final String JIT = "JIT";
+    static final String OTHER = "broker and other";
+    static final String ENDED = "ended";
+    /** Print order. */
+    static final List<String> KINDS = List.of(APPENDING, PRODUCER_IO, LOG_THREADS, OTHER, GC, JIT, ENDED);
+
+    private static final Path TASKS = Path.of("/proc/self/task");
+    /** utime and stime are in clock ticks; USER_HZ is 100 on every Linux the JVM runs on. */
+    private static final long NANOS_PER_TICK = 10_000_000L;
+
+    private ThreadKindCpu() {
+    }
+
+    /** CPU ns so far of the live threads, by kind (appending threads are left out: they measure themselves). */
+    static Map<String, Long> snapshot() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        try (var dirs = Files.list(TASKS)) {
+            for (Path task : (Iterable<Path>) dirs::iterator) {
+                try {
+                    String kind = kind(Files.readString(task.resolve("comm")).strip());
+                    if (kind == null) {
+                        continue;
+                    }
+                    String stat = Files.readString(task.resolve("stat"));
+                    // fields after the ")" that closes the name: state is field 3, utime 14 and stime 15
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    out.merge(kind, (Long.parseLong(f[11]) + Long.parseLong(f[12])) * NANOS_PER_TICK, Long::sum);
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended while we looked: its time shows up as ENDED
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return Map.of();
+        }
+        return out;
+    }
+
+    /** The kind of a thread by its kernel name ({@code comm}, the first 15 chars of the Java name), or null. */
+    static String kind(String comm) {
+        if (comm.startsWith("bench-append")) {
+            return null;
+        }
+        if (comm.startsWith("kafka-producer-")) {
+            return PRODUCER_IO;
+        }
+        if (comm.startsWith("tributary-")) {
+            return LOG_THREADS;
+        }
+        if (comm.startsWith("GC Thread") || comm.startsWith("G1 ")) {
+            return GC;
+        }
+        if (comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre")) {
+            return JIT;
+        }
+        return OTHER;
+    }
+
+    /**
+     * The split of one trial: each kind's time between two snapshots, the appending threads' own {@code appendingNs},
+     * and what the process spent beyond all of them ({@link #ENDED}: threads that ended within the trial, and the
+     * ticks' rounding). Empty if either snapshot is.
+     */
+    static Map<String, Long> between(Map<String, Long> before, Map<String, Long> after, long appendingNs,
+                                     long processNs) {
+        if (before.isEmpty() || after.isEmpty() || processNs < 0) {
+            return Map.of();
+        }
+        Map<String, Long> split = new LinkedHashMap<>();
+        long accounted = 0;
+        for (String kind : KINDS) {
+            long ns = kind.equals(APPENDING) ? Math.max(0, appendingNs)
+                    : kind.equals(ENDED) ? 0
+                    : Math.max(0, after.getOrDefault(kind, 0L) - before.getOrDefault(kind, 0L));
+            split.put(kind, ns);
+            accounted += ns;
+        }
+        split.put(ENDED, Math.max(0, processNs - accounted));
+        return split;
+    }
+
+    /** "appending 1.20, producer I/O 0.80, ..." in us per record; kinds that spent nothing are left out. */
+    static String perRecord(Map<String, Long> split, long records) {
+        if (split.isEmpty() || records <= 0) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder();
+        for (var e : split.entrySet()) {
+            double us = e.getValue() / 1e3 / records;
+            if (us >= 0.005) {
+                b.append(b.isEmpty() ? "" : ", ").append(e.getKey()).append(' ')
+                        .append(String.format(Locale.ROOT, "%.2f", us));
+            }
+        }
+        return b.toString();
+    }
+}
