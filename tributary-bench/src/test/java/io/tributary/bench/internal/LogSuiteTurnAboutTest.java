@@ -183,7 +183,7 @@ class LogSuiteTurnAboutTest {
     private LogSuite suite(int repeat, int pairs) {
         Duration brief = Duration.ofMillis(20);
         return new LogSuite(new LogSuite.Settings(dir, List.of(100), 2, 1, 100, brief, brief, 100_000, brief, 1,
-                Duration.ofMillis(1), 0, repeat, 1, pairs), new PrintWriter(new StringWriter()));
+                Duration.ofMillis(1), 0, repeat, 1, pairs, 1), new PrintWriter(new StringWriter()));
     }
 
     /**

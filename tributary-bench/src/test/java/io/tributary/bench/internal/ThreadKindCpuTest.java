@@ -61,4 +61,11 @@ class ThreadKindCpuTest {
         assertThat(LogSuite.medianSplit(List.of(a, b, c))).isEqualTo("appending 2.00");
         assertThat(LogSuite.medianSplit(List.of(a, new LogWorkloads.Throughput(100, 1, 1_000)))).isEmpty();
     }
+
+    @Test
+    void jitShareIsTheCompilerThreadsPartOfTheTrialsCpuAndUnknownWithoutASplit() {
+        var t = new LogWorkloads.Throughput(100, 1, 1_000_000, Map.of(ThreadKindCpu.JIT, 50_000L));
+        assertThat(LogSuite.jitShare(t)).isCloseTo(0.05, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(LogSuite.jitShare(new LogWorkloads.Throughput(100, 1, 1_000_000))).isNaN();
+    }
 }
