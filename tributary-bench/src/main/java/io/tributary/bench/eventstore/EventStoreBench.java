@@ -80,6 +80,12 @@ public final class EventStoreBench implements Callable<Integer> {
             + "the latency the harness and the machine add with no store involved")
     boolean pacedBaseline;
 
+    @Option(names = "--paced-platform-callers", description = "an experiment, not the issue's workload: the paced "
+            + "workload's 64 callers are platform threads that each sleep until their own slot is due, with no pacer "
+            + "and no virtual threads (what the store costs when the caller's wake-ups are the cheapest the JVM has); "
+            + "their CPU, sleeps included, is then the 'appending threads' figure and 'timers' is 0")
+    boolean pacedPlatformCallers;
+
     @Option(names = "--only", description = "run one group of workloads: appends, paced (embedded only) or reads (default: all)")
     String only;
 
@@ -187,7 +193,7 @@ public final class EventStoreBench implements Callable<Integer> {
             }
             if (runs("paced")) {
                 try (EventStore s = fresh.get()) {
-                    pacedFigures("embedded",
+                    pacedFigures(pacedPlatformCallers ? "embedded, platform callers," : "embedded",
                             stream -> s.append(stream, ExpectedVersion.any(), EventData.of("Tick", PAYLOAD)));
                 }
                 if (pacedBaseline) {
@@ -436,9 +442,12 @@ public final class EventStoreBench implements Callable<Integer> {
             byKind.merge(threadKind(e.getValue().name()), ns, Long::sum);
             javaThreads += ns;
         }
-        // the pacer ends with the pass, so it is not listed at its end: it reported its own CPU time
+        // the pacer ends with the pass, so it is not listed at its end: it reported its own CPU time; so did the
+        // platform callers of --paced-platform-callers
         byKind.merge(THREAD_KINDS.get(1), lastPacerCpuNs, Long::sum);
         javaThreads += lastPacerCpuNs;
+        byKind.merge(THREAD_KINDS.get(0), lastCallersCpuNs, Long::sum);
+        javaThreads += lastCallersCpuNs;
         // GC and JIT threads are not Java threads: on Linux their CPU is read from /proc; threads that ended in the
         // window are not listed at its end
         long unaccounted = cpuNs - javaThreads;
@@ -530,6 +539,8 @@ public final class EventStoreBench implements Callable<Integer> {
     static final String PACER_THREAD = "bench-pacer";
     /** The CPU time of the last paced pass's pacer thread, which it reports itself as it ends. */
     private volatile long lastPacerCpuNs;
+    /** The CPU time of the last paced pass's platform callers (--paced-platform-callers), which they report as they end. */
+    private volatile long lastCallersCpuNs;
 
     /**
      * {@code total} appends of 1 event paced at {@code perSecond} over streams {@code prefix + "paced-" + n}; each
@@ -551,6 +562,10 @@ public final class EventStoreBench implements Callable<Integer> {
 
     private double paced(PacedAppend append, int perSecond, int writers, int total, String prefix,
                          @Nullable Histogram latency, @Nullable PacedTimeline timeline) throws Exception {
+        if (pacedPlatformCallers) {
+            return pacedByPlatformCallers(append, perSecond, writers, total, prefix, latency, timeline);
+        }
+        lastCallersCpuNs = 0;
         double intervalNs = 1e9 / perSecond;
         long start = System.nanoTime() + 50_000_000L;
         int perWriter = total / writers;
@@ -618,6 +633,70 @@ public final class EventStoreBench implements Callable<Integer> {
             }
             pacer.join();
         }
+        return total / ((System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * {@link #paced} with platform callers and no pacer (--paced-platform-callers): the same slots, due times and
+     * latency from the due time, but writer {@code w} sleeps until each of its own slots is due and then appends.
+     * One timed wake per append instead of the pacer's timed wake plus a virtual thread's wake-up, and the store
+     * wakes a platform thread, not a virtual one, when the append is durable.
+     */
+    private double pacedByPlatformCallers(PacedAppend append, int perSecond, int writers, int total, String prefix,
+                                          @Nullable Histogram latency, @Nullable PacedTimeline timeline) throws Exception {
+        double intervalNs = 1e9 / perSecond;
+        long start = System.nanoTime() + 50_000_000L;
+        int perWriter = total / writers;
+        if (timeline != null) {
+            timeline.start = start;
+            timeline.intervalNs = intervalNs;
+            timeline.latencies = new long[writers][];
+        }
+        var cpu = new java.util.concurrent.atomic.AtomicLong();
+        var failure = new java.util.concurrent.atomic.AtomicReference<Exception>();
+        Thread[] callers = new Thread[writers];
+        long[][] latencies = new long[writers][];
+        for (int w = 0; w < writers; w++) {
+            int writer = w;
+            long[] mine = new long[perWriter];
+            latencies[w] = mine;
+            if (timeline != null) {
+                timeline.latencies[writer] = mine;
+            }
+            callers[w] = Thread.ofPlatform().daemon().name("bench-caller-" + w).start(() -> {
+                try {
+                    for (int i = 0; i < perWriter && failure.get() == null; i++) {
+                        long intended = start + (long) (((long) i * writers + writer) * intervalNs);
+                        long now;
+                        while ((now = System.nanoTime()) < intended) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(intended - now);
+                        }
+                        append.append(prefix + "paced-" + (i % 10_000));
+                        mine[i] = System.nanoTime() - intended;
+                    }
+                } catch (Exception e) {
+                    failure.compareAndSet(null, e);
+                } finally {
+                    cpu.addAndGet(java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime());
+                }
+            });
+        }
+        for (Thread t : callers) {
+            t.join();
+        }
+        Exception e = failure.get();
+        if (e != null) {
+            throw e;
+        }
+        if (latency != null) {
+            for (long[] mine : latencies) {
+                for (long l : mine) {
+                    latency.recordValue(l);
+                }
+            }
+        }
+        lastPacerCpuNs = 0;
+        lastCallersCpuNs = cpu.get();
         return total / ((System.nanoTime() - start) / 1e9);
     }
 

@@ -117,6 +117,27 @@ class EventStoreBenchPacedTest {
     }
 
     @Test
+    void platformCallersMeasureTheSameSlotsWithNoPacerAndCountTheirOwnCpu() throws Exception {
+        JsonNode report = run("--backend", "embedded", "--only", "paced", "--rate", "2500", "--paced-seconds", "2",
+                "--paced-platform-callers", "--json", "--dir", dir.toString());
+
+        String name = "embedded, platform callers, paced 1 event/append at 2500 appends/s, 64 threads";
+        List<String> names = new ArrayList<>();
+        report.get("figures").forEach(f -> names.add(f.get("name").asText()));
+        assertThat(names).containsExactlyElementsOf(figureNames(name));
+        assertThat(value(report, name)).isBetween(500.0, 5_000.0);
+        assertThat(value(report, name + " p99")).isGreaterThanOrEqualTo(value(report, name + " p50"));
+        // no pacer: the callers' own sleeps are in their CPU, which ended with the pass and is still counted
+        assertThat(value(report, name + " CPU per append: timers (virtual-thread sleeps, pacer)")).isZero();
+        assertThat(value(report, name + " CPU per append: " + EventStoreBench.THREAD_KINDS.getFirst())).isPositive();
+        double split = 0;
+        for (String kind : EventStoreBench.THREAD_KINDS) {
+            split += value(report, name + " CPU per append: " + kind);
+        }
+        assertThat(split).isCloseTo(value(report, name + " process CPU per append"), org.assertj.core.data.Offset.offset(0.5));
+    }
+
+    @Test
     void rejectsPacedSecondsBelowOne() throws Exception {
         assertThat(new CommandLine(new EventStoreBench()).execute("--backend", "embedded", "--only", "paced",
                 "--paced-seconds", "0", "--dir", dir.toString())).isEqualTo(2);

@@ -554,24 +554,33 @@ public final class EmbeddedEventStore extends AbstractEventStore {
     private void flushOutbox() {
         while (!outbox.isEmpty() && sendLock.tryLock()) {
             try {
+                Outgoing first = outbox.poll();
+                if (first == null) {
+                    continue;
+                }
+                Outgoing o = outbox.poll();
+                if (o == null) {
+                    // Paced appends mostly find the queue holding only their own record (the log's sync thread then
+                    // gathers them into one write and one fsync): appendAll's per-call placement arrays, result list
+                    // and chunking, and the group list itself, were per-append garbage for a group of one. The
+                    // store's topic has one partition.
+                    Throwable b = broken;
+                    if (b != null) {
+                        failQueued(List.of(first), b); // queued before the failure was seen; the log may be unusable now
+                    } else {
+                        sendOne(first.write(), first.record());
+                    }
+                    continue;
+                }
                 List<Outgoing> group = new ArrayList<>(16); // the default 10 grew under load: more garbage
-                Outgoing o;
+                group.add(first);
+                group.add(o);
                 while (group.size() < MAX_GROUP && (o = outbox.poll()) != null) {
                     group.add(o);
-                }
-                if (group.isEmpty()) {
-                    continue;
                 }
                 Throwable b = broken;
                 if (b != null) {
                     failQueued(group, b); // queued before the failure was seen; the log may be unusable now
-                    continue;
-                }
-                if (group.size() == 1) {
-                    // Paced appends mostly find the queue holding only their own record (the log's sync thread then
-                    // gathers them into one write and one fsync): appendAll's per-call placement arrays, result list
-                    // and chunking were per-append garbage for a group of one. The store's topic has one partition.
-                    sendOne(group.getFirst().write(), group.getFirst().record());
                     continue;
                 }
                 List<Record> records = new ArrayList<>(group.size());
@@ -633,7 +642,10 @@ public final class EmbeddedEventStore extends AbstractEventStore {
 
     /** Moves the watermark over the acknowledged prefix and completes those writes, in order. */
     private void drain() {
-        List<PendingWrite> done = null;
+        // The first write done, then a list for the rest: a list per drain was garbage per append on a paced
+        // workload, where each sync mostly acknowledges one append.
+        PendingWrite first = null;
+        List<PendingWrite> more = null;
         synchronized (ackLock) {
             while (!pending.isEmpty() && pending.peekFirst().acked) {
                 PendingWrite pw = pending.pollFirst();
@@ -654,20 +666,27 @@ public final class EmbeddedEventStore extends AbstractEventStore {
                     }
                     durableEnd = pw.offset + 1;
                 }
-                if (done == null) {
-                    done = new ArrayList<>(Math.min(pending.size() + 1, MAX_GROUP)); // sized once, not grown
+                if (first == null) {
+                    first = pw;
+                } else {
+                    if (more == null) {
+                        more = new ArrayList<>(Math.min(pending.size() + 1, MAX_GROUP)); // sized once, not grown
+                    }
+                    more.add(pw);
                 }
-                done.add(pw);
             }
             if (pending.isEmpty()) {
                 ackLock.notifyAll();
             }
         }
-        if (done == null) {
+        if (first == null) {
             return;
         }
-        for (PendingWrite pw : done) {
-            pw.durable.complete(pw.offset);
+        first.durable.complete(first.offset);
+        if (more != null) {
+            for (PendingWrite pw : more) {
+                pw.durable.complete(pw.offset);
+            }
         }
         signalAppended();
         maybeCheckpoint();

@@ -489,10 +489,21 @@ final class PartitionLog {
         }
     }
 
-    /** Writes everything queued (up to a few MiB per call so acks are not held back); caller holds the lock. */
+    /**
+     * The batches of one write, reused by every {@link #writeQueued()} call: a new list per call (and its growth) was
+     * garbage per append on a paced workload, where a call mostly writes one batch. Guarded by the write lock; empty
+     * between calls (cleared at each round and at the end), so it keeps no batch alive.
+     */
+    private final ArrayList<PendingAppend> writeBatch = new ArrayList<>();
+
+    /**
+     * Writes everything queued (up to a few MiB per call so acks are not held back); caller holds the lock. Returns
+     * the batches to acknowledge now: always none under fsync=always, whose sync thread acknowledges after its sync,
+     * so the list is only made when there is one to add.
+     */
     private List<PendingAppend> writeQueued() {
-        List<PendingAppend> acked = new ArrayList<>();
-        List<PendingAppend> batch = new ArrayList<>();
+        List<PendingAppend> acked = List.of();
+        ArrayList<PendingAppend> batch = writeBatch;
         for (int round = 0; round < 8 && !queue.isEmpty(); round++) {
             TributaryException reject = rejection(false);
             if (reject != null) {
@@ -569,10 +580,15 @@ final class PartitionLog {
             } else {
                 written = new WrittenMark(seg, next);
                 endOffset.accumulateAndGet(next, Math::max);
-                acked.addAll(batch);
+                if (acked.isEmpty()) {
+                    acked = new ArrayList<>(batch);
+                } else {
+                    acked.addAll(batch);
+                }
                 storage.signalChange();
             }
         }
+        batch.clear();
         return acked;
     }
 
@@ -696,6 +712,9 @@ final class PartitionLog {
      */
     private void syncLoop(WrittenMark alreadySynced) {
         WrittenMark synced = alreadySynced;
+        // The batches one sync acknowledges, reused by every cycle: a list per sync was garbage per append when each
+        // sync covers one append (a paced workload). Only this thread touches it; cleared after each use.
+        ArrayList<PendingAppend> done = new ArrayList<>();
         while (true) {
             Durability d = durability;
             if (d instanceof Durability.Always) {
@@ -746,7 +765,6 @@ final class PartitionLog {
                 continue;
             }
             synced = m;
-            List<PendingAppend> done = new ArrayList<>();
             PendingAppend p;
             while ((p = awaitingSync.peek()) != null && p.nextOffset() <= m.endOffset()) {
                 awaitingSync.poll();
@@ -756,8 +774,12 @@ final class PartitionLog {
                 endOffset.accumulateAndGet(m.endOffset(), Math::max);
                 storage.signalChange();
             }
-            for (PendingAppend a : done) {
-                a.acknowledge();
+            try {
+                for (PendingAppend a : done) {
+                    a.acknowledge();
+                }
+            } finally {
+                done.clear();
             }
             if (d instanceof Durability.Interval iv && !stopSyncer) {
                 LockSupport.parkNanos(this, iv.intervalMs() * 1_000_000L);
