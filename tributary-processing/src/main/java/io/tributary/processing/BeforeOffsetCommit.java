@@ -14,6 +14,8 @@ import java.util.Map;
  * <p><b>Thread:</b> the processor's poll loop thread, so it blocks polling, dispatch and completions for as long as it
  * runs (handler calls already in flight go on); it runs at most once per {@link ProcessorConfig#commitInterval()}
  * (and once per final commit), and only when there are offsets to commit.
+ * <b>Thread-safety:</b> one processor calls it from one thread at a time; an instance shared by several processors is
+ * called concurrently by them.
  * <b>Ordering:</b> it runs after the offsets to commit were taken and before they are sent to the log. Every event
  * below those offsets finished (its handler call returned and its completion was applied) before the hook started,
  * so whatever the hook makes durable covers every event the commit counts as done. Events above them may be running
