@@ -55,13 +55,20 @@ import java.util.function.Predicate;
  *                                {@code toString} as the object it is: two configs are equal only with the same
  *                                filter instance (a lambda written twice is two filters); give it a {@code toString}
  *                                to name it in logs and in the failure a throwing filter causes
+ * @param beforeOffsetCommit      runs on the poll loop before each offset commit (interval, revoke and close), after
+ *                                the offsets were taken and before they are sent: makes the handler's effects durable
+ *                                once per commit (see {@link BeforeOffsetCommit}); if it throws, that commit is
+ *                                skipped and retried on the next interval. Default {@link BeforeOffsetCommit#NOTHING}.
+ *                                Like {@link #eventFilter()}, it takes part in {@code equals} and {@code toString} as
+ *                                the object it is; give it a {@code toString} to name it in logs
  */
 public record ProcessorConfig(String name, List<String> topics, int concurrencyPerPartition,
                               int maxBufferedPerPartition, int maxBatchEvents, long maxBatchBytes,
                               Duration maxBatchWait, RetryPolicy retry, Duration commitInterval, Duration pollTimeout,
                               Duration revokeTimeout, Duration shutdownTimeout, ConsumerConfig consumer,
                               DeadLetterPolicy deadLetter, ProcessorTelemetry telemetry,
-                              HandlerThreads handlerThreads, Predicate<LogRecord> eventFilter) {
+                              HandlerThreads handlerThreads, Predicate<LogRecord> eventFilter,
+                              BeforeOffsetCommit beforeOffsetCommit) {
 
     /** Accepts every event: the default {@link #eventFilter()}. */
     public static final Predicate<LogRecord> EVERY_EVENT = new Predicate<>() {
@@ -90,6 +97,7 @@ public record ProcessorConfig(String name, List<String> topics, int concurrencyP
         Objects.requireNonNull(telemetry, "telemetry");
         Objects.requireNonNull(handlerThreads, "handlerThreads");
         Objects.requireNonNull(eventFilter, "eventFilter");
+        Objects.requireNonNull(beforeOffsetCommit, "beforeOffsetCommit");
         topics = List.copyOf(topics);
         List<String> problems = new ArrayList<>();
         if (name.isBlank()) {
@@ -146,7 +154,19 @@ public record ProcessorConfig(String name, List<String> topics, int concurrencyP
                            HandlerThreads handlerThreads) {
         this(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents, maxBatchBytes,
                 maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer,
-                deadLetter, telemetry, handlerThreads, EVERY_EVENT);
+                deadLetter, telemetry, handlerThreads, EVERY_EVENT, BeforeOffsetCommit.NOTHING);
+    }
+
+    /** The settings without a {@link #beforeOffsetCommit()} hook; kept so existing callers compile unchanged. */
+    public ProcessorConfig(String name, List<String> topics, int concurrencyPerPartition,
+                           int maxBufferedPerPartition, int maxBatchEvents, long maxBatchBytes,
+                           Duration maxBatchWait, RetryPolicy retry, Duration commitInterval, Duration pollTimeout,
+                           Duration revokeTimeout, Duration shutdownTimeout, ConsumerConfig consumer,
+                           DeadLetterPolicy deadLetter, ProcessorTelemetry telemetry,
+                           HandlerThreads handlerThreads, Predicate<LogRecord> eventFilter) {
+        this(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents, maxBatchBytes,
+                maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer,
+                deadLetter, telemetry, handlerThreads, eventFilter, BeforeOffsetCommit.NOTHING);
     }
 
     /** Defaults for a processor named {@code name} over {@code topics}. */
@@ -154,7 +174,7 @@ public record ProcessorConfig(String name, List<String> topics, int concurrencyP
         return new ProcessorConfig(name, List.of(topics), 16, 1000, 500, 1_048_576L, Duration.ofMillis(5),
                 RetryPolicy.defaults(), Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofSeconds(10),
                 Duration.ofSeconds(30), ConsumerConfig.defaults(), DeadLetterPolicy.sequenced(),
-                ProcessorTelemetry.defaults(), HandlerThreads.virtual(), EVERY_EVENT);
+                ProcessorTelemetry.defaults(), HandlerThreads.virtual(), EVERY_EVENT, BeforeOffsetCommit.NOTHING);
     }
 
     /** The consumer settings the processor actually uses: {@link #consumer()} with group and client id = name. */
@@ -165,63 +185,73 @@ public record ProcessorConfig(String name, List<String> topics, int concurrencyP
     public ProcessorConfig withConcurrencyPerPartition(int v) {
         return new ProcessorConfig(name, topics, v, maxBufferedPerPartition, maxBatchEvents, maxBatchBytes,
                 maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer,
-                deadLetter, telemetry, handlerThreads, eventFilter);
+                deadLetter, telemetry, handlerThreads, eventFilter,
+                beforeOffsetCommit);
     }
 
     public ProcessorConfig withMaxBufferedPerPartition(int v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, v, maxBatchEvents, maxBatchBytes,
                 maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer,
-                deadLetter, telemetry, handlerThreads, eventFilter);
+                deadLetter, telemetry, handlerThreads, eventFilter,
+                beforeOffsetCommit);
     }
 
     /** Sets the batch limits: events, bytes and wait, whichever is reached first. */
     public ProcessorConfig withBatching(int events, long bytes, Duration wait) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, events, bytes,
                 wait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer,
-                deadLetter, telemetry, handlerThreads, eventFilter);
+                deadLetter, telemetry, handlerThreads, eventFilter,
+                beforeOffsetCommit);
     }
 
     public ProcessorConfig withRetry(RetryPolicy v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, v, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, consumer,
-                deadLetter, telemetry, handlerThreads, eventFilter);
+                deadLetter, telemetry, handlerThreads, eventFilter,
+                beforeOffsetCommit);
     }
 
     public ProcessorConfig withCommitInterval(Duration v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, retry, v, pollTimeout, revokeTimeout, shutdownTimeout, consumer,
-                deadLetter, telemetry, handlerThreads, eventFilter);
+                deadLetter, telemetry, handlerThreads, eventFilter,
+                beforeOffsetCommit);
     }
 
     public ProcessorConfig withPollTimeout(Duration v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, retry, commitInterval, v, revokeTimeout, shutdownTimeout, consumer,
-                deadLetter, telemetry, handlerThreads, eventFilter);
+                deadLetter, telemetry, handlerThreads, eventFilter,
+                beforeOffsetCommit);
     }
 
     public ProcessorConfig withRevokeTimeout(Duration v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, v, shutdownTimeout, consumer,
-                deadLetter, telemetry, handlerThreads, eventFilter);
+                deadLetter, telemetry, handlerThreads, eventFilter,
+                beforeOffsetCommit);
     }
 
     public ProcessorConfig withShutdownTimeout(Duration v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, v, consumer,
-                deadLetter, telemetry, handlerThreads, eventFilter);
+                deadLetter, telemetry, handlerThreads, eventFilter,
+                beforeOffsetCommit);
     }
 
     public ProcessorConfig withConsumer(ConsumerConfig v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout, v,
-                deadLetter, telemetry, handlerThreads, eventFilter);
+                deadLetter, telemetry, handlerThreads, eventFilter,
+                beforeOffsetCommit);
     }
 
     /** Sets what happens when an event's last attempt fails, e.g. {@link DeadLetterPolicy#stopProcessor()}. */
     public ProcessorConfig withDeadLetter(DeadLetterPolicy v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout,
-                consumer, v, telemetry, handlerThreads, eventFilter);
+                consumer, v, telemetry, handlerThreads, eventFilter,
+                beforeOffsetCommit);
     }
 
     /** The dead-letter topic this processor writes to ({@link DeadLetterPolicy#topicFor(String)}). */
@@ -232,14 +262,15 @@ public record ProcessorConfig(String name, List<String> topics, int concurrencyP
     public ProcessorConfig withTelemetry(ProcessorTelemetry v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout,
-                consumer, deadLetter, v, handlerThreads, eventFilter);
+                consumer, deadLetter, v, handlerThreads, eventFilter,
+                beforeOffsetCommit);
     }
 
     /** Sets which threads run handler calls, e.g. {@code HandlerThreads.platform(2)} for in-process CPU work. */
     public ProcessorConfig withHandlerThreads(HandlerThreads v) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout,
-                consumer, deadLetter, telemetry, v, eventFilter);
+                consumer, deadLetter, telemetry, v, eventFilter, beforeOffsetCommit);
     }
 
     /**
@@ -251,7 +282,19 @@ public record ProcessorConfig(String name, List<String> topics, int concurrencyP
     public ProcessorConfig withEventFilter(Predicate<LogRecord> filter) {
         return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
                 maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout,
-                consumer, deadLetter, telemetry, handlerThreads, filter);
+                consumer, deadLetter, telemetry, handlerThreads, filter, beforeOffsetCommit);
+    }
+
+    /**
+     * Runs {@code hook} on the poll loop before each offset commit, after the offsets were taken and before they are
+     * sent, to make the handler's effects durable once per commit instead of once per write (see
+     * {@link BeforeOffsetCommit}). E.g. H2's {@code CHECKPOINT} for a handler writing to an embedded H2 database with
+     * its default write delay.
+     */
+    public ProcessorConfig withBeforeOffsetCommit(BeforeOffsetCommit hook) {
+        return new ProcessorConfig(name, topics, concurrencyPerPartition, maxBufferedPerPartition, maxBatchEvents,
+                maxBatchBytes, maxBatchWait, retry, commitInterval, pollTimeout, revokeTimeout, shutdownTimeout,
+                consumer, deadLetter, telemetry, handlerThreads, eventFilter, hook);
     }
 
     /** Registers the processor's meters in {@code registry} (shorthand for {@link #withTelemetry}). */

@@ -1,5 +1,7 @@
 package io.tributary.processing;
 
+import io.tributary.core.ErrorCode;
+import io.tributary.core.InvalidRequestException;
 import io.tributary.log.EventLog;
 import io.tributary.log.TopicPartition;
 import io.tributary.processing.internal.TransactionalRuntime;
@@ -24,7 +26,9 @@ import java.util.Optional;
  * <b>Thread-safety:</b> this object is thread-safe. <b>Durability:</b> the log's transactions.
  *
  * <p>Settings used from {@link ProcessorConfig}: name (group), topics, retry, pollTimeout, shutdownTimeout and
- * consumer (forced to {@code read_committed}); the concurrency, buffering and batching settings do not apply.
+ * consumer (forced to {@code read_committed}); the concurrency, buffering and batching settings do not apply. A
+ * {@link ProcessorConfig#beforeOffsetCommit()} hook is refused: this runtime commits offsets inside the log
+ * transaction, so a hook could not run between its outputs and its offsets.
  */
 public final class TransactionalProcessor implements AutoCloseable {
 
@@ -42,7 +46,8 @@ public final class TransactionalProcessor implements AutoCloseable {
      * instance fences its killed predecessor at once instead of waiting for the transaction timeout.
      *
      * @throws io.tributary.core.InvalidRequestException with {@code CAPABILITY_UNSUPPORTED} if the backend has no
-     *         transactions (the embedded engine)
+     *         transactions (the embedded engine), with {@code INVALID_CONFIG} if the config has a
+     *         {@link ProcessorConfig#beforeOffsetCommit()} hook
      */
     public static TransactionalProcessor start(EventLog log, ProcessorConfig config, String instanceId,
                                                TransformHandler handler) {
@@ -50,6 +55,14 @@ public final class TransactionalProcessor implements AutoCloseable {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(instanceId, "instanceId");
         Objects.requireNonNull(handler, "handler");
+        if (config.beforeOffsetCommit() != BeforeOffsetCommit.NOTHING) {
+            // Silently ignoring a hook meant to make effects durable would lose them without a word.
+            throw new InvalidRequestException(ErrorCode.INVALID_CONFIG, "Invalid processor config for '"
+                    + config.name() + "': a TransactionalProcessor commits its offsets in the log transaction with "
+                    + "its outputs, so it does not run beforeOffsetCommit (" + config.beforeOffsetCommit() + "); "
+                    + "its transform writes only to the log. Drop the hook, or use Processor.start for a handler "
+                    + "with effects outside the log");
+        }
         return new TransactionalProcessor(config, new TransactionalRuntime(log, config, instanceId, handler));
     }
 

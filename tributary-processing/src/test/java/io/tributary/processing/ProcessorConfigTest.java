@@ -26,6 +26,17 @@ class ProcessorConfigTest {
         assertThat(c.effectiveConsumerConfig().groupId()).contains("billing");
         assertThat(c.effectiveConsumerConfig().clientId()).isEqualTo("billing");
         assertThat(c.handlerThreads()).isEqualTo(HandlerThreads.virtual());
+        assertThat(c.beforeOffsetCommit()).isSameAs(BeforeOffsetCommit.NOTHING);
+    }
+
+    @Test
+    void keepsTheBeforeOffsetCommitHookAcrossOtherChanges() {
+        BeforeOffsetCommit flush = offsets -> { };
+        ProcessorConfig c = ProcessorConfig.of("billing", "orders").withBeforeOffsetCommit(flush)
+                .withCommitInterval(Duration.ofMillis(200)).withEventFilter(e -> true).withConcurrencyPerPartition(4);
+        assertThat(c.beforeOffsetCommit()).isSameAs(flush);
+        assertThat(c).isEqualTo(c.withBeforeOffsetCommit(flush))
+                .isNotEqualTo(c.withBeforeOffsetCommit(BeforeOffsetCommit.NOTHING));
     }
 
     @Test

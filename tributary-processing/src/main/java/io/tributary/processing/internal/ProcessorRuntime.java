@@ -14,6 +14,7 @@ import io.tributary.processing.RetryPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -672,7 +673,7 @@ public final class ProcessorRuntime {
                 owners.put(w.partition, w);
             });
         }
-        if (offsets.isEmpty()) {
+        if (offsets.isEmpty() || !beforeOffsetCommit(offsets)) {
             return;
         }
         CompletableFuture<Void> result;
@@ -744,7 +745,7 @@ public final class ProcessorRuntime {
                 owners.put(w.partition, w);
             });
         }
-        if (offsets.isEmpty()) {
+        if (offsets.isEmpty() || !beforeOffsetCommit(offsets)) {
             return;
         }
         try {
@@ -755,6 +756,28 @@ public final class ProcessorRuntime {
             return;
         }
         recordCommitted(offsets, owners);
+    }
+
+    /**
+     * Runs the config's {@link io.tributary.processing.BeforeOffsetCommit} hook for offsets just taken; false if it
+     * threw, and then they must not be sent. Every event below them completed on this thread before they were taken,
+     * so what the hook makes durable covers them.
+     */
+    private boolean beforeOffsetCommit(Map<TopicPartition, Long> offsets) {
+        try {
+            config.beforeOffsetCommit().run(Collections.unmodifiableMap(offsets));
+            return true;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                // As in finishInFlight: a consumer wake-up, not a request to stop; the flag would break the next I/O.
+                Thread.interrupted();
+            }
+            LOG.warn("Processor '{}' did not commit {}: its beforeOffsetCommit hook ({}) failed, so the events below "
+                    + "them may not be durable yet; they stay uncommitted and the next commit interval runs the hook "
+                    + "again. Fix what the hook reports (e.g. the database it flushes is unreachable or full)",
+                    config.name(), offsets, config.beforeOffsetCommit(), e);
+            return false;
+        }
     }
 
     /** Records durable commits: in each partition's work (if this instance still owns it) and the published map. */
