@@ -34,6 +34,10 @@ import java.util.Optional;
  */
 public final class PaymentsKillChild {
 
+    /** The child ends itself after this long, whatever payments did, so a stalled run cannot outlive the test. */
+    private static final long DEADLINE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(90);
+
+
     private PaymentsKillChild() {
     }
 
@@ -76,6 +80,7 @@ public final class PaymentsKillChild {
                 }
             });
             long lastCommitted = -1;
+            long began = System.nanoTime();
             while (true) {
                 long committed = 0;
                 for (PartitionLag p : log.admin().describeGroup(PaymentService.INBOX_CONSUMER).offsets()) {
@@ -91,6 +96,11 @@ public final class PaymentsKillChild {
                 Thread.sleep(1);
                 if (!feeder.isAlive() && payments.charged() + payments.declined() >= orders) {
                     System.out.println("NOT KILLED: every order was paid");
+                    return;
+                }
+                if (System.nanoTime() - began > DEADLINE_NANOS) {
+                    // The parent waits for a line to kill this JVM; if payments stalled it would wait for ever.
+                    System.out.println("GIVING UP: payments did not get through the orders within the deadline");
                     return;
                 }
             }

@@ -42,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * threads inside a live JVM, where H2 keeps its unwritten commits in memory, so it cannot show this.
  */
 @Tag("slow")
-@Timeout(120)
+@Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // readLine ignores interrupts
 class PaymentsKillTest {
 
     private static final String ORDERS = "orders";
@@ -99,11 +99,13 @@ class PaymentsKillTest {
                     seen.append(line).append('\n');
                 }
             }
+        } finally {
             // SIGKILL right after an offset commit, when the most H2 commits the log counts as done may still wait
-            // for H2's writer (up to WRITE_DELAY later); no shutdown hook runs, H2 and the log are never closed.
+            // for H2's writer (up to WRITE_DELAY later); no shutdown hook runs, H2 and the log are never closed. In a
+            // finally, so a failed or timed-out wait never leaves the child running.
             child.destroyForcibly();
-            assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
         }
+        assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(paid).as("orders paid before the kill; child output:\n%s", seen).isGreaterThanOrEqualTo(PAID_BEFORE_KILL);
 
         // What the log says payments finished: every order below its committed offset, per partition.
