@@ -231,11 +231,12 @@ public final class OrderFulfilmentDemo {
             // --- The services, each started the way a team would start it in its own process.
             // Latency covers the flow itself: redriven orders waited for the fix on purpose and are not counted.
             OrderLatency latency = new OrderLatency(config.rate(), warmupOrders());
-            // Payments and the read model commit log offsets after their H2 commits; on the embedded H2 (default
-            // write delay) those commits must reach the file first. Both resume from their committed offsets, so
-            // a lost row would never be written again. An external database's commits are durable already.
+            // Payments and the read model commit log offsets after their H2 commits; on H2 (the embedded default, or
+            // an H2 URL given with --jdbc-url: its default write delay applies either way) those commits must reach
+            // the file first. Both resume from their committed offsets, so a lost row would never be written again.
+            // Other databases' commits are durable when they return.
             ProcessorConfig projectionConfig = OrderSummaryProjection.defaultConfig(ordersTopic);
-            if (config.jdbcUrl().isEmpty()) {
+            if (jdbcUrl.startsWith("jdbc:h2:")) {
                 paymentsConfig = paymentsConfig.withBeforeOffsetCommit(h2Checkpoint(db));
                 projectionConfig = projectionConfig.withBeforeOffsetCommit(h2Checkpoint(db));
             }
