@@ -773,8 +773,9 @@ public final class ProcessorRuntime {
                 Thread.interrupted();
             }
             LOG.warn("Processor '{}' did not commit {}: its beforeOffsetCommit hook ({}) failed, so the events below "
-                    + "them may not be durable yet; they stay uncommitted and the next commit interval runs the hook "
-                    + "again. Fix what the hook reports (e.g. the database it flushes is unreachable or full)",
+                    + "them may not be durable yet; they stay uncommitted: the next commit runs the hook again (after "
+                    + "a revoke or close, the partitions' next owner repeats them). Fix what the hook reports (e.g. "
+                    + "the database it flushes is unreachable or full)",
                     config.name(), offsets, config.beforeOffsetCommit(), e);
             return false;
         }
