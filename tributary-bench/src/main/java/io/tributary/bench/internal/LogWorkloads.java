@@ -54,7 +54,7 @@ public final class LogWorkloads {
      */
     public record Throughput(long records, long nanos, long cpuNanos, Map<String, Long> cpuByKind) {
         public Throughput {
-            cpuByKind = Map.copyOf(cpuByKind);
+            cpuByKind = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(cpuByKind)); // print order
         }
 
         /** A run whose CPU is not split by thread kind. */
@@ -129,7 +129,7 @@ public final class LogWorkloads {
         AtomicLong sent = new AtomicLong();
         AtomicReference<@Nullable Throwable> error = new AtomicReference<>();
         AtomicLong appendingCpu = new AtomicLong();
-        Map<String, Long> kindsAtStart = ThreadKindCpu.snapshot();
+        Map<Long, ThreadKindCpu.Sample> kindsAtStart = ThreadKindCpu.snapshot();
         long cpuAtStart = processCpuNanos();
         long start = System.nanoTime();
         long deadline = start + duration.toNanos();

@@ -39,9 +39,17 @@ final class ThreadKindCpu {
     private ThreadKindCpu() {
     }
 
-    /** CPU ns so far of the live threads, by kind (appending threads are left out: they measure themselves). */
-    static Map<String, Long> snapshot() {
-        Map<String, Long> out = new LinkedHashMap<>();
+    /** One live thread's kind and CPU ns so far. */
+    record Sample(String kind, long cpuNs) {
+    }
+
+    /**
+     * CPU ns so far of each live thread, by thread id, with its kind (appending threads are left out: they measure
+     * themselves). Per thread, not summed by kind: the JVM starts and stops compiler threads as it likes, and a thread
+     * that ended between two snapshots must not take its whole life's CPU out of its kind's figure.
+     */
+    static Map<Long, Sample> snapshot() {
+        Map<Long, Sample> out = new LinkedHashMap<>();
         try (var dirs = Files.list(TASKS)) {
             for (Path task : (Iterable<Path>) dirs::iterator) {
                 try {
@@ -52,7 +60,8 @@ final class ThreadKindCpu {
                     String stat = Files.readString(task.resolve("stat"));
                     // fields after the ")" that closes the name: state is field 3, utime 14 and stime 15
                     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    out.merge(kind, (Long.parseLong(f[11]) + Long.parseLong(f[12])) * NANOS_PER_TICK, Long::sum);
+                    out.put(Long.parseLong(task.getFileName().toString()),
+                            new Sample(kind, (Long.parseLong(f[11]) + Long.parseLong(f[12])) * NANOS_PER_TICK));
                 } catch (IOException | RuntimeException e) {
                     // the thread ended while we looked: its time shows up as ENDED
                 }
@@ -84,21 +93,28 @@ final class ThreadKindCpu {
     }
 
     /**
-     * The split of one trial: each kind's time between two snapshots, the appending threads' own {@code appendingNs},
-     * and what the process spent beyond all of them ({@link #ENDED}: threads that ended within the trial, and the
-     * ticks' rounding). Empty if either snapshot is.
+     * The split of one trial: each kind's CPU between two snapshots, thread by thread (a thread that started in
+     * between counts from zero; one that ended in between is not in {@code after} and its share falls into
+     * {@link #ENDED}), the appending threads' own {@code appendingNs}, and what the process spent beyond all of them
+     * ({@link #ENDED}: threads that ended within the trial, and the ticks' rounding). Empty if either snapshot is.
      */
-    static Map<String, Long> between(Map<String, Long> before, Map<String, Long> after, long appendingNs,
+    static Map<String, Long> between(Map<Long, Sample> before, Map<Long, Sample> after, long appendingNs,
                                      long processNs) {
         if (before.isEmpty() || after.isEmpty() || processNs < 0) {
             return Map.of();
+        }
+        Map<String, Long> byKind = new LinkedHashMap<>();
+        for (var e : after.entrySet()) {
+            Sample was = before.get(e.getKey());
+            long ns = e.getValue().cpuNs() - (was == null ? 0 : was.cpuNs());
+            byKind.merge(e.getValue().kind(), Math.max(0, ns), Long::sum);
         }
         Map<String, Long> split = new LinkedHashMap<>();
         long accounted = 0;
         for (String kind : KINDS) {
             long ns = kind.equals(APPENDING) ? Math.max(0, appendingNs)
                     : kind.equals(ENDED) ? 0
-                    : Math.max(0, after.getOrDefault(kind, 0L) - before.getOrDefault(kind, 0L));
+                    : byKind.getOrDefault(kind, 0L);
             split.put(kind, ns);
             accounted += ns;
         }

@@ -23,34 +23,41 @@ class ThreadKindCpuTest {
     }
 
     @Test
-    void splitGivesEachKindItsDeltaAndTheRestToThreadsThatEnded() {
-        Map<String, Long> before = Map.of(ThreadKindCpu.PRODUCER_IO, 100_000L, ThreadKindCpu.GC, 50_000L);
-        Map<String, Long> after = Map.of(ThreadKindCpu.PRODUCER_IO, 400_000L, ThreadKindCpu.GC, 70_000L,
-                ThreadKindCpu.OTHER, 30_000L);
+    void splitGivesEachKindItsThreadsDeltasAndTheRestToThreadsThatEnded() {
+        Map<Long, ThreadKindCpu.Sample> before = Map.of(
+                1L, new ThreadKindCpu.Sample(ThreadKindCpu.PRODUCER_IO, 100_000L),
+                2L, new ThreadKindCpu.Sample(ThreadKindCpu.GC, 50_000L),
+                3L, new ThreadKindCpu.Sample(ThreadKindCpu.JIT, 900_000L)); // a compiler thread that then ends
+        Map<Long, ThreadKindCpu.Sample> after = Map.of(
+                1L, new ThreadKindCpu.Sample(ThreadKindCpu.PRODUCER_IO, 400_000L),
+                2L, new ThreadKindCpu.Sample(ThreadKindCpu.GC, 70_000L),
+                4L, new ThreadKindCpu.Sample(ThreadKindCpu.OTHER, 30_000L)); // started within the trial
 
         Map<String, Long> split = ThreadKindCpu.between(before, after, 500_000, 1_000_000);
 
         assertThat(split).containsEntry(ThreadKindCpu.APPENDING, 500_000L)
                 .containsEntry(ThreadKindCpu.PRODUCER_IO, 300_000L).containsEntry(ThreadKindCpu.GC, 20_000L)
-                .containsEntry(ThreadKindCpu.OTHER, 30_000L).containsEntry(ThreadKindCpu.ENDED, 150_000L);
-        assertThat(split.keySet()).containsExactlyElementsOf(ThreadKindCpu.KINDS.stream()
-                .filter(split::containsKey).toList());
+                .containsEntry(ThreadKindCpu.OTHER, 30_000L).containsEntry(ThreadKindCpu.ENDED, 150_000L)
+                .as("a thread that ended does not take its life's CPU out of its kind").containsEntry(ThreadKindCpu.JIT, 0L);
+        assertThat(split.keySet()).containsExactlyElementsOf(ThreadKindCpu.KINDS);
         assertThat(ThreadKindCpu.perRecord(split, 100)).as("us per record; kinds that spent nothing left out")
                 .isEqualTo("appending 5.00, producer I/O 3.00, broker and other 0.30, GC 0.20, ended 1.50");
     }
 
     @Test
     void noSplitWithoutBothSnapshots() {
-        assertThat(ThreadKindCpu.between(Map.of(), Map.of(ThreadKindCpu.GC, 1L), 0, 10)).isEmpty();
-        assertThat(ThreadKindCpu.between(Map.of(ThreadKindCpu.GC, 1L), Map.of(ThreadKindCpu.GC, 1L), 0, -1)).isEmpty();
+        Map<Long, ThreadKindCpu.Sample> one = Map.of(1L, new ThreadKindCpu.Sample(ThreadKindCpu.GC, 1L));
+        assertThat(ThreadKindCpu.between(Map.of(), one, 0, 10)).isEmpty();
+        assertThat(ThreadKindCpu.between(one, one, 0, -1)).isEmpty();
     }
 
     @Test
     void snapshotSeesThisJvmsThreadsOnLinux() {
         assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "needs Linux /proc");
-        Map<String, Long> now = ThreadKindCpu.snapshot();
-        assertThat(now).containsKey(ThreadKindCpu.OTHER); // the test's own thread, "main" or a surefire worker
-        assertThat(now.values()).allMatch(ns -> ns >= 0);
+        Map<Long, ThreadKindCpu.Sample> now = ThreadKindCpu.snapshot();
+        assertThat(now.values()).extracting(ThreadKindCpu.Sample::kind)
+                .contains(ThreadKindCpu.OTHER); // the test's own thread, "main" or a surefire worker
+        assertThat(now.values()).allMatch(t -> t.cpuNs() >= 0);
     }
 
     @Test
