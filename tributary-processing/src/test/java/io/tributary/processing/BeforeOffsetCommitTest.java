@@ -128,6 +128,34 @@ class BeforeOffsetCommitTest {
     }
 
     @Test
+    void aHookThrowingAnErrorIsAFailedHookNotAStoppedProcessor() throws Exception {
+        // Regression (review): an Error escaped the hook's catch and stopped the processor as a log-read failure.
+        TopicPartition tp = new TopicPartition("orders", 0);
+        try (EventLog log = Fixtures.openLog(dir)) {
+            createTopic(log, "orders", 1);
+            produce(log, "orders", List.of("a"), 10);
+            AtomicBoolean failing = new AtomicBoolean(true);
+            AtomicInteger failures = new AtomicInteger();
+            AtomicInteger handled = new AtomicInteger();
+            ProcessorConfig cfg = config("audit", "orders").withBeforeOffsetCommit(offsets -> {
+                if (failing.get()) {
+                    failures.incrementAndGet();
+                    throw new AssertionError("flush invariant broken");
+                }
+            });
+            try (Processor p = Processor.start(log, cfg, e -> handled.incrementAndGet())) {
+                await("every event handled and two commits refused", WAIT,
+                        () -> handled.get() == 10 && failures.get() >= 2);
+                assertThat(committed(log, "audit", tp)).isEqualTo(-1);
+                assertThat(p.state()).isEqualTo(ProcessorState.RUNNING);
+                assertThat(p.failure()).isEmpty();
+                failing.set(false);
+                await("committed once the hook succeeds", WAIT, () -> committed(log, "audit", tp) == 10);
+            }
+        }
+    }
+
+    @Test
     void runsBeforeTheFinalCommitOnClose() throws Exception {
         TopicPartition tp = new TopicPartition("orders", 0);
         try (EventLog log = Fixtures.openLog(dir)) {

@@ -767,7 +767,13 @@ public final class ProcessorRuntime {
         try {
             config.beforeOffsetCommit().run(Collections.unmodifiableMap(offsets));
             return true;
-        } catch (Exception e) {
+        } catch (Throwable e) {
+            // An Error from the hook (an AssertionError, a LinkageError in its driver) is a failed hook like any
+            // exception: it escaped before, stopping the processor with a message about reading the log. Only the
+            // JVM's own failures (out of memory, stack overflow) are not the hook's to report.
+            if (e instanceof VirtualMachineError vm) {
+                throw vm;
+            }
             if (e instanceof InterruptedException) {
                 // As in finishInFlight: a consumer wake-up, not a request to stop; the flag would break the next I/O.
                 Thread.interrupted();
