@@ -101,35 +101,20 @@ class BeforeOffsetCommitTest {
 
     @Test
     void aThrowingHookLeavesTheOffsetsUncommittedAndALaterSuccessfulRunCommitsThem() throws Exception {
-        TopicPartition tp = new TopicPartition("orders", 0);
-        try (EventLog log = Fixtures.openLog(dir)) {
-            createTopic(log, "orders", 1);
-            produce(log, "orders", List.of("a"), 10);
-            AtomicBoolean failing = new AtomicBoolean(true);
-            AtomicInteger failures = new AtomicInteger();
-            AtomicInteger handled = new AtomicInteger();
-            ProcessorConfig cfg = config("billing", "orders").withBeforeOffsetCommit(offsets -> {
-                if (failing.get()) {
-                    failures.incrementAndGet();
-                    throw new java.sql.SQLException("database is full");
-                }
-            });
-            try (Processor p = Processor.start(log, cfg, e -> handled.incrementAndGet())) {
-                await("every event handled and three commits refused", WAIT,
-                        () -> handled.get() == 10 && failures.get() >= 3);
-                assertThat(committed(log, "billing", tp)).isEqualTo(-1);
-                assertThat(p.committedOffsets()).isEmpty();
-                failing.set(false);
-                await("committed once the hook succeeds", WAIT, () -> committed(log, "billing", tp) == 10);
-                assertThat(p.failure()).isEmpty();
-                assertThat(p.state()).isEqualTo(ProcessorState.RUNNING);
-            }
-        }
+        refusedCommitsUntilTheHookSucceeds("billing", new java.sql.SQLException("database is full"));
     }
 
     @Test
     void aHookThrowingAnErrorIsAFailedHookNotAStoppedProcessor() throws Exception {
         // Regression (review): an Error escaped the hook's catch and stopped the processor as a log-read failure.
+        refusedCommitsUntilTheHookSucceeds("audit", new AssertionError("flush invariant broken"));
+    }
+
+    /**
+     * A processor whose hook throws {@code failure} handles every event but commits nothing and keeps running; once
+     * the hook succeeds, the offsets are committed.
+     */
+    private void refusedCommitsUntilTheHookSucceeds(String group, Throwable failure) throws Exception {
         TopicPartition tp = new TopicPartition("orders", 0);
         try (EventLog log = Fixtures.openLog(dir)) {
             createTopic(log, "orders", 1);
@@ -137,20 +122,26 @@ class BeforeOffsetCommitTest {
             AtomicBoolean failing = new AtomicBoolean(true);
             AtomicInteger failures = new AtomicInteger();
             AtomicInteger handled = new AtomicInteger();
-            ProcessorConfig cfg = config("audit", "orders").withBeforeOffsetCommit(offsets -> {
+            ProcessorConfig cfg = config(group, "orders").withBeforeOffsetCommit(offsets -> {
                 if (failing.get()) {
                     failures.incrementAndGet();
-                    throw new AssertionError("flush invariant broken");
+                    if (failure instanceof Error error) {
+                        throw error;
+                    }
+                    throw (Exception) failure;
                 }
             });
             try (Processor p = Processor.start(log, cfg, e -> handled.incrementAndGet())) {
-                await("every event handled and two commits refused", WAIT,
-                        () -> handled.get() == 10 && failures.get() >= 2);
-                assertThat(committed(log, "audit", tp)).isEqualTo(-1);
+                await("every event handled and three commits refused", WAIT,
+                        () -> handled.get() == 10 && failures.get() >= 3);
+                assertThat(committed(log, group, tp)).isEqualTo(-1);
+                assertThat(p.committedOffsets()).isEmpty();
                 assertThat(p.state()).isEqualTo(ProcessorState.RUNNING);
                 assertThat(p.failure()).isEmpty();
                 failing.set(false);
-                await("committed once the hook succeeds", WAIT, () -> committed(log, "audit", tp) == 10);
+                await("committed once the hook succeeds", WAIT, () -> committed(log, group, tp) == 10);
+                assertThat(p.failure()).isEmpty();
+                assertThat(p.state()).isEqualTo(ProcessorState.RUNNING);
             }
         }
     }
