@@ -22,7 +22,6 @@ import io.tributary.examples.readmodel.OrderSummaryProjection;
 import io.tributary.examples.readmodel.OrderSummaryQueries;
 import io.tributary.kafka.KafkaLogConfig;
 import io.tributary.log.EmbeddedLogConfig;
-import io.tributary.log.TopicPartition;
 import io.tributary.log.EventLog;
 import io.tributary.log.EventLogs;
 import io.tributary.log.NewTopic;
@@ -31,7 +30,6 @@ import io.tributary.outbox.OutboxSchema;
 import io.tributary.outbox.OutboxTables;
 import io.tributary.outbox.RelayConfig;
 import io.tributary.outbox.RelayObserver;
-import io.tributary.processing.BeforeOffsetCommit;
 import io.tributary.processing.DeadLetter;
 import io.tributary.processing.DeadLetterPolicy;
 import io.tributary.processing.DeadLetterSelection;
@@ -126,38 +124,12 @@ public final class OrderFulfilmentDemo {
      *
      * <p>H2's default write delay (500 ms): a commit returns at once and reaches the database file up to half a second
      * later. Payments and the read model commit their log offsets after their H2 commits return, so they make H2
-     * write before each offset commit with {@link #h2Checkpoint} instead; writing every commit ({@code WRITE_DELAY=0})
+     * write before each offset commit with {@link H2Checkpoint} instead; writing every commit ({@code WRITE_DELAY=0})
      * cost 20-40% more CPU per order and a 4x bigger file.
      */
     public static String embeddedJdbcUrl(Path dataDir) {
         return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("db").resolve("demo")
                 + ";LOCK_TIMEOUT=10000;QUERY_CACHE_SIZE=64;ANALYZE_AUTO=0";
-    }
-
-    /**
-     * Makes every H2 commit that returned so far durable before a processor commits its log offsets: H2's
-     * {@code CHECKPOINT}, which in H2 2.3 (MVStore) runs {@code MVStore.commit()}, writing every change in memory to
-     * the database file (committed transactions included) before it returns, as {@code WRITE_DELAY=0} does inside
-     * each commit. Without it a process killed within H2's write delay (500 ms) after an offset commit lost the rows
-     * of events the log already counted as done: never redelivered ({@code PaymentsKillTest}). The write goes to the
-     * operating system's page cache without an fsync: it survives a process kill, not a power loss or an OS crash.
-     * Only for the embedded H2 database ({@code CHECKPOINT} needs H2's admin right, which the demo's user has as the
-     * database's creator); an external database whose commit is durable when it returns needs no hook.
-     */
-    public static BeforeOffsetCommit h2Checkpoint(DataSource db) {
-        return new BeforeOffsetCommit() {
-            @Override
-            public void run(Map<TopicPartition, Long> offsets) throws SQLException {
-                try (Connection c = db.getConnection(); Statement s = c.createStatement()) {
-                    s.execute("CHECKPOINT");
-                }
-            }
-
-            @Override
-            public String toString() {
-                return "H2 CHECKPOINT";
-            }
-        };
     }
 
     /** A pooled data source for the demo database. */
@@ -236,9 +208,13 @@ public final class OrderFulfilmentDemo {
             // the file first. Both resume from their committed offsets, so a lost row would never be written again.
             // Other databases' commits are durable when they return.
             ProcessorConfig projectionConfig = OrderSummaryProjection.defaultConfig(ordersTopic);
+            // The hook has a connection of its own (H2Checkpoint): it runs on the poll loop, which must never wait
+            // for the pool the handlers hold. Registered after the pool, so it is closed before it.
             if (jdbcUrl.startsWith("jdbc:h2:")) {
-                paymentsConfig = paymentsConfig.withBeforeOffsetCommit(h2Checkpoint(db));
-                projectionConfig = projectionConfig.withBeforeOffsetCommit(h2Checkpoint(db));
+                H2Checkpoint checkpoint = new H2Checkpoint(jdbcUrl, config.jdbcUser());
+                resources.add(checkpoint);
+                paymentsConfig = paymentsConfig.withBeforeOffsetCommit(checkpoint);
+                projectionConfig = projectionConfig.withBeforeOffsetCommit(checkpoint);
             }
             OrderForwarder forwarder = OrderForwarder.start(store, topics, db, TABLE_PREFIX, ordersTopic);
             PaymentService payments = PaymentService.start(topics, paymentsConfig, db,

@@ -23,7 +23,7 @@ import java.util.Optional;
 
 /**
  * Child JVM of {@link PaymentsKillTest}: the payment service on the demo's embedded H2 database
- * ({@link OrderFulfilmentDemo#embeddedJdbcUrl}, H2's default write delay, and {@link OrderFulfilmentDemo#h2Checkpoint}
+ * ({@link OrderFulfilmentDemo#embeddedJdbcUrl}, H2's default write delay, and {@link H2Checkpoint}
  * before each offset commit) and the embedded log in {@code dataDir}, as the demo runs it, fed
  * {@code orders} {@code OrderPlaced} events at {@code rate} per second by a producer in this JVM. Prints
  * {@code COMMITTED <sum of the group's committed offsets> PAID <charged + declined>} as soon as it sees the payments
@@ -51,8 +51,9 @@ public final class PaymentsKillChild {
              SchemaRegistry registry = SchemaRegistry.open(log);
              HikariDataSource db = OrderFulfilmentDemo.dataSource(OrderFulfilmentDemo.embeddedJdbcUrl(dir),
                      Optional.empty(), 8);
+             H2Checkpoint checkpoint = new H2Checkpoint(OrderFulfilmentDemo.embeddedJdbcUrl(dir), Optional.empty());
              PaymentService payments = PaymentService.start(log, PaymentService.defaultConfig(ordersTopic)
-                     .withBeforeOffsetCommit(OrderFulfilmentDemo.h2Checkpoint(db)), db,
+                     .withBeforeOffsetCommit(checkpoint), db,
                      OrderFulfilmentDemo.TABLE_PREFIX, OrderFulfilmentDemo.OUTBOX_TABLES, paymentsTopic, registry,
                      PaymentRules.defaults())) {
             OrderEventCodec codec = new OrderEventCodec(registry, ordersTopic);
