@@ -281,7 +281,10 @@ public final class OrderFulfilmentDemo {
                 }
             }
             driverThread.join();
-            double flowSeconds = (System.nanoTime() - startNanos) / 1e9;
+            long flowEnd = System.nanoTime();
+            double flowSeconds = (flowEnd - startNanos) / 1e9;
+            // The read model is off the orders' critical path: the flow can end with it far behind.
+            long readModelBehind = Math.max(0, forwarder.forwarded() - projection.applied() - projection.skipped());
             endLine();
 
             // --- Look at the dead-letter queue, fix the payment handler and redrive what the runtime dead-lettered.
@@ -308,6 +311,7 @@ public final class OrderFulfilmentDemo {
             double redriveSeconds = (System.nanoTime() - redriveStart) / 1e9;
 
             // --- Let the read model catch up, then stop everything and read it all back.
+            long catchUpStart = System.nanoTime();
             while (System.nanoTime() < deadline && !failed(forwarder, payments, saga, projection)) {
                 Map<String, Long> counts = queries.statusCounts();
                 if (counts.getOrDefault("SHIPPED", 0L) + counts.getOrDefault("CANCELLED", 0L) >= driver.placed.get()) {
@@ -316,16 +320,22 @@ public final class OrderFulfilmentDemo {
                 Thread.sleep(100);
             }
             reportFailures(forwarder, payments, saga, projection);
+            long stopStart = System.nanoTime();
             int dlqLeft = dlq.depth();
             saga.close();
             projection.close();
             payments.close();
             relay.close();
             forwarder.close();
-            say("checking ...");
+            long checkStart = System.nanoTime();
+            // Where the time after the flow goes, so that a slow return is explained on the spot.
+            say(String.format("after the flow: redrive %.1f s, read model caught up in %.1f s (%,d order events "
+                    + "behind when the flow ended), services stopped in %.1f s; checking ...", redriveSeconds,
+                    (stopStart - catchUpStart) / 1e9, readModelBehind, (checkStart - stopStart) / 1e9));
 
             CheckInput input = gather(driver, store, codec, db, topics, ordersTopic, paymentsTopic, queries);
             List<DemoChecks.CheckResult> checks = DemoChecks.check(input);
+            say(String.format("read back every store and checked in %.1f s", (System.nanoTime() - checkStart) / 1e9));
             long events = input.eventStore().values().stream().mapToLong(List::size).sum()
                     + input.paymentEvents().size();
             Histogram h = latency.all();
@@ -342,13 +352,24 @@ public final class OrderFulfilmentDemo {
                             steady.getTotalCount(), steady.getValueAtPercentile(50) / 1000.0,
                             steady.getValueAtPercentile(99) / 1000.0, steady.getMaxValue() / 1000.0));
         } finally {
+            long closeStart = System.nanoTime();
+            String slowest = "";
+            long slowestNanos = -1;
             for (int i = resources.size() - 1; i >= 0; i--) {
+                long start = System.nanoTime();
                 try {
                     resources.get(i).close();
                 } catch (Exception e) {
                     say("closing " + resources.get(i).getClass().getSimpleName() + " failed: " + e.getMessage());
                 }
+                if (System.nanoTime() - start > slowestNanos) {
+                    slowestNanos = System.nanoTime() - start;
+                    slowest = resources.get(i).getClass().getSimpleName();
+                }
             }
+            // Closing the database is where H2 writes and compacts its file: worth seeing when a run is slow to end.
+            say(String.format("closed the stores in %.1f s (the slowest, %s: %.1f s)",
+                    (System.nanoTime() - closeStart) / 1e9, slowest, slowestNanos / 1e9));
         }
     }
 
