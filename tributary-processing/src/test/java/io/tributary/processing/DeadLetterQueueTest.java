@@ -229,6 +229,49 @@ class DeadLetterQueueTest {
         }
     }
 
+    /**
+     * The desk keeps its counts as entries come and go and skips partitions it found nothing to start on until
+     * something changes (it used to count every entry after each task and look at every dead key each dispatch
+     * round): the counts must stay exact through ordinary traffic, and a redrive requested after a long idle stretch
+     * must still be carried out on every partition.
+     */
+    @Test
+    void manyDeadKeysKeepExactCountsThroughOtherTrafficAndAreAllRedrivenAfterALongIdleStretch() throws Exception {
+        try (EventLog log = ordersLog(2)) {
+            List<String> poison = IntStream.range(0, 100).mapToObj(i -> "p" + i).toList();
+            List<String> good = IntStream.range(0, 20).mapToObj(i -> "g" + i).toList();
+            produce(log, "orders", poison, 1);
+            AtomicBoolean fixed = new AtomicBoolean();
+            Handled handled = new Handled();
+            try (Processor p = Processor.start(log, config(), e -> {
+                if (key(e).startsWith("p") && !fixed.get()) {
+                    throw new IllegalStateException("bug");
+                }
+                handled.add(e);
+            })) {
+                await("every poison key dead", WAIT, () -> p.deadLetterDepth() == 100);
+                produce(log, "orders", good, 50);
+                await("the other keys handled", WAIT,
+                        () -> good.stream().allMatch(k -> handled.count(k) == 50));
+                assertThat(p.deadLetterDepth()).isEqualTo(100);
+                assertThat(p.parkedKeyCount()).isEqualTo(100);
+                assertThat(poison).allSatisfy(k -> assertThat(handled.count(k)).isZero());
+
+                // Each dead key gets one more event: parked behind its entry, one more entry per key.
+                produce(log, "orders", poison, 1, 2);
+                await("the new events parked", WAIT, () -> p.deadLetterDepth() == 200);
+                assertThat(p.parkedKeyCount()).isEqualTo(100);
+
+                fixed.set(true);
+                p.deadLetters().redrive(DeadLetterSelection.all());
+                await("every poison key redriven", WAIT, () -> poison.stream().allMatch(k -> handled.count(k) == 2));
+                assertThat(poison).allSatisfy(k -> assertThat(handled.of(k)).containsExactly(0, 1));
+                await("the queue empty", WAIT, () -> p.deadLetterDepth() == 0);
+                assertThat(p.parkedKeyCount()).isZero();
+            }
+        }
+    }
+
     @Test
     void redrivingOnlyTheDeadEntryAlsoReleasesItsParkedFollowersInOrder() throws Exception {
         try (EventLog log = ordersLog(1)) {

@@ -60,6 +60,16 @@ final class DeadLetterDesk implements AutoCloseable {
     private final Set<String> openIds = new HashSet<>();
     /** Keys with an entry task in flight, per partition (one at a time per key keeps the key's order). */
     private final Map<TopicPartition, Set<Object>> busy = new HashMap<>();
+    /**
+     * Partitions whose last look at every open key found no entry task to start, with nothing changed since (no entry
+     * indexed or finished, no action read, no assignment): {@link #nextEntryTasks} answers them without looking at
+     * every key again. The poll loop asks once per dispatch round, and a queue of hundreds of untouched dead entries
+     * made each round walk them all (about 1% of an 80,000-order demo's CPU samples with 400 per partition).
+     */
+    private final Set<TopicPartition> nothingToStart = new HashSet<>();
+    /** Open entries and keys of owned partitions, kept as they change rather than counted again after each task. */
+    private int openEntries;
+    private int openKeys;
     private volatile int depth;
     private volatile int parkedKeys;
 
@@ -145,8 +155,9 @@ final class DeadLetterDesk implements AutoCloseable {
         DlqLedger ledger = new DlqLedger();
         DlqTopics.readAll(log, topic, ledger::applyEntryRecord);
         for (TopicPartition tp : wanted) {
-            open.put(tp, new HashMap<>());
+            forget(open.put(tp, new HashMap<>()));
             busy.put(tp, new HashSet<>());
+            nothingToStart.remove(tp);
         }
         for (DeadLetter d : ledger.open()) {
             if (wanted.contains(d.source())) {
@@ -162,7 +173,9 @@ final class DeadLetterDesk implements AutoCloseable {
             if (byKey != null) {
                 byKey.values().forEach(m -> m.values().forEach(d -> openIds.remove(d.id())));
             }
+            forget(byKey);
             busy.remove(tp);
+            nothingToStart.remove(tp);
         }
         publish();
     }
@@ -214,6 +227,8 @@ final class DeadLetterDesk implements AutoCloseable {
         lastCheckNanos = nowNanos;
         for (LogRecord r : actionsConsumer.poll(Duration.ZERO)) {
             actions.applyActionRecord(r);
+            // An action may apply to an entry of any partition.
+            nothingToStart.clear();
         }
     }
 
@@ -222,12 +237,13 @@ final class DeadLetterDesk implements AutoCloseable {
         List<HandlerTask> out = new ArrayList<>();
         Map<Object, TreeMap<Long, DeadLetter>> byKey = open.get(w.partition);
         Set<Object> inFlight = busy.get(w.partition);
-        if (byKey == null || inFlight == null) {
+        if (byKey == null || inFlight == null || nothingToStart.contains(w.partition)) {
             return out;
         }
         for (Map.Entry<Object, TreeMap<Long, DeadLetter>> e : byKey.entrySet()) {
             if (out.size() >= max) {
-                break;
+                // Keys not looked at may have work: look again next round.
+                return out;
             }
             if (inFlight.contains(e.getKey())) {
                 continue;
@@ -238,6 +254,8 @@ final class DeadLetterDesk implements AutoCloseable {
                 inFlight.add(e.getKey());
             }
         }
+        // Every key looked at: the keys just started are busy until their task completes, which clears this.
+        nothingToStart.add(w.partition);
         return out;
     }
 
@@ -262,16 +280,25 @@ final class DeadLetterDesk implements AutoCloseable {
         if (byKey == null) {
             return;
         }
-        if (t.kind == HandlerTask.Kind.REDRIVE && t.letter != null) {
+        boolean redrive = t.kind == HandlerTask.Kind.REDRIVE && t.letter != null;
+        if (!redrive && t.written.isEmpty()) {
+            // The usual task: handled events, wrote no entry. Nothing of the desk changed.
+            return;
+        }
+        nothingToStart.remove(t.work.partition);
+        if (redrive) {
             Object key = PartitionWork.keyOf(t.letter.original());
             busy.get(t.work.partition).remove(key);
             if (t.closedEntry) {
                 TreeMap<Long, DeadLetter> entries = byKey.get(key);
                 if (entries != null) {
-                    entries.remove(t.letter.original().offset());
+                    if (entries.remove(t.letter.original().offset()) != null) {
+                        openEntries--;
+                    }
                     openIds.remove(t.letter.id());
                     if (entries.isEmpty()) {
                         byKey.remove(key);
+                        openKeys--;
                     }
                 }
             }
@@ -285,21 +312,33 @@ final class DeadLetterDesk implements AutoCloseable {
         if (byKey == null) {
             return;
         }
-        byKey.computeIfAbsent(PartitionWork.keyOf(d.original()), k -> new TreeMap<>()).put(d.original().offset(), d);
+        TreeMap<Long, DeadLetter> entries = byKey.get(PartitionWork.keyOf(d.original()));
+        if (entries == null) {
+            entries = new TreeMap<>();
+            byKey.put(PartitionWork.keyOf(d.original()), entries);
+            openKeys++;
+        }
+        if (entries.put(d.original().offset(), d) == null) {
+            openEntries++;
+        }
         openIds.add(d.id());
+        nothingToStart.remove(d.source());
+    }
+
+    /** Takes a partition's entries, dropped from {@link #open}, out of the counts. */
+    private void forget(@Nullable Map<Object, TreeMap<Long, DeadLetter>> byKey) {
+        if (byKey == null) {
+            return;
+        }
+        openKeys -= byKey.size();
+        for (TreeMap<Long, DeadLetter> m : byKey.values()) {
+            openEntries -= m.size();
+        }
     }
 
     private void publish() {
-        int entries = 0;
-        int keys = 0;
-        for (Map<Object, TreeMap<Long, DeadLetter>> byKey : open.values()) {
-            keys += byKey.size();
-            for (TreeMap<Long, DeadLetter> m : byKey.values()) {
-                entries += m.size();
-            }
-        }
-        depth = entries;
-        parkedKeys = sequenced ? keys : 0;
+        depth = openEntries;
+        parkedKeys = sequenced ? openKeys : 0;
     }
 
     // ---- task threads ----
