@@ -322,7 +322,12 @@ final class DeadLetterDesk implements AutoCloseable {
             openEntries++;
         }
         openIds.add(d.id());
-        nothingToStart.remove(d.source());
+        // A dead entry no action applies to gives its key nothing to start (in either mode), so a partition found
+        // idle stays idle: in a run with a steady trickle of poison events, looking at every key again after each
+        // new entry was most of what this skipping is meant to save.
+        if (d.status() != DeadLetter.Status.DEAD || actions.actionFor(d).isPresent()) {
+            nothingToStart.remove(d.source());
+        }
     }
 
     /** Takes a partition's entries, dropped from {@link #open}, out of the counts. */
