@@ -412,7 +412,7 @@ public final class OrderSummaryProjection implements AutoCloseable {
             }
             // Not a multi-row MERGE on H2 either: H2 2.3.232's MERGE now and then adds an increment twice when
             // concurrent transactions update the same row (a customer shipped in two partitions' batches at once). The
-            // demo's check caught it (2 customers of 1,000 too high in 1 run of about 35), and a replay of 8 threads
+            // demo's check caught it (2 customers of 1,000 too high in 2 runs of 49), and a replay of 8 threads
             // merging into 200 rows over-counted 5 of them in 97,000 commits, where plain UPDATEs lost or added
             // nothing in 114,000.
             addRevenue(c, revenueDelta);
