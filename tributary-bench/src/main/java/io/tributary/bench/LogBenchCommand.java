@@ -351,7 +351,8 @@ public final class LogBenchCommand implements Callable<Integer> {
     private EventLogClient kafkaBackendClient(KafkaUnderTest kafka, String label, EventLogClient.AppendForm form) {
         return new EventLogClient(EventLogs.open(Map.of(EventLogs.BACKEND, "kafka",
                 "tributary.log.kafka.bootstrap-servers", kafka.bootstrapServers())), label,
-                ProducerConfig.defaults().withLinger(Duration.ofMillis(5)).withProperties(KafkaClientsClient.THROUGHPUT_TUNING),
+                ProducerConfig.defaults().withClientId(KafkaUnderTest.BENCH_PRODUCER).withLinger(Duration.ofMillis(5))
+                        .withProperties(KafkaClientsClient.THROUGHPUT_TUNING),
                 ProducerConfig.defaults().withProperties(KafkaClientsClient.LATENCY_TUNING),
                 appendBatch(Backend.kafka), EventLogClient.PerRecord.WRAPPING, form);
     }
