@@ -777,7 +777,7 @@ public final class LogSuite {
     }
 
     /** Most warm-up rounds of a paired workload (each one trial per client), however busy the JIT still is. */
-    static final int MAX_WARMUP_ROUNDS = 5;
+    public static final int MAX_WARMUP_ROUNDS = 5;
     /** The JIT's share of a warm-up trial's process CPU under which it counts as settled for the measured rounds. */
     static final double JIT_SETTLED_SHARE = 0.05;
 
