@@ -174,8 +174,10 @@ public final class LogBenchCommand implements Callable<Integer> {
 
     @Option(names = "--pairs", paramLabel = "N", description = "With --backend kafka: paired rounds per throughput "
             + "workload, each one short trial of every client (raw kafka-clients and ours) in a mirrored order "
-            + "(ABBA), after one warm-up trial each; reports each side's median, the median of the per-round ratios "
-            + "ours/raw with a 90% interval, and whether that interval clears 0.9x (default: "
+            + "(ABBA), after warm-up rounds until the JIT has settled (at most " + LogSuite.MAX_WARMUP_ROUNDS + "); "
+            // "%%": picocli formats descriptions, and a bare percent sign made it print the text unformatted and warn
+            + "reports each side's median, the median of the per-round ratios ours/raw with a 90%% interval, and "
+            + "whether that interval clears 0.9x (default: "
             + LogSuite.DEFAULT_PAIRS + "; quick: 2).")
     @Nullable Integer pairs;
 
@@ -351,7 +353,8 @@ public final class LogBenchCommand implements Callable<Integer> {
     private EventLogClient kafkaBackendClient(KafkaUnderTest kafka, String label, EventLogClient.AppendForm form) {
         return new EventLogClient(EventLogs.open(Map.of(EventLogs.BACKEND, "kafka",
                 "tributary.log.kafka.bootstrap-servers", kafka.bootstrapServers())), label,
-                ProducerConfig.defaults().withLinger(Duration.ofMillis(5)).withProperties(KafkaClientsClient.THROUGHPUT_TUNING),
+                ProducerConfig.defaults().withClientId(KafkaUnderTest.BENCH_PRODUCER).withLinger(Duration.ofMillis(5))
+                        .withProperties(KafkaClientsClient.THROUGHPUT_TUNING),
                 ProducerConfig.defaults().withProperties(KafkaClientsClient.LATENCY_TUNING),
                 appendBatch(Backend.kafka), EventLogClient.PerRecord.WRAPPING, form);
     }

@@ -32,6 +32,25 @@ class BenchOptionsTest {
         assertThat(help.indexOf(entry)).as("--json described once").isEqualTo(help.lastIndexOf(entry));
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"log", "pipeline"})
+    void help_renders_every_description_without_picocli_warnings(String suite) {
+        // picocli formats each description with String.format: a bare '%' (as in "a 90% interval") fails it, and picocli
+        // then prints a warning to stderr three times and the unformatted text.
+        StringWriter out = new StringWriter();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream stderr = System.err;
+        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            CommandLine cmd = new CommandLine(new BenchCommand());
+            cmd.setOut(new PrintWriter(out, true));
+            assertThat(cmd.execute(suite, "--help")).isZero();
+        } finally {
+            System.setErr(stderr);
+        }
+        assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("picocli WARN");
+    }
+
     private static ParseResult parse(String... args) {
         return new CommandLine(new BenchCommand()).parseArgs(args);
     }

@@ -155,7 +155,7 @@ public final class KafkaClientsClient implements LogClient {
 
     @Override
     public Sender newSender(Tuning tuning, int maxInFlight) {
-        return new KafkaSender(new BoundedKafkaSends(producer(bootstrap, tuning, "bench-producer"), maxInFlight));
+        return new KafkaSender(new BoundedKafkaSends(producer(bootstrap, tuning, KafkaUnderTest.BENCH_PRODUCER), maxInFlight));
     }
 
     /** A byte-array producer with the peer's settings for throughput or latency runs. */

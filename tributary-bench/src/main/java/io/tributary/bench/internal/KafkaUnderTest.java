@@ -2,8 +2,17 @@ package io.tributary.bench.internal;
 
 import io.tributary.testbroker.KafkaTestBroker;
 import io.tributary.testbroker.KafkaTestBrokerConfig;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.management.InstanceNotFoundException;
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -68,6 +77,131 @@ public final class KafkaUnderTest implements AutoCloseable {
 
     public String bootstrapServers() {
         return bootstrapServers;
+    }
+
+    /** The client id of every throughput producer the log bench makes, raw and ours, so {@link #producerMetrics} finds it. */
+    public static final String BENCH_PRODUCER = "bench-producer";
+
+    /**
+     * What the broker in this JVM has done so far for {@code topic} and in all: from its per-topic meters
+     * ({@code kafka.server:type=BrokerTopicMetrics}) the partition batches, records and record-batch bytes produced to
+     * the topic; from its request meters ({@code kafka.network:type=RequestMetrics}) the requests of every other type;
+     * and the CPU time and allocation of its request handler and network threads. Empty where no broker runs in this
+     * JVM or it has no meters for the topic yet. Each trial has a topic of its own, so two readings around a trial
+     * ({@link BrokerActivity#since}) count its produce traffic exactly, whoever sent it.
+     */
+    public static Optional<BrokerActivity> brokerActivity(String topic) {
+        try {
+            MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+            long other = 0;
+            for (ObjectName n : server.queryNames(new ObjectName("kafka.network:type=RequestMetrics,name=RequestsPerSec,*"),
+                    null)) {
+                if (!"Produce".equals(n.getKeyProperty("request"))) {
+                    other += ((Number) server.getAttribute(n, "Count")).longValue();
+                }
+            }
+            long[] handler = brokerThreads("data-plane-kafka-request-handler");
+            long[] network = brokerThreads("data-plane-kafka-network-thread");
+            return Optional.of(new BrokerActivity(meterCount(server, "TotalProduceRequestsPerSec", topic),
+                    meterCount(server, "MessagesInPerSec", topic), meterCount(server, "BytesInPerSec", topic), other,
+                    handler[0], network[0], handler[1] + network[1]));
+        } catch (InstanceNotFoundException e) {
+            return Optional.empty();
+        } catch (JMException e) {
+            throw new IllegalStateException("Cannot read the broker's meters of topic '" + topic + "': " + e, e);
+        }
+    }
+
+    private static long meterCount(MBeanServer server, String meter, String topic) throws JMException {
+        // Kafka topic names are letters, digits, '.', '_' and '-': nothing to quote in an ObjectName.
+        ObjectName name = new ObjectName("kafka.server:type=BrokerTopicMetrics,name=" + meter + ",topic=" + topic);
+        return ((Number) server.getAttribute(name, "Count")).longValue();
+    }
+
+    /** CPU ns and allocated bytes so far of the live threads whose name starts with {@code prefix}. */
+    private static long[] brokerThreads(String prefix) {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long cpu = 0;
+        long allocated = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith(prefix)) {
+                cpu += Math.max(0, threads.getThreadCpuTime(t.threadId()));
+                allocated += Math.max(0, threads.getThreadAllocatedBytes(t.threadId()));
+            }
+        }
+        return new long[] {cpu, allocated};
+    }
+
+    /**
+     * The live {@link #BENCH_PRODUCER}'s own averages of how it batched (Kafka's {@code producer-metrics}, over its life,
+     * read through JMX as both sides' producers register them): {@link #PRODUCER_METRICS} by name, or empty where no
+     * such producer is open.
+     */
+    public static Map<String, Double> producerMetrics() {
+        Map<String, Double> out = new LinkedHashMap<>();
+        try {
+            ObjectName name = new ObjectName("kafka.producer:type=producer-metrics,client-id=" + BENCH_PRODUCER);
+            for (String metric : PRODUCER_METRICS) {
+                Object v = ManagementFactory.getPlatformMBeanServer().getAttribute(name, metric);
+                if (v instanceof Number n) {
+                    out.put(metric, n.doubleValue());
+                }
+            }
+        } catch (InstanceNotFoundException e) {
+            return Map.of();
+        } catch (JMException e) {
+            throw new IllegalStateException("Cannot read the metrics of producer '" + BENCH_PRODUCER + "': " + e, e);
+        }
+        return out;
+    }
+
+    /** The producer metrics a trial reports: how many records and bytes each request and batch carried, and waits. */
+    static final List<String> PRODUCER_METRICS = List.of("records-per-request-avg", "batch-size-avg", "request-size-avg",
+            "record-size-avg", "record-queue-time-avg", "request-latency-avg", "record-retry-total");
+
+    /**
+     * The broker's counts ({@link #brokerActivity}): partition batches produced to a topic (Kafka counts a produce
+     * request once per partition it carries), their records and record-batch bytes, requests of every other type
+     * (any topic, any client), and the CPU ns and allocated bytes of its request handler and network threads.
+     */
+    public record BrokerActivity(long batches, long records, long bytes, long otherRequests, long handlerCpuNs,
+                                 long networkCpuNs, long allocatedBytes) {
+        public BrokerActivity {
+            if (batches < 0 || records < 0 || bytes < 0 || otherRequests < 0 || handlerCpuNs < 0 || networkCpuNs < 0
+                    || allocatedBytes < 0) {
+                throw new IllegalArgumentException("broker counts must not be negative: " + batches + " batches, "
+                        + records + " records, " + bytes + " bytes, " + otherRequests + " other requests, "
+                        + handlerCpuNs + " + " + networkCpuNs + " ns, " + allocatedBytes + " bytes allocated");
+            }
+        }
+
+        /** What happened since {@code before}, an earlier reading for the same topic. */
+        public BrokerActivity since(BrokerActivity before) {
+            return new BrokerActivity(batches - before.batches, records - before.records, bytes - before.bytes,
+                    otherRequests - before.otherRequests, handlerCpuNs - before.handlerCpuNs,
+                    networkCpuNs - before.networkCpuNs, allocatedBytes - before.allocatedBytes);
+        }
+
+        public double recordsPerBatch() {
+            return batches == 0 ? Double.NaN : (double) records / batches;
+        }
+
+        public double bytesPerRecord() {
+            return records == 0 ? Double.NaN : (double) bytes / records;
+        }
+
+        /** Microseconds of the request handler threads' CPU per record received. */
+        public double handlerMicrosPerRecord() {
+            return records == 0 ? Double.NaN : handlerCpuNs / 1e3 / records;
+        }
+
+        public double networkMicrosPerRecord() {
+            return records == 0 ? Double.NaN : networkCpuNs / 1e3 / records;
+        }
+
+        public double allocatedBytesPerRecord() {
+            return records == 0 ? Double.NaN : (double) allocatedBytes / records;
+        }
     }
 
     @Override

@@ -27,10 +27,21 @@ final class ThreadKindCpu {
     static final String LOG_THREADS = "log threads";
     static final String GC = "GC";
     static final String JIT = "JIT";
-    static final String OTHER = "broker and other";
+    /**
+     * The in-JVM broker's request handler and network threads ({@code data-plane-kafka-request-handler-<n>},
+     * {@code data-plane-kafka-network-thread-...}, both {@code data-plane-kafk} to the kernel): the broker's cost of
+     * the produce requests themselves, fsync included ({@code flush.messages=1} flushes in the handler). Apart from
+     * {@link #OTHER} because that also holds whatever else runs meanwhile (the broker's scheduler deleting the trial
+     * before's files, the JVM's VM thread, idle clients' threads), which a difference between clients should not be
+     * read as the broker's.
+     */
+    static final String BROKER_REQUESTS = "broker requests";
+    /** Every other live thread: the broker's background threads, the JVM's own (VM thread), the clients' others. */
+    static final String OTHER = "other";
     static final String ENDED = "ended";
     /** Print order. */
-    static final List<String> KINDS = List.of(APPENDING, PRODUCER_IO, LOG_THREADS, OTHER, GC, JIT, ENDED);
+    static final List<String> KINDS = List.of(APPENDING, PRODUCER_IO, LOG_THREADS, BROKER_REQUESTS, OTHER, GC, JIT,
+            ENDED);
 
     private static final Path TASKS = Path.of("/proc/self/task");
     /** utime and stime are in clock ticks; USER_HZ is 100 on every Linux the JVM runs on. */
@@ -79,6 +90,9 @@ final class ThreadKindCpu {
         }
         if (comm.startsWith("kafka-producer-")) {
             return PRODUCER_IO;
+        }
+        if (comm.startsWith("data-plane-kafk")) {
+            return BROKER_REQUESTS;
         }
         if (comm.startsWith("tributary-")) {
             return LOG_THREADS;

@@ -18,7 +18,9 @@ class ThreadKindCpuTest {
         assertThat(ThreadKindCpu.kind("GC Thread#1")).isEqualTo(ThreadKindCpu.GC);
         assertThat(ThreadKindCpu.kind("G1 Conc#0")).isEqualTo(ThreadKindCpu.GC);
         assertThat(ThreadKindCpu.kind("C2 CompilerThre")).isEqualTo(ThreadKindCpu.JIT);
-        assertThat(ThreadKindCpu.kind("data-plane-kafk")).isEqualTo(ThreadKindCpu.OTHER);
+        assertThat(ThreadKindCpu.kind("data-plane-kafk")).as("the broker's request handlers and network threads")
+                .isEqualTo(ThreadKindCpu.BROKER_REQUESTS);
+        assertThat(ThreadKindCpu.kind("kafka-scheduler")).isEqualTo(ThreadKindCpu.OTHER);
         assertThat(ThreadKindCpu.kind("bench-append-0")).as("measures itself").isNull();
     }
 
@@ -41,7 +43,7 @@ class ThreadKindCpuTest {
                 .as("a thread that ended does not take its life's CPU out of its kind").containsEntry(ThreadKindCpu.JIT, 0L);
         assertThat(split.keySet()).containsExactlyElementsOf(ThreadKindCpu.KINDS);
         assertThat(ThreadKindCpu.perRecord(split, 100)).as("us per record; kinds that spent nothing left out")
-                .isEqualTo("appending 5.00, producer I/O 3.00, broker and other 0.30, GC 0.20, ended 1.50");
+                .isEqualTo("appending 5.00, producer I/O 3.00, other 0.30, GC 0.20, ended 1.50");
     }
 
     @Test
