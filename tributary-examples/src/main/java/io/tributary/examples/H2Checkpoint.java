@@ -9,6 +9,7 @@ import java.sql.Statement;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
@@ -25,8 +26,8 @@ import org.jspecify.annotations.Nullable;
  * waits for stops polling, dispatch and completions. A connection borrowed from the pool the handlers use would wait
  * for a free one whenever the handlers hold them all, up to the pool's connection timeout (HikariCP's default 30 s),
  * and the handlers' calls cannot finish without the poll loop applying their completions. So it keeps one connection
- * of its own, opened on first use with the URL and user the demo's pool uses; a statement that fails closes it, and
- * the next offset commit opens a fresh one. What it can still wait for is H2 itself: the store's lock while H2's
+ * of its own, opened on first use the way the demo's pool opens its connections (its URL, its user if it sets one,
+ * nothing else); a statement that fails closes it, and the next offset commit opens a fresh one. What it can still wait for is H2 itself: the store's lock while H2's
  * background writer is writing, i.e. one page write.
  *
  * <p>Only for H2 ({@code CHECKPOINT} needs H2's admin right, which the demo's user has as the database's creator); an
@@ -69,7 +70,7 @@ public final class H2Checkpoint implements BeforeOffsetCommit, AutoCloseable {
             }
             Connection c = connection;
             if (c == null) {
-                c = DriverManager.getConnection(jdbcUrl, user.orElse(""), "");
+                c = DriverManager.getConnection(jdbcUrl, connectionProperties());
                 connection = c;
             }
             try (Statement s = c.createStatement()) {
@@ -83,6 +84,17 @@ public final class H2Checkpoint implements BeforeOffsetCommit, AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * What the pool passes to the driver: a user only when one is set, no password (the demo takes none). H2 refuses a
+     * setting given both in the URL and as a property with another value, so a fixed empty user and password failed
+     * every run for a URL carrying {@code USER=...;PASSWORD=...}, which the pool accepts.
+     */
+    private Properties connectionProperties() {
+        Properties p = new Properties();
+        user.ifPresent(u -> p.setProperty("user", u));
+        return p;
     }
 
     @Override

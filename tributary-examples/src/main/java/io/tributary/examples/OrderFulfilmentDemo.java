@@ -213,12 +213,18 @@ public final class OrderFulfilmentDemo {
             if (jdbcUrl.startsWith("jdbc:h2:")) {
                 H2Checkpoint checkpoint = new H2Checkpoint(jdbcUrl, config.jdbcUser());
                 resources.add(checkpoint);
+                // Once now: a URL or user the hook cannot connect with fails the demo here, where a failing hook later
+                // would skip every offset commit with only a warning each time.
+                checkpoint.run(Map.of());
                 paymentsConfig = paymentsConfig.withBeforeOffsetCommit(checkpoint);
                 projectionConfig = projectionConfig.withBeforeOffsetCommit(checkpoint);
             }
             OrderForwarder forwarder = OrderForwarder.start(store, topics, db, TABLE_PREFIX, ordersTopic);
             PaymentService payments = PaymentService.start(topics, paymentsConfig, db,
                     TABLE_PREFIX, OUTBOX_TABLES, paymentsTopic, registry, PaymentRules.defaults());
+            // After the checkpoint, so closed before it and the pool if anything below throws: their final offset
+            // commits run the hook. The normal end closes them earlier; a second close returns at once.
+            resources.add(payments);
             AtomicLong relayed = new AtomicLong();
             // Published rows are deleted, not marked: the outbox stays as small as its backlog, so its indexes stay
             // shallow and the relay's gauge refresh (a count by status) stays cheap, where marked rows would pile up
@@ -236,6 +242,7 @@ public final class OrderFulfilmentDemo {
                     latency::confirmed);
             OrderSummaryProjection projection = OrderSummaryProjection.start(topics, projectionConfig, db,
                     TABLE_PREFIX, registry);
+            resources.add(projection);
             OrderSummaryQueries queries = new OrderSummaryQueries(db, TABLE_PREFIX);
 
             // --- Drive the load and watch it.

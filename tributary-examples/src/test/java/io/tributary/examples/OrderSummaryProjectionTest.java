@@ -528,6 +528,56 @@ class OrderSummaryProjectionTest {
                 .hasMessageContaining("SUCCESS_NO_INFO").hasMessageContaining("rewriteBatchedStatements=false");
     }
 
+    @Test
+    void twoBatchesShippingANewCustomersFirstOrdersAtOnceInsertItsRevenueRowOnceAndCountBoth() throws Exception {
+        // The first shipments of one customer, on both partitions (order ids spread over them), each partition's
+        // batch finding no revenue row: both go to insert it.
+        Orders orders = new Orders(store, new OrderEventCodec(registry, TOPIC));
+        long expected = 0;
+        for (int i = 0; i < 20; i++) {
+            orders.place(new Order.Place("o" + i, "cnew", 1000 + i, "EUR", 1, "web"));
+            orders.confirmAndShip("o" + i, new Order.ConfirmPayment("p" + i, 1000 + i), Headers.empty());
+            expected += 1000 + i;
+        }
+        // The first two revenue inserts wait for each other, so both transactions have found the row missing before
+        // either inserts it: one insert then fails on the primary key once the other commits.
+        java.util.concurrent.CyclicBarrier bothInserting = new java.util.concurrent.CyclicBarrier(2);
+        java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
+        javax.sql.DataSource racing = (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[]{javax.sql.DataSource.class}, (p, m, args) -> {
+                    Object conn = invoke(m, db, args);
+                    if (!m.getName().equals("getConnection")) {
+                        return conn;
+                    }
+                    return java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                            new Class<?>[]{Connection.class}, (p2, m2, args2) -> {
+                                Object st = invoke(m2, conn, args2);
+                                if (!m2.getName().equals("prepareStatement")
+                                        || !((String) args2[0]).startsWith("INSERT INTO t_customer_revenue")) {
+                                    return st;
+                                }
+                                return java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                                        new Class<?>[]{java.sql.PreparedStatement.class}, (p3, m3, args3) -> {
+                                            if (m3.getName().equals("executeBatch") && held.getAndIncrement() < 2) {
+                                                bothInserting.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                                            }
+                                            return invoke(m3, st, args3);
+                                        });
+                            });
+                });
+        try (OrderSummaryProjection projection = OrderSummaryProjection.start(log,
+                OrderSummaryProjection.defaultConfig(TOPIC), racing, "t_", registry);
+             OrderForwarder forwarder = OrderForwarder.start(store, log, db, "a_", TOPIC)) {
+            awaitTrue(() -> projection.applied() == 20 * 3 || projection.processor().deadLetterDepth() > 0,
+                    "every order's events");
+
+            assertThat(held).as("revenue inserts").hasValueGreaterThanOrEqualTo(2);
+            assertThat(projection.conflicts()).as("the losing insert redone as a conflict").isPositive();
+            assertThat(projection.processor().deadLetterDepth()).isZero();
+            assertThat(new OrderSummaryQueries(db, "t_").revenueByCustomer()).isEqualTo(Map.of("cnew", expected));
+        }
+    }
+
     /** Revenue rows for customers {@code c0..c<n-1>}, so no two batches race to insert one (a genuine conflict). */
     private void createRevenueRows(int customers) throws Exception {
         try (Connection c = db.getConnection(); var in = c.prepareStatement("INSERT INTO t_customer_revenue "

@@ -69,7 +69,9 @@ import org.jspecify.annotations.Nullable;
  * <p>This class is deliberately self-contained (tables, SQL, processor) so it can later move onto the platform's
  * projection module without touching the rest of the demo. Thread-safety: batches run concurrently on virtual
  * threads; within a transaction, order rows are written in order-id order and revenue rows in customer order, so
- * concurrent batches (or two instances during a rebalance) never deadlock on them.
+ * concurrent batches (or two instances during a rebalance) wait for each other on rows that exist rather than
+ * deadlock. Inserting one new customer's revenue row from two batches can still deadlock on MariaDB (gap locks):
+ * a deadlock or serialization failure is redone like any other conflict.
  */
 public final class OrderSummaryProjection implements AutoCloseable {
 
@@ -699,10 +701,11 @@ public final class OrderSummaryProjection implements AutoCloseable {
 
     /**
      * The conflict an insert of order rows ends in: as it is, or, when the attempt took rows as new without reading
-     * them, one that says so (such an attempt reads none, so every insert in it is one it did not read).
+     * them and the insert met a row already there, one that says so (such an attempt reads none, so every insert in
+     * it is one it did not read). A deadlock victim is a conflict like any other: the row may well be missing.
      */
     private VersionConflict insertConflict(VersionConflict conflict, boolean takenAsNew) {
-        if (!takenAsNew) {
+        if (!takenAsNew || !(conflict.getCause() instanceof SQLException e && isUniqueViolation(e))) {
             return conflict;
         }
         return new VersionConflict("An order this projection took as new, without reading it, was already in " + orders
@@ -729,11 +732,7 @@ public final class OrderSummaryProjection implements AutoCloseable {
         try {
             return ps.executeUpdate();
         } catch (SQLException e) {
-            if (isUniqueViolation(e)) {
-                throw new VersionConflict("Another writer inserted a row this batch found missing (" + e.getMessage()
-                        + ")", e);
-            }
-            throw e;
+            throw conflictOr(e);
         }
     }
 
@@ -746,13 +745,21 @@ public final class OrderSummaryProjection implements AutoCloseable {
         try {
             return ps.executeBatch();
         } catch (SQLException e) {
-            String state = e.getSQLState();
-            if (isUniqueViolation(e)) {
-                throw new VersionConflict("Another writer inserted a row this batch found missing (" + e.getMessage()
-                        + ")", e);
-            }
-            throw e;
+            throw conflictOr(e);
         }
+    }
+
+    /** {@code e} as a {@link VersionConflict} if another writer caused it, thrown; else {@code e}, to be thrown. */
+    private static SQLException conflictOr(SQLException e) throws VersionConflict {
+        if (isUniqueViolation(e)) {
+            throw new VersionConflict("Another writer inserted a row this batch found missing (" + e.getMessage()
+                    + ")", e);
+        }
+        if (isLockConflict(e)) {
+            throw new VersionConflict("The database chose this batch's transaction as the victim of a deadlock or "
+                    + "serialization failure with another writer (" + e.getMessage() + ")", e);
+        }
+        return e;
     }
 
     /**
@@ -762,6 +769,17 @@ public final class OrderSummaryProjection implements AutoCloseable {
     static boolean isUniqueViolation(SQLException e) {
         String state = e.getSQLState();
         return "23505".equals(state) || ("23000".equals(state) && e.getErrorCode() == 1062);
+    }
+
+    /**
+     * A deadlock or serialization failure, after which the database has rolled the transaction back: SQLState 40001
+     * (MariaDB/MySQL's deadlock, error 1213; PostgreSQL's serialization failure; H2's deadlock) or 40P01
+     * (PostgreSQL's deadlock). On MariaDB two batches racing to insert one new customer's revenue row end this way,
+     * not on the primary key: each UPDATE that found no row holds a gap lock the other's INSERT waits for.
+     */
+    static boolean isLockConflict(SQLException e) {
+        String state = e.getSQLState();
+        return "40001".equals(state) || "40P01".equals(state);
     }
 
     /** The driver does not report update counts, which version-conditioned updates depend on. */
@@ -805,9 +823,10 @@ public final class OrderSummaryProjection implements AutoCloseable {
 
     /**
      * Adds each customer's shipped orders and revenue: one JDBC batch of updates in customer order (so concurrent
-     * batches lock revenue rows in the same order and never deadlock), then one batch of inserts for the customers
-     * that had no row yet. Two batches racing to insert one customer: one insert fails on the primary key, its
-     * transaction rolls back whole and the batch is redone at once, then taking the update path.
+     * batches lock existing revenue rows in the same order), then one batch of inserts for the customers that had no
+     * row yet. Two batches racing to insert one customer: one insert fails on the primary key (H2, PostgreSQL) or is
+     * the victim of a deadlock over the gap both updates locked (MariaDB), its transaction rolls back whole and the
+     * batch is redone at once, then taking the update path.
      */
     private void addRevenue(Connection c, Map<String, long[]> revenueDelta) throws SQLException, VersionConflict {
         if (revenueDelta.isEmpty()) {
@@ -823,7 +842,7 @@ public final class OrderSummaryProjection implements AutoCloseable {
                 up.setString(3, d.getKey());
                 up.addBatch();
             }
-            updated = up.executeBatch();
+            updated = executeBatch(up);
         }
         for (int count : updated) {
             if (count == Statement.SUCCESS_NO_INFO) {

@@ -20,6 +20,18 @@ class UniqueViolationTest {
     }
 
     @Test
+    void aDeadlockOrSerializationFailureIsAConflictButALockTimeoutIsNot() {
+        // What MariaDB answers two batches inserting one new customer's revenue row (seen on MariaDB at 127.0.0.1).
+        assertThat(OrderSummaryProjection.isLockConflict(new SQLException("Deadlock found", "40001", 1213))).isTrue();
+        assertThat(OrderSummaryProjection.isLockConflict(new SQLException("deadlock detected", "40P01"))).isTrue();
+        assertThat(OrderSummaryProjection.isLockConflict(new SQLException("serialization", "40001"))).isTrue();
+        // A lock wait timeout leaves the transaction open on MariaDB: not a redo, a failure the processor retries.
+        assertThat(OrderSummaryProjection.isLockConflict(new SQLException("Lock wait timeout", "HY000", 1205)))
+                .isFalse();
+        assertThat(OrderSummaryProjection.isLockConflict(new SQLException("dup", "23505"))).isFalse();
+    }
+
+    @Test
     void otherIntegrityErrorsAreNotConflicts() {
         assertThat(OrderSummaryProjection.isUniqueViolation(new SQLException("null", "23502"))).isFalse();
         assertThat(OrderSummaryProjection.isUniqueViolation(new SQLException("check", "23514"))).isFalse();
