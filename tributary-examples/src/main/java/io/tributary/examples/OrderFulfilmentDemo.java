@@ -220,6 +220,9 @@ public final class OrderFulfilmentDemo {
                 projectionConfig = projectionConfig.withBeforeOffsetCommit(checkpoint);
             }
             OrderForwarder forwarder = OrderForwarder.start(store, topics, db, TABLE_PREFIX, ordersTopic);
+            // Every service is a resource, so an exception below stops them all before the store, the pool and the
+            // log they use are closed (in reverse order of registration); the normal end closes them earlier.
+            resources.add(forwarder);
             PaymentService payments = PaymentService.start(topics, paymentsConfig, db,
                     TABLE_PREFIX, OUTBOX_TABLES, paymentsTopic, registry, PaymentRules.defaults());
             // After the checkpoint, so closed before it and the pool if anything below throws: their final offset
@@ -238,8 +241,10 @@ public final class OrderFulfilmentDemo {
                             relayed.addAndGet(eventIds.size());
                         }
                     });
+            resources.add(relay);
             PaymentSaga saga = PaymentSaga.start(topics, PaymentSaga.defaultConfig(paymentsTopic), orders, registry,
                     latency::confirmed);
+            resources.add(saga);
             OrderSummaryProjection projection = OrderSummaryProjection.start(topics, projectionConfig, db,
                     TABLE_PREFIX, registry);
             resources.add(projection);

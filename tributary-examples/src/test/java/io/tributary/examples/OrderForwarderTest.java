@@ -1,6 +1,7 @@
 package io.tributary.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.tributary.core.Headers;
@@ -149,5 +150,19 @@ class OrderForwarderTest {
             assertThat(reads).extracting(TopicReader.Read::eventId).doesNotHaveDuplicates()
                     .containsExactlyInAnyOrderElementsOf(storedEvents().stream().map(RecordedEvent::eventId).toList());
         }
+    }
+
+    @Test
+    void aSecondCloseDoesNothingEvenAfterTheDatabaseIsGone() throws Exception {
+        // The demo closes its services itself and, after a failure, once more on its way out (then after the pool and
+        // the log may be gone): the second close must neither write a checkpoint nor send a group again.
+        placeOrders(0, 30);   // 30 + 2 * 10 = 50 events
+        OrderForwarder forwarder = OrderForwarder.start(store, log, db, "t_", TOPIC);
+        assertThat(awaitOnTopic(50)).hasSize(50);
+        forwarder.close();
+        db.close();
+
+        assertThatCode(forwarder::close).doesNotThrowAnyException();
+        assertThat(forwarder.forwarded()).isEqualTo(50);
     }
 }

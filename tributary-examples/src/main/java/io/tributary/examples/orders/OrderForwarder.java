@@ -300,6 +300,11 @@ public final class OrderForwarder implements AutoCloseable {
      */
     @Override
     public void close() {
+        if (closing) {
+            // Closed already (the demo closes its services itself, then again on its way out after a failure): a
+            // second pass would write the checkpoint again after the database may have gone.
+            return;
+        }
         closing = true;
         // The timer may be sending a group while holding the lock: blocked in appendAll (up to the producer's max
         // block) or in the wait for room under the bound. Nothing else would interrupt it, and the subscription's stop
