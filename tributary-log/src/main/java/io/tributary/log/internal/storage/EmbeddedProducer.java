@@ -232,12 +232,15 @@ public final class EmbeddedProducer implements LogProducer {
     /**
      * Calls {@code callback}, logging (WARNING) what it throws instead of letting it out, as the default callback
      * form does: a throw must not reach the appending code nor, on the acknowledging thread, stop the other
-     * acknowledgements of the sync.
+     * acknowledgements of the sync or the sync thread itself. That includes an {@link Error} such as a failed
+     * assertion (the default form's future caught those too); only a {@link VirtualMachineError} propagates.
      */
     private static void tell(AppendCallback callback, @Nullable AppendResult result, @Nullable TributaryException error) {
         try {
             callback.onCompletion(result, error);
-        } catch (RuntimeException e) {
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (RuntimeException | Error e) {
             System.getLogger(EmbeddedProducer.class.getName()).log(System.Logger.Level.WARNING, "An AppendCallback "
                     + "threw on being told " + (error == null ? "the result " + result : "the error " + error.code())
                     + "; ignored (a callback should not throw): " + e, e);

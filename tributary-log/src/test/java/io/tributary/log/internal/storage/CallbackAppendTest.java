@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The embedded producer's own callback form, which makes no future per record: what it tells and when, and that
  * {@code flush()} still waits for its appends (it used to find every append in flight through its future).
  */
-@Timeout(120)
+// flush() waits uninterruptibly: a separate thread lets a flush that never returns fail the test instead of hanging it
+@Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class CallbackAppendTest {
 
     @TempDir
@@ -94,6 +95,25 @@ class CallbackAppendTest {
                 t.join();
             }
             assertThat(told).hasValue(2_000);
+        }
+    }
+
+    @Test
+    void aCallbackThatThrowsAnErrorDoesNotStopTheSyncThreadOrTheOtherAcknowledgements() throws Exception {
+        // The callback runs on the sync thread: an Error out of it used to end that thread (the future it replaced
+        // caught everything), leaving every later append of the partition unacknowledged.
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            StorageFixture.topic(s, "t", 1, Map.of("fsync", "always"));
+            EmbeddedProducer p = StorageFixture.producer(s);
+            CountDownLatch told = new CountDownLatch(20);
+            for (int i = 0; i < 20; i++) {
+                p.append("t", 0, record(null, "v" + i, 1), (r, e) -> {
+                    told.countDown();
+                    throw new AssertionError("a callback's failed assertion");
+                });
+            }
+            assertThat(told.await(10, TimeUnit.SECONDS)).as("every callback told").isTrue();
+            assertThat(p.append("t", 0, record(null, "after", 1)).get(10, TimeUnit.SECONDS).offset()).isEqualTo(20);
         }
     }
 
