@@ -613,25 +613,26 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         }
     }
 
-    /** {@link #flushOutbox()} for a group of one record; the caller holds the send lock. */
+    /**
+     * {@link #flushOutbox()} for a group of one record; the caller holds the send lock. The callback form of the
+     * log's append: the log's acknowledging thread moves the watermark and completes the append's own future
+     * directly, without a log future and a stage chained on it (one future per append, not two).
+     */
     private void sendOne(PendingWrite pw, Record record) {
-        CompletableFuture<AppendResult> f;
         try {
-            f = producer.append(topic, 0, record);
+            producer.append(topic, 0, record, (result, err) -> {
+                if (err != null) {
+                    fail(err);
+                    return;
+                }
+                pw.offset = result.offset();
+                pw.acked = true;
+                runHook(beforeDrain);
+                drain();
+            });
         } catch (RuntimeException e) {
-            fail(e);
-            return;
+            fail(e); // not a refusal (those reach the callback): the log broke; nothing was queued
         }
-        f.whenComplete((result, err) -> {
-            if (err != null) {
-                fail(err);
-                return;
-            }
-            pw.offset = result.offset();
-            pw.acked = true;
-            runHook(beforeDrain);
-            drain();
-        });
     }
 
     private static void runHook(@Nullable Runnable hook) {

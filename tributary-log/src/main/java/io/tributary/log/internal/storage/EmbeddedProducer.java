@@ -5,14 +5,18 @@ import io.tributary.core.InvalidRequestException;
 import io.tributary.core.Record;
 import io.tributary.core.RetriableException;
 import io.tributary.core.TributaryException;
+import io.tributary.log.AppendCallback;
 import io.tributary.log.AppendResult;
 import io.tributary.log.KeyPartitioner;
 import io.tributary.log.LogErrors;
 import io.tributary.log.LogProducer;
 import io.tributary.log.ProducerConfig;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
@@ -29,18 +33,32 @@ import org.jspecify.annotations.Nullable;
  * keyless records go round-robin. Back-pressure: at most {@link ProducerConfig#bufferMemoryBytes()} of encoded,
  * unacknowledged batches; beyond that {@code append} waits up to {@link ProducerConfig#maxBlock()}, then throws
  * {@link RetriableException} ({@link LogErrors#PRODUCER_BUFFER_FULL}). Thread-safe.
+ *
+ * <p>The callback form ({@link #append(String, int, Record, AppendCallback)}) makes no future: the partition's
+ * acknowledging thread calls the callback directly, so an append costs one completion instead of a future and the
+ * caller's stage chained on it.
  */
 public final class EmbeddedProducer implements LogProducer {
 
     /** appendAll splits a partition's records into batches of about this many encoded bytes. */
     private static final int TARGET_BATCH_BYTES = 64 * 1024;
+    private static final VarHandle FLUSHED;
+
+    static {
+        try {
+            FLUSHED = MethodHandles.lookup().findVarHandle(CallbackAppend.class, "flushed", CompletableFuture.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final EmbeddedStorage storage;
     private final ProducerConfig config;
     private final Semaphore budget;
     private final int budgetPermits;
     private final AtomicInteger roundRobin = new AtomicInteger();
-    private final ConcurrentLinkedQueue<CompletableFuture<?>> inFlight = new ConcurrentLinkedQueue<>();
+    /** Appends not yet known to be done, oldest first, for {@link #flush()}: futures, and {@link CallbackAppend}s. */
+    private final ConcurrentLinkedQueue<Object> inFlight = new ConcurrentLinkedQueue<>();
     private final Runnable onClose;
     private volatile boolean closed;
 
@@ -92,6 +110,141 @@ public final class EmbeddedProducer implements LogProducer {
             }
         });
         return f;
+    }
+
+    @Override
+    public void append(String topic, Record record, AppendCallback callback) {
+        Objects.requireNonNull(callback, "callback");
+        EmbeddedStorage.TopicState t;
+        int p;
+        byte[] key = record.sharedKey(); // only read (partitioning, then copied into the batch)
+        try {
+            checkOpen();
+            t = storage.topic(topic, true);
+            int n = t.partitions.length;
+            p = key != null ? KeyPartitioner.partitionForKey(key, n) : Math.floorMod(roundRobin.getAndIncrement(), n);
+        } catch (TributaryException e) {
+            tell(callback, null, e);
+            return;
+        }
+        appendTo(t, p, record, key, callback);
+    }
+
+    @Override
+    public void append(String topic, int partition, Record record, AppendCallback callback) {
+        Objects.requireNonNull(callback, "callback");
+        EmbeddedStorage.TopicState t;
+        try {
+            checkOpen();
+            t = storage.topic(topic, true);
+            storage.partitionFor(t, partition);
+        } catch (TributaryException e) {
+            tell(callback, null, e);
+            return;
+        }
+        appendTo(t, partition, record, record.sharedKey(), callback);
+    }
+
+    /** The callback form of {@link #appendTo(EmbeddedStorage.TopicState, int, Record, byte[])}: no future. */
+    private void appendTo(EmbeddedStorage.TopicState t, int p, Record record, byte @Nullable [] key,
+                          AppendCallback callback) {
+        PartitionLog log;
+        byte[] batch;
+        int permits;
+        try {
+            checkSize(t, record);
+            log = storage.partitionFor(t, p);
+            batch = BatchFormat.encodeOne(record, key);
+            permits = acquire(batch.length, t.name);
+        } catch (TributaryException e) {
+            tell(callback, null, e);
+            return;
+        }
+        CallbackAppend a = new CallbackAppend(batch, record.timestamp(), t.name, p, permits, callback);
+        track(a);
+        log.submit(a);
+    }
+
+    /**
+     * One record of the callback form in the partition's queue: tells the callback, then marks itself done for
+     * {@link #flush()}, which makes a future to wait on only for an append still in flight when it runs.
+     */
+    private final class CallbackAppend extends PendingAppend {
+        private final String topic;
+        private final int partition;
+        private final int permits;
+        private final AppendCallback callback;
+        private volatile boolean done;
+        private volatile @Nullable CompletableFuture<Void> flushed;
+
+        CallbackAppend(byte[] batch, long timestamp, String topic, int partition, int permits,
+                       AppendCallback callback) {
+            super(batch, 1, timestamp);
+            this.topic = topic;
+            this.partition = partition;
+            this.permits = permits;
+            this.callback = callback;
+        }
+
+        @Override
+        void acknowledge() {
+            budget.release(permits);
+            tell(callback, new AppendResult(topic, partition, baseOffset, maxTimestamp), null);
+            finish();
+        }
+
+        @Override
+        void fail(TributaryException error) {
+            budget.release(permits);
+            tell(callback, null, error);
+            finish();
+        }
+
+        boolean isDone() {
+            return done;
+        }
+
+        private void finish() {
+            done = true; // before reading flushed, and flush() sets flushed before reading done: one of us sees the other
+            CompletableFuture<Void> f = flushed;
+            if (f != null) {
+                f.complete(null);
+            }
+        }
+
+        /** Waits until the callback was told (flush only). */
+        void awaitDone() {
+            CompletableFuture<Void> f = flushed;
+            if (f == null) {
+                CompletableFuture<Void> mine = new CompletableFuture<>();
+                // two flushes at once must wait on the same future: finish() completes only the one it reads
+                f = (CompletableFuture<Void>) FLUSHED.compareAndExchange(this, null, mine);
+                if (f == null) {
+                    f = mine;
+                }
+            }
+            if (!done) {
+                f.join();
+            }
+        }
+    }
+
+    /**
+     * Calls {@code callback}, logging (WARNING) what it throws instead of letting it out, as the default callback
+     * form does: a throw must not reach the appending code nor, on the acknowledging thread, stop the other
+     * acknowledgements of the sync or the sync thread itself. That includes an {@link Error} such as a failed
+     * assertion (the default form's future caught those too); only a {@link VirtualMachineError} propagates.
+     */
+    private static void tell(AppendCallback callback, @Nullable AppendResult result, @Nullable TributaryException error) {
+        try {
+            callback.onCompletion(result, error);
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (RuntimeException | Error e) {
+            System.getLogger(EmbeddedProducer.class.getName()).log(System.Logger.Level.WARNING, "An AppendCallback "
+                    + "threw on being told " + (error == null ? "the result " + result : "the error " + error.code())
+                    + "; ignored (a callback should not throw): " + e, e);
+        }
     }
 
     @Override
@@ -239,12 +392,16 @@ public final class EmbeddedProducer implements LogProducer {
         return permits;
     }
 
-    private void track(CompletableFuture<?> f) {
-        CompletableFuture<?> head;
-        while ((head = inFlight.peek()) != null && head.isDone()) {
+    private void track(Object append) {
+        Object head;
+        while ((head = inFlight.peek()) != null && isDone(head)) {
             inFlight.poll();
         }
-        inFlight.offer(f);
+        inFlight.offer(append);
+    }
+
+    private static boolean isDone(Object append) {
+        return append instanceof CallbackAppend c ? c.isDone() : ((CompletableFuture<?>) append).isDone();
     }
 
     private void checkOpen() {
@@ -256,9 +413,13 @@ public final class EmbeddedProducer implements LogProducer {
 
     @Override
     public void flush() {
-        for (CompletableFuture<?> f : inFlight.toArray(new CompletableFuture<?>[0])) {
+        for (Object append : inFlight.toArray()) {
+            if (append instanceof CallbackAppend c) {
+                c.awaitDone();
+                continue;
+            }
             try {
-                f.join();
+                ((CompletableFuture<?>) append).join();
             } catch (RuntimeException ignored) {
                 // flush waits for completion; the failure is reported through the append's own future
             }

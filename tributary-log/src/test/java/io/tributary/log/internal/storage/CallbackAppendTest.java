@@ -1,0 +1,142 @@
+package io.tributary.log.internal.storage;
+
+import static io.tributary.log.internal.storage.StorageFixture.record;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tributary.core.TributaryException;
+import io.tributary.log.AppendCallback;
+import io.tributary.log.AppendResult;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The embedded producer's own callback form, which makes no future per record: what it tells and when, and that
+ * {@code flush()} still waits for its appends (it used to find every append in flight through its future).
+ */
+// flush() waits uninterruptibly: a separate thread lets a flush that never returns fail the test instead of hanging it
+@Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class CallbackAppendTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void flushReturnsOnlyOnceEveryCallbackAppendBeforeItWasTold() throws Exception {
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            StorageFixture.topic(s, "t", 2, Map.of("fsync", "always"));
+            EmbeddedProducer p = StorageFixture.producer(s);
+            for (int round = 0; round < 20; round++) {
+                AtomicInteger told = new AtomicInteger();
+                AppendCallback count = (r, e) -> told.incrementAndGet();
+                for (int i = 0; i < 50; i++) {
+                    p.append("t", i % 2, record(null, "v" + i, 1_000 + i), count);
+                }
+                p.flush();
+                assertThat(told).as("round %d: callbacks told when flush returned", round).hasValue(50);
+            }
+        }
+    }
+
+    @Test
+    void tellsEachRecordWhereItLandedInOffsetOrderPerPartitionOnTheAcknowledgingThread() throws Exception {
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            StorageFixture.topic(s, "t", 1, Map.of("fsync", "always"));
+            EmbeddedProducer p = StorageFixture.producer(s);
+            ConcurrentLinkedQueue<AppendResult> results = new ConcurrentLinkedQueue<>();
+            ConcurrentLinkedQueue<String> threads = new ConcurrentLinkedQueue<>();
+            CountDownLatch all = new CountDownLatch(100);
+            for (int i = 0; i < 100; i++) {
+                p.append("t", record("k" + i, "v" + i, 5_000 + i), (r, e) -> {
+                    assertThat(e).isNull();
+                    results.add(r);
+                    threads.add(Thread.currentThread().getName());
+                    all.countDown();
+                });
+            }
+            assertThat(all.await(30, TimeUnit.SECONDS)).isTrue();
+            List<AppendResult> got = new ArrayList<>(results);
+            for (int i = 0; i < got.size(); i++) {
+                assertThat(got.get(i)).isEqualTo(new AppendResult("t", 0, i, 5_000 + i));
+            }
+            // under fsync=always only the sync thread acknowledges: the callback runs there, no hop to another thread
+            assertThat(threads).allSatisfy(name -> assertThat(name).startsWith("tributary-sync-"));
+        }
+    }
+
+    @Test
+    void flushesRacingEachOtherAndTheAcknowledgementsAllReturn() throws Exception {
+        // Two flushes waiting on one append must wait on the same completion: one that replaced the other's left it
+        // waiting forever (the @Timeout fails the test then).
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            StorageFixture.topic(s, "t", 1, Map.of("fsync", "always"));
+            EmbeddedProducer p = StorageFixture.producer(s);
+            AtomicInteger told = new AtomicInteger();
+            AppendCallback count = (r, e) -> told.incrementAndGet();
+            List<Thread> flushers = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                flushers.add(Thread.ofPlatform().start(() -> {
+                    for (int i = 0; i < 500; i++) {
+                        p.append("t", 0, record(null, "v", 1), count);
+                        p.flush();
+                    }
+                }));
+            }
+            for (Thread t : flushers) {
+                t.join();
+            }
+            assertThat(told).hasValue(2_000);
+        }
+    }
+
+    @Test
+    void aCallbackThatThrowsAnErrorDoesNotStopTheSyncThreadOrTheOtherAcknowledgements() throws Exception {
+        // The callback runs on the sync thread: an Error out of it used to end that thread (the future it replaced
+        // caught everything), leaving every later append of the partition unacknowledged.
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            StorageFixture.topic(s, "t", 1, Map.of("fsync", "always"));
+            EmbeddedProducer p = StorageFixture.producer(s);
+            CountDownLatch told = new CountDownLatch(20);
+            for (int i = 0; i < 20; i++) {
+                p.append("t", 0, record(null, "v" + i, 1), (r, e) -> {
+                    told.countDown();
+                    throw new AssertionError("a callback's failed assertion");
+                });
+            }
+            assertThat(told.await(10, TimeUnit.SECONDS)).as("every callback told").isTrue();
+            assertThat(p.append("t", 0, record(null, "after", 1)).get(10, TimeUnit.SECONDS).offset()).isEqualTo(20);
+        }
+    }
+
+    @Test
+    void refusesOnTheCallingThreadBeforeReturningAndTakesNoBudget() throws Exception {
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            StorageFixture.topic(s, "t", 1, Map.of("max.message.bytes", "100"));
+            EmbeddedProducer p = StorageFixture.producer(s);
+            List<@Nullable TributaryException> errors = new ArrayList<>();
+            List<String> threads = new ArrayList<>();
+            p.append("t", 0, record(null, "x".repeat(500), 1), (r, e) -> {
+                errors.add(e);
+                threads.add(Thread.currentThread().getName());
+            });
+            p.append("t", 3, record(null, "v", 1), (r, e) -> {
+                errors.add(e);
+                threads.add(Thread.currentThread().getName());
+            });
+            assertThat(errors).extracting(e -> e == null ? null : e.code().name())
+                    .containsExactly("RECORD_TOO_LARGE", "PARTITION_OUT_OF_RANGE");
+            assertThat(threads).containsOnly(Thread.currentThread().getName());
+            p.flush(); // nothing of the refusals is in flight
+            assertThat(p.append("t", 0, record(null, "v", 1)).get(10, TimeUnit.SECONDS).offset()).isZero();
+        }
+    }
+}
