@@ -331,7 +331,7 @@ public final class LogBenchCommand implements Callable<Integer> {
             try (KafkaUnderTest kafka = KafkaUnderTest.open(bootstrapServers, root.resolve("kafka"));
                  LogClient raw = new KafkaClientsClient(kafka.bootstrapServers());
                  LogClient twin = new KafkaClientsClient(kafka.bootstrapServers(), "kafka-clients-B", "rawB")) {
-                suite.runKafkaBackend(twin, raw);
+                suite.runKafkaBackend(twin, raw, kafka);
             }
             return;
         }
@@ -339,13 +339,13 @@ public final class LogBenchCommand implements Callable<Integer> {
              LogClient raw = new KafkaClientsClient(kafka.bootstrapServers());
              LogClient ours = kafkaBackendClient(kafka, "tributary-kafka", EventLogClient.AppendForm.FUTURE)) {
             if (appendBatch(Backend.kafka) > 1) {
-                suite.runKafkaBackend(ours, raw);
+                suite.runKafkaBackend(ours, raw, kafka);
                 return;
             }
             // One record per call: the future form (append.*) and the callback form (appendCb.*), each against the
             // same raw figures, taking turns with raw in every workload.
             try (LogClient callbacks = kafkaBackendClient(kafka, "tributary-kafka-cb", EventLogClient.AppendForm.CALLBACK)) {
-                suite.runKafkaBackend(List.of(ours, callbacks), raw);
+                suite.runKafkaBackend(List.of(ours, callbacks), raw, kafka);
             }
         }
     }

@@ -130,6 +130,14 @@ class LogBenchCommandTest {
         JsonNode append = figure(root, "appendAll64.100B.p1.never");
         assertThat(append.path("description").asText()).contains("append throughput", "appendAll() of 64 records",
                 "Record.wrapping");
+        // The broker runs in this JVM: every trial read its meters, so the row gives their medians and ours' paired
+        // differences from raw. A renamed meter would leave these out.
+        assertThat(append.path("description").asText()).contains("; broker, medians: ",
+                "; broker, paired medians minus kafka-clients: ");
+        java.util.regex.Matcher handlers = java.util.regex.Pattern.compile("; broker, medians: .*?handlers (\\d+\\.\\d+) us")
+                .matcher(append.path("description").asText());
+        assertThat(handlers.find()).as("handler CPU in %s", append.path("description").asText()).isTrue();
+        assertThat(Double.parseDouble(handlers.group(1))).as("broker handler CPU per record, us").isPositive();
         JsonNode vs = append.path("vs").get(0);
         assertThat(vs.path("peer").asText()).isEqualTo("raw kafka-clients");
         assertThat(vs.path("peer_value").asDouble()).isPositive();

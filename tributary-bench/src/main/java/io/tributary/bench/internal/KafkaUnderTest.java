@@ -86,13 +86,21 @@ public final class KafkaUnderTest implements AutoCloseable {
      * What the broker in this JVM has done so far for {@code topic} and in all: from its per-topic meters
      * ({@code kafka.server:type=BrokerTopicMetrics}) the partition batches, records and record-batch bytes produced to
      * the topic; from its request meters ({@code kafka.network:type=RequestMetrics}) the requests of every other type;
-     * and the CPU time and allocation of its request handler and network threads. Empty where no broker runs in this
-     * JVM or it has no meters for the topic yet. Each trial has a topic of its own, so two readings around a trial
-     * ({@link BrokerActivity#since}) count its produce traffic exactly, whoever sent it.
+     * and the CPU time and allocation of its broker and controller request threads ({@link #REQUEST_THREADS}). Empty
+     * where the broker is not in this JVM (given by address). Each trial has a topic of its own, so two readings around
+     * a trial ({@link BrokerActivity#since}) count its produce traffic exactly, whoever sent it.
+     *
+     * @throws IllegalStateException if the broker is in this JVM but a meter cannot be read, e.g. the topic has had
+     *                               no produce request yet or a Kafka upgrade renamed the meter: silently empty, such
+     *                               a reading would drop every broker figure of the run unnoticed
      */
-    public static Optional<BrokerActivity> brokerActivity(String topic) {
+    public Optional<BrokerActivity> brokerActivity(String topic) {
+        return owned == null ? Optional.empty() : Optional.of(read(ManagementFactory.getPlatformMBeanServer(), topic));
+    }
+
+    /** {@link #brokerActivity} from {@code server}, whose broker meters must be there. */
+    static BrokerActivity read(MBeanServer server, String topic) {
         try {
-            MBeanServer server = ManagementFactory.getPlatformMBeanServer();
             long other = 0;
             for (ObjectName n : server.queryNames(new ObjectName("kafka.network:type=RequestMetrics,name=RequestsPerSec,*"),
                     null)) {
@@ -100,13 +108,15 @@ public final class KafkaUnderTest implements AutoCloseable {
                     other += ((Number) server.getAttribute(n, "Count")).longValue();
                 }
             }
-            long[] handler = brokerThreads("data-plane-kafka-request-handler");
-            long[] network = brokerThreads("data-plane-kafka-network-thread");
-            return Optional.of(new BrokerActivity(meterCount(server, "TotalProduceRequestsPerSec", topic),
+            long[] handler = brokerThreads(REQUEST_THREADS.get(0));
+            long[] network = brokerThreads(REQUEST_THREADS.get(1));
+            return new BrokerActivity(meterCount(server, "TotalProduceRequestsPerSec", topic),
                     meterCount(server, "MessagesInPerSec", topic), meterCount(server, "BytesInPerSec", topic), other,
-                    handler[0], network[0], handler[1] + network[1]));
+                    handler[0], network[0], handler[1] + network[1]);
         } catch (InstanceNotFoundException e) {
-            return Optional.empty();
+            throw new IllegalStateException("The broker in this JVM has no meter " + e.getMessage() + " for topic '"
+                    + topic + "': read the meters only after the topic's first acknowledged produce request, and check"
+                    + " the meter names against the Kafka version in use (" + e + ")", e);
         } catch (JMException e) {
             throw new IllegalStateException("Cannot read the broker's meters of topic '" + topic + "': " + e, e);
         }
@@ -117,6 +127,17 @@ public final class KafkaUnderTest implements AutoCloseable {
         ObjectName name = new ObjectName("kafka.server:type=BrokerTopicMetrics,name=" + meter + ",topic=" + topic);
         return ((Number) server.getAttribute(name, "Count")).longValue();
     }
+
+    /**
+     * The thread name prefixes {@link BrokerActivity} counts as the broker's request threads. In combined KRaft mode
+     * (broker and controller in one node, as here) the controller's request handler and network threads have the
+     * same names, so these are the broker and controller request threads; during a trial the controller's share is
+     * mostly its handling of the broker's own heartbeats (one every {@code broker.heartbeat.interval.ms}, 2 s). The
+     * acceptor threads ({@code data-plane-kafka-socket-acceptor-...}) are not among them; {@link ThreadKindCpu}'s
+     * {@link ThreadKindCpu#BROKER_REQUESTS} does include them (see there).
+     */
+    static final List<String> REQUEST_THREADS = List.of("data-plane-kafka-request-handler",
+            "data-plane-kafka-network-thread");
 
     /** CPU ns and allocated bytes so far of the live threads whose name starts with {@code prefix}. */
     private static long[] brokerThreads(String prefix) {
@@ -133,9 +154,11 @@ public final class KafkaUnderTest implements AutoCloseable {
     }
 
     /**
-     * The live {@link #BENCH_PRODUCER}'s own averages of how it batched (Kafka's {@code producer-metrics}, over its life,
-     * read through JMX as both sides' producers register them): {@link #PRODUCER_METRICS} by name, or empty where no
-     * such producer is open.
+     * The live {@link #BENCH_PRODUCER}'s own figures of how it batched (Kafka's {@code producer-metrics}, read through
+     * JMX as both sides' producers register them): {@link #PRODUCER_METRICS} by name, in that order, or empty where no
+     * such producer is open. The {@code -avg} metrics are averages over Kafka's sample windows (two of 30 s by
+     * default, so a trial of a few seconds is all of them), the primed record's request included; the
+     * {@code -total} one counts since the producer started.
      */
     public static Map<String, Double> producerMetrics() {
         Map<String, Double> out = new LinkedHashMap<>();
@@ -152,7 +175,7 @@ public final class KafkaUnderTest implements AutoCloseable {
         } catch (JMException e) {
             throw new IllegalStateException("Cannot read the metrics of producer '" + BENCH_PRODUCER + "': " + e, e);
         }
-        return out;
+        return java.util.Collections.unmodifiableMap(out);
     }
 
     /** The producer metrics a trial reports: how many records and bytes each request and batch carried, and waits. */
@@ -162,7 +185,8 @@ public final class KafkaUnderTest implements AutoCloseable {
     /**
      * The broker's counts ({@link #brokerActivity}): partition batches produced to a topic (Kafka counts a produce
      * request once per partition it carries), their records and record-batch bytes, requests of every other type
-     * (any topic, any client), and the CPU ns and allocated bytes of its request handler and network threads.
+     * (any topic, any client, the broker's heartbeats to its own controller among them), and the CPU ns and allocated
+     * bytes of the broker and controller request threads ({@link #REQUEST_THREADS}).
      */
     public record BrokerActivity(long batches, long records, long bytes, long otherRequests, long handlerCpuNs,
                                  long networkCpuNs, long allocatedBytes) {
@@ -190,7 +214,7 @@ public final class KafkaUnderTest implements AutoCloseable {
             return records == 0 ? Double.NaN : (double) bytes / records;
         }
 
-        /** Microseconds of the request handler threads' CPU per record received. */
+        /** Microseconds of the broker's and controller's request handler threads' CPU per record received. */
         public double handlerMicrosPerRecord() {
             return records == 0 ? Double.NaN : handlerCpuNs / 1e3 / records;
         }

@@ -18,6 +18,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 import org.jspecify.annotations.Nullable;
 
@@ -328,8 +330,8 @@ public final class LogSuite {
      * in paired trials ({@link #measureEach}). Target: at most 10% fewer records/s than raw (the interval of the
      * median per-pair ratio at or above 0.9).
      */
-    public void runKafkaBackend(LogClient ours, LogClient raw) {
-        runKafkaBackend(List.of(ours), raw);
+    public void runKafkaBackend(LogClient ours, LogClient raw, KafkaUnderTest broker) {
+        runKafkaBackend(List.of(ours), raw, broker);
     }
 
     /**
@@ -337,12 +339,14 @@ public final class LogSuite {
      * form's {@code append.*} and the callback form's {@code appendCb.*}), all taking turns with raw kafka-clients in
      * every round; each of our append figures is paired with the raw trials of the same rounds, so no figure hides
      * another. A throughput figure's ratio is the median of its per-round ratios, with a 90% interval
-     * ({@link PairedRatio}); the latency figures are single runs, compared as before.
+     * ({@link PairedRatio}); the latency figures are single runs, compared as before. Where {@code broker} runs in
+     * this JVM, each paired trial also reports what the broker received and spent
+     * ({@link KafkaUnderTest#brokerActivity}), and each of our rows its paired differences from raw's.
      */
-    public void runKafkaBackend(List<LogClient> ours, LogClient raw) {
+    public void runKafkaBackend(List<LogClient> ours, LogClient raw, KafkaUnderTest broker) {
         List<LogClient> all = new ArrayList<>(ours);
         all.add(raw);
-        List<Map<String, Measured>> each = measureEach(all, false, false);
+        List<Map<String, Measured>> each = measureEach(all, false, false, broker::brokerActivity);
         for (int i = 0; i < ours.size(); i++) {
             each.get(i).forEach((name, v) -> report.add(Figure.of(name, v.unit(), v.value(), v.description())));
         }
@@ -397,6 +401,19 @@ public final class LogSuite {
      * {@code repeat} runs each. Returns one map of figures per client, in the order measured.
      */
     List<Map<String, Measured>> measureEach(List<LogClient> clients, boolean rawFsync, boolean spin) {
+        return measureEach(clients, rawFsync, spin, NO_BROKER);
+    }
+
+    /** No broker in this JVM to read: no broker figures. */
+    static final Function<String, Optional<BrokerActivity>> NO_BROKER = topic -> Optional.empty();
+
+    /**
+     * {@link #measureEach(List, boolean, boolean)}, each paired trial also reporting what the broker received and
+     * spent for its topic as {@code brokerMeters} reads it ({@link KafkaUnderTest#brokerActivity}, or
+     * {@link #NO_BROKER}); each client's row but the last also gets its paired differences from the last client's.
+     */
+    List<Map<String, Measured>> measureEach(List<LogClient> clients, boolean rawFsync, boolean spin,
+                                            Function<String, Optional<BrokerActivity>> brokerMeters) {
         List<Map<String, Measured>> out = new ArrayList<>();
         for (int i = 0; i < clients.size(); i++) {
             out.add(new LinkedHashMap<>());
@@ -413,7 +430,7 @@ public final class LogSuite {
             }
         }
         if (clients.size() > 1) {
-            pairedThroughput(clients, out);
+            pairedThroughput(clients, out, brokerMeters);
         } else {
             singleThroughput(clients.getFirst(), out.getFirst());
         }
@@ -536,7 +553,8 @@ public final class LogSuite {
      * client reads back its own trial's records right after, so reads pair round by round too. Figures: the median
      * trial, with every trial kept in {@link Measured#trials} for pairing.
      */
-    private void pairedThroughput(List<LogClient> clients, List<Map<String, Measured>> out) {
+    private void pairedThroughput(List<LogClient> clients, List<Map<String, Measured>> out,
+                                  Function<String, Optional<BrokerActivity>> brokerMeters) {
         for (int size : s.sizes()) {
             String sz = LogWorkloads.sizeName(size);
             for (int partitions : s.partitionCounts()) {
@@ -545,14 +563,14 @@ public final class LogSuite {
                     if (clients.stream().anyMatch(c -> !c.supports(mode))) {
                         continue;
                     }
-                    pairedWorkload(clients, out, size, partitions, mode);
+                    pairedWorkload(clients, out, size, partitions, mode, brokerMeters);
                 }
             }
         }
     }
 
     private void pairedWorkload(List<LogClient> clients, List<Map<String, Measured>> out, int size, int partitions,
-                                Durability mode) {
+                                Durability mode, Function<String, Optional<BrokerActivity>> brokerMeters) {
         String sz = LogWorkloads.sizeName(size);
         // Each client names its figures after how it appends (LogClient.appendWorkload); a peer's figure attaches to
         // ours by the rest of the name.
@@ -570,7 +588,7 @@ public final class LogSuite {
             for (int i = 0; i < k; i++) {
                 LogClient c = clients.get(i);
                 String name = c.appendWorkload(s.appendBatch()) + workload;
-                Trial w = trial(c, name, size, partitions, mode, s.seconds(), maxRecords, false);
+                Trial w = trial(c, name, size, partitions, mode, s.seconds(), maxRecords, false, brokerMeters);
                 if (w != null && w.append().records() > 0) {
                     warm[i] = w.append().perSecond();
                     double jit = jitShare(w.append());
@@ -601,8 +619,11 @@ public final class LogSuite {
             readRuns.add(new ArrayList<>());
         }
         List<List<Trial>> appendTrials = new ArrayList<>();
+        // Round by round, null where a trial failed or had no broker figures, so two clients' rounds stay paired.
+        List<List<@Nullable BrokerActivity>> brokerRounds = new ArrayList<>();
         for (int i = 0; i < k; i++) {
             appendTrials.add(new ArrayList<>());
+            brokerRounds.add(new ArrayList<>());
         }
         List<Long> counts = new ArrayList<>();
         for (int round = 0; round < s.pairs(); round++) {
@@ -621,11 +642,12 @@ public final class LogSuite {
                 LogClient c = clients.get(i);
                 String name = c.appendWorkload(s.appendBatch()) + workload;
                 boolean read = consume && !c.appendThroughputOnly();
-                Trial t = trial(c, name, size, partitions, mode, cap, records, read);
+                Trial t = trial(c, name, size, partitions, mode, cap, records, read, brokerMeters);
                 appends.get(i).add(t == null ? Double.NaN : t.append().perSecond());
                 reads.get(i).add(t == null || t.read() == null ? Double.NaN : t.read().perSecond());
                 appendCpu.get(i).add(t == null ? Double.NaN : cpuOrNaN(t.append()));
                 readCpu.get(i).add(t == null || t.read() == null ? Double.NaN : cpuOrNaN(t.read()));
+                brokerRounds.get(i).add(t == null ? null : t.broker());
                 if (t != null) {
                     appendRuns.get(i).add(t.append());
                     appendTrials.get(i).add(t);
@@ -648,7 +670,9 @@ public final class LogSuite {
             if (!appendRuns.get(i).isEmpty()) {
                 putTrials(c, out.get(i), name, appends.get(i), appendCpu.get(i), "append throughput, " + size + " B values, " + partitions
                         + " partition(s), fsync=" + mode + ", " + s.threads() + " producer thread(s), " + c.appendCalls()
-                        + "; " + paired(appendRuns.get(i), perTrial) + medianRequests(appendTrials.get(i)));
+                        + "; " + paired(appendRuns.get(i), perTrial) + medianRequests(appendTrials.get(i))
+                        + (i == k - 1 ? "" : pairedRequests(brokerRounds.get(i), brokerRounds.get(k - 1),
+                                clients.get(k - 1).label())));
             }
             if (!readRuns.get(i).isEmpty()) {
                 putTrials(c, out.get(i), cname, reads.get(i), readCpu.get(i), "one consumer reading back the " + size
@@ -672,13 +696,15 @@ public final class LogSuite {
 
     /**
      * One trial's append and, if asked, the read-back of what it appended; on a broker in this JVM, what the broker
-     * received and spent during the measured appends ({@code broker}), and the producer's own averages over its life
-     * ({@code producer}, {@link KafkaUnderTest#producerMetrics}; empty for a client without a Kafka producer).
+     * received and spent during the measured appends ({@code broker}), and the producer's own figures
+     * ({@code producer}, {@link KafkaUnderTest#producerMetrics}, in its order; empty for a client without a Kafka
+     * producer).
      */
-    private record Trial(Throughput append, @Nullable Throughput read, @Nullable BrokerActivity broker,
-                         Map<String, Double> producer) {
+    record Trial(Throughput append, @Nullable Throughput read, @Nullable BrokerActivity broker,
+                 Map<String, Double> producer) {
         Trial {
-            producer = Map.copyOf(producer);
+            // Copied in its order: the report prints the metrics as KafkaUnderTest#PRODUCER_METRICS lists them.
+            producer = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(producer));
         }
     }
 
@@ -688,7 +714,7 @@ public final class LogSuite {
      * collected).
      */
     private @Nullable Trial trial(LogClient c, String name, int size, int partitions, Durability mode, Duration limit,
-                                  long records, boolean read) {
+                                  long records, boolean read, Function<String, Optional<BrokerActivity>> brokerMeters) {
         Trial[] done = new Trial[1];
         step(c, name, () -> {
             String t = topic(name);
@@ -701,11 +727,14 @@ public final class LogSuite {
                 // gets its producer id and connects, which otherwise lands in the measured time of a short trial.
                 sender.sendAndWait(t, 0, LogWorkloads.payload(size));
                 settle(true);
-                Optional<BrokerActivity> before = KafkaUnderTest.brokerActivity(t);
+                BrokerActivity before = diagnostic(c, name, "broker figures",
+                        () -> brokerMeters.apply(t).orElse(null));
                 appended = LogWorkloads.append(sender, c.label(), t, size, limit, records, s.threads());
                 // Read before the sender closes and the topic goes: both take their meters with them.
-                broker = before.flatMap(b -> KafkaUnderTest.brokerActivity(t).map(a -> a.since(b))).orElse(null);
-                producer = KafkaUnderTest.producerMetrics();
+                broker = before == null ? null : diagnostic(c, name, "broker figures",
+                        () -> brokerMeters.apply(t).map(a -> a.since(before)).orElse(null));
+                Map<String, Double> metrics = diagnostic(c, name, "producer figures", KafkaUnderTest::producerMetrics);
+                producer = metrics == null ? Map.of() : metrics;
             }
             Throughput back = null;
             if (read) {
@@ -717,6 +746,21 @@ public final class LogSuite {
             done[0] = new Trial(appended, back, broker, producer);
         });
         return done[0];
+    }
+
+    /**
+     * {@code read}'s result, or null if it failed: the broker's and producer's figures explain a trial, and a failure
+     * to read them (a meter gone, a thread's counter that went down) must not cost the trial's measurement. Reported
+     * as a warning, so a run that lost them says why.
+     */
+    private <T> @Nullable T diagnostic(LogClient c, String name, String what, Supplier<@Nullable T> read) {
+        try {
+            return read.get();
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            progress.printf(Locale.ROOT, "[bench] WARNING %s %s: no %s for this trial, reading them failed: %s%n",
+                    c.label(), name, what, e.getMessage());
+            return null;
+        }
     }
 
     /**
@@ -758,6 +802,35 @@ public final class LogSuite {
                 median(counted.stream().map(BrokerActivity::handlerMicrosPerRecord).toList()),
                 median(counted.stream().map(BrokerActivity::networkMicrosPerRecord).toList()),
                 median(counted.stream().map(BrokerActivity::allocatedBytesPerRecord).toList()));
+    }
+
+    /**
+     * The medians over rounds of this client's broker figures minus {@code reference}'s (raw kafka-clients in a
+     * {@code --backend kafka} run) in the same round, so a difference smaller than the spread between rounds shows:
+     * "; broker, paired medians minus raw: +0.0 records per partition batch, handlers +0.010 us, network -0.002 us,
+     * +0 B allocated per record (12 rounds)". Rounds in which either side has no figures are left out; empty if no
+     * round has both.
+     */
+    static String pairedRequests(List<@Nullable BrokerActivity> mine, List<@Nullable BrokerActivity> reference,
+                                 String referenceLabel) {
+        List<BrokerActivity[]> rounds = new ArrayList<>();
+        for (int r = 0; r < Math.min(mine.size(), reference.size()); r++) {
+            BrokerActivity a = mine.get(r);
+            BrokerActivity b = reference.get(r);
+            if (a != null && b != null && a.records() > 0 && b.records() > 0) {
+                rounds.add(new BrokerActivity[] {a, b});
+            }
+        }
+        if (rounds.isEmpty()) {
+            return "";
+        }
+        return String.format(Locale.ROOT, "; broker, paired medians minus %s: %+.1f records per partition batch, "
+                        + "handlers %+.3f us, network %+.3f us, %+.0f B allocated per record (%d rounds)", referenceLabel,
+                median(rounds.stream().map(p -> p[0].recordsPerBatch() - p[1].recordsPerBatch()).toList()),
+                median(rounds.stream().map(p -> p[0].handlerMicrosPerRecord() - p[1].handlerMicrosPerRecord()).toList()),
+                median(rounds.stream().map(p -> p[0].networkMicrosPerRecord() - p[1].networkMicrosPerRecord()).toList()),
+                median(rounds.stream().map(p -> p[0].allocatedBytesPerRecord() - p[1].allocatedBytesPerRecord()).toList()),
+                rounds.size());
     }
 
     /**

@@ -28,9 +28,14 @@ final class ThreadKindCpu {
     static final String GC = "GC";
     static final String JIT = "JIT";
     /**
-     * The in-JVM broker's request handler and network threads ({@code data-plane-kafka-request-handler-<n>},
-     * {@code data-plane-kafka-network-thread-...}, both {@code data-plane-kafk} to the kernel): the broker's cost of
-     * the produce requests themselves, fsync included ({@code flush.messages=1} flushes in the handler). Apart from
+     * The in-JVM broker and controller request threads: request handler and network threads
+     * ({@code data-plane-kafka-request-handler-<n>}, {@code data-plane-kafka-network-thread-...}; in combined KRaft
+     * mode the controller's have the same names, and during a trial handle mostly the broker's own heartbeats), all
+     * {@code data-plane-kafk} to the kernel: the broker's cost of the produce requests themselves, fsync included
+     * ({@code flush.messages=1} flushes in the handler). The acceptor threads ({@code data-plane-kafka-socket-acceptor-...})
+     * have that kernel name too and fall in here, unlike in {@link KafkaUnderTest#REQUEST_THREADS}: the kernel's name
+     * cannot tell them apart and Java gives no thread's kernel id to go by. They only accept connections, which a
+     * trial's producer opened before the measured appends, so the two figures cover the same work. Apart from
      * {@link #OTHER} because that also holds whatever else runs meanwhile (the broker's scheduler deleting the trial
      * before's files, the JVM's VM thread, idle clients' threads), which a difference between clients should not be
      * read as the broker's.

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tributary.bench.internal.KafkaUnderTest.BrokerActivity;
+import java.nio.file.Path;
+import javax.management.MBeanServerFactory;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class KafkaUnderTestTest {
 
@@ -31,9 +34,24 @@ class KafkaUnderTestTest {
                 .hasMessageContaining("must not be negative");
     }
 
+    @TempDir
+    Path dir;
+
     @Test
-    void noBrokerActivityWithoutABrokerInThisJvm() {
-        assertThat(KafkaUnderTest.brokerActivity("bench-1-append-100B-p1-never")).isEmpty();
+    void noBrokerActivityForABrokerGivenByAddress() {
+        try (KafkaUnderTest external = KafkaUnderTest.open("localhost:9", dir)) {
+            assertThat(external.brokerActivity("bench-1-append-100B-p1-never")).isEmpty();
+        }
         assertThat(KafkaUnderTest.producerMetrics()).isEmpty();
+    }
+
+    @Test
+    void aMissingMeterOfABrokerInThisJvmIsAnErrorNamingTheMeterAndTopicRatherThanNoFigures() {
+        // A server without the broker's meters stands for a renamed meter or a topic read too early.
+        assertThatThrownBy(() -> KafkaUnderTest.read(MBeanServerFactory.newMBeanServer(), "bench-1-append-100B-p1-never"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("TotalProduceRequestsPerSec")
+                .hasMessageContaining("'bench-1-append-100B-p1-never'")
+                .hasMessageContaining("check the meter names");
     }
 }

@@ -2,6 +2,7 @@ package io.tributary.bench.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tributary.bench.internal.KafkaUnderTest.BrokerActivity;
 import io.tributary.bench.internal.LogSuite.Measured;
 import io.tributary.log.Durability;
 import java.io.PrintWriter;
@@ -146,7 +147,9 @@ class LogSuiteTurnAboutTest {
         assertThat(appendRuns).filteredOn(r -> r.startsWith("ours-cb ")).hasSize(4 * (1 + 3))
                 .allSatisfy(r -> assertThat(r).contains("appendCb-100B"));
 
-        suite.runKafkaBackend(List.of(futures, callbacks), raw);
+        try (KafkaUnderTest external = KafkaUnderTest.open("localhost:9", dir)) {
+            suite.runKafkaBackend(List.of(futures, callbacks), raw, external);
+        }
 
         for (String workload : List.of(".100B.p1.always", ".100B.p1.never", ".100B.p2.always", ".100B.p2.never")) {
             Figure future = suite.report().get("append" + workload).orElseThrow();
@@ -180,10 +183,76 @@ class LogSuiteTurnAboutTest {
                 .matches(".*median of 2 runs: .*; process CPU \\d+\\.\\d\\d / \\d+\\.\\d\\d us per record");
     }
 
+    @Test
+    void aFailedReadOfTheBrokersFiguresCostsTheTrialItsBrokerFiguresNotItsMeasurement() {
+        StringWriter progress = new StringWriter();
+        LogSuite suite = suite(1, 2, progress);
+        // Every reading of a topic counts less than the one before: since() refuses the negative difference.
+        Map<String, Long> readings = new java.util.HashMap<>();
+        java.util.function.Function<String, Optional<BrokerActivity>> shrinking = topic -> {
+            long n = 1_000_000 - readings.merge(topic, 1L, Long::sum);
+            return Optional.of(new BrokerActivity(n, n, n, n, n, n, n));
+        };
+
+        List<Map<String, Measured>> each = suite.measureEach(List.of(new StandIn("ours", new ArrayList<>()),
+                new StandIn("raw", new ArrayList<>())), false, false, shrinking);
+
+        assertThat(suite.errors()).isEmpty();
+        Measured append = each.get(0).get("append.100B.p1.never");
+        assertThat(append.trials()).as("both rounds measured").hasSize(2).allMatch(v -> v > 0);
+        assertThat(append.description()).doesNotContain("; broker");
+        assertThat(progress.toString()).contains("[bench] WARNING ours append.100B.p1.never: no broker figures",
+                "must not be negative");
+    }
+
+    @Test
+    void ourRowsGiveTheirBrokerFiguresPairedRoundByRoundWithTheLastClients() {
+        StringWriter progress = new StringWriter();
+        LogSuite suite = suite(1, 2, progress);
+        // A stand-in broker whose counts grow by each reading: ours' trials read as 2 records per batch, raw's as 1.
+        Map<String, long[]> counts = new java.util.HashMap<>();
+        java.util.function.Function<String, Optional<BrokerActivity>> meters = topic -> {
+            long[] c = counts.computeIfAbsent(topic, t -> new long[1]);
+            long perBatch = topic.contains("-ours-") ? 2 : 1;
+            c[0] += 1_000;
+            return Optional.of(new BrokerActivity(c[0], c[0] * perBatch, c[0] * perBatch * 110, 0, c[0] * 500,
+                    c[0] * 100, c[0] * 200));
+        };
+
+        List<Map<String, Measured>> each = suite.measureEach(List.of(new StandIn("ours", new ArrayList<>(), "ours", false),
+                new StandIn("raw", new ArrayList<>(), "raw", false)), false, false, meters);
+
+        assertThat(each.get(0).get("ours.100B.p1.never").description()).contains(
+                "; broker, medians: 2.0 records per partition batch",
+                "; broker, paired medians minus raw: +1.0 records per partition batch, handlers -0.250 us, "
+                        + "network -0.050 us, -100 B allocated per record (2 rounds)");
+        assertThat(each.get(1).get("raw.100B.p1.never").description()).contains("; broker, medians: 1.0")
+                .doesNotContain("paired medians minus");
+    }
+
+    @Test
+    void aTrialPrintsTheProducersMetricsInTheirListedOrder() {
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        for (String name : KafkaUnderTest.PRODUCER_METRICS) {
+            metrics.put(name, 1.0);
+        }
+        LogSuite.Trial trial = new LogSuite.Trial(new LogWorkloads.Throughput(1, 1, 1, Map.of()), null, null, metrics);
+
+        String printed = LogSuite.requests(trial);
+
+        assertThat(printed).startsWith("; producer: ");
+        assertThat(List.of(printed.substring("; producer: ".length()).split(" ")))
+                .filteredOn(word -> !word.equals("1.0")).containsExactlyElementsOf(KafkaUnderTest.PRODUCER_METRICS);
+    }
+
     private LogSuite suite(int repeat, int pairs) {
+        return suite(repeat, pairs, new StringWriter());
+    }
+
+    private LogSuite suite(int repeat, int pairs, StringWriter progress) {
         Duration brief = Duration.ofMillis(20);
         return new LogSuite(new LogSuite.Settings(dir, List.of(100), 2, 1, 100, brief, brief, 100_000, brief, 1,
-                Duration.ofMillis(1), 0, repeat, 1, pairs, 1), new PrintWriter(new StringWriter()));
+                Duration.ofMillis(1), 0, repeat, 1, pairs, 1), new PrintWriter(progress, true));
     }
 
     /**
