@@ -34,7 +34,9 @@ public final class DedupeCrashChild {
         hc.setMaximumPoolSize(40);
         try (HikariDataSource ds = new HikariDataSource(hc); EventLog log = Fixtures.openLog(logDir)) {
             JdbcDedupeStore store = JdbcDedupeStore.create(ds, args[3], InstantSource.system());
-            String insert = "INSERT INTO " + args[4] + " (event_value, position) VALUES (?, ?)";
+            // Each row names the run that wrote it, so the parent can count the killed run's rows once every commit
+            // it sent has landed (a COMMIT in flight when the JVM died still completes on the server).
+            String insert = "INSERT INTO " + args[4] + " (event_value, position, run) VALUES (?, ?, ?)";
             AtomicInteger calls = new AtomicInteger();
             AtomicInteger innerCalls = new AtomicInteger();
             AtomicInteger applied = new AtomicInteger();
@@ -43,6 +45,7 @@ public final class DedupeCrashChild {
                 try (PreparedStatement ps = c.prepareStatement(insert)) {
                     ps.setString(1, new String(event.value(), StandardCharsets.UTF_8));
                     ps.setString(2, event.topicPartition() + "@" + event.offset());
+                    ps.setString(3, args[6]);
                     ps.executeUpdate();
                 }
                 Thread.sleep(2); // slow enough that the parent kills it while events are in flight

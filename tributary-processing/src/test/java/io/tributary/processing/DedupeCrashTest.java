@@ -10,6 +10,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -48,7 +49,8 @@ class DedupeCrashTest {
         Path logDir = dir.resolve("log");
         try (Connection c = DB.dataSource().getConnection(); Statement s = c.createStatement()) {
             // no unique constraint on purpose: a second application of an event would show as a second row
-            s.execute("CREATE TABLE " + effects + " (event_value VARCHAR(40) NOT NULL, position VARCHAR(80) NOT NULL)");
+            s.execute("CREATE TABLE " + effects + " (event_value VARCHAR(40) NOT NULL, position VARCHAR(80) NOT NULL, "
+                    + "run VARCHAR(10) NOT NULL)");
         }
         try {
             try (EventLog log = Fixtures.openLog(logDir)) {
@@ -79,9 +81,11 @@ class DedupeCrashTest {
             assertThat(m.find()).as(out).isTrue();
             assertThat(m.group(3)).isEqualTo("STOPPED");
             // Nothing was committed before the kill, so every event is delivered again; exactly those applied before
-            // the kill are skipped by the dedupe store.
+            // the kill are skipped by the dedupe store. Counted now, by the run that wrote them: a COMMIT the killed
+            // JVM had sent still completed on the server after the count above (400 rows then, 405 skipped: seen
+            // on a loaded machine).
             assertThat(Long.parseLong(m.group(1))).as("redelivered calls").isGreaterThanOrEqualTo(EVENTS);
-            assertThat(Long.parseLong(m.group(2))).as("skipped as duplicates").isEqualTo(appliedBeforeKill);
+            assertThat(Long.parseLong(m.group(2))).as("skipped as duplicates").isEqualTo(countWrittenBy(effects, "kill"));
 
             Map<String, Integer> perEvent = new HashMap<>();
             try (Connection c = DB.dataSource().getConnection(); Statement s = c.createStatement();
@@ -140,6 +144,17 @@ class DedupeCrashTest {
              ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM " + table)) {
             rs.next();
             return rs.getLong(1);
+        }
+    }
+
+    private static long countWrittenBy(String table, String run) throws Exception {
+        try (Connection c = DB.dataSource().getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM " + table + " WHERE run = ?")) {
+            ps.setString(1, run);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
         }
     }
 }
