@@ -631,7 +631,10 @@ public final class EmbeddedEventStore extends AbstractEventStore {
                 drain();
             });
         } catch (RuntimeException e) {
-            fail(e); // not a refusal (those reach the callback): the log broke; nothing was queued
+            // Not from the log: the embedded producer tells the callback even what the log throws (then never tells
+            // it again, even if the record is written after all); a producer that lets one out may have queued the
+            // record, so the store stops rather than guess.
+            fail(e);
         }
     }
 

@@ -18,7 +18,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -42,11 +41,11 @@ public final class EmbeddedProducer implements LogProducer {
 
     /** appendAll splits a partition's records into batches of about this many encoded bytes. */
     private static final int TARGET_BATCH_BYTES = 64 * 1024;
-    private static final VarHandle FLUSHED;
+    private static final VarHandle SETTLED;
 
     static {
         try {
-            FLUSHED = MethodHandles.lookup().findVarHandle(CallbackAppend.class, "flushed", CompletableFuture.class);
+            SETTLED = MethodHandles.lookup().findVarHandle(CallbackAppend.class, "settled", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -57,8 +56,8 @@ public final class EmbeddedProducer implements LogProducer {
     private final Semaphore budget;
     private final int budgetPermits;
     private final AtomicInteger roundRobin = new AtomicInteger();
-    /** Appends not yet known to be done, oldest first, for {@link #flush()}: futures, and {@link CallbackAppend}s. */
-    private final ConcurrentLinkedQueue<Object> inFlight = new ConcurrentLinkedQueue<>();
+    /** Appends not yet known to be done, for {@link #flush()}. */
+    private final InFlight inFlight = new InFlight();
     private final Runnable onClose;
     private volatile boolean closed;
 
@@ -95,7 +94,7 @@ public final class EmbeddedProducer implements LogProducer {
         byte[] batch = BatchFormat.encodeOne(record, key);
         int permits = acquire(batch.length, t.name);
         CompletableFuture<AppendResult> f = new CompletableFuture<>();
-        track(f);
+        inFlight.add(f);
         log.submit(new PendingAppend(batch, 1, record.timestamp()) {
             @Override
             void acknowledge() {
@@ -161,21 +160,33 @@ public final class EmbeddedProducer implements LogProducer {
             return;
         }
         CallbackAppend a = new CallbackAppend(batch, record.timestamp(), t.name, p, permits, callback);
-        track(a);
-        log.submit(a);
+        inFlight.add(a.completion);
+        try {
+            log.submit(a);
+        } catch (RuntimeException e) {
+            // The log broke (a refusal reaches the append through fail()): tell the callback, release the budget and
+            // let flush() go past it. The batch may be queued and written anyway; its acknowledgement then finds the
+            // append settled and tells nothing, so the callback hears exactly once, and hears failure.
+            a.fail(e instanceof TributaryException te ? te
+                    : new RetriableException(ErrorCode.INTERNAL, "Appending to " + t.name + "-" + p + " failed: " + e
+                    + "; retry the append.", e));
+        }
     }
 
     /**
-     * One record of the callback form in the partition's queue: tells the callback, then marks itself done for
-     * {@link #flush()}, which makes a future to wait on only for an append still in flight when it runs.
+     * One record of the callback form in the partition's queue: tells the callback, then marks its {@link
+     * InFlight.Completion} done for {@link #flush()}, which makes a future to wait on only for an append still in
+     * flight when it runs.
      */
     private final class CallbackAppend extends PendingAppend {
         private final String topic;
         private final int partition;
         private final int permits;
         private final AppendCallback callback;
-        private volatile boolean done;
-        private volatile @Nullable CompletableFuture<Void> flushed;
+        final InFlight.Completion completion = new InFlight.Completion();
+        /** Set by the first of acknowledge and fail: after a submit that threw, both may come (see appendTo). */
+        @SuppressWarnings("unused") // through SETTLED
+        private volatile boolean settled;
 
         CallbackAppend(byte[] batch, long timestamp, String topic, int partition, int permits,
                        AppendCallback callback) {
@@ -188,62 +199,45 @@ public final class EmbeddedProducer implements LogProducer {
 
         @Override
         void acknowledge() {
+            if (!SETTLED.compareAndSet(this, false, true)) {
+                return;
+            }
             budget.release(permits);
             tell(callback, new AppendResult(topic, partition, baseOffset, maxTimestamp), null);
-            finish();
+            completion.finish();
         }
 
         @Override
         void fail(TributaryException error) {
+            if (!SETTLED.compareAndSet(this, false, true)) {
+                return;
+            }
             budget.release(permits);
             tell(callback, null, error);
-            finish();
-        }
-
-        boolean isDone() {
-            return done;
-        }
-
-        private void finish() {
-            done = true; // before reading flushed, and flush() sets flushed before reading done: one of us sees the other
-            CompletableFuture<Void> f = flushed;
-            if (f != null) {
-                f.complete(null);
-            }
-        }
-
-        /** Waits until the callback was told (flush only). */
-        void awaitDone() {
-            CompletableFuture<Void> f = flushed;
-            if (f == null) {
-                CompletableFuture<Void> mine = new CompletableFuture<>();
-                // two flushes at once must wait on the same future: finish() completes only the one it reads
-                f = (CompletableFuture<Void>) FLUSHED.compareAndExchange(this, null, mine);
-                if (f == null) {
-                    f = mine;
-                }
-            }
-            if (!done) {
-                f.join();
-            }
+            completion.finish();
         }
     }
 
     /**
      * Calls {@code callback}, logging (WARNING) what it throws instead of letting it out, as the default callback
-     * form does: a throw must not reach the appending code nor, on the acknowledging thread, stop the other
-     * acknowledgements of the sync or the sync thread itself. That includes an {@link Error} such as a failed
-     * assertion (the default form's future caught those too); only a {@link VirtualMachineError} propagates.
+     * form's future does: a throw must not reach the appending code nor, on the acknowledging thread, stop the other
+     * acknowledgements of the sync or the sync thread itself. That includes every {@link Error}, even a
+     * {@link VirtualMachineError}: a StackOverflowError from a recursive callback, or an OutOfMemoryError, let out
+     * on the sync thread ended it with the partition marked busy, so every later append only queued and
+     * {@code flush()} and {@code close()} waited forever. The stack is unwound and the callback's allocations are
+     * garbage by the time this catches it, so carrying on is what the future form does too.
      */
     private static void tell(AppendCallback callback, @Nullable AppendResult result, @Nullable TributaryException error) {
         try {
             callback.onCompletion(result, error);
-        } catch (VirtualMachineError e) {
-            throw e;
-        } catch (RuntimeException | Error e) {
-            System.getLogger(EmbeddedProducer.class.getName()).log(System.Logger.Level.WARNING, "An AppendCallback "
-                    + "threw on being told " + (error == null ? "the result " + result : "the error " + error.code())
-                    + "; ignored (a callback should not throw): " + e, e);
+        } catch (Throwable e) {
+            try {
+                System.getLogger(EmbeddedProducer.class.getName()).log(System.Logger.Level.WARNING, "An AppendCallback"
+                        + " threw on being told " + (error == null ? "the result " + result : "the error "
+                        + error.code()) + "; ignored (a callback should not throw): " + e, e);
+            } catch (Throwable ignored) {
+                // out of memory even to log: the acknowledgements must still go on
+            }
         }
     }
 
@@ -278,7 +272,7 @@ public final class EmbeddedProducer implements LogProducer {
         }
         AppendResult[] results = new AppendResult[count];
         CompletableFuture<List<AppendResult>> all = new CompletableFuture<>();
-        track(all);
+        inFlight.add(all);
         List<Runnable> submissions = new ArrayList<>();
         AtomicInteger remaining = new AtomicInteger(1); // one extra until every chunk is submitted
         AtomicReference<TributaryException> firstError = new AtomicReference<>();
@@ -392,16 +386,9 @@ public final class EmbeddedProducer implements LogProducer {
         return permits;
     }
 
-    private void track(Object append) {
-        Object head;
-        while ((head = inFlight.peek()) != null && isDone(head)) {
-            inFlight.poll();
-        }
-        inFlight.offer(append);
-    }
-
-    private static boolean isDone(Object append) {
-        return append instanceof CallbackAppend c ? c.isDone() : ((CompletableFuture<?>) append).isDone();
+    /** Test support: how many appends {@link #flush()} would look at now. */
+    int trackedAppends() {
+        return inFlight.size();
     }
 
     private void checkOpen() {
@@ -413,17 +400,14 @@ public final class EmbeddedProducer implements LogProducer {
 
     @Override
     public void flush() {
-        for (Object append : inFlight.toArray()) {
-            if (append instanceof CallbackAppend c) {
-                c.awaitDone();
-                continue;
-            }
-            try {
-                ((CompletableFuture<?>) append).join();
-            } catch (RuntimeException ignored) {
-                // flush waits for completion; the failure is reported through the append's own future
-            }
+        if (PartitionLog.onLogThread()) {
+            throw new IllegalStateException("Producer '" + config.clientId() + "': flush() (or close()) was called on "
+                    + Thread.currentThread().getName() + ", a thread of the embedded log that acknowledges appends "
+                    + "(from an AppendCallback or a stage of an append's future it ran); it would wait for "
+                    + "acknowledgements only that thread can make. Flush from the appending code, or hand the work "
+                    + "to another thread.");
         }
+        inFlight.awaitAll();
     }
 
     @Override

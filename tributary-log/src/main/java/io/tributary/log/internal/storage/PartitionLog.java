@@ -113,6 +113,8 @@ final class PartitionLog {
      * key, value and header out of it. Virtual threads (possibly very many, each short-lived) allocate as before.
      */
     private static final ThreadLocal<ByteBuffer> READ_BUFFER = new ThreadLocal<>();
+    /** Set on the sync and writer threads, which run append callbacks and futures' stages: see {@link #onLogThread}. */
+    private static final ThreadLocal<Boolean> LOG_THREAD = new ThreadLocal<>();
 
     final TopicPartition tp;
     final Path dir;
@@ -354,7 +356,7 @@ final class PartitionLog {
             // set a new mark before the thread is scheduled, and reading it then would skip syncing (and acking) it.
             WrittenMark alreadySynced = written;
             Thread t = Thread.ofPlatform().daemon().name("tributary-sync-" + tp)
-                    .unstarted(() -> syncLoop(alreadySynced));
+                    .unstarted(() -> runSyncLoop(alreadySynced));
             syncer = t;
             t.start();
         }
@@ -399,6 +401,14 @@ final class PartitionLog {
         drain();
     }
 
+    /**
+     * Whether this is a partition's sync or writer thread: a producer's {@code flush()} there (from a callback or a
+     * future's stage it runs) would wait for acknowledgements only this thread can make.
+     */
+    static boolean onLogThread() {
+        return LOG_THREAD.get() != null;
+    }
+
     /** Wakes the fsync=never writer to take over the queue; false if it is stopping (the caller writes itself). */
     private boolean handOff() {
         Thread w = writer;
@@ -429,6 +439,7 @@ final class PartitionLog {
      * then sees its batch) or sees it idle (and writes or hands off itself).
      */
     private void writeLoop() {
+        LOG_THREAD.set(Boolean.TRUE);
         int spell = 0; // batches written since the writer last went idle
         while (true) {
             if (!queue.isEmpty()) {
@@ -441,9 +452,7 @@ final class PartitionLog {
                     writeLock.unlock();
                 }
                 spell += acked.size();
-                for (PendingAppend a : acked) {
-                    a.acknowledge();
-                }
+                acknowledgeAll(acked);
                 continue;
             }
             if (spell == 1) {
@@ -483,9 +492,7 @@ final class PartitionLog {
             } finally {
                 writeLock.unlock();
             }
-            for (PendingAppend p : acked) {
-                p.acknowledge();
-            }
+            acknowledgeAll(acked);
         }
     }
 
@@ -642,7 +649,7 @@ final class PartitionLog {
     private void failLater(PendingAppend p, TributaryException e) {
         // Failing completes futures, which runs user callbacks; run them on a virtual thread so no foreign code runs
         // inside the writer's critical section.
-        Thread.ofVirtual().start(() -> p.fail(e));
+        Thread.ofVirtual().start(() -> fail(p, e));
     }
 
     private void writeAt(Segment seg, List<PendingAppend> batch, int bytes, long position) throws IOException {
@@ -726,7 +733,7 @@ final class PartitionLog {
                 } finally {
                     writeLock.unlock();
                 }
-                acked.forEach(PendingAppend::acknowledge); // only if the mode changed under us
+                acknowledgeAll(acked); // only if the mode changed under us
             }
             WrittenMark m = written;
             if (m == synced || m == null) {
@@ -748,9 +755,17 @@ final class PartitionLog {
             try {
                 m.segment().force(false);
             } catch (ClosedChannelException e) {
-                // Closed for good: either the log is closing, or the segment was rolled (roll() synced it) and later
-                // removed by retention. Only if it is still the active one were its bytes possibly not synced.
-                if (m.segment() == active && !closed && !deleted) {
+                if (deleted) {
+                    // The topic's files are gone (markDeleted closed them while this thread was slow to stop): what
+                    // this sync should have covered never will be durable, so it fails; it used to be acknowledged.
+                    failAwaiting(Long.MAX_VALUE, rejection(false));
+                    synced = m;
+                    continue;
+                }
+                // Closed for good: either the log is closing (close() syncs the active segment, in cutTail, before
+                // closing it), or the segment was rolled (roll() synced it) and later removed by retention. Only if
+                // it is still the active one were its bytes possibly not synced.
+                if (m.segment() == active && !closed) {
                     TributaryException error = storageError("sync " + m.segment().file, e);
                     failure = error;
                     failAwaiting(Long.MAX_VALUE, error);
@@ -774,24 +789,82 @@ final class PartitionLog {
                 endOffset.accumulateAndGet(m.endOffset(), Math::max);
                 storage.signalChange();
             }
-            try {
-                for (PendingAppend a : done) {
-                    a.acknowledge();
-                }
-            } finally {
-                done.clear();
-            }
+            acknowledgeAll(done);
+            done.clear();
             if (d instanceof Durability.Interval iv && !stopSyncer) {
                 LockSupport.parkNanos(this, iv.intervalMs() * 1_000_000L);
             }
         }
     }
 
+    /**
+     * Fails the batches waiting for a sync. Only the sync thread, or a thread that saw it end, may call this: it takes
+     * from {@link #awaitingSync} by peek then poll, as the sync thread does, so two at once could tell one batch
+     * twice (releasing its budget twice) and another never.
+     */
     private void failAwaiting(long upTo, TributaryException e) {
         PendingAppend p;
         while ((p = awaitingSync.peek()) != null && p.nextOffset() <= upTo) {
             awaitingSync.poll();
+            fail(p, e);
+        }
+    }
+
+    /**
+     * The sync thread's body. Should anything still escape the loop (the acknowledgements are guarded, so only the
+     * storage's own code, e.g. out of memory), the thread must not end with {@link #syncerBusy} set and batches
+     * waiting: every later append would only queue and every flush, close and durable wait would hang. So the
+     * partition fails as after a failed fsync: what waits is failed and further appends are refused until reopened.
+     */
+    private void runSyncLoop(WrittenMark alreadySynced) {
+        LOG_THREAD.set(Boolean.TRUE);
+        try {
+            syncLoop(alreadySynced);
+        } catch (Throwable t) {
+            TributaryException error = new RetriableException(ErrorCode.STORAGE_FAILURE, "The sync thread of partition "
+                    + tp + " stopped on " + t + "; its unsynced appends failed and it accepts no more. Close and "
+                    + "reopen the log to append again (acknowledged records are intact).", t);
+            failure = error;
+            syncerBusy = false;
+            try {
+                failAwaiting(Long.MAX_VALUE, error);
+                drain(); // what was queued behind the busy mark fails with the same error
+                LOG.log(System.Logger.Level.ERROR, error.getMessage(), t);
+            } catch (Throwable ignored) {
+                // out of memory again: the failure is set, so later appends are refused instead of waiting
+            }
+        }
+    }
+
+    /**
+     * Acknowledges each batch; one whose acknowledgement throws (foreign code: a future's dependants, a callback)
+     * must not leave the others untold nor end the thread doing it, which may be the sync or writer thread.
+     */
+    private void acknowledgeAll(List<PendingAppend> acked) {
+        for (int i = 0, n = acked.size(); i < n; i++) {
+            PendingAppend p = acked.get(i);
+            try {
+                p.acknowledge();
+            } catch (Throwable t) {
+                escaped(t, "acknowledgement");
+            }
+        }
+    }
+
+    private void fail(PendingAppend p, TributaryException e) {
+        try {
             p.fail(e);
+        } catch (Throwable t) {
+            escaped(t, "failure");
+        }
+    }
+
+    private void escaped(Throwable t, String what) {
+        try {
+            LOG.log(System.Logger.Level.WARNING, "partition " + tp + ": an append's " + what + " threw " + t
+                    + "; ignored, the other appends are told as usual", t);
+        } catch (Throwable ignored) {
+            // out of memory even to log: the other appends must still be told
         }
     }
 
@@ -1166,7 +1239,7 @@ final class PartitionLog {
         } finally {
             writeLock.unlock();
         }
-        acked.forEach(PendingAppend::acknowledge);
+        acknowledgeAll(acked);
         drain(); // appends that raced with close fail with CLOSED instead of waiting forever
         stopSyncer();
         writeLock.lock();
@@ -1205,7 +1278,11 @@ final class PartitionLog {
         }
         drain(); // anything queued meanwhile fails with TOPIC_NOT_FOUND
         stopSyncer();
-        failAwaiting(Long.MAX_VALUE, rejection(false));
+        Thread s = syncer;
+        if (s == null || !s.isAlive()) {
+            failAwaiting(Long.MAX_VALUE, rejection(false));
+        }
+        // else the sync thread outlived the join's wait: it fails them itself, its sync finding the files closed
         closeSegments();
         closeRetired();
     }

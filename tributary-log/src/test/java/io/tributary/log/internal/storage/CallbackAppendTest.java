@@ -6,12 +6,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tributary.core.TributaryException;
 import io.tributary.log.AppendCallback;
 import io.tributary.log.AppendResult;
+import io.tributary.log.ProducerConfig;
+import io.tributary.log.TopicPartition;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
@@ -118,13 +123,108 @@ class CallbackAppendTest {
     }
 
     @Test
+    void aCallbackThatOverflowsItsStackDoesNotStopTheSyncThreadOrTheOtherAcknowledgements() throws Exception {
+        // A VirtualMachineError used to be let out on the sync thread: it ended with the partition marked busy, the
+        // rest of its sync's batch was never told, later appends only queued, and flush() and close() hung.
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            StorageFixture.topic(s, "t", 1, Map.of("fsync", "always"));
+            EmbeddedProducer p = StorageFixture.producer(s);
+            AtomicInteger told = new AtomicInteger();
+            for (int i = 0; i < 20; i++) {
+                p.append("t", 0, record(null, "v" + i, 1), (r, e) -> {
+                    told.incrementAndGet();
+                    recurse(0);
+                });
+            }
+            p.flush();
+            assertThat(told).as("every callback told").hasValue(20);
+            for (int i = 0; i < 20; i++) {
+                p.append("t", 0, record(null, "after" + i, 1), (r, e) -> told.incrementAndGet());
+            }
+            p.flush();
+            assertThat(told).hasValue(40);
+            assertThat(p.append("t", 0, record(null, "last", 1)).get(10, TimeUnit.SECONDS).offset()).isEqualTo(40);
+        }
+    }
+
+    private static int recurse(int depth) {
+        return recurse(depth + 1) + 1;
+    }
+
+    @Test
+    void aPartitionWhoseAppendIsHeldUpDoesNotMakeFlushTrackEveryLaterAppend() throws Exception {
+        // flush() tracked every append behind the oldest one not done: one partition held up made the list grow with
+        // every append to the others, each entry keeping its encoded batch and callback alive.
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            StorageFixture.topic(s, "t", 2, Map.of());
+            EmbeddedProducer p = StorageFixture.producer(s);
+            PartitionLog held = s.partitionLog(new TopicPartition("t", 0));
+            CountDownLatch paused = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            Thread holder = Thread.ofPlatform().start(() -> {
+                held.pauseWrites();
+                paused.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                held.resumeWrites();
+            });
+            AtomicInteger heldTold = new AtomicInteger();
+            try {
+                paused.await();
+                p.append("t", 0, record(null, "held", 1), (r, e) -> heldTold.incrementAndGet());
+                Semaphore told = new Semaphore(0);
+                for (int i = 0; i < 20_000; i++) {
+                    p.append("t", 1, record(null, "v" + i, 1), (r, e) -> told.release());
+                    // each told before the next: the held-up one is then the only append not done
+                    assertThat(told.tryAcquire(10, TimeUnit.SECONDS)).isTrue();
+                }
+                assertThat(p.trackedAppends()).as("appends tracked for flush").isLessThan(3 * InFlight.SWEEP_MIN);
+                assertThat(heldTold).as("the held-up append is not told before it is written").hasValue(0);
+            } finally {
+                release.countDown();
+                holder.join();
+            }
+            p.flush();
+            assertThat(heldTold).hasValue(1);
+        }
+    }
+
+    @Test
+    void flushInsideACallbackOnTheSyncThreadThrowsInsteadOfWaitingForItself() throws Exception {
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            StorageFixture.topic(s, "t", 1, Map.of("fsync", "always"));
+            EmbeddedProducer p = StorageFixture.producer(s);
+            CompletableFuture<Throwable> thrown = new CompletableFuture<>();
+            p.append("t", 0, record(null, "v", 1), (r, e) -> {
+                try {
+                    p.flush();
+                    thrown.complete(null);
+                } catch (Throwable t) {
+                    thrown.complete(t);
+                }
+            });
+            assertThat(thrown.get(10, TimeUnit.SECONDS)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("tributary-sync-t-0").hasMessageContaining("Flush from the appending code");
+            p.flush(); // from the appending thread, as ever
+        }
+    }
+
+    @Test
     void refusesOnTheCallingThreadBeforeReturningAndTakesNoBudget() throws Exception {
         try (EmbeddedStorage s = StorageFixture.open(dir)) {
-            StorageFixture.topic(s, "t", 1, Map.of("max.message.bytes", "100"));
-            EmbeddedProducer p = StorageFixture.producer(s);
+            StorageFixture.topic(s, "t", 1, Map.of("max.message.bytes", "2000"));
+            // a budget of exactly one append: a refusal that kept any of it would make that append wait, then fail
+            int budget = 1024;
+            String fill = "v".repeat(budget - BatchFormat.encodeOne(record(null, "", 1), null).length);
+            assertThat(BatchFormat.encodeOne(record(null, fill, 1), null)).hasSize(budget);
+            EmbeddedProducer p = new EmbeddedProducer(s, ProducerConfig.defaults().withBufferMemoryBytes(budget)
+                    .withMaxBlock(Duration.ofMillis(100)), () -> { });
             List<@Nullable TributaryException> errors = new ArrayList<>();
             List<String> threads = new ArrayList<>();
-            p.append("t", 0, record(null, "x".repeat(500), 1), (r, e) -> {
+            p.append("t", 0, record(null, "x".repeat(5_000), 1), (r, e) -> {
                 errors.add(e);
                 threads.add(Thread.currentThread().getName());
             });
@@ -136,7 +236,7 @@ class CallbackAppendTest {
                     .containsExactly("RECORD_TOO_LARGE", "PARTITION_OUT_OF_RANGE");
             assertThat(threads).containsOnly(Thread.currentThread().getName());
             p.flush(); // nothing of the refusals is in flight
-            assertThat(p.append("t", 0, record(null, "v", 1)).get(10, TimeUnit.SECONDS).offset()).isZero();
+            assertThat(p.append("t", 0, record(null, fill, 1)).get(10, TimeUnit.SECONDS).offset()).isZero();
         }
     }
 }
