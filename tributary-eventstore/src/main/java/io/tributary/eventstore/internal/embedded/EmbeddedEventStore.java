@@ -1381,8 +1381,28 @@ public final class EmbeddedEventStore extends AbstractEventStore {
         }
     }
 
+    /**
+     * Flushes, checkpoints and closes the producer, the reader and (if owned) the log. Refused on a thread of the
+     * embedded log that acknowledges appends (one running a write's completion or a hook on it): the flush there
+     * would wait for acknowledgements only that thread can make, so the producer refuses it, and closing the log
+     * would wait for that thread to end. It used to go on: the refused flush was swallowed, then the producer's close
+     * threw the same refusal, so the reader and the log were never closed (the data folder stayed locked).
+     */
     @Override
     public void close() {
+        if (isClosed()) {
+            return;
+        }
+        try {
+            producer.flush(); // before anything is closed: a refusal leaves the store open and usable
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("The event store of " + config.indexDirectory() + " cannot be closed on "
+                    + Thread.currentThread().getName() + ", a thread of the embedded log that acknowledges appends: "
+                    + "closing waits for acknowledgements only that thread makes. Close it from the application's own "
+                    + "thread (e.g. hand the close to an executor); the store is still open.", e);
+        } catch (RuntimeException e) {
+            // as after the flush below: not reported, the next open replays what was not checkpointed
+        }
         if (!markClosed()) {
             return;
         }
@@ -1394,12 +1414,23 @@ public final class EmbeddedEventStore extends AbstractEventStore {
             }
         } catch (IOException | RuntimeException e) {
             // the next open replays from the previous checkpoint instead; nothing is lost
-        } finally {
-            producer.close();
-            reader.close();
-            if (ownsLog) {
-                log.close();
+        }
+        // each part in its own try: one that throws must not leave the others (the log's files and lock) open
+        RuntimeException first = null;
+        for (Runnable part : ownsLog ? List.<Runnable>of(producer::close, reader::close, log::close)
+                : List.<Runnable>of(producer::close, reader::close)) {
+            try {
+                part.run();
+            } catch (RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
             }
+        }
+        if (first != null) {
+            throw first;
         }
     }
 }
