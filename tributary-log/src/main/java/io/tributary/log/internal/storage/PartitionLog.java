@@ -157,6 +157,17 @@ final class PartitionLog {
     /** Appends in a row that came less than {@link #GATHER_GAP_NANOS} after the previous one (racy, a heuristic). */
     private volatile int closeStreak;
     private final List<Segment> retired = new ArrayList<>();
+    /**
+     * The batches one sync acknowledges, reused by every cycle of the sync thread (a list per sync was garbage per
+     * append when each sync covers one append). A field, not a local, so that should anything escape the sync loop
+     * between taking batches off {@link #awaitingSync} and telling them, {@link #runSyncLoop} still finds and fails
+     * them. Only the sync thread touches it; cleared after each use.
+     */
+    private final ArrayList<PendingAppend> syncedBatch = new ArrayList<>();
+    /** Test support: thrown by the sync or writer thread at the top of its next cycle (see {@link #injectLoopFault}). */
+    private volatile @Nullable Error loopFault;
+    /** Test support: runs in {@link #writeQueued} under the write lock, once a write's batches are taken off the queue. */
+    volatile @Nullable Runnable afterTakingBatch;
     /** Compaction bookkeeping (cleaner thread only): the state after the last pass, and when time alone calls for one. */
     long compactedEnd = -1;
     int compactedSegments = -1;
@@ -411,6 +422,9 @@ final class PartitionLog {
 
     /** Wakes the fsync=never writer to take over the queue; false if it is stopping (the caller writes itself). */
     private boolean handOff() {
+        if (failure != null) {
+            return false; // the writer may have died (see writeLoop): the caller's own drain refuses the batch
+        }
         Thread w = writer;
         if (w == null) {
             w = startWriter();
@@ -440,9 +454,28 @@ final class PartitionLog {
      */
     private void writeLoop() {
         LOG_THREAD.set(Boolean.TRUE);
+        try {
+            writeLoopBody();
+        } catch (Throwable t) {
+            // As for the sync thread (see runSyncLoop): ending with writerBusy set left every later append only
+            // queued, never written, and flush() and close() waited forever.
+            TributaryException error = loopDied("The writer thread of partition " + tp, t);
+            failure = error;
+            writerBusy = false;
+            try {
+                drain(); // what was queued behind the busy mark fails with the same error
+                LOG.log(System.Logger.Level.ERROR, error.getMessage(), t);
+            } catch (Throwable ignored) {
+                // out of memory again: the failure is set, so later appends are refused instead of waiting
+            }
+        }
+    }
+
+    private void writeLoopBody() {
         int spell = 0; // batches written since the writer last went idle
         while (true) {
             if (!queue.isEmpty()) {
+                throwLoopFault();
                 writerBusy = true;
                 List<PendingAppend> acked;
                 writeLock.lock();
@@ -512,91 +545,122 @@ final class PartitionLog {
         List<PendingAppend> acked = List.of();
         ArrayList<PendingAppend> batch = writeBatch;
         for (int round = 0; round < 8 && !queue.isEmpty(); round++) {
-            TributaryException reject = rejection(false);
-            if (reject != null) {
-                PendingAppend p;
-                while ((p = queue.poll()) != null) {
-                    failLater(p, reject);
-                }
-                break;
-            }
-            batch.clear();
-            Segment seg = active;
-            long next = nextOffset;
-            int bytes = 0;
-            PendingAppend p;
-            while ((p = queue.peek()) != null) {
-                int len = p.batch.length;
-                if (!batch.isEmpty() && bytes + len > MAX_WRITE_BYTES) {
+            try {
+                TributaryException reject = rejection(false);
+                if (reject != null) {
+                    PendingAppend p;
+                    while ((p = queue.poll()) != null) {
+                        failLater(p, reject);
+                    }
                     break;
                 }
-                if (needsRoll(seg, bytes, len, next + p.recordCount)) {
-                    if (!batch.isEmpty()) {
+                batch.clear();
+                Segment seg = active;
+                long next = nextOffset;
+                int bytes = 0;
+                PendingAppend p;
+                while ((p = queue.peek()) != null) {
+                    int len = p.batch.length;
+                    if (!batch.isEmpty() && bytes + len > MAX_WRITE_BYTES) {
                         break;
                     }
-                    try {
-                        roll();
-                    } catch (IOException e) {
-                        queue.poll();
-                        failLater(p, storageError("roll a new segment in " + dir, e));
-                        continue;
+                    if (needsRoll(seg, bytes, len, next + p.recordCount)) {
+                        if (!batch.isEmpty()) {
+                            break;
+                        }
+                        try {
+                            roll();
+                        } catch (IOException e) {
+                            queue.poll();
+                            failLater(p, storageError("roll a new segment in " + dir, e));
+                            continue;
+                        }
+                        seg = active;
                     }
-                    seg = active;
+                    queue.poll();
+                    p.baseOffset = next;
+                    next += p.recordCount;
+                    ByteBuffer.wrap(p.batch).putLong(BatchFormat.BASE_OFFSET, p.baseOffset);
+                    batch.add(p);
+                    bytes += len;
                 }
-                queue.poll();
-                p.baseOffset = next;
-                next += p.recordCount;
-                ByteBuffer.wrap(p.batch).putLong(BatchFormat.BASE_OFFSET, p.baseOffset);
-                batch.add(p);
-                bytes += len;
-            }
-            if (batch.isEmpty()) {
-                continue;
-            }
-            long position = seg.size;
-            seg.awaitFillPast(position + bytes);
-            try {
-                writeAt(seg, batch, bytes, position);
-            } catch (IOException e) {
-                TributaryException error = storageError("write " + bytes + " bytes to " + seg.file, e);
+                if (batch.isEmpty()) {
+                    continue;
+                }
+                Runnable hook = afterTakingBatch;
+                if (hook != null) {
+                    hook.run();
+                }
+                long position = seg.size;
+                seg.awaitFillPast(position + bytes);
                 try {
-                    seg.cutAt(position); // drop a partial write so the file ends on a whole batch
-                } catch (IOException ignored) {
-                    failure = error; // cannot even restore the file's end: refuse further appends until reopened
+                    writeAt(seg, batch, bytes, position);
+                } catch (IOException e) {
+                    TributaryException error = storageError("write " + bytes + " bytes to " + seg.file, e);
+                    try {
+                        seg.cutAt(position); // drop a partial write so the file ends on a whole batch
+                    } catch (IOException ignored) {
+                        failure = error; // cannot even restore the file's end: refuse further appends until reopened
+                    }
+                    for (PendingAppend b : batch) {
+                        failLater(b, error);
+                    }
+                    batch.clear();
+                    continue;
                 }
+                long pos = position;
                 for (PendingAppend b : batch) {
-                    failLater(b, error);
+                    seg.indexBatch(b.baseOffset, b.nextOffset(), b.maxTimestamp, pos, b.batch.length);
+                    pos += b.batch.length;
                 }
-                continue;
-            }
-            long pos = position;
-            for (PendingAppend b : batch) {
-                seg.indexBatch(b.baseOffset, b.nextOffset(), b.maxTimestamp, pos, b.batch.length);
-                pos += b.batch.length;
-            }
-            seg.size = pos;
-            nextOffset = next;
-            if (durability instanceof Durability.Always) {
-                preallocate(seg, pos);
-                awaitingSync.addAll(batch);
-                written = new WrittenMark(seg, next);
-                Thread s = syncer;
-                if (s != null && s != Thread.currentThread()) {
-                    LockSupport.unpark(s);
-                }
-            } else {
-                written = new WrittenMark(seg, next);
-                endOffset.accumulateAndGet(next, Math::max);
-                if (acked.isEmpty()) {
-                    acked = new ArrayList<>(batch);
+                seg.size = pos;
+                nextOffset = next;
+                if (durability instanceof Durability.Always) {
+                    preallocate(seg, pos);
+                    awaitingSync.addAll(batch);
+                    batch.clear();
+                    written = new WrittenMark(seg, next);
+                    Thread s = syncer;
+                    if (s != null && s != Thread.currentThread()) {
+                        LockSupport.unpark(s);
+                    }
                 } else {
-                    acked.addAll(batch);
+                    written = new WrittenMark(seg, next);
+                    endOffset.accumulateAndGet(next, Math::max);
+                    if (acked.isEmpty()) {
+                        acked = new ArrayList<>(batch);
+                    } else {
+                        acked.addAll(batch);
+                    }
+                    batch.clear();
+                    storage.signalChange();
                 }
-                storage.signalChange();
+            } catch (Throwable t) {
+                writeFailed(t, batch, acked);
+                throw t;
             }
         }
-        batch.clear();
         return acked;
+    }
+
+    /**
+     * Something escaped a write (the storage's own code: e.g. out of memory). Batches taken off the queue but neither
+     * handed to the sync thread nor returned would never be told (flush and close waited for them), and the segment's
+     * end may not match what was written: fail them and the partition, as a dying sync thread does. Those of earlier
+     * rounds were written and published: acknowledged. Told on other threads: no foreign code under the write lock.
+     */
+    private void writeFailed(Throwable t, ArrayList<PendingAppend> batch, List<PendingAppend> acked) {
+        TributaryException error = loopDied("A write by " + Thread.currentThread().getName() + " to partition "
+                + tp, t);
+        failure = error;
+        for (PendingAppend b : batch) {
+            failLater(b, error);
+        }
+        batch.clear();
+        if (!acked.isEmpty()) {
+            List<PendingAppend> written = List.copyOf(acked);
+            Thread.ofVirtual().start(() -> acknowledgeAll(written));
+        }
     }
 
     /**
@@ -719,10 +783,9 @@ final class PartitionLog {
      */
     private void syncLoop(WrittenMark alreadySynced) {
         WrittenMark synced = alreadySynced;
-        // The batches one sync acknowledges, reused by every cycle: a list per sync was garbage per append when each
-        // sync covers one append (a paced workload). Only this thread touches it; cleared after each use.
-        ArrayList<PendingAppend> done = new ArrayList<>();
+        ArrayList<PendingAppend> done = syncedBatch;
         while (true) {
+            throwLoopFault();
             Durability d = durability;
             if (d instanceof Durability.Always) {
                 syncerBusy = true;
@@ -821,12 +884,19 @@ final class PartitionLog {
         try {
             syncLoop(alreadySynced);
         } catch (Throwable t) {
-            TributaryException error = new RetriableException(ErrorCode.STORAGE_FAILURE, "The sync thread of partition "
-                    + tp + " stopped on " + t + "; its unsynced appends failed and it accepts no more. Close and "
-                    + "reopen the log to append again (acknowledged records are intact).", t);
+            TributaryException error = loopDied("The sync thread of partition " + tp, t);
             failure = error;
             syncerBusy = false;
             try {
+                // An appending thread that read no refusal before `failure` was set may be writing under the lock: it
+                // hands its batches to awaitingSync before releasing it. Failing them only after taking the lock means
+                // none is left there for a thread that no longer exists (flush and close waited for them forever).
+                writeLock.lock();
+                writeLock.unlock();
+                for (PendingAppend p : syncedBatch) {
+                    fail(p, error); // taken off awaitingSync, never told
+                }
+                syncedBatch.clear();
                 failAwaiting(Long.MAX_VALUE, error);
                 drain(); // what was queued behind the busy mark fails with the same error
                 LOG.log(System.Logger.Level.ERROR, error.getMessage(), t);
@@ -834,6 +904,37 @@ final class PartitionLog {
                 // out of memory again: the failure is set, so later appends are refused instead of waiting
             }
         }
+    }
+
+    /** The error a partition fails with after {@code what} (naming the partition) stopped on {@code t}. */
+    private TributaryException loopDied(String what, Throwable t) {
+        return new RetriableException(ErrorCode.STORAGE_FAILURE, what + " stopped on " + t + "; its unwritten and unsynced appends failed and it accepts no more. Close and "
+                + "reopen the log to append again (acknowledged records are intact).", t);
+    }
+
+    private void throwLoopFault() {
+        Error e = loopFault;
+        if (e != null) {
+            loopFault = null;
+            throw e;
+        }
+    }
+
+    /**
+     * Test support: the sync thread, or the fsync=never writer thread once it has batches to write, throws {@code e}
+     * at the top of its next cycle, as an error the storage's own code cannot handle (e.g. out of memory) would.
+     */
+    void injectLoopFault(Error e) {
+        loopFault = e;
+        Thread s = syncer;
+        if (s != null) {
+            LockSupport.unpark(s);
+        }
+    }
+
+    /** Test support: the sync thread, if started. */
+    @Nullable Thread syncThread() {
+        return syncer;
     }
 
     /**
@@ -1242,6 +1343,11 @@ final class PartitionLog {
         acknowledgeAll(acked);
         drain(); // appends that raced with close fail with CLOSED instead of waiting forever
         stopSyncer();
+        Thread s = syncer;
+        if (s != null && !s.isAlive() && !awaitingSync.isEmpty()) {
+            // the sync thread died leaving batches it never synced (e.g. its failure handler itself ran out of memory)
+            failAwaiting(Long.MAX_VALUE, failure != null ? failure : rejection(true));
+        }
         writeLock.lock();
         try {
             Segment a = active;
