@@ -45,7 +45,7 @@ public final class EmbeddedProducer implements LogProducer {
 
     static {
         try {
-            SETTLED = MethodHandles.lookup().findVarHandle(CallbackAppend.class, "settled", boolean.class);
+            SETTLED = MethodHandles.lookup().findVarHandle(OnceTold.class, "settled", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -95,20 +95,56 @@ public final class EmbeddedProducer implements LogProducer {
         int permits = acquire(batch.length, t.name);
         CompletableFuture<AppendResult> f = new CompletableFuture<>();
         inFlight.add(f);
-        log.submit(new PendingAppend(batch, 1, record.timestamp()) {
+        OnceTold a = new OnceTold(batch, 1, record.timestamp()) {
             @Override
             void acknowledge() {
-                budget.release(permits);
-                f.complete(new AppendResult(t.name, p, baseOffset, record.timestamp()));
+                if (settle()) {
+                    budget.release(permits);
+                    f.complete(new AppendResult(t.name, p, baseOffset, record.timestamp()));
+                }
             }
 
             @Override
             void fail(TributaryException error) {
-                budget.release(permits);
-                f.completeExceptionally(error);
+                if (settle()) {
+                    budget.release(permits);
+                    f.completeExceptionally(error);
+                }
             }
-        });
+        };
+        // as in the callback form: a throw out of submit left the future incomplete in flight (flush and close
+        // waited for it) and its budget taken; the append may be queued anyway, and is then told only once
+        submitOrFail(log, a, t.name, p);
         return f;
+    }
+
+    /** Submits {@code a}; should the log throw, fails it (once: see {@link OnceTold}) instead of leaving it untold. */
+    private static void submitOrFail(PartitionLog log, OnceTold a, String topic, int partition) {
+        try {
+            log.submit(a);
+        } catch (RuntimeException e) {
+            a.fail(e instanceof TributaryException te ? te
+                    : new RetriableException(ErrorCode.INTERNAL, "Appending to " + topic + "-" + partition + " failed: "
+                    + e + "; retry the append.", e));
+        }
+    }
+
+    /**
+     * An append told at most once: after a {@code submit} that threw (see {@link #submitOrFail}) both its failure
+     * there and the log's own acknowledgement or failure may come; the first wins, so the budget is released once.
+     */
+    private abstract static class OnceTold extends PendingAppend {
+        @SuppressWarnings("unused") // through SETTLED
+        private volatile boolean settled;
+
+        OnceTold(byte[] batch, int recordCount, long maxTimestamp) {
+            super(batch, recordCount, maxTimestamp);
+        }
+
+        /** True for the first caller only. */
+        final boolean settle() {
+            return SETTLED.compareAndSet(this, false, true);
+        }
     }
 
     @Override
@@ -161,16 +197,10 @@ public final class EmbeddedProducer implements LogProducer {
         }
         CallbackAppend a = new CallbackAppend(batch, record.timestamp(), t.name, p, permits, callback);
         inFlight.add(a.completion);
-        try {
-            log.submit(a);
-        } catch (RuntimeException e) {
-            // The log broke (a refusal reaches the append through fail()): tell the callback, release the budget and
-            // let flush() go past it. The batch may be queued and written anyway; its acknowledgement then finds the
-            // append settled and tells nothing, so the callback hears exactly once, and hears failure.
-            a.fail(e instanceof TributaryException te ? te
-                    : new RetriableException(ErrorCode.INTERNAL, "Appending to " + t.name + "-" + p + " failed: " + e
-                    + "; retry the append.", e));
-        }
+        // The log broke (a refusal reaches the append through fail()): tell the callback, release the budget and let
+        // flush() go past it. The batch may be queued and written anyway; its acknowledgement then finds the append
+        // settled and tells nothing, so the callback hears exactly once, and hears failure.
+        submitOrFail(log, a, t.name, p);
     }
 
     /**
@@ -178,15 +208,12 @@ public final class EmbeddedProducer implements LogProducer {
      * InFlight.Completion} done for {@link #flush()}, which makes a future to wait on only for an append still in
      * flight when it runs.
      */
-    private final class CallbackAppend extends PendingAppend {
+    private final class CallbackAppend extends OnceTold {
         private final String topic;
         private final int partition;
         private final int permits;
         private final AppendCallback callback;
         final InFlight.Completion completion = new InFlight.Completion();
-        /** Set by the first of acknowledge and fail: after a submit that threw, both may come (see appendTo). */
-        @SuppressWarnings("unused") // through SETTLED
-        private volatile boolean settled;
 
         CallbackAppend(byte[] batch, long timestamp, String topic, int partition, int permits,
                        AppendCallback callback) {
@@ -199,7 +226,7 @@ public final class EmbeddedProducer implements LogProducer {
 
         @Override
         void acknowledge() {
-            if (!SETTLED.compareAndSet(this, false, true)) {
+            if (!settle()) {
                 return;
             }
             budget.release(permits);
@@ -209,7 +236,7 @@ public final class EmbeddedProducer implements LogProducer {
 
         @Override
         void fail(TributaryException error) {
-            if (!SETTLED.compareAndSet(this, false, true)) {
+            if (!settle()) {
                 return;
             }
             budget.release(permits);
@@ -305,15 +332,26 @@ public final class EmbeddedProducer implements LogProducer {
                 PartitionLog log = t.partitions[p];
                 remaining.incrementAndGet();
                 submissions.add(() -> {
-                    byte[] batch = BatchFormat.encode(chunk, 0, chunk.size());
+                    int permits;
+                    byte[] batch;
                     long maxTs = 0;
-                    for (Record r : chunk) {
-                        maxTs = Math.max(maxTs, r.timestamp());
+                    try {
+                        batch = BatchFormat.encode(chunk, 0, chunk.size());
+                        for (Record r : chunk) {
+                            maxTs = Math.max(maxTs, r.timestamp());
+                        }
+                        permits = acquire(batch.length, t.name);
+                    } catch (RuntimeException e) {
+                        firstError.compareAndSet(null, asTributary(e));
+                        done.run(); // never handed to the log: counted off here, once
+                        throw e;
                     }
-                    int permits = acquire(batch.length, t.name);
-                    log.submit(new PendingAppend(batch, chunk.size(), maxTs) {
+                    OnceTold a = new OnceTold(batch, chunk.size(), maxTs) {
                         @Override
                         void acknowledge() {
+                            if (!settle()) {
+                                return;
+                            }
                             budget.release(permits);
                             for (int i = 0; i < chunkSlots.length; i++) {
                                 results[chunkSlots[i]] = new AppendResult(t.name, partition, baseOffset + i,
@@ -324,11 +362,23 @@ public final class EmbeddedProducer implements LogProducer {
 
                         @Override
                         void fail(TributaryException error) {
+                            if (!settle()) {
+                                return;
+                            }
                             budget.release(permits);
                             firstError.compareAndSet(null, error);
                             done.run();
                         }
-                    });
+                    };
+                    try {
+                        log.submit(a);
+                    } catch (RuntimeException e) {
+                        // counted off by its own fail, once: the catch below used to count it off as well, and its
+                        // acknowledgement or failure from the log a second time, so the whole call could complete
+                        // while another chunk was still unsynced
+                        a.fail(asTributary(e));
+                        throw e;
+                    }
                 });
                 from = to;
             }
@@ -340,10 +390,10 @@ public final class EmbeddedProducer implements LogProducer {
                 submitted++;
             }
         } catch (RuntimeException e) {
-            // the chunks not handed over will never complete: count them off so the future (and flush) finish
-            firstError.compareAndSet(null, e instanceof TributaryException te ? te
-                    : new RetriableException(ErrorCode.INTERNAL, "appendAll failed: " + e, e));
-            for (int i = submitted; i < submissions.size(); i++) {
+            // the chunks after the one that threw (which counted itself off) will never complete: count them off so
+            // the future (and flush) finish
+            firstError.compareAndSet(null, asTributary(e));
+            for (int i = submitted + 1; i < submissions.size(); i++) {
                 done.run();
             }
             done.run();
@@ -351,6 +401,11 @@ public final class EmbeddedProducer implements LogProducer {
         }
         done.run();
         return all;
+    }
+
+    private static TributaryException asTributary(RuntimeException e) {
+        return e instanceof TributaryException te ? te
+                : new RetriableException(ErrorCode.INTERNAL, "appendAll failed: " + e, e);
     }
 
     private void checkSize(EmbeddedStorage.TopicState t, Record r) {
@@ -384,6 +439,11 @@ public final class EmbeddedProducer implements LogProducer {
                     + "'; retry later, slow down, or raise bufferMemoryBytes / maxBlock.");
         }
         return permits;
+    }
+
+    /** Test support: the budget's free permits ({@code bufferMemoryBytes} when nothing is in flight). */
+    int budgetAvailable() {
+        return budget.availablePermits();
     }
 
     /** Test support: how many appends {@link #flush()} would look at now. */
