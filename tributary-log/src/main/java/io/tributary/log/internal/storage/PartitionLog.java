@@ -146,6 +146,10 @@ final class PartitionLog {
     private volatile boolean stopSyncer;
     /** Set while the fsync=always sync thread is in its write-then-sync cycle (see {@link #syncLoop(WrittenMark)}). */
     private volatile boolean syncerBusy;
+    /** Set once close() synced the active segment's tail: a sync thread that outlived close may then acknowledge. */
+    private volatile boolean tailSynced;
+    /** How long closing waits for the sync and writer threads to end; tests shorten it. */
+    volatile long stopWaitMillis = 10_000;
     /** The fsync=never writer thread (see the class comment); started on the first hand-off. */
     private volatile Thread writer;
     private volatile boolean stopWriter;
@@ -825,12 +829,16 @@ final class PartitionLog {
                     synced = m;
                     continue;
                 }
-                // Closed for good: either the log is closing (close() syncs the active segment, in cutTail, before
-                // closing it), or the segment was rolled (roll() synced it) and later removed by retention. Only if
-                // it is still the active one were its bytes possibly not synced.
-                if (m.segment() == active && !closed) {
-                    TributaryException error = storageError("sync " + m.segment().file, e);
-                    failure = error;
+                // Closed for good: either the log closed (this thread outlived close()'s wait for it), or the segment
+                // was rolled (roll() synced it) and later removed by retention. A closed log's active segment was
+                // synced only if close() cut its tail: not when the partition had failed, the cut threw, or the log
+                // was abandoned; acknowledging its batches then told appends that never were synced they were.
+                if (m.segment() == active && !(closed && tailSynced)) {
+                    TributaryException error = closed ? closedUnsynced(m, e)
+                            : storageError("sync " + m.segment().file, e);
+                    if (!closed) {
+                        failure = error;
+                    }
                     failAwaiting(Long.MAX_VALUE, error);
                     synced = m;
                     continue;
@@ -904,6 +912,14 @@ final class PartitionLog {
                 // out of memory again: the failure is set, so later appends are refused instead of waiting
             }
         }
+    }
+
+    private TributaryException closedUnsynced(WrittenMark m, ClosedChannelException e) {
+        TributaryException f = failure;
+        return f != null ? f : new RetriableException(ErrorCode.STORAGE_FAILURE, "Partition " + tp + " was closed "
+                + "before its appends up to offset " + m.endOffset() + " were synced (" + m.segment().file + "); they "
+                + "may be lost. Open the log again and read the partition's end to see which are there; acknowledged "
+                + "records are intact.", e);
     }
 
     /** The error a partition fails with after {@code what} (naming the partition) stopped on {@code t}. */
@@ -1353,6 +1369,7 @@ final class PartitionLog {
             Segment a = active;
             if (failure == null && !deleted) {
                 a.cutTail(); // a clean close leaves no zero tail: the file's length is the partition's end
+                tailSynced = true;
                 new RecoveryCheckpoint(nextOffset, a.baseOffset, a.size).writeTo(dir);
             }
         } catch (IOException e) {
@@ -1407,7 +1424,7 @@ final class PartitionLog {
         if (t != null) {
             LockSupport.unpark(t);
             try {
-                t.join(10_000);
+                t.join(stopWaitMillis);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

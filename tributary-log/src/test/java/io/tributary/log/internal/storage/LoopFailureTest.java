@@ -125,6 +125,38 @@ class LoopFailureTest {
         }
     }
 
+    @Test
+    void aSyncThreadThatOutlivesTheStopFailsTheAppendsItsPartitionNeverSyncedInsteadOfAcknowledgingThem()
+            throws Exception {
+        // Its sync found the segment closed and took that as "close() synced it": true only when close cut the tail,
+        // not when the partition had failed, the cut threw, or (here) the log was abandoned as in a crash.
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            StorageFixture.topic(s, "t", 1, Map.of("fsync", "always"));
+            EmbeddedProducer p = StorageFixture.producer(s);
+            PartitionLog log = s.partitionLog(TP);
+            CountDownLatch inCallback = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            p.append("t", 0, record(null, "first", 1), (r, e) -> {
+                inCallback.countDown();
+                try {
+                    release.await(30, TimeUnit.SECONDS); // holds the sync thread past the stop's wait
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertThat(inCallback.await(10, TimeUnit.SECONDS)).isTrue();
+            CompletableFuture<AppendResult> unsynced = p.append("t", 0, record(null, "unsynced", 2));
+            log.pauseWrites();
+            log.resumeWrites(); // writes it on this thread; only the held sync thread would sync it
+            log.stopWaitMillis = 50;
+            log.abandon();
+            release.countDown();
+            assertThatThrownBy(() -> unsynced.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(TributaryException.class)
+                    .hasMessageContaining("Partition t-0 was closed before its appends up to offset 2 were synced");
+        }
+    }
+
     private static void assertDiedNamingTheFix(CompletableFuture<AppendResult> f, String who) {
         assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
                 .cause().isInstanceOf(TributaryException.class)
