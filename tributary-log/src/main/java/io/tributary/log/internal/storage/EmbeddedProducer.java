@@ -123,9 +123,14 @@ public final class EmbeddedProducer implements LogProducer {
         try {
             log.submit(a);
         } catch (RuntimeException e) {
-            a.fail(e instanceof TributaryException te ? te
-                    : new RetriableException(ErrorCode.INTERNAL, "Appending to " + topic + "-" + partition + " failed: "
-                    + e + "; retry the append.", e));
+            int[] depth = PartitionLog.enterTelling(); // a flush in the callback would wait for this very append
+            try {
+                a.fail(e instanceof TributaryException te ? te
+                        : new RetriableException(ErrorCode.INTERNAL, "Appending to " + topic + "-" + partition
+                        + " failed: " + e + "; retry the append.", e));
+            } finally {
+                PartitionLog.exitTelling(depth);
+            }
         }
     }
 
@@ -460,12 +465,12 @@ public final class EmbeddedProducer implements LogProducer {
 
     @Override
     public void flush() {
-        if (PartitionLog.onLogThread()) {
+        if (PartitionLog.acknowledging()) {
             throw new IllegalStateException("Producer '" + config.clientId() + "': flush() (or close()) was called on "
-                    + Thread.currentThread().getName() + ", a thread of the embedded log that acknowledges appends "
-                    + "(from an AppendCallback or a stage of an append's future it ran); it would wait for "
-                    + "acknowledgements only that thread can make. Flush from the appending code, or hand the work "
-                    + "to another thread.");
+                    + Thread.currentThread().getName() + " inside an AppendCallback or a stage of an append's future "
+                    + "run by the embedded log (or on a thread of the log that runs them); it would wait for "
+                    + "acknowledgements only that thread can make, the callback's own append included. Flush from "
+                    + "the appending code, or hand the work to another thread.");
         }
         inFlight.awaitAll();
     }

@@ -113,8 +113,10 @@ final class PartitionLog {
      * key, value and header out of it. Virtual threads (possibly very many, each short-lived) allocate as before.
      */
     private static final ThreadLocal<ByteBuffer> READ_BUFFER = new ThreadLocal<>();
-    /** Set on the sync and writer threads, which run append callbacks and futures' stages: see {@link #onLogThread}. */
+    /** Set on the sync and writer threads, which run append callbacks and futures' stages: see {@link #acknowledging}. */
     private static final ThreadLocal<Boolean> LOG_THREAD = new ThreadLocal<>();
+    /** How deep a thread is in telling appends their outcome (any thread: see {@link #acknowledging}). */
+    private static final ThreadLocal<int[]> TELLING = new ThreadLocal<>();
 
     final TopicPartition tp;
     final Path dir;
@@ -383,7 +385,7 @@ final class PartitionLog {
     void submit(PendingAppend p) {
         TributaryException f = closing ? rejection(true) : rejection(false);
         if (f != null) {
-            p.fail(f);
+            fail(p, f);
             return;
         }
         if (syncer == null && !(durability instanceof Durability.Never)) {
@@ -417,11 +419,32 @@ final class PartitionLog {
     }
 
     /**
-     * Whether this is a partition's sync or writer thread: a producer's {@code flush()} there (from a callback or a
-     * future's stage it runs) would wait for acknowledgements only this thread can make.
+     * Whether this is a partition's sync or writer thread, or a thread telling appends their outcome (running an
+     * append's callback or a future's stage: an appending thread that wrote a batch, one closing the log or deleting a
+     * topic, one failing a write). A producer's {@code flush()} there would wait for acknowledgements only this thread
+     * can make, the callback's own append included (it is done only once its callback returns).
      */
-    static boolean onLogThread() {
-        return LOG_THREAD.get() != null;
+    static boolean acknowledging() {
+        if (LOG_THREAD.get() != null) {
+            return true;
+        }
+        int[] depth = TELLING.get();
+        return depth != null && depth[0] > 0;
+    }
+
+    /** Marks this thread as telling appends their outcome until {@link #exitTelling}; nests. */
+    static int[] enterTelling() {
+        int[] depth = TELLING.get();
+        if (depth == null) {
+            depth = new int[1];
+            TELLING.set(depth);
+        }
+        depth[0]++;
+        return depth;
+    }
+
+    static void exitTelling(int[] depth) {
+        depth[0]--;
     }
 
     /** Wakes the fsync=never writer to take over the queue; false if it is stopping (the caller writes itself). */
@@ -958,21 +981,32 @@ final class PartitionLog {
      * must not leave the others untold nor end the thread doing it, which may be the sync or writer thread.
      */
     private void acknowledgeAll(List<PendingAppend> acked) {
-        for (int i = 0, n = acked.size(); i < n; i++) {
-            PendingAppend p = acked.get(i);
-            try {
-                p.acknowledge();
-            } catch (Throwable t) {
-                escaped(t, "acknowledgement");
+        if (acked.isEmpty()) {
+            return;
+        }
+        int[] depth = enterTelling();
+        try {
+            for (int i = 0, n = acked.size(); i < n; i++) {
+                PendingAppend p = acked.get(i);
+                try {
+                    p.acknowledge();
+                } catch (Throwable t) {
+                    escaped(t, "acknowledgement");
+                }
             }
+        } finally {
+            exitTelling(depth);
         }
     }
 
     private void fail(PendingAppend p, TributaryException e) {
+        int[] depth = enterTelling();
         try {
             p.fail(e);
         } catch (Throwable t) {
             escaped(t, "failure");
+        } finally {
+            exitTelling(depth);
         }
     }
 
@@ -1252,7 +1286,7 @@ final class PartitionLog {
                 } finally {
                     writeLock.unlock();
                 }
-                acked.forEach(PendingAppend::acknowledge);
+                acknowledgeAll(acked);
                 drain();
             }
         }

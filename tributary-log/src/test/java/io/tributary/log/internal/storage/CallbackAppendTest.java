@@ -215,6 +215,34 @@ class CallbackAppendTest {
     }
 
     @Test
+    void flushInsideACallbackOnTheAppendingThreadThrowsInsteadOfWaitingForItsOwnAppend() throws Exception {
+        // Under fsync=never an idle partition's append is written and told on the appending thread; the append is
+        // done only once its callback returns, so a flush there waited for itself forever.
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            StorageFixture.topic(s, "t", 1, Map.of("fsync", "never"));
+            EmbeddedProducer p = StorageFixture.producer(s);
+            CompletableFuture<@Nullable Throwable> thrown = new CompletableFuture<>();
+            CompletableFuture<String> tellingThread = new CompletableFuture<>();
+            Thread appender = Thread.ofPlatform().daemon().name("appender").start(() ->
+                    p.append("t", 0, record(null, "v", 1), (r, e) -> {
+                        tellingThread.complete(Thread.currentThread().getName());
+                        try {
+                            p.flush();
+                            thrown.complete(null);
+                        } catch (Throwable t) {
+                            thrown.complete(t);
+                        }
+                    }));
+            assertThat(thrown.get(10, TimeUnit.SECONDS)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("on appender inside an AppendCallback")
+                    .hasMessageContaining("Flush from the appending code");
+            assertThat(tellingThread.get()).as("told on the appending thread").isEqualTo("appender");
+            appender.join(10_000);
+            p.flush(); // from the appending code, as ever
+        }
+    }
+
+    @Test
     void refusesOnTheCallingThreadBeforeReturningAndTakesNoBudget() throws Exception {
         try (EmbeddedStorage s = StorageFixture.open(dir)) {
             StorageFixture.topic(s, "t", 1, Map.of("max.message.bytes", "2000"));
