@@ -157,6 +157,90 @@ class LoopFailureTest {
         }
     }
 
+    @Test
+    void aSyncThreadThatOutlivesATopicsDeletionFailsWhatItsSyncCoveredAsTopicNotFound() throws Exception {
+        // markDeleted gave up waiting for the sync thread and closed the files: its sync then found them closed and
+        // acknowledged what could never be durable.
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            StorageFixture.topic(s, "t", 1, Map.of("fsync", "always"));
+            EmbeddedProducer p = StorageFixture.producer(s);
+            PartitionLog log = s.partitionLog(TP);
+            CountDownLatch inCallback = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            p.append("t", 0, record(null, "first", 1), (r, e) -> {
+                inCallback.countDown();
+                try {
+                    release.await(30, TimeUnit.SECONDS); // holds the sync thread past the deletion's wait
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertThat(inCallback.await(10, TimeUnit.SECONDS)).isTrue();
+            CompletableFuture<AppendResult> unsynced = p.append("t", 0, record(null, "unsynced", 2));
+            log.pauseWrites();
+            log.resumeWrites(); // writes it on this thread; only the held sync thread would sync it
+            log.stopWaitMillis = 50;
+            s.deleteTopic("t");
+            release.countDown();
+            assertThatThrownBy(() -> unsynced.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(TributaryException.class)
+                    .satisfies(e -> assertThat(((TributaryException) e).code().name()).isEqualTo("TOPIC_NOT_FOUND"))
+                    .hasMessageContaining("Topic 't' was deleted");
+        }
+    }
+
+    @Test
+    void anAcknowledgementThatThrowsLeavesTheSyncThreadRunningAndTheRestOfItsBatchTold() throws Exception {
+        // The guard around each acknowledgement (foreign code: a future's dependants, a callback): one that threw
+        // used to end the sync thread with the rest of its sync's batch untold.
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            StorageFixture.topic(s, "t", 1, Map.of("fsync", "always"));
+            EmbeddedProducer p = StorageFixture.producer(s);
+            PartitionLog log = s.partitionLog(TP);
+            p.append("t", 0, record(null, "first", 1)).get(10, TimeUnit.SECONDS); // the sync thread is running
+            CompletableFuture<Long> after = new CompletableFuture<>();
+            byte[] batch = BatchFormat.encodeOne(record(null, "v", 1), null);
+            CountDownLatch paused = new CountDownLatch(1);
+            CountDownLatch submitted = new CountDownLatch(1);
+            Thread holder = Thread.ofPlatform().start(() -> {
+                log.pauseWrites(); // both queue, then one write and one sync take them together
+                paused.countDown();
+                try {
+                    submitted.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                log.resumeWrites();
+            });
+            paused.await();
+            log.submit(new PendingAppend(batch.clone(), 1, 1) {
+                @Override
+                void acknowledge() {
+                    throw new StackOverflowError("a future stage's own stack overflow");
+                }
+
+                @Override
+                void fail(TributaryException error) {
+                }
+            });
+            log.submit(new PendingAppend(batch.clone(), 1, 1) {
+                @Override
+                void acknowledge() {
+                    after.complete(baseOffset);
+                }
+
+                @Override
+                void fail(TributaryException error) {
+                    after.completeExceptionally(error);
+                }
+            });
+            submitted.countDown();
+            holder.join();
+            assertThat(after.get(10, TimeUnit.SECONDS)).as("the next append of the batch is acknowledged").isEqualTo(2);
+            assertThat(p.append("t", 0, record(null, "last", 1)).get(10, TimeUnit.SECONDS).offset()).isEqualTo(3);
+        }
+    }
+
     private static void assertDiedNamingTheFix(CompletableFuture<AppendResult> f, String who) {
         assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
                 .cause().isInstanceOf(TributaryException.class)
