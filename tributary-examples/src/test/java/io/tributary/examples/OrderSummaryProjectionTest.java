@@ -543,28 +543,11 @@ class OrderSummaryProjectionTest {
         // either inserts it: one insert then fails on the primary key once the other commits.
         java.util.concurrent.CyclicBarrier bothInserting = new java.util.concurrent.CyclicBarrier(2);
         java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
-        javax.sql.DataSource racing = (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(
-                getClass().getClassLoader(), new Class<?>[]{javax.sql.DataSource.class}, (p, m, args) -> {
-                    Object conn = invoke(m, db, args);
-                    if (!m.getName().equals("getConnection")) {
-                        return conn;
-                    }
-                    return java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
-                            new Class<?>[]{Connection.class}, (p2, m2, args2) -> {
-                                Object st = invoke(m2, conn, args2);
-                                if (!m2.getName().equals("prepareStatement")
-                                        || !((String) args2[0]).startsWith("INSERT INTO t_customer_revenue")) {
-                                    return st;
-                                }
-                                return java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
-                                        new Class<?>[]{java.sql.PreparedStatement.class}, (p3, m3, args3) -> {
-                                            if (m3.getName().equals("executeBatch") && held.getAndIncrement() < 2) {
-                                                bothInserting.await(30, java.util.concurrent.TimeUnit.SECONDS);
-                                            }
-                                            return invoke(m3, st, args3);
-                                        });
-                            });
-                });
+        javax.sql.DataSource racing = interceptingStatements("INSERT INTO t_customer_revenue", (m, args) -> {
+            if (m.getName().equals("executeBatch") && held.getAndIncrement() < 2) {
+                bothInserting.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        });
         try (OrderSummaryProjection projection = OrderSummaryProjection.start(log,
                 OrderSummaryProjection.defaultConfig(TOPIC), racing, "t_", registry);
              OrderForwarder forwarder = OrderForwarder.start(store, log, db, "a_", TOPIC)) {
@@ -592,28 +575,11 @@ class OrderSummaryProjectionTest {
     @Test
     void pastItsBoundRemembersTheNewestOrdersAndReadsTheOlderOnesAgain() throws Exception {
         java.util.Set<String> readIds = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        javax.sql.DataSource recording = (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(
-                getClass().getClassLoader(), new Class<?>[]{javax.sql.DataSource.class}, (p, m, args) -> {
-                    Object conn = invoke(m, db, args);
-                    if (!m.getName().equals("getConnection")) {
-                        return conn;
-                    }
-                    return java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
-                            new Class<?>[]{Connection.class}, (p2, m2, args2) -> {
-                                Object st = invoke(m2, conn, args2);
-                                if (!m2.getName().equals("prepareStatement")
-                                        || !((String) args2[0]).startsWith("SELECT order_id")) {
-                                    return st;
-                                }
-                                return java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
-                                        new Class<?>[]{java.sql.PreparedStatement.class}, (p3, m3, args3) -> {
-                                            if (m3.getName().equals("setString")) {
-                                                readIds.add((String) args3[1]);
-                                            }
-                                            return invoke(m3, st, args3);
-                                        });
-                            });
-                });
+        javax.sql.DataSource recording = interceptingStatements("SELECT order_id", (m, args) -> {
+            if (m.getName().equals("setString")) {
+                readIds.add((String) args[1]);
+            }
+        });
         createRevenueRows(3);
         Orders orders = new Orders(store, new OrderEventCodec(registry, TOPIC));
         Map<String, String> expectedStatus = new HashMap<>();
@@ -759,5 +725,39 @@ class OrderSummaryProjectionTest {
             assertThat(queries.statusByOrder()).isEqualTo(expectedStatus);
             assertThat(queries.revenueByCustomer()).as("each shipped order counted once").isEqualTo(expectedRevenue);
         }
+    }
+
+    /** What a test does before each call on an intercepted statement. */
+    @FunctionalInterface
+    private interface StatementCall {
+        void before(java.lang.reflect.Method method, Object[] args) throws Exception;
+    }
+
+    /**
+     * {@code db}, with {@code call} run before every call on a statement prepared from SQL starting with
+     * {@code sqlPrefix}.
+     */
+    private javax.sql.DataSource interceptingStatements(String sqlPrefix, StatementCall call) {
+        ClassLoader loader = getClass().getClassLoader();
+        return (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(loader,
+                new Class<?>[]{javax.sql.DataSource.class}, (p, m, args) -> {
+                    Object conn = invoke(m, db, args);
+                    if (!m.getName().equals("getConnection")) {
+                        return conn;
+                    }
+                    return java.lang.reflect.Proxy.newProxyInstance(loader, new Class<?>[]{Connection.class},
+                            (p2, m2, args2) -> {
+                                Object st = invoke(m2, conn, args2);
+                                if (!m2.getName().equals("prepareStatement")
+                                        || !((String) args2[0]).startsWith(sqlPrefix)) {
+                                    return st;
+                                }
+                                return java.lang.reflect.Proxy.newProxyInstance(loader,
+                                        new Class<?>[]{java.sql.PreparedStatement.class}, (p3, m3, args3) -> {
+                                            call.before(m3, args3);
+                                            return invoke(m3, st, args3);
+                                        });
+                            });
+                });
     }
 }

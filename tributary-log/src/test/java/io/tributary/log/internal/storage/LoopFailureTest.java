@@ -134,21 +134,8 @@ class LoopFailureTest {
             StorageFixture.topic(s, "t", 1, Map.of("fsync", "always"));
             EmbeddedProducer p = StorageFixture.producer(s);
             PartitionLog log = s.partitionLog(TP);
-            CountDownLatch inCallback = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
-            p.append("t", 0, record(null, "first", 1), (r, e) -> {
-                inCallback.countDown();
-                try {
-                    release.await(30, TimeUnit.SECONDS); // holds the sync thread past the stop's wait
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            assertThat(inCallback.await(10, TimeUnit.SECONDS)).isTrue();
-            CompletableFuture<AppendResult> unsynced = p.append("t", 0, record(null, "unsynced", 2));
-            log.pauseWrites();
-            log.resumeWrites(); // writes it on this thread; only the held sync thread would sync it
-            log.stopWaitMillis = 50;
+            CompletableFuture<AppendResult> unsynced = writtenBehindAHeldSyncThread(p, log, release);
             log.abandon();
             release.countDown();
             assertThatThrownBy(() -> unsynced.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
@@ -165,21 +152,8 @@ class LoopFailureTest {
             StorageFixture.topic(s, "t", 1, Map.of("fsync", "always"));
             EmbeddedProducer p = StorageFixture.producer(s);
             PartitionLog log = s.partitionLog(TP);
-            CountDownLatch inCallback = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
-            p.append("t", 0, record(null, "first", 1), (r, e) -> {
-                inCallback.countDown();
-                try {
-                    release.await(30, TimeUnit.SECONDS); // holds the sync thread past the deletion's wait
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            assertThat(inCallback.await(10, TimeUnit.SECONDS)).isTrue();
-            CompletableFuture<AppendResult> unsynced = p.append("t", 0, record(null, "unsynced", 2));
-            log.pauseWrites();
-            log.resumeWrites(); // writes it on this thread; only the held sync thread would sync it
-            log.stopWaitMillis = 50;
+            CompletableFuture<AppendResult> unsynced = writtenBehindAHeldSyncThread(p, log, release);
             s.deleteTopic("t");
             release.countDown();
             assertThatThrownBy(() -> unsynced.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
@@ -254,5 +228,30 @@ class LoopFailureTest {
         while (t.isAlive() && t.getState() != state && System.nanoTime() < deadline) {
             Thread.onSpinWait();
         }
+    }
+
+    /**
+     * Holds the partition's sync thread in a callback (until {@code release}) and writes a second append behind it on
+     * this thread, so only the held sync thread would sync it; the stop's and the deletion's wait for it are cut to
+     * 50 ms. Returns the second append.
+     */
+    private static CompletableFuture<AppendResult> writtenBehindAHeldSyncThread(EmbeddedProducer p, PartitionLog log,
+                                                                                CountDownLatch release)
+            throws InterruptedException {
+        CountDownLatch inCallback = new CountDownLatch(1);
+        p.append("t", 0, record(null, "first", 1), (r, e) -> {
+            inCallback.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS); // holds the sync thread past the stop's or deletion's wait
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertThat(inCallback.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<AppendResult> unsynced = p.append("t", 0, record(null, "unsynced", 2));
+        log.pauseWrites();
+        log.resumeWrites(); // writes it on this thread; only the held sync thread would sync it
+        log.stopWaitMillis = 50;
+        return unsynced;
     }
 }
