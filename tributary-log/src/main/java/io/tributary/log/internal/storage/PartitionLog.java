@@ -432,7 +432,12 @@ final class PartitionLog {
         return depth != null && depth[0] > 0;
     }
 
-    /** Marks this thread as telling appends their outcome until {@link #exitTelling}; nests. */
+    /**
+     * Marks this thread as telling appends their outcome until the caller's {@code finally} decrements the returned
+     * counter; nests. The decrement is written inline there, not as a call: a callback that overflowed the stack
+     * leaves the finally with little stack, and a call that overflowed there would leave the counter raised, so every
+     * later {@code flush()} on the thread would be refused.
+     */
     static int[] enterTelling() {
         int[] depth = TELLING.get();
         if (depth == null) {
@@ -441,10 +446,6 @@ final class PartitionLog {
         }
         depth[0]++;
         return depth;
-    }
-
-    static void exitTelling(int[] depth) {
-        depth[0]--;
     }
 
     /** Wakes the fsync=never writer to take over the queue; false if it is stopping (the caller writes itself). */
@@ -995,7 +996,7 @@ final class PartitionLog {
                 }
             }
         } finally {
-            exitTelling(depth);
+            depth[0]--; // inline, not a call: see enterTelling
         }
     }
 
@@ -1006,7 +1007,7 @@ final class PartitionLog {
         } catch (Throwable t) {
             escaped(t, "failure");
         } finally {
-            exitTelling(depth);
+            depth[0]--; // inline, not a call: see enterTelling
         }
     }
 
