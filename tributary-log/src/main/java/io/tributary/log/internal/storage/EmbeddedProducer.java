@@ -468,7 +468,7 @@ public final class EmbeddedProducer implements LogProducer {
         if (PartitionLog.acknowledging()) {
             throw new IllegalStateException("Producer '" + config.clientId() + "': flush() (or close()) was called on "
                     + Thread.currentThread().getName() + " inside an AppendCallback or a stage of an append's future "
-                    + "run by the embedded log (or on a thread of the log that runs them); it would wait for "
+                    + "run by the embedded log; it would wait for "
                     + "acknowledgements only that thread can make, the callback's own append included. Flush from "
                     + "the appending code, or hand the work to another thread.");
         }

@@ -113,8 +113,6 @@ final class PartitionLog {
      * key, value and header out of it. Virtual threads (possibly very many, each short-lived) allocate as before.
      */
     private static final ThreadLocal<ByteBuffer> READ_BUFFER = new ThreadLocal<>();
-    /** Set on the sync and writer threads, which run append callbacks and futures' stages: see {@link #acknowledging}. */
-    private static final ThreadLocal<Boolean> LOG_THREAD = new ThreadLocal<>();
     /** How deep a thread is in telling appends their outcome (any thread: see {@link #acknowledging}). */
     private static final ThreadLocal<int[]> TELLING = new ThreadLocal<>();
 
@@ -419,15 +417,13 @@ final class PartitionLog {
     }
 
     /**
-     * Whether this is a partition's sync or writer thread, or a thread telling appends their outcome (running an
-     * append's callback or a future's stage: an appending thread that wrote a batch, one closing the log or deleting a
-     * topic, one failing a write). A producer's {@code flush()} there would wait for acknowledgements only this thread
-     * can make, the callback's own append included (it is done only once its callback returns).
+     * Whether this thread is telling appends their outcome (running an append's callback or a future's stage: the
+     * sync or writer thread, an appending thread that wrote a batch, one closing the log or deleting a topic, one
+     * failing a write). A producer's {@code flush()} there would wait for acknowledgements only this thread can make,
+     * the callback's own append included (it is done only once its callback returns). The sync and writer threads
+     * need no mark of their own: they run foreign code only through {@link #acknowledgeAll} and {@link #fail}.
      */
     static boolean acknowledging() {
-        if (LOG_THREAD.get() != null) {
-            return true;
-        }
         int[] depth = TELLING.get();
         return depth != null && depth[0] > 0;
     }
@@ -481,7 +477,6 @@ final class PartitionLog {
      * then sees its batch) or sees it idle (and writes or hands off itself).
      */
     private void writeLoop() {
-        LOG_THREAD.set(Boolean.TRUE);
         try {
             writeLoopBody();
         } catch (Throwable t) {
@@ -912,7 +907,6 @@ final class PartitionLog {
      * partition fails as after a failed fsync: what waits is failed and further appends are refused until reopened.
      */
     private void runSyncLoop(WrittenMark alreadySynced) {
-        LOG_THREAD.set(Boolean.TRUE);
         try {
             syncLoop(alreadySynced);
         } catch (Throwable t) {
