@@ -174,6 +174,65 @@ BEGIN
 END
 $fn$;
 
+-- es_append for the commonest call, one event, with scalar parameters: no arrays to encode in the client and parse
+-- here, no unnest, and a single-row INSERT ... VALUES. It must answer exactly as es_append called with one-element
+-- arrays does (the conformance tests run both: single-event appends come here, batches go to es_append), so a change
+-- to one belongs in the other.
+CREATE OR REPLACE FUNCTION __SCHEMA__.es_append_one(
+    p_stream TEXT, p_category TEXT, p_expected BIGINT, p_id UUID, p_type TEXT, p_data BYTEA,
+    p_meta BYTEA, p_serialised BOOLEAN, p_lock_key INT,
+    OUT r_status INT, OUT r_version BIGINT, OUT r_first BIGINT, OUT r_last BIGINT, OUT r_conflict_id UUID)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    v_stream_id BIGINT;
+    v_last      BIGINT := -1;
+    v_soft      BOOLEAN := FALSE;
+    v_tomb      BOOLEAN := FALSE;
+    v_effective BIGINT;
+    v_base      BIGINT;
+    v_check     RECORD;
+BEGIN
+    -- Serialise appends to this stream before a transaction id exists (see the header comment).
+    PERFORM pg_advisory_xact_lock(1953655138, p_lock_key);
+    SELECT s.stream_id, s.last_version, s.soft_deleted, s.tombstoned INTO v_stream_id, v_last, v_soft, v_tomb
+      FROM __SCHEMA__.es_streams s WHERE s.stream_name = p_stream;
+    IF v_tomb THEN
+        r_status := 3; r_version := v_last; RETURN;
+    END IF;
+    v_effective := CASE WHEN v_stream_id IS NULL OR v_soft OR v_last < 0 THEN -1 ELSE v_last END;
+
+    IF NOT (p_expected = -2 OR (p_expected = -1 AND v_effective = -1) OR (p_expected = -4 AND v_effective >= 0)
+            OR (p_expected >= 0 AND v_effective = p_expected)) THEN
+        SELECT * INTO v_check FROM __SCHEMA__.es_id_check(v_stream_id, p_expected, ARRAY[p_id]);
+        IF FOUND THEN
+            r_status := v_check.r_status;
+            r_version := CASE WHEN v_check.r_status = 4 THEN v_effective ELSE v_check.r_version END;
+            r_first := v_check.r_first; r_last := v_check.r_last; r_conflict_id := v_check.r_conflict_id;
+            RETURN;
+        END IF;
+        r_status := 2; r_version := v_effective; RETURN;
+    END IF;
+
+    IF v_stream_id IS NULL THEN
+        v_last := -1;
+        INSERT INTO __SCHEMA__.es_streams (stream_name, category, last_version) VALUES (p_stream, p_category, 0)
+          RETURNING stream_id INTO v_stream_id;
+    ELSE
+        UPDATE __SCHEMA__.es_streams SET last_version = v_last + 1, soft_deleted = FALSE WHERE stream_id = v_stream_id;
+    END IF;
+    IF p_serialised THEN
+        UPDATE __SCHEMA__.es_position_counter SET last = last + 1 WHERE id = 1 RETURNING last INTO v_base;
+    ELSE
+        v_base := (pg_current_xact_id()::TEXT::BIGINT) << 20;
+    END IF;
+    -- An id already stored raises unique_violation out of the call (the caller resolves it, as for es_append).
+    INSERT INTO __SCHEMA__.es_events (position, stream_id, version, event_id, event_type, category, data, metadata, recorded_at)
+      VALUES (v_base, v_stream_id, v_last + 1, p_id, p_type, p_category, p_data, p_meta,
+              (extract(epoch FROM clock_timestamp()) * 1000)::BIGINT);
+    r_status := 0; r_version := v_last + 1; r_first := v_base; r_last := v_base;
+END
+$fn$;
+
 -- After es_append failed with unique_violation (23505): was it a repeat of an append that is already stored
 -- (status 1, with its version and positions) or a conflict (status 4, r_conflict_id names the id)? No row: none of
 -- the ids is stored (the other writer rolled back); append again.

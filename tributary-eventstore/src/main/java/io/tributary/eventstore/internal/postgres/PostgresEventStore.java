@@ -30,7 +30,6 @@ import io.tributary.eventstore.internal.HeaderCodec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -66,6 +65,7 @@ public final class PostgresEventStore extends AbstractEventStore {
     private final String schema;
     private final PositionStrategy strategy;
     private final String appendSql;
+    private final String appendOneSql;
     private final String resolveSql;
     private final String gateSql;
 
@@ -76,6 +76,8 @@ public final class PostgresEventStore extends AbstractEventStore {
         this.strategy = config.positionStrategy();
         this.appendSql = "SELECT r_status, r_version, r_first, r_last, r_conflict_id FROM " + schema
                 + ".es_append(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        this.appendOneSql = "SELECT r_status, r_version, r_first, r_last, r_conflict_id FROM " + schema
+                + ".es_append_one(?, ?, ?, ?, ?, ?, ?, ?, ?)";
         this.resolveSql = "SELECT r_status, r_version, r_first, r_last, r_conflict_id FROM " + schema
                 + ".es_resolve(?, ?, ?)";
         this.gateSql = strategy == PositionStrategy.TRANSACTION_ID
@@ -193,15 +195,23 @@ public final class PostgresEventStore extends AbstractEventStore {
         // held one of these ids rolled back, so the append is tried again.
         for (int attempt = 1; ; attempt++) {
             try (Connection c = dataSource.getConnection()) {
-                Array idArray = c.createArrayOf("uuid", ids);
-                try (PreparedStatement ps = c.prepareStatement(appendSql)) {
+                // One event goes to es_append_one with scalar parameters: four arrays fewer to build here and to
+                // parse on the server, which had made a one-event append cost the server more CPU than Axon's insert.
+                try (PreparedStatement ps = c.prepareStatement(n == 1 ? appendOneSql : appendSql)) {
                     ps.setString(1, stream);
                     ps.setString(2, category);
                     ps.setLong(3, code(expected));
-                    ps.setArray(4, idArray);
-                    ps.setArray(5, c.createArrayOf("text", types));
-                    ps.setArray(6, c.createArrayOf("bytea", data));
-                    ps.setArray(7, c.createArrayOf("bytea", meta));
+                    if (n == 1) {
+                        ps.setObject(4, ids[0]);
+                        ps.setString(5, types[0]);
+                        ps.setBytes(6, data[0]);
+                        ps.setBytes(7, meta[0]);
+                    } else {
+                        ps.setArray(4, c.createArrayOf("uuid", ids));
+                        ps.setArray(5, c.createArrayOf("text", types));
+                        ps.setArray(6, c.createArrayOf("bytea", data));
+                        ps.setArray(7, c.createArrayOf("bytea", meta));
+                    }
                     ps.setBoolean(8, strategy == PositionStrategy.SERIALISED);
                     ps.setInt(9, stream.hashCode());
                     try (ResultSet rs = ps.executeQuery()) {
@@ -215,7 +225,7 @@ public final class PostgresEventStore extends AbstractEventStore {
                     try (PreparedStatement ps = c.prepareStatement(resolveSql)) {
                         ps.setString(1, stream);
                         ps.setLong(2, code(expected));
-                        ps.setArray(3, idArray);
+                        ps.setArray(3, c.createArrayOf("uuid", ids));
                         try (ResultSet rs = ps.executeQuery()) {
                             if (rs.next()) {
                                 return answer(rs, stream, expected);
