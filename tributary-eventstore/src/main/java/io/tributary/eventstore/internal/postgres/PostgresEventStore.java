@@ -46,8 +46,8 @@ import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The PostgreSQL event store. Every append is one call of the {@code es_append} function (one round trip, one
- * commit; a second read-only call only when an event id is already stored); reads are single statements. See {@code postgres-schema.sql} for the tables and how global positions are
+ * The PostgreSQL event store. Every append is one call of the {@code es_append} function, or of {@code es_append_one}
+ * for a single event (one round trip, one commit; a second read-only call only when an event id is already stored); reads are single statements. See {@code postgres-schema.sql} for the tables and how global positions are
  * kept gap-safe. Thread-safe: every call borrows a pooled connection.
  */
 public final class PostgresEventStore extends AbstractEventStore {
