@@ -130,13 +130,14 @@ public final class PaymentService implements AutoCloseable {
      * micro-batches of up to 500 orders, one batch in flight per partition, each order waiting at most
      * {@link #BATCH_WAIT} (5 ms) for others to join its batch: a batch goes once it is full or its oldest order waited
      * 5 ms (under a backlog, as soon as the previous one of its partition finished), so it holds a few orders when
-     * payments keeps up and hundreds under a backlog, and each costs one transaction and one commit. Poison orders
-     * are not retried and go to the dead-letter topic {@code payments.dlq} in sequenced mode, each alone. A stop lets
-     * in-flight calls finish for at most 500 ms (the simulated crash hangs its calls until that stop interrupts
-     * them; {@link #crash} waits for every call in flight to reach its hang first, so the wait is dead time: keep it
-     * short). Offsets commit once a second (the runtime's default): on H2 each offset commit is preceded by a {@code CHECKPOINT}, a write of
-     * every changed page, and at 200 ms the two services' checkpoints made H2 serialize its hot pages several times
-     * as often for nothing an order waits for; a crash redelivers up to a second of events, which the inbox skips.
+     * payments keeps up and hundreds under a backlog, and each costs one transaction and one commit. Poison orders are
+     * not retried and go to the dead-letter topic {@code payments.dlq} in sequenced mode, each alone. A stop lets
+     * in-flight calls finish for at most 500 ms (the simulated crash hangs its calls until that stop interrupts them;
+     * {@link #crash} waits for every call in flight to reach its hang first, so the wait is dead time: keep it short).
+     * Offsets commit once a second (the runtime's default): on H2 each offset commit is preceded by a {@code
+     * CHECKPOINT}, a write of every changed page, and at 200 ms the two services' checkpoints made H2 serialize its hot
+     * pages several times as often for nothing an order waits for; a crash redelivers up to a second of events, which
+     * the inbox skips.
      */
     public static ProcessorConfig defaultConfig(String ordersTopic) {
         return ProcessorConfig.of("payments", ordersTopic)
