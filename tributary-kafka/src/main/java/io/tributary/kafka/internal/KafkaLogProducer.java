@@ -200,13 +200,7 @@ class KafkaLogProducer implements LogProducer {
                 tell(callback, new AppendResult(md.topic(), md.partition(), md.offset(), md.timestamp()), null);
                 return;
             }
-            // Kafka names the record's topic (and partition, once chosen) in the metadata of a failure too. Which
-            // of its timeouts applies: max.block.ms inside send() (on the appending thread), delivery.timeout.ms
-            // once the record was queued (Kafka's I/O thread); used only in the message.
-            String what = md == null ? "append" : what(md.topic(), md.partition());
-            boolean queued = Thread.currentThread().getName().startsWith(KAFKA_IO_THREAD);
-            Exception error = ex != null ? ex : new IllegalStateException("Kafka reported neither metadata nor an error");
-            tell(callback, null, errors.translate(error, what, queued ? deliveryTimeoutMs : maxBlockMs));
+            tell(callback, null, failed(md, ex));
         }
     }
 
@@ -335,15 +329,15 @@ class KafkaLogProducer implements LogProducer {
         checkFitsProducer(topic, record, -1, -1);
         awaitMetadata(topic);
         ProducerRecord<byte[], byte[]> pr = toKafka(topic, partition, record);
-        Delivery delivery = new Delivery(topic, partition);
+        Delivery delivery = new Delivery();
         // Kafka reports some failures inside send() itself, on this thread (buffer full after max.block.ms, metadata
         // not available in time, record too large for the client): those were known before sending.
         try {
             producer.send(pr, delivery);
         } catch (IllegalStateException e) {
-            throw closedOr(e, delivery.what());
+            throw closedOr(e, what(topic, partition));
         } catch (KafkaException e) {
-            throw errors.translate(e, delivery.what(), maxBlockMs);
+            throw errors.translate(e, what(topic, partition), maxBlockMs);
         }
         if (delivery.isCompletedExceptionally()) {
             try {
@@ -399,36 +393,36 @@ class KafkaLogProducer implements LogProducer {
 
     /**
      * One append in flight: the future its caller holds, completed directly by Kafka's callback, so an append costs
-     * one object of ours besides the {@link ProducerRecord}. The text naming the append is built only for an error.
+     * one object of ours besides the {@link ProducerRecord}. It has no field of its own besides the producer: it is
+     * kept alive, with the caller's stages on it, for as long as Kafka holds the record (up to {@code bufferMemory} of
+     * records), so every young collection meanwhile copies it, and each field would be paid per record in flight.
+     * What an error names comes from Kafka's metadata of the failure (topic, and partition once chosen), which timeout
+     * applies from the thread Kafka calls back on; see {@link #failed}.
      */
     private final class Delivery extends CompletableFuture<AppendResult> implements Callback {
-        private final String topic;
-        private final int partition;
-        /**
-         * The appending thread. Kafka calls back either on it, inside {@code send()} (a failure known before
-         * sending), or later on its I/O thread; comparing threads tells the two apart without a volatile flag
-         * written per append.
-         */
-        private final Thread appender = Thread.currentThread();
-
-        Delivery(String topic, int partition) {
-            this.topic = topic;
-            this.partition = partition;
-        }
 
         @Override
-        public void onCompletion(RecordMetadata md, @Nullable Exception ex) {
-            if (ex != null) {
-                boolean insideSend = Thread.currentThread() == appender;
-                completeExceptionally(errors.translate(ex, what(), insideSend ? maxBlockMs : deliveryTimeoutMs));
-            } else {
+        public void onCompletion(@Nullable RecordMetadata md, @Nullable Exception ex) {
+            if (ex == null && md != null) {
                 complete(new AppendResult(md.topic(), md.partition(), md.offset(), md.timestamp()));
+            } else {
+                completeExceptionally(failed(md, ex));
             }
         }
+    }
 
-        String what() {
-            return KafkaLogProducer.what(topic, partition);
-        }
+    /**
+     * Our error for a failure Kafka reported to its callback: Kafka names the record's topic (and partition, once
+     * chosen; -1 before) in the metadata of a failure. Which of its timeouts applies: {@code delivery.timeout.ms} once
+     * the record was queued (reported on Kafka's I/O thread), {@code max.block.ms} inside {@code send()} (on the
+     * appending thread); used only in the message. Telling the two apart by the thread's name costs nothing per
+     * append, where a field naming the appending thread would be kept per record in flight.
+     */
+    private TributaryException failed(@Nullable RecordMetadata md, @Nullable Exception ex) {
+        String what = md == null ? "append" : what(md.topic(), md.partition());
+        boolean queued = Thread.currentThread().getName().startsWith(KAFKA_IO_THREAD);
+        Exception error = ex != null ? ex : new IllegalStateException("Kafka reported neither metadata nor an error");
+        return errors.translate(error, what, queued ? deliveryTimeoutMs : maxBlockMs);
     }
 
     /**
@@ -443,7 +437,10 @@ class KafkaLogProducer implements LogProducer {
         private final @Nullable RecordMetadata[] placed;
         private final AtomicInteger remaining;
         private final AtomicReference<@Nullable TributaryException> firstError = new AtomicReference<>();
-        /** The appending thread; see {@link Delivery#appender}. */
+        /**
+         * The appending thread: Kafka calls back either on it, inside {@code send()} (a failure known before sending),
+         * or later on its I/O thread. One per call, so comparing threads costs no volatile write per record.
+         */
         private final Thread appender = Thread.currentThread();
         /** A failure Kafka reported inside {@code send()}; written and read by the appending thread only. */
         @Nullable TributaryException failedInsideSend;
