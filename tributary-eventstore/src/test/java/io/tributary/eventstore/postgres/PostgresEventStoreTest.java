@@ -249,6 +249,61 @@ class PostgresEventStoreTest {
                 });
     }
 
+    /**
+     * A schema created by the script of a version without es_append_one (simulated by dropping it) has every table:
+     * a store opened on it with createSchema=false must fail at open, naming the function and the fix, rather than
+     * open and then fail every one-event append with "tables are missing". Opening once with createSchema=true adds it.
+     */
+    @Test
+    void refusesToOpenWithoutCreatingTheSchemaWhenEsAppendOneIsMissingAndNamesTheFunctionAndTheFix() throws Exception {
+        PostgresEventStoreConfig config = PostgresSupport.freshConfig();
+        try (EventStore store = PostgresTestStores.open(config)) {
+            store.append("order-1", ExpectedVersion.noStream(), batch(2));
+        }
+        dropAppendOne(config);
+        PostgresEventStoreConfig existing = config.withCreateSchema(false);
+        assertThatThrownBy(() -> PostgresTestStores.open(existing))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIG);
+                    assertThat(e.getMessage()).contains(config.schema() + ".es_append_one(text,text,bigint,uuid,text,"
+                                    + "bytea,bytea,boolean,integer)", "postgres-schema.sql", "createSchema=true")
+                            .doesNotContain("table ", "es_append(", "es_resolve", "es_id_check");
+                });
+
+        try (EventStore upgrading = PostgresTestStores.open(config)) {
+            assertThat(upgrading.readStreamForward("order-1", 0, 10)).hasSize(2);
+        }
+        try (EventStore upgraded = PostgresTestStores.open(existing)) {
+            assertThat(upgraded.append("order-1", ExpectedVersion.exactly(1), batch(1)).lastVersion()).isEqualTo(2);
+        }
+    }
+
+    /** A function dropped after open: the append's error says a function is missing (42883), not the tables. */
+    @Test
+    void aOneEventAppendWhoseFunctionIsMissingSaysSoAndHowToFixItRatherThanBlamingTheTables() throws Exception {
+        PostgresEventStoreConfig config = PostgresSupport.freshConfig();
+        try (EventStore store = PostgresTestStores.open(config)) {
+            dropAppendOne(config);
+            assertThatThrownBy(() -> store.append("order-1", ExpectedVersion.any(), batch(1)))
+                    .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIG);
+                        assertThat(e.getMessage()).contains("append to stream 'order-1'", "es_append_one",
+                                        "function it calls does not exist", config.schema(), "postgres-schema.sql",
+                                        "createSchema=true")
+                                .doesNotContain("tables are missing");
+                    });
+            assertThat(store.append("order-1", ExpectedVersion.any(), batch(2)).lastVersion())
+                    .as("a batch still goes to es_append").isEqualTo(1);
+        }
+    }
+
+    private static void dropAppendOne(PostgresEventStoreConfig config) throws SQLException {
+        try (Connection c = PostgresSupport.connect(); Statement st = c.createStatement()) {
+            st.execute("DROP FUNCTION " + config.schema()
+                    + ".es_append_one(TEXT, TEXT, BIGINT, UUID, TEXT, BYTEA, BYTEA, BOOLEAN, INT)");
+        }
+    }
+
     @Test
     void opensFromSettingsAndReportsEveryBadSettingAtOnce() {
         PostgresEventStoreConfig config = PostgresSupport.freshConfig();
