@@ -16,8 +16,9 @@ import java.util.regex.Pattern;
  * @param schema           schema holding the tables; default {@code tributary_es}; lower-case letters, digits, _
  * @param maxPoolSize      HikariCP pool size; default 10
  * @param positionStrategy how global positions are assigned; default {@link PositionStrategy#TRANSACTION_ID}
- * @param createSchema     create tables and the append function on open (idempotent); default true. When false,
- *                         run {@code postgres-schema.sql} (shipped in the jar) yourself.
+ * @param createSchema     create tables and the append functions on open (idempotent); default true. When false,
+ *                         run {@code postgres-schema.sql} (shipped in the jar) yourself, again after upgrading
+ *                         Tributary: open then fails with INVALID_CONFIG naming any table or function it lacks.
  */
 public record PostgresEventStoreConfig(String jdbcUrl, String user, String password, String schema, int maxPoolSize,
                                        PositionStrategy positionStrategy, boolean createSchema) {

@@ -121,74 +121,99 @@ class PostgresEventStoreTest {
 
     /**
      * A one-event append goes to es_append_one (scalar parameters), a batch to es_append (arrays): the two must
-     * answer alike. Every expectation against a live, a soft-deleted, a tombstoned and a missing stream, with a fresh
-     * id, a repeat of the last event and an id stored at another version, is run through both in a transaction that
-     * is rolled back: same status, version, positions (or the same SQLSTATE), same event and stream rows.
+     * answer alike. Under each position strategy, every expectation against a live, a soft-deleted, a tombstoned and
+     * a missing stream, with a fresh id, a repeat of the last event and an id stored at another version, is run
+     * through both in a transaction that is rolled back: same status, version, positions (or the same SQLSTATE), same
+     * move of the position counter, same event and stream rows.
      */
     @Test
     void aOneEventAppendAnswersAndWritesExactlyAsTheBatchFunctionDoesWithOneEvent() throws Exception {
-        PostgresEventStoreConfig config = PostgresSupport.freshConfig();
-        try (EventStore store = PostgresTestStores.open(config); Connection c = PostgresSupport.connect()) {
-            EventData first = EventData.of("Tick", new byte[] {1});
-            EventData last = EventData.of("Tick", new byte[] {2});
-            store.append("live-1", ExpectedVersion.noStream(), List.of(first, last));
-            store.append("soft-1", ExpectedVersion.noStream(), batch(1));
-            store.deleteStream("soft-1", ExpectedVersion.any());
-            store.append("tomb-1", ExpectedVersion.noStream(), batch(1));
-            store.tombstoneStream("tomb-1", ExpectedVersion.any());
-            c.setAutoCommit(false);
-            int compared = 0;
-            for (String stream : List.of("live-1", "soft-1", "tomb-1", "new-1")) {
-                for (long expected : new long[] {-2, -1, -4, 0, 1, 5}) {
-                    for (UUID id : List.of(UUID.randomUUID(), last.eventId(), first.eventId())) {
-                        String batchAnswer = appendOnce(c, config, false, stream, expected, id);
-                        String oneAnswer = appendOnce(c, config, true, stream, expected, id);
-                        assertThat(oneAnswer).as("stream %s, expected %d, id %s", stream, expected, id).isEqualTo(batchAnswer);
-                        compared++;
+        int compared = 0;
+        for (PositionStrategy strategy : PositionStrategy.values()) {
+            PostgresEventStoreConfig config = PostgresSupport.freshConfig().withPositionStrategy(strategy);
+            boolean serialised = strategy == PositionStrategy.SERIALISED;
+            try (EventStore store = PostgresTestStores.open(config); Connection c = PostgresSupport.connect()) {
+                EventData first = EventData.of("Tick", new byte[] {1});
+                EventData last = EventData.of("Tick", new byte[] {2});
+                store.append("live-1", ExpectedVersion.noStream(), List.of(first, last));
+                store.append("soft-1", ExpectedVersion.noStream(), batch(1));
+                store.deleteStream("soft-1", ExpectedVersion.any());
+                store.append("tomb-1", ExpectedVersion.noStream(), batch(1));
+                store.tombstoneStream("tomb-1", ExpectedVersion.any());
+                c.setAutoCommit(false);
+                int written = 0;
+                for (String stream : List.of("live-1", "soft-1", "tomb-1", "new-1")) {
+                    for (long expected : new long[] {-2, -1, -4, 0, 1, 5}) {
+                        for (UUID id : List.of(UUID.randomUUID(), last.eventId(), first.eventId())) {
+                            String batchAnswer = appendOnce(c, config, false, serialised, stream, expected, id);
+                            String oneAnswer = appendOnce(c, config, true, serialised, stream, expected, id);
+                            assertThat(oneAnswer).as("%s, stream %s, expected %d, id %s", strategy, stream, expected, id)
+                                    .isEqualTo(batchAnswer);
+                            written += batchAnswer.startsWith("status 0,") ? 1 : 0;
+                            compared++;
+                        }
                     }
                 }
+                // Guards the comparison itself: some situations must write (else positions were never compared).
+                assertThat(written).as("%s: situations that wrote an event", strategy).isPositive();
             }
-            assertThat(compared).isEqualTo(72);
         }
+        assertThat(compared).isEqualTo(72 * PositionStrategy.values().length);
     }
 
-    /** One call of es_append_one or es_append with one event, described, then rolled back. */
-    private static String appendOnce(Connection c, PostgresEventStoreConfig config, boolean one, String stream,
-                                     long expected, UUID id) throws Exception {
+    /**
+     * One call of es_append_one or es_append with one event, described, then rolled back. Positions the call wrote
+     * are described relative to where they come from, which differs between the two calls: this transaction's id
+     * (TRANSACTION_ID), or the position counter as read just before the call (SERIALISED). The counter's move is part
+     * of the description under both strategies.
+     */
+    private static String appendOnce(Connection c, PostgresEventStoreConfig config, boolean one, boolean serialised,
+                                     String stream, long expected, UUID id) throws Exception {
         String fn = one ? ".es_append_one" : ".es_append";
         byte[] meta = HeaderCodec.encode(Headers.empty().with("k", "v"));
-        try (PreparedStatement ps = c.prepareStatement("SELECT r_status, r_version, r_first, r_last, r_conflict_id,"
-                + " pg_current_xact_id()::TEXT::BIGINT << 20 FROM " + config.schema() + fn + "(?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            ps.setString(1, stream);
-            ps.setString(2, StreamName.categoryOf(stream));
-            ps.setLong(3, expected);
-            if (one) {
-                ps.setObject(4, id);
-                ps.setString(5, "Probe");
-                ps.setBytes(6, new byte[] {7, 8});
-                ps.setBytes(7, meta);
-            } else {
-                ps.setArray(4, c.createArrayOf("uuid", new UUID[] {id}));
-                ps.setArray(5, c.createArrayOf("text", new String[] {"Probe"}));
-                ps.setArray(6, c.createArrayOf("bytea", new byte[][] {{7, 8}}));
-                ps.setArray(7, c.createArrayOf("bytea", new byte[][] {meta}));
-            }
-            ps.setBoolean(8, false);
-            ps.setInt(9, stream.hashCode());
+        try {
+            long counterBefore = positionCounter(c, config);
             StringBuilder out = new StringBuilder();
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                int status = rs.getInt(1);
-                // A written event's position comes from this transaction's id, which differs between the two calls.
-                boolean own = status == 0 && rs.getLong(3) == rs.getLong(6) && rs.getLong(4) == rs.getLong(6);
-                out.append("status ").append(status).append(", version ").append(rs.getLong(2))
-                        .append(", positions ").append(own ? "this transaction's" : rs.getObject(3) + ".." + rs.getObject(4))
-                        .append(", conflict ").append(rs.getObject(5));
+            try (PreparedStatement ps = c.prepareStatement("SELECT r_status, r_version, r_first, r_last, r_conflict_id,"
+                    + " pg_current_xact_id()::TEXT::BIGINT << 20 FROM " + config.schema() + fn + "(?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                ps.setString(1, stream);
+                ps.setString(2, StreamName.categoryOf(stream));
+                ps.setLong(3, expected);
+                if (one) {
+                    ps.setObject(4, id);
+                    ps.setString(5, "Probe");
+                    ps.setBytes(6, new byte[] {7, 8});
+                    ps.setBytes(7, meta);
+                } else {
+                    ps.setArray(4, c.createArrayOf("uuid", new UUID[] {id}));
+                    ps.setArray(5, c.createArrayOf("text", new String[] {"Probe"}));
+                    ps.setArray(6, c.createArrayOf("bytea", new byte[][] {{7, 8}}));
+                    ps.setArray(7, c.createArrayOf("bytea", new byte[][] {meta}));
+                }
+                ps.setBoolean(8, serialised);
+                ps.setInt(9, stream.hashCode());
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    int status = rs.getInt(1);
+                    String positions;
+                    if (status != 0) {
+                        positions = rs.getObject(3) + ".." + rs.getObject(4);
+                    } else if (serialised) {
+                        positions = "counter before + " + (rs.getLong(3) - counterBefore) + ".." + (rs.getLong(4) - counterBefore);
+                    } else {
+                        boolean own = rs.getLong(3) == rs.getLong(6) && rs.getLong(4) == rs.getLong(6);
+                        positions = own ? "this transaction's" : rs.getLong(3) + ".." + rs.getLong(4);
+                    }
+                    out.append("status ").append(status).append(", version ").append(rs.getLong(2))
+                            .append(", positions ").append(positions).append(", conflict ").append(rs.getObject(5));
+                }
             }
+            out.append(", counter moved by ").append(positionCounter(c, config) - counterBefore);
+            // The event row this call wrote (xmin is this transaction), and the stream's row.
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT s.last_version, s.soft_deleted,"
                     + " s.tombstoned, e.version, e.event_type, e.category, encode(e.data, 'hex'), encode(e.metadata, 'hex'),"
                     + " e.stream_id = s.stream_id FROM " + config.schema() + ".es_streams s LEFT JOIN " + config.schema()
-                    + ".es_events e ON e.event_id = '" + id + "' AND e.position >= pg_current_xact_id()::TEXT::BIGINT << 20"
+                    + ".es_events e ON e.event_id = '" + id + "' AND e.xmin = pg_current_xact_id()::xid"
                     + " WHERE s.stream_name = '" + stream + "'")) {
                 while (rs.next()) {
                     for (int i = 1; i <= 9; i++) {
@@ -201,6 +226,14 @@ class PostgresEventStoreTest {
             return "SQLSTATE " + e.getSQLState();
         } finally {
             c.rollback();
+        }
+    }
+
+    private static long positionCounter(Connection c, PostgresEventStoreConfig config) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT last FROM " + config.schema() + ".es_position_counter WHERE id = 1")) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 
@@ -247,6 +280,61 @@ class PostgresEventStoreTest {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIG);
                     assertThat(e.getMessage()).contains(config.schema(), "postgres-schema.sql", "createSchema=true");
                 });
+    }
+
+    /**
+     * A schema created by the script of a version without es_append_one (simulated by dropping it) has every table:
+     * a store opened on it with createSchema=false must fail at open, naming the function and the fix, rather than
+     * open and then fail every one-event append with "tables are missing". Opening once with createSchema=true adds it.
+     */
+    @Test
+    void refusesToOpenWithoutCreatingTheSchemaWhenEsAppendOneIsMissingAndNamesTheFunctionAndTheFix() throws Exception {
+        PostgresEventStoreConfig config = PostgresSupport.freshConfig();
+        try (EventStore store = PostgresTestStores.open(config)) {
+            store.append("order-1", ExpectedVersion.noStream(), batch(2));
+        }
+        dropAppendOne(config);
+        PostgresEventStoreConfig existing = config.withCreateSchema(false);
+        assertThatThrownBy(() -> PostgresTestStores.open(existing))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIG);
+                    assertThat(e.getMessage()).contains(config.schema() + ".es_append_one(text,text,bigint,uuid,text,"
+                                    + "bytea,bytea,boolean,integer)", "postgres-schema.sql", "createSchema=true")
+                            .doesNotContain("table ", "es_append(", "es_resolve", "es_id_check");
+                });
+
+        try (EventStore upgrading = PostgresTestStores.open(config)) {
+            assertThat(upgrading.readStreamForward("order-1", 0, 10)).hasSize(2);
+        }
+        try (EventStore upgraded = PostgresTestStores.open(existing)) {
+            assertThat(upgraded.append("order-1", ExpectedVersion.exactly(1), batch(1)).lastVersion()).isEqualTo(2);
+        }
+    }
+
+    /** A function dropped after open: the append's error says a function is missing (42883), not the tables. */
+    @Test
+    void aOneEventAppendWhoseFunctionIsMissingSaysSoAndHowToFixItRatherThanBlamingTheTables() throws Exception {
+        PostgresEventStoreConfig config = PostgresSupport.freshConfig();
+        try (EventStore store = PostgresTestStores.open(config)) {
+            dropAppendOne(config);
+            assertThatThrownBy(() -> store.append("order-1", ExpectedVersion.any(), batch(1)))
+                    .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIG);
+                        assertThat(e.getMessage()).contains("append to stream 'order-1'", "es_append_one",
+                                        "function it calls does not exist", config.schema(), "postgres-schema.sql",
+                                        "createSchema=true")
+                                .doesNotContain("tables are missing");
+                    });
+            assertThat(store.append("order-1", ExpectedVersion.any(), batch(2)).lastVersion())
+                    .as("a batch still goes to es_append").isEqualTo(1);
+        }
+    }
+
+    private static void dropAppendOne(PostgresEventStoreConfig config) throws SQLException {
+        try (Connection c = PostgresSupport.connect(); Statement st = c.createStatement()) {
+            st.execute("DROP FUNCTION " + config.schema()
+                    + ".es_append_one(TEXT, TEXT, BIGINT, UUID, TEXT, BYTEA, BYTEA, BOOLEAN, INT)");
+        }
     }
 
     @Test

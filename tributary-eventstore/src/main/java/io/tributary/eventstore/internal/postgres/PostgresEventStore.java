@@ -60,6 +60,15 @@ public final class PostgresEventStore extends AbstractEventStore {
             + " AND (s.max_count IS NULL OR e.version > s.last_version - s.max_count)"
             + " AND (s.max_age_ms IS NULL OR e.recorded_at >= (extract(epoch FROM statement_timestamp()) * 1000)::BIGINT - s.max_age_ms) ";
 
+    /** What checkSchema requires; the functions by their full signatures, as in postgres-schema.sql. */
+    private static final List<String> REQUIRED_TABLES = List.of("es_streams", "es_events", "es_snapshots",
+            "es_position_counter");
+    private static final List<String> REQUIRED_FUNCTIONS = List.of(
+            "es_id_check(bigint,bigint,uuid[])",
+            "es_append(text,text,bigint,uuid[],text[],bytea[],bytea[],boolean,integer)",
+            "es_append_one(text,text,bigint,uuid,text,bytea,bytea,boolean,integer)",
+            "es_resolve(text,bigint,uuid[])");
+
     private final DataSource dataSource;
     private final @Nullable HikariDataSource ownedPool;
     private final String schema;
@@ -157,11 +166,48 @@ public final class PostgresEventStore extends AbstractEventStore {
         }
     }
 
+    /**
+     * With createSchema=false, fails at open, naming what is missing, rather than at the first call that needs it:
+     * a schema created by an older postgres-schema.sql has the tables but not es_append_one, and every one-event
+     * append would then fail with "function does not exist". {@code to_regclass}/{@code to_regprocedure} answer NULL
+     * for a missing object (or schema) instead of raising, so one query lists everything that is absent.
+     */
     private void checkSchema() {
-        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
-            st.execute("SELECT 1 FROM " + schema + ".es_events LIMIT 0");
+        StringBuilder sql = new StringBuilder("SELECT ");
+        for (int i = 0; i < REQUIRED_TABLES.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append("to_regclass('").append(schema).append('.')
+                    .append(REQUIRED_TABLES.get(i)).append("') IS NULL");
+        }
+        for (String function : REQUIRED_FUNCTIONS) {
+            sql.append(", to_regprocedure('").append(schema).append('.').append(function).append("') IS NULL");
+        }
+        List<String> missing = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(sql.toString())) {
+            rs.next();
+            for (int i = 0; i < REQUIRED_TABLES.size(); i++) {
+                if (rs.getBoolean(i + 1)) {
+                    missing.add("table " + schema + "." + REQUIRED_TABLES.get(i));
+                }
+            }
+            for (int i = 0; i < REQUIRED_FUNCTIONS.size(); i++) {
+                if (rs.getBoolean(REQUIRED_TABLES.size() + i + 1)) {
+                    missing.add("function " + schema + "." + REQUIRED_FUNCTIONS.get(i));
+                }
+            }
         } catch (SQLException e) {
-            throw map("find its tables", e, null);
+            throw map("check its schema '" + schema + "'", e, null);
+        }
+        if (!missing.isEmpty()) {
+            throw new InvalidRequestException(ErrorCode.INVALID_CONFIG, "The PostgreSQL event store was opened with"
+                    + " createSchema=false on schema '" + schema + "', which "
+                    + (missing.size() == REQUIRED_TABLES.size() + REQUIRED_FUNCTIONS.size()
+                            ? "has none of its tables and functions (it was never created)"
+                            : "lacks " + String.join(", ", missing) + " (it was created by an older postgres-schema.sql)")
+                    + ". Run this version's postgres-schema.sql (in the tributary-eventstore jar, or"
+                    + " PostgresEventStore.schemaScript(\"" + schema + "\")) for that schema: every statement is"
+                    + " idempotent and keeps the data. Or open the store once with createSchema=true"
+                    + " (setting tributary.eventstore.postgres.create-schema=true), which runs it.");
         }
     }
 
@@ -637,7 +683,16 @@ public final class PostgresEventStore extends AbstractEventStore {
                 || state.equals("40P01") || e instanceof java.sql.SQLTransientException) {
             return unavailable(what, e);
         }
-        if (state.equals("42P01") || state.equals("42883") || state.equals("3F000")) {
+        if (state.equals("42883")) {
+            // undefined_function: the schema's functions are older than this client (es_append_one came later), or
+            // were dropped after open (checkSchema catches the first at open when createSchema=false).
+            return new InvalidRequestException(ErrorCode.INVALID_CONFIG, "The PostgreSQL event store could not " + what
+                    + " because a function it calls does not exist (" + e.getMessage() + "): schema '" + schema
+                    + "' was created by an older postgres-schema.sql, or the server is older than PostgreSQL 13."
+                    + " Run this version's postgres-schema.sql for that schema (idempotent, keeps the data), or open"
+                    + " the store once with createSchema=true.", e);
+        }
+        if (state.equals("42P01") || state.equals("3F000")) {
             return new InvalidRequestException(ErrorCode.INVALID_CONFIG, "The PostgreSQL event store could not " + what
                     + " because its tables are missing in schema '" + schema + "' (" + e.getMessage()
                     + "). Open it with createSchema=true, or run postgres-schema.sql for that schema.", e);
