@@ -160,6 +160,70 @@ class ProducerBackPressureTest {
         }
     }
 
+    /**
+     * An append made on Kafka's I/O thread (inside an {@link AppendCallback}, or a dependent stage of a future Kafka
+     * completed) whose {@code send()} finds the buffer full fails there, on a thread named like the I/O thread: the
+     * error must still quote maxBlock, not the delivery timeout (120000 ms) of a queued record. Deterministic: the
+     * first record's batch takes the whole 16 KiB buffer, and Kafka gives that memory back only after the batch's
+     * callbacks ran, on the very thread that is waiting for it; so every append from the callback waits maxBlock and
+     * fails, without throttling.
+     */
+    @Test
+    void namesMaxBlockForABufferFullOfAnAppendMadeOnKafkasIoThreadInsideACallback() throws Exception {
+        try (EventLog log = KafkaTestSupport.openLog()) {
+            String topic = unique("back-pressure-io-thread");
+            log.admin().createTopic(NewTopic.of(topic, 1));
+            ProducerConfig config = ProducerConfig.defaults().withBufferMemoryBytes(16 * 1024)
+                    .withMaxBlock(Duration.ofMillis(200)).withProperties(Map.of("batch.size", "16384"));
+            try (LogProducer p = log.producer(config)) {
+                java.util.concurrent.CompletableFuture<Map<String, Throwable>> inside =
+                        new java.util.concurrent.CompletableFuture<>();
+                java.util.concurrent.atomic.AtomicReference<String> callbackThread =
+                        new java.util.concurrent.atomic.AtomicReference<>();
+                p.append(topic, Record.of(null, KafkaTestSupport.bytes("takes the whole buffer")), (first, error) -> {
+                    try {
+                        callbackThread.set(Thread.currentThread().getName());
+                        java.util.concurrent.atomic.AtomicReference<Throwable> told =
+                                new java.util.concurrent.atomic.AtomicReference<>();
+                        p.append(topic, Record.of(null, KafkaTestSupport.bytes("callback form")),
+                                (result, e) -> told.set(e != null ? e : new AssertionError("stored: " + result)));
+                        inside.complete(Map.of(
+                                "future form", thrownBy(() -> p.append(topic, Record.of(null,
+                                        KafkaTestSupport.bytes("future form"))))
+                                        .orElseGet(() -> new AssertionError("append did not throw")),
+                                "callback form", told.get() != null ? told.get()
+                                        : new AssertionError("the callback was not told inside append"),
+                                "appendAll", thrownBy(() -> p.appendAll(topic, List.of(Record.of(null,
+                                        KafkaTestSupport.bytes("appendAll")))))
+                                        .orElseGet(() -> new AssertionError("appendAll did not throw"))));
+                    } catch (Throwable t) {
+                        inside.completeExceptionally(t);
+                    }
+                });
+                Map<String, Throwable> errors = inside.get(30, TimeUnit.SECONDS);
+
+                assertThat(callbackThread.get()).as("the callback ran on Kafka's I/O thread")
+                        .startsWith(org.apache.kafka.clients.producer.KafkaProducer.NETWORK_THREAD_PREFIX);
+                errors.forEach((form, error) -> {
+                    assertThat(error).as(form).isInstanceOf(RetriableException.class);
+                    assertThat(((TributaryException) error).code()).as(form).isEqualTo(LogErrors.PRODUCER_BUFFER_FULL);
+                    assertThat(error.getMessage()).as(form).contains("maxBlock=200 ms", "bufferMemoryBytes")
+                            .doesNotContain("120000");
+                });
+            }
+        }
+    }
+
+    /** What {@code call} threw, if anything. */
+    private static java.util.Optional<Throwable> thrownBy(Runnable call) {
+        try {
+            call.run();
+            return java.util.Optional.empty();
+        } catch (RuntimeException e) {
+            return java.util.Optional.of(e);
+        }
+    }
+
     private static void throttle(String clientId, Double bytesPerSecond) throws Exception {
         try (Admin admin = Admin.create(KafkaTestSupport.broker().clientProperties())) {
             admin.alterClientQuotas(List.of(new ClientQuotaAlteration(

@@ -26,6 +26,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import org.apache.kafka.clients.producer.BufferExhaustedException;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -48,9 +49,6 @@ import org.jspecify.annotations.Nullable;
  * {@link AppendResult} on acknowledgement.
  */
 class KafkaLogProducer implements LogProducer {
-
-    /** How Kafka names its producers' I/O threads ({@code kafka-producer-network-thread | <client.id>}). */
-    private static final String KAFKA_IO_THREAD = "kafka-producer-network-thread";
 
     private static final System.Logger LOG = System.getLogger(KafkaLogProducer.class.getName());
 
@@ -249,6 +247,16 @@ class KafkaLogProducer implements LogProducer {
         }
         awaitMetadata(topic);
         Batch batch = new Batch(topic, count);
+        try {
+            sendEach(batch, topic, records, count);
+        } finally {
+            batch.sending = false;
+        }
+        return batch;
+    }
+
+    /** The send loop of {@link #appendAll}, each record with its own {@link Slot}. */
+    private void sendEach(Batch batch, String topic, List<Record> records, int count) {
         int i = 0;
         for (Record record : records) {
             ProducerRecord<byte[], byte[]> pr = new ProducerRecord<>(topic, null, boxed(record.timestamp()),
@@ -269,7 +277,6 @@ class KafkaLogProducer implements LogProducer {
             }
             i++;
         }
-        return batch;
     }
 
     /**
@@ -397,7 +404,7 @@ class KafkaLogProducer implements LogProducer {
      * kept alive, with the caller's stages on it, for as long as Kafka holds the record (up to {@code bufferMemory} of
      * records), so every young collection meanwhile copies it, and each field would be paid per record in flight.
      * What an error names comes from Kafka's metadata of the failure (topic, and partition once chosen), which timeout
-     * applies from the thread Kafka calls back on; see {@link #failed}.
+     * it quotes from the kind of failure and the thread Kafka calls back on; see {@link #failed}.
      */
     private final class Delivery extends CompletableFuture<AppendResult> implements Callback {
 
@@ -413,16 +420,33 @@ class KafkaLogProducer implements LogProducer {
 
     /**
      * Our error for a failure Kafka reported to its callback: Kafka names the record's topic (and partition, once
-     * chosen; -1 before) in the metadata of a failure. Which of its timeouts applies: {@code delivery.timeout.ms} once
-     * the record was queued (reported on Kafka's I/O thread), {@code max.block.ms} inside {@code send()} (on the
-     * appending thread); used only in the message. Telling the two apart by the thread's name costs nothing per
-     * append, where a field naming the appending thread would be kept per record in flight.
+     * chosen; -1 before) in the metadata of a failure. Which of its timeouts the message quotes (used only there):
+     * <ul>
+     * <li>a buffer full ({@link BufferExhaustedException}) comes only from inside {@code send()}: always
+     *     {@code max.block.ms}, whichever thread appended. Telling it by the thread would be wrong for an append made
+     *     on Kafka's I/O thread (from an {@link AppendCallback}, or a dependent stage of a future Kafka completed),
+     *     whose {@code send()} fails there and would have quoted {@code delivery.timeout.ms}.</li>
+     * <li>any other timeout: {@code delivery.timeout.ms} when reported on Kafka's I/O thread (a queued record
+     *     expired), {@code max.block.ms} otherwise (inside {@code send()}). The one case this gets wrong, a metadata
+     *     wait inside a {@code send()} made on the I/O thread, is still told right by Kafka's own message, which the
+     *     error keeps: "Topic ... not present in metadata after N ms".</li>
+     * </ul>
+     * Both tests cost nothing per append, where a field naming the appending thread would be kept per record in
+     * flight.
      */
     private TributaryException failed(@Nullable RecordMetadata md, @Nullable Exception ex) {
+        // Kafka passes metadata with every failure (topic, partition or -1), and an exception with every null
+        // metadata; both fallbacks are defensive, one null check each, so that a future kafka-clients that broke
+        // this would still give the caller an error rather than a NullPointerException on Kafka's I/O thread.
         String what = md == null ? "append" : what(md.topic(), md.partition());
-        boolean queued = Thread.currentThread().getName().startsWith(KAFKA_IO_THREAD);
         Exception error = ex != null ? ex : new IllegalStateException("Kafka reported neither metadata nor an error");
-        return errors.translate(error, what, queued ? deliveryTimeoutMs : maxBlockMs);
+        return errors.translate(error, what, insideSend(error) ? maxBlockMs : deliveryTimeoutMs);
+    }
+
+    /** Whether Kafka reported {@code error} inside {@code send()}, as far as the timeout quoted goes; see {@link #failed}. */
+    private static boolean insideSend(Exception error) {
+        return error instanceof BufferExhaustedException
+                || !Thread.currentThread().getName().startsWith(KafkaProducer.NETWORK_THREAD_PREFIX);
     }
 
     /**
@@ -442,6 +466,12 @@ class KafkaLogProducer implements LogProducer {
          * or later on its I/O thread. One per call, so comparing threads costs no volatile write per record.
          */
         private final Thread appender = Thread.currentThread();
+        /**
+         * Whether the appending thread is still in the send loop; written and read by that thread only. The thread
+         * alone does not tell "inside send()" when {@code appendAll} was called on Kafka's I/O thread (from an
+         * {@link AppendCallback} or a dependent stage): its later acknowledgements come on that same thread.
+         */
+        boolean sending = true;
         /** A failure Kafka reported inside {@code send()}; written and read by the appending thread only. */
         @Nullable TributaryException failedInsideSend;
 
@@ -453,8 +483,11 @@ class KafkaLogProducer implements LogProducer {
 
         void done(int index, @Nullable RecordMetadata md, @Nullable Exception ex) {
             if (ex != null) {
-                boolean insideSend = Thread.currentThread() == appender;
-                TributaryException error = errors.translate(ex, what(), insideSend ? maxBlockMs : deliveryTimeoutMs);
+                // Thread first: another thread must not read the appender's plain field.
+                boolean insideSend = Thread.currentThread() == appender && sending;
+                // A buffer full comes only from inside send(): maxBlock, as in failed().
+                long timeoutMs = insideSend || ex instanceof BufferExhaustedException ? maxBlockMs : deliveryTimeoutMs;
+                TributaryException error = errors.translate(ex, what(), timeoutMs);
                 if (insideSend) {
                     failedInsideSend = error;
                 }
