@@ -101,6 +101,22 @@ class PaymentServiceTest {
         }
     }
 
+    /** Publishes {@code OrderPlaced} for each order id with the given event id, as a redelivery would repeat it. */
+    private void publishWithEventIds(Map<String, java.util.UUID> eventIds) {
+        try (LogProducer producer = log.producer()) {
+            for (Map.Entry<String, java.util.UUID> e : eventIds.entrySet()) {
+                producer.append(ORDERS, placed(e.getKey(), e.getValue())).join();
+            }
+        }
+    }
+
+    private Record placed(String orderId, java.util.UUID eventId) {
+        byte[] value = codec.encode(new Order.Placed(orderId, "c1", 1000, "EUR", 1, "web"));
+        Headers headers = Headers.empty().with(StandardHeaders.EVENT_TYPE, EventSchemas.ORDER_PLACED)
+                .with(EventSchemas.STREAM_VERSION_HEADER, "0").with(StandardHeaders.EVENT_ID, eventId.toString());
+        return new Record(orderId.getBytes(StandardCharsets.UTF_8), value, headers, System.currentTimeMillis());
+    }
+
     private Map<String, Integer> chargesPerOrder() throws Exception {
         Map<String, Integer> charges = new HashMap<>();
         try (Connection c = db.getConnection(); Statement s = c.createStatement();
@@ -228,6 +244,27 @@ class PaymentServiceTest {
                     .isLessThanOrEqualTo(10);
         }
         assertThat(chargesPerOrder()).hasSize(199).doesNotContainKey("o0100");
+    }
+
+    @Test
+    void doesNotCountATransactionWhoseOrdersWereAllRedeliveredDuplicates() throws Exception {
+        Map<String, java.util.UUID> first = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 20; i++) {
+            first.put(String.format("o%04d", i), UuidV7.next());
+        }
+        publishWithEventIds(first);
+
+        try (PaymentService payments = start()) {
+            await(() -> payments.charged() == first.size(), "the 20 orders to be charged");
+            long written = payments.transactions();
+            // the same events again, as a crash's redelivery brings them: the inbox skips every one
+            publishWithEventIds(first);
+            await(() -> payments.duplicatesSkipped() == first.size(), "the 20 redelivered orders to be skipped");
+            assertThat(payments.transactions()).as("transactions that wrote no order are not counted")
+                    .isEqualTo(written);
+            assertThat(payments.charged()).isEqualTo(first.size());
+        }
+        assertThat(chargesPerOrder()).hasSize(first.size()).values().containsOnly(1);
     }
 
     @Test

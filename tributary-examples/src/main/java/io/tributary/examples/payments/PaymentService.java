@@ -372,7 +372,14 @@ public final class PaymentService implements AutoCloseable {
                 throw ex;
             }
         }
-        transactions.incrementAndGet();
+        // Only transactions that wrote an order: one whose orders were all inbox duplicates (a redelivery after a
+        // crash) wrote nothing but its inbox check, and counting it would lower the orders-per-transaction figure.
+        for (boolean a : applied) {
+            if (a) {
+                transactions.incrementAndGet();
+                break;
+            }
+        }
         return applied;
     }
 
@@ -552,7 +559,10 @@ public final class PaymentService implements AutoCloseable {
         return crashedEvents.get();
     }
 
-    /** Database transactions committed for orders: one per batch, fewer than the orders written. */
+    /**
+     * Database transactions committed that wrote at least one order: one per batch, fewer than the orders written.
+     * A transaction whose orders were all inbox duplicates (counted in {@link #duplicatesSkipped}) is not counted.
+     */
     public long transactions() {
         return transactions.get();
     }
