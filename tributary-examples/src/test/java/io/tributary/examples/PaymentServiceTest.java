@@ -292,7 +292,8 @@ class PaymentServiceTest {
                     for (long c = Math.min(payments.charged(), orders); seen < c; seen++) {
                         chargedAt[seen] = now;
                     }
-                    Thread.onSpinWait();
+                    // Parks rather than spins: a spinning watcher would hold one of the two cores the service needs.
+                    java.util.concurrent.locks.LockSupport.parkNanos(200_000L);
                 }
             });
             try (LogProducer producer = log.producer()) {
@@ -321,7 +322,8 @@ class PaymentServiceTest {
             // two without (40 in two runs): up to 14 split pairs are tolerated.
             assertThat(payments.transactions()).as("transactions for %d pairs of orders 2 ms apart", pairs)
                     .isLessThanOrEqualTo(pairs * 17 / 10);
-            assertThat(worstMillis).as("the slowest order's time from publish to charge, in ms").isLessThan(200);
+            // 1 s: far above the 5 ms wait plus a loaded machine's fsync and commit, far below a wait of seconds.
+            assertThat(worstMillis).as("the slowest order's time from publish to charge, in ms").isLessThan(1_000);
         }
     }
 
