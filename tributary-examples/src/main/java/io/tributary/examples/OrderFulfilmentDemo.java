@@ -347,8 +347,10 @@ public final class OrderFulfilmentDemo {
             // How well payments' micro-batches filled: each transaction costs a commit and its statements whatever it
             // holds, so orders per transaction says how much of payments' cost was per order and how much per batch.
             long paid = payments.charged() + payments.declined();
-            say(String.format("payments wrote %,d orders in %,d database transactions (%.1f per transaction)", paid,
-                    payments.transactions(), paid / (double) Math.max(1, payments.transactions())));
+            // Transactions that held only redelivered duplicates are not counted (they wrote no order).
+            say(String.format("payments wrote %,d orders in %,d database transactions (%.1f per transaction; "
+                    + "%,d redelivered duplicates skipped)", paid, payments.transactions(),
+                    paid / (double) Math.max(1, payments.transactions()), payments.duplicatesSkipped()));
 
             CheckInput input = gather(driver, store, codec, db, topics, ordersTopic, paymentsTopic, queries);
             List<DemoChecks.CheckResult> checks = DemoChecks.check(input);

@@ -333,7 +333,13 @@ class OrderForwarderAcknowledgementTest {
             assertThat(checkpoint()).isEqualTo(EventStore.BEGINNING);
 
             long highest = EventStore.BEGINNING;
+            // A deadline far below the minute's group wait: once caught up the forwarder must send the last partial
+            // group at once, and a broken caught-up flush would otherwise stall here for the minute and still pass.
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             while (producer.appendedEvents() < 200 || producer.outstanding() > 0) {
+                assertThat(System.nanoTime()).as("10 s for all 200 events to be handed over and acknowledged (%d "
+                        + "handed over, %d outstanding)", producer.appendedEvents(), producer.outstanding())
+                        .isLessThan(deadline);
                 producer.ackOldest();
                 Thread.sleep(15);   // lets the forwarder move on and store periodic checkpoints
                 long stored = checkpoint();   // read before the prefix: the prefix only grows
