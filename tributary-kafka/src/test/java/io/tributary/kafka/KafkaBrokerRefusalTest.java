@@ -65,6 +65,11 @@ class KafkaBrokerRefusalTest {
                 assertThat(keyless.error().getMessage())
                         .containsPattern("Cannot append to topic '" + topic + "' partition [01]:");
             }
+            // Reported as skipped, not passed, when the catalog refused first: the broker's path (this test's subject)
+            // was then not exercised, and a pass would hide that.
+            org.junit.jupiter.api.Assumptions.assumeTrue(strict.byBroker() && keyless.byBroker(),
+                    "the topic catalog refused before the broker (this machine took over 10 s, the catalog's max age, "
+                            + "between the first append and the refused ones): the broker's refusal was not exercised");
         }
     }
 
