@@ -177,7 +177,9 @@ $fn$;
 -- es_append for the commonest call, one event, with scalar parameters: no arrays to encode in the client and parse
 -- here, no unnest, and a single-row INSERT ... VALUES. It must answer exactly as es_append called with one-element
 -- arrays does (the conformance tests run both: single-event appends come here, batches go to es_append), so a change
--- to one belongs in the other.
+-- to one belongs in the other. The shared opening (lock, stream row, tombstone, expectation) is written out twice on
+-- purpose: a common plpgsql function would be one more call per append, the cost this function exists to cut; the test
+-- aOneEventAppendAnswersAndWritesExactlyAsTheBatchFunctionDoesWithOneEvent holds the two copies to the same answers.
 CREATE OR REPLACE FUNCTION __SCHEMA__.es_append_one(
     p_stream TEXT, p_category TEXT, p_expected BIGINT, p_id UUID, p_type TEXT, p_data BYTEA,
     p_meta BYTEA, p_serialised BOOLEAN, p_lock_key INT,
