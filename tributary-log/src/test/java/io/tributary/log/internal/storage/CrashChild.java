@@ -31,8 +31,8 @@ import java.util.zip.CRC32C;
  * <p>In {@link Mode#CALLBACK} the appends go through the callback form ({@code append(topic, record, callback)} on
  * two threads, {@code append(topic, partition, record, callback)} on the other two) to a topic of two partitions, and
  * every {@value #THROW_EVERY}th callback throws after printing its {@code ACK ... THREW} line (alternately a
- * RuntimeException and an Error): the log must go on acknowledging the others. A failed append prints
- * {@code FAIL <code>}, which the test rejects: nothing here should fail.
+ * RuntimeException and an Error): the log must go on acknowledging the others. In either mode a failed append prints
+ * {@code FAIL <key> <error>} (and its stack on stderr), which the test rejects: nothing here should fail.
  */
 public final class CrashChild {
 
@@ -103,6 +103,8 @@ public final class CrashChild {
                         producer.append("crash", 0, record).whenComplete((r, e) -> {
                             if (e == null) {
                                 print(out, "ACK " + r.partition() + " " + r.offset() + " " + sum + " " + key);
+                            } else {
+                                fail(out, key, e);
                             }
                             window.release();
                         });
@@ -115,7 +117,7 @@ public final class CrashChild {
                                 print(out, "ACK " + r.partition() + " " + r.offset() + " " + sum + " " + key
                                         + (throwing ? " THREW" : ""));
                             } else {
-                                print(out, "FAIL " + e.code() + " " + key);
+                                fail(out, key, e);
                             }
                         } finally {
                             window.release(); // before the throw: the window must not shrink with each thrower
@@ -137,6 +139,14 @@ public final class CrashChild {
         }
         for (Thread t : threads) {
             t.join();
+        }
+    }
+
+    /** One line with the whole error (the test shows it), and its stack on stderr (the child's .err file). */
+    private static void fail(PrintStream out, String key, Throwable e) {
+        print(out, "FAIL " + key + " " + e.toString().replace('\n', ' '));
+        synchronized (System.err) {
+            e.printStackTrace();
         }
     }
 

@@ -67,12 +67,13 @@ class CrashTest {
         long threw = 0;
         long ackedAfterAThrow = 0;
         int zeroTails = 0;
+        Path errFile = dir.resolveSibling(dir.getFileName() + "-child.err");
         long[] endBefore = new long[mode.partitions]; // each partition's end when the round's child starts
         for (int round = 0; round < ROUNDS; round++) {
             Process child = new ProcessBuilder(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
                     "-cp", System.getProperty("java.class.path"), CrashChild.class.getName(), dir.toString(),
                     String.valueOf(round), String.valueOf(seed + round), mode.name())
-                    .redirectError(ProcessBuilder.Redirect.appendTo(dir.resolveSibling(dir.getFileName() + "-child.err").toFile()))
+                    .redirectError(ProcessBuilder.Redirect.appendTo(errFile.toFile()))
                     .start();
             List<String> lines = new ArrayList<>();
             CountDownLatch ready = new CountDownLatch(1);
@@ -111,7 +112,8 @@ class CrashTest {
             synchronized (lines) {
                 for (String line : lines) {
                     String[] f = line.split(" ");
-                    assertThat(f[0]).as("a failed append in round %d: %s", round, line).isNotEqualTo("FAIL");
+                    assertThat(f[0]).as("a failed append in round %d: %s (its stack is in %s)", round, line, errFile)
+                            .isNotEqualTo("FAIL");
                     if (f.length < 5 || !f[0].equals("ACK")) {
                         continue; // a line torn by the kill was never a complete acknowledgement
                     }
