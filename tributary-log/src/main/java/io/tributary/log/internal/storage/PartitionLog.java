@@ -138,6 +138,13 @@ final class PartitionLog {
     private final java.util.concurrent.atomic.AtomicLong endOffset = new java.util.concurrent.atomic.AtomicLong();
     private volatile WrittenMark written;
     private volatile long checkpointedOffset = -1;
+    /**
+     * Held to write {@code recovery-point.checkpoint} while the log runs: a roll (writing thread, under the write
+     * lock) and the cleaner's {@link #checkpoint()} (outside it) used to write it at once through the same temp file,
+     * and one renamed the other's away: the cleaner's pass, or the roll and with it an append, then failed with a
+     * NoSuchFileException. Never taken before the write lock (a roll holds that one while it waits for this).
+     */
+    private final Object recoveryPointLock = new Object();
     private volatile boolean closed;
     private volatile boolean closing;
     private volatile boolean deleted;
@@ -774,8 +781,10 @@ final class PartitionLog {
         Segment s = Segment.create(dir, nextOffset, indexIntervalBytes);
         segments.put(s.baseOffset, s);
         active = s;
-        new RecoveryCheckpoint(nextOffset, s.baseOffset, 0).writeTo(dir);
-        checkpointedOffset = nextOffset;
+        synchronized (recoveryPointLock) {
+            new RecoveryCheckpoint(nextOffset, s.baseOffset, 0).writeTo(dir);
+            checkpointedOffset = nextOffset;
+        }
     }
 
     private TributaryException storageError(String what, IOException e) {
@@ -1252,8 +1261,13 @@ final class PartitionLog {
             return;
         }
         seg.force(false);
-        new RecoveryCheckpoint(next, seg.baseOffset, size).writeTo(dir);
-        checkpointedOffset = next;
+        synchronized (recoveryPointLock) {
+            if (checkpointedOffset >= next) {
+                return; // a roll or close wrote a later point since we looked: ours would move it back
+            }
+            new RecoveryCheckpoint(next, seg.baseOffset, size).writeTo(dir);
+            checkpointedOffset = next;
+        }
     }
 
     /**
@@ -1399,7 +1413,10 @@ final class PartitionLog {
             if (failure == null && !deleted) {
                 a.cutTail(); // a clean close leaves no zero tail: the file's length is the partition's end
                 tailSynced = true;
-                new RecoveryCheckpoint(nextOffset, a.baseOffset, a.size).writeTo(dir);
+                synchronized (recoveryPointLock) {
+                    new RecoveryCheckpoint(nextOffset, a.baseOffset, a.size).writeTo(dir);
+                    checkpointedOffset = nextOffset;
+                }
             }
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "Could not write a clean recovery point for " + tp + " (" + e

@@ -1,0 +1,71 @@
+package io.tributary.log.internal.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tributary.core.Headers;
+import io.tributary.core.Record;
+import io.tributary.log.AppendResult;
+import io.tributary.log.TopicConfig;
+import io.tributary.log.TopicPartition;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A segment roll (on the writing thread) and the cleaner's periodic checkpoint both write the partition's
+ * {@code recovery-point.checkpoint} through the same temp file. Run at once, one renamed the other's temp file away:
+ * the cleaner then logged a failed pass, and a roll failed the append that needed it with {@code STORAGE_FAILURE}
+ * ("Could not roll a new segment ... NoSuchFileException ... recovery-point.checkpoint.tmp"), though nothing was
+ * wrong with the disk. Found by {@link CrashTest}'s callback mode (a FAIL in round 14 of one run).
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class RecoveryPointRaceTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void rejectsNoAppendWhenSegmentRollsRaceTheCleanersCheckpoints() throws Exception {
+        try (EmbeddedStorage s = EmbeddedStorage.open(StorageFixture.config(dir).withCheckpointInterval(Duration.ofMillis(1)))) {
+            StorageFixture.topic(s, "race", 1, Map.of(TopicConfig.SEGMENT_BYTES, String.valueOf(TopicConfig.MIN_SEGMENT_BYTES),
+                    TopicConfig.FSYNC, "never"));
+            EmbeddedProducer producer = StorageFixture.producer(s);
+            AtomicBoolean stop = new AtomicBoolean();
+            Thread cleaner = Thread.ofPlatform().start(() -> {
+                while (!stop.get()) {
+                    s.runCleanerOnce(System.currentTimeMillis());
+                }
+            });
+            byte[] value = new byte[64 * 1024]; // 16 records a segment: a roll every 16 appends
+            List<CompletableFuture<AppendResult>> appends = new ArrayList<>();
+            try {
+                for (int i = 0; i < 16 * 300; i++) {
+                    CompletableFuture<AppendResult> f = producer.append("race", 0,
+                            new Record(StorageFixture.bytes("k" + i), value, Headers.empty(), i));
+                    appends.add(f);
+                    if (i % 16 == 15) {
+                        f.join(); // one roll at a time, each against a running cleaner
+                    }
+                }
+                producer.flush();
+            } finally {
+                stop.set(true);
+                cleaner.join();
+            }
+            List<String> failed = new ArrayList<>();
+            for (CompletableFuture<AppendResult> f : appends) {
+                f.handle((r, e) -> e == null ? null : failed.add(e.toString()));
+            }
+            assertThat(failed).as("appends failed while rolls raced checkpoints").isEmpty();
+            assertThat(s.endOffset(new TopicPartition("race", 0))).isEqualTo(appends.size());
+        }
+    }
+}
