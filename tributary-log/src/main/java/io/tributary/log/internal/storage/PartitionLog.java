@@ -179,6 +179,8 @@ final class PartitionLog {
     private volatile @Nullable Error loopFault;
     /** Test support: runs in {@link #writeQueued} under the write lock, once a write's batches are taken off the queue. */
     volatile @Nullable Runnable afterTakingBatch;
+    /** Test support: thrown once by the next roll in place of writing its recovery point, as a failed write would. */
+    volatile @Nullable IOException rollCheckpointFault;
     /** Compaction bookkeeping (cleaner thread only): the state after the last pass, and when time alone calls for one. */
     long compactedEnd = -1;
     int compactedSegments = -1;
@@ -603,6 +605,9 @@ final class PartitionLog {
                         } catch (IOException e) {
                             queue.poll();
                             failLater(p, storageError("roll a new segment in " + dir, e));
+                            // roll() throws only before switching, but should it ever switch and throw, a later,
+                            // smaller batch must not fit into the old, sealed segment at the new one's base offset
+                            seg = active;
                             continue;
                         }
                         seg = active;
@@ -773,7 +778,13 @@ final class PartitionLog {
         return used > 0 && (used + len > segmentBytes || nextAfter - seg.baseOffset >= Integer.MAX_VALUE);
     }
 
-    /** Closes the active segment (synced, indexes written) and starts a new one; caller holds the write lock. */
+    /**
+     * Closes the active segment (synced, indexes written) and starts a new one; caller holds the write lock. Throws only
+     * before the new segment is active: once it is, failing would leave the caller writing on with the old, sealed
+     * segment, whose end is now the new segment's base offset. So the recovery point written afterwards is best-effort:
+     * if it fails, the older point stays (recovery then scans more segments, which is safe) and the next checkpoint or
+     * roll writes a current one.
+     */
     private void roll() throws IOException {
         Segment old = active;
         old.cutTail(); // synced before the next segment exists: only the last segment may end in zeros
@@ -782,8 +793,21 @@ final class PartitionLog {
         segments.put(s.baseOffset, s);
         active = s;
         synchronized (recoveryPointLock) {
-            new RecoveryCheckpoint(nextOffset, s.baseOffset, 0).writeTo(dir);
-            checkpointedOffset = nextOffset;
+            try {
+                IOException fault = rollCheckpointFault;
+                if (fault != null) {
+                    rollCheckpointFault = null;
+                    throw fault;
+                }
+                new RecoveryCheckpoint(nextOffset, s.baseOffset, 0).writeTo(dir);
+                checkpointedOffset = nextOffset;
+            } catch (IOException e) {
+                // checkpointedOffset stays: it must never claim a point that is not on disk
+                LOG.log(System.Logger.Level.WARNING, "partition " + tp + ": rolled to " + s.file + " but could not"
+                        + " write " + dir.resolve(RecoveryCheckpoint.FILE_NAME) + " (" + e + "); appends go on in the"
+                        + " new segment, the older recovery point stays (the next open checks more segments) and the"
+                        + " next checkpoint writes it again. Check the disk holding " + dir + ".");
+            }
         }
     }
 
