@@ -181,6 +181,8 @@ final class PartitionLog {
     volatile @Nullable Runnable afterTakingBatch;
     /** Test support: thrown once by the next roll in place of writing its recovery point, as a failed write would. */
     volatile @Nullable IOException rollCheckpointFault;
+    /** Test support: runs in {@link #checkpoint()} once it synced, before it takes the recovery-point lock. */
+    volatile @Nullable Runnable beforeCheckpointWrite;
     /** Compaction bookkeeping (cleaner thread only): the state after the last pass, and when time alone calls for one. */
     long compactedEnd = -1;
     int compactedSegments = -1;
@@ -1285,9 +1287,15 @@ final class PartitionLog {
             return;
         }
         seg.force(false);
+        Runnable hook = beforeCheckpointWrite;
+        if (hook != null) {
+            hook.run();
+        }
         synchronized (recoveryPointLock) {
-            if (checkpointedOffset >= next) {
-                return; // a roll or close wrote a later point since we looked: ours would move it back
+            // A roll or close may have written a later point since we looked (ours would move it back), and the
+            // topic may have been deleted: its folder is being removed, and a temp file written now left it behind.
+            if (closed || deleted || checkpointedOffset >= next) {
+                return;
             }
             new RecoveryCheckpoint(next, seg.baseOffset, size).writeTo(dir);
             checkpointedOffset = next;
@@ -1462,7 +1470,10 @@ final class PartitionLog {
 
     /** The topic is being deleted: fail what is queued and release the files. */
     void markDeleted() {
-        deleted = true;
+        synchronized (recoveryPointLock) {
+            // under the lock: a checkpoint writing now finishes before the folder is deleted, a later one sees this
+            deleted = true;
+        }
         writeLock.lock();
         try {
             writeQueued();

@@ -7,6 +7,7 @@ import io.tributary.core.Record;
 import io.tributary.log.AppendResult;
 import io.tributary.log.TopicConfig;
 import io.tributary.log.TopicPartition;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -66,6 +67,38 @@ class RecoveryPointRaceTest {
             }
             assertThat(failed).as("appends failed while rolls raced checkpoints").isEmpty();
             assertThat(s.endOffset(new TopicPartition("race", 0))).isEqualTo(appends.size());
+        }
+    }
+
+    @Test
+    void writesNoRecoveryPointOnceTheTopicIsMarkedDeletedDuringACheckpoint() throws Exception {
+        // A cleaner checkpoint that had read the partition's end before the topic was deleted went on to write
+        // recovery-point.checkpoint(.tmp) while deleteTopic removed the folder, which could leave a stray folder.
+        TopicPartition tp = new TopicPartition("gone", 0);
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            StorageFixture.topic(s, tp.topic(), 1, Map.of(TopicConfig.FSYNC, "never"));
+            EmbeddedProducer producer = StorageFixture.producer(s);
+            for (int i = 0; i < 3; i++) {
+                producer.append(tp.topic(), 0, StorageFixture.record("k" + i, "v", i));
+            }
+            producer.flush();
+            PartitionLog log = s.partitionLog(tp);
+            Path point = log.dir.resolve(RecoveryCheckpoint.FILE_NAME);
+            byte[] before = Files.readAllBytes(point);
+            log.beforeCheckpointWrite = () -> {
+                log.beforeCheckpointWrite = null;
+                log.markDeleted(); // what deleteTopic does first, between the checkpoint's look and its write
+            };
+            log.checkpoint();
+            assertThat(log.beforeCheckpointWrite).as("the checkpoint reached its write").isNull();
+            assertThat(Files.readAllBytes(point)).as("recovery point after the topic was marked deleted")
+                    .isEqualTo(before);
+            try (var files = Files.list(log.dir)) {
+                assertThat(files.map(f -> f.getFileName().toString()))
+                        .noneMatch(n -> n.endsWith(AtomicFiles.TEMP_SUFFIX));
+            }
+            s.deleteTopic(tp.topic());
+            assertThat(log.dir).doesNotExist();
         }
     }
 }
