@@ -45,14 +45,14 @@ class RecoveryPointRaceTest {
                     s.runCleanerOnce(System.currentTimeMillis());
                 }
             });
-            byte[] value = new byte[64 * 1024]; // 16 records a segment: a roll every 16 appends
+            byte[] value = new byte[64 * 1024]; // 15 fit a 1 MiB segment (64 KiB + header each): a roll every 15 appends
             List<CompletableFuture<AppendResult>> appends = new ArrayList<>();
             try {
-                for (int i = 0; i < 16 * 300; i++) {
+                for (int i = 0; i < 15 * 300; i++) {
                     CompletableFuture<AppendResult> f = producer.append("race", 0,
                             new Record(StorageFixture.bytes("k" + i), value, Headers.empty(), i));
                     appends.add(f);
-                    if (i % 16 == 15) {
+                    if (i % 15 == 14) {
                         f.join(); // one roll at a time, each against a running cleaner
                     }
                 }
@@ -63,7 +63,13 @@ class RecoveryPointRaceTest {
             }
             List<String> failed = new ArrayList<>();
             for (CompletableFuture<AppendResult> f : appends) {
-                f.handle((r, e) -> e == null ? null : failed.add(e.toString()));
+                assertThat(f).as("append told by the time flush returned").isDone();
+                if (f.isCompletedExceptionally()) {
+                    f.exceptionally(e -> {
+                        failed.add(e.toString());
+                        return null;
+                    });
+                }
             }
             assertThat(failed).as("appends failed while rolls raced checkpoints").isEmpty();
             assertThat(s.endOffset(new TopicPartition("race", 0))).isEqualTo(appends.size());
