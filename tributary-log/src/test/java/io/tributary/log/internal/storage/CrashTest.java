@@ -76,34 +76,40 @@ class CrashTest {
                     .redirectError(ProcessBuilder.Redirect.appendTo(errFile.toFile()))
                     .start();
             List<String> lines = new ArrayList<>();
-            CountDownLatch ready = new CountDownLatch(1);
-            Thread reader = Thread.ofPlatform().start(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = r.readLine()) != null) {
-                        if (line.equals("READY")) {
-                            ready.countDown();
-                        } else {
-                            synchronized (lines) {
-                                lines.add(line);
+            // a failed assertion, or the timeout interrupting a wait, must not leave the child appending and holding
+            // the data folder's lock (it would outlive the test, and the next round or test could not open it)
+            try {
+                CountDownLatch ready = new CountDownLatch(1);
+                Thread reader = Thread.ofPlatform().start(() -> {
+                    try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+                        String line;
+                        while ((line = r.readLine()) != null) {
+                            if (line.equals("READY")) {
+                                ready.countDown();
+                            } else {
+                                synchronized (lines) {
+                                    lines.add(line);
+                                }
                             }
                         }
+                    } catch (java.io.IOException ignored) {
+                        // the pipe closes when the child dies
                     }
-                } catch (java.io.IOException ignored) {
-                    // the pipe closes when the child dies
+                });
+                assertThat(ready.await(60, TimeUnit.SECONDS)).as("child of round %d became ready", round).isTrue();
+                if (round == 0) {
+                    assertThatThrownBy(() -> StorageFixture.open(dir))
+                            .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo(LogErrors.DATA_DIR_LOCKED))
+                            .hasMessageContaining(dir.toAbsolutePath().toString())
+                            .hasMessageContaining("process " + child.pid());
                 }
-            });
-            assertThat(ready.await(60, TimeUnit.SECONDS)).as("child of round %d became ready", round).isTrue();
-            if (round == 0) {
-                assertThatThrownBy(() -> StorageFixture.open(dir))
-                        .isInstanceOfSatisfying(ConflictException.class, e -> assertThat(e.code()).isEqualTo(LogErrors.DATA_DIR_LOCKED))
-                        .hasMessageContaining(dir.toAbsolutePath().toString())
-                        .hasMessageContaining("process " + child.pid());
+                Thread.sleep(rnd.nextInt(600));
+                child.destroyForcibly(); // SIGKILL on Linux
+                assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                reader.join(30_000);
+            } finally {
+                child.destroyForcibly();
             }
-            Thread.sleep(rnd.nextInt(600));
-            child.destroyForcibly(); // SIGKILL on Linux
-            assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            reader.join(30_000);
             int acksThisRound = 0;
             boolean[] aThrowSeen = new boolean[mode.partitions];
             long[] told = new long[mode.partitions];
