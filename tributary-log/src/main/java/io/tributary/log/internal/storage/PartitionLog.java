@@ -181,6 +181,8 @@ final class PartitionLog {
     volatile @Nullable Runnable afterTakingBatch;
     /** Test support: thrown once by the next roll in place of writing its recovery point, as a failed write would. */
     volatile @Nullable IOException rollCheckpointFault;
+    /** Test support: thrown once by the next roll's {@link Segment#create} once the new file is open. */
+    volatile @Nullable IOException rollCreateFault;
     /** Test support: runs in {@link #checkpoint()} once it synced, before it takes the recovery-point lock. */
     volatile @Nullable Runnable beforeCheckpointWrite;
     /** Compaction bookkeeping (cleaner thread only): the state after the last pass, and when time alone calls for one. */
@@ -791,7 +793,29 @@ final class PartitionLog {
         Segment old = active;
         old.cutTail(); // synced before the next segment exists: only the last segment may end in zeros
         old.seal();
-        Segment s = Segment.create(dir, nextOffset, indexIntervalBytes);
+        Segment s;
+        try {
+            IOException fault = rollCreateFault;
+            rollCreateFault = null;
+            s = Segment.create(dir, nextOffset, indexIntervalBytes, fault);
+        } catch (IOException e) {
+            // Appends go on in the old segment past nextOffset. An empty <nextOffset>.log left behind would make
+            // recovery, after a later roll, take nextOffset as the old segment's end and drop every record written
+            // after it. create() deletes its file when it fails; make sure, and if the file cannot be deleted, stop
+            // appending: with nothing written past nextOffset, the stray file is a valid, empty last segment. The
+            // delete is made durable by the next roll's folder sync, before its recovery point names a later segment.
+            Path stray = Segment.logFile(dir, nextOffset);
+            try {
+                Files.deleteIfExists(stray);
+            } catch (IOException deleteFailed) {
+                e.addSuppressed(deleteFailed);
+                failure = storageError("roll a new segment, nor delete the empty " + stray + " it left ("
+                        + deleteFailed + "), so partition " + tp + " accepts no more appends: a record written"
+                        + " to the old segment at offset " + nextOffset + " or later would be dropped by recovery."
+                        + " Fix the disk and reopen the log (the empty file is then the last segment)", e);
+            }
+            throw e;
+        }
         segments.put(s.baseOffset, s);
         active = s;
         synchronized (recoveryPointLock) {

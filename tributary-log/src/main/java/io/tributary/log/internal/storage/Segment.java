@@ -95,13 +95,44 @@ final class Segment {
     }
 
     static Segment create(Path dir, long baseOffset, int indexIntervalBytes) throws IOException {
+        return create(dir, baseOffset, indexIntervalBytes, null);
+    }
+
+    /**
+     * Creates an empty segment file {@code <baseOffset>.log} (and drops stale index files of that base). If any step
+     * fails, the channel is closed and the file deleted (best effort; a failed delete is added as suppressed) before
+     * the error is thrown: an empty {@code <baseOffset>.log} left behind sits between the previous segment and the
+     * next, and recovery would then take {@code baseOffset} as the previous segment's end although appends went on in
+     * it past that offset (see {@code PartitionLog.roll}).
+     *
+     * @param faultAfterOpen test support: thrown once the file is open, as a failed truncate or folder sync would
+     */
+    static Segment create(Path dir, long baseOffset, int indexIntervalBytes, @Nullable IOException faultAfterOpen)
+            throws IOException {
         Path file = logFile(dir, baseOffset);
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
-        ch.truncate(0);
-        Files.deleteIfExists(indexFile(dir, baseOffset));
-        Files.deleteIfExists(timeIndexFile(dir, baseOffset));
-        AtomicFiles.syncDirectory(dir);
+        try {
+            if (faultAfterOpen != null) {
+                throw faultAfterOpen;
+            }
+            ch.truncate(0);
+            Files.deleteIfExists(indexFile(dir, baseOffset));
+            Files.deleteIfExists(timeIndexFile(dir, baseOffset));
+            AtomicFiles.syncDirectory(dir);
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                ch.close();
+            } catch (IOException closeFailed) {
+                e.addSuppressed(closeFailed);
+            }
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException deleteFailed) {
+                e.addSuppressed(deleteFailed);
+            }
+            throw e;
+        }
         return new Segment(baseOffset, file, ch, 0, indexIntervalBytes);
     }
 

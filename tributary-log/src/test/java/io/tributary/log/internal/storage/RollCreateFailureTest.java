@@ -1,0 +1,124 @@
+package io.tributary.log.internal.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tributary.core.Headers;
+import io.tributary.core.Record;
+import io.tributary.log.AppendResult;
+import io.tributary.log.LogRecord;
+import io.tributary.log.TopicConfig;
+import io.tributary.log.TopicPartition;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A roll whose {@link Segment#create} failed after opening the new file (a failed truncate or folder sync, e.g. EIO
+ * or a full disk) left an empty {@code <N>.log} behind while appends went on in the old segment at offsets N and up.
+ * The next roll wrote a recovery point naming its own, later segment; on reopen the old segment was trusted to end at
+ * N (the stray file's base), the stray file scanned empty to N, and the later segment, starting past N, was deleted as
+ * a recovery event: acknowledged records lost. A failed create now deletes its file, and the roll makes sure.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class RollCreateFailureTest {
+
+    private static final TopicPartition TP = new TopicPartition("rollcreate", 0);
+    /** 15 of these fill a 1 MiB segment (16 x (64 KiB + header) do not fit): the 16th append rolls. */
+    private static final int BIG = 64 * 1024;
+    private static final int FILLED = 15;
+
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest(name = "fsync={0}")
+    @ValueSource(strings = {"never", "always"})
+    void keepsEveryAcknowledgedRecordAcrossReopenWhenARollFailsToCreateItsSegment(String fsync) throws Exception {
+        List<CompletableFuture<AppendResult>> appends = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            StorageFixture.topic(s, TP.topic(), 1, Map.of(TopicConfig.SEGMENT_BYTES,
+                    String.valueOf(TopicConfig.MIN_SEGMENT_BYTES), TopicConfig.FSYNC, fsync));
+            EmbeddedProducer producer = StorageFixture.producer(s);
+            for (int i = 0; i < FILLED; i++) {
+                append(producer, appends, keys, "fill" + i, BIG).join();
+            }
+            PartitionLog log = s.partitionLog(TP);
+            assertThat(log.segments).as("segments before the roll").hasSize(1);
+
+            log.rollCreateFault = new IOException("injected: the new segment's folder could not be synced");
+            // One write takes a batch that rolls (and fails) followed by smaller ones that still fit the old segment,
+            // which are written there at offsets FILLED and up.
+            log.pauseWrites();
+            try {
+                Thread appender = Thread.ofPlatform().start(() -> {
+                    append(producer, appends, keys, "rollFails", BIG);
+                    append(producer, appends, keys, "small1", 10);
+                    append(producer, appends, keys, "small2", 10);
+                });
+                appender.join();
+            } finally {
+                log.resumeWrites();
+            }
+            producer.flush();
+            assertThat(log.rollCreateFault).as("the injected fault was used").isNull();
+            assertThat(appends.get(FILLED)).as("the append whose roll failed").isCompletedExceptionally();
+            assertThat(Files.exists(Segment.logFile(log.dir, FILLED)))
+                    .as("the failed roll's empty %s is gone", Segment.logFile(log.dir, FILLED)).isFalse();
+
+            append(producer, appends, keys, "rollWorks", BIG).join(); // the next roll succeeds
+            producer.flush();
+            assertThat(log.segments.keySet()).as("segment bases after the second roll")
+                    .containsExactly(0L, (long) FILLED + 2);
+            assertReadable(s, appends, keys, "before reopen");
+        }
+        List<Long> acked = new ArrayList<>();
+        for (CompletableFuture<AppendResult> f : appends) {
+            if (!f.isCompletedExceptionally()) {
+                acked.add(f.join().offset());
+            }
+        }
+        assertThat(acked).as("acknowledged offsets, dense from 0")
+                .containsExactlyElementsOf(LongStream.range(0, FILLED + 3).boxed().toList());
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            assertThat(s.recoveryEvents()).as("data recovery found missing or torn").isEmpty();
+            assertThat(s.endOffset(TP)).isEqualTo(FILLED + 3);
+            assertReadable(s, appends, keys, "after reopen");
+        }
+    }
+
+    private static CompletableFuture<AppendResult> append(EmbeddedProducer producer,
+                                                          List<CompletableFuture<AppendResult>> appends,
+                                                          List<String> keys, String key, int valueBytes) {
+        CompletableFuture<AppendResult> f = producer.append(TP.topic(), TP.partition(),
+                new Record(StorageFixture.bytes(key), new byte[valueBytes], Headers.empty(), keys.size()));
+        appends.add(f);
+        keys.add(key);
+        return f;
+    }
+
+    /** Every acknowledged append is read back at the offset it was acknowledged with, with its own key. */
+    private static void assertReadable(EmbeddedStorage s, List<CompletableFuture<AppendResult>> appends,
+                                       List<String> keys, String when) {
+        for (int i = 0; i < appends.size(); i++) {
+            if (appends.get(i).isCompletedExceptionally()) {
+                continue; // not acknowledged: the test's other assertions report it
+            }
+            long offset = appends.get(i).join().offset();
+            List<LogRecord> read = s.read(TP, offset, 1, Long.MAX_VALUE);
+            assertThat(read).as("read of offset %d (%s) %s", offset, keys.get(i), when).isNotEmpty();
+            assertThat(read.get(0).offset()).as("offset read for %s %s", keys.get(i), when).isEqualTo(offset);
+            assertThat(StorageFixture.text(read.get(0).key())).as("key at offset %d %s", offset, when)
+                    .isEqualTo(keys.get(i));
+        }
+    }
+}
