@@ -80,7 +80,9 @@ final class SegmentIndex {
     private ByteBuffer ensure(int c) {
         ByteBuffer b = entries;
         if ((c + 1) * entrySize > b.capacity()) {
-            ByteBuffer bigger = ByteBuffer.allocate(b.capacity() * 2);
+            // at least 64 entries: a sealed index loaded with no entries is mapped as an empty buffer, and doubling 0
+            // stays 0 (a sealed segment is appended to again when the roll that sealed it failed)
+            ByteBuffer bigger = ByteBuffer.allocate(Math.max(64 * entrySize, b.capacity() * 2));
             bigger.put(0, b, 0, c * entrySize);
             entries = bigger;
             b = bigger;
