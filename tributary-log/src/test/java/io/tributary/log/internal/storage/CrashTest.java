@@ -108,7 +108,8 @@ class CrashTest {
                 assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
                 reader.join(30_000);
             } finally {
-                child.destroyForcibly();
+                // wait for it too: a child still dying holds the folder lock, and the next round or test would fail
+                child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
             }
             int acksThisRound = 0;
             boolean[] aThrowSeen = new boolean[mode.partitions];
