@@ -96,6 +96,38 @@ class RollCreateFailureTest {
         }
     }
 
+    @ParameterizedTest(name = "fsync={0}")
+    @ValueSource(strings = {"never", "always"})
+    void refusesAppendsNamingTheFileWhenAFailedRollsFileCannotBeDeleted(String fsync) throws Exception {
+        List<CompletableFuture<AppendResult>> appends = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            StorageFixture.topic(s, TP.topic(), 1, Map.of(TopicConfig.SEGMENT_BYTES,
+                    String.valueOf(TopicConfig.MIN_SEGMENT_BYTES), TopicConfig.FSYNC, fsync));
+            EmbeddedProducer producer = StorageFixture.producer(s);
+            for (int i = 0; i < FILLED; i++) {
+                append(producer, appends, keys, "fill" + i, BIG).join();
+            }
+            PartitionLog log = s.partitionLog(TP);
+            // a non-empty folder where the new segment file goes: opening it fails, and so does deleting it
+            Path stray = Segment.logFile(log.dir, FILLED);
+            Files.createDirectories(stray.resolve("blocker"));
+
+            CompletableFuture<AppendResult> rolls = append(producer, appends, keys, "rollFails", BIG);
+            producer.flush();
+            assertThat(rolls).as("the append whose roll failed").isCompletedExceptionally();
+            CompletableFuture<AppendResult> small = append(producer, appends, keys, "small", 10);
+            producer.flush();
+            assertThat(small).as("an append that would fit the old segment past offset %d", FILLED)
+                    .isCompletedExceptionally();
+            Throwable refusal = small.handle((r, e) -> e).join();
+            assertThat(String.valueOf(refusal)).as("the refusal names the file").contains(stray.toString())
+                    .contains("accepts no more appends");
+            assertThat(log.segments.keySet()).as("segment bases").containsExactly(0L);
+            assertReadable(s, appends, keys, "after the refusal");
+        }
+    }
+
     private static CompletableFuture<AppendResult> append(EmbeddedProducer producer,
                                                           List<CompletableFuture<AppendResult>> appends,
                                                           List<String> keys, String key, int valueBytes) {
