@@ -609,6 +609,12 @@ final class PartitionLog {
                         } catch (IOException e) {
                             queue.poll();
                             failLater(p, storageError("roll a new segment in " + dir, e));
+                            if (failure != null) {
+                                // the roll stopped appends (its empty file may remain): nothing may be written past
+                                // nextOffset, so not even the smaller batches of this round; the next round's
+                                // rejection check fails them and the rest of the queue with the roll's error
+                                break;
+                            }
                             // roll() throws only before switching, but should it ever switch and throw, a later,
                             // smaller batch must not fit into the old, sealed segment at the new one's base offset
                             seg = active;

@@ -128,6 +128,50 @@ class RollCreateFailureTest {
         }
     }
 
+    /**
+     * The refusal must also reach appends taken in the same write as the failed roll: they were written to the old
+     * segment at offsets from the stray file's base up, and acknowledged, although the roll had just stopped appends.
+     */
+    @ParameterizedTest(name = "fsync={0}")
+    @ValueSource(strings = {"never", "always"})
+    void refusesAppendsQueuedBehindARollWhoseFileCannotBeDeleted(String fsync) throws Exception {
+        List<CompletableFuture<AppendResult>> appends = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            StorageFixture.topic(s, TP.topic(), 1, Map.of(TopicConfig.SEGMENT_BYTES,
+                    String.valueOf(TopicConfig.MIN_SEGMENT_BYTES), TopicConfig.FSYNC, fsync));
+            EmbeddedProducer producer = StorageFixture.producer(s);
+            for (int i = 0; i < FILLED; i++) {
+                append(producer, appends, keys, "fill" + i, BIG).join();
+            }
+            PartitionLog log = s.partitionLog(TP);
+            Path stray = Segment.logFile(log.dir, FILLED);
+            Files.createDirectories(stray.resolve("blocker"));
+
+            // one write takes the append that rolls (and fails) and the small one queued behind it
+            log.pauseWrites();
+            try {
+                Thread appender = Thread.ofPlatform().start(() -> {
+                    append(producer, appends, keys, "rollFails", BIG);
+                    append(producer, appends, keys, "small", 10);
+                });
+                appender.join();
+            } finally {
+                log.resumeWrites();
+            }
+            producer.flush();
+            assertThat(appends.get(FILLED)).as("the append whose roll failed").isCompletedExceptionally();
+            CompletableFuture<AppendResult> small = appends.get(FILLED + 1);
+            assertThat(small).as("an append queued behind the failed roll, fitting the old segment past offset %d",
+                    FILLED).isCompletedExceptionally();
+            assertThat(String.valueOf(small.handle((r, e) -> e).join())).as("the refusal names the file")
+                    .contains(stray.toString()).contains("accepts no more appends");
+            assertThat(s.endOffset(TP)).as("end offset: nothing written past the stray file's base")
+                    .isEqualTo(FILLED);
+            assertReadable(s, appends, keys, "after the refusal");
+        }
+    }
+
     private static CompletableFuture<AppendResult> append(EmbeddedProducer producer,
                                                           List<CompletableFuture<AppendResult>> appends,
                                                           List<String> keys, String key, int valueBytes) {
