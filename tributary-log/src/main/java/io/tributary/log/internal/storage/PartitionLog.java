@@ -1348,17 +1348,23 @@ final class PartitionLog {
             Segment a = active;
             if (a.size > 0 && a.maxTimestamp >= 0 && a.maxTimestamp < nowMs - retentionMs) {
                 List<PendingAppend> acked = List.of();
-                writeLock.lock();
                 try {
-                    if (active == a && a.size > 0 && !closed && !deleted) {
-                        acked = writeQueued(); // never roll with unwritten batches queued
-                        roll();
+                    writeLock.lock();
+                    try {
+                        if (active == a && a.size > 0 && !closed && !deleted) {
+                            acked = writeQueued(); // never roll with unwritten batches queued
+                            roll();
+                        }
+                    } finally {
+                        writeLock.unlock();
                     }
                 } finally {
-                    writeLock.unlock();
+                    // Also when roll() throws: the batches were written, and under fsync=never nothing else would
+                    // ever tell them (flush and close would wait forever); what queued meanwhile is written or,
+                    // if the roll stopped appends, refused. After the unlock: no foreign code under the write lock.
+                    acknowledgeAll(acked);
+                    drain();
                 }
-                acknowledgeAll(acked);
-                drain();
             }
         }
         int deletedCount = 0;

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -169,6 +170,46 @@ class RollCreateFailureTest {
             assertThat(s.endOffset(TP)).as("end offset: nothing written past the stray file's base")
                     .isEqualTo(FILLED);
             assertReadable(s, appends, keys, "after the refusal");
+        }
+    }
+
+    /**
+     * Retention rolls an expired active segment after writing what is queued. When that roll failed, the batches it had
+     * just written were never acknowledged under fsync=never (no sync thread acknowledges them), so their appends
+     * never completed and flush() waited forever.
+     */
+    @Test
+    void acknowledgesWhatRetentionWroteWhenItsRollFails() throws Exception {
+        List<CompletableFuture<AppendResult>> appends = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            StorageFixture.topic(s, TP.topic(), 1, Map.of(TopicConfig.RETENTION_MS, "3600000",
+                    TopicConfig.FSYNC, "never"));
+            EmbeddedProducer producer = StorageFixture.producer(s);
+            append(producer, appends, keys, "expired", 10).join(); // timestamp 0: long past retention.ms
+            PartitionLog log = s.partitionLog(TP);
+
+            log.rollCreateFault = new IOException("injected: the new segment's folder could not be synced");
+            // holding the write lock queues the appends; the cleaner, on this thread, re-enters it and writes them
+            log.pauseWrites();
+            try {
+                Thread appender = Thread.ofPlatform().start(() -> {
+                    append(producer, appends, keys, "queued1", 10);
+                    append(producer, appends, keys, "queued2", 10);
+                });
+                appender.join();
+                s.runCleanerOnce(System.currentTimeMillis());
+            } finally {
+                log.resumeWrites();
+            }
+            assertThat(log.rollCreateFault).as("the retention roll used the injected fault").isNull();
+            for (int i = 1; i < appends.size(); i++) {
+                assertThat(appends.get(i).get(10, TimeUnit.SECONDS).offset())
+                        .as("offset acknowledged to %s, written before the failed roll", keys.get(i)).isEqualTo(i);
+            }
+            CompletableFuture.runAsync(producer::flush).get(10, TimeUnit.SECONDS);
+            assertThat(log.segments.keySet()).as("segment bases: the roll failed").containsExactly(0L);
+            assertReadable(s, appends, keys, "after the failed retention roll");
         }
     }
 
