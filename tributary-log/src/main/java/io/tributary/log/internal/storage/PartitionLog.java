@@ -183,6 +183,8 @@ final class PartitionLog {
     volatile @Nullable IOException rollCheckpointFault;
     /** Test support: thrown once by the next roll's {@link Segment#create} once the new file is open. */
     volatile @Nullable IOException rollCreateFault;
+    /** Test support: thrown once by the folder sync that makes a failed roll's delete of its stray file durable. */
+    volatile @Nullable IOException rollStraySyncFault;
     /** Test support: runs in {@link #checkpoint()} once it synced, before it takes the recovery-point lock. */
     volatile @Nullable Runnable beforeCheckpointWrite;
     /** Compaction bookkeeping (cleaner thread only): the state after the last pass, and when time alone calls for one. */
@@ -809,10 +811,18 @@ final class PartitionLog {
             // recovery, after a later roll, take nextOffset as the old segment's end and drop every record written
             // after it. create() deletes its file when it fails; make sure, and if the file cannot be deleted, stop
             // appending: with nothing written past nextOffset, the stray file is a valid, empty last segment. The
-            // delete is made durable by the next roll's folder sync, before its recovery point names a later segment.
+            // delete is synced now, not left to a later folder sync: the create may have failed on a folder sync,
+            // after which a later sync that succeeds does not prove earlier changes reached the disk. A delete that
+            // cannot be made durable counts as failed: after a crash the file may be back.
             Path stray = Segment.logFile(dir, nextOffset);
             try {
                 Files.deleteIfExists(stray);
+                IOException syncFault = rollStraySyncFault;
+                rollStraySyncFault = null;
+                if (syncFault != null) {
+                    throw syncFault;
+                }
+                AtomicFiles.syncDirectory(dir);
             } catch (IOException deleteFailed) {
                 e.addSuppressed(deleteFailed);
                 failure = storageError("roll a new segment, nor delete the empty " + stray + " it left ("

@@ -130,6 +130,42 @@ class RollCreateFailureTest {
     }
 
     /**
+     * A failed create may itself be a failed folder sync, after which a later sync that succeeds does not prove the
+     * stray file's delete reached the disk: a delete the roll cannot sync counts as failed, and stops appends.
+     */
+    @ParameterizedTest(name = "fsync={0}")
+    @ValueSource(strings = {"never", "always"})
+    void refusesAppendsWhenAFailedRollCannotSyncTheDeleteOfItsFile(String fsync) throws Exception {
+        List<CompletableFuture<AppendResult>> appends = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            StorageFixture.topic(s, TP.topic(), 1, Map.of(TopicConfig.SEGMENT_BYTES,
+                    String.valueOf(TopicConfig.MIN_SEGMENT_BYTES), TopicConfig.FSYNC, fsync));
+            EmbeddedProducer producer = StorageFixture.producer(s);
+            for (int i = 0; i < FILLED; i++) {
+                append(producer, appends, keys, "fill" + i, BIG).join();
+            }
+            PartitionLog log = s.partitionLog(TP);
+            log.rollCreateFault = new IOException("injected: the new segment's folder could not be synced");
+            log.rollStraySyncFault = new IOException("injected: the folder could not be synced after the delete");
+
+            CompletableFuture<AppendResult> rolls = append(producer, appends, keys, "rollFails", BIG);
+            producer.flush();
+            assertThat(rolls).as("the append whose roll failed").isCompletedExceptionally();
+            assertThat(log.rollStraySyncFault).as("the injected sync fault was used").isNull();
+            CompletableFuture<AppendResult> small = append(producer, appends, keys, "small", 10);
+            producer.flush();
+            assertThat(small).as("an append that would fit the old segment past offset %d", FILLED)
+                    .isCompletedExceptionally();
+            assertThat(String.valueOf(small.handle((r, e) -> e).join())).as("the refusal names the file")
+                    .contains(Segment.logFile(log.dir, FILLED).toString()).contains("accepts no more appends");
+            assertThat(s.endOffset(TP)).as("end offset: nothing written past the stray file's base")
+                    .isEqualTo(FILLED);
+            assertReadable(s, appends, keys, "after the refusal");
+        }
+    }
+
+    /**
      * The refusal must also reach appends taken in the same write as the failed roll: they were written to the old
      * segment at offsets from the stray file's base up, and acknowledged, although the roll had just stopped appends.
      */
