@@ -1,18 +1,16 @@
 package io.tributary.log.internal.storage;
 
+import static io.tributary.log.internal.storage.AppendLedger.BIG;
+import static io.tributary.log.internal.storage.AppendLedger.FILLED;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tributary.core.Headers;
-import io.tributary.core.Record;
 import io.tributary.log.AppendResult;
-import io.tributary.log.LogRecord;
-import io.tributary.log.TopicConfig;
 import io.tributary.log.TopicPartition;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
@@ -33,9 +31,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class RollCheckpointFailureTest {
 
     private static final TopicPartition TP = new TopicPartition("roll", 0);
-    /** 15 of these fill a 1 MiB segment (16 x (64 KiB + header) do not fit): the 16th append rolls. */
-    private static final int BIG = 64 * 1024;
-    private static final int FILLED = 15;
 
     @TempDir
     Path dir;
@@ -44,15 +39,11 @@ class RollCheckpointFailureTest {
     @ValueSource(strings = {"never", "always"})
     void keepsEveryAcknowledgedRecordReadableAtItsOffsetWhenTheRollsRecoveryPointWriteFails(String fsync)
             throws Exception {
-        List<CompletableFuture<AppendResult>> appends = new ArrayList<>();
-        List<String> keys = new ArrayList<>();
+        AppendLedger ledger = new AppendLedger(TP);
+        List<CompletableFuture<AppendResult>> appends = ledger.appends;
+        List<String> keys = ledger.keys;
         try (EmbeddedStorage s = StorageFixture.open(dir)) {
-            StorageFixture.topic(s, TP.topic(), 1, Map.of(TopicConfig.SEGMENT_BYTES,
-                    String.valueOf(TopicConfig.MIN_SEGMENT_BYTES), TopicConfig.FSYNC, fsync));
-            EmbeddedProducer producer = StorageFixture.producer(s);
-            for (int i = 0; i < FILLED; i++) {
-                append(producer, appends, keys, "fill" + i, BIG).join();
-            }
+            EmbeddedProducer producer = ledger.fillFirstSegment(s, fsync);
             PartitionLog log = s.partitionLog(TP);
             assertThat(log.segments).as("segments before the roll").hasSize(1);
             long pointBefore = RecoveryCheckpoint.read(log.dir).orElseThrow().offset();
@@ -63,9 +54,9 @@ class RollCheckpointFailureTest {
             log.pauseWrites();
             try {
                 Thread appender = Thread.ofPlatform().start(() -> {
-                    append(producer, appends, keys, "rolls", BIG);
-                    append(producer, appends, keys, "small1", 10);
-                    append(producer, appends, keys, "small2", 10);
+                    ledger.append(producer, "rolls", BIG);
+                    ledger.append(producer, "small1", 10);
+                    ledger.append(producer, "small2", 10);
                 });
                 appender.join();
             } finally {
@@ -85,7 +76,7 @@ class RollCheckpointFailureTest {
                     offsets.add(f.join().offset());
                 }
             }
-            assertReadable(s, appends, keys, "before reopen");
+            ledger.assertReadable(s, "before reopen");
             assertThat(failed).as("appends failed because the roll's recovery point could not be written").isEmpty();
             assertThat(offsets).as("acknowledged offsets, dense from 0")
                     .containsExactlyElementsOf(LongStream.range(0, FILLED + 3).boxed().toList());
@@ -100,33 +91,7 @@ class RollCheckpointFailureTest {
         try (EmbeddedStorage s = StorageFixture.open(dir)) {
             assertThat(s.recoveryEvents()).as("data recovery found missing or torn").isEmpty();
             assertThat(s.endOffset(TP)).isEqualTo(FILLED + 3);
-            assertReadable(s, appends, keys, "after reopen");
-        }
-    }
-
-    private static CompletableFuture<AppendResult> append(EmbeddedProducer producer,
-                                                          List<CompletableFuture<AppendResult>> appends,
-                                                          List<String> keys, String key, int valueBytes) {
-        CompletableFuture<AppendResult> f = producer.append(TP.topic(), TP.partition(),
-                new Record(StorageFixture.bytes(key), new byte[valueBytes], Headers.empty(), keys.size()));
-        appends.add(f);
-        keys.add(key);
-        return f;
-    }
-
-    /** Every acknowledged append is read back at the offset it was acknowledged with, with its own key. */
-    private static void assertReadable(EmbeddedStorage s, List<CompletableFuture<AppendResult>> appends,
-                                       List<String> keys, String when) {
-        for (int i = 0; i < appends.size(); i++) {
-            if (appends.get(i).isCompletedExceptionally()) {
-                continue; // not acknowledged: the test's other assertions report it
-            }
-            long offset = appends.get(i).join().offset();
-            List<LogRecord> read = s.read(TP, offset, 1, Long.MAX_VALUE);
-            assertThat(read).as("read of offset %d (%s) %s", offset, keys.get(i), when).isNotEmpty();
-            assertThat(read.get(0).offset()).as("offset read for %s %s", keys.get(i), when).isEqualTo(offset);
-            assertThat(StorageFixture.text(read.get(0).key())).as("key at offset %d %s", offset, when)
-                    .isEqualTo(keys.get(i));
+            ledger.assertReadable(s, "after reopen");
         }
     }
 }

@@ -1,11 +1,11 @@
 package io.tributary.log.internal.storage;
 
+import static io.tributary.log.internal.storage.AppendLedger.BIG;
+import static io.tributary.log.internal.storage.AppendLedger.FILLED;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tributary.core.Headers;
-import io.tributary.core.Record;
 import io.tributary.log.AppendResult;
-import io.tributary.log.LogRecord;
 import io.tributary.log.TopicConfig;
 import io.tributary.log.TopicPartition;
 import java.io.IOException;
@@ -34,9 +34,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class RollCreateFailureTest {
 
     private static final TopicPartition TP = new TopicPartition("rollcreate", 0);
-    /** 15 of these fill a 1 MiB segment (16 x (64 KiB + header) do not fit): the 16th append rolls. */
-    private static final int BIG = 64 * 1024;
-    private static final int FILLED = 15;
 
     @TempDir
     Path dir;
@@ -44,15 +41,11 @@ class RollCreateFailureTest {
     @ParameterizedTest(name = "fsync={0}")
     @ValueSource(strings = {"never", "always"})
     void keepsEveryAcknowledgedRecordAcrossReopenWhenARollFailsToCreateItsSegment(String fsync) throws Exception {
-        List<CompletableFuture<AppendResult>> appends = new ArrayList<>();
-        List<String> keys = new ArrayList<>();
+        AppendLedger ledger = new AppendLedger(TP);
+        List<CompletableFuture<AppendResult>> appends = ledger.appends;
+        List<String> keys = ledger.keys;
         try (EmbeddedStorage s = StorageFixture.open(dir)) {
-            StorageFixture.topic(s, TP.topic(), 1, Map.of(TopicConfig.SEGMENT_BYTES,
-                    String.valueOf(TopicConfig.MIN_SEGMENT_BYTES), TopicConfig.FSYNC, fsync));
-            EmbeddedProducer producer = StorageFixture.producer(s);
-            for (int i = 0; i < FILLED; i++) {
-                append(producer, appends, keys, "fill" + i, BIG).join();
-            }
+            EmbeddedProducer producer = ledger.fillFirstSegment(s, fsync);
             PartitionLog log = s.partitionLog(TP);
             assertThat(log.segments).as("segments before the roll").hasSize(1);
 
@@ -62,9 +55,9 @@ class RollCreateFailureTest {
             log.pauseWrites();
             try {
                 Thread appender = Thread.ofPlatform().start(() -> {
-                    append(producer, appends, keys, "rollFails", BIG);
-                    append(producer, appends, keys, "small1", 10);
-                    append(producer, appends, keys, "small2", 10);
+                    ledger.append(producer, "rollFails", BIG);
+                    ledger.append(producer, "small1", 10);
+                    ledger.append(producer, "small2", 10);
                 });
                 appender.join();
             } finally {
@@ -76,11 +69,11 @@ class RollCreateFailureTest {
             assertThat(Files.exists(Segment.logFile(log.dir, FILLED)))
                     .as("the failed roll's empty %s is gone", Segment.logFile(log.dir, FILLED)).isFalse();
 
-            append(producer, appends, keys, "rollWorks", BIG).join(); // the next roll succeeds
+            ledger.append(producer, "rollWorks", BIG).join(); // the next roll succeeds
             producer.flush();
             assertThat(log.segments.keySet()).as("segment bases after the second roll")
                     .containsExactly(0L, (long) FILLED + 2);
-            assertReadable(s, appends, keys, "before reopen");
+            ledger.assertReadable(s, "before reopen");
         }
         List<Long> acked = new ArrayList<>();
         for (CompletableFuture<AppendResult> f : appends) {
@@ -93,31 +86,27 @@ class RollCreateFailureTest {
         try (EmbeddedStorage s = StorageFixture.open(dir)) {
             assertThat(s.recoveryEvents()).as("data recovery found missing or torn").isEmpty();
             assertThat(s.endOffset(TP)).isEqualTo(FILLED + 3);
-            assertReadable(s, appends, keys, "after reopen");
+            ledger.assertReadable(s, "after reopen");
         }
     }
 
     @ParameterizedTest(name = "fsync={0}")
     @ValueSource(strings = {"never", "always"})
     void refusesAppendsNamingTheFileWhenAFailedRollsFileCannotBeDeleted(String fsync) throws Exception {
-        List<CompletableFuture<AppendResult>> appends = new ArrayList<>();
-        List<String> keys = new ArrayList<>();
+        AppendLedger ledger = new AppendLedger(TP);
+        List<CompletableFuture<AppendResult>> appends = ledger.appends;
+        List<String> keys = ledger.keys;
         try (EmbeddedStorage s = StorageFixture.open(dir)) {
-            StorageFixture.topic(s, TP.topic(), 1, Map.of(TopicConfig.SEGMENT_BYTES,
-                    String.valueOf(TopicConfig.MIN_SEGMENT_BYTES), TopicConfig.FSYNC, fsync));
-            EmbeddedProducer producer = StorageFixture.producer(s);
-            for (int i = 0; i < FILLED; i++) {
-                append(producer, appends, keys, "fill" + i, BIG).join();
-            }
+            EmbeddedProducer producer = ledger.fillFirstSegment(s, fsync);
             PartitionLog log = s.partitionLog(TP);
             // a non-empty folder where the new segment file goes: opening it fails, and so does deleting it
             Path stray = Segment.logFile(log.dir, FILLED);
             Files.createDirectories(stray.resolve("blocker"));
 
-            CompletableFuture<AppendResult> rolls = append(producer, appends, keys, "rollFails", BIG);
+            CompletableFuture<AppendResult> rolls = ledger.append(producer, "rollFails", BIG);
             producer.flush();
             assertThat(rolls).as("the append whose roll failed").isCompletedExceptionally();
-            CompletableFuture<AppendResult> small = append(producer, appends, keys, "small", 10);
+            CompletableFuture<AppendResult> small = ledger.append(producer, "small", 10);
             producer.flush();
             assertThat(small).as("an append that would fit the old segment past offset %d", FILLED)
                     .isCompletedExceptionally();
@@ -125,7 +114,7 @@ class RollCreateFailureTest {
             assertThat(String.valueOf(refusal)).as("the refusal names the file").contains(stray.toString())
                     .contains("accepts no more appends");
             assertThat(log.segments.keySet()).as("segment bases").containsExactly(0L);
-            assertReadable(s, appends, keys, "after the refusal");
+            ledger.assertReadable(s, "after the refusal");
         }
     }
 
@@ -136,24 +125,20 @@ class RollCreateFailureTest {
     @ParameterizedTest(name = "fsync={0}")
     @ValueSource(strings = {"never", "always"})
     void refusesAppendsWhenAFailedRollCannotSyncTheDeleteOfItsFile(String fsync) throws Exception {
-        List<CompletableFuture<AppendResult>> appends = new ArrayList<>();
-        List<String> keys = new ArrayList<>();
+        AppendLedger ledger = new AppendLedger(TP);
+        List<CompletableFuture<AppendResult>> appends = ledger.appends;
+        List<String> keys = ledger.keys;
         try (EmbeddedStorage s = StorageFixture.open(dir)) {
-            StorageFixture.topic(s, TP.topic(), 1, Map.of(TopicConfig.SEGMENT_BYTES,
-                    String.valueOf(TopicConfig.MIN_SEGMENT_BYTES), TopicConfig.FSYNC, fsync));
-            EmbeddedProducer producer = StorageFixture.producer(s);
-            for (int i = 0; i < FILLED; i++) {
-                append(producer, appends, keys, "fill" + i, BIG).join();
-            }
+            EmbeddedProducer producer = ledger.fillFirstSegment(s, fsync);
             PartitionLog log = s.partitionLog(TP);
             log.rollCreateFault = new IOException("injected: the new segment's folder could not be synced");
             log.rollStraySyncFault = new IOException("injected: the folder could not be synced after the delete");
 
-            CompletableFuture<AppendResult> rolls = append(producer, appends, keys, "rollFails", BIG);
+            CompletableFuture<AppendResult> rolls = ledger.append(producer, "rollFails", BIG);
             producer.flush();
             assertThat(rolls).as("the append whose roll failed").isCompletedExceptionally();
             assertThat(log.rollStraySyncFault).as("the injected sync fault was used").isNull();
-            CompletableFuture<AppendResult> small = append(producer, appends, keys, "small", 10);
+            CompletableFuture<AppendResult> small = ledger.append(producer, "small", 10);
             producer.flush();
             assertThat(small).as("an append that would fit the old segment past offset %d", FILLED)
                     .isCompletedExceptionally();
@@ -161,7 +146,7 @@ class RollCreateFailureTest {
                     .contains(Segment.logFile(log.dir, FILLED).toString()).contains("accepts no more appends");
             assertThat(s.endOffset(TP)).as("end offset: nothing written past the stray file's base")
                     .isEqualTo(FILLED);
-            assertReadable(s, appends, keys, "after the refusal");
+            ledger.assertReadable(s, "after the refusal");
         }
     }
 
@@ -172,15 +157,11 @@ class RollCreateFailureTest {
     @ParameterizedTest(name = "fsync={0}")
     @ValueSource(strings = {"never", "always"})
     void refusesAppendsQueuedBehindARollWhoseFileCannotBeDeleted(String fsync) throws Exception {
-        List<CompletableFuture<AppendResult>> appends = new ArrayList<>();
-        List<String> keys = new ArrayList<>();
+        AppendLedger ledger = new AppendLedger(TP);
+        List<CompletableFuture<AppendResult>> appends = ledger.appends;
+        List<String> keys = ledger.keys;
         try (EmbeddedStorage s = StorageFixture.open(dir)) {
-            StorageFixture.topic(s, TP.topic(), 1, Map.of(TopicConfig.SEGMENT_BYTES,
-                    String.valueOf(TopicConfig.MIN_SEGMENT_BYTES), TopicConfig.FSYNC, fsync));
-            EmbeddedProducer producer = StorageFixture.producer(s);
-            for (int i = 0; i < FILLED; i++) {
-                append(producer, appends, keys, "fill" + i, BIG).join();
-            }
+            EmbeddedProducer producer = ledger.fillFirstSegment(s, fsync);
             PartitionLog log = s.partitionLog(TP);
             Path stray = Segment.logFile(log.dir, FILLED);
             Files.createDirectories(stray.resolve("blocker"));
@@ -189,8 +170,8 @@ class RollCreateFailureTest {
             log.pauseWrites();
             try {
                 Thread appender = Thread.ofPlatform().start(() -> {
-                    append(producer, appends, keys, "rollFails", BIG);
-                    append(producer, appends, keys, "small", 10);
+                    ledger.append(producer, "rollFails", BIG);
+                    ledger.append(producer, "small", 10);
                 });
                 appender.join();
             } finally {
@@ -205,7 +186,7 @@ class RollCreateFailureTest {
                     .contains(stray.toString()).contains("accepts no more appends");
             assertThat(s.endOffset(TP)).as("end offset: nothing written past the stray file's base")
                     .isEqualTo(FILLED);
-            assertReadable(s, appends, keys, "after the refusal");
+            ledger.assertReadable(s, "after the refusal");
         }
     }
 
@@ -216,13 +197,14 @@ class RollCreateFailureTest {
      */
     @Test
     void acknowledgesWhatRetentionWroteWhenItsRollFails() throws Exception {
-        List<CompletableFuture<AppendResult>> appends = new ArrayList<>();
-        List<String> keys = new ArrayList<>();
+        AppendLedger ledger = new AppendLedger(TP);
+        List<CompletableFuture<AppendResult>> appends = ledger.appends;
+        List<String> keys = ledger.keys;
         try (EmbeddedStorage s = StorageFixture.open(dir)) {
             StorageFixture.topic(s, TP.topic(), 1, Map.of(TopicConfig.RETENTION_MS, "3600000",
                     TopicConfig.FSYNC, "never"));
             EmbeddedProducer producer = StorageFixture.producer(s);
-            append(producer, appends, keys, "expired", 10).join(); // timestamp 0: long past retention.ms
+            ledger.append(producer, "expired", 10).join(); // timestamp 0: long past retention.ms
             PartitionLog log = s.partitionLog(TP);
 
             log.rollCreateFault = new IOException("injected: the new segment's folder could not be synced");
@@ -230,8 +212,8 @@ class RollCreateFailureTest {
             log.pauseWrites();
             try {
                 Thread appender = Thread.ofPlatform().start(() -> {
-                    append(producer, appends, keys, "queued1", 10);
-                    append(producer, appends, keys, "queued2", 10);
+                    ledger.append(producer, "queued1", 10);
+                    ledger.append(producer, "queued2", 10);
                 });
                 appender.join();
                 s.runCleanerOnce(System.currentTimeMillis());
@@ -245,33 +227,7 @@ class RollCreateFailureTest {
             }
             CompletableFuture.runAsync(producer::flush).get(10, TimeUnit.SECONDS);
             assertThat(log.segments.keySet()).as("segment bases: the roll failed").containsExactly(0L);
-            assertReadable(s, appends, keys, "after the failed retention roll");
-        }
-    }
-
-    private static CompletableFuture<AppendResult> append(EmbeddedProducer producer,
-                                                          List<CompletableFuture<AppendResult>> appends,
-                                                          List<String> keys, String key, int valueBytes) {
-        CompletableFuture<AppendResult> f = producer.append(TP.topic(), TP.partition(),
-                new Record(StorageFixture.bytes(key), new byte[valueBytes], Headers.empty(), keys.size()));
-        appends.add(f);
-        keys.add(key);
-        return f;
-    }
-
-    /** Every acknowledged append is read back at the offset it was acknowledged with, with its own key. */
-    private static void assertReadable(EmbeddedStorage s, List<CompletableFuture<AppendResult>> appends,
-                                       List<String> keys, String when) {
-        for (int i = 0; i < appends.size(); i++) {
-            if (appends.get(i).isCompletedExceptionally()) {
-                continue; // not acknowledged: the test's other assertions report it
-            }
-            long offset = appends.get(i).join().offset();
-            List<LogRecord> read = s.read(TP, offset, 1, Long.MAX_VALUE);
-            assertThat(read).as("read of offset %d (%s) %s", offset, keys.get(i), when).isNotEmpty();
-            assertThat(read.get(0).offset()).as("offset read for %s %s", keys.get(i), when).isEqualTo(offset);
-            assertThat(StorageFixture.text(read.get(0).key())).as("key at offset %d %s", offset, when)
-                    .isEqualTo(keys.get(i));
+            ledger.assertReadable(s, "after the failed retention roll");
         }
     }
 }
