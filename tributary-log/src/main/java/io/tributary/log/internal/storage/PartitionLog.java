@@ -181,6 +181,8 @@ final class PartitionLog {
     volatile @Nullable Runnable afterTakingBatch;
     /** Test support: thrown once by the next roll in place of writing its recovery point, as a failed write would. */
     volatile @Nullable IOException rollCheckpointFault;
+    /** Test support: thrown once by the next roll once it cut and synced the old segment's tail, as a failed sync. */
+    volatile @Nullable IOException rollTailSyncFault;
     /** Test support: thrown once by the next roll's {@link Segment#create} once the new file is open. */
     volatile @Nullable IOException rollCreateFault;
     /** Test support: thrown once by the folder sync that makes a failed roll's delete of its stray file durable. */
@@ -799,7 +801,21 @@ final class PartitionLog {
      */
     private void roll() throws IOException {
         Segment old = active;
-        old.cutTail(); // synced before the next segment exists: only the last segment may end in zeros
+        try {
+            old.cutTail(); // synced before the next segment exists: only the last segment may end in zeros
+            IOException fault = rollTailSyncFault;
+            rollTailSyncFault = null;
+            if (fault != null) {
+                throw fault;
+            }
+        } catch (IOException e) {
+            // As after the sync thread's failed fsync: the page cache may have dropped what was written, and a later
+            // sync that succeeds would not prove otherwise, so the partition refuses appends until it is reopened
+            // (the caller fails the rest of the queue with this error) instead of writing on past data it cannot
+            // vouch for.
+            failure = storageError("sync " + old.file, e);
+            throw e;
+        }
         old.seal();
         Segment s;
         try {

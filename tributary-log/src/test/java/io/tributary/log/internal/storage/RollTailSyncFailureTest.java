@@ -1,0 +1,67 @@
+package io.tributary.log.internal.storage;
+
+import static io.tributary.log.internal.storage.AppendLedger.BIG;
+import static io.tributary.log.internal.storage.AppendLedger.FILLED;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tributary.log.AppendResult;
+import io.tributary.log.TopicPartition;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A roll syncs the old segment (cutting its zero tail) before it starts the next one. When that fsync failed, the
+ * append that rolled failed but the partition went on accepting appends, although the sync thread treats the same
+ * failed fsync as fatal (the page cache may have dropped the written data, and a later sync that succeeds does not
+ * prove otherwise). The roll now stops the partition as the sync thread does.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class RollTailSyncFailureTest {
+
+    private static final TopicPartition TP = new TopicPartition("rolltailsync", 0);
+
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest(name = "fsync={0}")
+    @ValueSource(strings = {"never", "always"})
+    void refusesAppendsWithTheSyncErrorWhenARollCannotSyncTheOldSegment(String fsync) throws Exception {
+        AppendLedger ledger = new AppendLedger(TP);
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            EmbeddedProducer producer = ledger.fillFirstSegment(s, fsync);
+            PartitionLog log = s.partitionLog(TP);
+            Path oldFile = Segment.logFile(log.dir, 0);
+            log.rollTailSyncFault = new IOException("injected: fsync of the old segment failed");
+
+            CompletableFuture<AppendResult> rolls = ledger.append(producer, "rollFails", BIG);
+            producer.flush();
+            assertThat(log.rollTailSyncFault).as("the injected fault was used").isNull();
+            assertThat(rolls).as("the append whose roll could not sync the old segment").isCompletedExceptionally();
+
+            CompletableFuture<AppendResult> small = ledger.append(producer, "small", 10);
+            producer.flush();
+            assertThat(small).as("a later append that would fit the old segment").isCompletedExceptionally();
+            assertThat(String.valueOf(small.handle((r, e) -> e).join()))
+                    .as("the refusal is the failed sync, naming the file")
+                    .contains("Could not sync " + oldFile).contains("injected: fsync of the old segment failed");
+            assertThat(log.segments.keySet()).as("segment bases: the roll stopped before the next one")
+                    .containsExactly(0L);
+            assertThat(s.endOffset(TP)).as("end offset: nothing written after the failed sync").isEqualTo(FILLED);
+            ledger.assertReadable(s, "after the refusal");
+        }
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            assertThat(s.endOffset(TP)).as("end offset after reopen").isEqualTo(FILLED);
+            ledger.assertReadable(s, "after reopen");
+            EmbeddedProducer producer = StorageFixture.producer(s);
+            assertThat(ledger.append(producer, "afterReopen", BIG).join().offset())
+                    .as("a reopened partition appends (and rolls) again").isEqualTo(FILLED);
+        }
+    }
+}
