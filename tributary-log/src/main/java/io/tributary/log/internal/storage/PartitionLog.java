@@ -543,17 +543,26 @@ final class PartitionLog {
         }
     }
 
-    private TributaryException rejection(boolean closingCounts) {
+    /**
+     * Why an append is refused now, or null: a deletion first, then the failure that stopped the partition, then close.
+     */
+    private @Nullable TributaryException rejection(boolean closingCounts) {
         if (deleted) {
             return new NotFoundException(LogErrors.TOPIC_NOT_FOUND, "Topic '" + tp.topic() + "' was deleted while "
                     + "records were being appended to it; create it again with 'tributary log create-topic "
                     + tp.topic() + " --partitions N'.");
         }
+        TributaryException f = failure;
+        if (f != null) {
+            // the error that stopped the partition says what went wrong (and its fix), which CLOSED would hide from
+            // appends still queued, or arriving, when a failed partition is closed; reopening is the fix for both
+            return f;
+        }
         if (closed || closingCounts) {
             return new InvalidRequestException(ErrorCode.CLOSED, "The embedded log is closed; partition " + tp
                     + " accepts no more appends. Open the log again to append.");
         }
-        return failure;
+        return null;
     }
 
     /** Writes queued batches if no other thread is doing so (see the class comment). */
@@ -1494,7 +1503,7 @@ final class PartitionLog {
             writeLock.unlock();
         }
         acknowledgeAll(acked);
-        drain(); // appends that raced with close fail with CLOSED instead of waiting forever
+        drain(); // appends that raced with close fail (CLOSED, or the partition's failure) instead of waiting forever
         stopSyncer();
         Thread s = syncer;
         if (s != null && !s.isAlive() && !awaitingSync.isEmpty()) {

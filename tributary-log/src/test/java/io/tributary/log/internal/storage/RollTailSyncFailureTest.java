@@ -64,4 +64,28 @@ class RollTailSyncFailureTest {
                     .as("a reopened partition appends (and rolls) again").isEqualTo(FILLED);
         }
     }
+
+    /**
+     * A failed partition that is then closed refused appends with CLOSED, hiding the storage error that stopped it
+     * (closing was checked before the failure).
+     */
+    @ParameterizedTest(name = "fsync={0}")
+    @ValueSource(strings = {"never", "always"})
+    void refusesWithTheFailureNotClosedWhenAFailedPartitionIsClosed(String fsync) throws Exception {
+        AppendLedger ledger = new AppendLedger(TP);
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            EmbeddedProducer producer = ledger.fillFirstSegment(s, fsync);
+            PartitionLog log = s.partitionLog(TP);
+            log.rollTailSyncFault = new IOException("injected: fsync of the old segment failed");
+            ledger.append(producer, "rollFails", BIG);
+            producer.flush();
+            assertThat(log.rollTailSyncFault).as("the injected fault was used").isNull();
+
+            log.close();
+            CompletableFuture<AppendResult> late = ledger.append(producer, "afterClose", 10);
+            assertThat(late).as("an append to the closed, failed partition").isCompletedExceptionally();
+            assertThat(String.valueOf(late.handle((r, e) -> e).join())).as("the refusal")
+                    .contains("Could not sync " + Segment.logFile(log.dir, 0)).doesNotContain("is closed");
+        }
+    }
 }
