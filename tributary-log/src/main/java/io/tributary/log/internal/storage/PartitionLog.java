@@ -840,8 +840,10 @@ final class PartitionLog {
             // after which a later sync that succeeds does not prove earlier changes reached the disk. A delete that
             // cannot be made durable counts as failed: after a crash the file may be back.
             Path stray = Segment.logFile(dir, nextOffset);
+            boolean strayDeleted = false;
             try {
                 Files.deleteIfExists(stray);
+                strayDeleted = true;
                 IOException syncFault = rollStraySyncFault;
                 rollStraySyncFault = null;
                 if (syncFault != null) {
@@ -850,10 +852,15 @@ final class PartitionLog {
                 AtomicFiles.syncDirectory(dir);
             } catch (IOException deleteFailed) {
                 e.addSuppressed(deleteFailed);
-                failure = storageError("roll a new segment, nor delete the empty " + stray + " it left ("
-                        + deleteFailed + "), so partition " + tp + " accepts no more appends: a record written"
+                // say which step failed: an operator seeing the file gone would otherwise doubt the message
+                String step = strayDeleted
+                        ? "nor make durable the delete of the empty " + stray + " it left (the folder sync failed: "
+                        : "nor delete the empty " + stray + " it left (";
+                failure = storageError("roll a new segment, " + step + deleteFailed + "), so partition " + tp
+                        + " accepts no more appends: a record written"
                         + " to the old segment at offset " + nextOffset + " or later would be dropped by recovery."
-                        + " Fix the disk and reopen the log (the empty file is then the last segment)", e);
+                        + " Fix the disk and reopen the log (the empty file, if there, is then the last segment)",
+                        e);
             }
             throw e;
         }

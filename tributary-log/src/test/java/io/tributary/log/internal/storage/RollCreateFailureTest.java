@@ -112,7 +112,7 @@ class RollCreateFailureTest {
                     .isCompletedExceptionally();
             Throwable refusal = small.handle((r, e) -> e).join();
             assertThat(String.valueOf(refusal)).as("the refusal names the file").contains(stray.toString())
-                    .contains("accepts no more appends");
+                    .contains("accepts no more appends").contains("nor delete the empty " + stray);
             assertThat(log.segments.keySet()).as("segment bases").containsExactly(0L);
             ledger.assertReadable(s, "after the refusal");
         }
@@ -142,8 +142,10 @@ class RollCreateFailureTest {
             producer.flush();
             assertThat(small).as("an append that would fit the old segment past offset %d", FILLED)
                     .isCompletedExceptionally();
-            assertThat(String.valueOf(small.handle((r, e) -> e).join())).as("the refusal names the file")
-                    .contains(Segment.logFile(log.dir, FILLED).toString()).contains("accepts no more appends");
+            assertThat(String.valueOf(small.handle((r, e) -> e).join()))
+                    .as("the refusal names the file and the step that failed, the folder sync after the delete")
+                    .contains(Segment.logFile(log.dir, FILLED).toString()).contains("accepts no more appends")
+                    .contains("the folder sync failed").doesNotContain("nor delete the empty");
             assertThat(s.endOffset(TP)).as("end offset: nothing written past the stray file's base")
                     .isEqualTo(FILLED);
             ledger.assertReadable(s, "after the refusal");
