@@ -1390,6 +1390,7 @@ final class PartitionLog {
             Segment a = active;
             if (a.size > 0 && a.maxTimestamp >= 0 && a.maxTimestamp < nowMs - retentionMs) {
                 List<PendingAppend> acked = List.of();
+                Throwable rollFailed = null;
                 try {
                     writeLock.lock();
                     try {
@@ -1400,12 +1401,22 @@ final class PartitionLog {
                     } finally {
                         writeLock.unlock();
                     }
+                } catch (Throwable t) {
+                    rollFailed = t;
+                    throw t;
                 } finally {
                     // Also when roll() throws: the batches were written, and under fsync=never nothing else would
                     // ever tell them (flush and close would wait forever); what queued meanwhile is written or,
                     // if the roll stopped appends, refused. After the unlock: no foreign code under the write lock.
                     acknowledgeAll(acked);
-                    drain();
+                    try {
+                        drain();
+                    } catch (Throwable t) {
+                        if (rollFailed == null) {
+                            throw t;
+                        }
+                        rollFailed.addSuppressed(t); // the roll's error says what stopped retention: keep it
+                    }
                 }
             }
         }
