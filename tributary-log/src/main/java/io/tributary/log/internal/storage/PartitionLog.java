@@ -149,6 +149,8 @@ final class PartitionLog {
     private volatile boolean closing;
     private volatile boolean deleted;
     private volatile TributaryException failure;
+    /** Set (after {@link #failure}) when a roll's fsync failed: the sync thread then acknowledges nothing more. */
+    private volatile boolean rollSyncFailed;
     private volatile Thread syncer;
     private volatile boolean stopSyncer;
     /** Set while the fsync=always sync thread is in its write-then-sync cycle (see {@link #syncLoop(WrittenMark)}). */
@@ -187,6 +189,8 @@ final class PartitionLog {
     volatile @Nullable IOException rollCreateFault;
     /** Test support: thrown once by the folder sync that makes a failed roll's delete of its stray file durable. */
     volatile @Nullable IOException rollStraySyncFault;
+    /** Test support: run by the sync thread just before each fsync it makes. */
+    volatile @Nullable Runnable beforeSync;
     /** Test support: runs in {@link #checkpoint()} once it synced, before it takes the recovery-point lock. */
     volatile @Nullable Runnable beforeCheckpointWrite;
     /** Compaction bookkeeping (cleaner thread only): the state after the last pass, and when time alone calls for one. */
@@ -823,6 +827,7 @@ final class PartitionLog {
             // (the caller fails the rest of the queue with this error) instead of writing on past data it cannot
             // vouch for.
             failure = storageError("sync " + old.file, e);
+            rollSyncFailed = true; // after failure: the sync thread reads it to fail what waits (see syncLoop)
             throw e;
         }
         old.seal();
@@ -945,6 +950,10 @@ final class PartitionLog {
                 }
                 continue;
             }
+            Runnable hook = beforeSync;
+            if (hook != null) {
+                hook.run();
+            }
             try {
                 m.segment().force(false);
             } catch (ClosedChannelException e) {
@@ -973,6 +982,14 @@ final class PartitionLog {
                 TributaryException error = storageError("sync " + m.segment().file, e);
                 failure = error; // after a failed fsync the page cache may have dropped the data: stop accepting
                 failAwaiting(Long.MAX_VALUE, error);
+                synced = m;
+                continue;
+            }
+            if (rollSyncFailed) {
+                // A roll's fsync of a segment failed after these batches were written: this sync succeeding does not
+                // prove they reached the disk (the failed one may have dropped them from the page cache), so they
+                // fail with the roll's error instead of being acknowledged, as after this thread's own failed fsync.
+                failAwaiting(Long.MAX_VALUE, failure);
                 synced = m;
                 continue;
             }

@@ -10,7 +10,9 @@ import io.tributary.log.TopicPartition;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -86,6 +88,49 @@ class RollTailSyncFailureTest {
             assertThat(late).as("an append to the closed, failed partition").isCompletedExceptionally();
             assertThat(String.valueOf(late.handle((r, e) -> e).join())).as("the refusal")
                     .contains("Could not sync " + Segment.logFile(log.dir, 0)).doesNotContain("is closed");
+        }
+    }
+
+    /**
+     * Under fsync=always, batches written to the old segment just before its roll wait for the sync thread. When the
+     * roll's fsync of that segment failed, the sync thread's later fsync succeeded and acknowledged them as durable,
+     * although the failed fsync may have dropped them from the page cache.
+     */
+    @Test
+    void failsBatchesAwaitingSyncWhenTheRollsSyncOfTheirSegmentFailed() throws Exception {
+        AppendLedger ledger = new AppendLedger(TP);
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            EmbeddedProducer producer = ledger.fillFirstSegment(s, "always");
+            PartitionLog log = s.partitionLog(TP);
+            CountDownLatch rollFailed = new CountDownLatch(1);
+            // the sync thread's next fsync waits until the roll has failed, so it cannot cover the small batch first
+            log.beforeSync = () -> {
+                try {
+                    rollFailed.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            };
+            log.rollTailSyncFault = new IOException("injected: fsync of the old segment failed");
+            CompletableFuture<AppendResult> small;
+            CompletableFuture<AppendResult> rolls;
+            // one write takes the small batch (written to the old segment) and then the one that rolls (and fails)
+            log.pauseWrites();
+            try {
+                small = ledger.append(producer, "smallBeforeRoll", 10);
+                rolls = ledger.append(producer, "rollFails", BIG);
+            } finally {
+                log.resumeWrites();
+            }
+            assertThat(rolls.handle((r, e) -> e).get(10, TimeUnit.SECONDS)).as("the roll's append fails").isNotNull();
+            assertThat(log.rollTailSyncFault).as("the injected fault was used").isNull();
+            rollFailed.countDown();
+            Throwable smallError = small.handle((r, e) -> e).get(10, TimeUnit.SECONDS);
+            assertThat(smallError).as("the batch written before the failed fsync is not acknowledged").isNotNull();
+            assertThat(String.valueOf(smallError)).contains("Could not sync " + Segment.logFile(log.dir, 0));
+            log.beforeSync = null;
+            assertThat(s.endOffset(TP)).as("end offset: only what was synced before").isEqualTo(FILLED);
+            ledger.assertReadable(s, "after the failed roll");
         }
     }
 }
