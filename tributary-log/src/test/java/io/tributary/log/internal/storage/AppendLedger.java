@@ -69,4 +69,21 @@ final class AppendLedger {
                     .isEqualTo(keys.get(i));
         }
     }
+
+    /**
+     * Runs {@code appends} on another thread while this one holds {@code log}'s write lock, so they only queue; then
+     * {@code thenWhilePaused} on this thread (the lock is reentrant: it may write) before the lock is let go. The next
+     * write then takes everything still queued at once.
+     */
+    static void queueWhilePaused(PartitionLog log, Runnable appends, Runnable thenWhilePaused)
+            throws InterruptedException {
+        log.pauseWrites();
+        try {
+            Thread appender = Thread.ofPlatform().start(appends);
+            appender.join();
+            thenWhilePaused.run();
+        } finally {
+            log.resumeWrites();
+        }
+    }
 }

@@ -51,17 +51,11 @@ class RollCheckpointFailureTest {
             log.rollCheckpointFault = new IOException("injected: the recovery point could not be written");
             // One write must take a batch that rolls followed by smaller ones that would still fit the old segment:
             // hold the write lock while another thread queues them, then write them all at once.
-            log.pauseWrites();
-            try {
-                Thread appender = Thread.ofPlatform().start(() -> {
-                    ledger.append(producer, "rolls", BIG);
-                    ledger.append(producer, "small1", 10);
-                    ledger.append(producer, "small2", 10);
-                });
-                appender.join();
-            } finally {
-                log.resumeWrites();
-            }
+            AppendLedger.queueWhilePaused(log, () -> {
+                ledger.append(producer, "rolls", BIG);
+                ledger.append(producer, "small1", 10);
+                ledger.append(producer, "small2", 10);
+            }, () -> { });
             producer.flush();
 
             List<String> failed = new ArrayList<>();

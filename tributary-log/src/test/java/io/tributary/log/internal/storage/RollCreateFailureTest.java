@@ -52,17 +52,11 @@ class RollCreateFailureTest {
             log.rollCreateFault = new IOException("injected: the new segment's folder could not be synced");
             // One write takes a batch that rolls (and fails) followed by smaller ones that still fit the old segment,
             // which are written there at offsets FILLED and up.
-            log.pauseWrites();
-            try {
-                Thread appender = Thread.ofPlatform().start(() -> {
-                    ledger.append(producer, "rollFails", BIG);
-                    ledger.append(producer, "small1", 10);
-                    ledger.append(producer, "small2", 10);
-                });
-                appender.join();
-            } finally {
-                log.resumeWrites();
-            }
+            AppendLedger.queueWhilePaused(log, () -> {
+                ledger.append(producer, "rollFails", BIG);
+                ledger.append(producer, "small1", 10);
+                ledger.append(producer, "small2", 10);
+            }, () -> { });
             producer.flush();
             assertThat(log.rollCreateFault).as("the injected fault was used").isNull();
             assertThat(appends.get(FILLED)).as("the append whose roll failed").isCompletedExceptionally();
@@ -169,16 +163,10 @@ class RollCreateFailureTest {
             Files.createDirectories(stray.resolve("blocker"));
 
             // one write takes the append that rolls (and fails) and the small one queued behind it
-            log.pauseWrites();
-            try {
-                Thread appender = Thread.ofPlatform().start(() -> {
-                    ledger.append(producer, "rollFails", BIG);
-                    ledger.append(producer, "small", 10);
-                });
-                appender.join();
-            } finally {
-                log.resumeWrites();
-            }
+            AppendLedger.queueWhilePaused(log, () -> {
+                ledger.append(producer, "rollFails", BIG);
+                ledger.append(producer, "small", 10);
+            }, () -> { });
             producer.flush();
             assertThat(appends.get(FILLED)).as("the append whose roll failed").isCompletedExceptionally();
             CompletableFuture<AppendResult> small = appends.get(FILLED + 1);
@@ -211,17 +199,10 @@ class RollCreateFailureTest {
 
             log.rollCreateFault = new IOException("injected: the new segment's folder could not be synced");
             // holding the write lock queues the appends; the cleaner, on this thread, re-enters it and writes them
-            log.pauseWrites();
-            try {
-                Thread appender = Thread.ofPlatform().start(() -> {
-                    ledger.append(producer, "queued1", 10);
-                    ledger.append(producer, "queued2", 10);
-                });
-                appender.join();
-                s.runCleanerOnce(System.currentTimeMillis());
-            } finally {
-                log.resumeWrites();
-            }
+            AppendLedger.queueWhilePaused(log, () -> {
+                ledger.append(producer, "queued1", 10);
+                ledger.append(producer, "queued2", 10);
+            }, () -> s.runCleanerOnce(System.currentTimeMillis()));
             assertThat(log.rollCreateFault).as("the retention roll used the injected fault").isNull();
             for (int i = 1; i < appends.size(); i++) {
                 assertThat(appends.get(i).get(10, TimeUnit.SECONDS).offset())
