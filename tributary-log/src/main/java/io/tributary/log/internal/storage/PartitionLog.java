@@ -145,12 +145,25 @@ final class PartitionLog {
      * NoSuchFileException. Never taken before the write lock (a roll holds that one while it waits for this).
      */
     private final Object recoveryPointLock = new Object();
+    /**
+     * Held across every fsync of segment data while the log runs (the sync thread's, a roll's) and the recording of
+     * its failure ({@link #dataSyncFailed}). Linux reports a failed write-back once per open file, to the first fsync
+     * that checks after it: of two fsyncs of one segment at once, one could fail for pages the other covered while
+     * the other returned success. The sync thread then acknowledged batches a roll's failed fsync may have dropped,
+     * having read the flag before the roll set it. Taking turns, an fsync that succeeds either covered its pages
+     * itself or finds an earlier failure recorded. Taken after the write lock (a roll holds that), never before.
+     */
+    private final ReentrantLock syncLock = new ReentrantLock();
     private volatile boolean closed;
     private volatile boolean closing;
     private volatile boolean deleted;
     private volatile TributaryException failure;
-    /** Set (after {@link #failure}) when a roll's fsync failed: the sync thread then acknowledges nothing more. */
-    private volatile boolean rollSyncFailed;
+    /**
+     * Set (after {@link #failure}, under {@link #syncLock}) when an fsync of this partition's data failed: a later one
+     * that succeeds does not prove the data on disk (the failed one may have dropped it from the page cache), so the
+     * sync thread then acknowledges nothing more.
+     */
+    private volatile boolean dataSyncFailed;
     private volatile Thread syncer;
     private volatile boolean stopSyncer;
     /** Set while the fsync=always sync thread is in its write-then-sync cycle (see {@link #syncLoop(WrittenMark)}). */
@@ -185,6 +198,8 @@ final class PartitionLog {
     volatile @Nullable IOException rollCheckpointFault;
     /** Test support: thrown once by the next roll once it cut and synced the old segment's tail, as a failed sync. */
     volatile @Nullable IOException rollTailSyncFault;
+    /** Test support: run by a roll once it cut and synced the old segment's tail, before {@link #rollTailSyncFault}. */
+    volatile @Nullable Runnable duringRollTailSync;
     /** Test support: thrown once by the next roll's {@link Segment#create} once the new file is open. */
     volatile @Nullable IOException rollCreateFault;
     /** Test support: thrown once by the folder sync that makes a failed roll's delete of its stray file durable. */
@@ -814,8 +829,13 @@ final class PartitionLog {
      */
     private void roll() throws IOException {
         Segment old = active;
+        syncLock.lock();
         try {
             old.cutTail(); // synced before the next segment exists: only the last segment may end in zeros
+            Runnable hook = duringRollTailSync;
+            if (hook != null) {
+                hook.run();
+            }
             IOException fault = rollTailSyncFault;
             rollTailSyncFault = null;
             if (fault != null) {
@@ -827,8 +847,10 @@ final class PartitionLog {
             // (the caller fails the rest of the queue with this error) instead of writing on past data it cannot
             // vouch for.
             failure = storageError("sync " + old.file, e);
-            rollSyncFailed = true; // after failure: the sync thread reads it to fail what waits (see syncLoop)
+            dataSyncFailed = true; // after failure: the sync thread reads it to fail what waits (see syncLoop)
             throw e;
+        } finally {
+            syncLock.unlock();
         }
         old.seal();
         Segment s;
@@ -954,9 +976,27 @@ final class PartitionLog {
             if (hook != null) {
                 hook.run();
             }
+            // The fsync and the reading of the flag take turns with other fsyncs of this partition (see syncLock);
+            // failing or acknowledging batches comes after, so no foreign code runs under the lock.
+            IOException syncError = null;
+            boolean otherSyncFailed;
+            syncLock.lock();
             try {
-                m.segment().force(false);
-            } catch (ClosedChannelException e) {
+                try {
+                    m.segment().force(false);
+                } catch (IOException e) {
+                    syncError = e;
+                    if (!(e instanceof ClosedChannelException)) {
+                        // after a failed fsync the page cache may have dropped the data: stop accepting
+                        failure = storageError("sync " + m.segment().file, e);
+                        dataSyncFailed = true;
+                    }
+                }
+                otherSyncFailed = dataSyncFailed;
+            } finally {
+                syncLock.unlock();
+            }
+            if (syncError instanceof ClosedChannelException e) {
                 if (deleted) {
                     // The topic's files are gone (markDeleted closed them while this thread was slow to stop): what
                     // this sync should have covered never will be durable, so it fails; it used to be acknowledged.
@@ -978,17 +1018,11 @@ final class PartitionLog {
                     synced = m;
                     continue;
                 }
-            } catch (IOException e) {
-                TributaryException error = storageError("sync " + m.segment().file, e);
-                failure = error; // after a failed fsync the page cache may have dropped the data: stop accepting
-                failAwaiting(Long.MAX_VALUE, error);
-                synced = m;
-                continue;
             }
-            if (rollSyncFailed) {
-                // A roll's fsync of a segment failed after these batches were written: this sync succeeding does not
-                // prove they reached the disk (the failed one may have dropped them from the page cache), so they
-                // fail with the roll's error instead of being acknowledged, as after this thread's own failed fsync.
+            if (otherSyncFailed) {
+                // This fsync failed, or another's (a roll's) did after these batches were written: this one
+                // succeeding does not prove they reached the disk (the failed one may have dropped them from the page
+                // cache), so they fail with that error instead of being acknowledged.
                 failAwaiting(Long.MAX_VALUE, failure);
                 synced = m;
                 continue;
@@ -1088,6 +1122,12 @@ final class PartitionLog {
         if (s != null) {
             LockSupport.unpark(s);
         }
+    }
+
+    /** Test support: whether the sync thread is waiting for {@link #syncLock} (another fsync holds it). */
+    boolean syncThreadWaitsForSyncLock() {
+        Thread s = syncer;
+        return s != null && syncLock.hasQueuedThread(s);
     }
 
     /** Test support: the sync thread, if started. */

@@ -133,4 +133,59 @@ class RollTailSyncFailureTest {
             ledger.assertReadable(s, "after the failed roll");
         }
     }
+
+    /**
+     * The sync thread's fsync and a roll's fsync of the same segment used to run at once. Linux reports a failed
+     * write-back once per open file, to whichever fsync checks first: the roll's could fail for pages the sync
+     * thread's covered while the sync thread's returned success, and the sync thread read the roll's failure flag
+     * before the roll set it, so it acknowledged batches that the failed fsync may have dropped from the page cache.
+     * The roll here holds its (failing) fsync open until the sync thread has either acknowledged the small batch
+     * (the defect) or waits for the roll's fsync to end (fsyncs of a partition now take turns).
+     */
+    @Test
+    void failsBatchesAwaitingSyncWhenARollsFailedSyncOverlapsTheSyncThreads() throws Exception {
+        AppendLedger ledger = new AppendLedger(TP);
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            EmbeddedProducer producer = ledger.fillFirstSegment(s, "always");
+            PartitionLog log = s.partitionLog(TP);
+            CountDownLatch aboutToSync = new CountDownLatch(1);
+            CountDownLatch rollSyncing = new CountDownLatch(1);
+            log.beforeSync = () -> {
+                aboutToSync.countDown();
+                await(rollSyncing);
+            };
+            // written by this thread (the sync thread is idle), then the sync thread wakes to sync it and waits
+            CompletableFuture<AppendResult> small = ledger.append(producer, "smallBeforeRoll", 10);
+            assertThat(aboutToSync.await(10, TimeUnit.SECONDS)).as("the sync thread is about to sync").isTrue();
+            log.beforeSync = null;
+            // only queued: the sync thread is busy
+            CompletableFuture<AppendResult> rolls = ledger.append(producer, "rollFails", BIG);
+            log.duringRollTailSync = () -> {
+                rollSyncing.countDown();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (!small.isDone() && !log.syncThreadWaitsForSyncLock() && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
+            };
+            log.rollTailSyncFault = new IOException("injected: fsync of the old segment failed");
+            log.pauseWrites();
+            log.resumeWrites(); // this thread writes what is queued: the big batch rolls, its fsync fails
+            assertThat(rolls.handle((r, e) -> e).get(10, TimeUnit.SECONDS)).as("the roll's append fails").isNotNull();
+            assertThat(log.rollTailSyncFault).as("the injected fault was used").isNull();
+            Throwable smallError = small.handle((r, e) -> e).get(10, TimeUnit.SECONDS);
+            assertThat(smallError).as("the batch whose segment's fsync failed during the sync thread's is not "
+                    + "acknowledged").isNotNull();
+            assertThat(String.valueOf(smallError)).contains("Could not sync " + Segment.logFile(log.dir, 0));
+            assertThat(s.endOffset(TP)).as("end offset: only what was synced before").isEqualTo(FILLED);
+            ledger.assertReadable(s, "after the failed roll");
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }
