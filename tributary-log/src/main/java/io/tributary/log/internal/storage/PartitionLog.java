@@ -146,12 +146,13 @@ final class PartitionLog {
      */
     private final Object recoveryPointLock = new Object();
     /**
-     * Held across every fsync of segment data while the log runs (the sync thread's, a roll's) and the recording of
-     * its failure ({@link #dataSyncFailed}). Linux reports a failed write-back once per open file, to the first fsync
-     * that checks after it: of two fsyncs of one segment at once, one could fail for pages the other covered while
-     * the other returned success. The sync thread then acknowledged batches a roll's failed fsync may have dropped,
-     * having read the flag before the roll set it. Taking turns, an fsync that succeeds either covered its pages
-     * itself or finds an earlier failure recorded. Taken after the write lock (a roll holds that), never before.
+     * Held across every fsync of segment data while the log runs (the sync thread's, a roll's, a checkpoint's, a
+     * clean close's) and the recording of its failure ({@link #dataSyncFailed}). Linux reports a failed write-back
+     * once per open file, to the first fsync that checks after it: of two fsyncs of one segment at once, one could
+     * fail for pages the other covered while the other returned success. The sync thread then acknowledged batches a
+     * roll's failed fsync may have dropped, having read the flag before the roll set it. Taking turns, an fsync that
+     * succeeds either covered its pages itself or finds an earlier failure recorded. Taken after the write lock (a
+     * roll holds that), never before it; no foreign code runs under it.
      */
     private final ReentrantLock syncLock = new ReentrantLock();
     private volatile boolean closed;
@@ -206,6 +207,8 @@ final class PartitionLog {
     volatile @Nullable IOException rollStraySyncFault;
     /** Test support: run by the sync thread just before each fsync it makes. */
     volatile @Nullable Runnable beforeSync;
+    /** Test support: thrown once by the next {@link #checkpoint()} in place of its fsync, as a failed one. */
+    volatile @Nullable IOException checkpointSyncFault;
     /** Test support: runs in {@link #checkpoint()} once it synced, before it takes the recovery-point lock. */
     volatile @Nullable Runnable beforeCheckpointWrite;
     /** Compaction bookkeeping (cleaner thread only): the state after the last pass, and when time alone calls for one. */
@@ -1415,7 +1418,32 @@ final class PartitionLog {
         if (seg == null) {
             return;
         }
-        seg.force(false);
+        syncLock.lock(); // see syncLock: this fsync must not take a failure that was another's, nor miss one
+        try {
+            try {
+                IOException fault = checkpointSyncFault;
+                if (fault != null) {
+                    checkpointSyncFault = null;
+                    throw fault;
+                }
+                seg.force(false);
+            } catch (ClosedChannelException e) {
+                throw e; // closed for good (the log closing, the topic deleted): their own paths say what is durable
+            } catch (IOException e) {
+                // As after the sync thread's failed fsync: the page cache may have dropped written data, and a later
+                // fsync that succeeds would not prove otherwise, so neither this checkpoint nor a later one may
+                // write a recovery point past it (recovery would then trust bytes that never reached the disk), and
+                // batches waiting for the sync thread must not be acknowledged: the partition stops.
+                failure = storageError("sync " + seg.file, e);
+                dataSyncFailed = true;
+                throw e;
+            }
+            if (dataSyncFailed) {
+                return; // an earlier fsync failed: this one succeeding proves nothing; the older recovery point stays
+            }
+        } finally {
+            syncLock.unlock();
+        }
         Runnable hook = beforeCheckpointWrite;
         if (hook != null) {
             hook.run();
@@ -1589,7 +1617,16 @@ final class PartitionLog {
         try {
             Segment a = active;
             if (failure == null && !deleted) {
-                a.cutTail(); // a clean close leaves no zero tail: the file's length is the partition's end
+                syncLock.lock(); // a sync thread that outlived stopSyncer's wait may still be syncing: see syncLock
+                try {
+                    a.cutTail(); // a clean close leaves no zero tail: the file's length is the partition's end
+                } catch (IOException e) {
+                    failure = storageError("sync " + a.file, e);
+                    dataSyncFailed = true; // that sync thread must not acknowledge what this fsync may have dropped
+                    throw e;
+                } finally {
+                    syncLock.unlock();
+                }
                 tailSynced = true;
                 synchronized (recoveryPointLock) {
                     new RecoveryCheckpoint(nextOffset, a.baseOffset, a.size).writeTo(dir);
