@@ -849,7 +849,7 @@ final class PartitionLog {
             // sync that succeeds would not prove otherwise, so the partition refuses appends until it is reopened
             // (the caller fails the rest of the queue with this error) instead of writing on past data it cannot
             // vouch for.
-            failure = storageError("sync " + old.file, e);
+            failure = tailCutError(old, e);
             dataSyncFailed = true; // after failure: the sync thread reads it to fail what waits (see syncLoop)
             throw e;
         } finally {
@@ -913,6 +913,12 @@ final class PartitionLog {
                         + " next checkpoint writes it again. Check the disk holding " + dir + ".");
             }
         }
+    }
+
+    /** The error of a failed {@link Segment#cutTail}, naming the step that failed (see {@link Segment.TailCutFailure}). */
+    private TributaryException tailCutError(Segment seg, IOException e) {
+        return e instanceof Segment.TailCutFailure f ? storageError(f.what, f.io())
+                : storageError("sync " + seg.file, e);
     }
 
     private TributaryException storageError(String what, IOException e) {
@@ -1621,7 +1627,7 @@ final class PartitionLog {
                 try {
                     a.cutTail(); // a clean close leaves no zero tail: the file's length is the partition's end
                 } catch (IOException e) {
-                    failure = storageError("sync " + a.file, e);
+                    failure = tailCutError(a, e);
                     dataSyncFailed = true; // that sync thread must not acknowledge what this fsync may have dropped
                     throw e;
                 } finally {

@@ -446,10 +446,54 @@ final class Segment {
     void cutTail() throws IOException {
         stopFills();
         long end = size;
-        if (fileSize() > end) {
-            truncate(end);
+        long length;
+        try {
+            length = fileSize();
+        } catch (IOException e) {
+            throw new TailCutFailure("read the length of " + file, e);
+        }
+        if (length > end) {
+            try {
+                cutAt(end);
+            } catch (IOException e) {
+                throw new TailCutFailure("cut the preallocated tail of " + file + " at byte " + end, e);
+            }
+            try {
+                force(true); // fsync, not fdatasync: the new length is what must be durable
+            } catch (IOException e) {
+                throw new TailCutFailure("sync " + file + " (after cutting its preallocated tail)", e);
+            }
         } else {
-            force(false);
+            try {
+                force(false);
+            } catch (IOException e) {
+                throw new TailCutFailure("sync " + file, e);
+            }
+        }
+    }
+
+    /**
+     * A failed step of {@link #cutTail}: {@link #what} names it and the file ("sync ...", "cut the preallocated tail
+     * of ..."), so the error a roll or close reports says which step failed, not always "sync". The message and cause
+     * are the underlying error's (callers classify it, e.g. a full disk, by them).
+     */
+    static final class TailCutFailure extends IOException {
+        final String what;
+
+        TailCutFailure(String what, IOException cause) {
+            super(cause.getMessage(), cause);
+            this.what = what;
+        }
+
+        /** The underlying error. */
+        IOException io() {
+            return (IOException) getCause();
+        }
+
+        /** Read where the roll's own error quotes it: the step, then the underlying error. */
+        @Override
+        public String toString() {
+            return "failed to " + what + ": " + getCause();
         }
     }
 

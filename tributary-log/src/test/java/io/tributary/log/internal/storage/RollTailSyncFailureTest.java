@@ -68,6 +68,31 @@ class RollTailSyncFailureTest {
     }
 
     /**
+     * The refusal after a roll could not cut and sync the old segment's tail always said "Could not sync", whichever
+     * step failed. Here the length of the file cannot be read (it was deleted under the open channel).
+     */
+    @ParameterizedTest(name = "fsync={0}")
+    @ValueSource(strings = {"never", "always"})
+    void namesTheStepThatFailedWhenARollCannotCutTheOldSegmentsTail(String fsync) throws Exception {
+        AppendLedger ledger = new AppendLedger(TP);
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            EmbeddedProducer producer = ledger.fillFirstSegment(s, fsync);
+            PartitionLog log = s.partitionLog(TP);
+            Path oldFile = Segment.logFile(log.dir, 0);
+            java.nio.file.Files.delete(oldFile);
+
+            CompletableFuture<AppendResult> rolls = ledger.append(producer, "rollFails", BIG);
+            producer.flush();
+            assertThat(String.valueOf(rolls.handle((r, e) -> e).join())).as("the rolling append's error")
+                    .contains("failed to read the length of " + oldFile);
+            CompletableFuture<AppendResult> small = ledger.append(producer, "small", 10);
+            producer.flush();
+            assertThat(String.valueOf(small.handle((r, e) -> e).join())).as("the refusal names the failed step")
+                    .contains("Could not read the length of " + oldFile).doesNotContain("Could not sync");
+        }
+    }
+
+    /**
      * A failed partition that is then closed refused appends with CLOSED, hiding the storage error that stopped it
      * (closing was checked before the failure).
      */
