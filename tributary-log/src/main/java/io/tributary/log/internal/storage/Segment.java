@@ -176,17 +176,31 @@ final class Segment {
     }
 
     private int lastBatchRel;
+    /** Test support: thrown once by the next {@link #seal} once half of the offset index's bytes are written. */
+    volatile @Nullable IOException sealFault;
 
     /**
      * Writes both indexes to their files and maps them read-only (the segment is closed for appends). A final time
      * entry records the segment's largest timestamp, which retention reads after a restart.
+     *
+     * <p>Each file is written to a temp file, synced, and renamed over the old one, then the folder is synced once,
+     * never rewritten in place: a segment is sealed again when the roll that sealed it failed, and its indexes are
+     * then memory maps of the very files being replaced, read by consumers (a truncated mapped file faults reads past
+     * its new end); and a write that failed or a crash in the middle of an in-place write left a torn file, which the
+     * load checks reject only if it ends inside an entry or in zeros, not if it was cut between entries (a time index
+     * missing its last entries understates the segment's newest timestamp, so retention would delete it early).
      */
     void seal() throws IOException {
         if (maxTimestamp > timeIndex.lastTimestamp()) {
             timeIndex.appendTime(maxTimestamp, lastBatchRel);
         }
-        offsetIndex.writeTo(indexFile());
-        timeIndex.writeTo(timeIndexFile());
+        IOException fault = sealFault;
+        sealFault = null;
+        Path offsets = AtomicFiles.writeTemp(indexFile(), offsetIndex.encode(), fault);
+        Path times = AtomicFiles.writeTemp(timeIndexFile(), timeIndex.encode(), null);
+        AtomicFiles.replace(offsets, indexFile());
+        AtomicFiles.replace(times, timeIndexFile());
+        AtomicFiles.syncDirectory(file.getParent());
         long sz = size;
         SegmentIndex.load(indexFile(), false, sz).ifPresent(i -> offsetIndex = i);
         SegmentIndex.load(timeIndexFile(), true, sz).ifPresent(i -> timeIndex = i);
