@@ -207,6 +207,10 @@ final class PartitionLog {
     volatile @Nullable IOException rollStraySyncFault;
     /** Test support: run by the sync thread just before each fsync it makes. */
     volatile @Nullable Runnable beforeSync;
+    /** Test support: thrown once by the sync thread's next fsync in its place, as a failed one. */
+    volatile @Nullable IOException syncFault;
+    /** Test support: run by a roll (under the write lock) before it does anything. */
+    volatile @Nullable Runnable beforeRoll;
     /** Test support: thrown once by the next {@link #checkpoint()} in place of its fsync, as a failed one. */
     volatile @Nullable IOException checkpointSyncFault;
     /** Test support: runs in {@link #checkpoint()} once it synced, before it takes the recovery-point lock. */
@@ -831,7 +835,12 @@ final class PartitionLog {
      * roll writes a current one.
      */
     private void roll() throws IOException {
+        Runnable before = beforeRoll;
+        if (before != null) {
+            before.run();
+        }
         Segment old = active;
+        boolean otherSyncFailed;
         syncLock.lock();
         try {
             old.cutTail(); // synced before the next segment exists: only the last segment may end in zeros
@@ -844,6 +853,7 @@ final class PartitionLog {
             if (fault != null) {
                 throw fault;
             }
+            otherSyncFailed = dataSyncFailed;
         } catch (IOException e) {
             // As after the sync thread's failed fsync: the page cache may have dropped what was written, and a later
             // sync that succeeds would not prove otherwise, so the partition refuses appends until it is reopened
@@ -854,6 +864,13 @@ final class PartitionLog {
             throw e;
         } finally {
             syncLock.unlock();
+        }
+        if (otherSyncFailed) {
+            // Another fsync of this partition (the sync thread's, a checkpoint's) failed after the caller checked for
+            // a failure: ours succeeding proves nothing about what that one may have dropped, so no new segment and
+            // no recovery point saying the old one is durable. The caller refuses the rest with `failure`.
+            throw new IOException("an fsync of partition " + tp + " failed before this roll could sync " + old.file
+                    + " (" + failure + ")");
         }
         old.seal();
         Segment s;
@@ -992,6 +1009,11 @@ final class PartitionLog {
             syncLock.lock();
             try {
                 try {
+                    IOException fault = syncFault;
+                    if (fault != null) {
+                        syncFault = null;
+                        throw fault;
+                    }
                     m.segment().force(false);
                 } catch (IOException e) {
                     syncError = e;
@@ -1137,6 +1159,11 @@ final class PartitionLog {
     boolean syncThreadWaitsForSyncLock() {
         Thread s = syncer;
         return s != null && syncLock.hasQueuedThread(s);
+    }
+
+    /** Test support: the error that stopped the partition, if any. */
+    @Nullable TributaryException failure() {
+        return failure;
     }
 
     /** Test support: the sync thread, if started. */

@@ -206,6 +206,53 @@ class RollTailSyncFailureTest {
         }
     }
 
+    /**
+     * A roll that began before the sync thread's fsync failed (the write checked for a failure, then the sync failed)
+     * went on: its own fsync of the old segment succeeded (Linux had reported the failed write-back to the sync
+     * thread), so it started the next segment and wrote a recovery point saying the old one was durable, and a later
+     * open trusted it.
+     */
+    @Test
+    void refusesToRollWhenTheSyncThreadsFsyncFailedAfterTheWriteBegan() throws Exception {
+        AppendLedger ledger = new AppendLedger(TP);
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            EmbeddedProducer producer = ledger.fillFirstSegment(s, "always");
+            PartitionLog log = s.partitionLog(TP);
+            java.util.Optional<RecoveryCheckpoint> pointBefore = RecoveryCheckpoint.read(log.dir);
+            CountDownLatch aboutToSync = new CountDownLatch(1);
+            CountDownLatch rolling = new CountDownLatch(1);
+            log.beforeSync = () -> {
+                aboutToSync.countDown();
+                await(rolling);
+            };
+            CompletableFuture<AppendResult> small = ledger.append(producer, "smallBeforeRoll", 10);
+            assertThat(aboutToSync.await(10, TimeUnit.SECONDS)).as("the sync thread is about to sync").isTrue();
+            log.beforeSync = null;
+            log.syncFault = new IOException("injected: the sync thread's fsync failed");
+            log.beforeRoll = () -> {
+                log.beforeRoll = null;
+                rolling.countDown();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (log.failure() == null && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
+            };
+            // only queued: the sync thread is busy; then this thread writes it, and it rolls
+            CompletableFuture<AppendResult> rolls = ledger.append(producer, "rolls", BIG);
+            log.pauseWrites();
+            log.resumeWrites();
+            assertThat(rolls.handle((r, e) -> e).get(10, TimeUnit.SECONDS)).as("the rolling append fails").isNotNull();
+            assertThat(small.handle((r, e) -> e).get(10, TimeUnit.SECONDS)).as("the batch the failed fsync covered")
+                    .isNotNull();
+            assertThat(log.segments.keySet()).as("segment bases: no roll after the failed fsync").containsExactly(0L);
+            assertThat(RecoveryCheckpoint.read(log.dir)).as("the recovery point").isEqualTo(pointBefore);
+        }
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            assertThat(s.endOffset(TP)).as("end offset after reopen").isGreaterThanOrEqualTo(FILLED);
+            ledger.assertReadable(s, "after reopen");
+        }
+    }
+
     private static void await(CountDownLatch latch) {
         try {
             latch.await(10, TimeUnit.SECONDS);
