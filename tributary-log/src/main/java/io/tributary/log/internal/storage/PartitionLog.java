@@ -1554,9 +1554,8 @@ final class PartitionLog {
             if (next.baseOffset > endOffset.get()) {
                 break; // never delete past what readers may see
             }
-            segments.remove(oldest.baseOffset);
+            retire(oldest); // takes it out of the partition, unless its file cannot be moved (then throws)
             total -= oldest.size;
-            retire(oldest);
             deletedCount++;
             LOG.log(System.Logger.Level.DEBUG, () -> "Retention deleted " + oldest.file + " of " + tp);
         }
@@ -1566,16 +1565,24 @@ final class PartitionLog {
         return deletedCount;
     }
 
-    /** Removes a segment's files now; its channel closes on the next maintenance pass so in-flight reads finish. */
+    /**
+     * Takes the oldest segment out of the partition and removes its files now; its channel closes on the next
+     * maintenance pass so in-flight reads finish. If its file cannot be moved aside, nothing changes and this throws:
+     * the segment used to be taken out first, so a failed move left its file on disk while the next pass deleted the
+     * segment after it, and the reopened partition had a gap behind the old file (an open that failed as corrupt).
+     * Once the file is moved, the segment is gone whatever else fails: an open deletes a {@code .deleted} file left
+     * behind.
+     */
     void retire(Segment s) throws IOException {
         Path dead = s.file.resolveSibling(s.file.getFileName() + ".deleted");
         Files.move(s.file, dead, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        Files.deleteIfExists(s.indexFile());
-        Files.deleteIfExists(s.timeIndexFile());
-        Files.deleteIfExists(dead);
+        segments.remove(s.baseOffset, s);
         synchronized (retired) {
             retired.add(s);
         }
+        Files.deleteIfExists(s.indexFile());
+        Files.deleteIfExists(s.timeIndexFile());
+        Files.deleteIfExists(dead);
     }
 
     /** Closes channels retired on an earlier pass (readers had a whole cleaner interval to finish). */

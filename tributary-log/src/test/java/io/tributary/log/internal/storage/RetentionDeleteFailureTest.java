@@ -1,0 +1,76 @@
+package io.tributary.log.internal.storage;
+
+import static io.tributary.log.internal.storage.AppendLedger.BIG;
+import static io.tributary.log.internal.storage.AppendLedger.FILLED;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tributary.log.TopicConfig;
+import io.tributary.log.TopicPartition;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Retention took the oldest segment out of the partition before it moved its file aside; when the move failed, the
+ * segment was gone from the partition (its channel never closed) but its file stayed, and the next pass deleted the
+ * segment after it. On reopen the old file came back in front of a gap: the open failed with a corruption error (or,
+ * had the gap been past the recovery point, dropped every later segment). A segment whose file cannot be moved now
+ * stays, so retention cannot delete past it.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class RetentionDeleteFailureTest {
+
+    private static final TopicPartition TP = new TopicPartition("retentiondelete", 0);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void keepsASegmentWhoseFileRetentionCannotMoveAndDeletesNothingPastIt() throws Exception {
+        AppendLedger ledger = new AppendLedger(TP);
+        Path blocker;
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            StorageFixture.topic(s, TP.topic(), 1, Map.of(TopicConfig.SEGMENT_BYTES,
+                    String.valueOf(TopicConfig.MIN_SEGMENT_BYTES), TopicConfig.RETENTION_BYTES, "100000",
+                    TopicConfig.RETENTION_MS, "-1"));
+            EmbeddedProducer producer = StorageFixture.producer(s);
+            for (int i = 0; i < 2 * FILLED + 2; i++) {
+                ledger.append(producer, "r" + i, BIG).join();
+            }
+            PartitionLog log = s.partitionLog(TP);
+            assertThat(log.segments.keySet()).as("segment bases").containsExactly(0L, (long) FILLED, 2L * FILLED);
+            // a non-empty folder where the oldest segment's file is moved before it is deleted: the move fails
+            Path first = Segment.logFile(log.dir, 0);
+            blocker = first.resolveSibling(first.getFileName() + ".deleted");
+            Files.createDirectories(blocker);
+            Files.writeString(blocker.resolve("keep"), "x");
+
+            assertThatThrownBy(() -> log.applyRetention(System.currentTimeMillis())).as("the first pass")
+                    .isInstanceOf(IOException.class);
+            assertThatThrownBy(() -> log.applyRetention(System.currentTimeMillis())).as("the next pass")
+                    .isInstanceOf(IOException.class);
+            assertThat(log.segments.keySet()).as("segment bases after retention could not move the oldest")
+                    .containsExactly(0L, (long) FILLED, 2L * FILLED);
+            assertThat(Files.exists(Segment.logFile(log.dir, FILLED))).as("the second segment's file").isTrue();
+            assertThat(s.startOffset(TP)).as("start offset").isZero();
+            ledger.assertReadable(s, "after the failed retention");
+
+            Files.delete(blocker.resolve("keep"));
+            Files.delete(blocker);
+            assertThat(log.applyRetention(System.currentTimeMillis())).as("segments the pass after the fix deleted")
+                    .isEqualTo(2);
+        }
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            assertThat(s.recoveryEvents()).as("data recovery found missing or torn").isEmpty();
+            assertThat(s.startOffset(TP)).isEqualTo(2L * FILLED);
+            assertThat(s.endOffset(TP)).isEqualTo(2L * FILLED + 2);
+        }
+    }
+}
