@@ -1495,7 +1495,9 @@ final class PartitionLog {
     /**
      * Deletes closed segments past {@code retention.ms} (by their newest record) or beyond {@code retention.bytes}
      * (oldest first, never going below the limit). If every record of the active segment has expired it is rolled
-     * first, so an idle partition can expire completely. Returns how many segments were deleted.
+     * first, so an idle partition can expire completely. Returns how many segments were deleted. A segment whose file
+     * cannot be moved aside stays and ends the pass (logged as a warning, not thrown, so the cleaner still compacts
+     * and checkpoints the partition); a later pass retries it.
      */
     int applyRetention(long nowMs) throws IOException {
         TopicConfig c = config;
@@ -1554,7 +1556,18 @@ final class PartitionLog {
             if (next.baseOffset > endOffset.get()) {
                 break; // never delete past what readers may see
             }
-            retire(oldest); // takes it out of the partition, unless its file cannot be moved (then throws)
+            try {
+                retire(oldest); // takes it out of the partition, unless its file cannot be moved (then throws)
+            } catch (IOException e) {
+                // Not thrown on: the cleaner runs retention, compaction and the checkpoint of a partition in one
+                // step, so a move that keeps failing would stop this partition's recovery point from ever advancing.
+                // Stopping here deletes nothing past the stuck segment (that would leave a gap behind its file).
+                LOG.log(System.Logger.Level.WARNING, "Retention could not move " + oldest.file + " of " + tp
+                        + " aside to delete it (" + e + "); it keeps the segment and deletes nothing newer until a "
+                        + "later pass can. Fix: make the folder writable and remove whatever occupies "
+                        + oldest.file.getFileName() + ".deleted.");
+                break;
+            }
             total -= oldest.size;
             deletedCount++;
             LOG.log(System.Logger.Level.DEBUG, () -> "Retention deleted " + oldest.file + " of " + tp);
