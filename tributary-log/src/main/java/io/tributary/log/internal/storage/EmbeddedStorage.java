@@ -517,14 +517,36 @@ public final class EmbeddedStorage implements PartitionReads, AutoCloseable {
                     p.closeRetired();
                     p.applyRetention(nowMs);
                     Compactor.compact(p, nowMs, compactionHook);
-                    if (checkpoint) {
-                        p.checkpoint();
-                    }
                 } catch (IOException e) {
-                    LOG.log(System.Logger.Level.WARNING, "Cleaning " + p.tp + " failed (" + e
-                            + "); its data is intact and the cleaner retries on its next pass.");
+                    logCleanerFailure(p, "Cleaning", e);
+                }
+                if (checkpoint) {
+                    // its own try: a retention or compaction step that keeps failing must not also keep the
+                    // partition's recovery point from advancing (recovery after a crash would rescan ever more)
+                    try {
+                        p.checkpoint();
+                    } catch (IOException e) {
+                        logCleanerFailure(p, "Checkpointing", e);
+                    }
                 }
             }
+        }
+    }
+
+    /**
+     * Logs a failed cleaner step of {@code p}. Most leave the partition as it was and the next pass retries; but a
+     * failed fsync (the checkpoint's) stops the partition, and saying then that its data is intact and the cleaner
+     * retries would be false: it refuses appends until the log is reopened.
+     */
+    private static void logCleanerFailure(PartitionLog p, String step, IOException e) {
+        TributaryException stopped = p.failure();
+        if (stopped != null) {
+            LOG.log(System.Logger.Level.ERROR, step + " " + p.tp + " failed (" + e + "), and the partition has "
+                    + "stopped: it refuses appends until the log is closed and reopened, which is the fix once the "
+                    + "disk is healthy. " + stopped.getMessage());
+        } else {
+            LOG.log(System.Logger.Level.WARNING, step + " " + p.tp + " failed (" + e
+                    + "); its data is intact and the cleaner retries on its next pass.");
         }
     }
 

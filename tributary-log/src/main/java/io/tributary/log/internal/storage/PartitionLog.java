@@ -1161,7 +1161,7 @@ final class PartitionLog {
         return s != null && syncLock.hasQueuedThread(s);
     }
 
-    /** Test support: the error that stopped the partition, if any. */
+    /** The error that stopped the partition (it refuses appends until reopened), if any; the cleaner reports it. */
     @Nullable TributaryException failure() {
         return failure;
     }

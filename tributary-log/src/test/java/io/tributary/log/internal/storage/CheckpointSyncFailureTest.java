@@ -4,13 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tributary.log.AppendResult;
+import io.tributary.log.TopicConfig;
 import io.tributary.log.TopicPartition;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -94,5 +102,48 @@ class CheckpointSyncFailureTest {
             assertThat(String.valueOf(smallError)).contains("Could not sync " + Segment.logFile(log.dir, 0));
             assertThat(s.endOffset(TP)).as("end offset: only what was synced before").isEqualTo(AppendLedger.FILLED);
         }
+    }
+    /**
+     * After the cleaner's checkpoint could not sync, it logged "its data is intact and the cleaner retries on its next
+     * pass", a warning, though the partition had stopped and only reopening the log brings it back.
+     */
+    @Test
+    void logsAnErrorSayingThePartitionStoppedWhenTheCleanersCheckpointCannotSync() throws Exception {
+        AppendLedger ledger = new AppendLedger(TP);
+        List<java.util.logging.LogRecord> logged = new CopyOnWriteArrayList<>();
+        Logger jul = Logger.getLogger(EmbeddedStorage.class.getName());
+        Handler handler = new Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (r.getMessage() != null && r.getMessage().contains(TP.toString())) {
+                    logged.add(r);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        jul.addHandler(handler);
+        try (EmbeddedStorage s = EmbeddedStorage.open(StorageFixture.config(dir)
+                .withCheckpointInterval(Duration.ofMillis(1)))) {
+            // the records' timestamps are from 1970: retention would roll the segment (writing a recovery point)
+            StorageFixture.topic(s, TP.topic(), 1, Map.of(TopicConfig.FSYNC, "never", TopicConfig.RETENTION_MS, "-1"));
+            ledger.append(StorageFixture.producer(s), "beforeCheckpoint", 10).join();
+            s.partitionLog(TP).checkpointSyncFault = FAULT;
+            Thread.sleep(2); // past the checkpoint interval
+            s.runCleanerOnce(System.currentTimeMillis());
+        } finally {
+            jul.removeHandler(handler);
+        }
+        assertThat(logged).as("what the cleaner logged about " + TP).singleElement().satisfies(r -> {
+            assertThat(r.getLevel()).isEqualTo(Level.SEVERE);
+            assertThat(r.getMessage()).contains("stopped").contains("reopened").contains(FAULT.getMessage())
+                    .doesNotContain("retries on its next pass").doesNotContain("data is intact");
+        });
     }
 }
