@@ -939,14 +939,17 @@ final class PartitionLog {
     }
 
     private TributaryException storageError(String what, IOException e) {
-        String msg = String.valueOf(e.getMessage());
+        // classified by the underlying error: a failed step of a roll's tail cut arrives wrapped (the rolling
+        // append's error), and the partition's refusal after it must carry the same code
+        IOException cause = e instanceof Segment.TailCutFailure f ? f.io() : e;
+        String msg = String.valueOf(cause.getMessage());
         if (msg.contains("No space left") || msg.contains("Disk quota") || msg.contains("File too large")) {
             return new RetriableException(LogErrors.DISK_FULL, "Could not " + what + ": the disk is full or a "
                     + "file-size limit was reached (" + msg
                     + "). Free space on the disk holding " + dir + " (e.g. lower retention.ms/retention.bytes); "
                     + "acknowledged records are intact.", e);
         }
-        if (e instanceof java.nio.file.AccessDeniedException || msg.contains("Permission denied")
+        if (cause instanceof java.nio.file.AccessDeniedException || msg.contains("Permission denied")
                 || msg.contains("Read-only file system")) {
             return new InvalidRequestException(LogErrors.DATA_DIR_NOT_WRITABLE, "Could not " + what + ": " + msg
                     + ". Make " + dir + " writable; acknowledged records are intact.", e);

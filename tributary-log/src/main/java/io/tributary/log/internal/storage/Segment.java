@@ -176,6 +176,8 @@ final class Segment {
     }
 
     private int lastBatchRel;
+    /** Test support: thrown once by the next {@link #cutTail} in place of its fsync, as a failed one. */
+    volatile @Nullable IOException tailSyncFault;
     /** Test support: thrown once by the next {@link #seal} once half of the offset index's bytes are written. */
     volatile @Nullable IOException sealFault;
 
@@ -458,6 +460,8 @@ final class Segment {
      * again; just syncs if there is no tail. For a roll and a clean close (caller holds the partition's write lock).
      */
     void cutTail() throws IOException {
+        IOException fault = tailSyncFault;
+        tailSyncFault = null;
         stopFills();
         long end = size;
         long length;
@@ -473,12 +477,18 @@ final class Segment {
                 throw new TailCutFailure("cut the preallocated tail of " + file + " at byte " + end, e);
             }
             try {
+                if (fault != null) {
+                    throw fault;
+                }
                 force(true); // fsync, not fdatasync: the new length is what must be durable
             } catch (IOException e) {
                 throw new TailCutFailure("sync " + file + " (after cutting its preallocated tail)", e);
             }
         } else {
             try {
+                if (fault != null) {
+                    throw fault;
+                }
                 force(false);
             } catch (IOException e) {
                 throw new TailCutFailure("sync " + file, e);

@@ -5,9 +5,13 @@ import static io.tributary.log.internal.storage.AppendLedger.FILLED;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tributary.core.ErrorCode;
+import io.tributary.core.TributaryException;
 import io.tributary.log.AppendResult;
+import io.tributary.log.LogErrors;
 import io.tributary.log.TopicPartition;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -90,6 +94,38 @@ class RollTailSyncFailureTest {
             assertThat(String.valueOf(small.handle((r, e) -> e).join())).as("the refusal names the failed step")
                     .contains("Could not read the length of " + oldFile).doesNotContain("Could not sync");
         }
+    }
+
+    /**
+     * The rolling append's own error was classified by the wrapper of the failed tail-cut step, which hid an
+     * AccessDeniedException: that append got STORAGE_FAILURE while the refusals after it got DATA_DIR_NOT_WRITABLE.
+     */
+    @ParameterizedTest(name = "fsync={0}")
+    @ValueSource(strings = {"never", "always"})
+    void givesTheRollingAppendAndLaterAppendsTheSameCodeWhenTheOldSegmentsSyncIsDenied(String fsync)
+            throws Exception {
+        AppendLedger ledger = new AppendLedger(TP);
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            EmbeddedProducer producer = ledger.fillFirstSegment(s, fsync);
+            PartitionLog log = s.partitionLog(TP);
+            log.segments.get(0L).tailSyncFault = new AccessDeniedException(Segment.logFile(log.dir, 0).toString());
+
+            CompletableFuture<AppendResult> rolls = ledger.append(producer, "rollDenied", BIG);
+            producer.flush();
+            CompletableFuture<AppendResult> later = ledger.append(producer, "afterDenied", 10);
+            producer.flush();
+            assertThat(codeOf(rolls)).as("the rolling append's code").isEqualTo(LogErrors.DATA_DIR_NOT_WRITABLE);
+            assertThat(codeOf(later)).as("a later append's code").isEqualTo(LogErrors.DATA_DIR_NOT_WRITABLE);
+        }
+    }
+
+    private static ErrorCode codeOf(CompletableFuture<AppendResult> append) {
+        Throwable e = append.handle((r, t) -> t).join();
+        while (e instanceof java.util.concurrent.CompletionException && e.getCause() != null) {
+            e = e.getCause();
+        }
+        assertThat(e).as("the append's error").isInstanceOf(TributaryException.class);
+        return ((TributaryException) e).code();
     }
 
     /**
