@@ -647,7 +647,9 @@ final class PartitionLog {
                             roll();
                         } catch (IOException e) {
                             queue.poll();
-                            failLater(p, storageError("roll a new segment in " + dir, e));
+                            // a failed fsync (the roll's own, or another's it found) may have lost acknowledged records
+                            failLater(p, storageError("roll a new segment in " + dir, e,
+                                    e instanceof Segment.TailCutFailure f ? f.sync : dataSyncFailed));
                             if (failure != null) {
                                 // the roll stopped appends (its empty file may remain): nothing may be written past
                                 // nextOffset, so not even the smaller batches of this round; the next round's
@@ -934,28 +936,45 @@ final class PartitionLog {
 
     /** The error of a failed {@link Segment#cutTail}, naming the step that failed (see {@link Segment.TailCutFailure}). */
     private TributaryException tailCutError(Segment seg, IOException e) {
-        return e instanceof Segment.TailCutFailure f ? storageError(f.what, f.io())
-                : storageError("sync " + seg.file, e);
+        return e instanceof Segment.TailCutFailure f ? storageError(f.what, f.io(), f.sync)
+                : storageError("sync " + seg.file, e, true);
     }
 
     private TributaryException storageError(String what, IOException e) {
+        return storageError(what, e, false);
+    }
+
+    /**
+     * The error a failed storage operation reports, classified by its cause (disk full, not writable, other).
+     *
+     * @param syncFailed whether {@code e} is a failed fsync of this partition's data. Under {@code fsync=never} or
+     *                   {@code interval} records are acknowledged once written, before any fsync, and a failed fsync
+     *                   may have dropped them from the page cache: the error must not say acknowledged records are
+     *                   intact then. Under {@code always} only synced records were acknowledged, so they are.
+     */
+    private TributaryException storageError(String what, IOException e, boolean syncFailed) {
         // classified by the underlying error: a failed step of a roll's tail cut arrives wrapped (the rolling
         // append's error), and the partition's refusal after it must carry the same code
         IOException cause = e instanceof Segment.TailCutFailure f ? f.io() : e;
         String msg = String.valueOf(cause.getMessage());
+        String acknowledged = syncFailed && !(durability instanceof Durability.Always)
+                ? "records acknowledged since the partition's last successful sync may be lost (fsync=never and "
+                        + "fsync=interval acknowledge a record once written, and the failed fsync may have dropped it "
+                        + "from the page cache): once reopened, read the partition's end to see which are there"
+                : "acknowledged records are intact";
         if (msg.contains("No space left") || msg.contains("Disk quota") || msg.contains("File too large")) {
             return new RetriableException(LogErrors.DISK_FULL, "Could not " + what + ": the disk is full or a "
                     + "file-size limit was reached (" + msg
                     + "). Free space on the disk holding " + dir + " (e.g. lower retention.ms/retention.bytes); "
-                    + "acknowledged records are intact.", e);
+                    + acknowledged + ".", e);
         }
         if (cause instanceof java.nio.file.AccessDeniedException || msg.contains("Permission denied")
                 || msg.contains("Read-only file system")) {
             return new InvalidRequestException(LogErrors.DATA_DIR_NOT_WRITABLE, "Could not " + what + ": " + msg
-                    + ". Make " + dir + " writable; acknowledged records are intact.", e);
+                    + ". Make " + dir + " writable; " + acknowledged + ".", e);
         }
         return new RetriableException(ErrorCode.STORAGE_FAILURE, "Could not " + what + ": " + e
-                + ". Check the disk holding " + dir + "; acknowledged records are intact.", e);
+                + ". Check the disk holding " + dir + "; " + acknowledged + ".", e);
     }
 
     // ------------------------------------------------------------------------------------------------ sync
@@ -1022,7 +1041,7 @@ final class PartitionLog {
                     syncError = e;
                     if (!(e instanceof ClosedChannelException)) {
                         // after a failed fsync the page cache may have dropped the data: stop accepting
-                        failure = storageError("sync " + m.segment().file, e);
+                        failure = storageError("sync " + m.segment().file, e, true);
                         dataSyncFailed = true;
                     }
                 }
@@ -1470,7 +1489,7 @@ final class PartitionLog {
                 // fsync that succeeds would not prove otherwise, so neither this checkpoint nor a later one may
                 // write a recovery point past it (recovery would then trust bytes that never reached the disk), and
                 // batches waiting for the sync thread must not be acknowledged: the partition stops.
-                failure = storageError("sync " + seg.file, e);
+                failure = storageError("sync " + seg.file, e, true);
                 dataSyncFailed = true;
                 throw e;
             }

@@ -468,13 +468,13 @@ final class Segment {
         try {
             length = fileSize();
         } catch (IOException e) {
-            throw new TailCutFailure("read the length of " + file, e);
+            throw new TailCutFailure("read the length of " + file, false, e);
         }
         if (length > end) {
             try {
                 cutAt(end);
             } catch (IOException e) {
-                throw new TailCutFailure("cut the preallocated tail of " + file + " at byte " + end, e);
+                throw new TailCutFailure("cut the preallocated tail of " + file + " at byte " + end, false, e);
             }
             try {
                 if (fault != null) {
@@ -482,7 +482,7 @@ final class Segment {
                 }
                 force(true); // fsync, not fdatasync: the new length is what must be durable
             } catch (IOException e) {
-                throw new TailCutFailure("sync " + file + " (after cutting its preallocated tail)", e);
+                throw new TailCutFailure("sync " + file + " (after cutting its preallocated tail)", true, e);
             }
         } else {
             try {
@@ -491,7 +491,7 @@ final class Segment {
                 }
                 force(false);
             } catch (IOException e) {
-                throw new TailCutFailure("sync " + file, e);
+                throw new TailCutFailure("sync " + file, true, e);
             }
         }
     }
@@ -503,10 +503,13 @@ final class Segment {
      */
     static final class TailCutFailure extends IOException {
         final String what;
+        /** Whether the fsync failed (it may have dropped written data), not a step before it. */
+        final boolean sync;
 
-        TailCutFailure(String what, IOException cause) {
+        TailCutFailure(String what, boolean sync, IOException cause) {
             super(cause.getMessage(), cause);
             this.what = what;
+            this.sync = sync;
         }
 
         /** The underlying error. */
