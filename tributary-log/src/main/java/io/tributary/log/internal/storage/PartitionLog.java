@@ -205,6 +205,8 @@ final class PartitionLog {
     volatile @Nullable IOException rollCreateFault;
     /** Test support: thrown once by the folder sync that makes a failed roll's delete of its stray file durable. */
     volatile @Nullable IOException rollStraySyncFault;
+    /** Test support: run by a clean close once it checked for a failure, before it cuts and syncs the tail. */
+    volatile @Nullable Runnable beforeCloseTailCut;
     /** Test support: run by the sync thread just before each fsync it makes. */
     volatile @Nullable Runnable beforeSync;
     /** Test support: thrown once by the sync thread's next fsync in its place, as a failed one. */
@@ -1692,15 +1694,29 @@ final class PartitionLog {
         try {
             Segment a = active;
             if (failure == null && !deleted) {
+                Runnable hook = beforeCloseTailCut;
+                if (hook != null) {
+                    hook.run();
+                }
+                boolean otherSyncFailed;
                 syncLock.lock(); // a sync thread that outlived stopSyncer's wait may still be syncing: see syncLock
                 try {
                     a.cutTail(); // a clean close leaves no zero tail: the file's length is the partition's end
+                    // Read again under the lock, as a roll does: that sync thread's fsync may have failed since
+                    // `failure` was checked, and ours succeeding then proves nothing about what it may have dropped.
+                    otherSyncFailed = dataSyncFailed;
                 } catch (IOException e) {
                     failure = tailCutError(a, e);
                     dataSyncFailed = true; // that sync thread must not acknowledge what this fsync may have dropped
                     throw e;
                 } finally {
                     syncLock.unlock();
+                }
+                if (otherSyncFailed) {
+                    // no clean recovery point (the next open checks the last segment), and not tailSynced: the
+                    // sync thread must not take this close's fsync as covering its batches
+                    throw new IOException("an fsync of partition " + tp + " failed while it was closing ("
+                            + failure + ")");
                 }
                 tailSynced = true;
                 synchronized (recoveryPointLock) {
