@@ -844,6 +844,11 @@ final class PartitionLog {
             before.run();
         }
         Segment old = active;
+        // Before the sync lock, not in cutTail under it: stopping fills waits for a running fill's fsync and its
+        // read-back of the zeros, and holding syncLock through that wait held off the sync thread's fsync (and every
+        // fsync=always acknowledgement of the partition) for as long. Fills stop for good, so none starts before the
+        // cut, and cutTail's own stopFills then returns at once.
+        old.stopFills();
         boolean otherSyncFailed;
         syncLock.lock();
         try {
@@ -1698,6 +1703,7 @@ final class PartitionLog {
                 if (hook != null) {
                     hook.run();
                 }
+                a.stopFills(); // outside the sync lock, as in roll: waiting for a running fill must not hold it
                 boolean otherSyncFailed;
                 syncLock.lock(); // a sync thread that outlived stopSyncer's wait may still be syncing: see syncLock
                 try {
