@@ -151,7 +151,10 @@ final class PartitionLog {
      * once per open file, to the first fsync that checks after it: of two fsyncs of one segment at once, one could
      * fail for pages the other covered while the other returned success. The sync thread then acknowledged batches a
      * roll's failed fsync may have dropped, having read the flag before the roll set it. Taking turns, an fsync that
-     * succeeds either covered its pages itself or finds an earlier failure recorded. Taken after the write lock (a
+     * succeeds either covered its pages itself or finds an earlier failure recorded. A preallocating fill's fsync
+     * is the exception: it runs on its own open file and may take long, so it is not under this lock; Linux tells the
+     * partition's channel of a failed write-back too, and {@link #fillFailed} records the fill's own failure under
+     * this lock (the one report there is once {@link Segment} reopened its channel). Taken after the write lock (a
      * roll holds that), never before it; no foreign code runs under it.
      */
     private final ReentrantLock syncLock = new ReentrantLock();
@@ -784,11 +787,32 @@ final class PartitionLog {
      * than for a full disk: that error may concern the file's data pages too.
      */
     private void fillFailed(Segment seg, long from, long to, Throwable cause, boolean syncFailed) {
+        if (syncFailed && cause instanceof IOException io) {
+            // The fill's fdatasync covers the whole file, so its failure may concern the appended records' pages, not
+            // just the zeros. It runs on its own open file, outside syncLock (a fill's fsync can be long, and the
+            // sync thread must not wait for it): Linux reports the failed write-back to the partition's channel too,
+            // except after Segment.reopen replaced that channel, whose fsyncs are then never told. So it stops the
+            // partition here, as any other failed fsync of its data does.
+            TributaryException error;
+            syncLock.lock();
+            try {
+                error = failure;
+                if (error == null) {
+                    error = storageError("sync " + seg.file + " (preallocating it from byte " + from + ")", io, true);
+                    failure = error;
+                }
+                dataSyncFailed = true; // after failure: the sync thread reads it to fail what waits (see syncLoop)
+            } finally {
+                syncLock.unlock();
+            }
+            LOG.log(System.Logger.Level.ERROR, "partition " + tp + " stopped: " + error.getMessage());
+            return;
+        }
         boolean first = !fillFailureLogged;
         fillFailureLogged = true;
-        System.Logger.Level level = first || syncFailed ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG;
+        System.Logger.Level level = first ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG;
         LOG.log(level, () -> "partition " + tp + ": preallocating " + seg.file + " from byte " + from + " to " + to
-                + (syncFailed ? " failed to sync the zeros: " : " failed: ") + cause + ". Appends go on without it"
+                + " failed: " + cause + ". Appends go on without it"
                 + " (each sync then also commits the file's growth) and the next fill is tried once the appends pass"
                 + " byte " + from + "; to stop preallocating set " + EmbeddedLogConfig.SEGMENT_PREALLOCATE_BYTES
                 + "=0" + (first ? "" : " (further failures of this partition are logged at DEBUG)"));

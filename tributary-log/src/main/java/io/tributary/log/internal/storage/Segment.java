@@ -176,6 +176,8 @@ final class Segment {
     }
 
     private int lastBatchRel;
+    /** Test support: thrown once by the next fill in place of its fsync, as a failed one. */
+    volatile @Nullable IOException fillSyncFault;
     /** Test support: thrown once by the next {@link #cutTail} in place of its fsync, as a failed one. */
     volatile @Nullable IOException tailSyncFault;
     /** Test support: thrown once by the next {@link #seal} once half of the offset index's bytes are written. */
@@ -734,6 +736,11 @@ final class Segment {
                 notifyAll();
             }
             try {
+                IOException fault = fillSyncFault;
+                if (fault != null) {
+                    fillSyncFault = null;
+                    throw fault;
+                }
                 out.force(false); // commits the new length and extents once, for the whole fill
             } catch (IOException e) {
                 throw new FillSyncException(e);

@@ -240,6 +240,39 @@ class PreallocationFaultTest {
                 .filter(t -> t.getName().startsWith("tributary-prealloc-")).count();
     }
 
+    /**
+     * A fill's fdatasync covers the whole file, the appended records' pages too, but its failure was only logged and
+     * appends went on: the fill runs on its own open file, and once the segment's channel had been reopened the
+     * partition's own fsyncs were never told of the failed write-back. It now stops the partition as any failed fsync
+     * of its data does.
+     */
+    @Test
+    void aFillWhoseFsyncFailsStopsThePartition() throws Exception {
+        try (EmbeddedStorage s = EmbeddedStorage.open(StorageFixture.config(dir))) {
+            StorageFixture.topic(s, "t", 1, Map.of("fsync", "always"));
+            EmbeddedProducer p = StorageFixture.producer(s);
+            p.append("t", 0, record("k", "first", 1)).join();
+            PartitionLog log = s.partitionLog(TP);
+            Segment seg = log.segments.lastEntry().getValue();
+            awaitNoFill(seg);
+            seg.fillSyncFault = new java.io.IOException("injected: the fill's fsync failed");
+            for (int i = 0; i < 4000 && seg.fillSyncFault != null; i++) {
+                p.append("t", 0, record("k" + i, "x".repeat(1000), 1000 + i)).join();
+            }
+            assertThat(seg.fillSyncFault).as("a fill ran and used the injected fault").isNull();
+            awaitNoFill(seg);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (log.failure() == null && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertThat(log.failure()).as("the partition's failure").isNotNull();
+            assertThat(log.failure().getMessage()).contains("Could not sync " + seg.file)
+                    .contains("injected: the fill's fsync failed");
+            assertThat(p.append("t", 0, record("k", "after", 2))).as("an append after the fill's failed fsync")
+                    .failsWithin(10, TimeUnit.SECONDS);
+        }
+    }
+
     private static void awaitNoFill(Segment seg) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (seg.filling()) {
