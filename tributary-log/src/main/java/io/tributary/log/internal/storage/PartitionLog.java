@@ -783,8 +783,8 @@ final class PartitionLog {
      * Only the zeros failed (e.g. the disk is full): appends go on, on a growing file (slower syncs), and report their
      * own errors; bytes the fill did write past the end are a zero tail recovery skips. The segment tries again once
      * the appends have passed where the fill started. Logged as a WARNING the first time per partition (a file system
-     * that refuses every fill should be visible, not a DEBUG line per MiB), and every time its fsync failed other
-     * than for a full disk: that error may concern the file's data pages too.
+     * that refuses every fill should be visible, not a DEBUG line per MiB). A fill whose fsync failed other than for
+     * a full disk is not such a failure: that error may concern the file's data pages too, so the partition stops.
      */
     private void fillFailed(Segment seg, long from, long to, Throwable cause, boolean syncFailed) {
         if (syncFailed && cause instanceof IOException io) {
@@ -1206,6 +1206,11 @@ final class PartitionLog {
         if (s != null) {
             LockSupport.unpark(s);
         }
+    }
+
+    /** Test support: whether some thread holds {@link #syncLock}. */
+    boolean syncLockHeld() {
+        return syncLock.isLocked();
     }
 
     /** Test support: whether the sync thread is waiting for {@link #syncLock} (another fsync holds it). */

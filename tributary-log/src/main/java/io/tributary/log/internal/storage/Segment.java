@@ -176,6 +176,8 @@ final class Segment {
     }
 
     private int lastBatchRel;
+    /** Test support: run by each fill once its zeros are written, before its fsync. */
+    volatile @Nullable Runnable beforeFillSync;
     /** Test support: thrown once by the next fill in place of its fsync, as a failed one. */
     volatile @Nullable IOException fillSyncFault;
     /** Test support: thrown once by the next {@link #cutTail} in place of its fsync, as a failed one. */
@@ -734,6 +736,10 @@ final class Segment {
                 // no more writes: a writer that caught up need not wait for the sync and the read-back
                 fillFrom = Long.MAX_VALUE;
                 notifyAll();
+            }
+            Runnable hook = beforeFillSync;
+            if (hook != null) {
+                hook.run();
             }
             try {
                 IOException fault = fillSyncFault;

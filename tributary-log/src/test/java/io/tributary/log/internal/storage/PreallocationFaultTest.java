@@ -273,6 +273,57 @@ class PreallocationFaultTest {
         }
     }
 
+    /**
+     * A roll stopped the old segment's fills, waiting for a running one's fsync and read-back, while it held the
+     * partition's sync lock, so the sync thread's fsync (every fsync=always acknowledgement) waited for the fill too.
+     * Here a fill is held before its fsync while retention rolls the (expired) segment: the roll must wait for the
+     * fill without the lock.
+     */
+    @Test
+    void aRollWaitsForARunningFillWithoutHoldingTheSyncLock() throws Exception {
+        try (EmbeddedStorage s = EmbeddedStorage.open(StorageFixture.config(dir))) {
+            StorageFixture.topic(s, "t", 1, Map.of("fsync", "always"));
+            EmbeddedProducer p = StorageFixture.producer(s);
+            p.append("t", 0, record("k", "first", 1)).join();
+            PartitionLog log = s.partitionLog(TP);
+            Segment seg = log.segments.lastEntry().getValue();
+            awaitNoFill(seg);
+            java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            seg.beforeFillSync = () -> {
+                held.countDown();
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            };
+            Thread cleaner = null;
+            try {
+                for (int i = 0; held.getCount() > 0 && i < 4000; i++) {
+                    p.append("t", 0, record("k" + i, "x".repeat(1000), 1000 + i)).join();
+                }
+                assertThat(held.getCount()).as("a fill is held before its fsync").isZero();
+                // every record is from 1970: retention rolls the active segment, waiting for the held fill
+                cleaner = Thread.ofPlatform().start(() -> s.runCleanerOnce(System.currentTimeMillis()));
+                long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+                boolean lockHeld = false;
+                while (System.nanoTime() < until && !lockHeld) {
+                    lockHeld = log.syncLockHeld();
+                }
+                assertThat(cleaner.isAlive()).as("the roll waits for the held fill").isTrue();
+                assertThat(lockHeld).as("the sync lock held while the roll waits for the fill").isFalse();
+            } finally {
+                release.countDown();
+                if (cleaner != null) {
+                    cleaner.join(10_000);
+                }
+            }
+            assertThat(log.segments.size()).as("segments after retention's roll (the old one deleted)").isEqualTo(1);
+            assertThat(log.segments.lastEntry().getValue()).as("the active segment").isNotSameAs(seg);
+        }
+    }
+
     private static void awaitNoFill(Segment seg) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (seg.filling()) {
