@@ -262,6 +262,7 @@ final class PartitionLog {
                              List<String> corruption) throws IOException {
         PartitionLog log = new PartitionLog(storage, tp, dir, config, indexIntervalBytes);
         TreeMap<Long, Path> files = new TreeMap<>();
+        List<Path> indexFiles = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
@@ -270,6 +271,21 @@ final class PartitionLog {
                     Files.deleteIfExists(p); // leftovers of an interrupted checkpoint, compaction or deletion
                 } else if (name.endsWith(Segment.LOG_SUFFIX) && name.length() == 20 + Segment.LOG_SUFFIX.length()) {
                     files.put(Long.parseLong(name.substring(0, 20)), p);
+                } else if (name.endsWith(Segment.INDEX_SUFFIX) || name.endsWith(Segment.TIME_INDEX_SUFFIX)) {
+                    indexFiles.add(p);
+                }
+            }
+        }
+        for (Path p : indexFiles) {
+            // index files whose segment file is gone: retention moved the segment aside and deleted it, then could
+            // not delete these (or a crash came between); nothing else would ever remove them
+            String name = p.getFileName().toString();
+            if (!Files.exists(p.resolveSibling(name.substring(0, name.lastIndexOf('.')) + Segment.LOG_SUFFIX))) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.WARNING, "Could not delete " + p + ", an index file of " + tp
+                            + " whose segment is gone (" + e + "); it is unused. Remove it by hand.");
                 }
             }
         }
@@ -1641,8 +1657,8 @@ final class PartitionLog {
      * maintenance pass so in-flight reads finish. If its file cannot be moved aside, nothing changes and this throws:
      * the segment used to be taken out first, so a failed move left its file on disk while the next pass deleted the
      * segment after it, and the reopened partition had a gap behind the old file (an open that failed as corrupt).
-     * Once the file is moved, the segment is gone whatever else fails: an open deletes a {@code .deleted} file left
-     * behind.
+     * Once the file is moved, the segment is gone whatever else fails: deleting the rest is best effort (logged), and
+     * an open deletes a {@code .deleted} file or index files left behind.
      */
     void retire(Segment s) throws IOException {
         Path dead = s.file.resolveSibling(s.file.getFileName() + ".deleted");
@@ -1651,9 +1667,17 @@ final class PartitionLog {
         synchronized (retired) {
             retired.add(s);
         }
-        Files.deleteIfExists(s.indexFile());
-        Files.deleteIfExists(s.timeIndexFile());
-        Files.deleteIfExists(dead);
+        // Best effort from here: the segment is gone, so a throw would only skip the caller's count and its
+        // signalChange (readers waiting on the new start offset) over files an open deletes anyway (a .deleted file,
+        // index files with no segment file).
+        for (Path leftover : List.of(s.indexFile(), s.timeIndexFile(), dead)) {
+            try {
+                Files.deleteIfExists(leftover);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "Retention removed segment " + s.file + " of " + tp
+                        + " but could not delete " + leftover + " (" + e + "); the next open of the log deletes it.");
+            }
+        }
     }
 
     /** Closes channels retired on an earlier pass (readers had a whole cleaner interval to finish). */

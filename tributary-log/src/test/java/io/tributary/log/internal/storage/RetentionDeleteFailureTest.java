@@ -81,4 +81,43 @@ class RetentionDeleteFailureTest {
             assertThat(s.endOffset(TP)).isEqualTo(2L * FILLED + 3);
         }
     }
+    /**
+     * Once retention had moved a segment's file aside, a failed delete of its index file threw: the caller's count and
+     * its signal to waiting readers were skipped (and, since the move-failure fix, the pass stopped), and the index
+     * files stayed for good, an open deleting only .tmp, .cleaned and .deleted files.
+     */
+    @Test
+    void countsARetiredSegmentWhoseIndexFileCannotBeDeletedAndTheNextOpenDeletesIt() throws Exception {
+        AppendLedger ledger = new AppendLedger(TP);
+        Path index;
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            StorageFixture.topic(s, TP.topic(), 1, Map.of(TopicConfig.SEGMENT_BYTES,
+                    String.valueOf(TopicConfig.MIN_SEGMENT_BYTES), TopicConfig.RETENTION_BYTES, "100000",
+                    TopicConfig.RETENTION_MS, "-1"));
+            EmbeddedProducer producer = StorageFixture.producer(s);
+            for (int i = 0; i < 2 * FILLED + 2; i++) {
+                ledger.append(producer, "r" + i, BIG).join();
+            }
+            PartitionLog log = s.partitionLog(TP);
+            // a non-empty folder in place of the oldest segment's offset index: deleting it fails
+            index = log.segments.get(0L).indexFile();
+            Files.delete(index);
+            Files.createDirectories(index);
+            Files.writeString(index.resolve("keep"), "x");
+
+            assertThat(log.applyRetention(System.currentTimeMillis())).as("segments retention deleted").isEqualTo(2);
+            assertThat(s.startOffset(TP)).as("start offset").isEqualTo(2L * FILLED);
+            Files.delete(index.resolve("keep"));
+        }
+        assertThat(Files.exists(index)).as("the index left behind, before reopening").isTrue();
+        Path strayTimeIndex = index.resolveSibling(Segment.fileStem(99_999) + Segment.TIME_INDEX_SUFFIX);
+        Files.writeString(strayTimeIndex, "x");
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            assertThat(s.recoveryEvents()).as("data recovery found missing or torn").isEmpty();
+            assertThat(s.startOffset(TP)).isEqualTo(2L * FILLED);
+            assertThat(Files.exists(index)).as("the index left behind, after reopening").isFalse();
+            assertThat(Files.exists(strayTimeIndex)).as("a time index with no segment, after reopening").isFalse();
+            assertThat(s.endOffset(TP)).isEqualTo(2L * FILLED + 2);
+        }
+    }
 }
