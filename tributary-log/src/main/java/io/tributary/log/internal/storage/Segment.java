@@ -190,11 +190,13 @@ final class Segment {
      * entry records the segment's largest timestamp, which retention reads after a restart.
      *
      * <p>Each file is written to a temp file, synced, and renamed over the old one, then the folder is synced once,
-     * never rewritten in place: a segment is sealed again when the roll that sealed it failed, and its indexes are
-     * then memory maps of the very files being replaced, read by consumers (a truncated mapped file faults reads past
-     * its new end); and a write that failed or a crash in the middle of an in-place write left a torn file, which the
-     * load checks reject only if it ends inside an entry or in zeros, not if it was cut between entries (a time index
-     * missing its last entries understates the segment's newest timestamp, so retention would delete it early).
+     * never rewritten in place: a write that failed or a crash in the middle of an in-place write left a torn file,
+     * which the load checks reject only if it ends inside an entry or in zeros, not if it was cut between entries (a
+     * time index missing its last entries understates the segment's newest timestamp, so retention would delete it
+     * early). Also, a segment is sealed again when the roll that sealed it failed, and its indexes are then memory
+     * maps of the very files being replaced, read by consumers: a rename leaves the mapped file intact, where an
+     * in-place rewrite truncated it first and a read in that window faulted. That second point follows from how
+     * mappings work; no test holds a reader in the window (IndexRewriteTest covers the failed write).
      */
     void seal() throws IOException {
         if (maxTimestamp > timeIndex.lastTimestamp()) {
@@ -204,6 +206,13 @@ final class Segment {
         sealFault = null;
         Path offsets = AtomicFiles.writeTemp(indexFile(), offsetIndex.encode(), fault);
         Path times = AtomicFiles.writeTemp(timeIndexFile(), timeIndex.encode(), null);
+        // Two renames, not one atomic step: a failure (or crash) between them leaves the new offset index beside the
+        // old time index, or beside none. Harmless, because PartitionLog.open trusts index files only of segments
+        // that are not the last (it scans the last one and rebuilds its indexes from the data), and no such segment
+        // can hold a stale time index: a roll whose seal throws creates no next segment (the next roll seals again,
+        // both files); compaction deleted the old pair before sealing the new file (a missing time index fails the
+        // load, and the open rebuilds both); and an open re-seals a closed segment whose data does not change, so
+        // its old time index, if it passed the load checks, describes the same records.
         AtomicFiles.replace(offsets, indexFile());
         AtomicFiles.replace(times, timeIndexFile());
         AtomicFiles.syncDirectory(file.getParent());

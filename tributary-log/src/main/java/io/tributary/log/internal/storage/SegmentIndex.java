@@ -140,8 +140,8 @@ final class SegmentIndex {
     }
 
     /**
-     * Replaces {@code file} with the index, atomically ({@link AtomicFiles#write}): never rewritten in place, since the
-     * old file may be memory-mapped by a reader (see {@link Segment#seal}).
+     * Replaces {@code file} with the index, atomically ({@link AtomicFiles#write}): never rewritten in place, so a
+     * failed write cannot tear it and a reader's mapping of the old file stays intact (see {@link Segment#seal}).
      */
     void writeTo(Path file) throws IOException {
         AtomicFiles.write(file, encode());

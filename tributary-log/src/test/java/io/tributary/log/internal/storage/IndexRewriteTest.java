@@ -23,8 +23,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * A segment's index files are written when it is sealed: by a roll, and again by the next roll when one fails after
  * sealing (appends then go on in the sealed segment). The files used to be rewritten in place (truncated, then
- * written): a write that failed or a crash in the middle left a torn file, while the segment's own index was a memory
- * map of that very file, read by consumers. They are now written to a temp file, synced and renamed over the old one.
+ * written): a write that failed or a crash in the middle left a torn file. They are now written to a temp file, synced
+ * and renamed over the old one. What this covers is the failed write leaving the old files whole; that the rename
+ * also keeps a consumer's memory map of the old file intact (an in-place truncate could fault a read) is not
+ * exercised: no test holds a read inside the truncate-to-rewrite window the old code had.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class IndexRewriteTest {
