@@ -598,7 +598,11 @@ final class Segment {
     /** Whether a fill's task started running (else {@link #filling} is a reservation only); guarded by {@code this}. */
     private boolean fillStarted;
 
-    /** How a fill that failed reports it (on the fill's thread, after the segment released the fill). */
+    /**
+     * How a fill that failed reports it, on the fill's thread and outside the segment's monitor: after the segment
+     * released the fill, except a failed fsync ({@code syncFailed}), which is reported before, so that
+     * {@link #stopFills} returns only once it was recorded.
+     */
     interface FillFailure {
         /**
          * @param syncFailed whether the fill's fsync failed for a reason other than a full disk, which puts the
@@ -690,12 +694,31 @@ final class Segment {
                 if (failure != null) {
                     nextFillAt = from; // before the fill counts as ended, so no append starts the same failing fill
                 }
-                fillStarted = false;
-                releaseReservation();
+            }
+            if (syncFailed) {
+                // Told before the fill counts as ended: a roll or close waits for it in stopFills and then reads the
+                // partition's failure; told after, that check could come first, and the roll then created the next
+                // segment (a close wrote a clean recovery point) past data the failed fsync may have dropped. Outside
+                // this monitor, as onFailure takes the partition's sync lock, which cutTail holds while it takes the
+                // monitor; roll and close wait here without that lock. The writer does not wait meanwhile (the last
+                // chunk set fillFrom past everything).
+                try {
+                    onFailure.failed(from, to, failure, true);
+                } finally {
+                    synchronized (this) {
+                        fillStarted = false;
+                        releaseReservation();
+                    }
+                }
+            } else {
+                synchronized (this) {
+                    fillStarted = false;
+                    releaseReservation();
+                }
             }
         }
-        if (failure != null) {
-            onFailure.failed(from, to, failure, syncFailed);
+        if (failure != null && !syncFailed) {
+            onFailure.failed(from, to, failure, false);
         }
     }
 

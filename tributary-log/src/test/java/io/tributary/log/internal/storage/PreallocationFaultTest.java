@@ -274,6 +274,46 @@ class PreallocationFaultTest {
     }
 
     /**
+     * A fill whose fsync failed released the segment before telling the partition, so a roll's or close's stopFills
+     * could return, and the roll then check for a failure, before the fill's failure was recorded: the roll created
+     * the next segment past data the failed fsync may have dropped. stopFills must return only once it was told.
+     */
+    @Test
+    void stopFillsReturnsOnlyOnceAFillsFailedFsyncWasReported() throws Exception {
+        Segment seg = Segment.create(dir, 0, 4096);
+        java.util.concurrent.CountDownLatch told = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch recorded = new java.util.concurrent.CountDownLatch(1);
+        List<Boolean> syncFailures = new CopyOnWriteArrayList<>();
+        seg.fillSyncFault = new java.io.IOException("injected: the fill's fsync failed");
+        ExecutorService fills = Executors.newSingleThreadExecutor();
+        Thread stopper = null;
+        try {
+            assertThat(seg.startFill(0, 1 << 20, fills, (from, to, cause, syncFailed) -> {
+                syncFailures.add(syncFailed);
+                told.countDown();
+                try {
+                    recorded.await(30, TimeUnit.SECONDS); // the partition recording the failure, slowly
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            })).isTrue();
+            assertThat(told.await(30, TimeUnit.SECONDS)).as("the fill reported its failed fsync").isTrue();
+            stopper = Thread.ofPlatform().start(seg::stopFills);
+            stopper.join(300);
+            assertThat(stopper.isAlive()).as("stopFills waits while the failed fsync is being reported").isTrue();
+        } finally {
+            recorded.countDown();
+            if (stopper != null) {
+                stopper.join(10_000);
+            }
+            fills.shutdown();
+        }
+        assertThat(stopper.isAlive()).as("stopFills returned once the report ended").isFalse();
+        assertThat(syncFailures).containsExactly(true);
+        seg.close();
+    }
+
+    /**
      * A roll stopped the old segment's fills, waiting for a running one's fsync and read-back, while it held the
      * partition's sync lock, so the sync thread's fsync (every fsync=always acknowledgement) waited for the fill too.
      * Here a fill is held before its fsync while retention rolls the (expired) segment: the roll must wait for the
