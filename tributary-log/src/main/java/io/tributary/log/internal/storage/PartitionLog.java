@@ -672,9 +672,14 @@ final class PartitionLog {
                             roll();
                         } catch (IOException e) {
                             queue.poll();
-                            // a failed fsync (the roll's own, or another's it found) may have lost acknowledged records
-                            failLater(p, storageError("roll a new segment in " + dir, e,
-                                    e instanceof Segment.TailCutFailure f ? f.sync : dataSyncFailed));
+                            // When the roll stopped the partition (or found it stopped by another fsync), this append
+                            // gets the same error as every refusal after it: classifying `e` instead gave it another
+                            // code when that error was wrapped (the roll's bare IOException naming another's failure
+                            // made an AccessDeniedException a STORAGE_FAILURE here, DATA_DIR_NOT_WRITABLE later).
+                            // A failed fsync (the roll's own, or another's it found) may have lost acknowledged records.
+                            TributaryException f = failure;
+                            failLater(p, f != null ? f : storageError("roll a new segment in " + dir, e,
+                                    e instanceof Segment.TailCutFailure t ? t.sync : dataSyncFailed));
                             if (failure != null) {
                                 // the roll stopped appends (its empty file may remain): nothing may be written past
                                 // nextOffset, so not even the smaller batches of this round; the next round's

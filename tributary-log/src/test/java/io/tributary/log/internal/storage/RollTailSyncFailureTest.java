@@ -88,7 +88,7 @@ class RollTailSyncFailureTest {
             CompletableFuture<AppendResult> rolls = ledger.append(producer, "rollFails", BIG);
             producer.flush();
             assertThat(String.valueOf(rolls.handle((r, e) -> e).join())).as("the rolling append's error")
-                    .contains("failed to read the length of " + oldFile);
+                    .contains("Could not read the length of " + oldFile).doesNotContain("Could not sync");
             CompletableFuture<AppendResult> small = ledger.append(producer, "small", 10);
             producer.flush();
             assertThat(String.valueOf(small.handle((r, e) -> e).join())).as("the refusal names the failed step")
@@ -286,6 +286,48 @@ class RollTailSyncFailureTest {
         try (EmbeddedStorage s = StorageFixture.open(dir)) {
             assertThat(s.endOffset(TP)).as("end offset after reopen").isGreaterThanOrEqualTo(FILLED);
             ledger.assertReadable(s, "after reopen");
+        }
+    }
+
+    /**
+     * A roll that found another fsync's failure threw a bare IOException naming it, and the rolling append's error was
+     * classified by that wrapper's message: a denied fsync gave the rolling append STORAGE_FAILURE while every
+     * refusal after it said DATA_DIR_NOT_WRITABLE. Both now carry the failure that stopped the partition.
+     */
+    @Test
+    void givesTheRollingAppendTheFailureItFoundWhenAnotherFsyncWasDeniedAfterTheWriteBegan() throws Exception {
+        AppendLedger ledger = new AppendLedger(TP);
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            EmbeddedProducer producer = ledger.fillFirstSegment(s, "always");
+            PartitionLog log = s.partitionLog(TP);
+            CountDownLatch aboutToSync = new CountDownLatch(1);
+            CountDownLatch rolling = new CountDownLatch(1);
+            log.beforeSync = () -> {
+                aboutToSync.countDown();
+                await(rolling);
+            };
+            CompletableFuture<AppendResult> small = ledger.append(producer, "smallBeforeRoll", 10);
+            assertThat(aboutToSync.await(10, TimeUnit.SECONDS)).as("the sync thread is about to sync").isTrue();
+            log.beforeSync = null;
+            log.syncFault = new AccessDeniedException(Segment.logFile(log.dir, 0).toString());
+            log.beforeRoll = () -> {
+                log.beforeRoll = null;
+                rolling.countDown();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (log.failure() == null && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
+            };
+            CompletableFuture<AppendResult> rolls = ledger.append(producer, "rolls", BIG);
+            log.pauseWrites();
+            log.resumeWrites(); // this thread writes the queued batch: it rolls after the sync thread's fsync failed
+            assertThat(small.handle((r, e) -> e).get(10, TimeUnit.SECONDS)).as("the batch the denied fsync covered")
+                    .isNotNull();
+            CompletableFuture<AppendResult> later = ledger.append(producer, "afterDenied", 10);
+            producer.flush();
+            assertThat(codeOf(rolls)).as("the rolling append's code").isEqualTo(LogErrors.DATA_DIR_NOT_WRITABLE);
+            assertThat(codeOf(later)).as("a later append's code").isEqualTo(LogErrors.DATA_DIR_NOT_WRITABLE);
+            assertThat(log.segments.keySet()).as("segment bases: no roll after the failed fsync").containsExactly(0L);
         }
     }
 
