@@ -894,9 +894,10 @@ final class PartitionLog {
         }
         Segment old = active;
         // Before the sync lock, not in cutTail under it: stopping fills waits for a running fill's fsync and its
-        // read-back of the zeros, and holding syncLock through that wait held off the sync thread's fsync (and every
-        // fsync=always acknowledgement of the partition) for as long. Fills stop for good, so none starts before the
-        // cut, and cutTail's own stopFills then returns at once.
+        // read-back of the zeros, and waiting without syncLock lets the sync thread finish the fsync it is in (and
+        // acknowledge what it covered). No more than that: this roll still holds the write lock through the wait,
+        // and the sync thread takes the write lock at the start of each cycle, so its next cycle waits for the fill
+        // too. Fills stop for good, so none starts before the cut, and cutTail's own stopFills then returns at once.
         old.stopFills();
         boolean otherSyncFailed;
         syncLock.lock();

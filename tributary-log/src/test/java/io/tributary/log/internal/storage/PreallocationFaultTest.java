@@ -316,8 +316,10 @@ class PreallocationFaultTest {
     /**
      * A roll stopped the old segment's fills, waiting for a running one's fsync and read-back, while it held the
      * partition's sync lock, so the sync thread's fsync (every fsync=always acknowledgement) waited for the fill too.
-     * Here a fill is held before its fsync while retention rolls the (expired) segment: the roll must wait for the
-     * fill without the lock.
+     * Here a fill is held before its fsync while retention rolls the (expired) segment, and the sync thread is held
+     * just before the fsync of a batch written meanwhile: once the roll waits for the fill, it must not hold the sync
+     * lock, and the sync thread must finish that fsync and acknowledge the batch while the fill is still held. (Its
+     * next cycle does wait: the roll holds the write lock.)
      */
     @Test
     void aRollWaitsForARunningFillWithoutHoldingTheSyncLock() throws Exception {
@@ -332,28 +334,37 @@ class PreallocationFaultTest {
             java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
             seg.beforeFillSync = () -> {
                 held.countDown();
-                try {
-                    release.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                awaitLatch(release);
             };
+            java.util.concurrent.CountDownLatch syncHeld = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch releaseSync = new java.util.concurrent.CountDownLatch(1);
             Thread cleaner = null;
             try {
                 for (int i = 0; held.getCount() > 0 && i < 4000; i++) {
                     p.append("t", 0, record("k" + i, "x".repeat(1000), 1000 + i)).join();
                 }
                 assertThat(held.getCount()).as("a fill is held before its fsync").isZero();
+                log.beforeSync = () -> {
+                    log.beforeSync = null;
+                    syncHeld.countDown();
+                    awaitLatch(releaseSync);
+                };
+                java.util.concurrent.CompletableFuture<?> pending = p.append("t", 0, record("w", "written", 2));
+                assertThat(syncHeld.await(10, TimeUnit.SECONDS)).as("the sync thread is about to sync").isTrue();
                 // every record is from 1970: retention rolls the active segment, waiting for the held fill
                 cleaner = Thread.ofPlatform().start(() -> s.runCleanerOnce(System.currentTimeMillis()));
-                long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
-                boolean lockHeld = false;
-                while (System.nanoTime() < until && !lockHeld) {
-                    lockHeld = log.syncLockHeld();
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (!waitsForAFill(cleaner) && System.nanoTime() < until) {
+                    Thread.sleep(1);
                 }
-                assertThat(cleaner.isAlive()).as("the roll waits for the held fill").isTrue();
-                assertThat(lockHeld).as("the sync lock held while the roll waits for the fill").isFalse();
+                assertThat(waitsForAFill(cleaner)).as("the roll waits for the held fill").isTrue();
+                assertThat(log.syncLockHeld()).as("the sync lock held while the roll waits for the fill").isFalse();
+                releaseSync.countDown();
+                assertThat(pending).as("the batch whose fsync the sync thread was about to make, acknowledged while"
+                        + " the roll waits for the fill").succeedsWithin(10, TimeUnit.SECONDS);
+                assertThat(waitsForAFill(cleaner)).as("the roll still waits for the held fill").isTrue();
             } finally {
+                releaseSync.countDown();
                 release.countDown();
                 if (cleaner != null) {
                     cleaner.join(10_000);
@@ -361,6 +372,21 @@ class PreallocationFaultTest {
             }
             assertThat(log.segments.size()).as("segments after retention's roll (the old one deleted)").isEqualTo(1);
             assertThat(log.segments.lastEntry().getValue()).as("the active segment").isNotSameAs(seg);
+        }
+    }
+
+    /** Whether {@code t} is parked in {@link Segment#stopFills}'s wait for a running fill. */
+    private static boolean waitsForAFill(Thread t) {
+        return t.getState() == Thread.State.WAITING && java.util.Arrays.stream(t.getStackTrace())
+                .anyMatch(e -> e.getClassName().equals(Segment.class.getName())
+                        && e.getMethodName().equals("awaitNoFill"));
+    }
+
+    private static void awaitLatch(java.util.concurrent.CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
