@@ -275,21 +275,8 @@ final class PartitionLog {
                     Files.deleteIfExists(p); // leftovers of an interrupted checkpoint, compaction or deletion
                 } else if (name.endsWith(Segment.LOG_SUFFIX) && name.length() == 20 + Segment.LOG_SUFFIX.length()) {
                     files.put(Long.parseLong(name.substring(0, 20)), p);
-                } else if (name.endsWith(Segment.INDEX_SUFFIX) || name.endsWith(Segment.TIME_INDEX_SUFFIX)) {
+                } else if (indexBase(name) >= 0) {
                     indexFiles.add(p);
-                }
-            }
-        }
-        for (Path p : indexFiles) {
-            // index files whose segment file is gone: retention moved the segment aside and deleted it, then could
-            // not delete these (or a crash came between); nothing else would ever remove them
-            String name = p.getFileName().toString();
-            if (!Files.exists(p.resolveSibling(name.substring(0, name.lastIndexOf('.')) + Segment.LOG_SUFFIX))) {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    LOG.log(System.Logger.Level.WARNING, "Could not delete " + p + ", an index file of " + tp
-                            + " whose segment is gone (" + e + "); it is unused. Remove it by hand.");
                 }
             }
         }
@@ -387,7 +374,48 @@ final class PartitionLog {
             new RecoveryCheckpoint(expected, last.baseOffset, last.size).writeTo(dir);
         }
         log.checkpointedOffset = expected;
+        deleteRetiredIndexFiles(tp, indexFiles, files.firstKey());
         return log;
+    }
+
+    /**
+     * The base offset of a segment index file's name ({@code <20 digits>.index} or {@code .timeindex}), or -1 if the
+     * name is not one.
+     */
+    private static long indexBase(String name) {
+        String suffix = name.endsWith(Segment.INDEX_SUFFIX) ? Segment.INDEX_SUFFIX
+                : name.endsWith(Segment.TIME_INDEX_SUFFIX) ? Segment.TIME_INDEX_SUFFIX : null;
+        if (suffix == null || name.length() != 20 + suffix.length()) {
+            return -1;
+        }
+        for (int i = 0; i < 20; i++) {
+            if (name.charAt(i) < '0' || name.charAt(i) > '9') {
+                return -1;
+            }
+        }
+        return Long.parseLong(name.substring(0, 20));
+    }
+
+    /**
+     * Deletes the index files of segments retention removed: it moved the segment aside and deleted it, then could
+     * not delete these (or a crash came between), and nothing else would ever remove them. Run only once the open
+     * succeeded: an open refused for a gap or corruption must leave the folder as it found it (a missing segment
+     * file may be restored by hand, its indexes with it). Only regular files named as a segment's index, and only
+     * below the first segment: that is where retention's leftovers are, and nothing else in the folder is ours.
+     */
+    private static void deleteRetiredIndexFiles(TopicPartition tp, List<Path> indexFiles, long firstBase) {
+        for (Path p : indexFiles) {
+            if (indexBase(p.getFileName().toString()) >= firstBase
+                    || !Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "Could not delete " + p + ", an index file of " + tp
+                        + " whose segment is gone (" + e + "); it is unused. Remove it by hand.");
+            }
+        }
     }
 
     private static String corruptionMessage(TopicPartition tp, Path file, long position, long offset, String problem) {

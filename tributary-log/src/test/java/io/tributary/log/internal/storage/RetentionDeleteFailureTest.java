@@ -108,16 +108,73 @@ class RetentionDeleteFailureTest {
             assertThat(log.applyRetention(System.currentTimeMillis())).as("segments retention deleted").isEqualTo(2);
             assertThat(s.startOffset(TP)).as("start offset").isEqualTo(2L * FILLED);
             Files.delete(index.resolve("keep"));
+            Files.delete(index);
+            Files.writeString(index, "x"); // what a failed delete of the real index file leaves
         }
         assertThat(Files.exists(index)).as("the index left behind, before reopening").isTrue();
-        Path strayTimeIndex = index.resolveSibling(Segment.fileStem(99_999) + Segment.TIME_INDEX_SUFFIX);
+        Path strayTimeIndex = index.resolveSibling(Segment.fileStem(1) + Segment.TIME_INDEX_SUFFIX);
         Files.writeString(strayTimeIndex, "x");
+        // not retention's leftovers, so not the open's to delete: past the first segment, not named as a segment's
+        // index, not a regular file
+        Path pastFirst = index.resolveSibling(Segment.fileStem(99_999) + Segment.TIME_INDEX_SUFFIX);
+        Files.writeString(pastFirst, "x");
+        Path notOurs = index.resolveSibling("notes" + Segment.INDEX_SUFFIX);
+        Files.writeString(notOurs, "x");
+        Path folder = index.resolveSibling(Segment.fileStem(2) + Segment.INDEX_SUFFIX);
+        Files.createDirectories(folder);
         try (EmbeddedStorage s = StorageFixture.open(dir)) {
             assertThat(s.recoveryEvents()).as("data recovery found missing or torn").isEmpty();
             assertThat(s.startOffset(TP)).isEqualTo(2L * FILLED);
             assertThat(Files.exists(index)).as("the index left behind, after reopening").isFalse();
-            assertThat(Files.exists(strayTimeIndex)).as("a time index with no segment, after reopening").isFalse();
+            assertThat(Files.exists(strayTimeIndex)).as("a time index below the first segment, after reopening")
+                    .isFalse();
+            assertThat(Files.exists(pastFirst)).as("a time index past the first segment, after reopening").isTrue();
+            assertThat(Files.exists(notOurs)).as("a file not named as a segment's index, after reopening").isTrue();
+            assertThat(Files.isDirectory(folder)).as("a folder named as an index, after reopening").isTrue();
             assertThat(s.endOffset(TP)).isEqualTo(2L * FILLED + 2);
+        }
+    }
+
+    /**
+     * Open deleted every index file without a segment file before it checked the segments for a gap: an open refused
+     * because a segment file was missing (a gap before the recovery point) still deleted that segment's index files,
+     * although the operator may restore the file and open again. A refused open must change nothing.
+     */
+    @Test
+    void leavesTheIndexFilesOfAMissingSegmentWhenTheOpenIsRefusedForTheGap() throws Exception {
+        AppendLedger ledger = new AppendLedger(TP);
+        Path missing;
+        Path missingIndex;
+        Path missingTimeIndex;
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            StorageFixture.topic(s, TP.topic(), 1, Map.of(TopicConfig.SEGMENT_BYTES,
+                    String.valueOf(TopicConfig.MIN_SEGMENT_BYTES), TopicConfig.RETENTION_MS, "-1"));
+            EmbeddedProducer producer = StorageFixture.producer(s);
+            for (int i = 0; i < 3 * FILLED + 2; i++) {
+                ledger.append(producer, "r" + i, BIG).join();
+            }
+            PartitionLog log = s.partitionLog(TP);
+            assertThat(log.segments.keySet()).as("segment bases").hasSize(4);
+            Segment first = log.segments.firstEntry().getValue();
+            Segment second = log.segments.higherEntry(first.baseOffset).getValue();
+            missing = second.file;
+            missingIndex = second.indexFile();
+            missingTimeIndex = second.timeIndexFile();
+            // without its indexes the first segment is scanned, which finds where the next one should start
+            Files.delete(first.indexFile());
+        } // clean close: the recovery point is in the last segment, past the gap
+        Path saved = missing.resolveSibling("saved.bak");
+        Files.move(missing, saved);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StorageFixture.open(dir))
+                .as("an open with a segment missing before the recovery point")
+                .isInstanceOf(io.tributary.core.CorruptionException.class);
+        assertThat(Files.exists(missingIndex)).as("the missing segment's offset index").isTrue();
+        assertThat(Files.exists(missingTimeIndex)).as("the missing segment's time index").isTrue();
+        Files.move(saved, missing); // the operator restores the file
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            assertThat(s.recoveryEvents()).as("data recovery found missing or torn").isEmpty();
+            assertThat(s.endOffset(TP)).isEqualTo(3L * FILLED + 2);
+            ledger.assertReadable(s, "after the file was restored");
         }
     }
 }
