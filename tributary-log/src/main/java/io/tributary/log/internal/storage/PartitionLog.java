@@ -1037,9 +1037,9 @@ final class PartitionLog {
      *                   may have dropped them from the page cache: the error must not say acknowledged records are
      *                   intact then. Under {@code always} only synced records were acknowledged, so they are.
      */
-    private TributaryException storageError(String what, IOException e, boolean syncFailed) {
-        // classified by the underlying error: a failed step of a roll's tail cut arrives wrapped (the rolling
-        // append's error), and the partition's refusal after it must carry the same code
+    TributaryException storageError(String what, IOException e, boolean syncFailed) { // package-private: tests
+        // classified, and described, by the underlying error: a failed step of a roll's tail cut may arrive wrapped,
+        // and its error must carry the code and words the partition's refusals after it carry
         IOException cause = e instanceof Segment.TailCutFailure f ? f.io() : e;
         String msg = String.valueOf(cause.getMessage());
         String acknowledged = syncFailed && !(durability instanceof Durability.Always)
@@ -1058,7 +1058,7 @@ final class PartitionLog {
             return new InvalidRequestException(LogErrors.DATA_DIR_NOT_WRITABLE, "Could not " + what + ": " + msg
                     + ". Make " + dir + " writable; " + acknowledged + ".", e);
         }
-        return new RetriableException(ErrorCode.STORAGE_FAILURE, "Could not " + what + ": " + e
+        return new RetriableException(ErrorCode.STORAGE_FAILURE, "Could not " + what + ": " + cause
                 + ". Check the disk holding " + dir + "; " + acknowledged + ".", e);
     }
 

@@ -59,6 +59,23 @@ class SyncFailureWordingTest {
         }
     }
 
+    /**
+     * The last (STORAGE_FAILURE) branch described the wrapper of a failed tail-cut step, not its cause: the message
+     * read "Could not ...: io.tributary...Segment$TailCutFailure: failed to ...", unlike the other branches.
+     */
+    @org.junit.jupiter.api.Test
+    void describesTheUnderlyingErrorNotTheTailCutWrapperOfAStorageFailure() throws Exception {
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            PartitionLog log = appendOne(s, "always");
+            IOException ioError = new IOException("injected: I/O error");
+            TributaryException error = log.storageError("read the length of x.log",
+                    new Segment.TailCutFailure("read the length of x.log", false, ioError), false);
+            assertThat(error.code()).isEqualTo(io.tributary.core.ErrorCode.STORAGE_FAILURE);
+            assertThat(error.getMessage()).contains("Could not read the length of x.log: " + ioError)
+                    .doesNotContain("TailCutFailure").doesNotContain("failed to");
+        }
+    }
+
     private static PartitionLog appendOne(EmbeddedStorage s, String fsync) {
         StorageFixture.topic(s, TP.topic(), 1, Map.of(TopicConfig.FSYNC, fsync));
         StorageFixture.producer(s).append(TP.topic(), TP.partition(),
