@@ -146,4 +146,52 @@ class CheckpointSyncFailureTest {
                     .doesNotContain("retries on its next pass").doesNotContain("data is intact");
         });
     }
+
+    /**
+     * The ERROR saying the partition stopped was logged whenever a cleaner step failed on a stopped partition, also on
+     * every later pass, long after the step that stopped it: each read as a new failure. Only the step that stopped
+     * the partition says so now; a later one logs a warning that it had stopped before.
+     */
+    @Test
+    void logsTheStoppedErrorOnlyForTheStepThatStoppedThePartition() throws Exception {
+        AppendLedger ledger = new AppendLedger(TP);
+        List<java.util.logging.LogRecord> logged = new CopyOnWriteArrayList<>();
+        Logger jul = Logger.getLogger(EmbeddedStorage.class.getName());
+        Handler handler = new Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (r.getMessage() != null && r.getMessage().contains(TP.toString())) {
+                    logged.add(r);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        jul.addHandler(handler);
+        try (EmbeddedStorage s = EmbeddedStorage.open(StorageFixture.config(dir)
+                .withCheckpointInterval(Duration.ofMillis(1)))) {
+            StorageFixture.topic(s, TP.topic(), 1, Map.of(TopicConfig.FSYNC, "never", TopicConfig.RETENTION_MS, "-1"));
+            ledger.append(StorageFixture.producer(s), "beforeCheckpoint", 10).join();
+            PartitionLog log = s.partitionLog(TP);
+            log.checkpointSyncFault = FAULT;
+            Thread.sleep(2); // past the checkpoint interval
+            s.runCleanerOnce(System.currentTimeMillis()); // this pass's checkpoint stops the partition
+            log.checkpointSyncFault = new IOException("injected: a later checkpoint's fsync failed");
+            Thread.sleep(2);
+            s.runCleanerOnce(System.currentTimeMillis()); // the partition had stopped before this pass
+        } finally {
+            jul.removeHandler(handler);
+        }
+        assertThat(logged).as("what the cleaner logged about " + TP).hasSize(2);
+        assertThat(logged.get(0).getLevel()).as("the pass that stopped the partition").isEqualTo(Level.SEVERE);
+        assertThat(logged.get(1).getLevel()).as("the later pass").isEqualTo(Level.WARNING);
+        assertThat(logged.get(1).getMessage()).contains("a later checkpoint's fsync failed")
+                .contains("stopped before this step").doesNotContain("has stopped").doesNotContain("data is intact");
+    }
 }
