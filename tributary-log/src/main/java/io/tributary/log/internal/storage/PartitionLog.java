@@ -1042,6 +1042,10 @@ final class PartitionLog {
         // and its error must carry the code and words the partition's refusals after it carry
         IOException cause = e instanceof Segment.TailCutFailure f ? f.io() : e;
         String msg = String.valueOf(cause.getMessage());
+        // Known gap, left as is: this reads the fsync mode now, not the modes the records were acknowledged under. A
+        // topic switched from never/interval to always at runtime can still hold records acknowledged unsynced before
+        // the switch, and a failed fsync then calls them intact. Getting it right means remembering the offset at
+        // which the mode last became always and comparing it with the last successful sync.
         String acknowledged = syncFailed && !(durability instanceof Durability.Always)
                 ? "records acknowledged since the partition's last successful sync may be lost (fsync=never and "
                         + "fsync=interval acknowledge a record once written, and the failed fsync may have dropped it "
