@@ -156,7 +156,7 @@ final class PartitionLog {
      * partition's channel of a failed write-back too, and {@link #fillFailed} records the fill's own failure under
      * this lock (the one report there is once {@link Segment} reopened its channel). A roll or close waits for that
      * record (a fill's failed fsync is reported before the fill ends, see {@link Segment#stopFills}); the sync thread
-     * does not: between the fill's failed fsync and the record, a fsync of a channel reopened after the failed
+     * does not: between the fill's failed fsync and the record, an fsync of a channel reopened after the failed
      * write-back succeeds and its batches are acknowledged. A narrow window, left open because closing it made every
      * fsync=always acknowledgement wait for the fills. Taken after the write lock (a roll holds that), never before
      * it; no foreign code runs under it.
