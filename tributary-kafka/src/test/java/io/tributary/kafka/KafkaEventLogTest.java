@@ -42,6 +42,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
@@ -206,6 +207,80 @@ class KafkaEventLogTest {
         }
         assertThat(catchThrowableOfType(UnsupportedOperationException.class, () -> results.set(0, results.get(1))))
                 .as("the results cannot be changed").isNotNull();
+    }
+
+    @Test
+    void appendAllToAOnePartitionTopicGivesEachRecordItsOwnOffsetAcrossManyKafkaBatches() {
+        // Keyless records for a one-partition topic are told apart by the order of their acknowledgements, not by a
+        // callback per record: each result must still be its own record's, over many batches and requests (2 KiB
+        // batches of ~20 records), with records of other calls in flight in between.
+        String topic = topic("append-all-one-partition", 1, Map.of());
+        long t0 = System.currentTimeMillis() - 10_000;
+        int calls = 20;
+        int perCall = 150;
+        List<List<Record>> lists = IntStream.range(0, calls).mapToObj(c -> IntStream.range(0, perCall)
+                .mapToObj(i -> Record.wrapping(null, bytes("c" + c + "-v" + i), Headers.empty(), t0 + c * perCall + i))
+                .toList()).toList();
+        List<List<AppendResult>> results = new java.util.ArrayList<>();
+        try (LogProducer p = log.producer(ProducerConfig.defaults().withProperties(Map.of("batch.size", "2048")))) {
+            List<CompletableFuture<List<AppendResult>>> pending = lists.stream().map(l -> p.appendAll(topic, l)).toList();
+            pending.forEach(f -> results.add(await(f)));
+        }
+
+        Map<Long, String> expected = new java.util.HashMap<>();
+        for (int c = 0; c < calls; c++) {
+            assertThat(results.get(c)).hasSize(perCall);
+            for (int i = 0; i < perCall; i++) {
+                AppendResult r = results.get(c).get(i);
+                assertThat(r.partition()).isZero();
+                assertThat(r.timestamp()).as("timestamp of call %d record %d", c, i).isEqualTo(t0 + c * perCall + i);
+                assertThat(expected.put(r.offset(), "c" + c + "-v" + i)).as("offset %d given once", r.offset()).isNull();
+            }
+        }
+        try (LogConsumer c = log.consumer(ConsumerConfig.defaults())) {
+            TopicPartition p0 = new TopicPartition(topic, 0);
+            c.assign(List.of(p0));
+            c.seekToBeginning(List.of(p0));
+            List<LogRecord> stored = pollAtLeast(c, calls * perCall, Duration.ofSeconds(30));
+            assertThat(stored).hasSize(calls * perCall);
+            for (LogRecord s : stored) {
+                assertThat(text(s.value())).as("the record stored at offset %d", s.offset()).isEqualTo(expected.get(s.offset()));
+            }
+        }
+    }
+
+    @Test
+    void appendAllToAOnePartitionTopicFromSeveralThreadsGivesEachCallItsOwnRecordsOffsets() {
+        // Acknowledgements of several callers' calls interleave in the one partition; each call counts only its own.
+        String topic = topic("append-all-one-partition-threads", 1, Map.of());
+        int threads = 4;
+        int callsPerThread = 10;
+        int perCall = 64;
+        Map<Long, String> expected = new java.util.concurrent.ConcurrentHashMap<>();
+        try (LogProducer p = log.producer(ProducerConfig.defaults().withProperties(Map.of("batch.size", "4096")))) {
+            List<CompletableFuture<Void>> done = IntStream.range(0, threads).mapToObj(t -> CompletableFuture.runAsync(() -> {
+                for (int c = 0; c < callsPerThread; c++) {
+                    int call = c;
+                    List<Record> records = IntStream.range(0, perCall)
+                            .mapToObj(i -> Record.of(null, bytes("t" + t + "-c" + call + "-v" + i))).toList();
+                    List<AppendResult> results = await(p.appendAll(topic, records));
+                    for (int i = 0; i < perCall; i++) {
+                        expected.put(results.get(i).offset(), "t" + t + "-c" + call + "-v" + i);
+                    }
+                }
+            })).toList();
+            done.forEach(KafkaTestSupport::await);
+        }
+
+        assertThat(expected).hasSize(threads * callsPerThread * perCall);
+        try (LogConsumer c = log.consumer(ConsumerConfig.defaults())) {
+            TopicPartition p0 = new TopicPartition(topic, 0);
+            c.assign(List.of(p0));
+            c.seekToBeginning(List.of(p0));
+            for (LogRecord s : pollAtLeast(c, expected.size(), Duration.ofSeconds(30))) {
+                assertThat(text(s.value())).as("the record stored at offset %d", s.offset()).isEqualTo(expected.get(s.offset()));
+            }
+        }
     }
 
     @Test

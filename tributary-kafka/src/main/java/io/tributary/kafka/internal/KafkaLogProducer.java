@@ -39,7 +39,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * {@link LogProducer} on a {@link KafkaProducer} (idempotent, {@code acks=all} unless overridden). Keyed records go
  * to the partition Kafka's default partitioner picks, which is {@code murmur2(key) mod partitions}, the same as
- * {@link io.tributary.log.KeyPartitioner}; keyless ones are spread by Kafka's sticky partitioner.
+ * {@link io.tributary.log.KeyPartitioner}; keyless ones are spread by Kafka's sticky partitioner (an
+ * {@link #appendAll} of keyless records for a topic of one partition names that partition itself: see there).
  *
  * <p>Thread-safe, like {@link KafkaProducer}. Errors known before sending (unknown topic, partition out of range,
  * record over the topic's {@code max.message.bytes} or over what this producer can send, buffer full after
@@ -54,6 +55,9 @@ class KafkaLogProducer implements LogProducer {
 
     /** Longest wait for a topic's metadata before the first append to it, when {@code maxBlock} is shorter. */
     static final long METADATA_WAIT_MS = 30_000;
+
+    /** The partition of a one-partition topic, named by {@link #appendAll} (see there). */
+    private static final Integer ONLY_PARTITION = 0;
 
     final KafkaProducer<byte[], byte[]> producer;
     final KafkaErrors errors;
@@ -77,6 +81,13 @@ class KafkaLogProducer implements LogProducer {
     private final int maxRecordBytes;
     /** The setting that gives {@link #maxRecordBytes}, as the error tells the user to raise it. */
     private final String maxRecordSetting;
+    /**
+     * Whether Kafka completes the records of one partition in the order they were sent: with idempotence (our
+     * default; a transactional producer always has it) a batch is stored and acknowledged only after the one before.
+     * Without it, a batch retried after a later one succeeded is acknowledged after it. {@link #appendAll} relies on
+     * this order to tell the records of a one-partition call apart without a callback object per record.
+     */
+    private final boolean acknowledgedInSendOrder;
 
     KafkaLogProducer(Properties properties, TopicCatalog catalog, KafkaErrors errors, long maxBlockMs,
                      Consumer<AutoCloseable> onClose) {
@@ -86,6 +97,9 @@ class KafkaLogProducer implements LogProducer {
         this.deliveryTimeoutMs = Long.parseLong(properties.getProperty(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000"));
         this.onClose = onClose;
         this.copyArrays = properties.containsKey(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG);
+        Object idempotence = properties.get(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG);
+        // Kafka's default is on; an explicit "false" (a property passed through) turns it off.
+        this.acknowledgedInSendOrder = idempotence == null || !"false".equalsIgnoreCase(idempotence.toString().trim());
         long maxRequest = longProperty(properties, ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 1_048_576);
         long bufferMemory = longProperty(properties, ProducerConfig.BUFFER_MEMORY_CONFIG, 33_554_432);
         this.maxRecordBytes = (int) Math.min(Integer.MAX_VALUE, Math.min(maxRequest, bufferMemory));
@@ -229,24 +243,39 @@ class KafkaLogProducer implements LogProducer {
      * completion stage and an {@link AppendResult} (Kafka's own {@link RecordMetadata} is kept, and made into an
      * {@code AppendResult} only when the list is read). A failure inside {@code send()} after the checks (buffer full
      * after {@code maxBlock}, producer closed) is thrown, saying how many records were already handed to Kafka.
+     *
+     * <p>Keyless records for a topic of one partition (as the {@link TopicCatalog} knows it) are sent to partition 0
+     * by name, with the {@link Batch} itself as every record's callback: no callback slot per record, which Kafka
+     * would otherwise hold, with the record, until the record is acknowledged (young collections copy what is held:
+     * the benchmark's 16 MiB in flight is about 168,000 slots). Kafka acknowledges the records of one partition in
+     * the order they were sent when idempotence is on ({@link #acknowledgedInSendOrder}), so the n-th
+     * acknowledgement of the call is its n-th record. Naming the partition changes nothing for a topic that has one:
+     * it is the partition Kafka's partitioner would choose. A topic grown by another tool since the catalog looked
+     * (at most {@link TopicCatalog#MAX_AGE_MS} and a re-fetch ago) still gets such calls' records in partition 0 until
+     * the catalog sees the new count, as Kafka's own producer does until its metadata refresh
+     * ({@code metadata.max.age.ms}, 5 minutes); keyed records, whose partition the key decides, always go through
+     * Kafka's partitioner with a slot each.
      */
     @Override
     public CompletableFuture<List<AppendResult>> appendAll(String topic, List<Record> records) {
         checkOpen();
         checkCanAppend(topic);
-        catalog.checkAppendAll(topic, records); // an unknown topic fails even with nothing to append, as embedded
+        // An unknown topic fails even with nothing to append, as embedded.
+        int partitions = catalog.checkAppendAll(topic, records);
         int count = records.size();
         if (count == 0) {
             return CompletableFuture.completedFuture(List.of());
         }
         // Iterated, never get(i): a caller's LinkedList would make that quadratic.
         int index = 0;
+        boolean keyless = true;
         for (Record record : records) {
             checkFitsProducer(topic, record, index, count);
+            keyless &= record.sharedKey() == null;
             index++;
         }
         awaitMetadata(topic);
-        Batch batch = new Batch(topic, count);
+        Batch batch = new Batch(topic, count, keyless && partitions == 1 && acknowledgedInSendOrder);
         try {
             sendEach(batch, topic, records, count);
         } finally {
@@ -255,15 +284,19 @@ class KafkaLogProducer implements LogProducer {
         return batch;
     }
 
-    /** The send loop of {@link #appendAll}, each record with its own {@link Slot}. */
+    /**
+     * The send loop of {@link #appendAll}: each record with its own {@link Slot}, or, for a batch told apart by
+     * acknowledgement order, to partition 0 with the batch as callback.
+     */
     private void sendEach(Batch batch, String topic, List<Record> records, int count) {
+        Integer partition = batch.byArrival ? ONLY_PARTITION : null;
         int i = 0;
         for (Record record : records) {
-            ProducerRecord<byte[], byte[]> pr = new ProducerRecord<>(topic, null, boxed(record.timestamp()),
+            ProducerRecord<byte[], byte[]> pr = new ProducerRecord<>(topic, partition, boxed(record.timestamp()),
                     copyArrays ? record.key() : record.sharedKey(), copyArrays ? record.value() : record.sharedValue(),
                     kafkaHeaders(record.headers()));
             try {
-                producer.send(pr, new Slot(batch, i));
+                producer.send(pr, batch.byArrival ? batch : new Slot(batch, i));
             } catch (IllegalStateException e) {
                 throw partlySent(closedOr(e, batch.what()), topic, i, count);
             } catch (KafkaException e) {
@@ -451,13 +484,21 @@ class KafkaLogProducer implements LogProducer {
 
     /**
      * The records of one {@code appendAll} in flight: the future its caller holds, completed when every record is
-     * acknowledged or failed (exceptionally with the first failure if any failed). Kafka's callbacks ({@link Slot}s)
-     * keep each record's {@link RecordMetadata} (which Kafka allocates anyway) in list order; the countdown that
-     * completes the future publishes them. Callbacks run on Kafka's I/O thread, or on the appending thread for a
-     * failure inside {@code send()}; each writes only its own slot, and the atomic countdown orders them.
+     * acknowledged or failed (exceptionally with the first failure if any failed). Kafka's callbacks keep each
+     * record's {@link RecordMetadata} (which Kafka allocates anyway) in list order; the countdown that completes the
+     * future publishes them. Callbacks run on Kafka's I/O thread, or on the appending thread for a failure inside
+     * {@code send()}; each writes only its own entry, and the atomic countdown orders them.
+     *
+     * <p>Which record a callback is for: its {@link Slot} says, or, when {@link #byArrival} (every record sent to the
+     * one partition, acknowledged in send order: see {@link #appendAll}), the batch is every record's callback and
+     * the n-th acknowledgement is record n. Kafka runs one partition's callbacks one after another, so the entry an
+     * acknowledgement writes is written before the next one counts down. A failure inside {@code send()} can run
+     * alongside them on the appending thread, but then the call throws and this future is never handed out.
      */
-    private final class Batch extends CompletableFuture<List<AppendResult>> {
+    private final class Batch extends CompletableFuture<List<AppendResult>> implements Callback {
         private final String topic;
+        /** Whether records are told apart by the order of their acknowledgements rather than by {@link Slot}s. */
+        final boolean byArrival;
         private final @Nullable RecordMetadata[] placed;
         private final AtomicInteger remaining;
         private final AtomicReference<@Nullable TributaryException> firstError = new AtomicReference<>();
@@ -475,13 +516,32 @@ class KafkaLogProducer implements LogProducer {
         /** A failure Kafka reported inside {@code send()}; written and read by the appending thread only. */
         @Nullable TributaryException failedInsideSend;
 
-        Batch(String topic, int count) {
+        Batch(String topic, int count, boolean byArrival) {
             this.topic = topic;
+            this.byArrival = byArrival;
             this.placed = new RecordMetadata[count];
             this.remaining = new AtomicInteger(count);
         }
 
+        /** Kafka's callback for every record when {@link #byArrival}: the n-th call is for record n. */
+        @Override
+        public void onCompletion(@Nullable RecordMetadata md, @Nullable Exception ex) {
+            int left = remaining.decrementAndGet();
+            record(placed.length - 1 - left, md, ex);
+            if (left == 0) {
+                finish();
+            }
+        }
+
+        /** A {@link Slot}'s record is acknowledged or failed. */
         void done(int index, @Nullable RecordMetadata md, @Nullable Exception ex) {
+            record(index, md, ex);
+            if (remaining.decrementAndGet() == 0) {
+                finish();
+            }
+        }
+
+        private void record(int index, @Nullable RecordMetadata md, @Nullable Exception ex) {
             if (ex != null) {
                 // Thread first: another thread must not read the appender's plain field.
                 boolean insideSend = Thread.currentThread() == appender && sending;
@@ -495,13 +555,14 @@ class KafkaLogProducer implements LogProducer {
             } else {
                 placed[index] = md;
             }
-            if (remaining.decrementAndGet() == 0) {
-                TributaryException error = firstError.get();
-                if (error != null) {
-                    completeExceptionally(error);
-                } else {
-                    complete(new Placements(topic, placed));
-                }
+        }
+
+        private void finish() {
+            TributaryException error = firstError.get();
+            if (error != null) {
+                completeExceptionally(error);
+            } else {
+                complete(new Placements(topic, placed));
             }
         }
 
