@@ -284,6 +284,41 @@ class KafkaEventLogTest {
     }
 
     @Test
+    void appendAllToAOnePartitionTopicGivesEachRecordItsOwnPlaceWhenAnInterceptorReroutesThem() {
+        // Telling records apart by acknowledgement order holds only while they all go to the one partition; a
+        // producer interceptor may send them elsewhere (here: spread over a topic of 3 partitions, 1 KiB batches).
+        String named = topic("append-all-rerouted-from", 1, Map.of());
+        String rerouted = topic("append-all-rerouted-to", 3, Map.of());
+        long t0 = System.currentTimeMillis() - 10_000;
+        List<Record> records = IntStream.range(0, 300)
+                .mapToObj(i -> Record.wrapping(null, bytes("v" + i), Headers.empty(), t0 + i)).toList();
+        List<AppendResult> results;
+        try (LogProducer p = log.producer(ProducerConfig.defaults().withProperties(Map.of(
+                "interceptor.classes", RerouteInterceptor.class.getName(), RerouteInterceptor.TOPIC, rerouted,
+                "batch.size", "1024")))) {
+            results = await(p.appendAll(named, records));
+        }
+
+        assertThat(results).hasSize(records.size());
+        assertThat(results.stream().map(AppendResult::partition).distinct().count())
+                .as("the rerouted records were spread over several partitions").isGreaterThan(1);
+        try (LogConsumer c = log.consumer(ConsumerConfig.defaults())) {
+            List<TopicPartition> all = IntStream.range(0, 3).mapToObj(i -> new TopicPartition(rerouted, i)).toList();
+            c.assign(all);
+            c.seekToBeginning(all);
+            Map<String, String> storedAt = new java.util.HashMap<>();
+            for (LogRecord s : pollAtLeast(c, records.size(), Duration.ofSeconds(30))) {
+                storedAt.put(s.partition() + "@" + s.offset(), text(s.value()));
+            }
+            for (int i = 0; i < results.size(); i++) {
+                AppendResult r = results.get(i);
+                assertThat(storedAt.get(r.partition() + "@" + r.offset())).as("the record at result %d's place", i)
+                        .isEqualTo("v" + i);
+            }
+        }
+    }
+
+    @Test
     void appendAllChecksEveryRecordBeforeSendingAnyAndNamesTheOneTooLarge() {
         String topic = topic("append-all-limit", 1, Map.of(TopicConfig.MAX_MESSAGE_BYTES, "1000"));
         try (LogProducer p = log.producer()) {

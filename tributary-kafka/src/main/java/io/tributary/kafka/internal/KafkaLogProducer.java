@@ -254,7 +254,8 @@ class KafkaLogProducer implements LogProducer {
      * (at most {@link TopicCatalog#MAX_AGE_MS} and a re-fetch ago) still gets such calls' records in partition 0 until
      * the catalog sees the new count, as Kafka's own producer does until its metadata refresh
      * ({@code metadata.max.age.ms}, 5 minutes); keyed records, whose partition the key decides, always go through
-     * Kafka's partitioner with a slot each.
+     * Kafka's partitioner with a slot each, and so does every record of a producer with a Kafka interceptor (which
+     * may send a record to another topic or partition than the one named).
      */
     @Override
     public CompletableFuture<List<AppendResult>> appendAll(String topic, List<Record> records) {
@@ -275,7 +276,8 @@ class KafkaLogProducer implements LogProducer {
             index++;
         }
         awaitMetadata(topic);
-        Batch batch = new Batch(topic, count, keyless && partitions == 1 && acknowledgedInSendOrder);
+        // A user's interceptor (copyArrays) may send a record elsewhere than we name: then each keeps its slot.
+        Batch batch = new Batch(topic, count, keyless && partitions == 1 && acknowledgedInSendOrder && !copyArrays);
         try {
             sendEach(batch, topic, records, count);
         } finally {
