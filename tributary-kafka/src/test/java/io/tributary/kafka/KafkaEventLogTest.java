@@ -18,6 +18,7 @@ import io.tributary.core.NotFoundException;
 import io.tributary.core.Record;
 import io.tributary.core.RetriableException;
 import io.tributary.core.TributaryException;
+import io.tributary.kafka.internal.AppendAllPaths;
 import io.tributary.log.AppendResult;
 import io.tributary.log.Capability;
 import io.tributary.log.ConsumerConfig;
@@ -225,6 +226,7 @@ class KafkaEventLogTest {
         try (LogProducer p = log.producer(ProducerConfig.defaults().withProperties(Map.of("batch.size", "2048")))) {
             List<CompletableFuture<List<AppendResult>>> pending = lists.stream().map(l -> p.appendAll(topic, l)).toList();
             pending.forEach(f -> results.add(await(f)));
+            assertThat(AppendAllPaths.callsByArrival(p)).as("calls that shared one callback").isEqualTo(calls);
         }
 
         Map<Long, String> expected = new java.util.HashMap<>();
@@ -270,6 +272,8 @@ class KafkaEventLogTest {
                 }
             })).toList();
             done.forEach(KafkaTestSupport::await);
+            assertThat(AppendAllPaths.callsByArrival(p)).as("calls that shared one callback")
+                    .isEqualTo(threads * callsPerThread);
         }
 
         assertThat(expected).hasSize(threads * callsPerThread * perCall);
@@ -297,6 +301,7 @@ class KafkaEventLogTest {
                 "interceptor.classes", RerouteInterceptor.class.getName(), RerouteInterceptor.TOPIC, rerouted,
                 "batch.size", "1024")))) {
             results = await(p.appendAll(named, records));
+            assertThat(AppendAllPaths.callsByArrival(p)).as("calls that shared one callback").isZero();
         }
 
         assertThat(results).hasSize(records.size());
@@ -316,6 +321,22 @@ class KafkaEventLogTest {
                         .isEqualTo("v" + i);
             }
         }
+    }
+
+    @Test
+    void appendAllToAOnePartitionTopicLetsTheUsersPartitionerPlaceEveryRecordAsAppendDoes() {
+        // Naming partition 0 would bypass a partitioner.class passed through, which append() still uses.
+        String topic = topic("append-all-user-partitioner", 1, Map.of());
+        List<Record> records = IntStream.range(0, 50).mapToObj(i -> Record.of(null, bytes("v" + i))).toList();
+        try (LogProducer p = log.producer(ProducerConfig.defaults().withProperties(Map.of(
+                "partitioner.class", CountingPartitioner.class.getName())))) {
+            List<AppendResult> results = await(p.appendAll(topic, records));
+            assertThat(results).extracting(AppendResult::offset).containsExactlyElementsOf(
+                    LongStream.range(0, records.size()).boxed().toList());
+            assertThat(AppendAllPaths.callsByArrival(p)).as("calls that shared one callback").isZero();
+        }
+        assertThat(CountingPartitioner.placed(topic)).as("records the user's partitioner placed")
+                .isEqualTo(records.size());
     }
 
     @Test

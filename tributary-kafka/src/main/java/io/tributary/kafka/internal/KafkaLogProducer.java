@@ -82,12 +82,15 @@ class KafkaLogProducer implements LogProducer {
     /** The setting that gives {@link #maxRecordBytes}, as the error tells the user to raise it. */
     private final String maxRecordSetting;
     /**
-     * Whether Kafka completes the records of one partition in the order they were sent: with idempotence (our
-     * default; a transactional producer always has it) a batch is stored and acknowledged only after the one before.
-     * Without it, a batch retried after a later one succeeded is acknowledged after it. {@link #appendAll} relies on
-     * this order to tell the records of a one-partition call apart without a callback object per record.
+     * Whether this producer's settings let {@link #appendAll} tell the records of a one-partition call apart by the
+     * order of their successes, without a callback object per record: see {@link #keepsSuccessOrder}.
      */
-    private final boolean acknowledgedInSendOrder;
+    private final boolean keepsSuccessOrder;
+    /**
+     * How many {@link #appendAll} calls shared one callback ({@link Batch#byArrival}): for tests that must know the
+     * path was taken. One uncontended add per call, not per record.
+     */
+    final java.util.concurrent.atomic.LongAdder callsByArrival = new java.util.concurrent.atomic.LongAdder();
 
     KafkaLogProducer(Properties properties, TopicCatalog catalog, KafkaErrors errors, long maxBlockMs,
                      Consumer<AutoCloseable> onClose) {
@@ -97,9 +100,7 @@ class KafkaLogProducer implements LogProducer {
         this.deliveryTimeoutMs = Long.parseLong(properties.getProperty(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000"));
         this.onClose = onClose;
         this.copyArrays = properties.containsKey(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG);
-        Object idempotence = properties.get(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG);
-        // Kafka's default is on; an explicit "false" (a property passed through) turns it off.
-        this.acknowledgedInSendOrder = idempotence == null || !"false".equalsIgnoreCase(idempotence.toString().trim());
+        this.keepsSuccessOrder = keepsSuccessOrder(properties);
         long maxRequest = longProperty(properties, ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 1_048_576);
         long bufferMemory = longProperty(properties, ProducerConfig.BUFFER_MEMORY_CONFIG, 33_554_432);
         this.maxRecordBytes = (int) Math.min(Integer.MAX_VALUE, Math.min(maxRequest, bufferMemory));
@@ -247,15 +248,20 @@ class KafkaLogProducer implements LogProducer {
      * <p>Keyless records for a topic of one partition (as the {@link TopicCatalog} knows it) are sent to partition 0
      * by name, with the {@link Batch} itself as every record's callback: no callback slot per record, which Kafka
      * would otherwise hold, with the record, until the record is acknowledged (young collections copy what is held:
-     * the benchmark's 16 MiB in flight is about 168,000 slots). Kafka acknowledges the records of one partition in
-     * the order they were sent when idempotence is on ({@link #acknowledgedInSendOrder}), so the n-th
-     * acknowledgement of the call is its n-th record. Naming the partition changes nothing for a topic that has one:
-     * it is the partition Kafka's partitioner would choose. A topic grown by another tool since the catalog looked
-     * (at most {@link TopicCatalog#MAX_AGE_MS} and a re-fetch ago) still gets such calls' records in partition 0 until
-     * the catalog sees the new count, as Kafka's own producer does until its metadata refresh
-     * ({@code metadata.max.age.ms}, 5 minutes); keyed records, whose partition the key decides, always go through
-     * Kafka's partitioner with a slot each, and so does every record of a producer with a Kafka interceptor (which
-     * may send a record to another topic or partition than the one named).
+     * {@code buffer.memory} in flight divided by Kafka's size of one record, about 100 bytes of it for a 100-byte
+     * value, is that many slots held). The n-th success of such a call is taken for its n-th record: with idempotence
+     * Kafka reports one partition's successes in the order the records were sent ({@link #keepsSuccessOrder}).
+     * Failures have no such order (Kafka fails expired unsent batches before expired sent ones, and aborts the
+     * incomplete ones in no set order), which is harmless only because a failure never writes a record's result and
+     * any failure fails the whole call: only successes must be in order, and each is checked to come after the one
+     * before, the call failing with {@code INTERNAL} if not (see {@link Batch#onCompletion}). Naming the partition
+     * changes nothing for a topic that has one: it is the partition Kafka's partitioner would choose. A topic grown
+     * by another tool since the catalog looked (at most {@link TopicCatalog#MAX_AGE_MS} and a re-fetch ago) still
+     * gets such calls' records in partition 0 until the catalog sees the new count, as Kafka's own producer does until
+     * its metadata refresh ({@code metadata.max.age.ms}, 5 minutes). Keyed records (the key decides the partition),
+     * and every record of a producer with a Kafka interceptor (which may send a record elsewhere than named), with its
+     * own {@code partitioner.class} (which {@code append} uses, so naming the partition would bypass it) or with
+     * idempotence turned off, go through Kafka's partitioner with a slot each: see {@link #tellsApartByArrival}.
      */
     @Override
     public CompletableFuture<List<AppendResult>> appendAll(String topic, List<Record> records) {
@@ -276,14 +282,40 @@ class KafkaLogProducer implements LogProducer {
             index++;
         }
         awaitMetadata(topic);
-        // A user's interceptor (copyArrays) may send a record elsewhere than we name: then each keeps its slot.
-        Batch batch = new Batch(topic, count, keyless && partitions == 1 && acknowledgedInSendOrder && !copyArrays);
+        Batch batch = new Batch(topic, count, tellsApartByArrival(keepsSuccessOrder, keyless, partitions));
+        if (batch.byArrival) {
+            callsByArrival.increment();
+        }
         try {
             sendEach(batch, topic, records, count);
         } finally {
             batch.sending = false;
         }
         return batch;
+    }
+
+    /**
+     * Whether a producer of these (Kafka) properties reports the successes of one partition's records in the order
+     * they were sent, to partitions we name: idempotence on (Kafka's default and ours; only an explicit
+     * {@code enable.idempotence=false} passed through turns it off, and without it a batch retried after a later one
+     * succeeded succeeds after it), no {@code interceptor.classes} (an interceptor may send a record to another topic
+     * or partition than the one named) and no {@code partitioner.class} (a user's partitioner, which {@code append}
+     * uses, would be bypassed by naming the partition).
+     */
+    static boolean keepsSuccessOrder(Properties properties) {
+        Object idempotence = properties.get(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG);
+        boolean idempotent = idempotence == null || !"false".equalsIgnoreCase(idempotence.toString().trim());
+        return idempotent && !properties.containsKey(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG)
+                && !properties.containsKey(ProducerConfig.PARTITIONER_CLASS_CONFIG);
+    }
+
+    /**
+     * Whether {@link #appendAll} tells its records apart by the order of their successes, with the call's
+     * {@link Batch} as every record's callback, rather than by a {@link Slot} each: only for keyless records (a key
+     * decides its own partition) to a topic of one partition, from a producer that {@link #keepsSuccessOrder}.
+     */
+    static boolean tellsApartByArrival(boolean keepsSuccessOrder, boolean keyless, int partitions) {
+        return keepsSuccessOrder && keyless && partitions == 1;
     }
 
     /**
@@ -492,15 +524,25 @@ class KafkaLogProducer implements LogProducer {
      * {@code send()}; each writes only its own entry, and the atomic countdown orders them.
      *
      * <p>Which record a callback is for: its {@link Slot} says, or, when {@link #byArrival} (every record sent to the
-     * one partition, acknowledged in send order: see {@link #appendAll}), the batch is every record's callback and
-     * the n-th acknowledgement is record n. Kafka runs one partition's callbacks one after another, so the entry an
-     * acknowledgement writes is written before the next one counts down. A failure inside {@code send()} can run
-     * alongside them on the appending thread, but then the call throws and this future is never handed out.
+     * one partition: see {@link #appendAll}), the batch is every record's callback and the n-th callback is taken for
+     * record n. That is right for successes only, which Kafka reports in send order with idempotence; failures come
+     * in no set order, so one may take another record's entry, but a failure writes no entry and fails the call, so
+     * no entry is ever read then. The order of successes is checked ({@link #lastOffset}), never assumed silently.
+     * Kafka runs one partition's callbacks one after another, on its I/O thread, so the entry a success writes is
+     * written before the next one counts down. A failure inside {@code send()} can run alongside them on the
+     * appending thread, but then the call throws and this future is never handed out.
+     *
+     * <p>Package-private for tests of the order check.
      */
-    private final class Batch extends CompletableFuture<List<AppendResult>> implements Callback {
+    final class Batch extends CompletableFuture<List<AppendResult>> implements Callback {
         private final String topic;
         /** Whether records are told apart by the order of their acknowledgements rather than by {@link Slot}s. */
         final boolean byArrival;
+        /**
+         * When {@link #byArrival}: the offset of the call's last success with a known offset, -1 before the first.
+         * Written and read only by Kafka's I/O thread, the one thread that reports successes.
+         */
+        private long lastOffset = -1;
         private final @Nullable RecordMetadata[] placed;
         private final AtomicInteger remaining;
         private final AtomicReference<@Nullable TributaryException> firstError = new AtomicReference<>();
@@ -525,14 +567,40 @@ class KafkaLogProducer implements LogProducer {
             this.remaining = new AtomicInteger(count);
         }
 
-        /** Kafka's callback for every record when {@link #byArrival}: the n-th call is for record n. */
+        /**
+         * Kafka's callback for every record when {@link #byArrival}: the n-th call is taken for record n, which holds
+         * for successes (see the class). A success that is not after the call's previous one (offset not above the
+         * last known, or another partition) means that order did not hold: the results cannot be matched to the
+         * records, so the call fails with {@code INTERNAL} rather than hand out wrong offsets. Kafka reports a
+         * success with offset -1 (a batch the broker already had, whose offset it no longer knows): that one is
+         * not checked, as the slot path would hand it out as it is.
+         */
         @Override
         public void onCompletion(@Nullable RecordMetadata md, @Nullable Exception ex) {
             int left = remaining.decrementAndGet();
+            if (ex == null && md != null) {
+                long offset = md.offset();
+                if (md.partition() != ONLY_PARTITION || (offset >= 0 && offset <= lastOffset)) {
+                    firstError.compareAndSet(null, outOfOrder(md, placed.length - 1 - left));
+                }
+                lastOffset = Math.max(lastOffset, offset);
+            }
             record(placed.length - 1 - left, md, ex);
             if (left == 0) {
                 finish();
             }
+        }
+
+        private TributaryException outOfOrder(RecordMetadata md, int index) {
+            return new CorruptionException(ErrorCode.INTERNAL, "Kafka acknowledged the records of an append of "
+                    + placed.length + " records to topic '" + topic + "' out of the order they were sent: "
+                    + "acknowledgement " + index + " (counting from 0) was a success at topic '" + md.topic()
+                    + "' partition " + md.partition() + " offset " + md.offset() + ", not after the call's previous "
+                    + "success" + (lastOffset < 0 ? " (none had a known offset yet)" : " at partition " + ONLY_PARTITION
+                    + " offset " + lastOffset) + ". The results cannot be matched to the records, so none is given. This is a bug in "
+                    + "Tributary (it relies on that order for keyless records to a one-partition topic); please "
+                    + "report it with the producer's settings. The records were sent and may be stored: read the "
+                    + "topic before appending them again.");
         }
 
         /** A {@link Slot}'s record is acknowledged or failed. */
