@@ -324,6 +324,7 @@ class KafkaLogProducer implements LogProducer {
      */
     private void sendEach(Batch batch, String topic, List<Record> records, int count) {
         Integer partition = batch.byArrival ? ONLY_PARTITION : null;
+        boolean transactional = this instanceof KafkaTransactionalProducer;
         int i = 0;
         for (Record record : records) {
             ProducerRecord<byte[], byte[]> pr = new ProducerRecord<>(topic, partition, boxed(record.timestamp()),
@@ -332,15 +333,15 @@ class KafkaLogProducer implements LogProducer {
             try {
                 producer.send(pr, batch.byArrival ? batch : new Slot(batch, i));
             } catch (IllegalStateException e) {
-                throw partlySent(closedOr(e, batch.what()), topic, i, count);
+                throw partlySent(closedOr(e, batch.what()), topic, i, count, transactional);
             } catch (KafkaException e) {
-                throw partlySent(errors.translate(e, batch.what(), maxBlockMs), topic, i, count);
+                throw partlySent(errors.translate(e, batch.what(), maxBlockMs), topic, i, count, transactional);
             }
             // As for append: a failure Kafka reported inside send() was known before sending; the records before
             // this one are on their way (appendAll is not atomic), the rest are not sent.
             TributaryException failedInSend = batch.failedInsideSend;
             if (failedInSend != null) {
-                throw partlySent(failedInSend, topic, i, count);
+                throw partlySent(failedInSend, topic, i, count, transactional);
             }
             i++;
         }
@@ -349,10 +350,24 @@ class KafkaLogProducer implements LogProducer {
     /**
      * The error of an {@code appendAll} that failed inside {@code send()} of record {@code failed}, of the same kind
      * and code, saying which records Kafka already has (they may be stored: a retry of the whole call would store
-     * them twice) and which were not sent.
+     * them twice) and which were not sent. A transactional producer's {@code send()} can fail after buffering the
+     * record (Kafka adds the partition to the transaction after appending the record to its buffer, and that step
+     * throws when the transaction is in an error state), and its failures inside {@code send()} leave the
+     * transaction to be aborted: then the failed record may have been sent too, so the error says to abort and
+     * append the whole list again in a new transaction, where "retry with records failed..n-1" could store record
+     * {@code failed} twice. Package-private for tests of the message.
      */
-    private static TributaryException partlySent(TributaryException e, String topic, int failed, int count) {
-        String message = e.getMessage() + (failed == 0
+    static TributaryException partlySent(TributaryException e, String topic, int failed, int count,
+                                         boolean transactional) {
+        String message = e.getMessage() + (transactional
+                ? (failed == 0 ? "" : " Records 0.." + (failed - 1) + " of the list were sent to topic '" + topic + "'.")
+                        + " Record " + failed + " of the list (counting from 0) may have been sent to topic '" + topic
+                        + "' (a transactional producer can fail a record after buffering it)"
+                        + (failed == count - 1 ? "." : "; records " + (failed + 1) + ".." + (count - 1) + " were not sent.")
+                        + " Abort the transaction and append the whole list again in a new one: retrying in this "
+                        + "transaction, or with records " + failed + ".." + (count - 1) + " only, could store record "
+                        + failed + " twice."
+                : failed == 0
                 ? " No record of the list was sent to topic '" + topic + "'; the call may be retried as it is."
                 : " Records 0.." + (failed - 1) + " of the list (" + failed + " of " + count + ") were sent to topic '"
                         + topic + "' and may be stored; retrying the call would duplicate them: retry with records "

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.tributary.core.CorruptionException;
 import io.tributary.core.ErrorCode;
+import io.tributary.core.InvalidRequestException;
 import io.tributary.core.TributaryException;
 import io.tributary.log.AppendResult;
+import io.tributary.log.LogErrors;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +30,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The rules of {@code appendAll}'s shared-callback path without a broker: when a call may tell its records apart by
- * the order of their successes, and the check that those successes really came in order.
+ * the order of their successes, the check that those successes really came in order, and what the error of a call
+ * that failed inside {@code send()} tells the caller to retry.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class KafkaLogProducerAppendAllTest {
@@ -204,6 +207,46 @@ class KafkaLogProducerAppendAllTest {
             batch.done(1, at(0, 4), null);
             batch.done(0, at(0, 3), null);
             assertThat(batch.get()).extracting(AppendResult::offset).containsExactly(3L, 4L);
+        }
+    }
+
+    @Nested
+    class WhatAPartlySentCallSays {
+
+        private final InvalidRequestException bufferFull = new InvalidRequestException(LogErrors.RECORD_TOO_LARGE,
+                "Cannot append: full.");
+
+        @Test
+        void tellsAPlainProducersCallerToRetryWithTheRecordsNotSent() {
+            TributaryException e = KafkaLogProducer.partlySent(bufferFull, "t", 2, 5, false);
+            assertThat(e).isInstanceOf(InvalidRequestException.class);
+            assertThat(e.code()).isEqualTo(LogErrors.RECORD_TOO_LARGE);
+            assertThat(e.getMessage()).contains("Records 0..1 of the list (2 of 5) were sent to topic 't'",
+                    "retry with records 2..4 only");
+            assertThat(KafkaLogProducer.partlySent(bufferFull, "t", 0, 5, false).getMessage())
+                    .contains("No record of the list was sent", "may be retried as it is");
+        }
+
+        @Test
+        void tellsATransactionalProducersCallerTheFailedRecordMayHaveBeenSentAndToAbort() {
+            TributaryException e = KafkaLogProducer.partlySent(bufferFull, "t", 2, 5, true);
+            assertThat(e).isInstanceOf(InvalidRequestException.class);
+            assertThat(e.getMessage()).contains("Records 0..1 of the list were sent to topic 't'.",
+                    "Record 2 of the list (counting from 0) may have been sent", "records 3..4 were not sent",
+                    "Abort the transaction and append the whole list again in a new one",
+                    "with records 2..4 only, could store record 2 twice")
+                    .doesNotContain("retry with records");
+        }
+
+        @Test
+        void saysTheSameForATransactionalProducersFirstAndLastRecord() {
+            assertThat(KafkaLogProducer.partlySent(bufferFull, "t", 0, 3, true).getMessage())
+                    .doesNotContain("Records 0..-1", "may be retried as it is")
+                    .contains("Record 0 of the list (counting from 0) may have been sent", "records 1..2 were not sent");
+            assertThat(KafkaLogProducer.partlySent(bufferFull, "t", 2, 3, true).getMessage())
+                    .contains("Records 0..1 of the list were sent", "Record 2 of the list (counting from 0) may have "
+                            + "been sent to topic 't' (a transactional producer can fail a record after buffering it).")
+                    .doesNotContain("3..2");
         }
     }
 }
