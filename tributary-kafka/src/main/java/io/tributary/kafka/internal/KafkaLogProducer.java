@@ -248,8 +248,8 @@ class KafkaLogProducer implements LogProducer {
      * <p>Keyless records for a topic of one partition (as the {@link TopicCatalog} knows it) are sent to partition 0
      * by name, with the {@link Batch} itself as every record's callback: no callback slot per record, which Kafka
      * would otherwise hold, with the record, until the record is acknowledged (young collections copy what is held:
-     * {@code buffer.memory} in flight divided by Kafka's size of one record, about 100 bytes of it for a 100-byte
-     * value, is that many slots held). The n-th success of such a call is taken for its n-th record: with idempotence
+     * with the buffer full, as many slots as records fit in it, {@code buffer.memory} divided by the size of one
+     * record in Kafka's batch). The n-th success of such a call is taken for its n-th record: with idempotence
      * Kafka reports one partition's successes in the order the records were sent ({@link #keepsSuccessOrder}).
      * Failures have no such order (Kafka fails expired unsent batches before expired sent ones, and aborts the
      * incomplete ones in no set order), which is harmless only because a failure never writes a record's result and
