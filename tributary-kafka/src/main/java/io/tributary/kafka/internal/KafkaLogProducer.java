@@ -611,11 +611,12 @@ class KafkaLogProducer implements LogProducer {
                     + placed.length + " records to topic '" + topic + "' out of the order they were sent: "
                     + "acknowledgement " + index + " (counting from 0) was a success at topic '" + md.topic()
                     + "' partition " + md.partition() + " offset " + md.offset() + ", not after the call's previous "
-                    + "success" + (lastOffset < 0 ? " (none had a known offset yet)" : " at partition " + ONLY_PARTITION
-                    + " offset " + lastOffset) + ". The results cannot be matched to the records, so none is given. This is a bug in "
-                    + "Tributary (it relies on that order for keyless records to a one-partition topic); please "
-                    + "report it with the producer's settings. The records were sent and may be stored: read the "
-                    + "topic before appending them again.");
+                    + "success" + (lastOffset < 0 ? " (none had a known offset yet)"
+                            : " at partition " + ONLY_PARTITION + " offset " + lastOffset)
+                    + ". The results cannot be matched to the records, so none is given. This is a bug in Tributary "
+                    + "(it relies on that order for keyless records to a one-partition topic); please report it with "
+                    + "the producer's settings. The records were sent and may be stored: read the topic before "
+                    + "appending them again.");
         }
 
         /** A {@link Slot}'s record is acknowledged or failed. */
