@@ -1,5 +1,10 @@
 package io.tributary.bench.eventstore;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tributary.bench.internal.PairedRatio;
+import io.tributary.bench.internal.Report;
 import io.tributary.bench.internal.ScratchDir;
 import io.tributary.eventstore.AggregateRepository;
 import io.tributary.eventstore.AllSlice;
@@ -52,9 +57,15 @@ import picocli.CommandLine.Option;
  *
  * <p>Run: {@code ./tributary bench eventstore [--backend embedded|postgres|both] [--events 20000] [--threads 4]
  * [--rate 10000] [--paced-seconds 2] [--paced-baseline] [--only appends|paced|reads] [--setting key=value]...
- * [--json]}. Every append workload starts on an empty store; the paced one measures after a warm-up at the same
- * rate of 1 s, or more (at most 10 s) while the JIT is still compiling, and splits its process CPU per append by
- * thread: appending threads, timers (the pacer), the log's sync thread, GC, JIT.
+ * [--vs axon [--pairs N]] [--json]}. Every append workload starts on an empty store; the paced one measures after a
+ * warm-up at the same rate of 1 s, or more (at most 10 s) while the JIT is still compiling, and splits its process
+ * CPU per append by thread: appending threads, timers (the pacer), the log's sync thread, GC, JIT.
+ *
+ * <p>With {@code --vs axon}, the PostgreSQL append workloads (transaction_id strategy) run as paired trials against
+ * Axon's ({@link #pairedAppend}): one trial per side is worth little on a 2-core machine (±8% between runs), so each
+ * workload's verdict against the issue's target, at least Axon's rate, comes from the interval of the median of the
+ * per-pair ratios ({@link PairedRatio}) and may be "undecided". {@code --pairs 1} runs one trial per side and prints
+ * the plain ratio, as before. Not thread-safe: one run at a time.
  */
 @Command(name = "eventstore", mixinStandardHelpOptions = true,
         description = "Event store: durable appends, latency at a fixed rate, rehydrate with/without snapshot, $all catch-up.")
@@ -105,7 +116,43 @@ public final class EventStoreBench implements Callable<Integer> {
     @Option(names = "--vs", description = "also run the peer on the same PostgreSQL and print ratios: axon (Axon Framework 4.13 JdbcEventStorageEngine)")
     String vs;
 
+    @Option(names = "--pairs", paramLabel = "N", description = "With --vs axon: paired trials per PostgreSQL append "
+            + "workload (transaction_id strategy), ours and Axon's taking turns in a mirrored order (ABBA) on tables "
+            + "of the same size, each trial about " + TRIAL_SECONDS_TEXT + " s (at most --events events); reports each "
+            + "side's median events/s, the median of the per-pair ratios ours/axon with a 90%% interval and its "
+            + "min-max, and whether that interval clears 1x (above, below or undecided; fewer than 5 pairs never "
+            + "decide). 1: one trial of --events per side, the single-run output (default with --vs axon: "
+            + DEFAULT_PAIRS + ")")
+    @Nullable Integer pairs;
+
     private AxonPeer axon;
+
+    /**
+     * Paired trials per workload with {@code --vs axon} unless {@code --pairs} says otherwise. 12 rounds of the 7
+     * workloads, each trial about {@link #TRIAL_SECONDS} per side, plus each workload's warm-up and the serialised
+     * strategy's single runs, make {@code --backend postgres --only appends --vs axon} about 5 minutes on the 2-core
+     * machine this was sized on, under load 7-8 from other work (8 pairs took 3 min 44 s there). A multiple of 4, so
+     * the mirrored order puts each side first in half the rounds; and with 12 the interval is the 3rd to 10th of the
+     * sorted ratios (96% coverage), so two stray rounds on either side cannot decide it ({@link PairedRatio#low}).
+     */
+    static final int DEFAULT_PAIRS = 12;
+
+    /**
+     * What a paired trial aims to last: long enough for a few thousand commits at the slowest workload's rate,
+     * short enough for {@link #DEFAULT_PAIRS} rounds of every workload in about 5 minutes.
+     */
+    static final double TRIAL_SECONDS = 1.5;
+    private static final String TRIAL_SECONDS_TEXT = "1.5";
+
+    /** Fewest events of a paired trial (unless {@code --events} is smaller), however slow the first warm-up was. */
+    static final int MIN_TRIAL_EVENTS = 1_000;
+
+    /** The PostgreSQL target: at least Axon's events/s on every append workload of the same run. */
+    static final double AXON_TARGET = 1.0;
+
+    /** Sides of a paired trial, as {@link PairedRatio#roundOrder} numbers them. */
+    private static final int OURS = 0;
+    private static final int AXON = 1;
 
     /** Writers of the group-commit workload and of the paced workload (Little's law: rate x latency in flight). */
     static final int GROUP_COMMIT_WRITERS = 64;
@@ -142,14 +189,26 @@ public final class EventStoreBench implements Callable<Integer> {
                 return 2;
             }
         }
-        System.out.printf("tributary bench eventstore: %d events per append workload, %d threads, %d cores%n",
-                events, threads, Runtime.getRuntime().availableProcessors());
-        if (backend.equals("embedded") || backend.equals("both")) {
-            runEmbedded();
-        }
         if (vs != null && !vs.equals("axon")) {
             System.err.println("--vs " + vs + " is not a known peer; use --vs axon");
             return 2;
+        }
+        if (pairs != null) {
+            String refused = pairsRefused();
+            if (refused != null) {
+                System.err.println(refused);
+                return 2;
+            }
+        }
+        System.out.printf("tributary bench eventstore: %d events per append workload, %d threads, %d cores%n",
+                events, threads, Runtime.getRuntime().availableProcessors());
+        if (paired()) {
+            System.out.printf(Locale.ROOT, "PostgreSQL appends vs axon: %d paired trials per workload in ABBA order, "
+                    + "each about %s s (at most %d events), on tables of the same size; target >= %sx%n",
+                    pairs(), TRIAL_SECONDS_TEXT, events, trim(AXON_TARGET));
+        }
+        if (backend.equals("embedded") || backend.equals("both")) {
+            runEmbedded();
         }
         if (backend.equals("postgres") || backend.equals("both")) {
             if (vs != null) {
@@ -168,9 +227,32 @@ public final class EventStoreBench implements Callable<Integer> {
             }
         }
         if (json) {
-            System.out.println("{\"suite\":\"eventstore\",\"figures\":[" + String.join(",", figures) + "]}");
+            System.out.println("{\"suite\":\"eventstore\"," + (paired() ? "\"pairs\":" + pairs() + "," : "")
+                    + "\"figures\":[" + String.join(",", figures) + "]}");
         }
         return 0;
+    }
+
+    /** Why {@code --pairs} cannot be honoured as given, or null: it would change nothing, or make no sense. */
+    private @Nullable String pairsRefused() {
+        if (pairs < 1 || pairs > 100) {
+            return "--pairs " + pairs + " must be between 1 and 100";
+        }
+        if (!"axon".equals(vs) || backend.equals("embedded") || (only != null && !only.equals("appends"))) {
+            return "--pairs pairs the PostgreSQL append workloads with Axon's, so it needs --vs axon, --backend "
+                    + "postgres or both, and the appends (no --only, or --only appends); as given it would pair nothing";
+        }
+        return null;
+    }
+
+    /** Paired trials per append workload against Axon: {@code --pairs}, else {@link #DEFAULT_PAIRS}. */
+    int pairs() {
+        return pairs != null ? pairs : DEFAULT_PAIRS;
+    }
+
+    /** Whether the PostgreSQL appends run as paired trials against Axon (with {@code --pairs 1}: one trial each). */
+    private boolean paired() {
+        return "axon".equals(vs) && !backend.equals("embedded") && runs("appends") && pairs() > 1;
     }
 
     // ---- backends ----
@@ -259,6 +341,10 @@ public final class EventStoreBench implements Callable<Integer> {
 
     /** {@code total events} appended in batches of {@code batch} by {@code writers} threads over {@code streams} streams. */
     private void append(String label, Supplier<EventStore> fresh, int batch, int writers, int streams) throws Exception {
+        if (axon != null && pairs() > 1) {
+            pairedAppend(appendName(label, batch, writers, streams), fresh, batch, writers, streams);
+            return;
+        }
         try (EventStore store = fresh.get()) {
             // warm-up: JIT and connections, not counted
             runAppends(store, batch, writers, streams, Math.min(2_000, events / 5), "warm-");
@@ -266,8 +352,7 @@ public final class EventStoreBench implements Callable<Integer> {
             long start = System.nanoTime();
             runAppends(store, batch, writers, streams, events, "", latency);
             double seconds = (System.nanoTime() - start) / 1e9;
-            String name = String.format("%s append %d event%s/append, %s, %d thread%s", label, batch,
-                    batch == 1 ? "" : "s", streams == 1 ? "one hot stream" : streams + " streams", writers, writers == 1 ? "" : "s");
+            String name = appendName(label, batch, writers, streams);
             report(name, events / seconds, "events/s", latency);
             if (axon != null) {
                 axon.truncate();
@@ -281,6 +366,136 @@ public final class EventStoreBench implements Callable<Integer> {
                 compare(name + " p99", "us", latency.getValueAtPercentile(99) / 1000.0, peerLatency.getValueAtPercentile(99) / 1000.0);
             }
         }
+    }
+
+    private static String appendName(String label, int batch, int writers, int streams) {
+        return String.format("%s append %d event%s/append, %s, %d thread%s", label, batch, batch == 1 ? "" : "s",
+                streams == 1 ? "one hot stream" : streams + " streams", writers, writers == 1 ? "" : "s");
+    }
+
+    /**
+     * One append workload as {@link #pairs()} paired trials of ours against Axon. Each side has one store for the
+     * whole workload (ours: a fresh schema; Axon: its tables truncated) and warms it up first, uncounted, in the first
+     * round's order. Then, round by round, both sides append the same number of events, in the order
+     * {@link PairedRatio#roundOrder} gives (ABBA), each round to new streams (prefix {@code r<round>-}), so at every
+     * trial both sides' tables hold the same number of events: the warm-up's plus the rounds' before it. A round's
+     * count aims at {@link #TRIAL_SECONDS} at the slower side's median rate so far (its warm-up's before the first
+     * round), at least {@link #MIN_TRIAL_EVENTS}, at most {@code --events}. The latency figures pool every measured
+     * append of a side; the rate is each side's median, and the ratio the median of the per-round ratios.
+     */
+    private void pairedAppend(String name, Supplier<EventStore> fresh, int batch, int writers, int streams)
+            throws Exception {
+        try (EventStore store = fresh.get()) {
+            axon.truncate();
+            int warm = Math.max(batch, Math.min(2_000, events / 5));
+            double[] warmRate = new double[2];
+            for (int side : PairedRatio.roundOrder(2, 0)) {
+                warmRate[side] = warm / seconds(() -> {
+                    if (side == OURS) {
+                        runAppends(store, batch, writers, streams, warm, "warm-");
+                    } else {
+                        axon.appends(batch, writers, streams, warm, "warm-", null);
+                    }
+                });
+            }
+            List<Double> ours = new ArrayList<>();
+            List<Double> theirs = new ArrayList<>();
+            List<Integer> counts = new ArrayList<>();
+            Histogram oursLatency = new Histogram(60_000_000_000L, 3);
+            Histogram peerLatency = new Histogram(60_000_000_000L, 3);
+            for (int round = 0; round < pairs(); round++) {
+                double slower = Math.min(warmRate[OURS], warmRate[AXON]);
+                if (!ours.isEmpty()) {
+                    PairedRatio soFar = new PairedRatio(ours, theirs);
+                    slower = Math.min(soFar.medianOurs(), soFar.medianReference());
+                }
+                int count = trialEvents(slower, batch, events);
+                counts.add(count);
+                String prefix = "r" + round + "-";
+                double[] rate = new double[2];
+                for (int side : PairedRatio.roundOrder(2, round)) {
+                    rate[side] = count / seconds(() -> {
+                        if (side == OURS) {
+                            runAppends(store, batch, writers, streams, count, prefix, oursLatency);
+                        } else {
+                            axon.appends(batch, writers, streams, count, prefix, peerLatency);
+                        }
+                    });
+                    System.err.printf(Locale.ROOT, "[bench] %-4s %s: %,.1f events/s (round %d of %d, %,d events)%n",
+                            side == OURS ? "ours" : "axon", name, rate[side], round + 1, pairs(), count);
+                }
+                ours.add(rate[OURS]);
+                theirs.add(rate[AXON]);
+            }
+            PairedRatio paired = new PairedRatio(ours, theirs);
+            report(name, paired.medianOurs(), "events/s", oursLatency);
+            System.out.println(pairedLine(name, paired));
+            figures.add(pairedJson(name, paired, counts).toString());
+            compare(name + " p50", "us", oursLatency.getValueAtPercentile(50) / 1000.0,
+                    peerLatency.getValueAtPercentile(50) / 1000.0);
+            compare(name + " p99", "us", oursLatency.getValueAtPercentile(99) / 1000.0,
+                    peerLatency.getValueAtPercentile(99) / 1000.0);
+        }
+    }
+
+    /** Something timed: it throws what the appends throw. */
+    private interface Timed {
+        void run() throws Exception;
+    }
+
+    private static double seconds(Timed work) throws Exception {
+        long t0 = System.nanoTime();
+        work.run();
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    /**
+     * Events of one paired trial for a side appending {@code rate} events/s: about {@link #TRIAL_SECONDS}, at least
+     * {@link #MIN_TRIAL_EVENTS}, at most {@code max}, a whole number of appends of {@code batch} (at least one).
+     */
+    static int trialEvents(double rate, int batch, int max) {
+        double wanted = Math.max(MIN_TRIAL_EVENTS, rate * TRIAL_SECONDS);
+        long capped = (long) Math.min(wanted, max);
+        return (int) Math.max(batch, capped / batch * batch);
+    }
+
+    /**
+     * The comparison row of paired trials: each side's median events/s, the median per-pair ratio with its 90%
+     * interval and min-max, and the verdict against {@link #AXON_TARGET}.
+     */
+    static String pairedLine(String name, PairedRatio paired) {
+        return String.format(Locale.ROOT, "%-100s %,14.1f %s   axon %,.1f   x%.2f [%.2f-%.2f] min-max %.2f-%.2f, "
+                        + "%d pairs (ours/axon, median of the per-pair ratios); >= %sx: %s", "  vs axon: " + name,
+                paired.medianOurs(), "events/s", paired.medianReference(), paired.medianRatio(), paired.low(),
+                paired.high(), paired.minRatio(), paired.maxRatio(), paired.pairs(), trim(AXON_TARGET),
+                paired.against(AXON_TARGET).word());
+    }
+
+    /**
+     * The JSON of {@link #pairedLine}: the single-run comparison's fields ({@code value} and {@code peerValue} are
+     * the medians, {@code ratio} the median per-pair ratio), the target and whether it was met, the events of each
+     * round's trials, and {@code paired} with the fields {@code bench log} reports for its paired trials
+     * ({@link Report#paired}).
+     */
+    static ObjectNode pairedJson(String name, PairedRatio paired, List<Integer> counts) {
+        PairedRatio.Outcome verdict = paired.against(AXON_TARGET);
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        n.put("name", name);
+        n.put("unit", "events/s");
+        n.put("value", Math.round(paired.medianOurs() * 10) / 10.0);
+        n.put("peer", "axon");
+        n.put("peerValue", Math.round(paired.medianReference() * 10) / 10.0);
+        n.put("ratio", Math.round(paired.medianRatio() * 1000) / 1000.0);
+        n.put("target", ">= " + trim(AXON_TARGET) + "x");
+        n.put("met", verdict == PairedRatio.Outcome.ABOVE);
+        ArrayNode trialEvents = n.putArray("trialEvents");
+        counts.forEach(trialEvents::add);
+        n.set("paired", Report.paired(paired, verdict.word(), null));
+        return n;
+    }
+
+    private static String trim(double d) {
+        return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
     }
 
     /** Prints the peer's figure and the ratio ours/peer (for latencies, lower is better: the ratio is peer/ours). */
