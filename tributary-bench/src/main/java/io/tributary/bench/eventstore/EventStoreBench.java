@@ -74,7 +74,8 @@ public final class EventStoreBench implements Callable<Integer> {
     @Option(names = "--backend", defaultValue = "both", description = "embedded, postgres or both (default ${DEFAULT-VALUE})")
     String backend = "both";
 
-    @Option(names = "--events", defaultValue = "20000", description = "events per append workload (default ${DEFAULT-VALUE})")
+    @Option(names = "--events", defaultValue = "20000", description = "events per append workload; in paired trials "
+            + "(--vs axon, --pairs above 1), the most per trial (default ${DEFAULT-VALUE})")
     int events = 20_000;
 
     @Option(names = "--threads", defaultValue = "4", description = "writer threads of the concurrent workloads (default ${DEFAULT-VALUE})")
@@ -118,7 +119,7 @@ public final class EventStoreBench implements Callable<Integer> {
 
     @Option(names = "--pairs", paramLabel = "N", description = "With --vs axon: paired trials per PostgreSQL append "
             + "workload (transaction_id strategy), ours and Axon's taking turns in a mirrored order (ABBA) on tables "
-            + "of the same size, each trial about " + TRIAL_SECONDS_TEXT + " s (at most --events events); reports each "
+            + "of the same size, each trial about " + TRIAL_SECONDS + " s (at most --events events); reports each "
             + "side's median events/s, the median of the per-pair ratios ours/axon with a 90%% interval and its "
             + "min-max, and whether that interval clears 1x (above, below or undecided; fewer than 5 pairs never "
             + "decide). 1: one trial of --events per side, the single-run output (default with --vs axon: "
@@ -128,24 +129,28 @@ public final class EventStoreBench implements Callable<Integer> {
     private AxonPeer axon;
 
     /**
-     * Paired trials per workload with {@code --vs axon} unless {@code --pairs} says otherwise. 12 rounds of the 7
-     * workloads, each trial about {@link #TRIAL_SECONDS} per side, plus each workload's warm-up and the serialised
-     * strategy's single runs, make {@code --backend postgres --only appends --vs axon} about 5 minutes on the 2-core
-     * machine this was sized on, under load 7-8 from other work (8 pairs took 3 min 44 s there). A multiple of 4, so
-     * the mirrored order puts each side first in half the rounds; and with 12 the interval is the 3rd to 10th of the
-     * sorted ratios (96% coverage), so two stray rounds on either side cannot decide it ({@link PairedRatio#low}).
+     * Paired trials per workload with {@code --vs axon} unless {@code --pairs} says otherwise. Each round runs the 7
+     * workloads, each trial about {@link #TRIAL_SECONDS} per side; with each workload's warm-up and the serialised
+     * strategy's single runs, {@code --backend postgres --only appends --vs axon} took 3 min 44 s with 8 pairs (load
+     * average 7-8 from other work on 2 cores), 6 min 19 s with 12 (load 9-12) and 6 min 8 s with 10 (load 10-12,
+     * 1 min 40 s of it the serialised runs), so 10 make it about 5 minutes on the machine this was sized on, a
+     * little more when it is as busy as that. Even, so the mirrored order puts each side first in half the rounds; the
+     * interval is then the 2nd to 9th of the sorted ratios (98% coverage), so one stray round on either side cannot
+     * decide it ({@link PairedRatio#low}).
      */
-    static final int DEFAULT_PAIRS = 12;
+    static final int DEFAULT_PAIRS = 10;
 
     /**
      * What a paired trial aims to last: long enough for a few thousand commits at the slowest workload's rate,
      * short enough for {@link #DEFAULT_PAIRS} rounds of every workload in about 5 minutes.
      */
     static final double TRIAL_SECONDS = 1.5;
-    private static final String TRIAL_SECONDS_TEXT = "1.5";
 
-    /** Fewest events of a paired trial (unless {@code --events} is smaller), however slow the first warm-up was. */
-    static final int MIN_TRIAL_EVENTS = 1_000;
+    /**
+     * Fewest events of a paired trial (unless {@code --events} is smaller), however slow the first warm-up was. 1,000
+     * stretched the one-hot-stream trials to 2.3 s at load 9-12 (430 events/s), and the run with them.
+     */
+    static final int MIN_TRIAL_EVENTS = 500;
 
     /** The PostgreSQL target: at least Axon's events/s on every append workload of the same run. */
     static final double AXON_TARGET = 1.0;
@@ -205,7 +210,7 @@ public final class EventStoreBench implements Callable<Integer> {
         if (paired()) {
             System.out.printf(Locale.ROOT, "PostgreSQL appends vs axon: %d paired trials per workload in ABBA order, "
                     + "each about %s s (at most %d events), on tables of the same size; target >= %sx%n",
-                    pairs(), TRIAL_SECONDS_TEXT, events, trim(AXON_TARGET));
+                    pairs(), trim(TRIAL_SECONDS), events, trim(AXON_TARGET));
         }
         if (backend.equals("embedded") || backend.equals("both")) {
             runEmbedded();
