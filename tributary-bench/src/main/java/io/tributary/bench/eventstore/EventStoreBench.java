@@ -118,7 +118,8 @@ public final class EventStoreBench implements Callable<Integer> {
     String vs;
 
     @Option(names = "--pairs", paramLabel = "N", description = "With --vs axon: paired trials per PostgreSQL append "
-            + "workload (transaction_id strategy), ours and Axon's taking turns in a mirrored order (ABBA) on tables "
+            + "workload (transaction_id strategy), an even number, ours and Axon's taking turns in a mirrored order "
+            + "(ABBA, so each side leads half the rounds) on tables "
             + "of the same size, each trial about " + TRIAL_SECONDS + " s (at most --events events); reports each "
             + "side's median events/s, the median of the per-pair ratios ours/axon with a 90%% interval and its "
             + "min-max, and whether that interval clears 1x (above, below or undecided; fewer than 5 pairs never "
@@ -242,6 +243,13 @@ public final class EventStoreBench implements Callable<Integer> {
     private @Nullable String pairsRefused() {
         if (pairs < 1 || pairs > 100) {
             return "--pairs " + pairs + " must be between 1 and 100";
+        }
+        if (pairs > 1 && pairs % 2 == 1) {
+            // The mirrored order (AB BA BA AB ...) puts each side first in half the rounds only over an even count:
+            // with an odd one, ours leads one round more, which is the bias the pairing is there to cancel.
+            return "--pairs " + pairs + " is odd: the mirrored order (ABBA) lets each side lead half the rounds only"
+                    + " over an even number of pairs; use --pairs " + (pairs - 1) + " or " + (pairs + 1)
+                    + " (or 1 for a single run)";
         }
         if (!"axon".equals(vs) || backend.equals("embedded") || (only != null && !only.equals("appends"))) {
             return "--pairs pairs the PostgreSQL append workloads with Axon's, so it needs --vs axon, --backend "

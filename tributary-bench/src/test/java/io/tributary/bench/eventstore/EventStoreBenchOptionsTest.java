@@ -56,6 +56,14 @@ class EventStoreBenchOptionsTest {
     }
 
     @Test
+    void rejectsAnOddNumberOfPairsWhichTheMirroredOrderCannotBalance() {
+        // Regression: --pairs 5 ran AB BA BA AB AB, ours first in 3 rounds of 5, while help promised each side half.
+        assertThat(refused("--vs", "axon", "--only", "appends", "--pairs", "5"))
+                .contains("--pairs 5 is odd", "use --pairs 4 or 6", "or 1 for a single run");
+        assertThat(refused("--vs", "axon", "--pairs", "99")).contains("--pairs 99 is odd");
+    }
+
+    @Test
     void helpShowsTheDefaultNumberOfPairs() {
         java.io.StringWriter out = new java.io.StringWriter();
         CommandLine cmd = new CommandLine(new EventStoreBench());
