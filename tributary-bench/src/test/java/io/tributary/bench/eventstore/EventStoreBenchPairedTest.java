@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tributary.bench.internal.PairedRatio;
+import io.tributary.testdb.TestPostgres;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -25,8 +26,9 @@ import picocli.CommandLine;
 /**
  * {@code bench eventstore --vs axon --pairs N}: the PostgreSQL append workloads as paired trials of ours and Axon's,
  * in mirrored order, with each side's median, the median per-pair ratio, its interval and a verdict against 1x. The
- * runs here go to the PostgreSQL on 127.0.0.1 with 100 events per trial, so they check the method and the report's
- * shape, never the speed: speed is for docs/benchmarks.md, taken on a quiet machine.
+ * runs here go to the test PostgreSQL ({@link TestPostgres}: 127.0.0.1:5432, else an embedded one, else skipped) with
+ * 100 events per trial, so they check the method and the report's shape, never the speed: speed is for
+ * docs/benchmarks.md, taken on a quiet machine.
  */
 class EventStoreBenchPairedTest {
 
@@ -46,7 +48,7 @@ class EventStoreBenchPairedTest {
     @Timeout(value = 180, unit = TimeUnit.SECONDS) // ~15 s at load 7 on 2 cores
     void pairsEveryPostgresAppendWorkloadWithAxonsInMirroredOrderAndJudgesTheMedianRatio() throws Exception {
         Run run = run("--backend", "postgres", "--only", "appends", "--vs", "axon", "--pairs", "6", "--events", "100",
-                "--json");
+                "--pg-url", TestPostgres.jdbcUrl(), "--json");
 
         JsonNode report = run.json();
         assertThat(report.get("pairs").asInt()).isEqualTo(6);
@@ -101,7 +103,7 @@ class EventStoreBenchPairedTest {
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void onePairIsTheSingleRunWithItsPlainRatioAndNoVerdict() throws Exception {
         Run run = run("--backend", "postgres", "--only", "appends", "--vs", "axon", "--pairs", "1", "--events", "100",
-                "--json");
+                "--pg-url", TestPostgres.jdbcUrl(), "--json");
 
         JsonNode report = run.json();
         assertThat(report.has("pairs")).isFalse();
