@@ -400,7 +400,7 @@ public final class EventStoreBench implements Callable<Integer> {
             throws Exception {
         try (EventStore store = fresh.get()) {
             axon.truncate();
-            int warm = Math.max(batch, Math.min(2_000, events / 5));
+            int warm = warmEvents(batch, events);
             double[] warmRate = new double[2];
             for (int side : PairedRatio.roundOrder(2, 0)) {
                 warmRate[side] = warm / seconds(() -> {
@@ -449,6 +449,16 @@ public final class EventStoreBench implements Callable<Integer> {
             compare(name + " p99", "us", oursLatency.getValueAtPercentile(99) / 1000.0,
                     peerLatency.getValueAtPercentile(99) / 1000.0);
         }
+    }
+
+    /**
+     * Events each side appends to warm up a paired workload: a fifth of {@code --events}, at most 2,000, at least one
+     * append, in whole appends of {@code batch}. Both sides append whole batches only, so a count that is not one
+     * would be rounded down by the appends while the warm-up's rate (and with it the first round's size) divided by
+     * the number asked for.
+     */
+    static int warmEvents(int batch, int max) {
+        return Math.max(batch, Math.min(2_000, max / 5)) / batch * batch;
     }
 
     /** Something timed: it throws what the appends throw. */

@@ -154,6 +154,15 @@ class EventStoreBenchPairedTest {
         assertThat(EventStoreBench.trialEvents(1, 10, 5)).as("one append at least").isEqualTo(10);
     }
 
+    @Test
+    void aWarmUpIsWholeAppendsSoItsRateCountsTheEventsAppended() {
+        // Regression: --events 55 asked 11 events of 10-event appends, 10 were appended, and the rate divided by 11.
+        assertThat(EventStoreBench.warmEvents(10, 55)).isEqualTo(10);
+        assertThat(EventStoreBench.warmEvents(10, 20_000)).as("at most 2,000").isEqualTo(2_000);
+        assertThat(EventStoreBench.warmEvents(10, 25)).as("one append at least").isEqualTo(10);
+        assertThat(EventStoreBench.warmEvents(1, 55)).isEqualTo(11);
+    }
+
     private static String verdict(PairedRatio paired) {
         return EventStoreBench.pairedJson("w", paired, List.of()).get("paired").get("verdict").asText();
     }
