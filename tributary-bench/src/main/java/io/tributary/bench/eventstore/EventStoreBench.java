@@ -41,6 +41,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 import org.jspecify.annotations.Nullable;
@@ -128,6 +129,12 @@ public final class EventStoreBench implements Callable<Integer> {
     @Nullable Integer pairs;
 
     private AxonPeer axon;
+
+    /**
+     * Events in the PostgreSQL store {@code fresh} opened last (its {@code es_events} rows), while the PostgreSQL
+     * workloads run; paired trials check with it that both sides did the same work.
+     */
+    private @Nullable LongSupplier oursStoredEvents;
 
     /**
      * Paired trials per workload with {@code --vs axon} unless {@code --pairs} says otherwise. Each round runs the 7
@@ -316,6 +323,15 @@ public final class EventStoreBench implements Callable<Integer> {
             return EventStores.postgres(PostgresEventStoreConfig.of(pgUrl).withSchema(schema)
                     .withPositionStrategy(strategy).withMaxPoolSize(16));
         };
+        oursStoredEvents = () -> {
+            try (Connection c = DriverManager.getConnection(pgUrl, "postgres", ""); Statement st = c.createStatement();
+                 var rs = st.executeQuery("SELECT count(*) FROM " + schemas.getLast() + ".es_events")) {
+                rs.next();
+                return rs.getLong(1);
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException("could not count the events of schema " + schemas.getLast(), e);
+            }
+        };
         try {
             if (runs("appends")) {
                 appendWorkloads(label, fresh);
@@ -326,6 +342,7 @@ public final class EventStoreBench implements Callable<Integer> {
                 }
             }
         } finally {
+            oursStoredEvents = null;
             try (Connection c = DriverManager.getConnection(pgUrl, "postgres", ""); Statement st = c.createStatement()) {
                 for (String s : schemas) {
                     st.execute("DROP SCHEMA IF EXISTS " + s + " CASCADE");
@@ -440,10 +457,21 @@ public final class EventStoreBench implements Callable<Integer> {
                 ours.add(rate[OURS]);
                 theirs.add(rate[AXON]);
             }
+            // The pairing's premise, checked rather than assumed: both sides appended the same events, so each
+            // round's trials ran on tables of the same size and the ratios compare like with like.
+            long expected = warm + counts.stream().mapToLong(Integer::longValue).sum();
+            long oursStored = oursStoredEvents.getAsLong();
+            long peerStored = axon.storedEvents();
+            if (oursStored != expected || peerStored != expected) {
+                throw new IllegalStateException(name + ": after " + pairs() + " paired trials our store holds "
+                        + oursStored + " events and Axon's " + peerStored + ", where each should hold " + expected
+                        + " (warm-up " + warm + " + rounds " + counts + "); the sides did not do the same work, so "
+                        + "their ratios mean nothing: a bug of the bench's pairing (pairedAppend), not of either store");
+            }
             PairedRatio paired = new PairedRatio(ours, theirs);
             report(name, paired.medianOurs(), "events/s", oursLatency);
             System.out.println(pairedLine(name, paired));
-            figures.add(pairedJson(name, paired, counts).toString());
+            figures.add(pairedJson(name, paired, counts, warm, expected).toString());
             compare(name + " p50", "us", oursLatency.getValueAtPercentile(50) / 1000.0,
                     peerLatency.getValueAtPercentile(50) / 1000.0);
             compare(name + " p99", "us", oursLatency.getValueAtPercentile(99) / 1000.0,
@@ -497,10 +525,11 @@ public final class EventStoreBench implements Callable<Integer> {
     /**
      * The JSON of {@link #pairedLine}: the single-run comparison's fields ({@code value} and {@code peerValue} are
      * the medians, {@code ratio} the median per-pair ratio), the target and whether it was met, the events of each
-     * round's trials, and {@code paired} with the fields {@code bench log} reports for its paired trials
+     * round's trials, of each side's warm-up, and in each side's table at the end (the same: checked), and {@code paired} with the fields {@code bench log} reports for its paired trials
      * ({@link Report#paired}).
      */
-    static ObjectNode pairedJson(String name, PairedRatio paired, List<Integer> counts) {
+    static ObjectNode pairedJson(String name, PairedRatio paired, List<Integer> counts, int warmupEvents,
+                                 long storedEvents) {
         PairedRatio.Outcome verdict = paired.against(AXON_TARGET);
         ObjectNode n = JsonNodeFactory.instance.objectNode();
         n.put("name", name);
@@ -513,6 +542,8 @@ public final class EventStoreBench implements Callable<Integer> {
         n.put("met", verdict == PairedRatio.Outcome.ABOVE);
         ArrayNode trialEvents = n.putArray("trialEvents");
         counts.forEach(trialEvents::add);
+        n.put("warmup_events", warmupEvents);
+        n.put("stored_events", storedEvents);
         n.set("paired", Report.paired(paired, verdict.word(), null));
         return n;
     }

@@ -52,13 +52,28 @@ class EventStoreBenchPairedTest {
 
         JsonNode report = run.json();
         assertThat(report.get("pairs").asInt()).isEqualTo(6);
-        Map<String, List<String>> order = trialOrder(run.err());
-        assertThat(order).containsOnlyKeys(WORKLOADS);
+        Map<String, List<Trial>> trials = trials(run.err());
+        assertThat(trials).containsOnlyKeys(WORKLOADS);
         for (String name : WORKLOADS) {
             // AB, BA, BA, AB, AB, BA: each side goes first, and last, in half the rounds
-            assertThat(order.get(name)).as(name).containsExactly("ours", "axon", "axon", "ours", "axon", "ours",
-                    "ours", "axon", "ours", "axon", "axon", "ours");
+            assertThat(trials.get(name)).as(name).extracting(Trial::side).containsExactly("ours", "axon", "axon",
+                    "ours", "axon", "ours", "ours", "axon", "ours", "axon", "axon", "ours");
             JsonNode vs = comparison(report, name);
+            // same work: in each round both sides appended the round's count, the one the JSON reports
+            JsonNode counts = vs.get("trialEvents");
+            for (int i = 0; i < 6; i++) {
+                List<Trial> round = trials.get(name).subList(2 * i, 2 * i + 2);
+                assertThat(round).as("%s round %d", name, i + 1).extracting(Trial::round).containsOnly(i + 1);
+                assertThat(round).as("%s round %d", name, i + 1).extracting(Trial::events)
+                        .containsOnly(counts.get(i).asInt());
+            }
+            // same state: at the end both tables held the warm-up and every round's events (the bench checks the
+            // tables and fails the run otherwise)
+            long appended = vs.get("warmup_events").asLong();
+            for (JsonNode c : counts) {
+                appended += c.asLong();
+            }
+            assertThat(vs.get("stored_events").asLong()).as(name).isEqualTo(appended);
             JsonNode paired = vs.get("paired");
             assertThat(paired.get("pairs").asInt()).isEqualTo(6);
             double[] ratios = doubles(paired.get("ratios"));
@@ -107,7 +122,7 @@ class EventStoreBenchPairedTest {
 
         JsonNode report = run.json();
         assertThat(report.has("pairs")).isFalse();
-        assertThat(trialOrder(run.err())).isEmpty();
+        assertThat(trials(run.err())).isEmpty();
         for (String name : WORKLOADS) {
             JsonNode vs = comparison(report, name);
             assertThat(vs.fieldNames()).toIterable().containsExactly("name", "unit", "value", "peer", "peerValue", "ratio");
@@ -131,7 +146,7 @@ class EventStoreBenchPairedTest {
         assertThat(verdict(ahead)).isEqualTo("above");
         assertThat(verdict(behind)).isEqualTo("below");
         assertThat(verdict(tooFew)).as("2 pairs are no 90%% interval").isEqualTo("undecided");
-        JsonNode row = new ObjectMapper().readTree(EventStoreBench.pairedJson("w", ahead, List.of(1, 2, 3, 4, 5)).toString());
+        JsonNode row = new ObjectMapper().readTree(EventStoreBench.pairedJson("w", ahead, List.of(1, 2, 3, 4, 5), 10, 25).toString());
         assertThat(row.get("met").asBoolean()).isTrue();
         assertThat(row.get("ratio").asDouble()).isEqualTo(1.05);
         assertThat(row.get("value").asDouble()).isEqualTo(1050.0);
@@ -164,18 +179,24 @@ class EventStoreBenchPairedTest {
     }
 
     private static String verdict(PairedRatio paired) {
-        return EventStoreBench.pairedJson("w", paired, List.of()).get("paired").get("verdict").asText();
+        return EventStoreBench.pairedJson("w", paired, List.of(), 0, 0).get("paired").get("verdict").asText();
     }
 
-    /** Per workload, which side ran each trial, in order, from the progress lines on stderr. */
-    private static Map<String, List<String>> trialOrder(String err) {
-        Pattern line = Pattern.compile("^\\[bench\\] (ours|axon) +(.+): [0-9,.]+ events/s \\(round", Pattern.MULTILINE);
-        Map<String, List<String>> order = new LinkedHashMap<>();
+    /** One trial's progress line: which side ran it, in which round (from 1), with how many events. */
+    private record Trial(String side, int round, int events) {
+    }
+
+    /** Per workload, its trials in the order they ran, from the progress lines on stderr. */
+    private static Map<String, List<Trial>> trials(String err) {
+        Pattern line = Pattern.compile("^\\[bench\\] (ours|axon) +(.+): [0-9,.]+ events/s "
+                + "\\(round (\\d+) of \\d+, ([0-9,]+) events\\)$", Pattern.MULTILINE);
+        Map<String, List<Trial>> trials = new LinkedHashMap<>();
         Matcher m = line.matcher(err);
         while (m.find()) {
-            order.computeIfAbsent(m.group(2), k -> new ArrayList<>()).add(m.group(1));
+            trials.computeIfAbsent(m.group(2), k -> new ArrayList<>()).add(new Trial(m.group(1),
+                    Integer.parseInt(m.group(3)), Integer.parseInt(m.group(4).replace(",", ""))));
         }
-        return order;
+        return trials;
     }
 
     private static JsonNode comparison(JsonNode report, String name) {
