@@ -213,8 +213,11 @@ public final class EventStoreBench implements Callable<Integer> {
                 return 2;
             }
         }
-        System.out.printf("tributary bench eventstore: %d events per append workload, %d threads, %d cores%n",
-                events, threads, Runtime.getRuntime().availableProcessors());
+        // In paired mode --events only caps each trial (whose size follows the rates), so the header must not
+        // present it as the workload's size, which a reader would take as the events behind each paired figure.
+        System.out.printf("tributary bench eventstore: %d events per append workload%s, %d threads, %d cores%n",
+                events, paired() ? " (the paired ones: at most " + events + " per trial)" : "", threads,
+                Runtime.getRuntime().availableProcessors());
         if (paired()) {
             System.out.printf(Locale.ROOT, "PostgreSQL appends vs axon: %d paired trials per workload in ABBA order, "
                     + "each about %s s (at most %d events), on tables of the same size; target >= %sx%n",
@@ -469,12 +472,19 @@ public final class EventStoreBench implements Callable<Integer> {
                         + "their ratios mean nothing: a bug of the bench's pairing (pairedAppend), not of either store");
             }
             PairedRatio paired = new PairedRatio(ours, theirs);
-            report(name, paired.medianOurs(), "events/s", oursLatency);
-            System.out.println(pairedLine(name, paired));
-            figures.add(pairedJson(name, paired, counts, warm, expected).toString());
-            compare(name + " p50", "us", oursLatency.getValueAtPercentile(50) / 1000.0,
+            // Named apart from a single run's figures (and from runs with another --pairs): a median of trials sized
+            // by the rates and latencies pooled over them are other figures than one run of --events, and whoever
+            // collects figures by name across runs must not put them side by side.
+            String rate = pairedName(name, pairs());
+            String pooled = " (pooled over " + pairs() + " paired trials)";
+            figure(rate, paired.medianOurs(), "events/s");
+            figure(name + " p50" + pooled, oursLatency.getValueAtPercentile(50) / 1000.0, "us");
+            figure(name + " p99" + pooled, oursLatency.getValueAtPercentile(99) / 1000.0, "us");
+            System.out.println(pairedLine(rate, paired));
+            figures.add(pairedJson(rate, paired, counts, warm, expected).toString());
+            compare(name + " p50" + pooled, "us", oursLatency.getValueAtPercentile(50) / 1000.0,
                     peerLatency.getValueAtPercentile(50) / 1000.0);
-            compare(name + " p99", "us", oursLatency.getValueAtPercentile(99) / 1000.0,
+            compare(name + " p99" + pooled, "us", oursLatency.getValueAtPercentile(99) / 1000.0,
                     peerLatency.getValueAtPercentile(99) / 1000.0);
         }
     }
@@ -487,6 +497,11 @@ public final class EventStoreBench implements Callable<Integer> {
      */
     static int warmEvents(int batch, int max) {
         return Math.max(batch, Math.min(2_000, max / 5)) / batch * batch;
+    }
+
+    /** The name of a paired workload's rate figure: the workload's, and that it is a median of {@code pairs} trials. */
+    static String pairedName(String workload, int pairs) {
+        return workload + " (median of " + pairs + " paired trials)";
     }
 
     /** Something timed: it throws what the appends throw. */
