@@ -3,6 +3,7 @@ package io.tributary.bench.eventstore;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tributary.bench.internal.Figure;
 import io.tributary.bench.internal.PairedRatio;
 import io.tributary.bench.internal.Report;
 import io.tributary.bench.internal.ScratchDir;
@@ -539,13 +540,19 @@ public final class EventStoreBench implements Callable<Integer> {
 
     /**
      * The JSON of {@link #pairedLine}: the single-run comparison's fields ({@code value} and {@code peerValue} are
-     * the medians, {@code ratio} the median per-pair ratio), the target and whether it was met, the events of each
-     * round's trials, of each side's warm-up, and in each side's table at the end (the same: checked), and {@code paired} with the fields {@code bench log} reports for its paired trials
+     * the medians, {@code ratio} the median per-pair ratio), then as in {@code bench log}'s paired rows
+     * ({@link Report#json}): {@code ratio_of_medians}, the {@code target} with its verdict (e.g. {@code >= 1x
+     * (above)}) and whether it was {@code met}; the events of each round's trials ({@code trial_events}), of each
+     * side's warm-up ({@code warmup_events}) and in each side's table at the end ({@code stored_events}: the same,
+     * checked), and {@code paired} with the fields {@code bench log} reports for its paired trials
      * ({@link Report#paired}).
      */
     static ObjectNode pairedJson(String name, PairedRatio paired, List<Integer> counts, int warmupEvents,
                                  long storedEvents) {
         PairedRatio.Outcome verdict = paired.against(AXON_TARGET);
+        // The target's text and the new fields as bench log's paired rows have them (Report#json), so one reader
+        // of paired rows reads both benches: ">= 1x (above)", ratio_of_medians, snake_case.
+        Figure.Verdict target = Figure.Verdict.pairedAtLeast(paired, AXON_TARGET);
         ObjectNode n = JsonNodeFactory.instance.objectNode();
         n.put("name", name);
         n.put("unit", "events/s");
@@ -553,9 +560,10 @@ public final class EventStoreBench implements Callable<Integer> {
         n.put("peer", "axon");
         n.put("peerValue", Math.round(paired.medianReference() * 10) / 10.0);
         n.put("ratio", Math.round(paired.medianRatio() * 1000) / 1000.0);
-        n.put("target", ">= " + trim(AXON_TARGET) + "x");
-        n.put("met", verdict == PairedRatio.Outcome.ABOVE);
-        ArrayNode trialEvents = n.putArray("trialEvents");
+        n.put("ratio_of_medians", Math.round(paired.medianOurs() / paired.medianReference() * 1000) / 1000.0);
+        n.put("target", target.text());
+        n.put("met", target.met());
+        ArrayNode trialEvents = n.putArray("trial_events");
         counts.forEach(trialEvents::add);
         n.put("warmup_events", warmupEvents);
         n.put("stored_events", storedEvents);

@@ -65,7 +65,7 @@ class EventStoreBenchPairedTest {
             assertThat(report.get("figures")).noneMatch(f -> f.get("name").asText().equals(name));
             JsonNode vs = comparison(report, rate);
             // same work: in each round both sides appended the round's count, the one the JSON reports
-            JsonNode counts = vs.get("trialEvents");
+            JsonNode counts = vs.get("trial_events");
             for (int i = 0; i < 6; i++) {
                 List<Trial> round = trials.get(name).subList(2 * i, 2 * i + 2);
                 assertThat(round).as("%s round %d", name, i + 1).extracting(Trial::round).containsOnly(i + 1);
@@ -89,7 +89,7 @@ class EventStoreBenchPairedTest {
             assertThat(Arrays.stream(ours).min().orElseThrow()).isPositive();
             assertThat(peer).hasSize(6);
             assertThat(Arrays.stream(peer).min().orElseThrow()).isPositive();
-            assertThat(vs.get("trialEvents")).hasSize(6).allMatch(n -> n.asInt() > 0 && n.asInt() <= 100);
+            assertThat(vs.get("trial_events")).hasSize(6).allMatch(n -> n.asInt() > 0 && n.asInt() <= 100);
             // the medians are the trials' (to the rounding of the trial figures), the ratio the pairs' median
             assertThat(vs.get("value").asDouble()).isCloseTo(median(ours), within(0.51));
             assertThat(vs.get("peerValue").asDouble()).isCloseTo(median(peer), within(0.51));
@@ -105,7 +105,9 @@ class EventStoreBenchPairedTest {
                 assertThat(verdict).as(name).isEqualTo(low >= 1 ? "above" : high < 1 ? "below" : "undecided");
             }
             assertThat(vs.get("met").asBoolean()).isEqualTo(verdict.equals("above"));
-            assertThat(vs.get("target").asText()).isEqualTo(">= 1x");
+            assertThat(vs.get("target").asText()).isEqualTo(">= 1x (" + verdict + ")");
+            assertThat(vs.get("ratio_of_medians").asDouble())
+                    .isCloseTo(vs.get("value").asDouble() / vs.get("peerValue").asDouble(), within(0.002));
             // our own figures and the pooled latencies, as in a single run
             assertThat(value(report, rate)).isEqualTo(vs.get("value").asDouble());
             assertThat(value(report, name + " p99" + pooled)).isGreaterThanOrEqualTo(value(report, name + " p50" + pooled));
@@ -159,7 +161,12 @@ class EventStoreBenchPairedTest {
         assertThat(row.get("value").asDouble()).isEqualTo(1050.0);
         assertThat(row.get("paired").get("ratio_low").asDouble()).isEqualTo(1.02);
         assertThat(row.get("paired").get("ratio_high").asDouble()).isEqualTo(1.1);
-        assertThat(row.get("trialEvents")).hasSize(5);
+        assertThat(row.get("trial_events")).hasSize(5);
+        // as bench log's paired rows (Report.json): the verdict in the target's text, the ratio of the medians
+        assertThat(row.get("target").asText()).isEqualTo(">= 1x (above)");
+        assertThat(row.get("ratio_of_medians").asDouble()).isEqualTo(1.05);
+        assertThat(row.fieldNames()).toIterable().filteredOn(f -> !List.of("peerValue").contains(f))
+                .allMatch(f -> f.equals(f.toLowerCase(java.util.Locale.ROOT)), "one naming style: snake_case");
         assertThat(EventStoreBench.pairedLine("w", ahead))
                 .contains("x1.05 [1.02-1.10] min-max 1.02-1.10, 5 pairs", ">= 1x: above");
         assertThat(EventStoreBench.pairedLine("w", mixed)).endsWith(">= 1x: undecided");
