@@ -421,7 +421,7 @@ public final class EventStoreBench implements Callable<Integer> {
             throws Exception {
         try (EventStore store = fresh.get()) {
             axon.truncate();
-            int warm = warmEvents(batch, events);
+            int warm = warmEvents(batch, writers, events);
             double[] warmRate = new double[2];
             for (int side : PairedRatio.roundOrder(2, 0)) {
                 warmRate[side] = warm / seconds(() -> {
@@ -448,6 +448,7 @@ public final class EventStoreBench implements Callable<Integer> {
                 String prefix = "r" + round + "-";
                 double[] rate = new double[2];
                 for (int side : PairedRatio.roundOrder(2, round)) {
+                    settle();
                     rate[side] = count / seconds(() -> {
                         if (side == OURS) {
                             runAppends(store, batch, writers, streams, count, prefix, oursLatency);
@@ -491,13 +492,39 @@ public final class EventStoreBench implements Callable<Integer> {
     }
 
     /**
-     * Events each side appends to warm up a paired workload: a fifth of {@code --events}, at most 2,000, at least one
-     * append, in whole appends of {@code batch}. Both sides append whole batches only, so a count that is not one
-     * would be rounded down by the appends while the warm-up's rate (and with it the first round's size) divided by
-     * the number asked for.
+     * Events each side appends to warm up a paired workload: a fifth of {@code --events} ({@code max}), at most 2,000,
+     * but at least {@link #WARM_APPENDS_PER_WRITER} appends per writer (within {@code max}), at least one append, in
+     * whole appends of {@code batch}. Both sides append whole batches only, so a count that is not one would be
+     * rounded down by the appends while the warm-up's rate (and with it the first round's size) divided by the
+     * number asked for.
      */
-    static int warmEvents(int batch, int max) {
-        return Math.max(batch, Math.min(2_000, max / 5)) / batch * batch;
+    static int warmEvents(int batch, int writers, int max) {
+        int wanted = Math.max(Math.min(2_000, max / 5), Math.min(max, writers * batch * WARM_APPENDS_PER_WRITER));
+        return Math.max(batch, wanted) / batch * batch;
+    }
+
+    /**
+     * Appends each writer makes, at least, in a paired workload's warm-up. 2,000 events were 3 appends per writer of
+     * the 64-writer workload, and on our side (first in that round) its first round then ran at 0.36-0.62x of its
+     * second in 3 of 4 logged runs at load 7-12 (6.2k against 9.9k, 16.8k against 31.3k, 9.6k against 26.5k
+     * events/s), once 0.25x Axon's: a stray ratio from a path (the pool's connections, 64 writers' code) still
+     * warming. 10 per writer is 6,400 events at 10 per append, under a second per side at that workload's rates.
+     */
+    static final int WARM_APPENDS_PER_WRITER = 10;
+
+    /** Pause before each timed paired trial, after an explicit GC, neither of them timed. */
+    static final long SETTLE_MS = 50;
+
+    /**
+     * Before a timed paired trial: a full GC and a short pause, untimed. The sides' trials run back to back in one
+     * JVM, so without it the garbage one side's trial left would be collected during the other side's trial and
+     * charged to it, and which side pays would follow the round order rather than the store; the pause lets what the
+     * previous trial and the GC set off (concurrent GC work, PostgreSQL's WAL writer and background writer) calm down
+     * before the clock starts.
+     */
+    private static void settle() throws InterruptedException {
+        System.gc();
+        Thread.sleep(SETTLE_MS);
     }
 
     /** The name of a paired workload's rate figure: the workload's, and that it is a median of {@code pairs} trials. */
