@@ -507,10 +507,13 @@ public final class EventStoreBench implements Callable<Integer> {
      * Appends each writer makes, at least, in a paired workload's warm-up. 2,000 events were 3 appends per writer of
      * the 64-writer workload, and on our side (first in that round) its first round then ran at 0.36-0.62x of its
      * second in 3 of 4 logged runs at load 7-12 (6.2k against 9.9k, 16.8k against 31.3k, 9.6k against 26.5k
-     * events/s), once 0.25x Axon's: a stray ratio from a path (the pool's connections, 64 writers' code) still
-     * warming. 10 per writer is 6,400 events at 10 per append, under a second per side at that workload's rates.
+     * events/s), once 0.25x Axon's: a stray ratio in most runs. 10 per writer (6,400 events) was not enough: 13.8k
+     * in round 1 against 19-38k in rounds 2-6 (one run, load 4-6). 32 (20,480 events, so --events' 20,000 by
+     * default, a second or two per side once per workload): round 1 at 40.0k and 35.2k against 42-55k and 16-35k
+     * in the rounds after (two runs, load 3-6), no longer the low one. A few runs on a shared machine show no
+     * cause; the first trial after the warm-ups was simply not yet at the pace of the rest.
      */
-    static final int WARM_APPENDS_PER_WRITER = 10;
+    static final int WARM_APPENDS_PER_WRITER = 32;
 
     /** Pause before each timed paired trial, after an explicit GC, neither of them timed. */
     static final long SETTLE_MS = 50;

@@ -185,21 +185,22 @@ class EventStoreBenchPairedTest {
 
     @Test
     void aWarmUpIsWholeAppendsSoItsRateCountsTheEventsAppended() {
-        // Regression: --events 555 asked 111 events of 10-event appends, 110 were appended, and the rate divided by 111.
-        assertThat(EventStoreBench.warmEvents(10, 1, 555)).isEqualTo(110);
+        // Regression: --events 5555 asked 1,111 events of 10-event appends, 1,110 were appended, and the rate divided
+        // by 1,111.
+        assertThat(EventStoreBench.warmEvents(10, 1, 5_555)).isEqualTo(1_110);
         assertThat(EventStoreBench.warmEvents(10, 4, 20_000)).as("at most 2,000").isEqualTo(2_000);
         assertThat(EventStoreBench.warmEvents(10, 1, 5)).as("one append at least").isEqualTo(10);
-        assertThat(EventStoreBench.warmEvents(1, 1, 555)).isEqualTo(111);
+        assertThat(EventStoreBench.warmEvents(1, 1, 5_555)).isEqualTo(1_111);
     }
 
     @Test
     void aWarmUpGivesEveryWriterSeveralAppendsSoTheFirstRoundIsNotStillWarmingUp() {
         // 2,000 events were 3 appends per writer of the 64-writer workload, whose first round then ran far below
         // the rest (0.25x Axon's once).
-        assertThat(EventStoreBench.warmEvents(10, 64, 20_000))
+        assertThat(EventStoreBench.warmEvents(10, 64, 100_000))
                 .isEqualTo(64 * 10 * EventStoreBench.WARM_APPENDS_PER_WRITER);
-        assertThat(EventStoreBench.warmEvents(10, 64, 1_000)).as("within --events").isEqualTo(1_000);
-        assertThat(EventStoreBench.warmEvents(1, 64, 20_000)).as("the 2,000 when that is more").isEqualTo(2_000);
+        assertThat(EventStoreBench.warmEvents(10, 64, 20_000)).as("within --events").isEqualTo(20_000);
+        assertThat(EventStoreBench.warmEvents(1, 4, 20_000)).as("the 2,000 when that is more").isEqualTo(2_000);
     }
 
     private static String verdict(PairedRatio paired) {
