@@ -414,8 +414,10 @@ public final class EventStoreBench implements Callable<Integer> {
      * {@link PairedRatio#roundOrder} gives (ABBA), each round to new streams (prefix {@code r<round>-}), so at every
      * trial both sides' tables hold the same number of events: the warm-up's plus the rounds' before it. A round's
      * count aims at {@link #TRIAL_SECONDS} at the slower side's median rate so far (its warm-up's before the first
-     * round), at least {@link #MIN_TRIAL_EVENTS}, at most {@code --events}. The latency figures pool every measured
-     * append of a side; the rate is each side's median, and the ratio the median of the per-round ratios.
+     * round), at least {@link #MIN_TRIAL_EVENTS}, at most {@code --events}; each trial starts after an untimed GC and
+     * pause ({@link #settle}). After the rounds both tables are counted, and a difference fails the run. The latency
+     * figures pool every measured append of a side; the rate is each side's median, and the ratio the median of the
+     * per-round ratios.
      */
     private void pairedAppend(String name, Supplier<EventStore> fresh, int batch, int writers, int streams)
             throws Exception {

@@ -45,7 +45,7 @@ class EventStoreBenchPairedTest {
 
     @Test
     @Tag("slow")
-    @Timeout(value = 180, unit = TimeUnit.SECONDS) // ~15 s at load 7 on 2 cores
+    @Timeout(value = 180, unit = TimeUnit.SECONDS) // 15-40 s at load 4-7 on 2 cores
     void pairsEveryPostgresAppendWorkloadWithAxonsInMirroredOrderAndJudgesTheMedianRatio() throws Exception {
         Run run = run("--backend", "postgres", "--only", "appends", "--vs", "axon", "--pairs", "6", "--events", "100",
                 "--pg-url", TestPostgres.jdbcUrl(), "--json");
