@@ -300,7 +300,9 @@ final class PartitionLog {
             if (base != expected) {
                 String problem = "segment " + seg.file.getFileName() + " starts at offset " + base + " but offset "
                         + expected + " was expected";
-                boolean beforeRecoveryPoint = cp.isPresent() && base < cp.get().segmentBase();
+                // <=, not <: a roll syncs the old segment before the recovery point moves to the new one, so a
+                // segment at the recovery point that does not start where the one before it ends lost synced data
+                boolean beforeRecoveryPoint = cp.isPresent() && base <= cp.get().segmentBase();
                 if (beforeRecoveryPoint && !repair) {
                     seg.close();
                     corruption.add(corruptionMessage(tp, seg.file, 0, expected, problem));

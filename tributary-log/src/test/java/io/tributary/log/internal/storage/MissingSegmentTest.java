@@ -131,6 +131,14 @@ class MissingSegmentTest {
     }
 
     @Test
+    void refusesToOpenWhenTheSegmentBeforeTheRecoveryPointSegmentIsMissing() throws IOException {
+        // the recovery point is in segment 45: its records and those of 30 were synced, so dropping them needs repair
+        write47(Map.of(), null);
+        deleteSegment(30, false);
+        assertRefusedThenRepairedTo(30, 45);
+    }
+
+    @Test
     void anIndexWhoseLastEntryPointsAtAnotherBatchIsRebuiltWithNoRecoveryEvent() throws IOException {
         write47(Map.of(), null);
         Path index = Segment.indexFile(partitionDir(), 0);
