@@ -72,7 +72,9 @@ import org.jspecify.annotations.Nullable;
  * last segment as its tail, not as a torn write (see {@link Segment}).
  *
  * <p><b>Recovery</b> ({@link #open}): segments before the recovery point are trusted (their index files are
- * sanity-checked and rebuilt if they fail); the last segment and every segment from the recovery point on are read
+ * sanity-checked and rebuilt if they fail, and {@link Segment#endsAt} checks from the last index entry that the data
+ * ends where the next segment file begins, else the segment is read in full and a missing file in between is a gap
+ * like any other); the last segment and every segment from the recovery point on are read
  * in full and checked batch by batch (length, magic, version, CRC-32C, offset continuity). An invalid batch after the
  * recovery point is a torn tail: the file is cut there, later segments are deleted, and a {@link RecoveryEvent} is
  * reported. An invalid batch before the recovery point is corruption of data that was durable: opening fails with a
@@ -298,7 +300,9 @@ final class PartitionLog {
             if (base != expected) {
                 String problem = "segment " + seg.file.getFileName() + " starts at offset " + base + " but offset "
                         + expected + " was expected";
-                boolean beforeRecoveryPoint = cp.isPresent() && base < cp.get().segmentBase();
+                // <=, not <: a roll syncs the old segment before the recovery point moves to the new one, so a
+                // segment at the recovery point that does not start where the one before it ends lost synced data
+                boolean beforeRecoveryPoint = cp.isPresent() && base <= cp.get().segmentBase();
                 if (beforeRecoveryPoint && !repair) {
                     seg.close();
                     corruption.add(corruptionMessage(tp, seg.file, 0, expected, problem));
@@ -314,11 +318,15 @@ final class PartitionLog {
                 report(events, new RecoveryEvent(tp, seg.file, 0, lost, expected, problem, beforeRecoveryPoint));
                 break;
             }
-            if (trusted && seg.loadIndexes(knownNext)) {
+            boolean indexesLoaded = trusted && seg.loadIndexes(knownNext);
+            if (indexesLoaded && seg.endsAt(knownNext)) {
                 log.segments.put(base, seg);
                 expected = knownNext;
                 continue;
             }
+            // Not trusted, its index files failed to load, or its data does not end where the next file begins (a
+            // segment file missing in between, or a damaged tail): scanned. A scan that finds the data sound ends at
+            // its real end, and the next segment's base check below reports the gap as any other.
             // only the last segment of an fsync=always partition can end in preallocated zeros; elsewhere zeros at
             // the end can be acknowledged records lost (fsync=interval/never after a power loss), so they are reported
             Segment.ScanResult r = seg.scan(knownNext < 0 && log.durability instanceof Durability.Always);
@@ -352,8 +360,10 @@ final class PartitionLog {
                 expected = r.nextOffset();
                 break;
             }
-            if (knownNext >= 0 && base < scanFrom) {
-                // a trusted segment whose index files were missing or damaged: rebuilt by the scan, rewrite them
+            if (knownNext >= 0 && base < scanFrom && (!indexesLoaded || r.nextOffset() == knownNext)) {
+                // a trusted segment whose index files were missing or damaged (loaded, but pointing elsewhere than
+                // the data's end): rebuilt by the scan, rewrite them. Not when the data ends before the next file
+                // begins: that gap refuses the open below, which must leave the folder as it found it.
                 seg.seal();
             }
             expected = r.nextOffset();

@@ -236,6 +236,54 @@ final class Segment {
     }
 
     /**
+     * Whether this closed segment's data, whose index files {@link #loadIndexes loaded}, really ends where the next
+     * segment begins: its batches, walked from the last offset index entry, end exactly at the end of the file, the
+     * last of them with next offset {@code knownNextOffset}. A trusted segment otherwise takes the next file's base
+     * offset as its end unchecked, so a missing segment file between the two went unnoticed (the offsets it held
+     * silently skipped by reads). Compaction keeps each batch's offset range, holes included
+     * ({@code lastOffsetDelta}), so a compacted segment passes too. Cheap: only batch headers are read, from the last
+     * index entry on (about one index interval of bytes, one read unless a batch is larger than the buffer); no
+     * checksums, which {@link #scan} checks when this returns false.
+     */
+    boolean endsAt(long knownNextOffset) throws IOException {
+        long end = size;
+        int rel = offsetIndex.lastRelativeOffset();
+        if (end == 0 || rel < 0) {
+            return end == 0 && knownNextOffset == baseOffset; // no batch: the data ends at the base offset
+        }
+        long pos = offsetIndex.lastPosition();
+        long expectedBase = baseOffset + rel;
+        long next = -1;
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(end - pos, Math.max(64 * 1024, 2L * indexIntervalBytes)));
+        long bufStart = 0;
+        int bufLen = 0;
+        while (pos < end) {
+            if (end - pos < BatchFormat.HEADER_SIZE) {
+                return false;
+            }
+            if (pos < bufStart || pos + BatchFormat.HEADER_SIZE > bufStart + bufLen) {
+                bufLen = fill(buf, pos, end);
+                bufStart = pos;
+                if (bufLen < BatchFormat.HEADER_SIZE) {
+                    return false; // the file shrank under us
+                }
+            }
+            int at = (int) (pos - bufStart);
+            if (BatchFormat.baseOffset(buf, at) != expectedBase) {
+                return false;
+            }
+            long batchSize = BatchFormat.LOG_OVERHEAD + (long) buf.getInt(at + BatchFormat.LENGTH);
+            if (batchSize < BatchFormat.HEADER_SIZE) {
+                return false;
+            }
+            next = BatchFormat.nextOffset(buf, at);
+            expectedBase = next;
+            pos += batchSize;
+        }
+        return pos == end && next == knownNextOffset;
+    }
+
+    /**
      * Reads {@code dst.remaining()} bytes (or up to the end of the file) at {@code position}. If the calling thread
      * is interrupted, the channel is reopened for others and the {@link ClosedByInterruptException} is thrown.
      */

@@ -95,6 +95,18 @@ final class SegmentIndex {
         return c == 0 ? -1 : entries.getLong((c - 1) * 12);
     }
 
+    /** Offset index: the relative offset of the last entry's batch, or -1 if there is no entry. */
+    int lastRelativeOffset() {
+        int c = count;
+        return c == 0 ? -1 : entries.getInt((c - 1) * 8);
+    }
+
+    /** Offset index: the position of the last entry's batch, or -1 if there is no entry. */
+    int lastPosition() {
+        int c = count;
+        return c == 0 ? -1 : entries.getInt((c - 1) * 8 + 4);
+    }
+
     /**
      * Offset index: the position of the last indexed batch whose base offset is {@code <= relativeOffset}, or 0.
      */

@@ -1,0 +1,194 @@
+package io.tributary.log.internal.storage;
+
+import static io.tributary.log.internal.storage.StorageFixture.record;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tributary.core.CorruptionException;
+import io.tributary.core.ErrorCode;
+import io.tributary.log.LogRecord;
+import io.tributary.log.TopicPartition;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Open checks that each segment it trusts (below the recovery point, index files loaded) really ends where the next
+ * segment file begins: a missing segment file in the middle of the log is a gap, refused (or repaired) like any other,
+ * never offsets silently skipped.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class MissingSegmentTest {
+
+    private static final TopicPartition TP = new TopicPartition("t", 0);
+    /** 15 records of this size fill a 1 MiB segment, so 47 records make segments 0, 15, 30 and 45. */
+    private static final String PAD = "x".repeat(69_000);
+
+    @TempDir
+    Path dir;
+
+    private Path partitionDir() {
+        return dir.resolve("t-0");
+    }
+
+    private Path log(long base) {
+        return Segment.logFile(partitionDir(), base);
+    }
+
+    /** Appends 47 records (one per batch) with the given keys, and closes cleanly: the recovery point is at 47. */
+    private void write47(Map<String, String> config, List<String> keys) {
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            java.util.HashMap<String, String> c = new java.util.HashMap<>(config);
+            c.put("segment.bytes", "1048576");
+            StorageFixture.topic(s, "t", 1, c);
+            EmbeddedProducer p = StorageFixture.producer(s);
+            for (int i = 0; i < 47; i++) {
+                p.append("t", 0, record(keys == null ? null : keys.get(i), "v" + i + PAD,
+                        System.currentTimeMillis() - 10_000)).join();
+            }
+        }
+        assertThat(segmentBases()).containsExactly(0L, 15L, 30L, 45L);
+    }
+
+    private List<Long> segmentBases() {
+        try (Stream<Path> files = Files.list(partitionDir())) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(Segment.LOG_SUFFIX))
+                    .map(n -> Long.parseLong(n.substring(0, 20))).sorted().toList();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private void deleteSegment(long base, boolean withIndexes) throws IOException {
+        Files.delete(log(base));
+        if (withIndexes) {
+            Files.delete(Segment.indexFile(partitionDir(), base));
+            Files.delete(Segment.timeIndexFile(partitionDir(), base));
+        }
+    }
+
+    private static List<LogRecord> readAll(EmbeddedStorage s) {
+        List<LogRecord> out = new ArrayList<>();
+        long next = s.startOffset(TP);
+        while (next < s.endOffset(TP)) {
+            List<LogRecord> got = s.read(TP, next, 10_000, Long.MAX_VALUE);
+            if (got.isEmpty()) {
+                break;
+            }
+            out.addAll(got);
+            next = got.get(got.size() - 1).offset() + 1;
+        }
+        return out;
+    }
+
+    private void assertRefusedThenRepairedTo(long missingFrom, long nextBase) throws IOException {
+        byte[] firstIndex = Files.readAllBytes(Segment.indexFile(partitionDir(), 0));
+        assertThatThrownBy(() -> StorageFixture.open(dir))
+                .isInstanceOfSatisfying(CorruptionException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.CORRUPT_DATA))
+                .hasMessageContaining("partition " + TP)
+                .hasMessageContaining(log(nextBase).toString())
+                .hasMessageContaining("starts at offset " + nextBase + " but offset " + missingFrom + " was expected")
+                .hasMessageContaining("repair");
+        // refusing changed nothing: the file can still be restored by hand
+        assertThat(segmentBases()).contains(nextBase);
+        assertThat(Segment.indexFile(partitionDir(), 0)).hasBinaryContent(firstIndex);
+        try (EmbeddedStorage s = EmbeddedStorage.open(StorageFixture.config(dir).withRepairOnOpen(true))) {
+            assertThat(s.recoveryEvents()).singleElement().satisfies(e -> {
+                assertThat(e.repaired()).isTrue();
+                assertThat(e.firstLostOffset()).isEqualTo(missingFrom);
+            });
+            assertThat(s.endOffset(TP)).isEqualTo(missingFrom);
+            assertThat(readAll(s)).extracting(LogRecord::offset)
+                    .containsExactlyElementsOf(java.util.stream.LongStream.range(0, missingFrom).boxed().toList());
+        }
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            assertThat(s.recoveryEvents()).isEmpty();
+            assertThat(s.endOffset(TP)).isEqualTo(missingFrom);
+        }
+    }
+
+    @Test
+    void refusesToOpenWhenASegmentFileInTheMiddleIsMissingButItsIndexFilesRemain() throws IOException {
+        write47(Map.of(), null);
+        deleteSegment(15, false);
+        assertRefusedThenRepairedTo(15, 30);
+    }
+
+    @Test
+    void refusesToOpenWhenASegmentFileInTheMiddleIsMissingWithItsIndexFiles() throws IOException {
+        write47(Map.of(), null);
+        deleteSegment(15, true);
+        assertRefusedThenRepairedTo(15, 30);
+    }
+
+    @Test
+    void refusesToOpenWhenTheSegmentBeforeTheRecoveryPointSegmentIsMissing() throws IOException {
+        // the recovery point is in segment 45: its records and those of 30 were synced, so dropping them needs repair
+        write47(Map.of(), null);
+        deleteSegment(30, false);
+        assertRefusedThenRepairedTo(30, 45);
+    }
+
+    @Test
+    void anIndexWhoseLastEntryPointsAtAnotherBatchIsRebuiltWithNoRecoveryEvent() throws IOException {
+        write47(Map.of(), null);
+        Path index = Segment.indexFile(partitionDir(), 0);
+        byte[] good = Files.readAllBytes(index);
+        java.nio.ByteBuffer bad = java.nio.ByteBuffer.wrap(good.clone());
+        int last = bad.capacity() - 4;
+        bad.putInt(last, bad.getInt(last - 8)); // the last entry's position: the batch before (still passes the load)
+        Files.write(index, bad.array());
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            assertThat(s.recoveryEvents()).isEmpty();
+            assertThat(s.endOffset(TP)).isEqualTo(47);
+            assertThat(readAll(s)).hasSize(47);
+        }
+        assertThat(index).hasBinaryContent(good);
+    }
+
+    @Test
+    void aMultiSegmentLogOpensWithNoRecoveryEvent() {
+        write47(Map.of(), null);
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            assertThat(s.recoveryEvents()).isEmpty();
+            assertThat(s.endOffset(TP)).isEqualTo(47);
+            assertThat(readAll(s)).hasSize(47);
+        }
+    }
+
+    @Test
+    void aCompactedLogWhoseSegmentsEndInHolesOpensWithNoRecoveryEvent() {
+        // The last record of segments 0 and 15 is overwritten by record 44 (same key), so compaction leaves a hole at
+        // the end of both (a batch's lastOffsetDelta still covers it); every record of segment 30 but 44 is
+        // overwritten in segment 45, so its first batches are left with no records at all.
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < 47; i++) {
+            keys.add(i == 14 || i == 29 || i == 44 ? "dup" : i >= 30 && i < 44 ? "late" + (i % 2) : "k" + i);
+        }
+        keys.set(45, "late0");
+        keys.set(46, "late1");
+        write47(Map.of("cleanup.policy", "compact"), keys);
+        List<Long> kept;
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            s.runCleanerOnce(System.currentTimeMillis());
+            kept = readAll(s).stream().map(LogRecord::offset).toList();
+            assertThat(kept).doesNotContain(14L, 29L, 43L).contains(44L, 45L, 46L);
+        }
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            assertThat(s.recoveryEvents()).isEmpty();
+            assertThat(s.endOffset(TP)).isEqualTo(47);
+            assertThat(readAll(s)).extracting(LogRecord::offset).containsExactlyElementsOf(kept);
+            long firstAfterHole = kept.stream().filter(o -> o > 14).findFirst().orElseThrow();
+            assertThat(s.read(TP, 14, 1, Long.MAX_VALUE)).extracting(LogRecord::offset).containsExactly(firstAfterHole);
+        }
+    }
+}
