@@ -13,11 +13,16 @@
 
 CREATE SCHEMA IF NOT EXISTS __SCHEMA__;
 
+-- A stream's last version is not stored: it is the version of its last event, read under the stream's advisory
+-- lock from the (stream_id, version) index (one index probe in the statement that reads the stream row). Keeping it
+-- in es_streams cost every append to an existing stream an UPDATE of that row (a heap tuple, WAL, pruning) that
+-- Axon's single INSERT does not pay. Tombstones delete the events but answer before the version matters, and soft
+-- deletes keep them, so the last event's version is the last version in every state that reads it.
+
 CREATE TABLE IF NOT EXISTS __SCHEMA__.es_streams (
     stream_id       BIGSERIAL PRIMARY KEY,
     stream_name     TEXT    NOT NULL UNIQUE,
     category        TEXT    NOT NULL,
-    last_version    BIGINT  NOT NULL DEFAULT -1,    -- -1: no event written yet
     truncate_before BIGINT,                         -- metadata truncateBefore; NULL: unset
     deleted_before  BIGINT  NOT NULL DEFAULT 0,     -- soft delete hides versions below this
     max_count       BIGINT,                         -- NULL: no limit
@@ -65,7 +70,8 @@ INSERT INTO __SCHEMA__.es_position_counter (id, last) VALUES (1, -1) ON CONFLICT
 -- that is already stored makes the insert fail with unique_violation (23505): the whole call rolls back, and the
 -- caller asks es_resolve whether it was an idempotent repeat (1) or a conflict (4). Catching that error here would
 -- wrap every insert in a subtransaction, which costs every append CPU and a subtransaction id for a rare case.
--- The common path is: lock, read the stream row, insert the events, insert or update the stream row.
+-- The common path is: lock, read the stream row with its last event's version, insert the events (and, for a new
+-- stream, its row).
 CREATE OR REPLACE FUNCTION __SCHEMA__.es_id_check(p_stream_id BIGINT, p_expected BIGINT, p_ids UUID[])
 RETURNS TABLE (r_status INT, r_version BIGINT, r_first BIGINT, r_last BIGINT, r_conflict_id UUID)
 LANGUAGE plpgsql AS $fn$
@@ -103,6 +109,20 @@ BEGIN
 END
 $fn$;
 
+-- Schemas made by a script before round 11 kept es_streams.last_version, updated by every append. It is dropped
+-- rather than left to go stale: a client of an older version still reading it then fails loudly ("column does not
+-- exist") instead of answering with an old version, or soft-deleting below the real last version. Checked first, so
+-- that an open of an upgraded schema does not take the table's ACCESS EXCLUSIVE lock that ALTER TABLE takes even
+-- when there is nothing to drop. The functions below no longer read it; the events keep the versions.
+DO $mig$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '__SCHEMA__.es_streams'::regclass
+               AND attname = 'last_version' AND NOT attisdropped) THEN
+        ALTER TABLE __SCHEMA__.es_streams DROP COLUMN last_version;
+    END IF;
+END
+$mig$;
+
 -- Before 0.1 es_append returned a set (RETURNS TABLE); a function's result type cannot be replaced in place.
 DO $mig$
 BEGIN
@@ -131,7 +151,11 @@ DECLARE
 BEGIN
     -- Serialise appends to this stream before a transaction id exists (see the header comment).
     PERFORM pg_advisory_xact_lock(1953655138, p_lock_key);
-    SELECT s.stream_id, s.last_version, s.soft_deleted, s.tombstoned INTO v_stream_id, v_last, v_soft, v_tomb
+    -- Under the lock, in a statement that starts after it is granted: its snapshot sees the previous holder's events.
+    SELECT s.stream_id, s.soft_deleted, s.tombstoned,
+           coalesce((SELECT e.version FROM __SCHEMA__.es_events e WHERE e.stream_id = s.stream_id
+                     ORDER BY e.version DESC LIMIT 1), -1)
+      INTO v_stream_id, v_soft, v_tomb, v_last
       FROM __SCHEMA__.es_streams s WHERE s.stream_name = p_stream;
     IF v_tomb THEN
         r_status := 3; r_version := v_last; RETURN;
@@ -152,12 +176,12 @@ BEGIN
     END IF;
 
     IF v_stream_id IS NULL THEN
-        -- A new stream's row is written once, already at its last version.
         v_last := -1;
-        INSERT INTO __SCHEMA__.es_streams (stream_name, category, last_version) VALUES (p_stream, p_category, v_n - 1)
+        INSERT INTO __SCHEMA__.es_streams (stream_name, category) VALUES (p_stream, p_category)
           RETURNING stream_id INTO v_stream_id;
-    ELSE
-        UPDATE __SCHEMA__.es_streams SET last_version = v_last + v_n, soft_deleted = FALSE WHERE stream_id = v_stream_id;
+    ELSIF v_soft THEN
+        -- The only write to an existing stream's row: an append recreates a soft-deleted stream.
+        UPDATE __SCHEMA__.es_streams SET soft_deleted = FALSE WHERE stream_id = v_stream_id;
     END IF;
     IF p_serialised THEN
         UPDATE __SCHEMA__.es_position_counter SET last = last + v_n WHERE id = 1 RETURNING last - v_n + 1 INTO v_base;
@@ -196,7 +220,11 @@ DECLARE
 BEGIN
     -- Serialise appends to this stream before a transaction id exists (see the header comment).
     PERFORM pg_advisory_xact_lock(1953655138, p_lock_key);
-    SELECT s.stream_id, s.last_version, s.soft_deleted, s.tombstoned INTO v_stream_id, v_last, v_soft, v_tomb
+    -- Under the lock, in a statement that starts after it is granted: its snapshot sees the previous holder's events.
+    SELECT s.stream_id, s.soft_deleted, s.tombstoned,
+           coalesce((SELECT e.version FROM __SCHEMA__.es_events e WHERE e.stream_id = s.stream_id
+                     ORDER BY e.version DESC LIMIT 1), -1)
+      INTO v_stream_id, v_soft, v_tomb, v_last
       FROM __SCHEMA__.es_streams s WHERE s.stream_name = p_stream;
     IF v_tomb THEN
         r_status := 3; r_version := v_last; RETURN;
@@ -217,10 +245,10 @@ BEGIN
 
     IF v_stream_id IS NULL THEN
         v_last := -1;
-        INSERT INTO __SCHEMA__.es_streams (stream_name, category, last_version) VALUES (p_stream, p_category, 0)
+        INSERT INTO __SCHEMA__.es_streams (stream_name, category) VALUES (p_stream, p_category)
           RETURNING stream_id INTO v_stream_id;
-    ELSE
-        UPDATE __SCHEMA__.es_streams SET last_version = v_last + 1, soft_deleted = FALSE WHERE stream_id = v_stream_id;
+    ELSIF v_soft THEN
+        UPDATE __SCHEMA__.es_streams SET soft_deleted = FALSE WHERE stream_id = v_stream_id;
     END IF;
     IF p_serialised THEN
         UPDATE __SCHEMA__.es_position_counter SET last = last + 1 WHERE id = 1 RETURNING last INTO v_base;

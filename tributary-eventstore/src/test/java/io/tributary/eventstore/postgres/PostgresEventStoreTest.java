@@ -93,8 +93,8 @@ class PostgresEventStoreTest {
 
     /**
      * The append path is one plain transaction: no subtransaction (an exception block would give the events a
-     * subtransaction id of their own and cost every append), and a new stream's row is inserted at its last version
-     * rather than inserted and then updated.
+     * subtransaction id of their own and cost every append), and a new stream's row is inserted once, not inserted
+     * and then updated.
      */
     @Test
     void anAppendIsOneTransactionWithoutSubtransactionsAndWritesANewStreamsRowOnce() throws Exception {
@@ -104,7 +104,7 @@ class PostgresEventStoreTest {
             WriteResult written = store.append("order-1", ExpectedVersion.noStream(), batch(3));
             assertThat(written.lastVersion()).isEqualTo(2);
             try (ResultSet rs = st.executeQuery("SELECT e.xmin::TEXT::BIGINT, (e.position >> 20) % 4294967296,"
-                    + " s.xmin::TEXT::BIGINT, s.ctid::TEXT, s.last_version FROM " + config.schema() + ".es_events e JOIN "
+                    + " s.xmin::TEXT::BIGINT, s.ctid::TEXT FROM " + config.schema() + ".es_events e JOIN "
                     + config.schema() + ".es_streams s USING (stream_id)")) {
                 int rows = 0;
                 while (rs.next()) {
@@ -112,10 +112,50 @@ class PostgresEventStoreTest {
                     assertThat(rs.getLong(1)).as("the events' xmin is the appending transaction's own id")
                             .isEqualTo(rs.getLong(2)).isEqualTo(rs.getLong(3));
                     assertThat(rs.getString(4)).as("the stream row's first and only version").isEqualTo("(0,1)");
-                    assertThat(rs.getLong(5)).isEqualTo(2);
                 }
                 assertThat(rows).isEqualTo(3);
             }
+        }
+    }
+
+    /**
+     * An append to an existing stream writes only its events: the stream row is neither updated nor locked (its
+     * last version is read from the events), so it keeps the version its creation wrote, whatever the number of
+     * appends, one event or a batch. Only recreating a soft-deleted stream writes it, once, and versions continue.
+     */
+    @Test
+    void anAppendToAnExistingStreamLeavesItsRowUntouchedUnlessItRecreatesASoftDeletedStream() throws Exception {
+        for (PositionStrategy strategy : PositionStrategy.values()) {
+            PostgresEventStoreConfig config = PostgresSupport.freshConfig().withPositionStrategy(strategy);
+            try (EventStore store = PostgresTestStores.open(config); Connection c = PostgresSupport.connect()) {
+                store.append("order-1", ExpectedVersion.noStream(), batch(1));
+                String created = streamRowVersion(c, config, "order-1");
+                store.append("order-1", ExpectedVersion.exactly(0), batch(1));
+                store.append("order-1", ExpectedVersion.any(), batch(3));
+                assertThat(store.append("order-1", ExpectedVersion.exactly(4), batch(1)).lastVersion()).isEqualTo(5);
+                assertThat(streamRowVersion(c, config, "order-1")).as("%s: the row after three appends", strategy)
+                        .isEqualTo(created);
+                assertThat(store.streamInfo("order-1").lastVersion()).isEqualTo(5);
+
+                store.deleteStream("order-1", ExpectedVersion.exactly(5));
+                assertThat(store.streamInfo("order-1").exists()).isFalse();
+                assertThatThrownBy(() -> store.append("order-1", ExpectedVersion.exactly(5), batch(1)))
+                        .isInstanceOf(io.tributary.eventstore.WrongExpectedVersionException.class);
+                assertThat(store.append("order-1", ExpectedVersion.noStream(), batch(1)).lastVersion())
+                        .as("%s: a recreated stream continues its versions", strategy).isEqualTo(6);
+                assertThat(streamRowVersion(c, config, "order-1")).isNotEqualTo(created);
+                assertThat(store.readStreamForward("order-1", 0, 10)).extracting(RecordedEvent::version).containsExactly(6L);
+                assertThat(store.streamInfo("order-1").lastVersion()).isEqualTo(6);
+            }
+        }
+    }
+
+    /** Where the stream row's current version is and which transaction wrote it. */
+    private static String streamRowVersion(Connection c, PostgresEventStoreConfig config, String stream) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT ctid::TEXT || ' ' || xmin::TEXT FROM "
+                + config.schema() + ".es_streams WHERE stream_name = '" + stream + "'")) {
+            assertThat(rs.next()).isTrue();
+            return rs.getString(1);
         }
     }
 
@@ -210,7 +250,8 @@ class PostgresEventStoreTest {
             }
             out.append(", counter moved by ").append(positionCounter(c, config) - counterBefore);
             // The event row this call wrote (xmin is this transaction), and the stream's row.
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT s.last_version, s.soft_deleted,"
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT (SELECT max(m.version) FROM "
+                    + config.schema() + ".es_events m WHERE m.stream_id = s.stream_id), s.soft_deleted,"
                     + " s.tombstoned, e.version, e.event_type, e.category, encode(e.data, 'hex'), encode(e.metadata, 'hex'),"
                     + " e.stream_id = s.stream_id FROM " + config.schema() + ".es_streams s LEFT JOIN " + config.schema()
                     + ".es_events e ON e.event_id = '" + id + "' AND e.xmin = pg_current_xact_id()::xid"
@@ -308,6 +349,62 @@ class PostgresEventStoreTest {
         }
         try (EventStore upgraded = PostgresTestStores.open(existing)) {
             assertThat(upgraded.append("order-1", ExpectedVersion.exactly(1), batch(1)).lastVersion()).isEqualTo(2);
+        }
+    }
+
+    /**
+     * A schema made by the round-10 script (a copy is in the test resources) keeps each stream's last version in
+     * es_streams.last_version and its functions update it on every append. Opened with createSchema=false it keeps
+     * working: those functions still keep the column right, and this version reads versions from the events. Opened
+     * once with createSchema=true, the column is dropped and the functions replaced: every stream keeps its version,
+     * its soft delete and its metadata, and appends go on from there.
+     */
+    @Test
+    void aSchemaMadeByTheRoundTenScriptKeepsWorkingAndIsUpgradedOnOpenKeepingEveryStreamsVersion() throws Exception {
+        PostgresEventStoreConfig config = PostgresSupport.freshConfig();
+        String oldScript;
+        try (var in = PostgresEventStoreTest.class.getResourceAsStream("postgres-schema-round10.sql")) {
+            oldScript = new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("__SCHEMA__", config.schema());
+        }
+        try (Connection c = PostgresSupport.connect(); Statement st = c.createStatement()) {
+            st.execute(oldScript);
+        }
+        assertThat(hasLastVersionColumn(config)).isTrue();
+        try (EventStore old = PostgresTestStores.open(config.withCreateSchema(false))) {
+            old.append("order-1", ExpectedVersion.noStream(), batch(3));
+            assertThat(old.append("order-1", ExpectedVersion.exactly(2), batch(1)).lastVersion()).isEqualTo(3);
+            old.append("cart-1", ExpectedVersion.noStream(), batch(2));
+            old.deleteStream("cart-1", ExpectedVersion.exactly(1));
+            old.setStreamMetadata("capped-1", io.tributary.eventstore.StreamMetadata.none().withMaxCount(2));
+            old.append("capped-1", ExpectedVersion.any(), batch(5));
+            assertThat(old.streamInfo("order-1").lastVersion()).isEqualTo(3);
+            assertThat(old.streamInfo("cart-1").exists()).isFalse();
+            assertThat(old.readStreamForward("capped-1", 0, 10)).extracting(RecordedEvent::version).containsExactly(3L, 4L);
+        }
+        for (int open = 0; open < 2; open++) {
+            try (EventStore upgraded = PostgresTestStores.open(config)) {
+                assertThat(hasLastVersionColumn(config)).isFalse();
+                assertThat(upgraded.streamInfo("order-1").lastVersion()).isEqualTo(3 + open);
+                assertThat(upgraded.append("order-1", ExpectedVersion.exactly(3 + open), batch(1)).lastVersion())
+                        .isEqualTo(4 + open);
+                assertThat(upgraded.readStreamForward("capped-1", 0, 10)).extracting(RecordedEvent::version)
+                        .containsExactly(3L, 4L);
+                if (open == 0) {
+                    assertThat(upgraded.streamInfo("cart-1").exists()).isFalse();
+                    assertThat(upgraded.readStreamForward("cart-1", 0, 10)).isEmpty();
+                    assertThat(upgraded.append("cart-1", ExpectedVersion.noStream(), batch(1)).lastVersion())
+                            .as("the soft-deleted stream is recreated after its last version").isEqualTo(2);
+                }
+            }
+        }
+    }
+
+    private static boolean hasLastVersionColumn(PostgresEventStoreConfig config) throws SQLException {
+        try (Connection c = PostgresSupport.connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM information_schema.columns WHERE table_schema = '"
+                     + config.schema() + "' AND table_name = 'es_streams' AND column_name = 'last_version'")) {
+            rs.next();
+            return rs.getLong(1) == 1;
         }
     }
 

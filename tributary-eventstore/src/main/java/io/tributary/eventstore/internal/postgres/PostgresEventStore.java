@@ -55,10 +55,23 @@ public final class PostgresEventStore extends AbstractEventStore {
     /** The advisory-lock class id (ASCII "tr" "sb"): keys our per-stream locks apart from the application's. */
     static final int LOCK_CLASS = 1953655138;
 
-    private static final String VISIBLE = " NOT s.tombstoned AND e.version >= s.deleted_before"
+    /**
+     * The last version of the stream whose es_streams row is {@code alias}, -1 when it has no event: its last event's
+     * version, one backward probe of the (stream_id, version) index. es_streams does not keep it, so that appends to
+     * an existing stream do not write its row (see postgres-schema.sql).
+     */
+    private static String lastVersionOf(String schema, String alias) {
+        return "coalesce((SELECT lv.version FROM " + schema + ".es_events lv WHERE lv.stream_id = " + alias
+                + ".stream_id ORDER BY lv.version DESC LIMIT 1), -1)";
+    }
+
+    /** Which events of the stream row {@code s} reads may see: the filter of metadata and deletes. */
+    private static String visible(String schema) {
+        return " NOT s.tombstoned AND e.version >= s.deleted_before"
             + " AND (s.truncate_before IS NULL OR e.version >= s.truncate_before)"
-            + " AND (s.max_count IS NULL OR e.version > s.last_version - s.max_count)"
+            + " AND (s.max_count IS NULL OR e.version > " + lastVersionOf(schema, "s") + " - s.max_count)"
             + " AND (s.max_age_ms IS NULL OR e.recorded_at >= (extract(epoch FROM statement_timestamp()) * 1000)::BIGINT - s.max_age_ms) ";
+    }
 
     /** What checkSchema requires; the functions by their full signatures, as in postgres-schema.sql. */
     private static final List<String> REQUIRED_TABLES = List.of("es_streams", "es_events", "es_snapshots",
@@ -77,6 +90,8 @@ public final class PostgresEventStore extends AbstractEventStore {
     private final String appendOneSql;
     private final String resolveSql;
     private final String gateSql;
+    private final String visible;
+    private final String streamStateSql;
 
     private PostgresEventStore(DataSource dataSource, @Nullable HikariDataSource ownedPool, PostgresEventStoreConfig config) {
         this.dataSource = dataSource;
@@ -89,6 +104,9 @@ public final class PostgresEventStore extends AbstractEventStore {
                 + ".es_append_one(?, ?, ?, ?, ?, ?, ?, ?, ?)";
         this.resolveSql = "SELECT r_status, r_version, r_first, r_last, r_conflict_id FROM " + schema
                 + ".es_resolve(?, ?, ?)";
+        this.visible = visible(schema);
+        this.streamStateSql = "SELECT " + lastVersionOf(schema, "s") + ", s.soft_deleted, s.tombstoned FROM " + schema
+                + ".es_streams s WHERE s.stream_name = ?";
         this.gateSql = strategy == PositionStrategy.TRANSACTION_ID
                 ? "(pg_snapshot_xmin(pg_current_snapshot())::TEXT::BIGINT << 20)"
                 : "(SELECT last + 1 FROM " + schema + ".es_position_counter WHERE id = 1)";
@@ -329,7 +347,7 @@ public final class PostgresEventStore extends AbstractEventStore {
                 + " FROM " + schema + ".es_streams s LEFT JOIN LATERAL ("
                 + " SELECT e.version, e.position, e.event_id, e.event_type, e.data, e.metadata, e.recorded_at"
                 + " FROM " + schema + ".es_events e WHERE e.stream_id = s.stream_id AND e.version "
-                + (forward ? ">=" : "<=") + " ? AND " + VISIBLE
+                + (forward ? ">=" : "<=") + " ? AND " + visible
                 + " ORDER BY e.version " + (forward ? "ASC" : "DESC") + " LIMIT ?) x ON TRUE"
                 + " WHERE s.stream_name = ?";
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
@@ -360,8 +378,7 @@ public final class PostgresEventStore extends AbstractEventStore {
     public StreamInfo streamInfo(String stream) {
         StreamName.validate(stream);
         ensureOpen();
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT last_version, soft_deleted, tombstoned FROM " + schema + ".es_streams WHERE stream_name = ?")) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(streamStateSql)) {
             ps.setString(1, stream);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -415,7 +432,7 @@ public final class PostgresEventStore extends AbstractEventStore {
                 + " FROM g LEFT JOIN LATERAL ("
                 + " SELECT e.position, s.stream_name, e.version, e.event_id, e.event_type, e.data, e.metadata, e.recorded_at"
                 + " FROM " + schema + ".es_events e JOIN " + schema + ".es_streams s ON s.stream_id = e.stream_id"
-                + " WHERE e.position > ? AND e.position < g.gate AND " + VISIBLE + where
+                + " WHERE e.position > ? AND e.position < g.gate AND " + visible + where
                 + " ORDER BY e.position LIMIT ?) x ON TRUE";
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             int i = 1;
@@ -532,8 +549,8 @@ public final class PostgresEventStore extends AbstractEventStore {
                 throw new WrongExpectedVersionException(stream, expected, info.lastVersion());
             }
             if (info.state() == StreamInfo.State.ACTIVE) {
-                update(c, "UPDATE " + schema + ".es_streams SET soft_deleted = TRUE, deleted_before = last_version + 1"
-                        + " WHERE stream_name = ?", stream);
+                update(c, "UPDATE " + schema + ".es_streams s SET soft_deleted = TRUE, deleted_before = "
+                        + lastVersionOf(schema, "s") + " + 1 WHERE s.stream_name = ?", stream);
                 update(c, "DELETE FROM " + schema + ".es_snapshots WHERE stream_id = (SELECT stream_id FROM "
                         + schema + ".es_streams WHERE stream_name = ?)", stream);
             }
@@ -579,8 +596,7 @@ public final class PostgresEventStore extends AbstractEventStore {
     }
 
     private StreamInfo lockedInfo(Connection c, String stream) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT last_version, soft_deleted, tombstoned FROM " + schema + ".es_streams WHERE stream_name = ?")) {
+        try (PreparedStatement ps = c.prepareStatement(streamStateSql)) {
             ps.setString(1, stream);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? info(stream, rs.getLong(1), rs.getBoolean(2), rs.getBoolean(3))
@@ -602,8 +618,8 @@ public final class PostgresEventStore extends AbstractEventStore {
         ensureOpen();
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("INSERT INTO " + schema
                 + ".es_snapshots (stream_id, version, state_type, data, recorded_at)"
-                + " SELECT stream_id, ?, ?, ?, ? FROM " + schema + ".es_streams"
-                + " WHERE stream_name = ? AND NOT tombstoned AND NOT soft_deleted AND last_version >= ?"
+                + " SELECT s.stream_id, ?, ?, ?, ? FROM " + schema + ".es_streams s"
+                + " WHERE s.stream_name = ? AND NOT s.tombstoned AND NOT s.soft_deleted AND " + lastVersionOf(schema, "s") + " >= ?"
                 + " ON CONFLICT (stream_id, version) DO UPDATE SET state_type = excluded.state_type,"
                 + " data = excluded.data, recorded_at = excluded.recorded_at")) {
             ps.setLong(1, snapshot.version());
