@@ -52,7 +52,7 @@ import picocli.CommandLine.Option;
  *
  * <p>Run: {@code ./tributary bench eventstore [--backend embedded|postgres|both] [--events 20000] [--threads 4]
  * [--rate 10000] [--paced-seconds 2] [--paced-baseline] [--only appends|paced|reads] [--setting key=value]...
- * [--json]}. Every append workload starts on an empty store; the paced one measures after a warm-up at the same
+ * [--append-shape 1x4x10000]... [--position-strategy transaction_id|serialised|both] [--vs axon] [--json]}. Every append workload starts on an empty store; the paced one measures after a warm-up at the same
  * rate of 1 s, or more (at most 10 s) while the JIT is still compiling, and splits its process CPU per append by
  * thread: appending threads, timers (the pacer), the log's sync thread, GC, JIT.
  */
@@ -89,6 +89,14 @@ public final class EventStoreBench implements Callable<Integer> {
     @Option(names = "--only", description = "run one group of workloads: appends, paced (embedded only) or reads (default: all)")
     String only;
 
+    @Option(names = "--append-shape", description = "run only this append workload, BATCHxTHREADSxSTREAMS (e.g. 1x4x10000:"
+            + " 1 event per append, 4 threads, 10,000 streams), repeatable, for A/B runs of one row (default: all seven)")
+    List<String> appendShapes = new ArrayList<>();
+
+    @Option(names = "--position-strategy", defaultValue = "both", description = "PostgreSQL position strategies to run:"
+            + " transaction_id, serialised or both (default ${DEFAULT-VALUE}; the peer runs with transaction_id only)")
+    String positionStrategy = "both";
+
     @Option(names = "--setting", description = "a setting of the embedded store or its log, key=value, repeatable, for "
             + "A/B runs (e.g. tributary.log.embedded.segment-preallocate-bytes=0)")
     Map<String, String> embeddedSettings = new java.util.LinkedHashMap<>();
@@ -124,6 +132,16 @@ public final class EventStoreBench implements Callable<Integer> {
             System.err.println("--only " + only + " is not a workload group; use appends, paced or reads");
             return 2;
         }
+        for (String shape : appendShapes) {
+            if (!shape.matches("[1-9][0-9]*x[1-9][0-9]*x[1-9][0-9]*")) {
+                System.err.println("--append-shape " + shape + " is not BATCHxTHREADSxSTREAMS; e.g. 10x64x10000");
+                return 2;
+            }
+        }
+        if (!List.of("transaction_id", "serialised", "both").contains(positionStrategy)) {
+            System.err.println("--position-strategy " + positionStrategy + " is not transaction_id, serialised or both");
+            return 2;
+        }
         if (pacedSeconds < 1 || rate < 1) {
             System.err.println("--paced-seconds " + pacedSeconds + " and --rate " + rate + " must be at least 1");
             return 2;
@@ -156,10 +174,14 @@ public final class EventStoreBench implements Callable<Integer> {
                 axon = new AxonPeer(pgUrl);
             }
             try {
-                runPostgres(PositionStrategy.TRANSACTION_ID, true);
+                if (!positionStrategy.equals("serialised")) {
+                    runPostgres(PositionStrategy.TRANSACTION_ID, true);
+                }
                 AxonPeer peer = axon;
                 axon = null; // the serialised strategy is compared with ours only
-                runPostgres(PositionStrategy.SERIALISED, false);
+                if (!positionStrategy.equals("transaction_id")) {
+                    runPostgres(PositionStrategy.SERIALISED, false);
+                }
                 axon = peer;
             } finally {
                 if (axon != null) {
@@ -259,6 +281,9 @@ public final class EventStoreBench implements Callable<Integer> {
 
     /** {@code total events} appended in batches of {@code batch} by {@code writers} threads over {@code streams} streams. */
     private void append(String label, Supplier<EventStore> fresh, int batch, int writers, int streams) throws Exception {
+        if (!appendShapes.isEmpty() && !appendShapes.contains(batch + "x" + writers + "x" + streams)) {
+            return;
+        }
         try (EventStore store = fresh.get()) {
             // warm-up: JIT and connections, not counted
             runAppends(store, batch, writers, streams, Math.min(2_000, events / 5), "warm-");
