@@ -132,14 +132,25 @@ public final class EventStoreBench implements Callable<Integer> {
             System.err.println("--only " + only + " is not a workload group; use appends, paced or reads");
             return 2;
         }
+        List<String> shapes = appendShapes();
         for (String shape : appendShapes) {
-            if (!shape.matches("[1-9][0-9]*x[1-9][0-9]*x[1-9][0-9]*")) {
-                System.err.println("--append-shape " + shape + " is not BATCHxTHREADSxSTREAMS; e.g. 10x64x10000");
+            if (!shapes.contains(shape)) {
+                System.err.println("--append-shape " + shape + " is not one of the append workloads (BATCHxTHREADSxSTREAMS,"
+                        + " with --threads " + threads + "): " + String.join(", ", shapes));
                 return 2;
             }
         }
+        if (!appendShapes.isEmpty() && only != null && !only.equals("appends")) {
+            System.err.println("--append-shape selects append workloads, which --only " + only + " does not run");
+            return 2;
+        }
         if (!List.of("transaction_id", "serialised", "both").contains(positionStrategy)) {
             System.err.println("--position-strategy " + positionStrategy + " is not transaction_id, serialised or both");
+            return 2;
+        }
+        if (positionStrategy.equals("serialised") && vs != null) {
+            System.err.println("--vs " + vs + " compares the transaction_id strategy only, which --position-strategy"
+                    + " serialised does not run");
             return 2;
         }
         if (pacedSeconds < 1 || rate < 1) {
@@ -268,15 +279,29 @@ public final class EventStoreBench implements Callable<Integer> {
 
     // ---- workloads ----
 
+    /** The append workloads as batch, writers, streams, in the order they run. */
+    private int[][] appendWorkloadShapes() {
+        return new int[][] {{1, 1, 10_000}, {1, threads, 10_000}, {10, 1, 10_000}, {10, threads, 10_000},
+            // Group commit needs appends in flight: many writers share one fsync (one WAL flush on PostgreSQL).
+            {10, GROUP_COMMIT_WRITERS, 10_000}, {1, 1, 1}, {10, 1, 1}};
+    }
+
+    /** The names {@code --append-shape} accepts, BATCHxTHREADSxSTREAMS. */
+    private List<String> appendShapes() {
+        List<String> out = new ArrayList<>();
+        for (int[] w : appendWorkloadShapes()) {
+            String shape = w[0] + "x" + w[1] + "x" + w[2];
+            if (!out.contains(shape)) {
+                out.add(shape);
+            }
+        }
+        return out;
+    }
+
     private void appendWorkloads(String label, Supplier<EventStore> fresh) throws Exception {
-        append(label, fresh, 1, 1, 10_000);
-        append(label, fresh, 1, threads, 10_000);
-        append(label, fresh, 10, 1, 10_000);
-        append(label, fresh, 10, threads, 10_000);
-        // Group commit needs appends in flight: many writers share one fsync (one WAL flush on PostgreSQL).
-        append(label, fresh, 10, GROUP_COMMIT_WRITERS, 10_000);
-        append(label, fresh, 1, 1, 1);
-        append(label, fresh, 10, 1, 1);
+        for (int[] w : appendWorkloadShapes()) {
+            append(label, fresh, w[0], w[1], w[2]);
+        }
     }
 
     /** {@code total events} appended in batches of {@code batch} by {@code writers} threads over {@code streams} streams. */
