@@ -109,11 +109,15 @@ BEGIN
 END
 $fn$;
 
--- Schemas made by a script before round 11 kept es_streams.last_version, updated by every append. It is dropped
--- rather than left to go stale: a client of an older version still reading it then fails loudly ("column does not
--- exist") instead of answering with an old version, or soft-deleting below the real last version. Checked first, so
--- that an open of an upgraded schema does not take the table's ACCESS EXCLUSIVE lock that ALTER TABLE takes even
--- when there is nothing to drop. The functions below no longer read it; the events keep the versions.
+-- Schemas made by a script before round 11 kept es_streams.last_version, updated by every append of their functions
+-- es_append (a batch) and es_append_one (one event). The column is dropped rather than left to go stale, and those
+-- two functions with it; the functions that replace them have other names (es_append_events, es_append_event).
+-- So a client of an older version fails loudly rather than answering with an old version or soft-deleting below the
+-- real last version: its appends find no function, its reads no column. And an older client that reopens with
+-- createSchema=true (rolling back, or restarting during a rolling upgrade) recreates only its own functions, which
+-- fail for want of the column: it cannot replace the functions this version calls. Checked first, so that an open
+-- of an upgraded schema does not take the table's ACCESS EXCLUSIVE lock that ALTER TABLE takes even when there is
+-- nothing to drop. The events keep the versions.
 DO $mig$
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '__SCHEMA__.es_streams'::regclass
@@ -122,18 +126,10 @@ BEGIN
     END IF;
 END
 $mig$;
+DROP FUNCTION IF EXISTS __SCHEMA__.es_append(TEXT, TEXT, BIGINT, UUID[], TEXT[], BYTEA[], BYTEA[], BOOLEAN, INT);
+DROP FUNCTION IF EXISTS __SCHEMA__.es_append_one(TEXT, TEXT, BIGINT, UUID, TEXT, BYTEA, BYTEA, BOOLEAN, INT);
 
--- Before 0.1 es_append returned a set (RETURNS TABLE); a function's result type cannot be replaced in place.
-DO $mig$
-BEGIN
-    IF EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-               WHERE n.nspname = '__SCHEMA__' AND p.proname = 'es_append' AND p.proretset) THEN
-        DROP FUNCTION __SCHEMA__.es_append(TEXT, TEXT, BIGINT, UUID[], TEXT[], BYTEA[], BYTEA[], BOOLEAN, INT);
-    END IF;
-END
-$mig$;
-
-CREATE OR REPLACE FUNCTION __SCHEMA__.es_append(
+CREATE OR REPLACE FUNCTION __SCHEMA__.es_append_events(
     p_stream TEXT, p_category TEXT, p_expected BIGINT, p_ids UUID[], p_types TEXT[], p_data BYTEA[],
     p_meta BYTEA[], p_serialised BOOLEAN, p_lock_key INT,
     OUT r_status INT, OUT r_version BIGINT, OUT r_first BIGINT, OUT r_last BIGINT, OUT r_conflict_id UUID)
@@ -198,13 +194,14 @@ BEGIN
 END
 $fn$;
 
--- es_append for the commonest call, one event, with scalar parameters: no arrays to encode in the client and parse
--- here, no unnest, and a single-row INSERT ... VALUES. It must answer exactly as es_append called with one-element
--- arrays does (the conformance tests run both: single-event appends come here, batches go to es_append), so a change
--- to one belongs in the other. The shared opening (lock, stream row, tombstone, expectation) is written out twice on
--- purpose: a common plpgsql function would be one more call per append, the cost this function exists to cut; the test
--- aOneEventAppendAnswersAndWritesExactlyAsTheBatchFunctionDoesWithOneEvent holds the two copies to the same answers.
-CREATE OR REPLACE FUNCTION __SCHEMA__.es_append_one(
+-- es_append_events for the commonest call, one event, with scalar parameters: no arrays to encode in the client and
+-- parse here, no unnest, and a single-row INSERT ... VALUES. It must answer exactly as es_append_events called with
+-- one-element arrays does (the conformance tests run both: single-event appends come here, batches go to
+-- es_append_events), so a change to one belongs in the other. The shared opening (lock, stream row, tombstone,
+-- expectation) is written out twice on purpose: a common plpgsql function would be one more call per append, the cost
+-- this function exists to cut; the test aOneEventAppendAnswersAndWritesExactlyAsTheBatchFunctionDoesWithOneEvent holds
+-- the two copies to the same answers.
+CREATE OR REPLACE FUNCTION __SCHEMA__.es_append_event(
     p_stream TEXT, p_category TEXT, p_expected BIGINT, p_id UUID, p_type TEXT, p_data BYTEA,
     p_meta BYTEA, p_serialised BOOLEAN, p_lock_key INT,
     OUT r_status INT, OUT r_version BIGINT, OUT r_first BIGINT, OUT r_last BIGINT, OUT r_conflict_id UUID)
@@ -255,7 +252,7 @@ BEGIN
     ELSE
         v_base := (pg_current_xact_id()::TEXT::BIGINT) << 20;
     END IF;
-    -- An id already stored raises unique_violation out of the call (the caller resolves it, as for es_append).
+    -- An id already stored raises unique_violation out of the call (the caller resolves it, as for es_append_events).
     INSERT INTO __SCHEMA__.es_events (position, stream_id, version, event_id, event_type, category, data, metadata, recorded_at)
       VALUES (v_base, v_stream_id, v_last + 1, p_id, p_type, p_category, p_data, p_meta,
               (extract(epoch FROM clock_timestamp()) * 1000)::BIGINT);
@@ -263,7 +260,7 @@ BEGIN
 END
 $fn$;
 
--- After es_append failed with unique_violation (23505): was it a repeat of an append that is already stored
+-- After es_append_events failed with unique_violation (23505): was it a repeat of an append that is already stored
 -- (status 1, with its version and positions) or a conflict (status 4, r_conflict_id names the id)? No row: none of
 -- the ids is stored (the other writer rolled back); append again.
 CREATE OR REPLACE FUNCTION __SCHEMA__.es_resolve(p_stream TEXT, p_expected BIGINT, p_ids UUID[])

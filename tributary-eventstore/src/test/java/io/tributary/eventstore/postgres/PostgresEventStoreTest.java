@@ -160,7 +160,7 @@ class PostgresEventStoreTest {
     }
 
     /**
-     * A one-event append goes to es_append_one (scalar parameters), a batch to es_append (arrays): the two must
+     * A one-event append goes to es_append_event (scalar parameters), a batch to es_append_events (arrays): the two must
      * answer alike. Under each position strategy, every expectation against a live, a soft-deleted, a tombstoned and
      * a missing stream, with a fresh id, a repeat of the last event and an id stored at another version, is run
      * through both in a transaction that is rolled back: same status, version, positions (or the same SQLSTATE), same
@@ -202,14 +202,14 @@ class PostgresEventStoreTest {
     }
 
     /**
-     * One call of es_append_one or es_append with one event, described, then rolled back. Positions the call wrote
+     * One call of es_append_event or es_append_events with one event, described, then rolled back. Positions the call wrote
      * are described relative to where they come from, which differs between the two calls: this transaction's id
      * (TRANSACTION_ID), or the position counter as read just before the call (SERIALISED). The counter's move is part
      * of the description under both strategies.
      */
     private static String appendOnce(Connection c, PostgresEventStoreConfig config, boolean one, boolean serialised,
                                      String stream, long expected, UUID id) throws Exception {
-        String fn = one ? ".es_append_one" : ".es_append";
+        String fn = one ? ".es_append_event" : ".es_append_events";
         byte[] meta = HeaderCodec.encode(Headers.empty().with("k", "v"));
         try {
             long counterBefore = positionCounter(c, config);
@@ -324,24 +324,24 @@ class PostgresEventStoreTest {
     }
 
     /**
-     * A schema created by the script of a version without es_append_one (simulated by dropping it) has every table:
+     * A schema created by the script of a version without es_append_event (simulated by dropping it) has every table:
      * a store opened on it with createSchema=false must fail at open, naming the function and the fix, rather than
      * open and then fail every one-event append with "tables are missing". Opening once with createSchema=true adds it.
      */
     @Test
-    void refusesToOpenWithoutCreatingTheSchemaWhenEsAppendOneIsMissingAndNamesTheFunctionAndTheFix() throws Exception {
+    void refusesToOpenWithoutCreatingTheSchemaWhenEsAppendEventIsMissingAndNamesTheFunctionAndTheFix() throws Exception {
         PostgresEventStoreConfig config = PostgresSupport.freshConfig();
         try (EventStore store = PostgresTestStores.open(config)) {
             store.append("order-1", ExpectedVersion.noStream(), batch(2));
         }
-        dropAppendOne(config);
+        dropAppendEvent(config);
         PostgresEventStoreConfig existing = config.withCreateSchema(false);
         assertThatThrownBy(() -> PostgresTestStores.open(existing))
                 .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIG);
-                    assertThat(e.getMessage()).contains(config.schema() + ".es_append_one(text,text,bigint,uuid,text,"
+                    assertThat(e.getMessage()).contains(config.schema() + ".es_append_event(text,text,bigint,uuid,text,"
                                     + "bytea,bytea,boolean,integer)", "postgres-schema.sql", "createSchema=true")
-                            .doesNotContain("table ", "es_append(", "es_resolve", "es_id_check");
+                            .doesNotContain("table ", "es_append_events(", "es_resolve", "es_id_check");
                 });
 
         try (EventStore upgrading = PostgresTestStores.open(config)) {
@@ -354,13 +354,16 @@ class PostgresEventStoreTest {
 
     /**
      * A schema made by the round-10 script (a copy is in the test resources) keeps each stream's last version in
-     * es_streams.last_version and its functions update it on every append. Opened with createSchema=false it keeps
-     * working: those functions still keep the column right, and this version reads versions from the events. Opened
-     * once with createSchema=true, the column is dropped and the functions replaced: every stream keeps its version,
-     * its soft delete and its metadata, and appends go on from there.
+     * es_streams.last_version, updated on every append by its functions es_append_one and es_append. A store opened on
+     * it with createSchema=false fails at open, naming this version's functions and the fix. Opened once with
+     * createSchema=true, the column and those functions go: every stream keeps its version, its soft delete and its
+     * metadata, and appends go on from there. An older client that reruns its own script afterwards (a restart during
+     * a rolling upgrade) brings back only its own functions, which then fail for want of the column, loudly; this
+     * version's appends are unaffected.
      */
     @Test
-    void aSchemaMadeByTheRoundTenScriptKeepsWorkingAndIsUpgradedOnOpenKeepingEveryStreamsVersion() throws Exception {
+    void aSchemaMadeByTheRoundTenScriptIsRefusedWithoutCreateSchemaAndUpgradedOnOpenKeepingEveryStreamsVersion()
+            throws Exception {
         PostgresEventStoreConfig config = PostgresSupport.freshConfig();
         String oldScript;
         try (var in = PostgresEventStoreTest.class.getResourceAsStream("postgres-schema-round10.sql")) {
@@ -368,19 +371,25 @@ class PostgresEventStoreTest {
         }
         try (Connection c = PostgresSupport.connect(); Statement st = c.createStatement()) {
             st.execute(oldScript);
+            // What the round-10 client did: appends through its functions, a soft delete and a metadata row by SQL.
+            roundTenAppend(c, config, "order-1", ExpectedVersion.noStream(), 3);
+            roundTenAppend(c, config, "order-1", ExpectedVersion.exactly(2), 1);
+            roundTenAppend(c, config, "cart-1", ExpectedVersion.noStream(), 2);
+            st.execute("UPDATE " + config.schema() + ".es_streams SET soft_deleted = TRUE,"
+                    + " deleted_before = last_version + 1 WHERE stream_name = 'cart-1'");
+            st.execute("INSERT INTO " + config.schema() + ".es_streams (stream_name, category, max_count)"
+                    + " VALUES ('capped-1', 'capped', 2)");
+            roundTenAppend(c, config, "capped-1", ExpectedVersion.any(), 5);
         }
         assertThat(hasLastVersionColumn(config)).isTrue();
-        try (EventStore old = PostgresTestStores.open(config.withCreateSchema(false))) {
-            old.append("order-1", ExpectedVersion.noStream(), batch(3));
-            assertThat(old.append("order-1", ExpectedVersion.exactly(2), batch(1)).lastVersion()).isEqualTo(3);
-            old.append("cart-1", ExpectedVersion.noStream(), batch(2));
-            old.deleteStream("cart-1", ExpectedVersion.exactly(1));
-            old.setStreamMetadata("capped-1", io.tributary.eventstore.StreamMetadata.none().withMaxCount(2));
-            old.append("capped-1", ExpectedVersion.any(), batch(5));
-            assertThat(old.streamInfo("order-1").lastVersion()).isEqualTo(3);
-            assertThat(old.streamInfo("cart-1").exists()).isFalse();
-            assertThat(old.readStreamForward("capped-1", 0, 10)).extracting(RecordedEvent::version).containsExactly(3L, 4L);
-        }
+        assertThatThrownBy(() -> PostgresTestStores.open(config.withCreateSchema(false)))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIG);
+                    assertThat(e.getMessage()).contains(config.schema() + ".es_append_event(", config.schema()
+                                    + ".es_append_events(", "older postgres-schema.sql", "createSchema=true")
+                            .doesNotContain("table ");
+                });
+
         for (int open = 0; open < 2; open++) {
             try (EventStore upgraded = PostgresTestStores.open(config)) {
                 assertThat(hasLastVersionColumn(config)).isFalse();
@@ -395,7 +404,35 @@ class PostgresEventStoreTest {
                     assertThat(upgraded.append("cart-1", ExpectedVersion.noStream(), batch(1)).lastVersion())
                             .as("the soft-deleted stream is recreated after its last version").isEqualTo(2);
                 }
+                assertThat(roundTenFunctions(config)).as("the round-10 functions are dropped on open").isZero();
+
+                // A round-10 client reopens with createSchema=true: its script runs again over the upgraded schema.
+                try (Connection c = PostgresSupport.connect(); Statement st = c.createStatement()) {
+                    st.execute(oldScript);
+                    assertThat(roundTenFunctions(config)).isEqualTo(2);
+                    assertThatThrownBy(() -> roundTenAppend(c, config, "order-1", ExpectedVersion.any(), 1))
+                            .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState())
+                                    .as("undefined_column: the round-10 client fails loudly").isEqualTo("42703"));
+                }
+                assertThat(upgraded.append("fresh-" + open, ExpectedVersion.noStream(), batch(1)).lastVersion())
+                        .as("this version's appends are unaffected").isZero();
+                assertThat(upgraded.append("fresh-" + open, ExpectedVersion.exactly(0), batch(2)).lastVersion()).isEqualTo(2);
             }
+        }
+    }
+
+    private static void roundTenAppend(Connection c, PostgresEventStoreConfig config, String stream,
+                                       ExpectedVersion expected, int events) throws Exception {
+        PostgresTestStores.callAppendThrough(c, config, "es_append_one", "es_append", false, stream, expected,
+                batch(events));
+    }
+
+    private static long roundTenFunctions(PostgresEventStoreConfig config) throws SQLException {
+        try (Connection c = PostgresSupport.connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+                     + " WHERE n.nspname = '" + config.schema() + "' AND p.proname IN ('es_append', 'es_append_one')")) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 
@@ -413,24 +450,24 @@ class PostgresEventStoreTest {
     void aOneEventAppendWhoseFunctionIsMissingSaysSoAndHowToFixItRatherThanBlamingTheTables() throws Exception {
         PostgresEventStoreConfig config = PostgresSupport.freshConfig();
         try (EventStore store = PostgresTestStores.open(config)) {
-            dropAppendOne(config);
+            dropAppendEvent(config);
             assertThatThrownBy(() -> store.append("order-1", ExpectedVersion.any(), batch(1)))
                     .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
                         assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIG);
-                        assertThat(e.getMessage()).contains("append to stream 'order-1'", "es_append_one",
+                        assertThat(e.getMessage()).contains("append to stream 'order-1'", "es_append_event",
                                         "function it calls does not exist", config.schema(), "postgres-schema.sql",
                                         "createSchema=true")
                                 .doesNotContain("tables are missing");
                     });
             assertThat(store.append("order-1", ExpectedVersion.any(), batch(2)).lastVersion())
-                    .as("a batch still goes to es_append").isEqualTo(1);
+                    .as("a batch still goes to es_append_events").isEqualTo(1);
         }
     }
 
-    private static void dropAppendOne(PostgresEventStoreConfig config) throws SQLException {
+    private static void dropAppendEvent(PostgresEventStoreConfig config) throws SQLException {
         try (Connection c = PostgresSupport.connect(); Statement st = c.createStatement()) {
             st.execute("DROP FUNCTION " + config.schema()
-                    + ".es_append_one(TEXT, TEXT, BIGINT, UUID, TEXT, BYTEA, BYTEA, BOOLEAN, INT)");
+                    + ".es_append_event(TEXT, TEXT, BIGINT, UUID, TEXT, BYTEA, BYTEA, BOOLEAN, INT)");
         }
     }
 
@@ -454,7 +491,7 @@ class PostgresEventStoreTest {
     @Test
     void theShippedSchemaScriptNamesTheSchemaEverywhere() {
         String script = io.tributary.eventstore.internal.postgres.PostgresEventStore.schemaScript("my_app");
-        assertThat(script).contains("CREATE TABLE IF NOT EXISTS my_app.es_events", "my_app.es_append(")
+        assertThat(script).contains("CREATE TABLE IF NOT EXISTS my_app.es_events", "my_app.es_append_events(")
                 .doesNotContain("__SCHEMA__");
     }
 }

@@ -46,8 +46,8 @@ import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The PostgreSQL event store. Every append is one call of the {@code es_append} function, or of {@code es_append_one}
- * for a single event (one round trip, one commit; a second read-only call only when an event id is already stored); reads are single statements. See {@code postgres-schema.sql} for the tables and how global positions are
+ * The PostgreSQL event store. Every append is one call of the {@code es_append_events} function, or of
+ * {@code es_append_event} for a single event (one round trip, one commit; a second read-only call only when an event id is already stored); reads are single statements. See {@code postgres-schema.sql} for the tables and how global positions are
  * kept gap-safe. Thread-safe: every call borrows a pooled connection.
  */
 public final class PostgresEventStore extends AbstractEventStore {
@@ -78,8 +78,8 @@ public final class PostgresEventStore extends AbstractEventStore {
             "es_position_counter");
     private static final List<String> REQUIRED_FUNCTIONS = List.of(
             "es_id_check(bigint,bigint,uuid[])",
-            "es_append(text,text,bigint,uuid[],text[],bytea[],bytea[],boolean,integer)",
-            "es_append_one(text,text,bigint,uuid,text,bytea,bytea,boolean,integer)",
+            "es_append_events(text,text,bigint,uuid[],text[],bytea[],bytea[],boolean,integer)",
+            "es_append_event(text,text,bigint,uuid,text,bytea,bytea,boolean,integer)",
             "es_resolve(text,bigint,uuid[])");
 
     private final DataSource dataSource;
@@ -99,9 +99,9 @@ public final class PostgresEventStore extends AbstractEventStore {
         this.schema = config.schema();
         this.strategy = config.positionStrategy();
         this.appendSql = "SELECT r_status, r_version, r_first, r_last, r_conflict_id FROM " + schema
-                + ".es_append(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+                + ".es_append_events(?, ?, ?, ?, ?, ?, ?, ?, ?)";
         this.appendOneSql = "SELECT r_status, r_version, r_first, r_last, r_conflict_id FROM " + schema
-                + ".es_append_one(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+                + ".es_append_event(?, ?, ?, ?, ?, ?, ?, ?, ?)";
         this.resolveSql = "SELECT r_status, r_version, r_first, r_last, r_conflict_id FROM " + schema
                 + ".es_resolve(?, ?, ?)";
         this.visible = visible(schema);
@@ -186,8 +186,9 @@ public final class PostgresEventStore extends AbstractEventStore {
 
     /**
      * With createSchema=false, fails at open, naming what is missing, rather than at the first call that needs it:
-     * a schema created by an older postgres-schema.sql has the tables but not es_append_one, and every one-event
-     * append would then fail with "function does not exist". {@code to_regclass}/{@code to_regprocedure} answer NULL
+     * a schema created by an older postgres-schema.sql has the tables but not es_append_event and es_append_events
+     * (before round 11 they were es_append_one and es_append, which kept es_streams.last_version), and every append
+     * would then fail with "function does not exist". {@code to_regclass}/{@code to_regprocedure} answer NULL
      * for a missing object (or schema) instead of raising, so one query lists everything that is absent.
      */
     private void checkSchema() {
@@ -254,12 +255,12 @@ public final class PostgresEventStore extends AbstractEventStore {
             data[i] = e.dataUnsafe();
             meta[i] = HeaderCodec.encode(e.metadata());
         }
-        // es_append does not catch a unique-index violation (that would cost every append a subtransaction): the
-        // call rolls back and es_resolve tells an idempotent repeat from a conflict. No answer means the writer that
+        // es_append_events does not catch a unique-index violation (that would cost every append a subtransaction):
+        // the call rolls back and es_resolve tells an idempotent repeat from a conflict. No answer means the writer that
         // held one of these ids rolled back, so the append is tried again.
         for (int attempt = 1; ; attempt++) {
             try (Connection c = dataSource.getConnection()) {
-                // One event goes to es_append_one with scalar parameters: four arrays fewer to build here and to
+                // One event goes to es_append_event with scalar parameters: four arrays fewer to build here and to
                 // parse on the server, which had made a one-event append cost the server more CPU than Axon's insert.
                 try (PreparedStatement ps = c.prepareStatement(n == 1 ? appendOneSql : appendSql)) {
                     ps.setString(1, stream);
@@ -306,7 +307,7 @@ public final class PostgresEventStore extends AbstractEventStore {
         }
     }
 
-    /** Turns an es_append or es_resolve row into the result or the exception it stands for. */
+    /** Turns an es_append_events or es_resolve row into the result or the exception it stands for. */
     private WriteResult answer(ResultSet rs, String stream, ExpectedVersion expected) throws SQLException {
         int status = rs.getInt(1);
         long version = rs.getLong(2);
@@ -324,7 +325,7 @@ public final class PostgresEventStore extends AbstractEventStore {
                 throw new DuplicateEventIdException(stream, id, "which is already stored at another "
                         + "position (another stream or version, or the batch differs from the one written)");
             }
-            default -> throw new IllegalStateException("es_append returned unknown status " + status);
+            default -> throw new IllegalStateException("es_append_events returned unknown status " + status);
         };
     }
 
@@ -700,8 +701,9 @@ public final class PostgresEventStore extends AbstractEventStore {
             return unavailable(what, e);
         }
         if (state.equals("42883")) {
-            // undefined_function: the schema's functions are older than this client (es_append_one came later), or
-            // were dropped after open (checkSchema catches the first at open when createSchema=false).
+            // undefined_function: the schema's functions are older than this client (es_append_event and
+            // es_append_events replaced es_append_one and es_append in round 11), or were dropped after open
+            // (checkSchema catches the first at open when createSchema=false).
             return new InvalidRequestException(ErrorCode.INVALID_CONFIG, "The PostgreSQL event store could not " + what
                     + " because a function it calls does not exist (" + e.getMessage() + "): schema '" + schema
                     + "' was created by an older postgres-schema.sql, or the server is older than PostgreSQL 13."
