@@ -145,6 +145,15 @@ DECLARE
     v_now       BIGINT;
     v_check     RECORD;
 BEGIN
+    -- The reads below must see what the lock's previous holder committed: a snapshot taken before the lock (the
+    -- transaction's, under REPEATABLE READ or SERIALIZABLE) would not, and the append would reuse a version.
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION USING ERRCODE = 'TR001',
+            MESSAGE = format('The Tributary append function must run under READ COMMITTED, not %s',
+                             current_setting('transaction_isolation')),
+            HINT = 'Run SET TRANSACTION ISOLATION LEVEL READ COMMITTED before the call, or give the store connections'
+                || ' whose default is READ COMMITTED.';
+    END IF;
     -- Serialise appends to this stream before a transaction id exists (see the header comment).
     PERFORM pg_advisory_xact_lock(1953655138, p_lock_key);
     -- Under the lock, in a statement that starts after it is granted: its snapshot sees the previous holder's events.
@@ -215,6 +224,15 @@ DECLARE
     v_base      BIGINT;
     v_check     RECORD;
 BEGIN
+    -- The reads below must see what the lock's previous holder committed: a snapshot taken before the lock (the
+    -- transaction's, under REPEATABLE READ or SERIALIZABLE) would not, and the append would reuse a version.
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION USING ERRCODE = 'TR001',
+            MESSAGE = format('The Tributary append function must run under READ COMMITTED, not %s',
+                             current_setting('transaction_isolation')),
+            HINT = 'Run SET TRANSACTION ISOLATION LEVEL READ COMMITTED before the call, or give the store connections'
+                || ' whose default is READ COMMITTED.';
+    END IF;
     -- Serialise appends to this stream before a transaction id exists (see the header comment).
     PERFORM pg_advisory_xact_lock(1953655138, p_lock_key);
     -- Under the lock, in a statement that starts after it is granted: its snapshot sees the previous holder's events.

@@ -49,11 +49,26 @@ import org.jspecify.annotations.Nullable;
  * The PostgreSQL event store. Every append is one call of the {@code es_append_events} function, or of
  * {@code es_append_event} for a single event (one round trip, one commit; a second read-only call only when an event id is already stored); reads are single statements. See {@code postgres-schema.sql} for the tables and how global positions are
  * kept gap-safe. Thread-safe: every call borrows a pooled connection.
+ *
+ * <p>Every write runs under READ COMMITTED, whatever the DataSource's default: it takes the stream's advisory lock and
+ * then reads the stream's last version and events in statements that start after the lock is granted, which must see
+ * what the previous holder committed. Under REPEATABLE READ or SERIALIZABLE the transaction's snapshot would predate
+ * the lock: a hard delete would miss an event committed while it waited, a soft delete would hide from a stale
+ * version, an append would reuse a version. The owned pool is pinned to READ COMMITTED; the transactions of deletes,
+ * metadata and schema creation set it themselves; the append functions refuse any other level (SQLSTATE
+ * {@value #NOT_READ_COMMITTED}), and on a DataSource whose connections are not READ COMMITTED the store then wraps
+ * every append in a transaction that sets it (two more round trips, paid only by such a DataSource).
  */
 public final class PostgresEventStore extends AbstractEventStore {
 
     /** The advisory-lock class id (ASCII "tr" "sb"): keys our per-stream locks apart from the application's. */
     static final int LOCK_CLASS = 1953655138;
+
+    /** The SQLSTATE the append functions raise when called outside READ COMMITTED (postgres-schema.sql). */
+    static final String NOT_READ_COMMITTED = "TR001";
+
+    /** Sets the isolation of the transaction it starts, which must be before its first query (its snapshot). */
+    private static final String READ_COMMITTED = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED";
 
     /**
      * The last version of the stream whose es_streams row is {@code alias}, -1 when it has no event: its last event's
@@ -92,6 +107,11 @@ public final class PostgresEventStore extends AbstractEventStore {
     private final String gateSql;
     private final String visible;
     private final String streamStateSql;
+    /**
+     * Set once an append function refused the isolation of a connection of a caller's DataSource: from then on every
+     * append sets READ COMMITTED in an explicit transaction. Never set for the owned pool, which is pinned.
+     */
+    private volatile boolean appendsSetIsolation;
 
     private PostgresEventStore(DataSource dataSource, @Nullable HikariDataSource ownedPool, PostgresEventStoreConfig config) {
         this.dataSource = dataSource;
@@ -123,6 +143,9 @@ public final class PostgresEventStore extends AbstractEventStore {
         hc.setMaximumPoolSize(config.maxPoolSize());
         hc.setPoolName("tributary-eventstore-" + config.schema());
         hc.setConnectionTimeout(10_000);
+        // The appends and deletes must see what was committed before they got the stream's lock (see the class
+        // comment); pinned here, so that a default_transaction_isolation in the URL or the role cannot change it.
+        hc.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
         HikariDataSource pool;
         try {
             pool = new HikariDataSource(hc);
@@ -169,6 +192,9 @@ public final class PostgresEventStore extends AbstractEventStore {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try (Statement st = c.createStatement()) {
+                // The second of two opens must see the first one's schema once it has the lock (the upgrade checks
+                // for a column): its snapshot must not predate the lock.
+                st.execute(READ_COMMITTED);
                 // Two processes opening the same fresh schema at once would race on CREATE ... IF NOT EXISTS.
                 st.execute("SELECT pg_advisory_xact_lock(" + LOCK_CLASS + ", 0)");
                 st.execute(schemaScript(schema));
@@ -260,28 +286,20 @@ public final class PostgresEventStore extends AbstractEventStore {
         // held one of these ids rolled back, so the append is tried again.
         for (int attempt = 1; ; attempt++) {
             try (Connection c = dataSource.getConnection()) {
-                // One event goes to es_append_event with scalar parameters: four arrays fewer to build here and to
-                // parse on the server, which had made a one-event append cost the server more CPU than Axon's insert.
-                try (PreparedStatement ps = c.prepareStatement(n == 1 ? appendOneSql : appendSql)) {
-                    ps.setString(1, stream);
-                    ps.setString(2, category);
-                    ps.setLong(3, code(expected));
-                    if (n == 1) {
-                        ps.setObject(4, ids[0]);
-                        ps.setString(5, types[0]);
-                        ps.setBytes(6, data[0]);
-                        ps.setBytes(7, meta[0]);
-                    } else {
-                        ps.setArray(4, c.createArrayOf("uuid", ids));
-                        ps.setArray(5, c.createArrayOf("text", types));
-                        ps.setArray(6, c.createArrayOf("bytea", data));
-                        ps.setArray(7, c.createArrayOf("bytea", meta));
-                    }
-                    ps.setBoolean(8, strategy == PositionStrategy.SERIALISED);
-                    ps.setInt(9, stream.hashCode());
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        return answer(rs, stream, expected);
+                try {
+                    boolean setIsolation = appendsSetIsolation;
+                    try {
+                        return answer(callAppend(c, setIsolation, stream, category, expected, ids, types, data, meta),
+                                stream, expected);
+                    } catch (SQLException e) {
+                        if (!setIsolation && NOT_READ_COMMITTED.equals(e.getSQLState())) {
+                            // A caller's DataSource that is not READ COMMITTED: the function refused before it took
+                            // the lock or wrote anything. Every append from now on sets the isolation itself.
+                            appendsSetIsolation = true;
+                            return answer(callAppend(c, true, stream, category, expected, ids, types, data, meta),
+                                    stream, expected);
+                        }
+                        throw e;
                     }
                 } catch (SQLException e) {
                     if (!"23505".equals(e.getSQLState())) {
@@ -293,7 +311,7 @@ public final class PostgresEventStore extends AbstractEventStore {
                         ps.setArray(3, c.createArrayOf("uuid", ids));
                         try (ResultSet rs = ps.executeQuery()) {
                             if (rs.next()) {
-                                return answer(rs, stream, expected);
+                                return answer(AppendRow.of(rs), stream, expected);
                             }
                         }
                     }
@@ -307,21 +325,84 @@ public final class PostgresEventStore extends AbstractEventStore {
         }
     }
 
+    /** What an append function or es_resolve answered, read before any commit so that it is answered after it. */
+    private record AppendRow(int status, long version, long first, long last, @Nullable UUID conflictId) {
+        static AppendRow of(ResultSet rs) throws SQLException {
+            return new AppendRow(rs.getInt(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getObject(5, UUID.class));
+        }
+    }
+
+    /**
+     * One call of es_append_event (one event) or es_append_events on {@code c}: a statement of its own when
+     * {@code setIsolation} is false (the connection is READ COMMITTED, or the function refuses it), else in a
+     * transaction that sets READ COMMITTED first and commits after (rolled back on any failure).
+     */
+    private AppendRow callAppend(Connection c, boolean setIsolation, String stream, String category,
+                                 ExpectedVersion expected, UUID[] ids, String[] types, byte[][] data, byte[][] meta)
+            throws SQLException {
+        if (!setIsolation) {
+            return callAppend(c, stream, category, expected, ids, types, data, meta);
+        }
+        c.setAutoCommit(false);
+        try {
+            try (Statement st = c.createStatement()) {
+                st.execute(READ_COMMITTED);
+            }
+            AppendRow row = callAppend(c, stream, category, expected, ids, types, data, meta);
+            c.commit();
+            return row;
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+
+    private AppendRow callAppend(Connection c, String stream, String category, ExpectedVersion expected, UUID[] ids,
+                                 String[] types, byte[][] data, byte[][] meta) throws SQLException {
+        int n = ids.length;
+        // One event goes to es_append_event with scalar parameters: four arrays fewer to build here and to
+        // parse on the server, which had made a one-event append cost the server more CPU than Axon's insert.
+        try (PreparedStatement ps = c.prepareStatement(n == 1 ? appendOneSql : appendSql)) {
+            ps.setString(1, stream);
+            ps.setString(2, category);
+            ps.setLong(3, code(expected));
+            if (n == 1) {
+                ps.setObject(4, ids[0]);
+                ps.setString(5, types[0]);
+                ps.setBytes(6, data[0]);
+                ps.setBytes(7, meta[0]);
+            } else {
+                ps.setArray(4, c.createArrayOf("uuid", ids));
+                ps.setArray(5, c.createArrayOf("text", types));
+                ps.setArray(6, c.createArrayOf("bytea", data));
+                ps.setArray(7, c.createArrayOf("bytea", meta));
+            }
+            ps.setBoolean(8, strategy == PositionStrategy.SERIALISED);
+            ps.setInt(9, stream.hashCode());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return AppendRow.of(rs);
+            }
+        }
+    }
+
     /** Turns an es_append_events or es_resolve row into the result or the exception it stands for. */
-    private WriteResult answer(ResultSet rs, String stream, ExpectedVersion expected) throws SQLException {
-        int status = rs.getInt(1);
-        long version = rs.getLong(2);
+    private WriteResult answer(AppendRow row, String stream, ExpectedVersion expected) {
+        int status = row.status();
+        long version = row.version();
         return switch (status) {
             case 0, 1 -> {
                 if (status == 0) {
                     signalAppended();
                 }
-                yield new WriteResult(stream, version, rs.getLong(3), rs.getLong(4), status == 1);
+                yield new WriteResult(stream, version, row.first(), row.last(), status == 1);
             }
             case 2 -> throw new WrongExpectedVersionException(stream, expected, version);
             case 3 -> throw new StreamDeletedException(stream);
             case 4 -> {
-                UUID id = rs.getObject(5, UUID.class);
+                UUID id = row.conflictId();
                 throw new DuplicateEventIdException(stream, id, "which is already stored at another "
                         + "position (another stream or version, or the batch differs from the one written)");
             }
@@ -676,6 +757,10 @@ public final class PostgresEventStore extends AbstractEventStore {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
+                // Before the lock, which is this transaction's first query: see the class comment.
+                try (Statement st = c.createStatement()) {
+                    st.execute(READ_COMMITTED);
+                }
                 try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?, ?)")) {
                     ps.setInt(1, LOCK_CLASS);
                     ps.setInt(2, stream.hashCode());
