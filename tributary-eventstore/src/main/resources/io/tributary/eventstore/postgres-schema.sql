@@ -31,6 +31,30 @@ CREATE TABLE IF NOT EXISTS __SCHEMA__.es_streams (
     tombstoned      BOOLEAN NOT NULL DEFAULT FALSE
 );
 
+-- Schemas made by a script before round 11 kept es_streams.last_version, updated by every append of their functions
+-- es_append (a batch) and es_append_one (one event). The column is dropped rather than left to go stale, and those
+-- two functions with it; the functions that replace them have other names (es_append_events, es_append_event).
+-- So a client of an older version fails loudly rather than answering with an old version or soft-deleting below the
+-- real last version: its appends find no function, its reads no column. And an older client that reopens with
+-- createSchema=true (rolling back, or restarting during a rolling upgrade) recreates only its own functions, which
+-- fail for want of the column: it cannot replace the functions this version calls. Checked first, so that an open
+-- of an upgraded schema does not take the table's ACCESS EXCLUSIVE lock that ALTER TABLE takes even when there is
+-- nothing to drop. The events keep the versions.
+-- Placed right after es_streams is created, before any statement touches es_events (CREATE INDEX IF NOT EXISTS
+-- takes a SHARE lock on es_events even when the index exists): an older client's append locks es_streams and then
+-- es_events, so an upgrade that held es_events while it waited for es_streams' ACCESS EXCLUSIVE would deadlock with
+-- it. Taken in the appends' order, the upgrade just waits for the appends in flight.
+DO $mig$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '__SCHEMA__.es_streams'::regclass
+               AND attname = 'last_version' AND NOT attisdropped) THEN
+        ALTER TABLE __SCHEMA__.es_streams DROP COLUMN last_version;
+    END IF;
+END
+$mig$;
+DROP FUNCTION IF EXISTS __SCHEMA__.es_append(TEXT, TEXT, BIGINT, UUID[], TEXT[], BYTEA[], BYTEA[], BOOLEAN, INT);
+DROP FUNCTION IF EXISTS __SCHEMA__.es_append_one(TEXT, TEXT, BIGINT, UUID, TEXT, BYTEA, BYTEA, BOOLEAN, INT);
+
 CREATE TABLE IF NOT EXISTS __SCHEMA__.es_events (
     position    BIGINT PRIMARY KEY,
     stream_id   BIGINT NOT NULL,
@@ -108,26 +132,6 @@ BEGIN
     RETURN QUERY SELECT 4, -1::BIGINT, NULL::BIGINT, NULL::BIGINT, v_other;
 END
 $fn$;
-
--- Schemas made by a script before round 11 kept es_streams.last_version, updated by every append of their functions
--- es_append (a batch) and es_append_one (one event). The column is dropped rather than left to go stale, and those
--- two functions with it; the functions that replace them have other names (es_append_events, es_append_event).
--- So a client of an older version fails loudly rather than answering with an old version or soft-deleting below the
--- real last version: its appends find no function, its reads no column. And an older client that reopens with
--- createSchema=true (rolling back, or restarting during a rolling upgrade) recreates only its own functions, which
--- fail for want of the column: it cannot replace the functions this version calls. Checked first, so that an open
--- of an upgraded schema does not take the table's ACCESS EXCLUSIVE lock that ALTER TABLE takes even when there is
--- nothing to drop. The events keep the versions.
-DO $mig$
-BEGIN
-    IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '__SCHEMA__.es_streams'::regclass
-               AND attname = 'last_version' AND NOT attisdropped) THEN
-        ALTER TABLE __SCHEMA__.es_streams DROP COLUMN last_version;
-    END IF;
-END
-$mig$;
-DROP FUNCTION IF EXISTS __SCHEMA__.es_append(TEXT, TEXT, BIGINT, UUID[], TEXT[], BYTEA[], BYTEA[], BOOLEAN, INT);
-DROP FUNCTION IF EXISTS __SCHEMA__.es_append_one(TEXT, TEXT, BIGINT, UUID, TEXT, BYTEA, BYTEA, BOOLEAN, INT);
 
 CREATE OR REPLACE FUNCTION __SCHEMA__.es_append_events(
     p_stream TEXT, p_category TEXT, p_expected BIGINT, p_ids UUID[], p_types TEXT[], p_data BYTEA[],

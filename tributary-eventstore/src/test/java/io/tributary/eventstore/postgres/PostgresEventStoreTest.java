@@ -421,6 +421,51 @@ class PostgresEventStoreTest {
         }
     }
 
+    /**
+     * A round-10 client's append reads es_streams and then writes es_events. The upgrade must take its locks in that
+     * order too: had it locked es_events (CREATE INDEX IF NOT EXISTS takes SHARE even when the index exists) before
+     * waiting for es_streams' ACCESS EXCLUSIVE, an append in flight would deadlock with it and one of them fail.
+     */
+    @Test
+    void anUpgradeWaitsForARoundTenAppendInFlightRatherThanDeadlockingWithIt() throws Exception {
+        PostgresEventStoreConfig config = PostgresSupport.freshConfig();
+        String oldScript;
+        try (var in = PostgresEventStoreTest.class.getResourceAsStream("postgres-schema-round10.sql")) {
+            oldScript = new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("__SCHEMA__", config.schema());
+        }
+        try (Connection append = PostgresSupport.connect(); Statement st = append.createStatement()) {
+            st.execute(oldScript);
+            roundTenAppend(append, config, "order-1", ExpectedVersion.noStream(), 1);
+            append.setAutoCommit(false);
+            // The append in flight, as the round-10 function runs it: the stream row first, the events after.
+            st.execute("SELECT count(*) FROM " + config.schema() + ".es_streams");
+            java.util.concurrent.CompletableFuture<Void> upgrade = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try (EventStore upgraded = PostgresTestStores.open(config)) {
+                    upgraded.streamInfo("order-1");
+                }
+            });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!upgradeWaitsForStreams(config)) {
+                assertThat(upgrade).as("the upgrade must wait for the append's lock on es_streams").isNotDone();
+                assertThat(System.nanoTime()).as("the upgrade never waited").isLessThan(deadline);
+                Thread.sleep(10);
+            }
+            st.execute("LOCK TABLE " + config.schema() + ".es_events IN ROW EXCLUSIVE MODE");
+            append.commit();
+            upgrade.get(20, TimeUnit.SECONDS);
+        }
+        assertThat(hasLastVersionColumn(config)).isFalse();
+    }
+
+    private static boolean upgradeWaitsForStreams(PostgresEventStoreConfig config) throws SQLException {
+        try (Connection c = PostgresSupport.connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_locks WHERE locktype = 'relation' AND NOT granted"
+                     + " AND relation = '" + config.schema() + ".es_streams'::regclass")) {
+            rs.next();
+            return rs.getLong(1) > 0;
+        }
+    }
+
     private static void roundTenAppend(Connection c, PostgresEventStoreConfig config, String stream,
                                        ExpectedVersion expected, int events) throws Exception {
         PostgresTestStores.callAppendThrough(c, config, "es_append_one", "es_append", false, stream, expected,
