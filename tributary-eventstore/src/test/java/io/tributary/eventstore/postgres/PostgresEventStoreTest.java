@@ -130,6 +130,7 @@ class PostgresEventStoreTest {
             try (EventStore store = PostgresTestStores.open(config); Connection c = PostgresSupport.connect()) {
                 store.append("order-1", ExpectedVersion.noStream(), batch(1));
                 String created = streamRowVersion(c, config, "order-1");
+                assertThat(created).as("%s: xmax 0, no transaction has locked the row", strategy).endsWith(" 0");
                 store.append("order-1", ExpectedVersion.exactly(0), batch(1));
                 store.append("order-1", ExpectedVersion.any(), batch(3));
                 assertThat(store.append("order-1", ExpectedVersion.exactly(4), batch(1)).lastVersion()).isEqualTo(5);
@@ -150,9 +151,13 @@ class PostgresEventStoreTest {
         }
     }
 
-    /** Where the stream row's current version is and which transaction wrote it. */
+    /**
+     * Where the stream row's current version is, which transaction wrote it and which last locked or deleted it
+     * (xmax: 0 while none has, so a SELECT ... FOR UPDATE or FOR KEY SHARE of the row would change it).
+     */
     private static String streamRowVersion(Connection c, PostgresEventStoreConfig config, String stream) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT ctid::TEXT || ' ' || xmin::TEXT FROM "
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT ctid::TEXT || ' ' || xmin::TEXT"
+                + " || ' ' || xmax::TEXT FROM "
                 + config.schema() + ".es_streams WHERE stream_name = '" + stream + "'")) {
             assertThat(rs.next()).isTrue();
             return rs.getString(1);
