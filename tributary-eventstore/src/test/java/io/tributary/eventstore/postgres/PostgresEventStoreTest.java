@@ -385,6 +385,11 @@ class PostgresEventStoreTest {
             st.execute("INSERT INTO " + config.schema() + ".es_streams (stream_name, category, max_count)"
                     + " VALUES ('capped-1', 'capped', 2)");
             roundTenAppend(c, config, "capped-1", ExpectedVersion.any(), 5);
+            // A hard delete as the round-10 client made it: the row flagged (its last_version kept), the events gone.
+            roundTenAppend(c, config, "gone-1", ExpectedVersion.noStream(), 2);
+            st.execute("UPDATE " + config.schema() + ".es_streams SET tombstoned = TRUE WHERE stream_name = 'gone-1'");
+            st.execute("DELETE FROM " + config.schema() + ".es_events WHERE stream_id = (SELECT stream_id FROM "
+                    + config.schema() + ".es_streams WHERE stream_name = 'gone-1')");
         }
         assertThat(hasLastVersionColumn(config)).isTrue();
         assertThatThrownBy(() -> PostgresTestStores.open(config.withCreateSchema(false)))
@@ -403,6 +408,12 @@ class PostgresEventStoreTest {
                         .isEqualTo(4 + open);
                 assertThat(upgraded.readStreamForward("capped-1", 0, 10)).extracting(RecordedEvent::version)
                         .containsExactly(3L, 4L);
+                assertThatThrownBy(() -> upgraded.append("gone-1", ExpectedVersion.any(), batch(1)))
+                        .as("the stream tombstoned before the upgrade stays deleted")
+                        .isInstanceOf(io.tributary.eventstore.StreamDeletedException.class);
+                assertThatThrownBy(() -> upgraded.readStreamForward("gone-1", 0, 10))
+                        .isInstanceOf(io.tributary.eventstore.StreamDeletedException.class);
+                assertThat(upgraded.streamInfo("gone-1").state()).isEqualTo(io.tributary.eventstore.StreamInfo.State.TOMBSTONED);
                 if (open == 0) {
                     assertThat(upgraded.streamInfo("cart-1").exists()).isFalse();
                     assertThat(upgraded.readStreamForward("cart-1", 0, 10)).isEmpty();
@@ -460,6 +471,44 @@ class PostgresEventStoreTest {
             upgrade.get(20, TimeUnit.SECONDS);
         }
         assertThat(hasLastVersionColumn(config)).isFalse();
+    }
+
+    /**
+     * Two processes opening a round-10 schema at once: the second waits for the first's upgrade (the schema lock) and
+     * then finds the column gone, rather than failing to drop it again; both open, and the stream goes on.
+     */
+    @Test
+    void twoOpensOfARoundTenSchemaAtOnceBothSucceedAndUpgradeItOnce() throws Exception {
+        PostgresEventStoreConfig config = PostgresSupport.freshConfig();
+        String oldScript;
+        try (var in = PostgresEventStoreTest.class.getResourceAsStream("postgres-schema-round10.sql")) {
+            oldScript = new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("__SCHEMA__", config.schema());
+        }
+        try (Connection c = PostgresSupport.connect(); Statement st = c.createStatement()) {
+            st.execute(oldScript);
+            roundTenAppend(c, config, "order-1", ExpectedVersion.noStream(), 2);
+        }
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+        List<java.util.concurrent.CompletableFuture<EventStore>> opens = new ArrayList<>();
+        // Two threads of its own: the common pool may have a single one on a small machine.
+        java.util.concurrent.ExecutorService openers = java.util.concurrent.Executors.newFixedThreadPool(2);
+        for (int i = 0; i < 2; i++) {
+            opens.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    start.await(10, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                return PostgresTestStores.open(config);
+            }, openers));
+        }
+        openers.shutdown();
+        try (EventStore first = opens.get(0).get(30, TimeUnit.SECONDS);
+             EventStore second = opens.get(1).get(30, TimeUnit.SECONDS)) {
+            assertThat(hasLastVersionColumn(config)).isFalse();
+            assertThat(first.append("order-1", ExpectedVersion.exactly(1), batch(1)).lastVersion()).isEqualTo(2);
+            assertThat(second.append("order-1", ExpectedVersion.exactly(2), batch(1)).lastVersion()).isEqualTo(3);
+        }
     }
 
     private static boolean upgradeWaitsForStreams(PostgresEventStoreConfig config) throws SQLException {
