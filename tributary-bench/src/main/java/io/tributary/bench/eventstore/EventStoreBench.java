@@ -90,11 +90,13 @@ public final class EventStoreBench implements Callable<Integer> {
     String only;
 
     @Option(names = "--append-shape", description = "run only this append workload, BATCHxTHREADSxSTREAMS (e.g. 1x4x10000:"
-            + " 1 event per append, 4 threads, 10,000 streams), repeatable, for A/B runs of one row (default: all seven)")
+            + " 1 event per append, 4 threads, 10,000 streams), repeatable, for A/B runs of one row; implies --only"
+            + " appends (default: all seven)")
     List<String> appendShapes = new ArrayList<>();
 
     @Option(names = "--position-strategy", defaultValue = "both", description = "PostgreSQL position strategies to run:"
-            + " transaction_id, serialised or both (default ${DEFAULT-VALUE}; the peer runs with transaction_id only)")
+            + " transaction_id, serialised or both (default ${DEFAULT-VALUE}; the peer runs with transaction_id only);"
+            + " with --backend postgres or both")
     String positionStrategy = "both";
 
     @Option(names = "--setting", description = "a setting of the embedded store or its log, key=value, repeatable, for "
@@ -147,6 +149,15 @@ public final class EventStoreBench implements Callable<Integer> {
         if (!List.of("transaction_id", "serialised", "both").contains(positionStrategy)) {
             System.err.println("--position-strategy " + positionStrategy + " is not transaction_id, serialised or both");
             return 2;
+        }
+        if (!positionStrategy.equals("both") && backend.equals("embedded")) {
+            System.err.println("--position-strategy " + positionStrategy + " applies to the PostgreSQL backend, which"
+                    + " --backend embedded does not run; use --backend postgres or both");
+            return 2;
+        }
+        if (!appendShapes.isEmpty()) {
+            // One append row was asked for: running the paced and read groups too would only lengthen the A/B run.
+            only = "appends";
         }
         if (positionStrategy.equals("serialised") && vs != null) {
             System.err.println("--vs " + vs + " compares the transaction_id strategy only, which --position-strategy"

@@ -62,4 +62,10 @@ class EventStoreBenchOptionsTest {
                 .contains("transaction_id strategy only");
         assertThat(refused("--backend", "postgres", "--position-strategy", "dense")).contains("--position-strategy dense");
     }
+
+    @Test
+    void rejectsAPositionStrategyWithTheEmbeddedBackendWhichWouldIgnoreIt() {
+        assertThat(refused("--backend", "embedded", "--position-strategy", "serialised"))
+                .contains("--position-strategy serialised applies to the PostgreSQL backend", "--backend postgres");
+    }
 }
