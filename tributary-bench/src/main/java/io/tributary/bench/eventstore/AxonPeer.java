@@ -88,6 +88,15 @@ final class AxonPeer implements AutoCloseable {
         }
     }
 
+    /** Events in Axon's event table now (its rows: one per event). */
+    long storedEvents() throws SQLException {
+        try (Connection c = pool.getConnection(); Statement st = c.createStatement();
+             var rs = st.executeQuery("SELECT count(*) FROM domainevententry")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     /** Same workload shape as Tributary's: {@code total} events, {@code batch} per append, over {@code streams}. */
     void appends(int batch, int writers, int streams, int total, String prefix, Histogram latency) throws Exception {
         int appends = total / batch;

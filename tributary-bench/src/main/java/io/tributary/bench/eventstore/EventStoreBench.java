@@ -1,5 +1,11 @@
 package io.tributary.bench.eventstore;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tributary.bench.internal.Figure;
+import io.tributary.bench.internal.PairedRatio;
+import io.tributary.bench.internal.Report;
 import io.tributary.bench.internal.ScratchDir;
 import io.tributary.eventstore.AggregateRepository;
 import io.tributary.eventstore.AllSlice;
@@ -36,6 +42,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 import org.jspecify.annotations.Nullable;
@@ -52,9 +59,17 @@ import picocli.CommandLine.Option;
  *
  * <p>Run: {@code ./tributary bench eventstore [--backend embedded|postgres|both] [--events 20000] [--threads 4]
  * [--rate 10000] [--paced-seconds 2] [--paced-baseline] [--only appends|paced|reads] [--setting key=value]...
- * [--append-shape 1x4x10000]... [--position-strategy transaction_id|serialised|both] [--vs axon] [--json]}. Every append workload starts on an empty store; the paced one measures after a warm-up at the same
- * rate of 1 s, or more (at most 10 s) while the JIT is still compiling, and splits its process CPU per append by
- * thread: appending threads, timers (the pacer), the log's sync thread, GC, JIT.
+ * [--append-shape 1x4x10000]... [--position-strategy transaction_id|serialised|both] [--vs axon [--pairs N]] [--json]}.
+ * Every append workload starts on an empty store; the paced one measures after a
+ * warm-up at the same rate of 1 s, or more (at most 10 s) while the JIT is still compiling, and splits its process
+ * CPU per append by thread: appending threads, timers (the pacer), the log's sync thread, GC, JIT.
+ *
+ * <p>With {@code --vs axon}, the PostgreSQL append workloads (transaction_id strategy) run as paired trials against
+ * Axon's ({@link #pairedAppend}): one trial per side is worth little on a 2-core machine (±8% between runs), so each
+ * workload's verdict against the issue's target, at least Axon's rate, comes from the interval of the median of the
+ * per-pair ratios ({@link PairedRatio}) and may be "undecided". {@code --pairs 1} runs one trial per side and prints
+ * the plain ratio, as before. {@code --append-shape} selects which append workloads run, paired or not.
+ * Not thread-safe: one run at a time.
  */
 @Command(name = "eventstore", mixinStandardHelpOptions = true,
         description = "Event store: durable appends, latency at a fixed rate, rehydrate with/without snapshot, $all catch-up.")
@@ -63,7 +78,8 @@ public final class EventStoreBench implements Callable<Integer> {
     @Option(names = "--backend", defaultValue = "both", description = "embedded, postgres or both (default ${DEFAULT-VALUE})")
     String backend = "both";
 
-    @Option(names = "--events", defaultValue = "20000", description = "events per append workload (default ${DEFAULT-VALUE})")
+    @Option(names = "--events", defaultValue = "20000", description = "events per append workload; in paired trials "
+            + "(--vs axon, --pairs above 1), the most per trial (default ${DEFAULT-VALUE})")
     int events = 20_000;
 
     @Option(names = "--threads", defaultValue = "4", description = "writer threads of the concurrent workloads (default ${DEFAULT-VALUE})")
@@ -115,7 +131,54 @@ public final class EventStoreBench implements Callable<Integer> {
     @Option(names = "--vs", description = "also run the peer on the same PostgreSQL and print ratios: axon (Axon Framework 4.13 JdbcEventStorageEngine)")
     String vs;
 
+    @Option(names = "--pairs", paramLabel = "N", description = "With --vs axon: paired trials per PostgreSQL append "
+            + "workload (transaction_id strategy), an even number, ours and Axon's taking turns in a mirrored order "
+            + "(ABBA, so each side leads half the rounds) on tables "
+            + "of the same size, each trial about " + TRIAL_SECONDS + " s (at most --events events); reports each "
+            + "side's median events/s, the median of the per-pair ratios ours/axon with a 90%% interval and its "
+            + "min-max, and whether that interval clears 1x (above, below or undecided; fewer than 5 pairs never "
+            + "decide). 1: one trial of --events per side, the single-run output (default with --vs axon: "
+            + DEFAULT_PAIRS + ")")
+    @Nullable Integer pairs;
+
     private AxonPeer axon;
+
+    /**
+     * Events in the PostgreSQL store {@code fresh} opened last (its {@code es_events} rows), while the PostgreSQL
+     * workloads run; paired trials check with it that both sides did the same work.
+     */
+    private @Nullable LongSupplier oursStoredEvents;
+
+    /**
+     * Paired trials per workload with {@code --vs axon} unless {@code --pairs} says otherwise. Each round runs the 7
+     * workloads, each trial about {@link #TRIAL_SECONDS} per side; with each workload's warm-up and the serialised
+     * strategy's single runs, {@code --backend postgres --only appends --vs axon} took 3 min 44 s with 8 pairs (load
+     * average 7-8 from other work on 2 cores), 6 min 19 s with 12 (load 9-12) and 6 min 8 s with 10 (load 10-12,
+     * 1 min 40 s of it the serialised runs), so 10 make it about 5 minutes on the machine this was sized on, a
+     * little more when it is as busy as that. Even, so the mirrored order puts each side first in half the rounds; the
+     * interval is then the 2nd to 9th of the sorted ratios (98% coverage), so one stray round on either side cannot
+     * decide it ({@link PairedRatio#low}).
+     */
+    static final int DEFAULT_PAIRS = 10;
+
+    /**
+     * What a paired trial aims to last: long enough for a few thousand commits at the slowest workload's rate,
+     * short enough for {@link #DEFAULT_PAIRS} rounds of every workload in about 5 minutes.
+     */
+    static final double TRIAL_SECONDS = 1.5;
+
+    /**
+     * Fewest events of a paired trial (unless {@code --events} is smaller), however slow the first warm-up was. 1,000
+     * stretched the one-hot-stream trials to 2.3 s at load 9-12 (430 events/s), and the run with them.
+     */
+    static final int MIN_TRIAL_EVENTS = 500;
+
+    /** The PostgreSQL target: at least Axon's events/s on every append workload of the same run. */
+    static final double AXON_TARGET = 1.0;
+
+    /** Sides of a paired trial, as {@link PairedRatio#roundOrder} numbers them. */
+    private static final int OURS = 0;
+    private static final int AXON = 1;
 
     /** Writers of the group-commit workload and of the paced workload (Little's law: rate x latency in flight). */
     static final int GROUP_COMMIT_WRITERS = 64;
@@ -182,14 +245,29 @@ public final class EventStoreBench implements Callable<Integer> {
                 return 2;
             }
         }
-        System.out.printf("tributary bench eventstore: %d events per append workload, %d threads, %d cores%n",
-                events, threads, Runtime.getRuntime().availableProcessors());
-        if (backend.equals("embedded") || backend.equals("both")) {
-            runEmbedded();
-        }
         if (vs != null && !vs.equals("axon")) {
             System.err.println("--vs " + vs + " is not a known peer; use --vs axon");
             return 2;
+        }
+        if (pairs != null) {
+            String refused = pairsRefused();
+            if (refused != null) {
+                System.err.println(refused);
+                return 2;
+            }
+        }
+        // In paired mode --events only caps each trial (whose size follows the rates), so the header must not
+        // present it as the workload's size, which a reader would take as the events behind each paired figure.
+        System.out.printf("tributary bench eventstore: %d events per append workload%s, %d threads, %d cores%n",
+                events, paired() ? " (the paired ones: at most " + events + " per trial)" : "", threads,
+                Runtime.getRuntime().availableProcessors());
+        if (paired()) {
+            System.out.printf(Locale.ROOT, "PostgreSQL appends vs axon: %d paired trials per workload in ABBA order, "
+                    + "each about %s s (at most %d events), on tables of the same size; target >= %sx%n",
+                    pairs(), trim(TRIAL_SECONDS), events, trim(AXON_TARGET));
+        }
+        if (backend.equals("embedded") || backend.equals("both")) {
+            runEmbedded();
         }
         if (backend.equals("postgres") || backend.equals("both")) {
             if (vs != null) {
@@ -212,9 +290,39 @@ public final class EventStoreBench implements Callable<Integer> {
             }
         }
         if (json) {
-            System.out.println("{\"suite\":\"eventstore\",\"figures\":[" + String.join(",", figures) + "]}");
+            System.out.println("{\"suite\":\"eventstore\"," + (paired() ? "\"pairs\":" + pairs() + "," : "")
+                    + "\"figures\":[" + String.join(",", figures) + "]}");
         }
         return 0;
+    }
+
+    /** Why {@code --pairs} cannot be honoured as given, or null: it would change nothing, or make no sense. */
+    private @Nullable String pairsRefused() {
+        if (pairs < 1 || pairs > 100) {
+            return "--pairs " + pairs + " must be between 1 and 100";
+        }
+        if (pairs > 1 && pairs % 2 == 1) {
+            // The mirrored order (AB BA BA AB ...) puts each side first in half the rounds only over an even count:
+            // with an odd one, ours leads one round more, which is the bias the pairing is there to cancel.
+            return "--pairs " + pairs + " is odd: the mirrored order (ABBA) lets each side lead half the rounds only"
+                    + " over an even number of pairs; use --pairs " + (pairs - 1) + " or " + (pairs + 1)
+                    + " (or 1 for a single run)";
+        }
+        if (!"axon".equals(vs) || backend.equals("embedded") || (only != null && !only.equals("appends"))) {
+            return "--pairs pairs the PostgreSQL append workloads with Axon's, so it needs --vs axon, --backend "
+                    + "postgres or both, and the appends (no --only, or --only appends); as given it would pair nothing";
+        }
+        return null;
+    }
+
+    /** Paired trials per append workload against Axon: {@code --pairs}, else {@link #DEFAULT_PAIRS}. */
+    int pairs() {
+        return pairs != null ? pairs : DEFAULT_PAIRS;
+    }
+
+    /** Whether the PostgreSQL appends run as paired trials against Axon (with {@code --pairs 1}: one trial each). */
+    private boolean paired() {
+        return "axon".equals(vs) && !backend.equals("embedded") && runs("appends") && pairs() > 1;
     }
 
     // ---- backends ----
@@ -265,6 +373,15 @@ public final class EventStoreBench implements Callable<Integer> {
             return EventStores.postgres(PostgresEventStoreConfig.of(pgUrl).withSchema(schema)
                     .withPositionStrategy(strategy).withMaxPoolSize(16));
         };
+        oursStoredEvents = () -> {
+            try (Connection c = DriverManager.getConnection(pgUrl, "postgres", ""); Statement st = c.createStatement();
+                 var rs = st.executeQuery("SELECT count(*) FROM " + schemas.getLast() + ".es_events")) {
+                rs.next();
+                return rs.getLong(1);
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException("could not count the events of schema " + schemas.getLast(), e);
+            }
+        };
         try {
             if (runs("appends")) {
                 appendWorkloads(label, fresh);
@@ -275,6 +392,7 @@ public final class EventStoreBench implements Callable<Integer> {
                 }
             }
         } finally {
+            oursStoredEvents = null;
             try (Connection c = DriverManager.getConnection(pgUrl, "postgres", ""); Statement st = c.createStatement()) {
                 for (String s : schemas) {
                     st.execute("DROP SCHEMA IF EXISTS " + s + " CASCADE");
@@ -320,6 +438,10 @@ public final class EventStoreBench implements Callable<Integer> {
         if (!appendShapes.isEmpty() && !appendShapes.contains(batch + "x" + writers + "x" + streams)) {
             return;
         }
+        if (axon != null && pairs() > 1) {
+            pairedAppend(appendName(label, batch, writers, streams), fresh, batch, writers, streams);
+            return;
+        }
         try (EventStore store = fresh.get()) {
             // warm-up: JIT and connections, not counted
             runAppends(store, batch, writers, streams, Math.min(2_000, events / 5), "warm-");
@@ -327,8 +449,7 @@ public final class EventStoreBench implements Callable<Integer> {
             long start = System.nanoTime();
             runAppends(store, batch, writers, streams, events, "", latency);
             double seconds = (System.nanoTime() - start) / 1e9;
-            String name = String.format("%s append %d event%s/append, %s, %d thread%s", label, batch,
-                    batch == 1 ? "" : "s", streams == 1 ? "one hot stream" : streams + " streams", writers, writers == 1 ? "" : "s");
+            String name = appendName(label, batch, writers, streams);
             report(name, events / seconds, "events/s", latency);
             if (axon != null) {
                 axon.truncate();
@@ -342,6 +463,211 @@ public final class EventStoreBench implements Callable<Integer> {
                 compare(name + " p99", "us", latency.getValueAtPercentile(99) / 1000.0, peerLatency.getValueAtPercentile(99) / 1000.0);
             }
         }
+    }
+
+    private static String appendName(String label, int batch, int writers, int streams) {
+        return String.format("%s append %d event%s/append, %s, %d thread%s", label, batch, batch == 1 ? "" : "s",
+                streams == 1 ? "one hot stream" : streams + " streams", writers, writers == 1 ? "" : "s");
+    }
+
+    /**
+     * One append workload as {@link #pairs()} paired trials of ours against Axon. Each side has one store for the
+     * whole workload (ours: a fresh schema; Axon: its tables truncated) and warms it up first, uncounted, in the first
+     * round's order. Then, round by round, both sides append the same number of events, in the order
+     * {@link PairedRatio#roundOrder} gives (ABBA), each round to new streams (prefix {@code r<round>-}), so at every
+     * trial both sides' tables hold the same number of events: the warm-up's plus the rounds' before it. A round's
+     * count aims at {@link #TRIAL_SECONDS} at the slower side's median rate so far (its warm-up's before the first
+     * round), at least {@link #MIN_TRIAL_EVENTS}, at most {@code --events}; each trial starts after an untimed GC and
+     * pause ({@link #settle}). After the rounds both tables are counted, and a difference fails the run. The latency
+     * figures pool every measured append of a side; the rate is each side's median, and the ratio the median of the
+     * per-round ratios.
+     */
+    private void pairedAppend(String name, Supplier<EventStore> fresh, int batch, int writers, int streams)
+            throws Exception {
+        try (EventStore store = fresh.get()) {
+            axon.truncate();
+            int warm = warmEvents(batch, writers, events);
+            double[] warmRate = new double[2];
+            for (int side : PairedRatio.roundOrder(2, 0)) {
+                warmRate[side] = warm / seconds(() -> {
+                    if (side == OURS) {
+                        runAppends(store, batch, writers, streams, warm, "warm-");
+                    } else {
+                        axon.appends(batch, writers, streams, warm, "warm-", null);
+                    }
+                });
+            }
+            List<Double> ours = new ArrayList<>();
+            List<Double> theirs = new ArrayList<>();
+            List<Integer> counts = new ArrayList<>();
+            Histogram oursLatency = new Histogram(60_000_000_000L, 3);
+            Histogram peerLatency = new Histogram(60_000_000_000L, 3);
+            for (int round = 0; round < pairs(); round++) {
+                double slower = Math.min(warmRate[OURS], warmRate[AXON]);
+                if (!ours.isEmpty()) {
+                    PairedRatio soFar = new PairedRatio(ours, theirs);
+                    slower = Math.min(soFar.medianOurs(), soFar.medianReference());
+                }
+                int count = trialEvents(slower, batch, events);
+                counts.add(count);
+                String prefix = "r" + round + "-";
+                double[] rate = new double[2];
+                for (int side : PairedRatio.roundOrder(2, round)) {
+                    settle();
+                    rate[side] = count / seconds(() -> {
+                        if (side == OURS) {
+                            runAppends(store, batch, writers, streams, count, prefix, oursLatency);
+                        } else {
+                            axon.appends(batch, writers, streams, count, prefix, peerLatency);
+                        }
+                    });
+                    System.err.printf(Locale.ROOT, "[bench] %-4s %s: %,.1f events/s (round %d of %d, %,d events)%n",
+                            side == OURS ? "ours" : "axon", name, rate[side], round + 1, pairs(), count);
+                }
+                ours.add(rate[OURS]);
+                theirs.add(rate[AXON]);
+            }
+            // The pairing's premise, checked rather than assumed: both sides appended the same events, so each
+            // round's trials ran on tables of the same size and the ratios compare like with like.
+            long expected = warm + counts.stream().mapToLong(Integer::longValue).sum();
+            long oursStored = oursStoredEvents.getAsLong();
+            long peerStored = axon.storedEvents();
+            if (oursStored != expected || peerStored != expected) {
+                throw new IllegalStateException(name + ": after " + pairs() + " paired trials our store holds "
+                        + oursStored + " events and Axon's " + peerStored + ", where each should hold " + expected
+                        + " (warm-up " + warm + " + rounds " + counts + "); the sides did not do the same work, so "
+                        + "their ratios mean nothing: a bug of the bench's pairing (pairedAppend), not of either store");
+            }
+            PairedRatio paired = new PairedRatio(ours, theirs);
+            // Named apart from a single run's figures (and from runs with another --pairs): a median of trials sized
+            // by the rates and latencies pooled over them are other figures than one run of --events, and whoever
+            // collects figures by name across runs must not put them side by side.
+            String rate = pairedName(name, pairs());
+            String pooled = " (pooled over " + pairs() + " paired trials)";
+            figure(rate, paired.medianOurs(), "events/s");
+            figure(name + " p50" + pooled, oursLatency.getValueAtPercentile(50) / 1000.0, "us");
+            figure(name + " p99" + pooled, oursLatency.getValueAtPercentile(99) / 1000.0, "us");
+            System.out.println(pairedLine(rate, paired));
+            figures.add(pairedJson(rate, paired, counts, warm, expected).toString());
+            compare(name + " p50" + pooled, "us", oursLatency.getValueAtPercentile(50) / 1000.0,
+                    peerLatency.getValueAtPercentile(50) / 1000.0);
+            compare(name + " p99" + pooled, "us", oursLatency.getValueAtPercentile(99) / 1000.0,
+                    peerLatency.getValueAtPercentile(99) / 1000.0);
+        }
+    }
+
+    /**
+     * Events each side appends to warm up a paired workload: a fifth of {@code --events} ({@code max}), at most 2,000,
+     * but at least {@link #WARM_APPENDS_PER_WRITER} appends per writer (within {@code max}), at least one append, in
+     * whole appends of {@code batch}. Both sides append whole batches only, so a count that is not one would be
+     * rounded down by the appends while the warm-up's rate (and with it the first round's size) divided by the
+     * number asked for.
+     */
+    static int warmEvents(int batch, int writers, int max) {
+        int wanted = Math.max(Math.min(2_000, max / 5), Math.min(max, writers * batch * WARM_APPENDS_PER_WRITER));
+        return Math.max(batch, wanted) / batch * batch;
+    }
+
+    /**
+     * Appends each writer makes, at least, in a paired workload's warm-up. 2,000 events were 3 appends per writer of
+     * the 64-writer workload, and on our side (first in that round) its first round then ran at 0.36-0.62x of its
+     * second in 3 of 4 logged runs at load 7-12 (6.2k against 9.9k, 16.8k against 31.3k, 9.6k against 26.5k
+     * events/s), once 0.25x Axon's: a stray ratio in most runs. 10 per writer (6,400 events) was not enough: 13.8k
+     * in round 1 against 19-38k in rounds 2-6 (one run, load 4-6). 32 (20,480 events, so --events' 20,000 by
+     * default, a second or two per side once per workload): round 1 at 40.0k and 35.2k against 42-55k and 16-35k
+     * in the rounds after (two runs, load 3-6), no longer the low one. A few runs on a shared machine show no
+     * cause; the first trial after the warm-ups was simply not yet at the pace of the rest.
+     */
+    static final int WARM_APPENDS_PER_WRITER = 32;
+
+    /** Pause before each timed paired trial, after an explicit GC, neither of them timed. */
+    static final long SETTLE_MS = 50;
+
+    /**
+     * Before a timed paired trial: a full GC and a short pause, untimed. The sides' trials run back to back in one
+     * JVM, so without it the garbage one side's trial left would be collected during the other side's trial and
+     * charged to it, and which side pays would follow the round order rather than the store; the pause lets what the
+     * previous trial and the GC set off (concurrent GC work, PostgreSQL's WAL writer and background writer) calm down
+     * before the clock starts.
+     */
+    private static void settle() throws InterruptedException {
+        System.gc();
+        Thread.sleep(SETTLE_MS);
+    }
+
+    /** The name of a paired workload's rate figure: the workload's, and that it is a median of {@code pairs} trials. */
+    static String pairedName(String workload, int pairs) {
+        return workload + " (median of " + pairs + " paired trials)";
+    }
+
+    /** Something timed: it throws what the appends throw. */
+    private interface Timed {
+        void run() throws Exception;
+    }
+
+    private static double seconds(Timed work) throws Exception {
+        long t0 = System.nanoTime();
+        work.run();
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    /**
+     * Events of one paired trial for a side appending {@code rate} events/s: about {@link #TRIAL_SECONDS}, at least
+     * {@link #MIN_TRIAL_EVENTS}, at most {@code max}, a whole number of appends of {@code batch} (at least one).
+     */
+    static int trialEvents(double rate, int batch, int max) {
+        double wanted = Math.max(MIN_TRIAL_EVENTS, rate * TRIAL_SECONDS);
+        long capped = (long) Math.min(wanted, max);
+        return (int) Math.max(batch, capped / batch * batch);
+    }
+
+    /**
+     * The comparison row of paired trials: each side's median events/s, the median per-pair ratio with its 90%
+     * interval and min-max, and the verdict against {@link #AXON_TARGET}.
+     */
+    static String pairedLine(String name, PairedRatio paired) {
+        return String.format(Locale.ROOT, "%-100s %,14.1f %s   axon %,.1f   x%.2f [%.2f-%.2f] min-max %.2f-%.2f, "
+                        + "%d pairs (ours/axon, median of the per-pair ratios); >= %sx: %s", "  vs axon: " + name,
+                paired.medianOurs(), "events/s", paired.medianReference(), paired.medianRatio(), paired.low(),
+                paired.high(), paired.minRatio(), paired.maxRatio(), paired.pairs(), trim(AXON_TARGET),
+                paired.against(AXON_TARGET).word());
+    }
+
+    /**
+     * The JSON of {@link #pairedLine}: the single-run comparison's fields ({@code value} and {@code peerValue} are
+     * the medians, {@code ratio} the median per-pair ratio), then as in {@code bench log}'s paired rows
+     * ({@link Report#json}): {@code ratio_of_medians}, the {@code target} with its verdict (e.g. {@code >= 1x
+     * (above)}) and whether it was {@code met}; the events of each round's trials ({@code trial_events}), of each
+     * side's warm-up ({@code warmup_events}) and in each side's table at the end ({@code stored_events}: the same,
+     * checked), and {@code paired} with the fields {@code bench log} reports for its paired trials
+     * ({@link Report#paired}).
+     */
+    static ObjectNode pairedJson(String name, PairedRatio paired, List<Integer> counts, int warmupEvents,
+                                 long storedEvents) {
+        PairedRatio.Outcome verdict = paired.against(AXON_TARGET);
+        // The target's text and the new fields as bench log's paired rows have them (Report#json), so one reader
+        // of paired rows reads both benches: ">= 1x (above)", ratio_of_medians, snake_case.
+        Figure.Verdict target = Figure.Verdict.pairedAtLeast(paired, AXON_TARGET);
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        n.put("name", name);
+        n.put("unit", "events/s");
+        n.put("value", Math.round(paired.medianOurs() * 10) / 10.0);
+        n.put("peer", "axon");
+        n.put("peerValue", Math.round(paired.medianReference() * 10) / 10.0);
+        n.put("ratio", Math.round(paired.medianRatio() * 1000) / 1000.0);
+        n.put("ratio_of_medians", Math.round(paired.medianOurs() / paired.medianReference() * 1000) / 1000.0);
+        n.put("target", target.text());
+        n.put("met", target.met());
+        ArrayNode trialEvents = n.putArray("trial_events");
+        counts.forEach(trialEvents::add);
+        n.put("warmup_events", warmupEvents);
+        n.put("stored_events", storedEvents);
+        n.set("paired", Report.paired(paired, verdict.word(), null));
+        return n;
+    }
+
+    private static String trim(double d) {
+        return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
     }
 
     /** Prints the peer's figure and the ratio ours/peer (for latencies, lower is better: the ratio is peer/ours). */

@@ -107,12 +107,7 @@ public record Figure(String name, String unit, double value, String description,
          */
         public static Verdict pairedAtLeast(PairedRatio paired, double factor) {
             PairedRatio.Outcome o = paired.against(factor);
-            String verdict = switch (o) {
-                case ABOVE -> "above";
-                case BELOW -> "below";
-                case UNDECIDED -> "undecided";
-            };
-            return new Verdict(">= " + trim(factor) + "x (" + verdict + ")", o == PairedRatio.Outcome.ABOVE);
+            return new Verdict(">= " + trim(factor) + "x (" + o.word() + ")", o == PairedRatio.Outcome.ABOVE);
         }
 
         private static String trim(double d) {

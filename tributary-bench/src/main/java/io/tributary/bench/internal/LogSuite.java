@@ -128,7 +128,7 @@ public final class LogSuite {
 
     /**
      * Paired rounds per throughput workload side by side, unless told: enough for a 90% interval of the median, and a
-     * multiple of 6 so that {@link #roundOrder} puts each client first and last equally often with two clients and with
+     * multiple of 6 so that {@link PairedRatio#roundOrder} puts each client first and last equally often with two clients and with
      * three ({@code --append-batch 1}: raw, future form, callback form). 10 left the three-client rotation lopsided
      * (rounds 6-9 repeat rounds 0-3: the future form ran first 4 times, raw 3).
      */
@@ -365,10 +365,10 @@ public final class LogSuite {
                 if (m == null) {
                     continue;
                 }
-                Optional<PairedRatio> paired = pair(m.trials(), v.trials());
+                Optional<PairedRatio> paired = PairedRatio.ofRounds(m.trials(), v.trials());
                 if (paired.isPresent()) {
                     // Raw's CPU per record over ours: above 1, ours spends less CPU per record than raw.
-                    report.comparePaired(mine, peer, paired.get(), pair(v.cpuTrials(), m.cpuTrials()).orElse(null), 0.9);
+                    report.comparePaired(mine, peer, paired.get(), PairedRatio.ofRounds(v.cpuTrials(), m.cpuTrials()).orElse(null), 0.9);
                 } else {
                     report.compareAtLeast(mine, peer, v.value(), 0.9);
                 }
@@ -376,18 +376,6 @@ public final class LogSuite {
         });
     }
 
-    /** The rounds in which both sides' trials succeeded, as paired trials; empty if there are none. */
-    static Optional<PairedRatio> pair(List<Double> ours, List<Double> theirs) {
-        List<Double> a = new ArrayList<>();
-        List<Double> b = new ArrayList<>();
-        for (int i = 0; i < Math.min(ours.size(), theirs.size()); i++) {
-            if (ours.get(i) > 0 && theirs.get(i) > 0) {
-                a.add(ours.get(i));
-                b.add(theirs.get(i));
-            }
-        }
-        return a.isEmpty() ? Optional.empty() : Optional.of(new PairedRatio(a, b));
-    }
 
     // ------------------------------------------------------------------------------------------ workloads
 
@@ -638,7 +626,7 @@ public final class LogSuite {
             }
             long records = trialRecords(slowest, s.seconds(), maxRecords);
             counts.add(records);
-            for (int i : roundOrder(k, round)) {
+            for (int i : PairedRatio.roundOrder(k, round)) {
                 LogClient c = clients.get(i);
                 String name = c.appendWorkload(s.appendBatch()) + workload;
                 boolean read = consume && !c.appendThroughputOnly();
@@ -833,21 +821,6 @@ public final class LogSuite {
                 rounds.size());
     }
 
-    /**
-     * The clients' order in round {@code round}: even rounds rotate the list by {@code round / 2}, odd rounds run the
-     * round before backwards; two clients thus go A B, B A, B A, A B (ABBA), three go through all six orders.
-     */
-    static List<Integer> roundOrder(int clients, int round) {
-        List<Integer> order = new ArrayList<>();
-        int shift = (round / 2) % clients;
-        for (int j = 0; j < clients; j++) {
-            order.add((j + shift) % clients);
-        }
-        if (round % 2 == 1) {
-            java.util.Collections.reverse(order);
-        }
-        return order;
-    }
 
     /** Most warm-up rounds of a paired workload (each one trial per client), however busy the JIT still is. */
     public static final int MAX_WARMUP_ROUNDS = 5;

@@ -1,11 +1,16 @@
 package io.tributary.bench.internal;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
- * How one client's throughput compares with a reference's over paired trials: trial {@code i} of each ran in the
+ * How one side's rate compares with a reference's over paired trials (records/s of a log client against raw
+ * kafka-clients in {@code bench log}, events/s of our event store against Axon's in {@code bench eventstore}):
+ * trial {@code i} of each ran in the
  * same round, one right after the other, so whatever the machine did during that round (another process, the disk's
  * writeback, a slow fsync) falls on both, and the ratio of the pair cancels most of it. Reports the median of the
  * per-pair ratios (ours / reference), their range, and a distribution-free confidence interval of that median (the
@@ -17,8 +22,8 @@ import java.util.Locale;
  *
  * <p>Immutable; thread-safe.
  *
- * @param ours      our records/s, trial by trial
- * @param reference the reference's records/s, the same trials' pairs (same length, same order)
+ * @param ours      our rate (records/s, events/s: any unit where more is better), trial by trial
+ * @param reference the reference's rate in the same unit, the same trials' pairs (same length, same order)
  */
 public record PairedRatio(List<Double> ours, List<Double> reference) {
 
@@ -32,7 +37,12 @@ public record PairedRatio(List<Double> ours, List<Double> reference) {
         /** The whole interval is below the factor: the target is missed. */
         BELOW,
         /** The interval straddles the factor: these trials cannot tell; more pairs, or a quieter machine, might. */
-        UNDECIDED
+        UNDECIDED;
+
+        /** The word the reports print and the JSON carries as {@code verdict}: above, below or undecided. */
+        public String word() {
+            return name().toLowerCase(Locale.ROOT);
+        }
     }
 
     public PairedRatio {
@@ -49,6 +59,45 @@ public record PairedRatio(List<Double> ours, List<Double> reference) {
                         + "both sides");
             }
         }
+    }
+
+    /**
+     * The rounds in which both sides' trials succeeded, as paired trials; empty if there are none. A failed trial is
+     * one whose rate is not positive (NaN, 0): its round is left out of both sides, so the rounds that remain stay
+     * paired.
+     */
+    public static Optional<PairedRatio> ofRounds(List<Double> ours, List<Double> reference) {
+        List<Double> a = new ArrayList<>();
+        List<Double> b = new ArrayList<>();
+        for (int i = 0; i < Math.min(ours.size(), reference.size()); i++) {
+            if (ours.get(i) > 0 && reference.get(i) > 0) {
+                a.add(ours.get(i));
+                b.add(reference.get(i));
+            }
+        }
+        return a.isEmpty() ? Optional.empty() : Optional.of(new PairedRatio(a, b));
+    }
+
+    /**
+     * The sides' order in round {@code round} (side {@code 0} to {@code sides - 1}): even rounds rotate the list by
+     * {@code round / 2}, odd rounds run the round before backwards; two sides thus go A B, B A, B A, A B (ABBA), so
+     * over any even number of rounds each runs first, and last, in half of them, and a drift of the machine within
+     * four rounds falls on both alike; three go through all six orders.
+     */
+    public static List<Integer> roundOrder(int sides, int round) {
+        if (sides < 1 || round < 0) {
+            throw new IllegalArgumentException("round " + round + " of " + sides + " sides: need at least one side and"
+                    + " a round from 0");
+        }
+        List<Integer> order = new ArrayList<>();
+        int shift = (round / 2) % sides;
+        for (int j = 0; j < sides; j++) {
+            order.add((j + shift) % sides);
+        }
+        if (round % 2 == 1) {
+            Collections.reverse(order);
+        }
+        return order;
     }
 
     public int pairs() {

@@ -138,32 +138,12 @@ public final class Report {
                     PairedRatio p = c.paired();
                     if (p != null) {
                         put(cn, "ratio_of_medians", c.ratioOfFigures(f.value()));
-                        ObjectNode pn = cn.putObject("paired");
-                        pn.put("pairs", p.pairs());
-                        put(pn, "ratio_median", p.medianRatio());
-                        put(pn, "ratio_low", p.low());
-                        put(pn, "ratio_high", p.high());
-                        put(pn, "coverage", p.coverage());
-                        put(pn, "ratio_min", p.minRatio());
-                        put(pn, "ratio_max", p.maxRatio());
+                        String verdict = null;
                         if (c.target() != null) {
                             String text = c.target().text();
-                            pn.put("verdict", text.substring(text.lastIndexOf('(') + 1, text.length() - 1));
+                            verdict = text.substring(text.lastIndexOf('(') + 1, text.length() - 1);
                         }
-                        PairedRatio cpu = c.cpu();
-                        if (cpu != null) {
-                            put(pn, "cpu_ratio_median", cpu.medianRatio());
-                            put(pn, "cpu_ratio_low", cpu.low());
-                            put(pn, "cpu_ratio_high", cpu.high());
-                        }
-                        ArrayNode ratios = pn.putArray("ratios");
-                        for (double r : p.ratios()) {
-                            ratios.add(Math.round(r * 1000.0) / 1000.0);
-                        }
-                        ArrayNode ours = pn.putArray("ours");
-                        p.ours().forEach(v -> ours.add(Math.round(v)));
-                        ArrayNode theirs = pn.putArray("peer");
-                        p.reference().forEach(v -> theirs.add(Math.round(v)));
+                        cn.set("paired", paired(p, verdict, c.cpu()));
                     }
                 }
             }
@@ -173,6 +153,41 @@ public final class Report {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("Could not write the benchmark report as JSON", e);
         }
+    }
+
+    /**
+     * Paired trials as JSON, the fields every bench that pairs trials reports ({@code bench log --backend kafka},
+     * {@code bench eventstore --vs axon}): {@code pairs}, {@code ratio_median}, the interval {@code ratio_low} to
+     * {@code ratio_high} with its {@code coverage}, {@code ratio_min} and {@code ratio_max}, the {@code verdict}
+     * (above, below or undecided; left out when there is no target), the CPU ratios if known, and the trials
+     * themselves: {@code ratios} (ours / the peer's, in trial order), {@code ours} and {@code peer}.
+     */
+    public static ObjectNode paired(PairedRatio p, @Nullable String verdict, @Nullable PairedRatio cpu) {
+        ObjectNode pn = JSON.createObjectNode();
+        pn.put("pairs", p.pairs());
+        put(pn, "ratio_median", p.medianRatio());
+        put(pn, "ratio_low", p.low());
+        put(pn, "ratio_high", p.high());
+        put(pn, "coverage", p.coverage());
+        put(pn, "ratio_min", p.minRatio());
+        put(pn, "ratio_max", p.maxRatio());
+        if (verdict != null) {
+            pn.put("verdict", verdict);
+        }
+        if (cpu != null) {
+            put(pn, "cpu_ratio_median", cpu.medianRatio());
+            put(pn, "cpu_ratio_low", cpu.low());
+            put(pn, "cpu_ratio_high", cpu.high());
+        }
+        ArrayNode ratios = pn.putArray("ratios");
+        for (double r : p.ratios()) {
+            ratios.add(Math.round(r * 1000.0) / 1000.0);
+        }
+        ArrayNode ours = pn.putArray("ours");
+        p.ours().forEach(v -> ours.add(Math.round(v)));
+        ArrayNode theirs = pn.putArray("peer");
+        p.reference().forEach(v -> theirs.add(Math.round(v)));
+        return pn;
     }
 
     /** Numbers to three decimals; NaN and infinities (not JSON) as null. */

@@ -68,4 +68,48 @@ class EventStoreBenchOptionsTest {
         assertThat(refused("--backend", "embedded", "--position-strategy", "serialised"))
                 .contains("--position-strategy serialised applies to the PostgreSQL backend", "--backend postgres");
     }
+
+    @Test
+    void rejectsPairsWithoutAxonToPairWith() {
+        assertThat(refused("--backend", "postgres", "--pairs", "8")).contains("--pairs", "needs --vs axon");
+        assertThat(refused("--backend", "embedded", "--vs", "axon", "--pairs", "8")).contains("--backend postgres or both");
+        assertThat(refused("--vs", "axon", "--only", "reads", "--pairs", "8")).contains("--only appends");
+    }
+
+    @Test
+    void rejectsPairsOutsideOneToAHundred() {
+        assertThat(refused("--vs", "axon", "--pairs", "0")).contains("--pairs 0 must be between 1 and 100");
+        assertThat(refused("--vs", "axon", "--pairs", "101")).contains("--pairs 101 must be between 1 and 100");
+    }
+
+    @Test
+    void rejectsAnOddNumberOfPairsWhichTheMirroredOrderCannotBalance() {
+        // Regression: --pairs 5 ran AB BA BA AB AB, ours first in 3 rounds of 5, while help promised each side half.
+        assertThat(refused("--vs", "axon", "--only", "appends", "--pairs", "5"))
+                .contains("--pairs 5 is odd", "use --pairs 4 or 6", "or 1 for a single run");
+        assertThat(refused("--vs", "axon", "--pairs", "99")).contains("--pairs 99 is odd");
+    }
+
+    @Test
+    void helpShowsTheDefaultNumberOfPairs() {
+        java.io.StringWriter out = new java.io.StringWriter();
+        CommandLine cmd = new CommandLine(new EventStoreBench());
+        cmd.setOut(new java.io.PrintWriter(out, true));
+        cmd.execute("--help");
+        assertThat(out.toString().replaceAll("\\s+", " ")).contains("default with --vs axon: " + EventStoreBench.DEFAULT_PAIRS + ")", "90% interval");
+    }
+
+    @Test
+    void rejectsAnUnknownPeerBeforeRunningAnything() {
+        // Regression: --vs was checked only after the embedded workloads had run.
+        PrintStream old = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            assertThat(refused("--backend", "embedded", "--only", "reads", "--vs", "kafka")).contains("--vs kafka is not a known peer");
+        } finally {
+            System.setOut(old);
+        }
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
 }

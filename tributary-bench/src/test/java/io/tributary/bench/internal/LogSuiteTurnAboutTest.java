@@ -53,11 +53,11 @@ class LogSuiteTurnAboutTest {
     void threeClientsGoThroughEverySixOrdersInSixRounds() {
         java.util.Set<List<Integer>> orders = new java.util.HashSet<>();
         for (int round = 0; round < 6; round++) {
-            orders.add(LogSuite.roundOrder(3, round));
+            orders.add(PairedRatio.roundOrder(3, round));
         }
 
         assertThat(orders).hasSize(6);
-        assertThat(LogSuite.roundOrder(3, 1)).as("an odd round mirrors the round before")
+        assertThat(PairedRatio.roundOrder(3, 1)).as("an odd round mirrors the round before")
                 .containsExactly(2, 1, 0);
     }
 
@@ -68,7 +68,7 @@ class LogSuiteTurnAboutTest {
             int[] first = new int[clients];
             int[] last = new int[clients];
             for (int round = 0; round < LogSuite.DEFAULT_PAIRS; round++) {
-                List<Integer> order = LogSuite.roundOrder(clients, round);
+                List<Integer> order = PairedRatio.roundOrder(clients, round);
                 first[order.get(0)]++;
                 last[order.get(clients - 1)]++;
             }

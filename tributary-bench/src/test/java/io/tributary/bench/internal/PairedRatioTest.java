@@ -79,12 +79,45 @@ class PairedRatioTest {
 
     @Test
     void pairingDropsTheRoundsInWhichEitherSidesTrialFailed() {
-        PairedRatio p = LogSuite.pair(List.of(90.0, Double.NaN, 80.0, 95.0), List.of(100.0, 100.0, Double.NaN, 100.0))
+        PairedRatio p = PairedRatio.ofRounds(List.of(90.0, Double.NaN, 80.0, 95.0), List.of(100.0, 100.0, Double.NaN, 100.0))
                 .orElseThrow();
 
         assertThat(p.ours()).containsExactly(90.0, 95.0);
         assertThat(p.reference()).containsExactly(100.0, 100.0);
-        assertThat(LogSuite.pair(List.of(Double.NaN), List.of(1.0))).isEmpty();
+        assertThat(PairedRatio.ofRounds(List.of(Double.NaN), List.of(1.0))).isEmpty();
+    }
+
+    @Test
+    void twoSidesTakeTurnsGoingFirstInMirroredOrderSoEachLeadsHalfOfAnyEvenNumberOfRounds() {
+        List<List<Integer>> orders = new ArrayList<>();
+        for (int round = 0; round < 8; round++) {
+            orders.add(PairedRatio.roundOrder(2, round));
+        }
+
+        // A B, B A, B A, A B, and again: a drift over four rounds falls on both sides alike.
+        assertThat(orders).containsExactly(List.of(0, 1), List.of(1, 0), List.of(1, 0), List.of(0, 1),
+                List.of(0, 1), List.of(1, 0), List.of(1, 0), List.of(0, 1));
+        for (int rounds = 2; rounds <= 40; rounds += 2) {
+            int oursFirst = 0;
+            for (int round = 0; round < rounds; round++) {
+                oursFirst += PairedRatio.roundOrder(2, round).getFirst() == 0 ? 1 : 0;
+            }
+            assertThat(oursFirst).as("%d rounds", rounds).isEqualTo(rounds / 2);
+        }
+    }
+
+    @Test
+    void refusesARoundOrderWithNoSidesOrBeforeTheFirstRound() {
+        assertThatThrownBy(() -> PairedRatio.roundOrder(0, 0)).hasMessageContaining("round 0 of 0 sides");
+        assertThatThrownBy(() -> PairedRatio.roundOrder(2, -1)).hasMessageContaining("round -1 of 2 sides");
+    }
+
+    @Test
+    void theVerdictIsOneWordThatReportsPrintAndJsonCarries() {
+        assertThat(Outcome.ABOVE.word()).isEqualTo("above");
+        assertThat(Outcome.BELOW.word()).isEqualTo("below");
+        assertThat(Outcome.UNDECIDED.word()).isEqualTo("undecided");
+        assertThat(Figure.Verdict.pairedAtLeast(ratios(1.2, 1.3, 1.1, 1.25, 1.15), 1.0).text()).isEqualTo(">= 1x (above)");
     }
 
     /** Raw at 1000 records/s every round, ours at {@code ratio x 1000}; zeros become 1.0. */

@@ -39,7 +39,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * {@link LogProducer} on a {@link KafkaProducer} (idempotent, {@code acks=all} unless overridden). Keyed records go
  * to the partition Kafka's default partitioner picks, which is {@code murmur2(key) mod partitions}, the same as
- * {@link io.tributary.log.KeyPartitioner}; keyless ones are spread by Kafka's sticky partitioner.
+ * {@link io.tributary.log.KeyPartitioner}; keyless ones are spread by Kafka's sticky partitioner (an
+ * {@link #appendAll} of keyless records for a topic of one partition names that partition itself: see there).
  *
  * <p>Thread-safe, like {@link KafkaProducer}. Errors known before sending (unknown topic, partition out of range,
  * record over the topic's {@code max.message.bytes} or over what this producer can send, buffer full after
@@ -54,6 +55,9 @@ class KafkaLogProducer implements LogProducer {
 
     /** Longest wait for a topic's metadata before the first append to it, when {@code maxBlock} is shorter. */
     static final long METADATA_WAIT_MS = 30_000;
+
+    /** The partition of a one-partition topic, named by {@link #appendAll} (see there). */
+    private static final Integer ONLY_PARTITION = 0;
 
     final KafkaProducer<byte[], byte[]> producer;
     final KafkaErrors errors;
@@ -77,6 +81,16 @@ class KafkaLogProducer implements LogProducer {
     private final int maxRecordBytes;
     /** The setting that gives {@link #maxRecordBytes}, as the error tells the user to raise it. */
     private final String maxRecordSetting;
+    /**
+     * Whether this producer's settings let {@link #appendAll} tell the records of a one-partition call apart by the
+     * order of their successes, without a callback object per record: see {@link #keepsSuccessOrder}.
+     */
+    private final boolean keepsSuccessOrder;
+    /**
+     * How many {@link #appendAll} calls shared one callback ({@link Batch#byArrival}): for tests that must know the
+     * path was taken. One uncontended add per call, not per record.
+     */
+    final java.util.concurrent.atomic.LongAdder callsByArrival = new java.util.concurrent.atomic.LongAdder();
 
     KafkaLogProducer(Properties properties, TopicCatalog catalog, KafkaErrors errors, long maxBlockMs,
                      Consumer<AutoCloseable> onClose) {
@@ -86,6 +100,7 @@ class KafkaLogProducer implements LogProducer {
         this.deliveryTimeoutMs = Long.parseLong(properties.getProperty(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000"));
         this.onClose = onClose;
         this.copyArrays = properties.containsKey(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG);
+        this.keepsSuccessOrder = keepsSuccessOrder(properties);
         long maxRequest = longProperty(properties, ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 1_048_576);
         long bufferMemory = longProperty(properties, ProducerConfig.BUFFER_MEMORY_CONFIG, 33_554_432);
         this.maxRecordBytes = (int) Math.min(Integer.MAX_VALUE, Math.min(maxRequest, bufferMemory));
@@ -229,24 +244,48 @@ class KafkaLogProducer implements LogProducer {
      * completion stage and an {@link AppendResult} (Kafka's own {@link RecordMetadata} is kept, and made into an
      * {@code AppendResult} only when the list is read). A failure inside {@code send()} after the checks (buffer full
      * after {@code maxBlock}, producer closed) is thrown, saying how many records were already handed to Kafka.
+     *
+     * <p>Keyless records for a topic of one partition (as the {@link TopicCatalog} knows it) are sent to partition 0
+     * by name, with the {@link Batch} itself as every record's callback: no callback slot per record, which Kafka
+     * would otherwise hold, with the record, until the record is acknowledged (young collections copy what is held:
+     * with the buffer full, as many slots as records fit in it, {@code buffer.memory} divided by the size of one
+     * record in Kafka's batch). The n-th success of such a call is taken for its n-th record: with idempotence
+     * Kafka reports one partition's successes in the order the records were sent ({@link #keepsSuccessOrder}).
+     * Failures have no such order (Kafka fails expired unsent batches before expired sent ones, and aborts the
+     * incomplete ones in no set order), which is harmless only because a failure never writes a record's result and
+     * any failure fails the whole call: only successes must be in order, and each is checked to come after the one
+     * before, the call failing with {@code INTERNAL} if not (see {@link Batch#onCompletion}). Naming the partition
+     * changes nothing for a topic that has one: it is the partition Kafka's partitioner would choose. A topic grown
+     * by another tool since the catalog looked (at most {@link TopicCatalog#MAX_AGE_MS} and a re-fetch ago) still
+     * gets such calls' records in partition 0 until the catalog sees the new count, as Kafka's own producer does until
+     * its metadata refresh ({@code metadata.max.age.ms}, 5 minutes). Keyed records (the key decides the partition),
+     * and every record of a producer with a Kafka interceptor (which may send a record elsewhere than named), with its
+     * own {@code partitioner.class} (which {@code append} uses, so naming the partition would bypass it) or with
+     * idempotence turned off, go through Kafka's partitioner with a slot each: see {@link #tellsApartByArrival}.
      */
     @Override
     public CompletableFuture<List<AppendResult>> appendAll(String topic, List<Record> records) {
         checkOpen();
         checkCanAppend(topic);
-        catalog.checkAppendAll(topic, records); // an unknown topic fails even with nothing to append, as embedded
+        // An unknown topic fails even with nothing to append, as embedded.
+        int partitions = catalog.checkAppendAll(topic, records);
         int count = records.size();
         if (count == 0) {
             return CompletableFuture.completedFuture(List.of());
         }
         // Iterated, never get(i): a caller's LinkedList would make that quadratic.
         int index = 0;
+        boolean keyless = true;
         for (Record record : records) {
             checkFitsProducer(topic, record, index, count);
+            keyless &= record.sharedKey() == null;
             index++;
         }
         awaitMetadata(topic);
-        Batch batch = new Batch(topic, count);
+        Batch batch = new Batch(topic, count, tellsApartByArrival(keepsSuccessOrder, keyless, partitions));
+        if (batch.byArrival) {
+            callsByArrival.increment();
+        }
         try {
             sendEach(batch, topic, records, count);
         } finally {
@@ -255,25 +294,54 @@ class KafkaLogProducer implements LogProducer {
         return batch;
     }
 
-    /** The send loop of {@link #appendAll}, each record with its own {@link Slot}. */
+    /**
+     * Whether a producer of these (Kafka) properties reports the successes of one partition's records in the order
+     * they were sent, to partitions we name: idempotence on (Kafka's default and ours; only an explicit
+     * {@code enable.idempotence=false} passed through turns it off, and without it a batch retried after a later one
+     * succeeded succeeds after it), no {@code interceptor.classes} (an interceptor may send a record to another topic
+     * or partition than the one named) and no {@code partitioner.class} (a user's partitioner, which {@code append}
+     * uses, would be bypassed by naming the partition).
+     */
+    static boolean keepsSuccessOrder(Properties properties) {
+        Object idempotence = properties.get(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG);
+        boolean idempotent = idempotence == null || !"false".equalsIgnoreCase(idempotence.toString().trim());
+        return idempotent && !properties.containsKey(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG)
+                && !properties.containsKey(ProducerConfig.PARTITIONER_CLASS_CONFIG);
+    }
+
+    /**
+     * Whether {@link #appendAll} tells its records apart by the order of their successes, with the call's
+     * {@link Batch} as every record's callback, rather than by a {@link Slot} each: only for keyless records (a key
+     * decides its own partition) to a topic of one partition, from a producer that {@link #keepsSuccessOrder}.
+     */
+    static boolean tellsApartByArrival(boolean keepsSuccessOrder, boolean keyless, int partitions) {
+        return keepsSuccessOrder && keyless && partitions == 1;
+    }
+
+    /**
+     * The send loop of {@link #appendAll}: each record with its own {@link Slot}, or, for a batch told apart by
+     * acknowledgement order, to partition 0 with the batch as callback.
+     */
     private void sendEach(Batch batch, String topic, List<Record> records, int count) {
+        Integer partition = batch.byArrival ? ONLY_PARTITION : null;
+        boolean transactional = this instanceof KafkaTransactionalProducer;
         int i = 0;
         for (Record record : records) {
-            ProducerRecord<byte[], byte[]> pr = new ProducerRecord<>(topic, null, boxed(record.timestamp()),
+            ProducerRecord<byte[], byte[]> pr = new ProducerRecord<>(topic, partition, boxed(record.timestamp()),
                     copyArrays ? record.key() : record.sharedKey(), copyArrays ? record.value() : record.sharedValue(),
                     kafkaHeaders(record.headers()));
             try {
-                producer.send(pr, new Slot(batch, i));
+                producer.send(pr, batch.byArrival ? batch : new Slot(batch, i));
             } catch (IllegalStateException e) {
-                throw partlySent(closedOr(e, batch.what()), topic, i, count);
+                throw partlySent(closedOr(e, batch.what()), topic, i, count, transactional);
             } catch (KafkaException e) {
-                throw partlySent(errors.translate(e, batch.what(), maxBlockMs), topic, i, count);
+                throw partlySent(errors.translate(e, batch.what(), maxBlockMs), topic, i, count, transactional);
             }
             // As for append: a failure Kafka reported inside send() was known before sending; the records before
             // this one are on their way (appendAll is not atomic), the rest are not sent.
             TributaryException failedInSend = batch.failedInsideSend;
             if (failedInSend != null) {
-                throw partlySent(failedInSend, topic, i, count);
+                throw partlySent(failedInSend, topic, i, count, transactional);
             }
             i++;
         }
@@ -282,10 +350,24 @@ class KafkaLogProducer implements LogProducer {
     /**
      * The error of an {@code appendAll} that failed inside {@code send()} of record {@code failed}, of the same kind
      * and code, saying which records Kafka already has (they may be stored: a retry of the whole call would store
-     * them twice) and which were not sent.
+     * them twice) and which were not sent. A transactional producer's {@code send()} can fail after buffering the
+     * record (Kafka adds the partition to the transaction after appending the record to its buffer, and that step
+     * throws when the transaction is in an error state), and its failures inside {@code send()} leave the
+     * transaction to be aborted: then the failed record may have been sent too, so the error says to abort and
+     * append the whole list again in a new transaction, where "retry with records failed..n-1" could store record
+     * {@code failed} twice. Package-private for tests of the message.
      */
-    private static TributaryException partlySent(TributaryException e, String topic, int failed, int count) {
-        String message = e.getMessage() + (failed == 0
+    static TributaryException partlySent(TributaryException e, String topic, int failed, int count,
+                                         boolean transactional) {
+        String message = e.getMessage() + (transactional
+                ? (failed == 0 ? "" : " Records 0.." + (failed - 1) + " of the list were sent to topic '" + topic + "'.")
+                        + " Record " + failed + " of the list (counting from 0) may have been sent to topic '" + topic
+                        + "' (a transactional producer can fail a record after buffering it)"
+                        + (failed == count - 1 ? "." : "; records " + (failed + 1) + ".." + (count - 1) + " were not sent.")
+                        + " Abort the transaction and append the whole list again in a new one: retrying in this "
+                        + "transaction, or with records " + failed + ".." + (count - 1) + " only, could store record "
+                        + failed + " twice."
+                : failed == 0
                 ? " No record of the list was sent to topic '" + topic + "'; the call may be retried as it is."
                 : " Records 0.." + (failed - 1) + " of the list (" + failed + " of " + count + ") were sent to topic '"
                         + topic + "' and may be stored; retrying the call would duplicate them: retry with records "
@@ -451,13 +533,31 @@ class KafkaLogProducer implements LogProducer {
 
     /**
      * The records of one {@code appendAll} in flight: the future its caller holds, completed when every record is
-     * acknowledged or failed (exceptionally with the first failure if any failed). Kafka's callbacks ({@link Slot}s)
-     * keep each record's {@link RecordMetadata} (which Kafka allocates anyway) in list order; the countdown that
-     * completes the future publishes them. Callbacks run on Kafka's I/O thread, or on the appending thread for a
-     * failure inside {@code send()}; each writes only its own slot, and the atomic countdown orders them.
+     * acknowledged or failed (exceptionally with the first failure if any failed). Kafka's callbacks keep each
+     * record's {@link RecordMetadata} (which Kafka allocates anyway) in list order; the countdown that completes the
+     * future publishes them. Callbacks run on Kafka's I/O thread, or on the appending thread for a failure inside
+     * {@code send()}; each writes only its own entry, and the atomic countdown orders them.
+     *
+     * <p>Which record a callback is for: its {@link Slot} says, or, when {@link #byArrival} (every record sent to the
+     * one partition: see {@link #appendAll}), the batch is every record's callback and the n-th callback is taken for
+     * record n. That is right for successes only, which Kafka reports in send order with idempotence; failures come
+     * in no set order, so one may take another record's entry, but a failure writes no entry and fails the call, so
+     * no entry is ever read then. The order of successes is checked ({@link #lastOffset}), never assumed silently.
+     * Kafka runs one partition's callbacks one after another, on its I/O thread, so the entry a success writes is
+     * written before the next one counts down. A failure inside {@code send()} can run alongside them on the
+     * appending thread, but then the call throws and this future is never handed out.
+     *
+     * <p>Package-private for tests of the order check.
      */
-    private final class Batch extends CompletableFuture<List<AppendResult>> {
+    final class Batch extends CompletableFuture<List<AppendResult>> implements Callback {
         private final String topic;
+        /** Whether records are told apart by the order of their acknowledgements rather than by {@link Slot}s. */
+        final boolean byArrival;
+        /**
+         * When {@link #byArrival}: the offset of the call's last success with a known offset, -1 before the first.
+         * Written and read only by Kafka's I/O thread, the one thread that reports successes.
+         */
+        private long lastOffset = -1;
         private final @Nullable RecordMetadata[] placed;
         private final AtomicInteger remaining;
         private final AtomicReference<@Nullable TributaryException> firstError = new AtomicReference<>();
@@ -475,13 +575,59 @@ class KafkaLogProducer implements LogProducer {
         /** A failure Kafka reported inside {@code send()}; written and read by the appending thread only. */
         @Nullable TributaryException failedInsideSend;
 
-        Batch(String topic, int count) {
+        Batch(String topic, int count, boolean byArrival) {
             this.topic = topic;
+            this.byArrival = byArrival;
             this.placed = new RecordMetadata[count];
             this.remaining = new AtomicInteger(count);
         }
 
+        /**
+         * Kafka's callback for every record when {@link #byArrival}: the n-th call is taken for record n, which holds
+         * for successes (see the class). A success that is not after the call's previous one (offset not above the
+         * last known, or another partition) means that order did not hold: the results cannot be matched to the
+         * records, so the call fails with {@code INTERNAL} rather than hand out wrong offsets. Kafka reports a
+         * success with offset -1 (a batch the broker already had, whose offset it no longer knows): that one is
+         * not checked, as the slot path would hand it out as it is.
+         */
+        @Override
+        public void onCompletion(@Nullable RecordMetadata md, @Nullable Exception ex) {
+            int left = remaining.decrementAndGet();
+            if (ex == null && md != null) {
+                long offset = md.offset();
+                if (md.partition() != ONLY_PARTITION || (offset >= 0 && offset <= lastOffset)) {
+                    firstError.compareAndSet(null, outOfOrder(md, placed.length - 1 - left));
+                }
+                lastOffset = Math.max(lastOffset, offset);
+            }
+            record(placed.length - 1 - left, md, ex);
+            if (left == 0) {
+                finish();
+            }
+        }
+
+        private TributaryException outOfOrder(RecordMetadata md, int index) {
+            return new CorruptionException(ErrorCode.INTERNAL, "Kafka acknowledged the records of an append of "
+                    + placed.length + " records to topic '" + topic + "' out of the order they were sent: "
+                    + "acknowledgement " + index + " (counting from 0) was a success at topic '" + md.topic()
+                    + "' partition " + md.partition() + " offset " + md.offset() + ", not after the call's previous "
+                    + "success" + (lastOffset < 0 ? " (none had a known offset yet)"
+                            : " at partition " + ONLY_PARTITION + " offset " + lastOffset)
+                    + ". The results cannot be matched to the records, so none is given. This is a bug in Tributary "
+                    + "(it relies on that order for keyless records to a one-partition topic); please report it with "
+                    + "the producer's settings. The records were sent and may be stored: read the topic before "
+                    + "appending them again.");
+        }
+
+        /** A {@link Slot}'s record is acknowledged or failed. */
         void done(int index, @Nullable RecordMetadata md, @Nullable Exception ex) {
+            record(index, md, ex);
+            if (remaining.decrementAndGet() == 0) {
+                finish();
+            }
+        }
+
+        private void record(int index, @Nullable RecordMetadata md, @Nullable Exception ex) {
             if (ex != null) {
                 // Thread first: another thread must not read the appender's plain field.
                 boolean insideSend = Thread.currentThread() == appender && sending;
@@ -495,13 +641,14 @@ class KafkaLogProducer implements LogProducer {
             } else {
                 placed[index] = md;
             }
-            if (remaining.decrementAndGet() == 0) {
-                TributaryException error = firstError.get();
-                if (error != null) {
-                    completeExceptionally(error);
-                } else {
-                    complete(new Placements(topic, placed));
-                }
+        }
+
+        private void finish() {
+            TributaryException error = firstError.get();
+            if (error != null) {
+                completeExceptionally(error);
+            } else {
+                complete(new Placements(topic, placed));
             }
         }
 

@@ -122,8 +122,11 @@ final class TopicCatalog implements AutoCloseable {
     /**
      * {@link #checkAppend} for the records of one {@code appendAll} (each placed by the producer): one look-up of the
      * topic for the whole list, and every record checked before the caller sends any.
+     *
+     * @return the topic's partition count as the entry the records were checked against knows it (up to
+     *         {@link #MAX_AGE_MS} old, plus a re-fetch: a topic grown by another tool may have more by now)
      */
-    void checkAppendAll(String topic, List<Record> records) {
+    int checkAppendAll(String topic, List<Record> records) {
         Entry e = entries.get(topic);
         if (e == null) {
             e = fetchAndCache(topic);
@@ -140,6 +143,7 @@ final class TopicCatalog implements AutoCloseable {
             }
             i++;
         }
+        return e.partitions;
     }
 
     /**

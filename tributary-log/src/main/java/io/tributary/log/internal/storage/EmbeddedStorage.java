@@ -30,6 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The storage side of the embedded engine: the locked data folder, the topic catalog, every partition's
@@ -513,18 +514,50 @@ public final class EmbeddedStorage implements PartitionReads, AutoCloseable {
                 if (closed) {
                     return;
                 }
+                TributaryException stoppedBefore = p.failure();
                 try {
                     p.closeRetired();
                     p.applyRetention(nowMs);
                     Compactor.compact(p, nowMs, compactionHook);
-                    if (checkpoint) {
-                        p.checkpoint();
-                    }
                 } catch (IOException e) {
-                    LOG.log(System.Logger.Level.WARNING, "Cleaning " + p.tp + " failed (" + e
-                            + "); its data is intact and the cleaner retries on its next pass.");
+                    logCleanerFailure(p, "Cleaning", e, stoppedBefore);
+                }
+                if (checkpoint) {
+                    // its own try: a retention or compaction step that keeps failing must not also keep the
+                    // partition's recovery point from advancing (recovery after a crash would rescan ever more)
+                    stoppedBefore = p.failure();
+                    try {
+                        p.checkpoint();
+                    } catch (IOException e) {
+                        logCleanerFailure(p, "Checkpointing", e, stoppedBefore);
+                    }
                 }
             }
+        }
+    }
+
+    /**
+     * Logs a failed cleaner step of {@code p}. Most leave the partition as it was and the next pass retries; but a
+     * failed fsync (the checkpoint's) stops the partition, and saying then that its data is intact and the cleaner
+     * retries would be false: it refuses appends until the log is reopened. That ERROR is for the step that stopped
+     * it ({@code stoppedBefore}, the partition's failure before the step, is null): a partition stopped earlier, by
+     * a pass or by its writer, had its failure reported then, and repeating the ERROR on every later pass whose step
+     * fails (compaction keeps trying) would read as a new failure each time.
+     */
+    private static void logCleanerFailure(PartitionLog p, String step, IOException e,
+                                          @Nullable TributaryException stoppedBefore) {
+        TributaryException stopped = p.failure();
+        if (stopped != null && stoppedBefore == null) {
+            LOG.log(System.Logger.Level.ERROR, step + " " + p.tp + " failed (" + e + "), and the partition has "
+                    + "stopped: it refuses appends until the log is closed and reopened, which is the fix once the "
+                    + "disk is healthy. " + stopped.getMessage());
+        } else if (stopped != null) {
+            LOG.log(System.Logger.Level.WARNING, step + " " + p.tp + " failed (" + e + "); the partition had "
+                    + "stopped before this step (its failure was reported then) and refuses appends until the log "
+                    + "is reopened; the cleaner retries on its next pass.");
+        } else {
+            LOG.log(System.Logger.Level.WARNING, step + " " + p.tp + " failed (" + e
+                    + "); its data is intact and the cleaner retries on its next pass.");
         }
     }
 

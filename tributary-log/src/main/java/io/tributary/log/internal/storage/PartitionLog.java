@@ -145,12 +145,33 @@ final class PartitionLog {
      * NoSuchFileException. Never taken before the write lock (a roll holds that one while it waits for this).
      */
     private final Object recoveryPointLock = new Object();
+    /**
+     * Held across every fsync of segment data while the log runs (the sync thread's, a roll's, a checkpoint's, a
+     * clean close's) and the recording of its failure ({@link #dataSyncFailed}). Linux reports a failed write-back
+     * once per open file, to the first fsync that checks after it: of two fsyncs of one segment at once, one could
+     * fail for pages the other covered while the other returned success. The sync thread then acknowledged batches a
+     * roll's failed fsync may have dropped, having read the flag before the roll set it. Taking turns, an fsync that
+     * succeeds either covered its pages itself or finds an earlier failure recorded. A preallocating fill's fsync
+     * is the exception: it runs on its own open file and may take long, so it is not under this lock; Linux tells the
+     * partition's channel of a failed write-back too, and {@link #fillFailed} records the fill's own failure under
+     * this lock (the one report there is once {@link Segment} reopened its channel). A roll or close waits for that
+     * record (a fill's failed fsync is reported before the fill ends, see {@link Segment#stopFills}); the sync thread
+     * does not: between the fill's failed fsync and the record, an fsync of a channel reopened after the failed
+     * write-back succeeds and its batches are acknowledged. A narrow window, left open because closing it made every
+     * fsync=always acknowledgement wait for the fills. Taken after the write lock (a roll holds that), never before
+     * it; no foreign code runs under it.
+     */
+    private final ReentrantLock syncLock = new ReentrantLock();
     private volatile boolean closed;
     private volatile boolean closing;
     private volatile boolean deleted;
     private volatile TributaryException failure;
-    /** Set (after {@link #failure}) when a roll's fsync failed: the sync thread then acknowledges nothing more. */
-    private volatile boolean rollSyncFailed;
+    /**
+     * Set (after {@link #failure}, under {@link #syncLock}) when an fsync of this partition's data failed: a later one
+     * that succeeds does not prove the data on disk (the failed one may have dropped it from the page cache), so the
+     * sync thread then acknowledges nothing more.
+     */
+    private volatile boolean dataSyncFailed;
     private volatile Thread syncer;
     private volatile boolean stopSyncer;
     /** Set while the fsync=always sync thread is in its write-then-sync cycle (see {@link #syncLoop(WrittenMark)}). */
@@ -185,12 +206,22 @@ final class PartitionLog {
     volatile @Nullable IOException rollCheckpointFault;
     /** Test support: thrown once by the next roll once it cut and synced the old segment's tail, as a failed sync. */
     volatile @Nullable IOException rollTailSyncFault;
+    /** Test support: run by a roll once it cut and synced the old segment's tail, before {@link #rollTailSyncFault}. */
+    volatile @Nullable Runnable duringRollTailSync;
     /** Test support: thrown once by the next roll's {@link Segment#create} once the new file is open. */
     volatile @Nullable IOException rollCreateFault;
     /** Test support: thrown once by the folder sync that makes a failed roll's delete of its stray file durable. */
     volatile @Nullable IOException rollStraySyncFault;
+    /** Test support: run by a clean close once it checked for a failure, before it cuts and syncs the tail. */
+    volatile @Nullable Runnable beforeCloseTailCut;
     /** Test support: run by the sync thread just before each fsync it makes. */
     volatile @Nullable Runnable beforeSync;
+    /** Test support: thrown once by the sync thread's next fsync in its place, as a failed one. */
+    volatile @Nullable IOException syncFault;
+    /** Test support: run by a roll (under the write lock) before it does anything. */
+    volatile @Nullable Runnable beforeRoll;
+    /** Test support: thrown once by the next {@link #checkpoint()} in place of its fsync, as a failed one. */
+    volatile @Nullable IOException checkpointSyncFault;
     /** Test support: runs in {@link #checkpoint()} once it synced, before it takes the recovery-point lock. */
     volatile @Nullable Runnable beforeCheckpointWrite;
     /** Compaction bookkeeping (cleaner thread only): the state after the last pass, and when time alone calls for one. */
@@ -235,6 +266,7 @@ final class PartitionLog {
                              List<String> corruption) throws IOException {
         PartitionLog log = new PartitionLog(storage, tp, dir, config, indexIntervalBytes);
         TreeMap<Long, Path> files = new TreeMap<>();
+        List<Path> indexFiles = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
@@ -243,6 +275,8 @@ final class PartitionLog {
                     Files.deleteIfExists(p); // leftovers of an interrupted checkpoint, compaction or deletion
                 } else if (name.endsWith(Segment.LOG_SUFFIX) && name.length() == 20 + Segment.LOG_SUFFIX.length()) {
                     files.put(Long.parseLong(name.substring(0, 20)), p);
+                } else if (indexBase(name) >= 0) {
+                    indexFiles.add(p);
                 }
             }
         }
@@ -340,7 +374,48 @@ final class PartitionLog {
             new RecoveryCheckpoint(expected, last.baseOffset, last.size).writeTo(dir);
         }
         log.checkpointedOffset = expected;
+        deleteRetiredIndexFiles(tp, indexFiles, files.firstKey());
         return log;
+    }
+
+    /**
+     * The base offset of a segment index file's name ({@code <20 digits>.index} or {@code .timeindex}), or -1 if the
+     * name is not one.
+     */
+    private static long indexBase(String name) {
+        String suffix = name.endsWith(Segment.INDEX_SUFFIX) ? Segment.INDEX_SUFFIX
+                : name.endsWith(Segment.TIME_INDEX_SUFFIX) ? Segment.TIME_INDEX_SUFFIX : null;
+        if (suffix == null || name.length() != 20 + suffix.length()) {
+            return -1;
+        }
+        for (int i = 0; i < 20; i++) {
+            if (name.charAt(i) < '0' || name.charAt(i) > '9') {
+                return -1;
+            }
+        }
+        return Long.parseLong(name.substring(0, 20));
+    }
+
+    /**
+     * Deletes the index files of segments retention removed: it moved the segment aside and deleted it, then could
+     * not delete these (or a crash came between), and nothing else would ever remove them. Run only once the open
+     * succeeded: an open refused for a gap or corruption must leave the folder as it found it (a missing segment
+     * file may be restored by hand, its indexes with it). Only regular files named as a segment's index, and only
+     * below the first segment: that is where retention's leftovers are, and nothing else in the folder is ours.
+     */
+    private static void deleteRetiredIndexFiles(TopicPartition tp, List<Path> indexFiles, long firstBase) {
+        for (Path p : indexFiles) {
+            if (indexBase(p.getFileName().toString()) >= firstBase
+                    || !Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "Could not delete " + p + ", an index file of " + tp
+                        + " whose segment is gone (" + e + "); it is unused. Remove it by hand.");
+            }
+        }
     }
 
     private static String corruptionMessage(TopicPartition tp, Path file, long position, long offset, String problem) {
@@ -625,7 +700,14 @@ final class PartitionLog {
                             roll();
                         } catch (IOException e) {
                             queue.poll();
-                            failLater(p, storageError("roll a new segment in " + dir, e));
+                            // When the roll stopped the partition (or found it stopped by another fsync), this append
+                            // gets the same error as every refusal after it: classifying `e` instead gave it another
+                            // code when that error was wrapped (the roll's bare IOException naming another's failure
+                            // made an AccessDeniedException a STORAGE_FAILURE here, DATA_DIR_NOT_WRITABLE later).
+                            // A failed fsync (the roll's own, or another's it found) may have lost acknowledged records.
+                            TributaryException f = failure;
+                            failLater(p, f != null ? f : storageError("roll a new segment in " + dir, e,
+                                    e instanceof Segment.TailCutFailure t ? t.sync : dataSyncFailed));
                             if (failure != null) {
                                 // the roll stopped appends (its empty file may remain): nothing may be written past
                                 // nextOffset, so not even the smaller batches of this round; the next round's
@@ -754,15 +836,36 @@ final class PartitionLog {
      * Only the zeros failed (e.g. the disk is full): appends go on, on a growing file (slower syncs), and report their
      * own errors; bytes the fill did write past the end are a zero tail recovery skips. The segment tries again once
      * the appends have passed where the fill started. Logged as a WARNING the first time per partition (a file system
-     * that refuses every fill should be visible, not a DEBUG line per MiB), and every time its fsync failed other
-     * than for a full disk: that error may concern the file's data pages too.
+     * that refuses every fill should be visible, not a DEBUG line per MiB). A fill whose fsync failed other than for
+     * a full disk is not such a failure: that error may concern the file's data pages too, so the partition stops.
      */
     private void fillFailed(Segment seg, long from, long to, Throwable cause, boolean syncFailed) {
+        if (syncFailed && cause instanceof IOException io) {
+            // The fill's fdatasync covers the whole file, so its failure may concern the appended records' pages, not
+            // just the zeros. It runs on its own open file, outside syncLock (a fill's fsync can be long, and the
+            // sync thread must not wait for it): Linux reports the failed write-back to the partition's channel too,
+            // except after Segment.reopen replaced that channel, whose fsyncs are then never told. So it stops the
+            // partition here, as any other failed fsync of its data does.
+            TributaryException error;
+            syncLock.lock();
+            try {
+                error = failure;
+                if (error == null) {
+                    error = storageError("sync " + seg.file + " (preallocating it from byte " + from + ")", io, true);
+                    failure = error;
+                }
+                dataSyncFailed = true; // after failure: the sync thread reads it to fail what waits (see syncLoop)
+            } finally {
+                syncLock.unlock();
+            }
+            LOG.log(System.Logger.Level.ERROR, "partition " + tp + " stopped: " + error.getMessage());
+            return;
+        }
         boolean first = !fillFailureLogged;
         fillFailureLogged = true;
-        System.Logger.Level level = first || syncFailed ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG;
+        System.Logger.Level level = first ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG;
         LOG.log(level, () -> "partition " + tp + ": preallocating " + seg.file + " from byte " + from + " to " + to
-                + (syncFailed ? " failed to sync the zeros: " : " failed: ") + cause + ". Appends go on without it"
+                + " failed: " + cause + ". Appends go on without it"
                 + " (each sync then also commits the file's growth) and the next fill is tried once the appends pass"
                 + " byte " + from + "; to stop preallocating set " + EmbeddedLogConfig.SEGMENT_PREALLOCATE_BYTES
                 + "=0" + (first ? "" : " (further failures of this partition are logged at DEBUG)"));
@@ -813,22 +916,48 @@ final class PartitionLog {
      * roll writes a current one.
      */
     private void roll() throws IOException {
+        Runnable before = beforeRoll;
+        if (before != null) {
+            before.run();
+        }
         Segment old = active;
+        // Before the sync lock, not in cutTail under it: stopping fills waits for a running fill's fsync and its
+        // read-back of the zeros, and waiting without syncLock lets the sync thread finish the fsync it is in (and
+        // acknowledge what it covered). No more than that: this roll still holds the write lock through the wait,
+        // and the sync thread takes the write lock at the start of each cycle, so its next cycle waits for the fill
+        // too. Fills stop for good, so none starts before the cut, and cutTail's own stopFills then returns at once.
+        old.stopFills();
+        boolean otherSyncFailed;
+        syncLock.lock();
         try {
             old.cutTail(); // synced before the next segment exists: only the last segment may end in zeros
+            Runnable hook = duringRollTailSync;
+            if (hook != null) {
+                hook.run();
+            }
             IOException fault = rollTailSyncFault;
             rollTailSyncFault = null;
             if (fault != null) {
                 throw fault;
             }
+            otherSyncFailed = dataSyncFailed;
         } catch (IOException e) {
             // As after the sync thread's failed fsync: the page cache may have dropped what was written, and a later
             // sync that succeeds would not prove otherwise, so the partition refuses appends until it is reopened
             // (the caller fails the rest of the queue with this error) instead of writing on past data it cannot
             // vouch for.
-            failure = storageError("sync " + old.file, e);
-            rollSyncFailed = true; // after failure: the sync thread reads it to fail what waits (see syncLoop)
+            failure = tailCutError(old, e);
+            dataSyncFailed = true; // after failure: the sync thread reads it to fail what waits (see syncLoop)
             throw e;
+        } finally {
+            syncLock.unlock();
+        }
+        if (otherSyncFailed) {
+            // Another fsync of this partition (the sync thread's, a checkpoint's) failed after the caller checked for
+            // a failure: ours succeeding proves nothing about what that one may have dropped, so no new segment and
+            // no recovery point saying the old one is durable. The caller refuses the rest with `failure`.
+            throw new IOException("an fsync of partition " + tp + " failed before this roll could sync " + old.file
+                    + " (" + failure + ")");
         }
         old.seal();
         Segment s;
@@ -890,21 +1019,51 @@ final class PartitionLog {
         }
     }
 
+    /** The error of a failed {@link Segment#cutTail}, naming the step that failed (see {@link Segment.TailCutFailure}). */
+    private TributaryException tailCutError(Segment seg, IOException e) {
+        return e instanceof Segment.TailCutFailure f ? storageError(f.what, f.io(), f.sync)
+                : storageError("sync " + seg.file, e, true);
+    }
+
     private TributaryException storageError(String what, IOException e) {
-        String msg = String.valueOf(e.getMessage());
+        return storageError(what, e, false);
+    }
+
+    /**
+     * The error a failed storage operation reports, classified by its cause (disk full, not writable, other).
+     *
+     * @param syncFailed whether {@code e} is a failed fsync of this partition's data. Under {@code fsync=never} or
+     *                   {@code interval} records are acknowledged once written, before any fsync, and a failed fsync
+     *                   may have dropped them from the page cache: the error must not say acknowledged records are
+     *                   intact then. Under {@code always} only synced records were acknowledged, so they are.
+     */
+    TributaryException storageError(String what, IOException e, boolean syncFailed) { // package-private: tests
+        // classified, and described, by the underlying error: a failed step of a roll's tail cut may arrive wrapped,
+        // and its error must carry the code and words the partition's refusals after it carry
+        IOException cause = e instanceof Segment.TailCutFailure f ? f.io() : e;
+        String msg = String.valueOf(cause.getMessage());
+        // Known gap, left as is: this reads the fsync mode now, not the modes the records were acknowledged under. A
+        // topic switched from never/interval to always at runtime can still hold records acknowledged unsynced before
+        // the switch, and a failed fsync then calls them intact. Getting it right means remembering the offset at
+        // which the mode last became always and comparing it with the last successful sync.
+        String acknowledged = syncFailed && !(durability instanceof Durability.Always)
+                ? "records acknowledged since the partition's last successful sync may be lost (fsync=never and "
+                        + "fsync=interval acknowledge a record once written, and the failed fsync may have dropped it "
+                        + "from the page cache): once reopened, read the partition's end to see which are there"
+                : "acknowledged records are intact";
         if (msg.contains("No space left") || msg.contains("Disk quota") || msg.contains("File too large")) {
             return new RetriableException(LogErrors.DISK_FULL, "Could not " + what + ": the disk is full or a "
                     + "file-size limit was reached (" + msg
                     + "). Free space on the disk holding " + dir + " (e.g. lower retention.ms/retention.bytes); "
-                    + "acknowledged records are intact.", e);
+                    + acknowledged + ".", e);
         }
-        if (e instanceof java.nio.file.AccessDeniedException || msg.contains("Permission denied")
+        if (cause instanceof java.nio.file.AccessDeniedException || msg.contains("Permission denied")
                 || msg.contains("Read-only file system")) {
             return new InvalidRequestException(LogErrors.DATA_DIR_NOT_WRITABLE, "Could not " + what + ": " + msg
-                    + ". Make " + dir + " writable; acknowledged records are intact.", e);
+                    + ". Make " + dir + " writable; " + acknowledged + ".", e);
         }
-        return new RetriableException(ErrorCode.STORAGE_FAILURE, "Could not " + what + ": " + e
-                + ". Check the disk holding " + dir + "; acknowledged records are intact.", e);
+        return new RetriableException(ErrorCode.STORAGE_FAILURE, "Could not " + what + ": " + cause
+                + ". Check the disk holding " + dir + "; " + acknowledged + ".", e);
     }
 
     // ------------------------------------------------------------------------------------------------ sync
@@ -954,9 +1113,32 @@ final class PartitionLog {
             if (hook != null) {
                 hook.run();
             }
+            // The fsync and the reading of the flag take turns with other fsyncs of this partition (see syncLock);
+            // failing or acknowledging batches comes after, so no foreign code runs under the lock.
+            IOException syncError = null;
+            boolean otherSyncFailed;
+            syncLock.lock();
             try {
-                m.segment().force(false);
-            } catch (ClosedChannelException e) {
+                try {
+                    IOException fault = syncFault;
+                    if (fault != null) {
+                        syncFault = null;
+                        throw fault;
+                    }
+                    m.segment().force(false);
+                } catch (IOException e) {
+                    syncError = e;
+                    if (!(e instanceof ClosedChannelException)) {
+                        // after a failed fsync the page cache may have dropped the data: stop accepting
+                        failure = storageError("sync " + m.segment().file, e, true);
+                        dataSyncFailed = true;
+                    }
+                }
+                otherSyncFailed = dataSyncFailed;
+            } finally {
+                syncLock.unlock();
+            }
+            if (syncError instanceof ClosedChannelException e) {
                 if (deleted) {
                     // The topic's files are gone (markDeleted closed them while this thread was slow to stop): what
                     // this sync should have covered never will be durable, so it fails; it used to be acknowledged.
@@ -978,17 +1160,11 @@ final class PartitionLog {
                     synced = m;
                     continue;
                 }
-            } catch (IOException e) {
-                TributaryException error = storageError("sync " + m.segment().file, e);
-                failure = error; // after a failed fsync the page cache may have dropped the data: stop accepting
-                failAwaiting(Long.MAX_VALUE, error);
-                synced = m;
-                continue;
             }
-            if (rollSyncFailed) {
-                // A roll's fsync of a segment failed after these batches were written: this sync succeeding does not
-                // prove they reached the disk (the failed one may have dropped them from the page cache), so they
-                // fail with the roll's error instead of being acknowledged, as after this thread's own failed fsync.
+            if (otherSyncFailed) {
+                // This fsync failed, or another's (a roll's) did after these batches were written: this one
+                // succeeding does not prove they reached the disk (the failed one may have dropped them from the page
+                // cache), so they fail with that error instead of being acknowledged.
                 failAwaiting(Long.MAX_VALUE, failure);
                 synced = m;
                 continue;
@@ -1088,6 +1264,22 @@ final class PartitionLog {
         if (s != null) {
             LockSupport.unpark(s);
         }
+    }
+
+    /** Test support: whether some thread holds {@link #syncLock}. */
+    boolean syncLockHeld() {
+        return syncLock.isLocked();
+    }
+
+    /** Test support: whether the sync thread is waiting for {@link #syncLock} (another fsync holds it). */
+    boolean syncThreadWaitsForSyncLock() {
+        Thread s = syncer;
+        return s != null && syncLock.hasQueuedThread(s);
+    }
+
+    /** The error that stopped the partition (it refuses appends until reopened), if any; the cleaner reports it. */
+    @Nullable TributaryException failure() {
+        return failure;
     }
 
     /** Test support: the sync thread, if started. */
@@ -1375,7 +1567,32 @@ final class PartitionLog {
         if (seg == null) {
             return;
         }
-        seg.force(false);
+        syncLock.lock(); // see syncLock: this fsync must not take a failure that was another's, nor miss one
+        try {
+            try {
+                IOException fault = checkpointSyncFault;
+                if (fault != null) {
+                    checkpointSyncFault = null;
+                    throw fault;
+                }
+                seg.force(false);
+            } catch (ClosedChannelException e) {
+                throw e; // closed for good (the log closing, the topic deleted): their own paths say what is durable
+            } catch (IOException e) {
+                // As after the sync thread's failed fsync: the page cache may have dropped written data, and a later
+                // fsync that succeeds would not prove otherwise, so neither this checkpoint nor a later one may
+                // write a recovery point past it (recovery would then trust bytes that never reached the disk), and
+                // batches waiting for the sync thread must not be acknowledged: the partition stops.
+                failure = storageError("sync " + seg.file, e, true);
+                dataSyncFailed = true;
+                throw e;
+            }
+            if (dataSyncFailed) {
+                return; // an earlier fsync failed: this one succeeding proves nothing; the older recovery point stays
+            }
+        } finally {
+            syncLock.unlock();
+        }
         Runnable hook = beforeCheckpointWrite;
         if (hook != null) {
             hook.run();
@@ -1394,7 +1611,9 @@ final class PartitionLog {
     /**
      * Deletes closed segments past {@code retention.ms} (by their newest record) or beyond {@code retention.bytes}
      * (oldest first, never going below the limit). If every record of the active segment has expired it is rolled
-     * first, so an idle partition can expire completely. Returns how many segments were deleted.
+     * first, so an idle partition can expire completely. Returns how many segments were deleted. A segment whose file
+     * cannot be moved aside stays and ends the pass (logged as a warning, not thrown, so the cleaner still compacts
+     * and checkpoints the partition); a later pass retries it.
      */
     int applyRetention(long nowMs) throws IOException {
         TopicConfig c = config;
@@ -1453,9 +1672,19 @@ final class PartitionLog {
             if (next.baseOffset > endOffset.get()) {
                 break; // never delete past what readers may see
             }
-            segments.remove(oldest.baseOffset);
+            try {
+                retire(oldest); // takes it out of the partition, unless its file cannot be moved (then throws)
+            } catch (IOException e) {
+                // Not thrown on: the cleaner runs retention, compaction and the checkpoint of a partition in one
+                // step, so a move that keeps failing would stop this partition's recovery point from ever advancing.
+                // Stopping here deletes nothing past the stuck segment (that would leave a gap behind its file).
+                LOG.log(System.Logger.Level.WARNING, "Retention could not move " + oldest.file + " of " + tp
+                        + " aside to delete it (" + e + "); it keeps the segment and deletes nothing newer until a "
+                        + "later pass can. Fix: make the folder writable and remove whatever occupies "
+                        + oldest.file.getFileName() + ".deleted.");
+                break;
+            }
             total -= oldest.size;
-            retire(oldest);
             deletedCount++;
             LOG.log(System.Logger.Level.DEBUG, () -> "Retention deleted " + oldest.file + " of " + tp);
         }
@@ -1465,15 +1694,31 @@ final class PartitionLog {
         return deletedCount;
     }
 
-    /** Removes a segment's files now; its channel closes on the next maintenance pass so in-flight reads finish. */
+    /**
+     * Takes the oldest segment out of the partition and removes its files now; its channel closes on the next
+     * maintenance pass so in-flight reads finish. If its file cannot be moved aside, nothing changes and this throws:
+     * the segment used to be taken out first, so a failed move left its file on disk while the next pass deleted the
+     * segment after it, and the reopened partition had a gap behind the old file (an open that failed as corrupt).
+     * Once the file is moved, the segment is gone whatever else fails: deleting the rest is best effort (logged), and
+     * an open deletes a {@code .deleted} file or index files left behind.
+     */
     void retire(Segment s) throws IOException {
         Path dead = s.file.resolveSibling(s.file.getFileName() + ".deleted");
         Files.move(s.file, dead, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        Files.deleteIfExists(s.indexFile());
-        Files.deleteIfExists(s.timeIndexFile());
-        Files.deleteIfExists(dead);
+        segments.remove(s.baseOffset, s);
         synchronized (retired) {
             retired.add(s);
+        }
+        // Best effort from here: the segment is gone, so a throw would only skip the caller's count and its
+        // signalChange (readers waiting on the new start offset) over files an open deletes anyway (a .deleted file,
+        // index files with no segment file).
+        for (Path leftover : List.of(s.indexFile(), s.timeIndexFile(), dead)) {
+            try {
+                Files.deleteIfExists(leftover);
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "Retention removed segment " + s.file + " of " + tp
+                        + " but could not delete " + leftover + " (" + e + "); the next open of the log deletes it.");
+            }
         }
     }
 
@@ -1549,7 +1794,31 @@ final class PartitionLog {
         try {
             Segment a = active;
             if (failure == null && !deleted) {
-                a.cutTail(); // a clean close leaves no zero tail: the file's length is the partition's end
+                Runnable hook = beforeCloseTailCut;
+                if (hook != null) {
+                    hook.run();
+                }
+                a.stopFills(); // outside the sync lock, as in roll: waiting for a running fill must not hold it
+                boolean otherSyncFailed;
+                syncLock.lock(); // a sync thread that outlived stopSyncer's wait may still be syncing: see syncLock
+                try {
+                    a.cutTail(); // a clean close leaves no zero tail: the file's length is the partition's end
+                    // Read again under the lock, as a roll does: that sync thread's fsync may have failed since
+                    // `failure` was checked, and ours succeeding then proves nothing about what it may have dropped.
+                    otherSyncFailed = dataSyncFailed;
+                } catch (IOException e) {
+                    failure = tailCutError(a, e);
+                    dataSyncFailed = true; // that sync thread must not acknowledge what this fsync may have dropped
+                    throw e;
+                } finally {
+                    syncLock.unlock();
+                }
+                if (otherSyncFailed) {
+                    // no clean recovery point (the next open checks the last segment), and not tailSynced: the
+                    // sync thread must not take this close's fsync as covering its batches
+                    throw new IOException("an fsync of partition " + tp + " failed while it was closing ("
+                            + failure + ")");
+                }
                 tailSynced = true;
                 synchronized (recoveryPointLock) {
                     new RecoveryCheckpoint(nextOffset, a.baseOffset, a.size).writeTo(dir);

@@ -176,17 +176,46 @@ final class Segment {
     }
 
     private int lastBatchRel;
+    /** Test support: run by each fill once its zeros are written, before its fsync. */
+    volatile @Nullable Runnable beforeFillSync;
+    /** Test support: thrown once by the next fill in place of its fsync, as a failed one. */
+    volatile @Nullable IOException fillSyncFault;
+    /** Test support: thrown once by the next {@link #cutTail} in place of its fsync, as a failed one. */
+    volatile @Nullable IOException tailSyncFault;
+    /** Test support: thrown once by the next {@link #seal} once half of the offset index's bytes are written. */
+    volatile @Nullable IOException sealFault;
 
     /**
      * Writes both indexes to their files and maps them read-only (the segment is closed for appends). A final time
      * entry records the segment's largest timestamp, which retention reads after a restart.
+     *
+     * <p>Each file is written to a temp file, synced, and renamed over the old one, then the folder is synced once,
+     * never rewritten in place: a write that failed or a crash in the middle of an in-place write left a torn file,
+     * which the load checks reject only if it ends inside an entry or in zeros, not if it was cut between entries (a
+     * time index missing its last entries understates the segment's newest timestamp, so retention would delete it
+     * early). Also, a segment is sealed again when the roll that sealed it failed, and its indexes are then memory
+     * maps of the very files being replaced, read by consumers: a rename leaves the mapped file intact, where an
+     * in-place rewrite truncated it first and a read in that window faulted. That second point follows from how
+     * mappings work; no test holds a reader in the window (IndexRewriteTest covers the failed write).
      */
     void seal() throws IOException {
         if (maxTimestamp > timeIndex.lastTimestamp()) {
             timeIndex.appendTime(maxTimestamp, lastBatchRel);
         }
-        offsetIndex.writeTo(indexFile());
-        timeIndex.writeTo(timeIndexFile());
+        IOException fault = sealFault;
+        sealFault = null;
+        Path offsets = AtomicFiles.writeTemp(indexFile(), offsetIndex.encode(), fault);
+        Path times = AtomicFiles.writeTemp(timeIndexFile(), timeIndex.encode(), null);
+        // Two renames, not one atomic step: a failure (or crash) between them leaves the new offset index beside the
+        // old time index, or beside none. Harmless, because PartitionLog.open trusts index files only of segments
+        // that are not the last (it scans the last one and rebuilds its indexes from the data), and no such segment
+        // can hold a stale time index: a roll whose seal throws creates no next segment (the next roll seals again,
+        // both files); compaction deleted the old pair before sealing the new file (a missing time index fails the
+        // load, and the open rebuilds both); and an open re-seals a closed segment whose data does not change, so
+        // its old time index, if it passed the load checks, describes the same records.
+        AtomicFiles.replace(offsets, indexFile());
+        AtomicFiles.replace(times, timeIndexFile());
+        AtomicFiles.syncDirectory(file.getParent());
         long sz = size;
         SegmentIndex.load(indexFile(), false, sz).ifPresent(i -> offsetIndex = i);
         SegmentIndex.load(timeIndexFile(), true, sz).ifPresent(i -> timeIndex = i);
@@ -444,12 +473,67 @@ final class Segment {
      * again; just syncs if there is no tail. For a roll and a clean close (caller holds the partition's write lock).
      */
     void cutTail() throws IOException {
+        IOException fault = tailSyncFault;
+        tailSyncFault = null;
         stopFills();
         long end = size;
-        if (fileSize() > end) {
-            truncate(end);
+        long length;
+        try {
+            length = fileSize();
+        } catch (IOException e) {
+            throw new TailCutFailure("read the length of " + file, false, e);
+        }
+        if (length > end) {
+            try {
+                cutAt(end);
+            } catch (IOException e) {
+                throw new TailCutFailure("cut the preallocated tail of " + file + " at byte " + end, false, e);
+            }
+            try {
+                if (fault != null) {
+                    throw fault;
+                }
+                force(true); // fsync, not fdatasync: the new length is what must be durable
+            } catch (IOException e) {
+                throw new TailCutFailure("sync " + file + " (after cutting its preallocated tail)", true, e);
+            }
         } else {
-            force(false);
+            try {
+                if (fault != null) {
+                    throw fault;
+                }
+                force(false);
+            } catch (IOException e) {
+                throw new TailCutFailure("sync " + file, true, e);
+            }
+        }
+    }
+
+    /**
+     * A failed step of {@link #cutTail}: {@link #what} names it and the file ("sync ...", "cut the preallocated tail
+     * of ..."), so the error a roll or close reports says which step failed, not always "sync". The message and cause
+     * are the underlying error's (callers classify it, e.g. a full disk, by them).
+     */
+    static final class TailCutFailure extends IOException {
+        final String what;
+        /** Whether the fsync failed (it may have dropped written data), not a step before it. */
+        final boolean sync;
+
+        TailCutFailure(String what, boolean sync, IOException cause) {
+            super(cause.getMessage(), cause);
+            this.what = what;
+            this.sync = sync;
+        }
+
+        /** The underlying error. */
+        IOException io() {
+            return (IOException) getCause();
+        }
+
+        /** Read where the roll's own error quotes it: the step, then the underlying error. */
+        @Override
+        public String toString() {
+            return "failed to " + what + ": " + getCause();
         }
     }
 
@@ -514,7 +598,11 @@ final class Segment {
     /** Whether a fill's task started running (else {@link #filling} is a reservation only); guarded by {@code this}. */
     private boolean fillStarted;
 
-    /** How a fill that failed reports it (on the fill's thread, after the segment released the fill). */
+    /**
+     * How a fill that failed reports it, on the fill's thread and outside the segment's monitor: after the segment
+     * released the fill, except a failed fsync ({@code syncFailed}), which is reported before, so that
+     * {@link #stopFills} returns only once it was recorded.
+     */
     interface FillFailure {
         /**
          * @param syncFailed whether the fill's fsync failed for a reason other than a full disk, which puts the
@@ -606,12 +694,31 @@ final class Segment {
                 if (failure != null) {
                     nextFillAt = from; // before the fill counts as ended, so no append starts the same failing fill
                 }
-                fillStarted = false;
-                releaseReservation();
+            }
+            if (syncFailed) {
+                // Told before the fill counts as ended: a roll or close waits for it in stopFills and then reads the
+                // partition's failure; told after, that check could come first, and the roll then created the next
+                // segment (a close wrote a clean recovery point) past data the failed fsync may have dropped. Outside
+                // this monitor, as onFailure takes the partition's sync lock, which cutTail holds while it takes the
+                // monitor; roll and close wait here without that lock. The writer does not wait meanwhile (the last
+                // chunk set fillFrom past everything).
+                try {
+                    onFailure.failed(from, to, failure, true);
+                } finally {
+                    synchronized (this) {
+                        fillStarted = false;
+                        releaseReservation();
+                    }
+                }
+            } else {
+                synchronized (this) {
+                    fillStarted = false;
+                    releaseReservation();
+                }
             }
         }
-        if (failure != null) {
-            onFailure.failed(from, to, failure, syncFailed);
+        if (failure != null && !syncFailed) {
+            onFailure.failed(from, to, failure, false);
         }
     }
 
@@ -662,7 +769,16 @@ final class Segment {
                 fillFrom = Long.MAX_VALUE;
                 notifyAll();
             }
+            Runnable hook = beforeFillSync;
+            if (hook != null) {
+                hook.run();
+            }
             try {
+                IOException fault = fillSyncFault;
+                if (fault != null) {
+                    fillSyncFault = null;
+                    throw fault;
+                }
                 out.force(false); // commits the new length and extents once, for the whole fill
             } catch (IOException e) {
                 throw new FillSyncException(e);

@@ -139,20 +139,21 @@ final class SegmentIndex {
         return found < 0 ? 0 : b.getInt(found * 12 + 8);
     }
 
-    /** Writes the index to {@code file} (replacing it) and syncs it. */
+    /**
+     * Replaces {@code file} with the index, atomically ({@link AtomicFiles#write}): never rewritten in place, so a
+     * failed write cannot tear it and a reader's mapping of the old file stays intact (see {@link Segment#seal}).
+     */
     void writeTo(Path file) throws IOException {
+        AtomicFiles.write(file, encode());
+    }
+
+    /** The file's bytes: header, then the entries (see the class comment). */
+    byte[] encode() {
         int c = count;
         ByteBuffer out = ByteBuffer.allocate(FILE_HEADER + c * entrySize);
         out.putInt(time ? TIME_MAGIC : OFFSET_MAGIC).putShort((short) 1).putShort((short) entrySize);
         out.put(FILE_HEADER, entries, 0, c * entrySize);
-        out.position(0);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            while (out.hasRemaining()) {
-                ch.write(out);
-            }
-            ch.force(false);
-        }
+        return out.array();
     }
 
     /**

@@ -240,6 +240,156 @@ class PreallocationFaultTest {
                 .filter(t -> t.getName().startsWith("tributary-prealloc-")).count();
     }
 
+    /**
+     * A fill's fdatasync covers the whole file, the appended records' pages too, but its failure was only logged and
+     * appends went on: the fill runs on its own open file, and once the segment's channel had been reopened the
+     * partition's own fsyncs were never told of the failed write-back. It now stops the partition as any failed fsync
+     * of its data does.
+     */
+    @Test
+    void aFillWhoseFsyncFailsStopsThePartition() throws Exception {
+        try (EmbeddedStorage s = EmbeddedStorage.open(StorageFixture.config(dir))) {
+            StorageFixture.topic(s, "t", 1, Map.of("fsync", "always"));
+            EmbeddedProducer p = StorageFixture.producer(s);
+            p.append("t", 0, record("k", "first", 1)).join();
+            PartitionLog log = s.partitionLog(TP);
+            Segment seg = log.segments.lastEntry().getValue();
+            awaitNoFill(seg);
+            seg.fillSyncFault = new java.io.IOException("injected: the fill's fsync failed");
+            for (int i = 0; i < 4000 && seg.fillSyncFault != null; i++) {
+                p.append("t", 0, record("k" + i, "x".repeat(1000), 1000 + i)).join();
+            }
+            assertThat(seg.fillSyncFault).as("a fill ran and used the injected fault").isNull();
+            awaitNoFill(seg);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (log.failure() == null && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertThat(log.failure()).as("the partition's failure").isNotNull();
+            assertThat(log.failure().getMessage()).contains("Could not sync " + seg.file)
+                    .contains("injected: the fill's fsync failed");
+            assertThat(p.append("t", 0, record("k", "after", 2))).as("an append after the fill's failed fsync")
+                    .failsWithin(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * A fill whose fsync failed released the segment before telling the partition, so a roll's or close's stopFills
+     * could return, and the roll then check for a failure, before the fill's failure was recorded: the roll created
+     * the next segment past data the failed fsync may have dropped. stopFills must return only once it was told.
+     */
+    @Test
+    void stopFillsReturnsOnlyOnceAFillsFailedFsyncWasReported() throws Exception {
+        Segment seg = Segment.create(dir, 0, 4096);
+        java.util.concurrent.CountDownLatch told = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch recorded = new java.util.concurrent.CountDownLatch(1);
+        List<Boolean> syncFailures = new CopyOnWriteArrayList<>();
+        seg.fillSyncFault = new java.io.IOException("injected: the fill's fsync failed");
+        ExecutorService fills = Executors.newSingleThreadExecutor();
+        Thread stopper = null;
+        try {
+            assertThat(seg.startFill(0, 1 << 20, fills, (from, to, cause, syncFailed) -> {
+                syncFailures.add(syncFailed);
+                told.countDown();
+                try {
+                    recorded.await(30, TimeUnit.SECONDS); // the partition recording the failure, slowly
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            })).isTrue();
+            assertThat(told.await(30, TimeUnit.SECONDS)).as("the fill reported its failed fsync").isTrue();
+            stopper = Thread.ofPlatform().start(seg::stopFills);
+            stopper.join(300);
+            assertThat(stopper.isAlive()).as("stopFills waits while the failed fsync is being reported").isTrue();
+        } finally {
+            recorded.countDown();
+            if (stopper != null) {
+                stopper.join(10_000);
+            }
+            fills.shutdown();
+        }
+        assertThat(stopper.isAlive()).as("stopFills returned once the report ended").isFalse();
+        assertThat(syncFailures).containsExactly(true);
+        seg.close();
+    }
+
+    /**
+     * A roll stopped the old segment's fills, waiting for a running one's fsync and read-back, while it held the
+     * partition's sync lock, so the sync thread's fsync (every fsync=always acknowledgement) waited for the fill too.
+     * Here a fill is held before its fsync while retention rolls the (expired) segment, and the sync thread is held
+     * just before the fsync of a batch written meanwhile: once the roll waits for the fill, it must not hold the sync
+     * lock, and the sync thread must finish that fsync and acknowledge the batch while the fill is still held. (Its
+     * next cycle does wait: the roll holds the write lock.)
+     */
+    @Test
+    void aRollWaitsForARunningFillWithoutHoldingTheSyncLock() throws Exception {
+        try (EmbeddedStorage s = EmbeddedStorage.open(StorageFixture.config(dir))) {
+            StorageFixture.topic(s, "t", 1, Map.of("fsync", "always"));
+            EmbeddedProducer p = StorageFixture.producer(s);
+            p.append("t", 0, record("k", "first", 1)).join();
+            PartitionLog log = s.partitionLog(TP);
+            Segment seg = log.segments.lastEntry().getValue();
+            awaitNoFill(seg);
+            java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            seg.beforeFillSync = () -> {
+                held.countDown();
+                awaitLatch(release);
+            };
+            java.util.concurrent.CountDownLatch syncHeld = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch releaseSync = new java.util.concurrent.CountDownLatch(1);
+            Thread cleaner = null;
+            try {
+                for (int i = 0; held.getCount() > 0 && i < 4000; i++) {
+                    p.append("t", 0, record("k" + i, "x".repeat(1000), 1000 + i)).join();
+                }
+                assertThat(held.getCount()).as("a fill is held before its fsync").isZero();
+                log.beforeSync = () -> {
+                    log.beforeSync = null;
+                    syncHeld.countDown();
+                    awaitLatch(releaseSync);
+                };
+                java.util.concurrent.CompletableFuture<?> pending = p.append("t", 0, record("w", "written", 2));
+                assertThat(syncHeld.await(10, TimeUnit.SECONDS)).as("the sync thread is about to sync").isTrue();
+                // every record is from 1970: retention rolls the active segment, waiting for the held fill
+                cleaner = Thread.ofPlatform().start(() -> s.runCleanerOnce(System.currentTimeMillis()));
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (!waitsForAFill(cleaner) && System.nanoTime() < until) {
+                    Thread.sleep(1);
+                }
+                assertThat(waitsForAFill(cleaner)).as("the roll waits for the held fill").isTrue();
+                assertThat(log.syncLockHeld()).as("the sync lock held while the roll waits for the fill").isFalse();
+                releaseSync.countDown();
+                assertThat(pending).as("the batch whose fsync the sync thread was about to make, acknowledged while"
+                        + " the roll waits for the fill").succeedsWithin(10, TimeUnit.SECONDS);
+                assertThat(waitsForAFill(cleaner)).as("the roll still waits for the held fill").isTrue();
+            } finally {
+                releaseSync.countDown();
+                release.countDown();
+                if (cleaner != null) {
+                    cleaner.join(10_000);
+                }
+            }
+            assertThat(log.segments.size()).as("segments after retention's roll (the old one deleted)").isEqualTo(1);
+            assertThat(log.segments.lastEntry().getValue()).as("the active segment").isNotSameAs(seg);
+        }
+    }
+
+    /** Whether {@code t} is parked in {@link Segment#stopFills}'s wait for a running fill. */
+    private static boolean waitsForAFill(Thread t) {
+        return t.getState() == Thread.State.WAITING && java.util.Arrays.stream(t.getStackTrace())
+                .anyMatch(e -> e.getClassName().equals(Segment.class.getName())
+                        && e.getMethodName().equals("awaitNoFill"));
+    }
+
+    private static void awaitLatch(java.util.concurrent.CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private static void awaitNoFill(Segment seg) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (seg.filling()) {
