@@ -112,6 +112,39 @@ class PostgresIsolationTest {
         });
     }
 
+    /**
+     * An append that waits for the lock while the stream is hard-deleted is refused as deleted: with a snapshot from
+     * before the lock it would see neither the tombstone nor the deleted events, and write to the deleted stream.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"owned pool, serializable URL", "caller's repeatable-read DataSource"})
+    void anAppendWaitingForTheLockWhileTheStreamIsTombstonedIsRefusedWhateverTheDefaultIsolation(String source)
+            throws Exception {
+        PostgresEventStoreConfig config = PostgresSupport.freshConfig();
+        withStore(source, config, store -> {
+            store.append("order-1", ExpectedVersion.noStream(), batch(2));
+            Exception[] refused = new Exception[1];
+            // The hard delete as the store runs it, under the lock the waiting append needs.
+            underLockWhileWaiting("order-1", () -> {
+                try {
+                    store.append("order-1", ExpectedVersion.any(), batch(1));
+                } catch (StreamDeletedException e) {
+                    refused[0] = e;
+                }
+            }, holder -> {
+                try (Statement st = holder.createStatement()) {
+                    st.execute("UPDATE " + config.schema() + ".es_streams SET tombstoned = TRUE WHERE stream_name = 'order-1'");
+                    st.execute("DELETE FROM " + config.schema() + ".es_events WHERE stream_id = (SELECT stream_id FROM "
+                            + config.schema() + ".es_streams WHERE stream_name = 'order-1')");
+                }
+            });
+            assertThat(refused[0]).as("%s: the append to the tombstoned stream", source)
+                    .isInstanceOf(StreamDeletedException.class);
+            assertThat(storedEvents(config, "order-1")).isZero();
+            return null;
+        });
+    }
+
     /** The append function called directly in a REPEATABLE READ transaction refuses, naming the level and the fix. */
     @ParameterizedTest
     @ValueSource(strings = {"REPEATABLE READ", "SERIALIZABLE"})
@@ -173,6 +206,17 @@ class PostgresIsolationTest {
      */
     private static void appendWhileWaiting(PostgresEventStoreConfig config, String stream, ThrowingRunnable write)
             throws Exception {
+        underLockWhileWaiting(stream, write, holder -> PostgresTestStores.callAppend(holder, config, false, stream,
+                ExpectedVersion.any(), batch(1)));
+    }
+
+    @FunctionalInterface
+    private interface HolderWork {
+        void run(Connection holder) throws Exception;
+    }
+
+    /** As {@link #appendWhileWaiting}, with {@code work} done under the lock instead of the append. */
+    private static void underLockWhileWaiting(String stream, ThrowingRunnable write, HolderWork work) throws Exception {
         try (Connection holder = PostgresSupport.connect()) {
             holder.setAutoCommit(false);
             try (Statement st = holder.createStatement()) {
@@ -191,7 +235,7 @@ class PostgresIsolationTest {
                 assertThat(System.nanoTime()).as("the write never waited for the lock").isLessThan(deadline);
                 Thread.sleep(10);
             }
-            PostgresTestStores.callAppend(holder, config, false, stream, ExpectedVersion.any(), batch(1));
+            work.run(holder);
             holder.commit();
             waiting.get(20, TimeUnit.SECONDS);
         }
