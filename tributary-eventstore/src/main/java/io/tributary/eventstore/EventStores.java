@@ -42,7 +42,12 @@ public final class EventStores {
         return PostgresEventStore.open(config);
     }
 
-    /** A PostgreSQL store over your DataSource (not closed by the store). */
+    /**
+     * A PostgreSQL store over your DataSource (not closed by the store). Its connections must be in auto-commit mode.
+     * Writes run under READ COMMITTED whatever the connections' default isolation: if it is another level, appends
+     * each run in a transaction that sets READ COMMITTED (two more round trips per append), so a READ COMMITTED
+     * DataSource is the fast one. The store does not change the connections' session settings.
+     */
     public static EventStore postgres(DataSource dataSource, PostgresEventStoreConfig config) {
         return PostgresEventStore.open(dataSource, config);
     }

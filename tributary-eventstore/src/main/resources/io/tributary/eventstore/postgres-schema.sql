@@ -13,11 +13,16 @@
 
 CREATE SCHEMA IF NOT EXISTS __SCHEMA__;
 
+-- A stream's last version is not stored: it is the version of its last event, read under the stream's advisory
+-- lock from the (stream_id, version) index (one index probe in the statement that reads the stream row). Keeping it
+-- in es_streams cost every append to an existing stream an UPDATE of that row (a heap tuple, WAL, pruning) that
+-- Axon's single INSERT does not pay. Tombstones delete the events but answer before the version matters, and soft
+-- deletes keep them, so the last event's version is the last version in every state that reads it.
+
 CREATE TABLE IF NOT EXISTS __SCHEMA__.es_streams (
     stream_id       BIGSERIAL PRIMARY KEY,
     stream_name     TEXT    NOT NULL UNIQUE,
     category        TEXT    NOT NULL,
-    last_version    BIGINT  NOT NULL DEFAULT -1,    -- -1: no event written yet
     truncate_before BIGINT,                         -- metadata truncateBefore; NULL: unset
     deleted_before  BIGINT  NOT NULL DEFAULT 0,     -- soft delete hides versions below this
     max_count       BIGINT,                         -- NULL: no limit
@@ -25,6 +30,30 @@ CREATE TABLE IF NOT EXISTS __SCHEMA__.es_streams (
     soft_deleted    BOOLEAN NOT NULL DEFAULT FALSE,
     tombstoned      BOOLEAN NOT NULL DEFAULT FALSE
 );
+
+-- Schemas made by a script before round 11 kept es_streams.last_version, updated by every append of their functions
+-- es_append (a batch) and es_append_one (one event). The column is dropped rather than left to go stale, and those
+-- two functions with it; the functions that replace them have other names (es_append_events, es_append_event).
+-- So a client of an older version fails loudly rather than answering with an old version or soft-deleting below the
+-- real last version: its appends find no function, its reads no column. And an older client that reopens with
+-- createSchema=true (rolling back, or restarting during a rolling upgrade) recreates only its own functions, which
+-- fail for want of the column: it cannot replace the functions this version calls. Checked first, so that an open
+-- of an upgraded schema does not take the table's ACCESS EXCLUSIVE lock that ALTER TABLE takes even when there is
+-- nothing to drop. The events keep the versions.
+-- Placed right after es_streams is created, before any statement touches es_events (CREATE INDEX IF NOT EXISTS
+-- takes a SHARE lock on es_events even when the index exists): an older client's append locks es_streams and then
+-- es_events, so an upgrade that held es_events while it waited for es_streams' ACCESS EXCLUSIVE would deadlock with
+-- it. Taken in the appends' order, the upgrade just waits for the appends in flight.
+DO $mig$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '__SCHEMA__.es_streams'::regclass
+               AND attname = 'last_version' AND NOT attisdropped) THEN
+        ALTER TABLE __SCHEMA__.es_streams DROP COLUMN last_version;
+    END IF;
+END
+$mig$;
+DROP FUNCTION IF EXISTS __SCHEMA__.es_append(TEXT, TEXT, BIGINT, UUID[], TEXT[], BYTEA[], BYTEA[], BOOLEAN, INT);
+DROP FUNCTION IF EXISTS __SCHEMA__.es_append_one(TEXT, TEXT, BIGINT, UUID, TEXT, BYTEA, BYTEA, BOOLEAN, INT);
 
 CREATE TABLE IF NOT EXISTS __SCHEMA__.es_events (
     position    BIGINT PRIMARY KEY,
@@ -65,7 +94,8 @@ INSERT INTO __SCHEMA__.es_position_counter (id, last) VALUES (1, -1) ON CONFLICT
 -- that is already stored makes the insert fail with unique_violation (23505): the whole call rolls back, and the
 -- caller asks es_resolve whether it was an idempotent repeat (1) or a conflict (4). Catching that error here would
 -- wrap every insert in a subtransaction, which costs every append CPU and a subtransaction id for a rare case.
--- The common path is: lock, read the stream row, insert the events, insert or update the stream row.
+-- The common path is: lock, read the stream row with its last event's version, insert the events (and, for a new
+-- stream, its row).
 CREATE OR REPLACE FUNCTION __SCHEMA__.es_id_check(p_stream_id BIGINT, p_expected BIGINT, p_ids UUID[])
 RETURNS TABLE (r_status INT, r_version BIGINT, r_first BIGINT, r_last BIGINT, r_conflict_id UUID)
 LANGUAGE plpgsql AS $fn$
@@ -103,17 +133,7 @@ BEGIN
 END
 $fn$;
 
--- Before 0.1 es_append returned a set (RETURNS TABLE); a function's result type cannot be replaced in place.
-DO $mig$
-BEGIN
-    IF EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-               WHERE n.nspname = '__SCHEMA__' AND p.proname = 'es_append' AND p.proretset) THEN
-        DROP FUNCTION __SCHEMA__.es_append(TEXT, TEXT, BIGINT, UUID[], TEXT[], BYTEA[], BYTEA[], BOOLEAN, INT);
-    END IF;
-END
-$mig$;
-
-CREATE OR REPLACE FUNCTION __SCHEMA__.es_append(
+CREATE OR REPLACE FUNCTION __SCHEMA__.es_append_events(
     p_stream TEXT, p_category TEXT, p_expected BIGINT, p_ids UUID[], p_types TEXT[], p_data BYTEA[],
     p_meta BYTEA[], p_serialised BOOLEAN, p_lock_key INT,
     OUT r_status INT, OUT r_version BIGINT, OUT r_first BIGINT, OUT r_last BIGINT, OUT r_conflict_id UUID)
@@ -129,9 +149,22 @@ DECLARE
     v_now       BIGINT;
     v_check     RECORD;
 BEGIN
+    -- The reads below must see what the lock's previous holder committed: a snapshot taken before the lock (the
+    -- transaction's, under REPEATABLE READ or SERIALIZABLE) would not, and the append would reuse a version.
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION USING ERRCODE = 'TR001',
+            MESSAGE = format('The Tributary append function must run under READ COMMITTED, not %s',
+                             current_setting('transaction_isolation')),
+            HINT = 'Run SET TRANSACTION ISOLATION LEVEL READ COMMITTED before the call, or give the store connections'
+                || ' whose default is READ COMMITTED.';
+    END IF;
     -- Serialise appends to this stream before a transaction id exists (see the header comment).
     PERFORM pg_advisory_xact_lock(1953655138, p_lock_key);
-    SELECT s.stream_id, s.last_version, s.soft_deleted, s.tombstoned INTO v_stream_id, v_last, v_soft, v_tomb
+    -- Under the lock, in a statement that starts after it is granted: its snapshot sees the previous holder's events.
+    SELECT s.stream_id, s.soft_deleted, s.tombstoned,
+           coalesce((SELECT e.version FROM __SCHEMA__.es_events e WHERE e.stream_id = s.stream_id
+                     ORDER BY e.version DESC LIMIT 1), -1)
+      INTO v_stream_id, v_soft, v_tomb, v_last
       FROM __SCHEMA__.es_streams s WHERE s.stream_name = p_stream;
     IF v_tomb THEN
         r_status := 3; r_version := v_last; RETURN;
@@ -152,12 +185,12 @@ BEGIN
     END IF;
 
     IF v_stream_id IS NULL THEN
-        -- A new stream's row is written once, already at its last version.
         v_last := -1;
-        INSERT INTO __SCHEMA__.es_streams (stream_name, category, last_version) VALUES (p_stream, p_category, v_n - 1)
+        INSERT INTO __SCHEMA__.es_streams (stream_name, category) VALUES (p_stream, p_category)
           RETURNING stream_id INTO v_stream_id;
-    ELSE
-        UPDATE __SCHEMA__.es_streams SET last_version = v_last + v_n, soft_deleted = FALSE WHERE stream_id = v_stream_id;
+    ELSIF v_soft THEN
+        -- The only write to an existing stream's row: an append recreates a soft-deleted stream.
+        UPDATE __SCHEMA__.es_streams SET soft_deleted = FALSE WHERE stream_id = v_stream_id;
     END IF;
     IF p_serialised THEN
         UPDATE __SCHEMA__.es_position_counter SET last = last + v_n WHERE id = 1 RETURNING last - v_n + 1 INTO v_base;
@@ -174,13 +207,14 @@ BEGIN
 END
 $fn$;
 
--- es_append for the commonest call, one event, with scalar parameters: no arrays to encode in the client and parse
--- here, no unnest, and a single-row INSERT ... VALUES. It must answer exactly as es_append called with one-element
--- arrays does (the conformance tests run both: single-event appends come here, batches go to es_append), so a change
--- to one belongs in the other. The shared opening (lock, stream row, tombstone, expectation) is written out twice on
--- purpose: a common plpgsql function would be one more call per append, the cost this function exists to cut; the test
--- aOneEventAppendAnswersAndWritesExactlyAsTheBatchFunctionDoesWithOneEvent holds the two copies to the same answers.
-CREATE OR REPLACE FUNCTION __SCHEMA__.es_append_one(
+-- es_append_events for the commonest call, one event, with scalar parameters: no arrays to encode in the client and
+-- parse here, no unnest, and a single-row INSERT ... VALUES. It must answer exactly as es_append_events called with
+-- one-element arrays does (the conformance tests run both: single-event appends come here, batches go to
+-- es_append_events), so a change to one belongs in the other. The shared opening (lock, stream row, tombstone,
+-- expectation) is written out twice on purpose: a common plpgsql function would be one more call per append, the cost
+-- this function exists to cut; the test aOneEventAppendAnswersAndWritesExactlyAsTheBatchFunctionDoesWithOneEvent holds
+-- the two copies to the same answers.
+CREATE OR REPLACE FUNCTION __SCHEMA__.es_append_event(
     p_stream TEXT, p_category TEXT, p_expected BIGINT, p_id UUID, p_type TEXT, p_data BYTEA,
     p_meta BYTEA, p_serialised BOOLEAN, p_lock_key INT,
     OUT r_status INT, OUT r_version BIGINT, OUT r_first BIGINT, OUT r_last BIGINT, OUT r_conflict_id UUID)
@@ -194,9 +228,22 @@ DECLARE
     v_base      BIGINT;
     v_check     RECORD;
 BEGIN
+    -- The reads below must see what the lock's previous holder committed: a snapshot taken before the lock (the
+    -- transaction's, under REPEATABLE READ or SERIALIZABLE) would not, and the append would reuse a version.
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION USING ERRCODE = 'TR001',
+            MESSAGE = format('The Tributary append function must run under READ COMMITTED, not %s',
+                             current_setting('transaction_isolation')),
+            HINT = 'Run SET TRANSACTION ISOLATION LEVEL READ COMMITTED before the call, or give the store connections'
+                || ' whose default is READ COMMITTED.';
+    END IF;
     -- Serialise appends to this stream before a transaction id exists (see the header comment).
     PERFORM pg_advisory_xact_lock(1953655138, p_lock_key);
-    SELECT s.stream_id, s.last_version, s.soft_deleted, s.tombstoned INTO v_stream_id, v_last, v_soft, v_tomb
+    -- Under the lock, in a statement that starts after it is granted: its snapshot sees the previous holder's events.
+    SELECT s.stream_id, s.soft_deleted, s.tombstoned,
+           coalesce((SELECT e.version FROM __SCHEMA__.es_events e WHERE e.stream_id = s.stream_id
+                     ORDER BY e.version DESC LIMIT 1), -1)
+      INTO v_stream_id, v_soft, v_tomb, v_last
       FROM __SCHEMA__.es_streams s WHERE s.stream_name = p_stream;
     IF v_tomb THEN
         r_status := 3; r_version := v_last; RETURN;
@@ -217,17 +264,17 @@ BEGIN
 
     IF v_stream_id IS NULL THEN
         v_last := -1;
-        INSERT INTO __SCHEMA__.es_streams (stream_name, category, last_version) VALUES (p_stream, p_category, 0)
+        INSERT INTO __SCHEMA__.es_streams (stream_name, category) VALUES (p_stream, p_category)
           RETURNING stream_id INTO v_stream_id;
-    ELSE
-        UPDATE __SCHEMA__.es_streams SET last_version = v_last + 1, soft_deleted = FALSE WHERE stream_id = v_stream_id;
+    ELSIF v_soft THEN
+        UPDATE __SCHEMA__.es_streams SET soft_deleted = FALSE WHERE stream_id = v_stream_id;
     END IF;
     IF p_serialised THEN
         UPDATE __SCHEMA__.es_position_counter SET last = last + 1 WHERE id = 1 RETURNING last INTO v_base;
     ELSE
         v_base := (pg_current_xact_id()::TEXT::BIGINT) << 20;
     END IF;
-    -- An id already stored raises unique_violation out of the call (the caller resolves it, as for es_append).
+    -- An id already stored raises unique_violation out of the call (the caller resolves it, as for es_append_events).
     INSERT INTO __SCHEMA__.es_events (position, stream_id, version, event_id, event_type, category, data, metadata, recorded_at)
       VALUES (v_base, v_stream_id, v_last + 1, p_id, p_type, p_category, p_data, p_meta,
               (extract(epoch FROM clock_timestamp()) * 1000)::BIGINT);
@@ -235,7 +282,7 @@ BEGIN
 END
 $fn$;
 
--- After es_append failed with unique_violation (23505): was it a repeat of an append that is already stored
+-- After es_append_events failed with unique_violation (23505): was it a repeat of an append that is already stored
 -- (status 1, with its version and positions) or a conflict (status 4, r_conflict_id names the id)? No row: none of
 -- the ids is stored (the other writer rolled back); append again.
 CREATE OR REPLACE FUNCTION __SCHEMA__.es_resolve(p_stream TEXT, p_expected BIGINT, p_ids UUID[])

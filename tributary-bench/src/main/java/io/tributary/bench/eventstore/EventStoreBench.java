@@ -59,7 +59,8 @@ import picocli.CommandLine.Option;
  *
  * <p>Run: {@code ./tributary bench eventstore [--backend embedded|postgres|both] [--events 20000] [--threads 4]
  * [--rate 10000] [--paced-seconds 2] [--paced-baseline] [--only appends|paced|reads] [--setting key=value]...
- * [--vs axon [--pairs N]] [--json]}. Every append workload starts on an empty store; the paced one measures after a
+ * [--append-shape 1x4x10000]... [--position-strategy transaction_id|serialised|both] [--vs axon [--pairs N]] [--json]}.
+ * Every append workload starts on an empty store; the paced one measures after a
  * warm-up at the same rate of 1 s, or more (at most 10 s) while the JIT is still compiling, and splits its process
  * CPU per append by thread: appending threads, timers (the pacer), the log's sync thread, GC, JIT.
  *
@@ -67,7 +68,8 @@ import picocli.CommandLine.Option;
  * Axon's ({@link #pairedAppend}): one trial per side is worth little on a 2-core machine (±8% between runs), so each
  * workload's verdict against the issue's target, at least Axon's rate, comes from the interval of the median of the
  * per-pair ratios ({@link PairedRatio}) and may be "undecided". {@code --pairs 1} runs one trial per side and prints
- * the plain ratio, as before. Not thread-safe: one run at a time.
+ * the plain ratio, as before. {@code --append-shape} selects which append workloads run, paired or not.
+ * Not thread-safe: one run at a time.
  */
 @Command(name = "eventstore", mixinStandardHelpOptions = true,
         description = "Event store: durable appends, latency at a fixed rate, rehydrate with/without snapshot, $all catch-up.")
@@ -102,6 +104,16 @@ public final class EventStoreBench implements Callable<Integer> {
 
     @Option(names = "--only", description = "run one group of workloads: appends, paced (embedded only) or reads (default: all)")
     String only;
+
+    @Option(names = "--append-shape", description = "run only this append workload, BATCHxTHREADSxSTREAMS (e.g. 1x4x10000:"
+            + " 1 event per append, 4 threads, 10,000 streams), repeatable, for A/B runs of one row; implies --only"
+            + " appends (default: all seven)")
+    List<String> appendShapes = new ArrayList<>();
+
+    @Option(names = "--position-strategy", defaultValue = "both", description = "PostgreSQL position strategies to run:"
+            + " transaction_id, serialised or both (default ${DEFAULT-VALUE}; the peer runs with transaction_id only);"
+            + " with --backend postgres or both")
+    String positionStrategy = "both";
 
     @Option(names = "--setting", description = "a setting of the embedded store or its log, key=value, repeatable, for "
             + "A/B runs (e.g. tributary.log.embedded.segment-preallocate-bytes=0)")
@@ -185,6 +197,36 @@ public final class EventStoreBench implements Callable<Integer> {
             System.err.println("--only " + only + " is not a workload group; use appends, paced or reads");
             return 2;
         }
+        List<String> shapes = appendShapes();
+        for (String shape : appendShapes) {
+            if (!shapes.contains(shape)) {
+                System.err.println("--append-shape " + shape + " is not one of the append workloads (BATCHxTHREADSxSTREAMS,"
+                        + " with --threads " + threads + "): " + String.join(", ", shapes));
+                return 2;
+            }
+        }
+        if (!appendShapes.isEmpty() && only != null && !only.equals("appends")) {
+            System.err.println("--append-shape selects append workloads, which --only " + only + " does not run");
+            return 2;
+        }
+        if (!List.of("transaction_id", "serialised", "both").contains(positionStrategy)) {
+            System.err.println("--position-strategy " + positionStrategy + " is not transaction_id, serialised or both");
+            return 2;
+        }
+        if (!positionStrategy.equals("both") && backend.equals("embedded")) {
+            System.err.println("--position-strategy " + positionStrategy + " applies to the PostgreSQL backend, which"
+                    + " --backend embedded does not run; use --backend postgres or both");
+            return 2;
+        }
+        if (!appendShapes.isEmpty()) {
+            // One append row was asked for: running the paced and read groups too would only lengthen the A/B run.
+            only = "appends";
+        }
+        if (positionStrategy.equals("serialised") && vs != null) {
+            System.err.println("--vs " + vs + " compares the transaction_id strategy only, which --position-strategy"
+                    + " serialised does not run");
+            return 2;
+        }
         if (pacedSeconds < 1 || rate < 1) {
             System.err.println("--paced-seconds " + pacedSeconds + " and --rate " + rate + " must be at least 1");
             return 2;
@@ -232,10 +274,14 @@ public final class EventStoreBench implements Callable<Integer> {
                 axon = new AxonPeer(pgUrl);
             }
             try {
-                runPostgres(PositionStrategy.TRANSACTION_ID, true);
+                if (!positionStrategy.equals("serialised")) {
+                    runPostgres(PositionStrategy.TRANSACTION_ID, true);
+                }
                 AxonPeer peer = axon;
                 axon = null; // the serialised strategy is compared with ours only
-                runPostgres(PositionStrategy.SERIALISED, false);
+                if (!positionStrategy.equals("transaction_id")) {
+                    runPostgres(PositionStrategy.SERIALISED, false);
+                }
                 axon = peer;
             } finally {
                 if (axon != null) {
@@ -362,19 +408,36 @@ public final class EventStoreBench implements Callable<Integer> {
 
     // ---- workloads ----
 
+    /** The append workloads as batch, writers, streams, in the order they run. */
+    private int[][] appendWorkloadShapes() {
+        return new int[][] {{1, 1, 10_000}, {1, threads, 10_000}, {10, 1, 10_000}, {10, threads, 10_000},
+            // Group commit needs appends in flight: many writers share one fsync (one WAL flush on PostgreSQL).
+            {10, GROUP_COMMIT_WRITERS, 10_000}, {1, 1, 1}, {10, 1, 1}};
+    }
+
+    /** The names {@code --append-shape} accepts, BATCHxTHREADSxSTREAMS. */
+    private List<String> appendShapes() {
+        List<String> out = new ArrayList<>();
+        for (int[] w : appendWorkloadShapes()) {
+            String shape = w[0] + "x" + w[1] + "x" + w[2];
+            if (!out.contains(shape)) {
+                out.add(shape);
+            }
+        }
+        return out;
+    }
+
     private void appendWorkloads(String label, Supplier<EventStore> fresh) throws Exception {
-        append(label, fresh, 1, 1, 10_000);
-        append(label, fresh, 1, threads, 10_000);
-        append(label, fresh, 10, 1, 10_000);
-        append(label, fresh, 10, threads, 10_000);
-        // Group commit needs appends in flight: many writers share one fsync (one WAL flush on PostgreSQL).
-        append(label, fresh, 10, GROUP_COMMIT_WRITERS, 10_000);
-        append(label, fresh, 1, 1, 1);
-        append(label, fresh, 10, 1, 1);
+        for (int[] w : appendWorkloadShapes()) {
+            append(label, fresh, w[0], w[1], w[2]);
+        }
     }
 
     /** {@code total events} appended in batches of {@code batch} by {@code writers} threads over {@code streams} streams. */
     private void append(String label, Supplier<EventStore> fresh, int batch, int writers, int streams) throws Exception {
+        if (!appendShapes.isEmpty() && !appendShapes.contains(batch + "x" + writers + "x" + streams)) {
+            return;
+        }
         if (axon != null && pairs() > 1) {
             pairedAppend(appendName(label, batch, writers, streams), fresh, batch, writers, streams);
             return;

@@ -43,6 +43,33 @@ class EventStoreBenchOptionsTest {
     }
 
     @Test
+    void rejectsAnAppendShapeThatIsNoWorkloadWhichWouldRunNothing() {
+        assertThat(refused("--backend", "postgres", "--append-shape", "1x8x10000"))
+                .contains("--append-shape 1x8x10000 is not one of the append workloads", "--threads 4", "1x4x10000",
+                        "10x64x10000");
+        assertThat(refused("--backend", "postgres", "--append-shape", "ten")).contains("--append-shape ten");
+    }
+
+    @Test
+    void rejectsAnAppendShapeWithAGroupThatRunsNoAppends() {
+        assertThat(refused("--backend", "postgres", "--only", "reads", "--append-shape", "1x4x10000"))
+                .contains("--only reads does not run");
+    }
+
+    @Test
+    void rejectsAPeerWithOnlyTheSerialisedStrategyWhichItIsNeverComparedOn() {
+        assertThat(refused("--backend", "postgres", "--position-strategy", "serialised", "--vs", "axon"))
+                .contains("transaction_id strategy only");
+        assertThat(refused("--backend", "postgres", "--position-strategy", "dense")).contains("--position-strategy dense");
+    }
+
+    @Test
+    void rejectsAPositionStrategyWithTheEmbeddedBackendWhichWouldIgnoreIt() {
+        assertThat(refused("--backend", "embedded", "--position-strategy", "serialised"))
+                .contains("--position-strategy serialised applies to the PostgreSQL backend", "--backend postgres");
+    }
+
+    @Test
     void rejectsPairsWithoutAxonToPairWith() {
         assertThat(refused("--backend", "postgres", "--pairs", "8")).contains("--pairs", "needs --vs axon");
         assertThat(refused("--backend", "embedded", "--vs", "axon", "--pairs", "8")).contains("--backend postgres or both");

@@ -124,6 +124,23 @@ class EventStoreBenchPairedTest {
     @Test
     @Tag("slow")
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void anAppendShapePairsOnlyThatWorkloadAndImpliesTheAppendsGroup() throws Exception {
+        // No --only: --append-shape implies the appends, so no read or catch-up figures either.
+        Run run = run("--backend", "postgres", "--vs", "axon", "--pairs", "2", "--events", "100",
+                "--append-shape", "1x4x10000", "--position-strategy", "transaction_id",
+                "--pg-url", TestPostgres.jdbcUrl(), "--json");
+
+        String name = PG + "1 event/append, 10000 streams, 4 threads";
+        assertThat(trials(run.err())).containsOnlyKeys(name);
+        assertThat(trials(run.err()).get(name)).extracting(Trial::side).containsExactly("ours", "axon", "axon", "ours");
+        JsonNode report = run.json();
+        assertThat(report.get("figures")).isNotEmpty().allMatch(f -> f.get("name").asText().startsWith(name),
+                "only the selected workload's figures, and no serialised strategy");
+    }
+
+    @Test
+    @Tag("slow")
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void onePairIsTheSingleRunWithItsPlainRatioAndNoVerdict() throws Exception {
         Run run = run("--backend", "postgres", "--only", "appends", "--vs", "axon", "--pairs", "1", "--events", "100",
                 "--pg-url", TestPostgres.jdbcUrl(), "--json");

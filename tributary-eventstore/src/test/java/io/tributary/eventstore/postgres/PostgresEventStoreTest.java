@@ -93,8 +93,8 @@ class PostgresEventStoreTest {
 
     /**
      * The append path is one plain transaction: no subtransaction (an exception block would give the events a
-     * subtransaction id of their own and cost every append), and a new stream's row is inserted at its last version
-     * rather than inserted and then updated.
+     * subtransaction id of their own and cost every append), and a new stream's row is inserted once, not inserted
+     * and then updated.
      */
     @Test
     void anAppendIsOneTransactionWithoutSubtransactionsAndWritesANewStreamsRowOnce() throws Exception {
@@ -104,7 +104,7 @@ class PostgresEventStoreTest {
             WriteResult written = store.append("order-1", ExpectedVersion.noStream(), batch(3));
             assertThat(written.lastVersion()).isEqualTo(2);
             try (ResultSet rs = st.executeQuery("SELECT e.xmin::TEXT::BIGINT, (e.position >> 20) % 4294967296,"
-                    + " s.xmin::TEXT::BIGINT, s.ctid::TEXT, s.last_version FROM " + config.schema() + ".es_events e JOIN "
+                    + " s.xmin::TEXT::BIGINT, s.ctid::TEXT FROM " + config.schema() + ".es_events e JOIN "
                     + config.schema() + ".es_streams s USING (stream_id)")) {
                 int rows = 0;
                 while (rs.next()) {
@@ -112,7 +112,6 @@ class PostgresEventStoreTest {
                     assertThat(rs.getLong(1)).as("the events' xmin is the appending transaction's own id")
                             .isEqualTo(rs.getLong(2)).isEqualTo(rs.getLong(3));
                     assertThat(rs.getString(4)).as("the stream row's first and only version").isEqualTo("(0,1)");
-                    assertThat(rs.getLong(5)).isEqualTo(2);
                 }
                 assertThat(rows).isEqualTo(3);
             }
@@ -120,7 +119,53 @@ class PostgresEventStoreTest {
     }
 
     /**
-     * A one-event append goes to es_append_one (scalar parameters), a batch to es_append (arrays): the two must
+     * An append to an existing stream writes only its events: the stream row is neither updated nor locked (its
+     * last version is read from the events), so it keeps the version its creation wrote, whatever the number of
+     * appends, one event or a batch. Only recreating a soft-deleted stream writes it, once, and versions continue.
+     */
+    @Test
+    void anAppendToAnExistingStreamLeavesItsRowUntouchedUnlessItRecreatesASoftDeletedStream() throws Exception {
+        for (PositionStrategy strategy : PositionStrategy.values()) {
+            PostgresEventStoreConfig config = PostgresSupport.freshConfig().withPositionStrategy(strategy);
+            try (EventStore store = PostgresTestStores.open(config); Connection c = PostgresSupport.connect()) {
+                store.append("order-1", ExpectedVersion.noStream(), batch(1));
+                String created = streamRowVersion(c, config, "order-1");
+                assertThat(created).as("%s: xmax 0, no transaction has locked the row", strategy).endsWith(" 0");
+                store.append("order-1", ExpectedVersion.exactly(0), batch(1));
+                store.append("order-1", ExpectedVersion.any(), batch(3));
+                assertThat(store.append("order-1", ExpectedVersion.exactly(4), batch(1)).lastVersion()).isEqualTo(5);
+                assertThat(streamRowVersion(c, config, "order-1")).as("%s: the row after three appends", strategy)
+                        .isEqualTo(created);
+                assertThat(store.streamInfo("order-1").lastVersion()).isEqualTo(5);
+
+                store.deleteStream("order-1", ExpectedVersion.exactly(5));
+                assertThat(store.streamInfo("order-1").exists()).isFalse();
+                assertThatThrownBy(() -> store.append("order-1", ExpectedVersion.exactly(5), batch(1)))
+                        .isInstanceOf(io.tributary.eventstore.WrongExpectedVersionException.class);
+                assertThat(store.append("order-1", ExpectedVersion.noStream(), batch(1)).lastVersion())
+                        .as("%s: a recreated stream continues its versions", strategy).isEqualTo(6);
+                assertThat(streamRowVersion(c, config, "order-1")).isNotEqualTo(created);
+                assertThat(store.readStreamForward("order-1", 0, 10)).extracting(RecordedEvent::version).containsExactly(6L);
+                assertThat(store.streamInfo("order-1").lastVersion()).isEqualTo(6);
+            }
+        }
+    }
+
+    /**
+     * Where the stream row's current version is, which transaction wrote it and which last locked or deleted it
+     * (xmax: 0 while none has, so a SELECT ... FOR UPDATE or FOR KEY SHARE of the row would change it).
+     */
+    private static String streamRowVersion(Connection c, PostgresEventStoreConfig config, String stream) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT ctid::TEXT || ' ' || xmin::TEXT"
+                + " || ' ' || xmax::TEXT FROM "
+                + config.schema() + ".es_streams WHERE stream_name = '" + stream + "'")) {
+            assertThat(rs.next()).isTrue();
+            return rs.getString(1);
+        }
+    }
+
+    /**
+     * A one-event append goes to es_append_event (scalar parameters), a batch to es_append_events (arrays): the two must
      * answer alike. Under each position strategy, every expectation against a live, a soft-deleted, a tombstoned and
      * a missing stream, with a fresh id, a repeat of the last event and an id stored at another version, is run
      * through both in a transaction that is rolled back: same status, version, positions (or the same SQLSTATE), same
@@ -162,14 +207,14 @@ class PostgresEventStoreTest {
     }
 
     /**
-     * One call of es_append_one or es_append with one event, described, then rolled back. Positions the call wrote
+     * One call of es_append_event or es_append_events with one event, described, then rolled back. Positions the call wrote
      * are described relative to where they come from, which differs between the two calls: this transaction's id
      * (TRANSACTION_ID), or the position counter as read just before the call (SERIALISED). The counter's move is part
      * of the description under both strategies.
      */
     private static String appendOnce(Connection c, PostgresEventStoreConfig config, boolean one, boolean serialised,
                                      String stream, long expected, UUID id) throws Exception {
-        String fn = one ? ".es_append_one" : ".es_append";
+        String fn = one ? ".es_append_event" : ".es_append_events";
         byte[] meta = HeaderCodec.encode(Headers.empty().with("k", "v"));
         try {
             long counterBefore = positionCounter(c, config);
@@ -210,7 +255,8 @@ class PostgresEventStoreTest {
             }
             out.append(", counter moved by ").append(positionCounter(c, config) - counterBefore);
             // The event row this call wrote (xmin is this transaction), and the stream's row.
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT s.last_version, s.soft_deleted,"
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT (SELECT max(m.version) FROM "
+                    + config.schema() + ".es_events m WHERE m.stream_id = s.stream_id), s.soft_deleted,"
                     + " s.tombstoned, e.version, e.event_type, e.category, encode(e.data, 'hex'), encode(e.metadata, 'hex'),"
                     + " e.stream_id = s.stream_id FROM " + config.schema() + ".es_streams s LEFT JOIN " + config.schema()
                     + ".es_events e ON e.event_id = '" + id + "' AND e.xmin = pg_current_xact_id()::xid"
@@ -283,24 +329,24 @@ class PostgresEventStoreTest {
     }
 
     /**
-     * A schema created by the script of a version without es_append_one (simulated by dropping it) has every table:
+     * A schema created by the script of a version without es_append_event (simulated by dropping it) has every table:
      * a store opened on it with createSchema=false must fail at open, naming the function and the fix, rather than
      * open and then fail every one-event append with "tables are missing". Opening once with createSchema=true adds it.
      */
     @Test
-    void refusesToOpenWithoutCreatingTheSchemaWhenEsAppendOneIsMissingAndNamesTheFunctionAndTheFix() throws Exception {
+    void refusesToOpenWithoutCreatingTheSchemaWhenEsAppendEventIsMissingAndNamesTheFunctionAndTheFix() throws Exception {
         PostgresEventStoreConfig config = PostgresSupport.freshConfig();
         try (EventStore store = PostgresTestStores.open(config)) {
             store.append("order-1", ExpectedVersion.noStream(), batch(2));
         }
-        dropAppendOne(config);
+        dropAppendEvent(config);
         PostgresEventStoreConfig existing = config.withCreateSchema(false);
         assertThatThrownBy(() -> PostgresTestStores.open(existing))
                 .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIG);
-                    assertThat(e.getMessage()).contains(config.schema() + ".es_append_one(text,text,bigint,uuid,text,"
+                    assertThat(e.getMessage()).contains(config.schema() + ".es_append_event(text,text,bigint,uuid,text,"
                                     + "bytea,bytea,boolean,integer)", "postgres-schema.sql", "createSchema=true")
-                            .doesNotContain("table ", "es_append(", "es_resolve", "es_id_check");
+                            .doesNotContain("table ", "es_append_events(", "es_resolve", "es_id_check");
                 });
 
         try (EventStore upgrading = PostgresTestStores.open(config)) {
@@ -311,29 +357,216 @@ class PostgresEventStoreTest {
         }
     }
 
+    /**
+     * A schema made by the round-10 script (a copy is in the test resources) keeps each stream's last version in
+     * es_streams.last_version, updated on every append by its functions es_append_one and es_append. A store opened on
+     * it with createSchema=false fails at open, naming this version's functions and the fix. Opened once with
+     * createSchema=true, the column and those functions go: every stream keeps its version, its soft delete and its
+     * metadata, and appends go on from there. An older client that reruns its own script afterwards (a restart during
+     * a rolling upgrade) brings back only its own functions, which then fail for want of the column, loudly; this
+     * version's appends are unaffected.
+     */
+    @Test
+    void aSchemaMadeByTheRoundTenScriptIsRefusedWithoutCreateSchemaAndUpgradedOnOpenKeepingEveryStreamsVersion()
+            throws Exception {
+        PostgresEventStoreConfig config = PostgresSupport.freshConfig();
+        String oldScript;
+        try (var in = PostgresEventStoreTest.class.getResourceAsStream("postgres-schema-round10.sql")) {
+            oldScript = new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("__SCHEMA__", config.schema());
+        }
+        try (Connection c = PostgresSupport.connect(); Statement st = c.createStatement()) {
+            st.execute(oldScript);
+            // What the round-10 client did: appends through its functions, a soft delete and a metadata row by SQL.
+            roundTenAppend(c, config, "order-1", ExpectedVersion.noStream(), 3);
+            roundTenAppend(c, config, "order-1", ExpectedVersion.exactly(2), 1);
+            roundTenAppend(c, config, "cart-1", ExpectedVersion.noStream(), 2);
+            st.execute("UPDATE " + config.schema() + ".es_streams SET soft_deleted = TRUE,"
+                    + " deleted_before = last_version + 1 WHERE stream_name = 'cart-1'");
+            st.execute("INSERT INTO " + config.schema() + ".es_streams (stream_name, category, max_count)"
+                    + " VALUES ('capped-1', 'capped', 2)");
+            roundTenAppend(c, config, "capped-1", ExpectedVersion.any(), 5);
+            // A hard delete as the round-10 client made it: the row flagged (its last_version kept), the events gone.
+            roundTenAppend(c, config, "gone-1", ExpectedVersion.noStream(), 2);
+            st.execute("UPDATE " + config.schema() + ".es_streams SET tombstoned = TRUE WHERE stream_name = 'gone-1'");
+            st.execute("DELETE FROM " + config.schema() + ".es_events WHERE stream_id = (SELECT stream_id FROM "
+                    + config.schema() + ".es_streams WHERE stream_name = 'gone-1')");
+        }
+        assertThat(hasLastVersionColumn(config)).isTrue();
+        assertThatThrownBy(() -> PostgresTestStores.open(config.withCreateSchema(false)))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIG);
+                    assertThat(e.getMessage()).contains(config.schema() + ".es_append_event(", config.schema()
+                                    + ".es_append_events(", "older postgres-schema.sql", "createSchema=true")
+                            .doesNotContain("table ");
+                });
+
+        for (int open = 0; open < 2; open++) {
+            try (EventStore upgraded = PostgresTestStores.open(config)) {
+                assertThat(hasLastVersionColumn(config)).isFalse();
+                assertThat(upgraded.streamInfo("order-1").lastVersion()).isEqualTo(3 + open);
+                assertThat(upgraded.append("order-1", ExpectedVersion.exactly(3 + open), batch(1)).lastVersion())
+                        .isEqualTo(4 + open);
+                assertThat(upgraded.readStreamForward("capped-1", 0, 10)).extracting(RecordedEvent::version)
+                        .containsExactly(3L, 4L);
+                assertThatThrownBy(() -> upgraded.append("gone-1", ExpectedVersion.any(), batch(1)))
+                        .as("the stream tombstoned before the upgrade stays deleted")
+                        .isInstanceOf(io.tributary.eventstore.StreamDeletedException.class);
+                assertThatThrownBy(() -> upgraded.readStreamForward("gone-1", 0, 10))
+                        .isInstanceOf(io.tributary.eventstore.StreamDeletedException.class);
+                assertThat(upgraded.streamInfo("gone-1").state()).isEqualTo(io.tributary.eventstore.StreamInfo.State.TOMBSTONED);
+                if (open == 0) {
+                    assertThat(upgraded.streamInfo("cart-1").exists()).isFalse();
+                    assertThat(upgraded.readStreamForward("cart-1", 0, 10)).isEmpty();
+                    assertThat(upgraded.append("cart-1", ExpectedVersion.noStream(), batch(1)).lastVersion())
+                            .as("the soft-deleted stream is recreated after its last version").isEqualTo(2);
+                }
+                assertThat(roundTenFunctions(config)).as("the round-10 functions are dropped on open").isZero();
+
+                // A round-10 client reopens with createSchema=true: its script runs again over the upgraded schema.
+                try (Connection c = PostgresSupport.connect(); Statement st = c.createStatement()) {
+                    st.execute(oldScript);
+                    assertThat(roundTenFunctions(config)).isEqualTo(2);
+                    assertThatThrownBy(() -> roundTenAppend(c, config, "order-1", ExpectedVersion.any(), 1))
+                            .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState())
+                                    .as("undefined_column: the round-10 client fails loudly").isEqualTo("42703"));
+                }
+                assertThat(upgraded.append("fresh-" + open, ExpectedVersion.noStream(), batch(1)).lastVersion())
+                        .as("this version's appends are unaffected").isZero();
+                assertThat(upgraded.append("fresh-" + open, ExpectedVersion.exactly(0), batch(2)).lastVersion()).isEqualTo(2);
+            }
+        }
+    }
+
+    /**
+     * A round-10 client's append reads es_streams and then writes es_events. The upgrade must take its locks in that
+     * order too: had it locked es_events (CREATE INDEX IF NOT EXISTS takes SHARE even when the index exists) before
+     * waiting for es_streams' ACCESS EXCLUSIVE, an append in flight would deadlock with it and one of them fail.
+     */
+    @Test
+    void anUpgradeWaitsForARoundTenAppendInFlightRatherThanDeadlockingWithIt() throws Exception {
+        PostgresEventStoreConfig config = PostgresSupport.freshConfig();
+        String oldScript;
+        try (var in = PostgresEventStoreTest.class.getResourceAsStream("postgres-schema-round10.sql")) {
+            oldScript = new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("__SCHEMA__", config.schema());
+        }
+        try (Connection append = PostgresSupport.connect(); Statement st = append.createStatement()) {
+            st.execute(oldScript);
+            roundTenAppend(append, config, "order-1", ExpectedVersion.noStream(), 1);
+            append.setAutoCommit(false);
+            // The append in flight, as the round-10 function runs it: the stream row first, the events after.
+            st.execute("SELECT count(*) FROM " + config.schema() + ".es_streams");
+            java.util.concurrent.CompletableFuture<Void> upgrade = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try (EventStore upgraded = PostgresTestStores.open(config)) {
+                    upgraded.streamInfo("order-1");
+                }
+            });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!upgradeWaitsForStreams(config)) {
+                assertThat(upgrade).as("the upgrade must wait for the append's lock on es_streams").isNotDone();
+                assertThat(System.nanoTime()).as("the upgrade never waited").isLessThan(deadline);
+                Thread.sleep(10);
+            }
+            st.execute("LOCK TABLE " + config.schema() + ".es_events IN ROW EXCLUSIVE MODE");
+            append.commit();
+            upgrade.get(20, TimeUnit.SECONDS);
+        }
+        assertThat(hasLastVersionColumn(config)).isFalse();
+    }
+
+    /**
+     * Two processes opening a round-10 schema at once: the second waits for the first's upgrade (the schema lock) and
+     * then finds the column gone, rather than failing to drop it again; both open, and the stream goes on.
+     */
+    @Test
+    void twoOpensOfARoundTenSchemaAtOnceBothSucceedAndUpgradeItOnce() throws Exception {
+        PostgresEventStoreConfig config = PostgresSupport.freshConfig();
+        String oldScript;
+        try (var in = PostgresEventStoreTest.class.getResourceAsStream("postgres-schema-round10.sql")) {
+            oldScript = new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("__SCHEMA__", config.schema());
+        }
+        try (Connection c = PostgresSupport.connect(); Statement st = c.createStatement()) {
+            st.execute(oldScript);
+            roundTenAppend(c, config, "order-1", ExpectedVersion.noStream(), 2);
+        }
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+        List<java.util.concurrent.CompletableFuture<EventStore>> opens = new ArrayList<>();
+        // Two threads of its own: the common pool may have a single one on a small machine.
+        java.util.concurrent.ExecutorService openers = java.util.concurrent.Executors.newFixedThreadPool(2);
+        for (int i = 0; i < 2; i++) {
+            opens.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    start.await(10, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                return PostgresTestStores.open(config);
+            }, openers));
+        }
+        openers.shutdown();
+        try (EventStore first = opens.get(0).get(30, TimeUnit.SECONDS);
+             EventStore second = opens.get(1).get(30, TimeUnit.SECONDS)) {
+            assertThat(hasLastVersionColumn(config)).isFalse();
+            assertThat(first.append("order-1", ExpectedVersion.exactly(1), batch(1)).lastVersion()).isEqualTo(2);
+            assertThat(second.append("order-1", ExpectedVersion.exactly(2), batch(1)).lastVersion()).isEqualTo(3);
+        }
+    }
+
+    private static boolean upgradeWaitsForStreams(PostgresEventStoreConfig config) throws SQLException {
+        try (Connection c = PostgresSupport.connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_locks WHERE locktype = 'relation' AND NOT granted"
+                     + " AND relation = '" + config.schema() + ".es_streams'::regclass")) {
+            rs.next();
+            return rs.getLong(1) > 0;
+        }
+    }
+
+    private static void roundTenAppend(Connection c, PostgresEventStoreConfig config, String stream,
+                                       ExpectedVersion expected, int events) throws Exception {
+        PostgresTestStores.callAppendThrough(c, config, "es_append_one", "es_append", false, stream, expected,
+                batch(events));
+    }
+
+    private static long roundTenFunctions(PostgresEventStoreConfig config) throws SQLException {
+        try (Connection c = PostgresSupport.connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+                     + " WHERE n.nspname = '" + config.schema() + "' AND p.proname IN ('es_append', 'es_append_one')")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static boolean hasLastVersionColumn(PostgresEventStoreConfig config) throws SQLException {
+        try (Connection c = PostgresSupport.connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM information_schema.columns WHERE table_schema = '"
+                     + config.schema() + "' AND table_name = 'es_streams' AND column_name = 'last_version'")) {
+            rs.next();
+            return rs.getLong(1) == 1;
+        }
+    }
+
     /** A function dropped after open: the append's error says a function is missing (42883), not the tables. */
     @Test
     void aOneEventAppendWhoseFunctionIsMissingSaysSoAndHowToFixItRatherThanBlamingTheTables() throws Exception {
         PostgresEventStoreConfig config = PostgresSupport.freshConfig();
         try (EventStore store = PostgresTestStores.open(config)) {
-            dropAppendOne(config);
+            dropAppendEvent(config);
             assertThatThrownBy(() -> store.append("order-1", ExpectedVersion.any(), batch(1)))
                     .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
                         assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIG);
-                        assertThat(e.getMessage()).contains("append to stream 'order-1'", "es_append_one",
+                        assertThat(e.getMessage()).contains("append to stream 'order-1'", "es_append_event",
                                         "function it calls does not exist", config.schema(), "postgres-schema.sql",
                                         "createSchema=true")
                                 .doesNotContain("tables are missing");
                     });
             assertThat(store.append("order-1", ExpectedVersion.any(), batch(2)).lastVersion())
-                    .as("a batch still goes to es_append").isEqualTo(1);
+                    .as("a batch still goes to es_append_events").isEqualTo(1);
         }
     }
 
-    private static void dropAppendOne(PostgresEventStoreConfig config) throws SQLException {
+    private static void dropAppendEvent(PostgresEventStoreConfig config) throws SQLException {
         try (Connection c = PostgresSupport.connect(); Statement st = c.createStatement()) {
             st.execute("DROP FUNCTION " + config.schema()
-                    + ".es_append_one(TEXT, TEXT, BIGINT, UUID, TEXT, BYTEA, BYTEA, BOOLEAN, INT)");
+                    + ".es_append_event(TEXT, TEXT, BIGINT, UUID, TEXT, BYTEA, BYTEA, BOOLEAN, INT)");
         }
     }
 
@@ -357,7 +590,7 @@ class PostgresEventStoreTest {
     @Test
     void theShippedSchemaScriptNamesTheSchemaEverywhere() {
         String script = io.tributary.eventstore.internal.postgres.PostgresEventStore.schemaScript("my_app");
-        assertThat(script).contains("CREATE TABLE IF NOT EXISTS my_app.es_events", "my_app.es_append(")
+        assertThat(script).contains("CREATE TABLE IF NOT EXISTS my_app.es_events", "my_app.es_append_events(")
                 .doesNotContain("__SCHEMA__");
     }
 }

@@ -36,13 +36,23 @@ final class PostgresTestStores {
     }
 
     /**
-     * One call on {@code c} (no commit) of the function the store itself would call: es_append_one for one event,
-     * es_append for more, so the late-commit (no-skip) tests cover both; status 0 or 1 expected.
+     * One call on {@code c} (no commit) of the function the store itself would call: es_append_event for one event,
+     * es_append_events for more, so the late-commit (no-skip) tests cover both; status 0 or 1 expected.
      */
     static WriteResult callAppend(Connection c, PostgresEventStoreConfig config, boolean serialised, String stream,
                                   ExpectedVersion expected, List<EventData> events) throws Exception {
+        return callAppendThrough(c, config, "es_append_event", "es_append_events", serialised, stream, expected, events);
+    }
+
+    /**
+     * As {@link #callAppend}, through functions of the same parameters by other names: those of the round-10 script
+     * (es_append_one, es_append), to write a schema as that version did.
+     */
+    static WriteResult callAppendThrough(Connection c, PostgresEventStoreConfig config, String oneEventFunction,
+                                         String batchFunction, boolean serialised, String stream,
+                                         ExpectedVersion expected, List<EventData> events) throws Exception {
         boolean one = events.size() == 1;
-        String fn = one ? ".es_append_one" : ".es_append";
+        String fn = "." + (one ? oneEventFunction : batchFunction);
         try (PreparedStatement ps = c.prepareStatement("SELECT r_status, r_version, r_first, r_last FROM "
                 + config.schema() + fn + "(?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, stream);

@@ -46,27 +46,55 @@ import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The PostgreSQL event store. Every append is one call of the {@code es_append} function, or of {@code es_append_one}
- * for a single event (one round trip, one commit; a second read-only call only when an event id is already stored); reads are single statements. See {@code postgres-schema.sql} for the tables and how global positions are
+ * The PostgreSQL event store. Every append is one call of the {@code es_append_events} function, or of
+ * {@code es_append_event} for a single event (one round trip, one commit; a second read-only call only when an event id is already stored); reads are single statements. See {@code postgres-schema.sql} for the tables and how global positions are
  * kept gap-safe. Thread-safe: every call borrows a pooled connection.
+ *
+ * <p>Every write runs under READ COMMITTED, whatever the DataSource's default: it takes the stream's advisory lock and
+ * then reads the stream's last version and events in statements that start after the lock is granted, which must see
+ * what the previous holder committed. Under REPEATABLE READ or SERIALIZABLE the transaction's snapshot would predate
+ * the lock: a hard delete would miss an event committed while it waited, a soft delete would hide from a stale
+ * version, an append would reuse a version. The owned pool is pinned to READ COMMITTED; the transactions of deletes,
+ * metadata and schema creation set it themselves; the append functions refuse any other level (SQLSTATE
+ * {@value #NOT_READ_COMMITTED}), and on a DataSource whose connections are not READ COMMITTED the store then wraps
+ * every append in a transaction that sets it (two more round trips, paid only by such a DataSource).
  */
 public final class PostgresEventStore extends AbstractEventStore {
 
     /** The advisory-lock class id (ASCII "tr" "sb"): keys our per-stream locks apart from the application's. */
     static final int LOCK_CLASS = 1953655138;
 
-    private static final String VISIBLE = " NOT s.tombstoned AND e.version >= s.deleted_before"
+    /** The SQLSTATE the append functions raise when called outside READ COMMITTED (postgres-schema.sql). */
+    static final String NOT_READ_COMMITTED = "TR001";
+
+    /** Sets the isolation of the transaction it starts, which must be before its first query (its snapshot). */
+    private static final String READ_COMMITTED = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED";
+
+    /**
+     * The last version of the stream whose es_streams row is {@code alias}, -1 when it has no event: its last event's
+     * version, one backward probe of the (stream_id, version) index. es_streams does not keep it, so that appends to
+     * an existing stream do not write its row (see postgres-schema.sql).
+     */
+    private static String lastVersionOf(String schema, String alias) {
+        return "coalesce((SELECT lv.version FROM " + schema + ".es_events lv WHERE lv.stream_id = " + alias
+                + ".stream_id ORDER BY lv.version DESC LIMIT 1), -1)";
+    }
+
+    /** Which events of the stream row {@code s} reads may see: the filter of metadata and deletes. */
+    private static String visible(String schema) {
+        return " NOT s.tombstoned AND e.version >= s.deleted_before"
             + " AND (s.truncate_before IS NULL OR e.version >= s.truncate_before)"
-            + " AND (s.max_count IS NULL OR e.version > s.last_version - s.max_count)"
+            + " AND (s.max_count IS NULL OR e.version > " + lastVersionOf(schema, "s") + " - s.max_count)"
             + " AND (s.max_age_ms IS NULL OR e.recorded_at >= (extract(epoch FROM statement_timestamp()) * 1000)::BIGINT - s.max_age_ms) ";
+    }
 
     /** What checkSchema requires; the functions by their full signatures, as in postgres-schema.sql. */
     private static final List<String> REQUIRED_TABLES = List.of("es_streams", "es_events", "es_snapshots",
             "es_position_counter");
     private static final List<String> REQUIRED_FUNCTIONS = List.of(
             "es_id_check(bigint,bigint,uuid[])",
-            "es_append(text,text,bigint,uuid[],text[],bytea[],bytea[],boolean,integer)",
-            "es_append_one(text,text,bigint,uuid,text,bytea,bytea,boolean,integer)",
+            "es_append_events(text,text,bigint,uuid[],text[],bytea[],bytea[],boolean,integer)",
+            "es_append_event(text,text,bigint,uuid,text,bytea,bytea,boolean,integer)",
             "es_resolve(text,bigint,uuid[])");
 
     private final DataSource dataSource;
@@ -77,6 +105,13 @@ public final class PostgresEventStore extends AbstractEventStore {
     private final String appendOneSql;
     private final String resolveSql;
     private final String gateSql;
+    private final String visible;
+    private final String streamStateSql;
+    /**
+     * Set once an append function refused the isolation of a connection of a caller's DataSource: from then on every
+     * append sets READ COMMITTED in an explicit transaction. Never set for the owned pool, which is pinned.
+     */
+    private volatile boolean appendsSetIsolation;
 
     private PostgresEventStore(DataSource dataSource, @Nullable HikariDataSource ownedPool, PostgresEventStoreConfig config) {
         this.dataSource = dataSource;
@@ -84,11 +119,14 @@ public final class PostgresEventStore extends AbstractEventStore {
         this.schema = config.schema();
         this.strategy = config.positionStrategy();
         this.appendSql = "SELECT r_status, r_version, r_first, r_last, r_conflict_id FROM " + schema
-                + ".es_append(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+                + ".es_append_events(?, ?, ?, ?, ?, ?, ?, ?, ?)";
         this.appendOneSql = "SELECT r_status, r_version, r_first, r_last, r_conflict_id FROM " + schema
-                + ".es_append_one(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+                + ".es_append_event(?, ?, ?, ?, ?, ?, ?, ?, ?)";
         this.resolveSql = "SELECT r_status, r_version, r_first, r_last, r_conflict_id FROM " + schema
                 + ".es_resolve(?, ?, ?)";
+        this.visible = visible(schema);
+        this.streamStateSql = "SELECT " + lastVersionOf(schema, "s") + ", s.soft_deleted, s.tombstoned FROM " + schema
+                + ".es_streams s WHERE s.stream_name = ?";
         this.gateSql = strategy == PositionStrategy.TRANSACTION_ID
                 ? "(pg_snapshot_xmin(pg_current_snapshot())::TEXT::BIGINT << 20)"
                 : "(SELECT last + 1 FROM " + schema + ".es_position_counter WHERE id = 1)";
@@ -105,6 +143,9 @@ public final class PostgresEventStore extends AbstractEventStore {
         hc.setMaximumPoolSize(config.maxPoolSize());
         hc.setPoolName("tributary-eventstore-" + config.schema());
         hc.setConnectionTimeout(10_000);
+        // The appends and deletes must see what was committed before they got the stream's lock (see the class
+        // comment); pinned here, so that a default_transaction_isolation in the URL or the role cannot change it.
+        hc.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
         HikariDataSource pool;
         try {
             pool = new HikariDataSource(hc);
@@ -151,6 +192,9 @@ public final class PostgresEventStore extends AbstractEventStore {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try (Statement st = c.createStatement()) {
+                // The second of two opens must see the first one's schema once it has the lock (the upgrade checks
+                // for a column): its snapshot must not predate the lock.
+                st.execute(READ_COMMITTED);
                 // Two processes opening the same fresh schema at once would race on CREATE ... IF NOT EXISTS.
                 st.execute("SELECT pg_advisory_xact_lock(" + LOCK_CLASS + ", 0)");
                 st.execute(schemaScript(schema));
@@ -168,8 +212,9 @@ public final class PostgresEventStore extends AbstractEventStore {
 
     /**
      * With createSchema=false, fails at open, naming what is missing, rather than at the first call that needs it:
-     * a schema created by an older postgres-schema.sql has the tables but not es_append_one, and every one-event
-     * append would then fail with "function does not exist". {@code to_regclass}/{@code to_regprocedure} answer NULL
+     * a schema created by an older postgres-schema.sql has the tables but not es_append_event and es_append_events
+     * (before round 11 they were es_append_one and es_append, which kept es_streams.last_version), and every append
+     * would then fail with "function does not exist". {@code to_regclass}/{@code to_regprocedure} answer NULL
      * for a missing object (or schema) instead of raising, so one query lists everything that is absent.
      */
     private void checkSchema() {
@@ -236,33 +281,25 @@ public final class PostgresEventStore extends AbstractEventStore {
             data[i] = e.dataUnsafe();
             meta[i] = HeaderCodec.encode(e.metadata());
         }
-        // es_append does not catch a unique-index violation (that would cost every append a subtransaction): the
-        // call rolls back and es_resolve tells an idempotent repeat from a conflict. No answer means the writer that
+        // es_append_events does not catch a unique-index violation (that would cost every append a subtransaction):
+        // the call rolls back and es_resolve tells an idempotent repeat from a conflict. No answer means the writer that
         // held one of these ids rolled back, so the append is tried again.
         for (int attempt = 1; ; attempt++) {
             try (Connection c = dataSource.getConnection()) {
-                // One event goes to es_append_one with scalar parameters: four arrays fewer to build here and to
-                // parse on the server, which had made a one-event append cost the server more CPU than Axon's insert.
-                try (PreparedStatement ps = c.prepareStatement(n == 1 ? appendOneSql : appendSql)) {
-                    ps.setString(1, stream);
-                    ps.setString(2, category);
-                    ps.setLong(3, code(expected));
-                    if (n == 1) {
-                        ps.setObject(4, ids[0]);
-                        ps.setString(5, types[0]);
-                        ps.setBytes(6, data[0]);
-                        ps.setBytes(7, meta[0]);
-                    } else {
-                        ps.setArray(4, c.createArrayOf("uuid", ids));
-                        ps.setArray(5, c.createArrayOf("text", types));
-                        ps.setArray(6, c.createArrayOf("bytea", data));
-                        ps.setArray(7, c.createArrayOf("bytea", meta));
-                    }
-                    ps.setBoolean(8, strategy == PositionStrategy.SERIALISED);
-                    ps.setInt(9, stream.hashCode());
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        return answer(rs, stream, expected);
+                try {
+                    boolean setIsolation = appendsSetIsolation;
+                    try {
+                        return answer(callAppend(c, setIsolation, stream, category, expected, ids, types, data, meta),
+                                stream, expected);
+                    } catch (SQLException e) {
+                        if (!setIsolation && NOT_READ_COMMITTED.equals(e.getSQLState())) {
+                            // A caller's DataSource that is not READ COMMITTED: the function refused before it took
+                            // the lock or wrote anything. Every append from now on sets the isolation itself.
+                            appendsSetIsolation = true;
+                            return answer(callAppend(c, true, stream, category, expected, ids, types, data, meta),
+                                    stream, expected);
+                        }
+                        throw e;
                     }
                 } catch (SQLException e) {
                     if (!"23505".equals(e.getSQLState())) {
@@ -274,7 +311,7 @@ public final class PostgresEventStore extends AbstractEventStore {
                         ps.setArray(3, c.createArrayOf("uuid", ids));
                         try (ResultSet rs = ps.executeQuery()) {
                             if (rs.next()) {
-                                return answer(rs, stream, expected);
+                                return answer(AppendRow.of(rs), stream, expected);
                             }
                         }
                     }
@@ -288,25 +325,88 @@ public final class PostgresEventStore extends AbstractEventStore {
         }
     }
 
-    /** Turns an es_append or es_resolve row into the result or the exception it stands for. */
-    private WriteResult answer(ResultSet rs, String stream, ExpectedVersion expected) throws SQLException {
-        int status = rs.getInt(1);
-        long version = rs.getLong(2);
+    /** What an append function or es_resolve answered, read before any commit so that it is answered after it. */
+    private record AppendRow(int status, long version, long first, long last, @Nullable UUID conflictId) {
+        static AppendRow of(ResultSet rs) throws SQLException {
+            return new AppendRow(rs.getInt(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getObject(5, UUID.class));
+        }
+    }
+
+    /**
+     * One call of es_append_event (one event) or es_append_events on {@code c}: a statement of its own when
+     * {@code setIsolation} is false (the connection is READ COMMITTED, or the function refuses it), else in a
+     * transaction that sets READ COMMITTED first and commits after (rolled back on any failure).
+     */
+    private AppendRow callAppend(Connection c, boolean setIsolation, String stream, String category,
+                                 ExpectedVersion expected, UUID[] ids, String[] types, byte[][] data, byte[][] meta)
+            throws SQLException {
+        if (!setIsolation) {
+            return callAppend(c, stream, category, expected, ids, types, data, meta);
+        }
+        c.setAutoCommit(false);
+        try {
+            try (Statement st = c.createStatement()) {
+                st.execute(READ_COMMITTED);
+            }
+            AppendRow row = callAppend(c, stream, category, expected, ids, types, data, meta);
+            c.commit();
+            return row;
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+
+    private AppendRow callAppend(Connection c, String stream, String category, ExpectedVersion expected, UUID[] ids,
+                                 String[] types, byte[][] data, byte[][] meta) throws SQLException {
+        int n = ids.length;
+        // One event goes to es_append_event with scalar parameters: four arrays fewer to build here and to
+        // parse on the server, which had made a one-event append cost the server more CPU than Axon's insert.
+        try (PreparedStatement ps = c.prepareStatement(n == 1 ? appendOneSql : appendSql)) {
+            ps.setString(1, stream);
+            ps.setString(2, category);
+            ps.setLong(3, code(expected));
+            if (n == 1) {
+                ps.setObject(4, ids[0]);
+                ps.setString(5, types[0]);
+                ps.setBytes(6, data[0]);
+                ps.setBytes(7, meta[0]);
+            } else {
+                ps.setArray(4, c.createArrayOf("uuid", ids));
+                ps.setArray(5, c.createArrayOf("text", types));
+                ps.setArray(6, c.createArrayOf("bytea", data));
+                ps.setArray(7, c.createArrayOf("bytea", meta));
+            }
+            ps.setBoolean(8, strategy == PositionStrategy.SERIALISED);
+            ps.setInt(9, stream.hashCode());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return AppendRow.of(rs);
+            }
+        }
+    }
+
+    /** Turns an es_append_events or es_resolve row into the result or the exception it stands for. */
+    private WriteResult answer(AppendRow row, String stream, ExpectedVersion expected) {
+        int status = row.status();
+        long version = row.version();
         return switch (status) {
             case 0, 1 -> {
                 if (status == 0) {
                     signalAppended();
                 }
-                yield new WriteResult(stream, version, rs.getLong(3), rs.getLong(4), status == 1);
+                yield new WriteResult(stream, version, row.first(), row.last(), status == 1);
             }
             case 2 -> throw new WrongExpectedVersionException(stream, expected, version);
             case 3 -> throw new StreamDeletedException(stream);
             case 4 -> {
-                UUID id = rs.getObject(5, UUID.class);
+                UUID id = row.conflictId();
                 throw new DuplicateEventIdException(stream, id, "which is already stored at another "
                         + "position (another stream or version, or the batch differs from the one written)");
             }
-            default -> throw new IllegalStateException("es_append returned unknown status " + status);
+            default -> throw new IllegalStateException("es_append_events returned unknown status " + status);
         };
     }
 
@@ -329,7 +429,7 @@ public final class PostgresEventStore extends AbstractEventStore {
                 + " FROM " + schema + ".es_streams s LEFT JOIN LATERAL ("
                 + " SELECT e.version, e.position, e.event_id, e.event_type, e.data, e.metadata, e.recorded_at"
                 + " FROM " + schema + ".es_events e WHERE e.stream_id = s.stream_id AND e.version "
-                + (forward ? ">=" : "<=") + " ? AND " + VISIBLE
+                + (forward ? ">=" : "<=") + " ? AND " + visible
                 + " ORDER BY e.version " + (forward ? "ASC" : "DESC") + " LIMIT ?) x ON TRUE"
                 + " WHERE s.stream_name = ?";
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
@@ -360,8 +460,7 @@ public final class PostgresEventStore extends AbstractEventStore {
     public StreamInfo streamInfo(String stream) {
         StreamName.validate(stream);
         ensureOpen();
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT last_version, soft_deleted, tombstoned FROM " + schema + ".es_streams WHERE stream_name = ?")) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(streamStateSql)) {
             ps.setString(1, stream);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -415,7 +514,7 @@ public final class PostgresEventStore extends AbstractEventStore {
                 + " FROM g LEFT JOIN LATERAL ("
                 + " SELECT e.position, s.stream_name, e.version, e.event_id, e.event_type, e.data, e.metadata, e.recorded_at"
                 + " FROM " + schema + ".es_events e JOIN " + schema + ".es_streams s ON s.stream_id = e.stream_id"
-                + " WHERE e.position > ? AND e.position < g.gate AND " + VISIBLE + where
+                + " WHERE e.position > ? AND e.position < g.gate AND " + visible + where
                 + " ORDER BY e.position LIMIT ?) x ON TRUE";
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             int i = 1;
@@ -532,8 +631,8 @@ public final class PostgresEventStore extends AbstractEventStore {
                 throw new WrongExpectedVersionException(stream, expected, info.lastVersion());
             }
             if (info.state() == StreamInfo.State.ACTIVE) {
-                update(c, "UPDATE " + schema + ".es_streams SET soft_deleted = TRUE, deleted_before = last_version + 1"
-                        + " WHERE stream_name = ?", stream);
+                update(c, "UPDATE " + schema + ".es_streams s SET soft_deleted = TRUE, deleted_before = "
+                        + lastVersionOf(schema, "s") + " + 1 WHERE s.stream_name = ?", stream);
                 update(c, "DELETE FROM " + schema + ".es_snapshots WHERE stream_id = (SELECT stream_id FROM "
                         + schema + ".es_streams WHERE stream_name = ?)", stream);
             }
@@ -579,8 +678,7 @@ public final class PostgresEventStore extends AbstractEventStore {
     }
 
     private StreamInfo lockedInfo(Connection c, String stream) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT last_version, soft_deleted, tombstoned FROM " + schema + ".es_streams WHERE stream_name = ?")) {
+        try (PreparedStatement ps = c.prepareStatement(streamStateSql)) {
             ps.setString(1, stream);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? info(stream, rs.getLong(1), rs.getBoolean(2), rs.getBoolean(3))
@@ -602,8 +700,8 @@ public final class PostgresEventStore extends AbstractEventStore {
         ensureOpen();
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("INSERT INTO " + schema
                 + ".es_snapshots (stream_id, version, state_type, data, recorded_at)"
-                + " SELECT stream_id, ?, ?, ?, ? FROM " + schema + ".es_streams"
-                + " WHERE stream_name = ? AND NOT tombstoned AND NOT soft_deleted AND last_version >= ?"
+                + " SELECT s.stream_id, ?, ?, ?, ? FROM " + schema + ".es_streams s"
+                + " WHERE s.stream_name = ? AND NOT s.tombstoned AND NOT s.soft_deleted AND " + lastVersionOf(schema, "s") + " >= ?"
                 + " ON CONFLICT (stream_id, version) DO UPDATE SET state_type = excluded.state_type,"
                 + " data = excluded.data, recorded_at = excluded.recorded_at")) {
             ps.setLong(1, snapshot.version());
@@ -659,6 +757,10 @@ public final class PostgresEventStore extends AbstractEventStore {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
+                // Before the lock, which is this transaction's first query: see the class comment.
+                try (Statement st = c.createStatement()) {
+                    st.execute(READ_COMMITTED);
+                }
                 try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?, ?)")) {
                     ps.setInt(1, LOCK_CLASS);
                     ps.setInt(2, stream.hashCode());
@@ -684,8 +786,9 @@ public final class PostgresEventStore extends AbstractEventStore {
             return unavailable(what, e);
         }
         if (state.equals("42883")) {
-            // undefined_function: the schema's functions are older than this client (es_append_one came later), or
-            // were dropped after open (checkSchema catches the first at open when createSchema=false).
+            // undefined_function: the schema's functions are older than this client (es_append_event and
+            // es_append_events replaced es_append_one and es_append in round 11), or were dropped after open
+            // (checkSchema catches the first at open when createSchema=false).
             return new InvalidRequestException(ErrorCode.INVALID_CONFIG, "The PostgreSQL event store could not " + what
                     + " because a function it calls does not exist (" + e.getMessage() + "): schema '" + schema
                     + "' was created by an older postgres-schema.sql, or the server is older than PostgreSQL 13."
