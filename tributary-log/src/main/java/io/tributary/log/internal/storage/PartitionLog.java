@@ -302,8 +302,10 @@ final class PartitionLog {
                 String problem = "segment " + seg.file.getFileName() + " starts at offset " + base + " but offset "
                         + expected + " was expected";
                 // <=, not <: a roll syncs the old segment before the recovery point moves to the new one, so a
-                // segment at the recovery point that does not start where the one before it ends lost synced data
-                boolean beforeRecoveryPoint = cp.isPresent() && base <= cp.get().segmentBase();
+                // segment at the recovery point that does not start where the one before it ends lost synced data.
+                // A gap after the recovery point's segment loses synced data too when that segment ended below it.
+                boolean beforeRecoveryPoint = cp.isPresent()
+                        && (base <= cp.get().segmentBase() || expected < cp.get().offset());
                 if (beforeRecoveryPoint && !repair) {
                     seg.close();
                     corruption.add(corruptionMessage(tp, seg.file, 0, expected, problem));

@@ -204,6 +204,30 @@ class MissingSegmentTest {
     }
 
     @Test
+    void refusesToOpenWhenTheRecoveryPointsSegmentIsCutAndALaterSegmentFollows() throws IOException {
+        // segment 60 exists past the recovery point (an older recovery point is always allowed), and segment 45 is
+        // cut below it: the gap at 60 is after the recovery point's segment but loses offsets below the point
+        write47(Map.of(), null);
+        Path checkpoint = partitionDir().resolve(RecoveryCheckpoint.FILE_NAME);
+        byte[] at47 = Files.readAllBytes(checkpoint);
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            EmbeddedProducer p = StorageFixture.producer(s);
+            for (int i = 47; i < 67; i++) {
+                p.append("t", 0, record(null, "v" + i + PAD, System.currentTimeMillis())).join();
+            }
+        }
+        assertThat(segmentBases()).containsExactly(0L, 15L, 30L, 45L, 60L);
+        Files.write(checkpoint, at47);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(log(45),
+                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(BatchFormat.LOG_OVERHEAD);
+            ch.read(header, 0);
+            ch.truncate(BatchFormat.batchSize(header, 0));
+        }
+        assertRefusedThenRepairedTo(46, 60);
+    }
+
+    @Test
     void anIndexWhoseLastEntryPointsAtAnotherBatchIsRebuiltWithNoRecoveryEvent() throws IOException {
         write47(Map.of(), null);
         Path index = Segment.indexFile(partitionDir(), 0);
