@@ -251,7 +251,11 @@ public final class BatchFormat {
         return buf.getInt(start + RECORD_COUNT);
     }
 
-    /** A record's fields, read without building a {@link LogRecord} (for compaction and timestamp search). */
+    /**
+     * A record's fields, read without building a {@link LogRecord} (for compaction and timestamp search).
+     * {@code keyStart} is the position of the first key byte (after the keyLength field); {@code keyLength} is -1 for
+     * a keyless record. {@code recordStart} is the recordLength field and {@code recordSize} includes it.
+     */
     record RecordView(long offset, long timestamp, int keyStart, int keyLength, boolean tombstone, int recordStart,
                       int recordSize) {
     }

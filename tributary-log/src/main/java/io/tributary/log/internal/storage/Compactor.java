@@ -85,9 +85,7 @@ final class Compactor {
             forEachBatch(s, end, (buf, at) -> {
                 for (BatchFormat.RecordView v : BatchFormat.views(buf, at)) {
                     if (v.keyLength() >= 0 && v.offset() < end) {
-                        byte[] key = new byte[v.keyLength()];
-                        buf.get(v.keyStart() + 4, key);
-                        latest.put(ByteBuffer.wrap(key), v.offset());
+                        latest.put(keyOf(buf, v), v.offset());
                     }
                 }
             });
@@ -143,6 +141,17 @@ final class Compactor {
         }
     }
 
+    /**
+     * A copy of a keyed record's key, for the map of latest offsets. {@link BatchFormat.RecordView#keyStart()} is the
+     * first key byte (the keyLength field is before it): every pass must read the key the same way, or distinct keys
+     * compare equal and their latest records are dropped.
+     */
+    private static ByteBuffer keyOf(ByteBuffer buf, BatchFormat.RecordView v) {
+        byte[] key = new byte[v.keyLength()];
+        buf.get(v.keyStart(), key);
+        return ByteBuffer.wrap(key);
+    }
+
     private static long saturatedAdd(long a, long b) {
         long r = a + b;
         return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
@@ -157,9 +166,7 @@ final class Compactor {
                 if (v.keyLength() < 0) {
                     continue;
                 }
-                byte[] key = new byte[v.keyLength()];
-                buf.get(v.keyStart() + 4, key);
-                Long last = latest.get(ByteBuffer.wrap(key));
+                Long last = latest.get(keyOf(buf, v));
                 if (last == null || last != v.offset() || (v.tombstone() && v.timestamp() < tombstoneHorizon)) {
                     found[0] = true;
                 } else if (v.tombstone()) {
@@ -190,9 +197,7 @@ final class Compactor {
                     if (v.keyLength() < 0) {
                         kept = true;
                     } else {
-                        byte[] key = new byte[v.keyLength()];
-                        buf.get(v.keyStart() + 4, key);
-                        Long last = latest.get(ByteBuffer.wrap(key));
+                        Long last = latest.get(keyOf(buf, v));
                         kept = last != null && last == v.offset() && !(v.tombstone() && v.timestamp() < tombstoneHorizon);
                     }
                     if (kept) {

@@ -291,6 +291,7 @@ final class PartitionLog {
         long lastBase = files.lastKey();
         long scanFrom = cp.map(c -> Math.min(c.segmentBase(), lastBase)).orElse(files.firstKey());
         long expected = files.firstKey();
+        boolean cut = false; // a gap or a damaged segment was cut (and reported) below
         List<Long> bases = new ArrayList<>(files.keySet());
         for (int i = 0; i < bases.size(); i++) {
             long base = bases.get(i);
@@ -301,8 +302,10 @@ final class PartitionLog {
                 String problem = "segment " + seg.file.getFileName() + " starts at offset " + base + " but offset "
                         + expected + " was expected";
                 // <=, not <: a roll syncs the old segment before the recovery point moves to the new one, so a
-                // segment at the recovery point that does not start where the one before it ends lost synced data
-                boolean beforeRecoveryPoint = cp.isPresent() && base <= cp.get().segmentBase();
+                // segment at the recovery point that does not start where the one before it ends lost synced data.
+                // A gap after the recovery point's segment loses synced data too when that segment ended below it.
+                boolean beforeRecoveryPoint = cp.isPresent()
+                        && (base <= cp.get().segmentBase() || expected < cp.get().offset());
                 if (beforeRecoveryPoint && !repair) {
                     seg.close();
                     corruption.add(corruptionMessage(tp, seg.file, 0, expected, problem));
@@ -316,6 +319,7 @@ final class PartitionLog {
                 seg.close();
                 deleteSegmentsFrom(dir, bases.subList(i, bases.size()));
                 report(events, new RecoveryEvent(tp, seg.file, 0, lost, expected, problem, beforeRecoveryPoint));
+                cut = true;
                 break;
             }
             boolean indexesLoaded = trusted && seg.loadIndexes(knownNext);
@@ -358,6 +362,7 @@ final class PartitionLog {
                 report(events, new RecoveryEvent(tp, seg.file, r.validEnd(), lost, zeros, r.nextOffset(), problem,
                         beforeRecoveryPoint));
                 expected = r.nextOffset();
+                cut = true;
                 break;
             }
             if (knownNext >= 0 && base < scanFrom && (!indexesLoaded || r.nextOffset() == knownNext)) {
@@ -367,6 +372,26 @@ final class PartitionLog {
                 seg.seal();
             }
             expected = r.nextOffset();
+        }
+        if (!cut && cp.isPresent() && cp.get().offset() > expected) {
+            // The recovery point is written only once the data below it is synced, so data ending below it, with no
+            // damage found on the way, means acknowledged records are gone: the segment holding the recovery point
+            // is missing (the last file left scans clean and ends at that segment's base) or was cut at a batch
+            // boundary. Taking the end found as the log's end would overwrite the recovery point and lose them
+            // silently; refuse, or cut there with repair, as for a gap.
+            long cpBase = cp.get().segmentBase();
+            Path cpFile = Segment.logFile(dir, cpBase);
+            Segment cpSegment = log.segments.get(cpBase);
+            long position = cpSegment == null ? 0 : cpSegment.size;
+            String problem = "no data from offset " + expected + " on, though the recovery point is at offset "
+                    + cp.get().offset() + " (byte " + cp.get().position() + " of segment " + cpFile.getFileName()
+                    + (cpSegment == null ? ", a file that is missing" : "") + ")";
+            if (!repair) {
+                corruption.add(corruptionMessage(tp, cpFile, position, expected, problem));
+                log.closeSegments();
+                return log;
+            }
+            report(events, new RecoveryEvent(tp, cpFile, position, 0, expected, problem, true));
         }
         Segment last = log.segments.lastEntry().getValue();
         for (Segment s : log.segments.values()) {

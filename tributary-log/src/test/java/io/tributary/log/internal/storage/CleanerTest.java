@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tributary.core.Record;
 import io.tributary.log.LogRecord;
+import io.tributary.log.TopicConfig;
 import io.tributary.log.TopicPartition;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -115,14 +116,19 @@ class CleanerTest {
 
     /** Writes keys k0..k(keys-1) round after round; returns the latest value per key. */
     private static Map<String, String> writeKeys(EmbeddedStorage s, int rounds, int keys, long ts) {
+        return writeKeys(s, "k", rounds, keys, ts);
+    }
+
+    /** Writes keys prefix0..prefix(keys-1) round after round; returns the latest value per key. */
+    private static Map<String, String> writeKeys(EmbeddedStorage s, String prefix, int rounds, int keys, long ts) {
         EmbeddedProducer p = StorageFixture.producer(s);
         Map<String, String> latest = new LinkedHashMap<>();
         for (int r = 0; r < rounds; r++) {
             List<Record> chunk = new ArrayList<>();
             for (int k = 0; k < keys; k++) {
                 String v = "r" + r + "-" + PAD;
-                chunk.add(record("k" + k, v, ts));
-                latest.put("k" + k, v);
+                chunk.add(record(prefix + k, v, ts));
+                latest.put(prefix + k, v);
             }
             p.appendAll("t", chunk).join();
         }
@@ -163,6 +169,68 @@ class CleanerTest {
         }
     }
 
+    /**
+     * Appends one keyless record of {@code max.message.bytes}: larger than a segment, so it rolls the segment before
+     * it and fills the new one on its own. Everything written before it is then in a closed segment.
+     */
+    static void closeSegment(EmbeddedProducer p, long ts) {
+        byte[] big = new byte[TopicConfig.DEFAULT_MAX_MESSAGE_BYTES];
+        p.append("t", 0, new Record(null, big, io.tributary.core.Headers.empty(), ts)).join();
+    }
+
+    @Test
+    void compactionOfClosedSegmentsKeepsTheLatestRecordOfEveryDistinctKey() {
+        // Keys of one length and values of one length: a compactor comparing the wrong bytes sees them as one key.
+        // Keys of other lengths, a key that is a prefix of another, the empty key and a multi-byte UTF-8 key too.
+        List<String> keys = new ArrayList<>();
+        for (int k = 0; k < 10; k++) {
+            keys.add("k" + k);
+        }
+        keys.addAll(List.of("", "a", "k1x", "k10", "\u00e9t\u00e9", "long-key-" + "y".repeat(300)));
+        long now = System.currentTimeMillis();
+        long ts = now - 1000;
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            StorageFixture.topic(s, "t", 1, Map.of("segment.bytes", "1048576", "cleanup.policy", "compact", "fsync", "never"));
+            EmbeddedProducer p = StorageFixture.producer(s);
+            Map<String, Long> latestOffset = new HashMap<>();
+            Map<String, String> latestValue = new HashMap<>();
+            List<Long> keyless = new ArrayList<>();
+            for (int round = 0; round < 3; round++) {
+                for (String k : keys) {
+                    String v = "r" + round + "-" + k.length();
+                    latestOffset.put(k, p.append("t", 0, record(k, v, ts)).join().offset());
+                    latestValue.put(k, v);
+                }
+                keyless.add(p.append("t", 0, record(null, "keyless" + round, ts)).join().offset());
+                if (round == 1) {
+                    closeSegment(p, ts); // rounds 0-1 and round 2 in different closed segments
+                }
+            }
+            latestOffset.put("gone", p.append("t", 0, record("gone", null, ts)).join().offset()); // young tombstone
+            closeSegment(p, ts);
+            long end = s.endOffset(TP);
+            assertThat(s.segmentCount(TP)).isGreaterThanOrEqualTo(4);
+
+            s.runCleanerOnce(now);
+
+            List<LogRecord> after = readAll(s);
+            assertThat(after).extracting(LogRecord::offset).isSorted().doesNotHaveDuplicates();
+            assertThat(latestByKey(after.stream().filter(r -> r.key() != null).toList())).isEqualTo(latestValue);
+            Map<String, List<Long>> keptOffsets = new HashMap<>();
+            for (LogRecord r : after) {
+                if (r.key() != null) {
+                    keptOffsets.computeIfAbsent(text(r.key()), k -> new ArrayList<>()).add(r.offset());
+                }
+            }
+            Map<String, List<Long>> expected = new HashMap<>();
+            latestOffset.forEach((k, o) -> expected.put(k, List.of(o)));
+            assertThat(keptOffsets).as("only each key's latest record is kept, at its own offset").isEqualTo(expected);
+            assertThat(after).filteredOn(r -> r.key() == null && r.value().length < 100)
+                    .extracting(LogRecord::offset).containsExactlyElementsOf(keyless);
+            assertThat(s.endOffset(TP)).isEqualTo(end);
+        }
+    }
+
     @Test
     void tombstonesAreRemovedOnlyAfterDeleteRetention() {
         long now = System.currentTimeMillis();
@@ -173,8 +241,9 @@ class CleanerTest {
             writeKeys(s, 1, 500, now - 100_000);
             p.append("t", 0, record("k7", null, now - 100_000)).join(); // old tombstone: past delete.retention.ms
             p.append("t", 0, record("k8", null, now - 1_000)).join();   // young tombstone
-            writeKeys(s, 40, 10, now - 100_000); // other keys, to close the segment holding the tombstones
-            writeKeys(s, 20, 400, now - 100_000);
+            // other keys (not k7 or k8, which would supersede the tombstones), to close the segment holding them
+            writeKeys(s, "other", 40, 10, now - 100_000);
+            writeKeys(s, "other", 20, 400, now - 100_000);
             s.runCleanerOnce(now);
             List<LogRecord> after = readAll(s);
             assertThat(after).noneSatisfy(r -> assertThat(text(r.key())).isEqualTo("k7"));

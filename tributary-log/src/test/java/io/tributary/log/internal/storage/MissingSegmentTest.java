@@ -138,6 +138,95 @@ class MissingSegmentTest {
         assertRefusedThenRepairedTo(30, 45);
     }
 
+    /**
+     * Expects the open refused because the data ends at {@code dataEnd}, below the recovery point at 47 in segment
+     * 45, changing nothing; then a repair that cuts the partition at {@code dataEnd}.
+     */
+    private void assertRefusedBelowTheRecoveryPointThenRepairedTo(long dataEnd) throws IOException {
+        Path checkpoint = partitionDir().resolve(RecoveryCheckpoint.FILE_NAME);
+        byte[] recoveryPoint = Files.readAllBytes(checkpoint);
+        List<Long> bases = segmentBases();
+        assertThatThrownBy(() -> StorageFixture.open(dir))
+                .isInstanceOfSatisfying(CorruptionException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.CORRUPT_DATA))
+                .hasMessageContaining("partition " + TP)
+                .hasMessageContaining(log(45).toString())
+                .hasMessageContaining("no data from offset " + dataEnd + " on, though the recovery point is at offset 47")
+                .hasMessageContaining("repair");
+        // refusing changed nothing: the recovery point still says 47, the file can still be restored by hand
+        assertThat(checkpoint).hasBinaryContent(recoveryPoint);
+        assertThat(segmentBases()).isEqualTo(bases);
+        try (EmbeddedStorage s = EmbeddedStorage.open(StorageFixture.config(dir).withRepairOnOpen(true))) {
+            assertThat(s.recoveryEvents()).singleElement().satisfies(e -> {
+                assertThat(e.repaired()).isTrue();
+                assertThat(e.firstLostOffset()).isEqualTo(dataEnd);
+                assertThat(e.file()).isEqualTo(log(45));
+            });
+            assertThat(s.endOffset(TP)).isEqualTo(dataEnd);
+            assertThat(readAll(s)).extracting(LogRecord::offset)
+                    .containsExactlyElementsOf(java.util.stream.LongStream.range(0, dataEnd).boxed().toList());
+        }
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            assertThat(s.recoveryEvents()).isEmpty();
+            assertThat(s.endOffset(TP)).isEqualTo(dataEnd);
+        }
+    }
+
+    @Test
+    void refusesToOpenWhenTheRecoveryPointsSegmentFileIsMissing() throws IOException {
+        // the last file left (30) scans clean and ends at 45: without the check the log silently ended there and
+        // the recovery point (47) was overwritten, losing acknowledged records 45 and 46
+        write47(Map.of(), null);
+        deleteSegment(45, false);
+        assertRefusedBelowTheRecoveryPointThenRepairedTo(45);
+    }
+
+    @Test
+    void refusesToOpenWhenTheLastTwoSegmentFilesAreMissing() throws IOException {
+        // no gap between the files left: only the recovery point tells that 30-46 were acknowledged
+        write47(Map.of(), null);
+        deleteSegment(45, false);
+        deleteSegment(30, true);
+        assertRefusedBelowTheRecoveryPointThenRepairedTo(30);
+    }
+
+    @Test
+    void refusesToOpenWhenTheRecoveryPointsSegmentIsCutAtABatchBoundary() throws IOException {
+        // one batch per record: keeping only the first batch of segment 45 leaves a clean scan that ends at 46
+        write47(Map.of(), null);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(log(45),
+                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(BatchFormat.LOG_OVERHEAD);
+            ch.read(header, 0);
+            ch.truncate(BatchFormat.batchSize(header, 0));
+        }
+        assertRefusedBelowTheRecoveryPointThenRepairedTo(46);
+    }
+
+    @Test
+    void refusesToOpenWhenTheRecoveryPointsSegmentIsCutAndALaterSegmentFollows() throws IOException {
+        // segment 60 exists past the recovery point (an older recovery point is always allowed), and segment 45 is
+        // cut below it: the gap at 60 is after the recovery point's segment but loses offsets below the point
+        write47(Map.of(), null);
+        Path checkpoint = partitionDir().resolve(RecoveryCheckpoint.FILE_NAME);
+        byte[] at47 = Files.readAllBytes(checkpoint);
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            EmbeddedProducer p = StorageFixture.producer(s);
+            for (int i = 47; i < 67; i++) {
+                p.append("t", 0, record(null, "v" + i + PAD, System.currentTimeMillis())).join();
+            }
+        }
+        assertThat(segmentBases()).containsExactly(0L, 15L, 30L, 45L, 60L);
+        Files.write(checkpoint, at47);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(log(45),
+                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(BatchFormat.LOG_OVERHEAD);
+            ch.read(header, 0);
+            ch.truncate(BatchFormat.batchSize(header, 0));
+        }
+        assertRefusedThenRepairedTo(46, 60);
+    }
+
     @Test
     void anIndexWhoseLastEntryPointsAtAnotherBatchIsRebuiltWithNoRecoveryEvent() throws IOException {
         write47(Map.of(), null);
