@@ -75,6 +75,24 @@ class MissingSegmentTest {
         }
     }
 
+    /**
+     * The identity (inode) of the index files of the given segments. A seal writes new index files and renames them
+     * over the old ones, so an unchanged identity shows the open trusted the segment instead of rescanning and
+     * resealing it: the bytes alone cannot tell, a reseal writes the same ones.
+     */
+    private Map<Path, Object> indexFileKeys(long... bases) throws IOException {
+        Map<Path, Object> keys = new java.util.LinkedHashMap<>();
+        for (long base : bases) {
+            Path dirPath = partitionDir();
+            for (Path p : List.of(Segment.indexFile(dirPath, base), Segment.timeIndexFile(dirPath, base))) {
+                Object key = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+                assertThat(key).as("file key of %s (this file system reports none)", p).isNotNull();
+                keys.put(p, key);
+            }
+        }
+        return keys;
+    }
+
     private static List<LogRecord> readAll(EmbeddedStorage s) {
         List<LogRecord> out = new ArrayList<>();
         long next = s.startOffset(TP);
@@ -245,17 +263,20 @@ class MissingSegmentTest {
     }
 
     @Test
-    void aMultiSegmentLogOpensWithNoRecoveryEvent() {
+    void aMultiSegmentLogOpensWithNoRecoveryEventAndNoRescan() throws IOException {
         write47(Map.of(), null);
+        Map<Path, Object> before = indexFileKeys(0, 15);
         try (EmbeddedStorage s = StorageFixture.open(dir)) {
             assertThat(s.recoveryEvents()).isEmpty();
             assertThat(s.endOffset(TP)).isEqualTo(47);
             assertThat(readAll(s)).hasSize(47);
         }
+        // the segments below the recovery point's were trusted, not rescanned and resealed
+        assertThat(indexFileKeys(0, 15)).isEqualTo(before);
     }
 
     @Test
-    void aCompactedLogWhoseSegmentsEndInHolesOpensWithNoRecoveryEvent() {
+    void aCompactedLogWhoseSegmentsEndInHolesOpensWithNoRecoveryEventAndNoRescan() throws IOException {
         // The last record of segments 0 and 15 is overwritten by record 44 (same key), so compaction leaves a hole at
         // the end of both (a batch's lastOffsetDelta still covers it); every record of segment 30 but 44 is
         // overwritten in segment 45, so its first batches are left with no records at all.
@@ -272,6 +293,7 @@ class MissingSegmentTest {
             kept = readAll(s).stream().map(LogRecord::offset).toList();
             assertThat(kept).doesNotContain(14L, 29L, 43L).contains(44L, 45L, 46L);
         }
+        Map<Path, Object> before = indexFileKeys(0, 15);
         try (EmbeddedStorage s = StorageFixture.open(dir)) {
             assertThat(s.recoveryEvents()).isEmpty();
             assertThat(s.endOffset(TP)).isEqualTo(47);
@@ -279,5 +301,7 @@ class MissingSegmentTest {
             long firstAfterHole = kept.stream().filter(o -> o > 14).findFirst().orElseThrow();
             assertThat(s.read(TP, 14, 1, Long.MAX_VALUE)).extracting(LogRecord::offset).containsExactly(firstAfterHole);
         }
+        // a hole at a segment's end still counts as ending where the next segment begins: trusted, not rescanned
+        assertThat(indexFileKeys(0, 15)).isEqualTo(before);
     }
 }
