@@ -292,6 +292,7 @@ final class PartitionLog {
         long scanFrom = cp.map(c -> Math.min(c.segmentBase(), lastBase)).orElse(files.firstKey());
         long expected = files.firstKey();
         boolean cut = false; // a gap or a damaged segment was cut (and reported) below
+        long cutAt = -1; // the offset the log was cut at, by any of the cuts below (-1: none)
         List<Long> bases = new ArrayList<>(files.keySet());
         for (int i = 0; i < bases.size(); i++) {
             long base = bases.get(i);
@@ -320,6 +321,7 @@ final class PartitionLog {
                 deleteSegmentsFrom(dir, bases.subList(i, bases.size()));
                 report(events, new RecoveryEvent(tp, seg.file, 0, lost, expected, problem, beforeRecoveryPoint));
                 cut = true;
+                cutAt = expected;
                 break;
             }
             boolean indexesLoaded = trusted && seg.loadIndexes(knownNext);
@@ -363,6 +365,7 @@ final class PartitionLog {
                         beforeRecoveryPoint));
                 expected = r.nextOffset();
                 cut = true;
+                cutAt = expected;
                 break;
             }
             if (knownNext >= 0 && base < scanFrom && (!indexesLoaded || r.nextOffset() == knownNext)) {
@@ -392,6 +395,7 @@ final class PartitionLog {
                 return log;
             }
             report(events, new RecoveryEvent(tp, cpFile, position, 0, expected, problem, true));
+            cutAt = expected;
         }
         Segment last = log.segments.lastEntry().getValue();
         for (Segment s : log.segments.values()) {
@@ -409,7 +413,7 @@ final class PartitionLog {
             new RecoveryCheckpoint(expected, last.baseOffset, last.size).writeTo(dir);
         }
         log.checkpointedOffset = expected;
-        deleteRetiredIndexFiles(tp, indexFiles, files.firstKey());
+        deleteOrphanedIndexFiles(tp, indexFiles, files.firstKey(), cutAt, log.segments.keySet());
         return log;
     }
 
@@ -432,16 +436,21 @@ final class PartitionLog {
     }
 
     /**
-     * Deletes the index files of segments retention removed: it moved the segment aside and deleted it, then could
-     * not delete these (or a crash came between), and nothing else would ever remove them. Run only once the open
-     * succeeded: an open refused for a gap or corruption must leave the folder as it found it (a missing segment
-     * file may be restored by hand, its indexes with it). Only regular files named as a segment's index, and only
-     * below the first segment: that is where retention's leftovers are, and nothing else in the folder is ours.
+     * Deletes the index files of segments that are gone, which nothing else would ever remove: below the first
+     * segment, those retention left (it moved the segment aside and deleted it, then could not delete these, or a
+     * crash came between); at or above {@code cutAt} (when the open cut the log, else -1), those of the segment files
+     * that were missing when the open cut the log there (the cut deletes the files it finds, not these), which would
+     * otherwise lie beside the offsets the log reuses. Run only once the open succeeded: an open refused for a gap or
+     * corruption must leave the folder as it found it (a missing segment file may be restored by hand, its indexes
+     * with it). Only regular files named as a segment's index and of no segment kept ({@code kept}): nothing else in
+     * the folder is ours.
      */
-    private static void deleteRetiredIndexFiles(TopicPartition tp, List<Path> indexFiles, long firstBase) {
+    private static void deleteOrphanedIndexFiles(TopicPartition tp, List<Path> indexFiles, long firstBase,
+                                                 long cutAt, java.util.Set<Long> kept) {
         for (Path p : indexFiles) {
-            if (indexBase(p.getFileName().toString()) >= firstBase
-                    || !Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            long base = indexBase(p.getFileName().toString());
+            boolean orphaned = base < firstBase || (cutAt >= 0 && base >= cutAt);
+            if (!orphaned || kept.contains(base) || !Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 continue;
             }
             try {

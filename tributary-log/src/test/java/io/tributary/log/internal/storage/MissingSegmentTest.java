@@ -67,6 +67,17 @@ class MissingSegmentTest {
         }
     }
 
+    /** The base offsets named by the index files ({@code .index} and {@code .timeindex}) in the folder. */
+    private List<Long> indexFileBases() {
+        try (Stream<Path> files = Files.list(partitionDir())) {
+            return files.map(f -> f.getFileName().toString())
+                    .filter(n -> n.endsWith(Segment.INDEX_SUFFIX) || n.endsWith(Segment.TIME_INDEX_SUFFIX))
+                    .map(n -> Long.parseLong(n.substring(0, 20))).sorted().toList();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private void deleteSegment(long base, boolean withIndexes) throws IOException {
         Files.delete(log(base));
         if (withIndexes) {
@@ -128,6 +139,8 @@ class MissingSegmentTest {
             assertThat(readAll(s)).extracting(LogRecord::offset)
                     .containsExactlyElementsOf(java.util.stream.LongStream.range(0, missingFrom).boxed().toList());
         }
+        // no index file of a segment that is gone is left beside the offsets the log now reuses
+        assertThat(indexFileBases()).allMatch(b -> b < missingFrom);
         try (EmbeddedStorage s = StorageFixture.open(dir)) {
             assertThat(s.recoveryEvents()).isEmpty();
             assertThat(s.endOffset(TP)).isEqualTo(missingFrom);
@@ -184,6 +197,8 @@ class MissingSegmentTest {
             assertThat(readAll(s)).extracting(LogRecord::offset)
                     .containsExactlyElementsOf(java.util.stream.LongStream.range(0, dataEnd).boxed().toList());
         }
+        // no index file of a segment that is gone is left beside the offsets the log now reuses
+        assertThat(indexFileBases()).allMatch(b -> b < dataEnd);
         try (EmbeddedStorage s = StorageFixture.open(dir)) {
             assertThat(s.recoveryEvents()).isEmpty();
             assertThat(s.endOffset(TP)).isEqualTo(dataEnd);
@@ -205,6 +220,17 @@ class MissingSegmentTest {
         write47(Map.of(), null);
         deleteSegment(45, false);
         deleteSegment(30, true);
+        assertRefusedBelowTheRecoveryPointThenRepairedTo(30);
+    }
+
+    @Test
+    void repairDeletesTheIndexFilesLeftOfTheMissingSegmentsAtAndAboveTheCut() throws IOException {
+        // 30's index files stay (it was sealed when 45 began); the repair cuts at 30, so 30 is the next segment's base
+        // once segment 15 fills again: its old index files must not be left there
+        write47(Map.of(), null);
+        deleteSegment(45, false);
+        deleteSegment(30, false);
+        assertThat(indexFileBases()).contains(30L);
         assertRefusedBelowTheRecoveryPointThenRepairedTo(30);
     }
 
