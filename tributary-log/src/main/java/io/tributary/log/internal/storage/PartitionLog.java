@@ -293,6 +293,8 @@ final class PartitionLog {
         long expected = files.firstKey();
         boolean cut = false; // a gap or a damaged segment was cut (and reported) below
         long cutAt = -1; // the offset the log was cut at, by any of the cuts below (-1: none)
+        // trusted segments whose index files the scan rebuilt: sealed only once the open is sure to succeed
+        List<Segment> toReseal = new ArrayList<>();
         List<Long> bases = new ArrayList<>(files.keySet());
         for (int i = 0; i < bases.size(); i++) {
             long base = bases.get(i);
@@ -370,9 +372,9 @@ final class PartitionLog {
             }
             if (knownNext >= 0 && base < scanFrom && (!indexesLoaded || r.nextOffset() == knownNext)) {
                 // a trusted segment whose index files were missing or damaged (loaded, but pointing elsewhere than
-                // the data's end): rebuilt by the scan, rewrite them. Not when the data ends before the next file
-                // begins: that gap refuses the open below, which must leave the folder as it found it.
-                seg.seal();
+                // the data's end): rebuilt by the scan, rewrite them, after the loop. Not when the data ends before
+                // the next file begins: that gap refuses the open below, which must leave the folder as it found it.
+                toReseal.add(seg);
             }
             expected = r.nextOffset();
         }
@@ -396,6 +398,12 @@ final class PartitionLog {
             }
             report(events, new RecoveryEvent(tp, cpFile, position, 0, expected, problem, true));
             cutAt = expected;
+        }
+        // Not in the loop: a gap or damage further on may still refuse the open, which must write nothing (the
+        // old index files may go back with a segment file restored by hand). None of these is the last segment, and
+        // no cut reaches them: a cut keeps the segments before the one it truncates.
+        for (Segment s : toReseal) {
+            s.seal();
         }
         Segment last = log.segments.lastEntry().getValue();
         for (Segment s : log.segments.values()) {

@@ -289,6 +289,22 @@ class MissingSegmentTest {
     }
 
     @Test
+    void aRefusedOpenDoesNotRewriteTheIndexFilesOfAnEarlierSegmentItRescanned() throws IOException {
+        // segment 0's index is rebuilt by a scan, but the gap at 30 then refuses the open: the old index stays as it
+        // was until an open succeeds (here the repair), since a refused open must leave the folder as it found it
+        write47(Map.of(), null);
+        Path index = Segment.indexFile(partitionDir(), 0);
+        byte[] good = Files.readAllBytes(index);
+        java.nio.ByteBuffer bad = java.nio.ByteBuffer.wrap(good.clone());
+        int last = bad.capacity() - 4;
+        bad.putInt(last, bad.getInt(last - 8)); // the last entry's position: the batch before (still passes the load)
+        Files.write(index, bad.array());
+        deleteSegment(30, false);
+        assertRefusedThenRepairedTo(30, 45);
+        assertThat(index).hasBinaryContent(good);
+    }
+
+    @Test
     void aMultiSegmentLogOpensWithNoRecoveryEventAndNoRescan() throws IOException {
         write47(Map.of(), null);
         Map<Path, Object> before = indexFileKeys(0, 15);
