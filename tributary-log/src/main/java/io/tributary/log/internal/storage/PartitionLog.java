@@ -388,15 +388,14 @@ final class PartitionLog {
             Path cpFile = Segment.logFile(dir, cpBase);
             Segment cpSegment = log.segments.get(cpBase);
             long position = cpSegment == null ? 0 : cpSegment.size;
-            String problem = "no data from offset " + expected + " on, though the recovery point is at offset "
-                    + cp.get().offset() + " (byte " + cp.get().position() + " of segment " + cpFile.getFileName()
-                    + (cpSegment == null ? ", a file that is missing" : "") + ")";
+            String problem = endsBelowRecoveryPoint(expected, cp.get(), cpFile, cpSegment == null);
             if (!repair) {
                 corruption.add(corruptionMessage(tp, cpFile, position, expected, problem));
                 log.closeSegments();
                 return log;
             }
-            report(events, new RecoveryEvent(tp, cpFile, position, 0, expected, problem, true));
+            report(events, RecoveryEvent.endedBelowRecoveryPoint(tp, cpFile, cpSegment == null, position, expected,
+                    cp.get().offset(), problem));
             cutAt = expected;
         }
         // Not in the loop: a gap or damage further on may still refuse the open, which must write nothing (the
@@ -468,6 +467,13 @@ final class PartitionLog {
                         + " whose segment is gone (" + e + "); it is unused. Remove it by hand.");
             }
         }
+    }
+
+    /** The problem found when the data ends at {@code dataEnd}, below the recovery point {@code cp}. */
+    private static String endsBelowRecoveryPoint(long dataEnd, RecoveryCheckpoint cp, Path cpFile, boolean missing) {
+        return "no data from offset " + dataEnd + " on, though the recovery point is at offset " + cp.offset()
+                + " (byte " + cp.position() + " of segment " + cpFile.getFileName()
+                + (missing ? ", a file that is missing" : "") + ")";
     }
 
     private static String corruptionMessage(TopicPartition tp, Path file, long position, long offset, String problem) {

@@ -171,9 +171,10 @@ class MissingSegmentTest {
 
     /**
      * Expects the open refused because the data ends at {@code dataEnd}, below the recovery point at 47 in segment
-     * 45, changing nothing; then a repair that cuts the partition at {@code dataEnd}.
+     * 45, changing nothing; then a repair that ends the partition at {@code dataEnd}, whose event says which offsets
+     * are missing and where ({@code missing}), not that it truncated 0 bytes.
      */
-    private void assertRefusedBelowTheRecoveryPointThenRepairedTo(long dataEnd) throws IOException {
+    private void assertRefusedBelowTheRecoveryPointThenRepairedTo(long dataEnd, String missing) throws IOException {
         Path checkpoint = partitionDir().resolve(RecoveryCheckpoint.FILE_NAME);
         byte[] recoveryPoint = Files.readAllBytes(checkpoint);
         List<Long> bases = segmentBases();
@@ -192,6 +193,10 @@ class MissingSegmentTest {
                 assertThat(e.repaired()).isTrue();
                 assertThat(e.firstLostOffset()).isEqualTo(dataEnd);
                 assertThat(e.file()).isEqualTo(log(45));
+                assertThat(e.describe()).startsWith("Repaired " + TP + ": ended the partition at offset " + dataEnd
+                                + "; " + missing + ": no data from offset " + dataEnd + " on, though the recovery point"
+                                + " is at offset 47")
+                        .contains("Nothing was truncated").doesNotContain("truncated 0 bytes");
             });
             assertThat(s.endOffset(TP)).isEqualTo(dataEnd);
             assertThat(readAll(s)).extracting(LogRecord::offset)
@@ -211,7 +216,7 @@ class MissingSegmentTest {
         // the recovery point (47) was overwritten, losing acknowledged records 45 and 46
         write47(Map.of(), null);
         deleteSegment(45, false);
-        assertRefusedBelowTheRecoveryPointThenRepairedTo(45);
+        assertRefusedBelowTheRecoveryPointThenRepairedTo(45, "offsets 45-46 are missing (file " + log(45) + " missing)");
     }
 
     @Test
@@ -220,7 +225,7 @@ class MissingSegmentTest {
         write47(Map.of(), null);
         deleteSegment(45, false);
         deleteSegment(30, true);
-        assertRefusedBelowTheRecoveryPointThenRepairedTo(30);
+        assertRefusedBelowTheRecoveryPointThenRepairedTo(30, "offsets 30-46 are missing (file " + log(45) + " missing)");
     }
 
     @Test
@@ -231,7 +236,7 @@ class MissingSegmentTest {
         deleteSegment(45, false);
         deleteSegment(30, false);
         assertThat(indexFileBases()).contains(30L);
-        assertRefusedBelowTheRecoveryPointThenRepairedTo(30);
+        assertRefusedBelowTheRecoveryPointThenRepairedTo(30, "offsets 30-46 are missing (file " + log(45) + " missing)");
     }
 
     @Test
@@ -244,7 +249,8 @@ class MissingSegmentTest {
             ch.read(header, 0);
             ch.truncate(BatchFormat.batchSize(header, 0));
         }
-        assertRefusedBelowTheRecoveryPointThenRepairedTo(46);
+        assertRefusedBelowTheRecoveryPointThenRepairedTo(46,
+                "offset 46 is missing (file " + log(45) + " ends at byte " + Files.size(log(45)) + ")");
     }
 
     @Test
