@@ -282,12 +282,21 @@ final class PartitionLog {
                 }
             }
         }
-        if (files.isEmpty()) {
+        Optional<RecoveryCheckpoint> cp = RecoveryCheckpoint.read(dir);
+        boolean noSegmentFiles = files.isEmpty();
+        if (noSegmentFiles && cp.isPresent() && cp.get().offset() > 0 && !repair) {
+            // Every segment file is missing though the recovery point says records were synced: refused by the end
+            // check below, but refused here, before the empty first segment is created. That file would outlive the
+            // refusal, and once the operator restored only the later files it would be a gap refusing the open again.
+            Path cpFile = Segment.logFile(dir, cp.get().segmentBase());
+            corruption.add(corruptionMessage(tp, cpFile, 0, 0, endsBelowRecoveryPoint(0, cp.get(), cpFile, true)));
+            return log;
+        }
+        if (noSegmentFiles) {
             Segment s = Segment.create(dir, 0, indexIntervalBytes);
             files.put(0L, s.file);
             s.close();
         }
-        Optional<RecoveryCheckpoint> cp = RecoveryCheckpoint.read(dir);
         long lastBase = files.lastKey();
         long scanFrom = cp.map(c -> Math.min(c.segmentBase(), lastBase)).orElse(files.firstKey());
         long expected = files.firstKey();
@@ -386,7 +395,8 @@ final class PartitionLog {
             // silently; refuse, or cut there with repair, as for a gap.
             long cpBase = cp.get().segmentBase();
             Path cpFile = Segment.logFile(dir, cpBase);
-            Segment cpSegment = log.segments.get(cpBase);
+            // with no segment file at all, segment 0 is the empty one created above, not one that was found
+            Segment cpSegment = noSegmentFiles ? null : log.segments.get(cpBase);
             long position = cpSegment == null ? 0 : cpSegment.size;
             String problem = endsBelowRecoveryPoint(expected, cp.get(), cpFile, cpSegment == null);
             if (!repair) {

@@ -229,6 +229,54 @@ class MissingSegmentTest {
     }
 
     @Test
+    void refusesToOpenWhenEverySegmentFileIsMissing() throws IOException {
+        // the refusal must come before open creates an empty first segment, which would outlive it (see below)
+        write47(Map.of(), null);
+        for (long base : List.of(0L, 15L, 30L, 45L)) {
+            deleteSegment(base, false);
+        }
+        assertRefusedBelowTheRecoveryPointThenRepairedTo(0, "offsets 0-46 are missing (file " + log(45) + " missing)");
+    }
+
+    @Test
+    void opensOnceTheLaterSegmentFilesAreRestoredAfterAnOpenRefusedForEverySegmentFileMissing() throws IOException {
+        // The operator moved every segment file away, then restores only the ones still wanted (retention would have
+        // deleted the others anyway). An empty 00000000000000000000.log left by the refused open was a gap in front
+        // of them that refused this open too.
+        write47(Map.of(), null);
+        Path aside = Files.createDirectory(dir.resolve("aside"));
+        for (long base : List.of(0L, 15L, 30L, 45L)) {
+            Files.move(log(base), aside.resolve(log(base).getFileName()));
+        }
+        Map<String, byte[]> before = folderContents();
+        assertThatThrownBy(() -> StorageFixture.open(dir))
+                .isInstanceOfSatisfying(CorruptionException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.CORRUPT_DATA))
+                .hasMessageContaining("no data from offset 0 on, though the recovery point is at offset 47");
+        assertThat(folderContents()).containsOnlyKeys(before.keySet()).allSatisfy(
+                (name, bytes) -> assertThat(bytes).as(name).isEqualTo(before.get(name)));
+
+        Files.move(aside.resolve(log(45).getFileName()), log(45));
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            assertThat(s.recoveryEvents()).isEmpty();
+            assertThat(s.startOffset(TP)).isEqualTo(45);
+            assertThat(s.endOffset(TP)).isEqualTo(47);
+            assertThat(readAll(s)).extracting(LogRecord::offset).containsExactly(45L, 46L);
+        }
+    }
+
+    /** Every file in the partition folder, by name, with its bytes. */
+    private Map<String, byte[]> folderContents() throws IOException {
+        Map<String, byte[]> contents = new java.util.TreeMap<>();
+        try (Stream<Path> files = Files.list(partitionDir())) {
+            for (Path f : files.toList()) {
+                contents.put(f.getFileName().toString(), Files.readAllBytes(f));
+            }
+        }
+        return contents;
+    }
+
+    @Test
     void repairDeletesTheIndexFilesLeftOfTheMissingSegmentsAtAndAboveTheCut() throws IOException {
         // 30's index files stay (it was sealed when 45 began); the repair cuts at 30, so 30 is the next segment's base
         // once segment 15 fills again: its old index files must not be left there
