@@ -265,6 +265,31 @@ class MissingSegmentTest {
         }
     }
 
+    @Test
+    void repairOfAPartitionWhoseOnlySegmentFileIsMissingReportsThatFileMissing() throws IOException {
+        // the recovery point is in segment 0, the very file the repair creates afresh: the event must still say the
+        // file was missing, not that an empty one ends at byte 0
+        try (EmbeddedStorage s = StorageFixture.open(dir)) {
+            StorageFixture.topic(s, "t", 1, Map.of("segment.bytes", "1048576"));
+            EmbeddedProducer p = StorageFixture.producer(s);
+            for (int i = 0; i < 3; i++) {
+                p.append("t", 0, record(null, "v" + i, System.currentTimeMillis())).join();
+            }
+        }
+        Files.delete(log(0));
+        Map<String, byte[]> before = folderContents();
+        assertThatThrownBy(() -> StorageFixture.open(dir)).isInstanceOf(CorruptionException.class)
+                .hasMessageContaining("no data from offset 0 on, though the recovery point is at offset 3");
+        assertThat(folderContents()).containsOnlyKeys(before.keySet());
+        try (EmbeddedStorage s = EmbeddedStorage.open(StorageFixture.config(dir).withRepairOnOpen(true))) {
+            assertThat(s.recoveryEvents()).singleElement().satisfies(e -> {
+                assertThat(e.fileMissing()).isTrue();
+                assertThat(e.describe()).contains("offsets 0-2 are missing (file " + log(0) + " missing)");
+            });
+            assertThat(s.endOffset(TP)).isZero();
+        }
+    }
+
     /** Every file in the partition folder, by name, with its bytes. */
     private Map<String, byte[]> folderContents() throws IOException {
         Map<String, byte[]> contents = new java.util.TreeMap<>();
