@@ -216,7 +216,10 @@ public final class EmbeddedStorage implements PartitionReads, AutoCloseable {
         return config;
     }
 
-    /** What recovery truncated when this log was opened (empty after a clean shutdown). */
+    /**
+     * What recovery cut, or where it ended a partition below its recovery point, when this log was opened (empty after
+     * a clean shutdown).
+     */
     public List<RecoveryEvent> recoveryEvents() {
         return List.copyOf(recoveryEvents);
     }

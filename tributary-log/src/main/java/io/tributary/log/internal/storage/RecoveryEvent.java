@@ -18,7 +18,8 @@ import java.nio.file.Path;
  *                       crash left unwritten); the rest held torn or corrupt batches
  * @param firstLostOffset the first offset no longer stored (the partition's new end offset)
  * @param problem        what was found at {@code position}
- * @param repaired       true if this cut corruption before the recovery point because repair was requested
+ * @param repaired       true if repair was requested and this cut corruption before the recovery point, or ended the
+ *                       partition below its recovery point (which cuts nothing)
  * @param recoveryPointOffset for data ending below the recovery point, the recovery point's offset (offsets
  *                       {@code firstLostOffset} up to it were acknowledged and are missing; nothing was cut); -1 for a
  *                       cut

@@ -279,8 +279,10 @@ class MissingSegmentTest {
         Files.delete(log(0));
         Map<String, byte[]> before = folderContents();
         assertThatThrownBy(() -> StorageFixture.open(dir)).isInstanceOf(CorruptionException.class)
-                .hasMessageContaining("no data from offset 0 on, though the recovery point is at offset 3");
-        assertThat(folderContents()).containsOnlyKeys(before.keySet());
+                .hasMessageContaining("no data from offset 0 on, though the recovery point is at offset 3")
+                .hasMessageContaining("a file that is missing");
+        assertThat(folderContents()).containsOnlyKeys(before.keySet()).allSatisfy(
+                (name, bytes) -> assertThat(bytes).as(name).isEqualTo(before.get(name)));
         try (EmbeddedStorage s = EmbeddedStorage.open(StorageFixture.config(dir).withRepairOnOpen(true))) {
             assertThat(s.recoveryEvents()).singleElement().satisfies(e -> {
                 assertThat(e.fileMissing()).isTrue();
