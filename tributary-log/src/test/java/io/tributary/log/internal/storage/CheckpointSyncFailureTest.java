@@ -112,22 +112,7 @@ class CheckpointSyncFailureTest {
         AppendLedger ledger = new AppendLedger(TP);
         List<java.util.logging.LogRecord> logged = new CopyOnWriteArrayList<>();
         Logger jul = Logger.getLogger(EmbeddedStorage.class.getName());
-        Handler handler = new Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord r) {
-                if (r.getMessage() != null && r.getMessage().contains(TP.toString())) {
-                    logged.add(r);
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        Handler handler = recordingMessagesAbout(TP.toString(), logged);
         jul.addHandler(handler);
         try (EmbeddedStorage s = EmbeddedStorage.open(StorageFixture.config(dir)
                 .withCheckpointInterval(Duration.ofMillis(1)))) {
@@ -157,22 +142,7 @@ class CheckpointSyncFailureTest {
         AppendLedger ledger = new AppendLedger(TP);
         List<java.util.logging.LogRecord> logged = new CopyOnWriteArrayList<>();
         Logger jul = Logger.getLogger(EmbeddedStorage.class.getName());
-        Handler handler = new Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord r) {
-                if (r.getMessage() != null && r.getMessage().contains(TP.toString())) {
-                    logged.add(r);
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        Handler handler = recordingMessagesAbout(TP.toString(), logged);
         jul.addHandler(handler);
         try (EmbeddedStorage s = EmbeddedStorage.open(StorageFixture.config(dir)
                 .withCheckpointInterval(Duration.ofMillis(1)))) {
@@ -193,5 +163,25 @@ class CheckpointSyncFailureTest {
         assertThat(logged.get(1).getLevel()).as("the later pass").isEqualTo(Level.WARNING);
         assertThat(logged.get(1).getMessage()).contains("a later checkpoint's fsync failed")
                 .contains("stopped before this step").doesNotContain("has stopped").doesNotContain("data is intact");
+    }
+
+    /** A log handler that adds to {@code into} every record whose message mentions {@code subject}. */
+    private static Handler recordingMessagesAbout(String subject, List<java.util.logging.LogRecord> into) {
+        return new Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (r.getMessage() != null && r.getMessage().contains(subject)) {
+                    into.add(r);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 }

@@ -255,28 +255,9 @@ class RollTailSyncFailureTest {
             EmbeddedProducer producer = ledger.fillFirstSegment(s, "always");
             PartitionLog log = s.partitionLog(TP);
             java.util.Optional<RecoveryCheckpoint> pointBefore = RecoveryCheckpoint.read(log.dir);
-            CountDownLatch aboutToSync = new CountDownLatch(1);
-            CountDownLatch rolling = new CountDownLatch(1);
-            log.beforeSync = () -> {
-                aboutToSync.countDown();
-                await(rolling);
-            };
-            CompletableFuture<AppendResult> small = ledger.append(producer, "smallBeforeRoll", 10);
-            assertThat(aboutToSync.await(10, TimeUnit.SECONDS)).as("the sync thread is about to sync").isTrue();
-            log.beforeSync = null;
-            log.syncFault = new IOException("injected: the sync thread's fsync failed");
-            log.beforeRoll = () -> {
-                log.beforeRoll = null;
-                rolling.countDown();
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (log.failure() == null && System.nanoTime() < deadline) {
-                    Thread.onSpinWait();
-                }
-            };
-            // only queued: the sync thread is busy; then this thread writes it, and it rolls
-            CompletableFuture<AppendResult> rolls = ledger.append(producer, "rolls", BIG);
-            log.pauseWrites();
-            log.resumeWrites();
+            CompletableFuture<AppendResult> small = holdTheSyncThreadThenFailItsFsync(ledger, producer, log,
+                    new IOException("injected: the sync thread's fsync failed"));
+            CompletableFuture<AppendResult> rolls = rollAfterTheSyncThreadsFsyncFailed(ledger, producer, log);
             assertThat(rolls.handle((r, e) -> e).get(10, TimeUnit.SECONDS)).as("the rolling append fails").isNotNull();
             assertThat(small.handle((r, e) -> e).get(10, TimeUnit.SECONDS)).as("the batch the failed fsync covered")
                     .isNotNull();
@@ -300,27 +281,9 @@ class RollTailSyncFailureTest {
         try (EmbeddedStorage s = StorageFixture.open(dir)) {
             EmbeddedProducer producer = ledger.fillFirstSegment(s, "always");
             PartitionLog log = s.partitionLog(TP);
-            CountDownLatch aboutToSync = new CountDownLatch(1);
-            CountDownLatch rolling = new CountDownLatch(1);
-            log.beforeSync = () -> {
-                aboutToSync.countDown();
-                await(rolling);
-            };
-            CompletableFuture<AppendResult> small = ledger.append(producer, "smallBeforeRoll", 10);
-            assertThat(aboutToSync.await(10, TimeUnit.SECONDS)).as("the sync thread is about to sync").isTrue();
-            log.beforeSync = null;
-            log.syncFault = new AccessDeniedException(Segment.logFile(log.dir, 0).toString());
-            log.beforeRoll = () -> {
-                log.beforeRoll = null;
-                rolling.countDown();
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (log.failure() == null && System.nanoTime() < deadline) {
-                    Thread.onSpinWait();
-                }
-            };
-            CompletableFuture<AppendResult> rolls = ledger.append(producer, "rolls", BIG);
-            log.pauseWrites();
-            log.resumeWrites(); // this thread writes the queued batch: it rolls after the sync thread's fsync failed
+            CompletableFuture<AppendResult> small = holdTheSyncThreadThenFailItsFsync(ledger, producer, log,
+                    new AccessDeniedException(Segment.logFile(log.dir, 0).toString()));
+            CompletableFuture<AppendResult> rolls = rollAfterTheSyncThreadsFsyncFailed(ledger, producer, log);
             assertThat(small.handle((r, e) -> e).get(10, TimeUnit.SECONDS)).as("the batch the denied fsync covered")
                     .isNotNull();
             CompletableFuture<AppendResult> later = ledger.append(producer, "afterDenied", 10);
@@ -329,6 +292,48 @@ class RollTailSyncFailureTest {
             assertThat(codeOf(later)).as("a later append's code").isEqualTo(LogErrors.DATA_DIR_NOT_WRITABLE);
             assertThat(log.segments.keySet()).as("segment bases: no roll after the failed fsync").containsExactly(0L);
         }
+    }
+
+    /** Released by {@link #rollAfterTheSyncThreadsFsyncFailed} once a roll has begun. */
+    private final CountDownLatch rolling = new CountDownLatch(1);
+
+    /**
+     * Appends a small batch and holds the sync thread just before its fsync of it (until a roll begins), with
+     * {@code fault} set to fail that fsync. Returns the small batch's append.
+     */
+    private CompletableFuture<AppendResult> holdTheSyncThreadThenFailItsFsync(AppendLedger ledger,
+            EmbeddedProducer producer, PartitionLog log, IOException fault) throws Exception {
+        CountDownLatch aboutToSync = new CountDownLatch(1);
+        log.beforeSync = () -> {
+            aboutToSync.countDown();
+            await(rolling);
+        };
+        CompletableFuture<AppendResult> small = ledger.append(producer, "smallBeforeRoll", 10);
+        assertThat(aboutToSync.await(10, TimeUnit.SECONDS)).as("the sync thread is about to sync").isTrue();
+        log.beforeSync = null;
+        log.syncFault = fault;
+        return small;
+    }
+
+    /**
+     * Queues a batch that rolls the segment (only queued: the sync thread is held) and writes it on this thread; the
+     * roll, once begun, releases the sync thread and waits until its failed fsync stopped the partition, so the roll
+     * runs after the sync thread's fsync failed although the write began before. Returns the rolling append.
+     */
+    private CompletableFuture<AppendResult> rollAfterTheSyncThreadsFsyncFailed(AppendLedger ledger,
+            EmbeddedProducer producer, PartitionLog log) {
+        log.beforeRoll = () -> {
+            log.beforeRoll = null;
+            rolling.countDown();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (log.failure() == null && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+        };
+        CompletableFuture<AppendResult> rolls = ledger.append(producer, "rolls", BIG);
+        log.pauseWrites();
+        log.resumeWrites(); // this thread writes the queued batch: it rolls after the sync thread's fsync failed
+        return rolls;
     }
 
     private static void await(CountDownLatch latch) {
