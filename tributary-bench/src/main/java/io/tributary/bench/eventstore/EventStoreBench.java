@@ -264,7 +264,7 @@ public final class EventStoreBench implements Callable<Integer> {
         if (paired()) {
             System.out.printf(Locale.ROOT, "PostgreSQL appends vs axon: %d paired trials per workload in ABBA order, "
                     + "each about %s s (at most %d events), on tables of the same size; target >= %sx%n",
-                    pairs(), trim(TRIAL_SECONDS), events, trim(AXON_TARGET));
+                    pairs(), Figure.Verdict.trim(TRIAL_SECONDS), events, Figure.Verdict.trim(AXON_TARGET));
         }
         if (backend.equals("embedded") || backend.equals("both")) {
             runEmbedded();
@@ -629,7 +629,7 @@ public final class EventStoreBench implements Callable<Integer> {
         return String.format(Locale.ROOT, "%-100s %,14.1f %s   axon %,.1f   x%.2f [%.2f-%.2f] min-max %.2f-%.2f, "
                         + "%d pairs (ours/axon, median of the per-pair ratios); >= %sx: %s", "  vs axon: " + name,
                 paired.medianOurs(), "events/s", paired.medianReference(), paired.medianRatio(), paired.low(),
-                paired.high(), paired.minRatio(), paired.maxRatio(), paired.pairs(), trim(AXON_TARGET),
+                paired.high(), paired.minRatio(), paired.maxRatio(), paired.pairs(), Figure.Verdict.trim(AXON_TARGET),
                 paired.against(AXON_TARGET).word());
     }
 
@@ -664,10 +664,6 @@ public final class EventStoreBench implements Callable<Integer> {
         n.put("stored_events", storedEvents);
         n.set("paired", Report.paired(paired, verdict.word(), null));
         return n;
-    }
-
-    private static String trim(double d) {
-        return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
     }
 
     /** Prints the peer's figure and the ratio ours/peer (for latencies, lower is better: the ratio is peer/ours). */

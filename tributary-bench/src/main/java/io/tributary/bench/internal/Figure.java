@@ -110,7 +110,8 @@ public record Figure(String name, String unit, double value, String description,
             return new Verdict(">= " + trim(factor) + "x (" + o.word() + ")", o == PairedRatio.Outcome.ABOVE);
         }
 
-        private static String trim(double d) {
+        /** A factor as a target's text prints it: {@code 1} for 1.0, {@code 0.9} for 0.9. */
+        public static String trim(double d) {
             return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
         }
     }
